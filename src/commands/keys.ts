@@ -1,0 +1,17 @@
+// Generic keyspace family: DEL EXISTS (Redis's db.c). Multi-key commands here run per shard
+// on that shard's keys; the router adds the per-shard counts ("sum" in the table).
+import type { CommandContext } from "./spec.ts";
+
+export function del(ctx: CommandContext): void {
+  const { args, client, shard } = ctx;
+  let deleted = 0;
+  for (let i = 1; i < args.argc; i++) if (shard.keyspace.delete(client.db, args.bytes(i))) deleted++;
+  ctx.out.integer(deleted);
+}
+
+export function exists(ctx: CommandContext): void {
+  const { args, client, shard } = ctx;
+  let found = 0;
+  for (let i = 1; i < args.argc; i++) if (shard.keyspace.exists(client.db, args.bytes(i))) found++;
+  ctx.out.integer(found);
+}

@@ -1,0 +1,265 @@
+// THE config table: one entry per key. Parsing (TOML, redis.conf, env, flags), validation,
+// CONFIG GET/SET, `ironcache config`, --help text and docs/configuration.md all derive from it.
+// To add a key, add one entry here (then run scripts/gen-config-doc.ts).
+import { INT_MAX, LLONG_MAX, UINT_MAX, ULLONG_MAX } from "./redis-numbers.ts";
+import {
+  addressListType,
+  boolType,
+  directoryType,
+  enumType,
+  fileNameType,
+  intType,
+  keyspaceEventsType,
+  saveParamsType,
+  sizeType,
+  stringType,
+} from "./value-types.ts";
+import type { ValueType } from "./types.ts";
+
+export interface ConfigEntry {
+  /** Redis's spelling (what CONFIG GET prints). */
+  name: string;
+  type: ValueType;
+  /** The default as a Redis argument ("512mb"); a function when it depends on the machine. */
+  default: string | (() => string);
+  /** What the docs say instead of a machine-dependent default. */
+  defaultDoc?: string;
+  /** settable: CONFIG SET works. immutable: restart-only. protected: refused like Redis's
+   *  PROTECTED_CONFIG keys while enable-protected-configs is "no" (its default). */
+  configSet: "settable" | "immutable" | "protected";
+  description: string;
+  /** IronCache's extra spellings, accepted everywhere but not listed by CONFIG GET. */
+  aliases?: string[];
+  /** Redis's own alternative names: listed by CONFIG GET globs as separate entries, like Redis. */
+  redisAliases?: string[];
+  /** Environment variable, when not IRONCACHE_ + the name in upper snake case. */
+  env?: string;
+  /** Hidden from `ironcache config` output (still returned by CONFIG GET, as Redis does). */
+  sensitive?: boolean;
+}
+
+/** An entry's default as a Redis argument (computed for machine-dependent ones). */
+export function defaultRaw(entry: ConfigEntry): string {
+  return typeof entry.default === "function" ? entry.default() : entry.default;
+}
+
+const MB = 1024n * 1024n;
+
+function cpuCount(): string {
+  const n = navigator.hardwareConcurrency || 1;
+  return String(Math.min(256, Math.max(1, n)));
+}
+
+export const CONFIG_TABLE: readonly ConfigEntry[] = [
+  // Network
+  {
+    name: "port",
+    type: intType(0n, 65535n),
+    default: "6379",
+    configSet: "immutable",
+    description: "TCP port to listen on (0 = no TCP listener).",
+  },
+  {
+    name: "bind",
+    type: addressListType,
+    default: "127.0.0.1",
+    configSet: "immutable",
+    description: 'Addresses to listen on, space-separated (e.g. "127.0.0.1 ::1").',
+  },
+  {
+    name: "protected-mode",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "Refuse non-loopback clients when no password is set.",
+  },
+  {
+    name: "tcp-keepalive",
+    type: intType(0n, INT_MAX),
+    default: "300",
+    configSet: "settable",
+    description: "TCP keepalive interval in seconds (0 = off).",
+  },
+  {
+    name: "timeout",
+    type: intType(0n, INT_MAX),
+    default: "0",
+    configSet: "settable",
+    description: "Close a client after this many idle seconds (0 = never).",
+  },
+  {
+    name: "maxclients",
+    type: intType(1n, UINT_MAX),
+    default: "10000",
+    configSet: "settable",
+    description: "Maximum number of connected clients.",
+  },
+  {
+    name: "requirepass",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    sensitive: true,
+    description: 'Password for the default user ("" = no password).',
+  },
+  // Limits
+  {
+    name: "proto-max-bulk-len",
+    type: sizeType(MB, LLONG_MAX),
+    default: "512mb",
+    configSet: "settable",
+    description: "Largest bulk string a client may send.",
+  },
+  {
+    name: "client-query-buffer-limit",
+    type: sizeType(MB, LLONG_MAX),
+    default: "1gb",
+    configSet: "settable",
+    description: "Largest query buffer of one client.",
+  },
+  {
+    name: "maxmemory",
+    type: sizeType(0n, ULLONG_MAX),
+    default: "0",
+    configSet: "settable",
+    description: "Memory limit for data (0 = no limit).",
+  },
+  {
+    name: "maxmemory-policy",
+    type: enumType([
+      "volatile-lru",
+      "volatile-lfu",
+      "volatile-random",
+      "volatile-ttl",
+      "allkeys-lru",
+      "allkeys-lfu",
+      "allkeys-random",
+      "noeviction",
+    ]),
+    default: "noeviction",
+    configSet: "settable",
+    description: "What to evict when maxmemory is reached.",
+  },
+  // Engine
+  {
+    name: "shards",
+    type: intType(1n, 256n),
+    default: cpuCount,
+    defaultDoc: "number of CPUs (max 256)",
+    configSet: "immutable",
+    description: "Worker shards the keyspace is split across (IronCache only).",
+  },
+  {
+    name: "databases",
+    type: intType(1n, INT_MAX),
+    default: "16",
+    configSet: "immutable",
+    description: "Number of logical databases (SELECT 0..N-1).",
+  },
+  {
+    name: "hz",
+    type: intType(0n, INT_MAX, [1n, 500n]),
+    default: "10",
+    configSet: "settable",
+    description: "Background task frequency per second (applied within 1..500).",
+  },
+  // Logging and monitoring
+  {
+    name: "loglevel",
+    aliases: ["log-level"],
+    env: "IRONCACHE_LOG_LEVEL",
+    type: enumType(["debug", "verbose", "notice", "warning"]),
+    default: "notice",
+    configSet: "settable",
+    description: "Log verbosity.",
+  },
+  {
+    name: "slowlog-log-slower-than",
+    type: intType(-1n, LLONG_MAX),
+    default: "10000",
+    configSet: "settable",
+    description: "Log commands slower than this many microseconds (-1 = off).",
+  },
+  {
+    name: "slowlog-max-len",
+    type: intType(0n, LLONG_MAX),
+    default: "128",
+    configSet: "settable",
+    description: "Entries kept in the slow log.",
+  },
+  {
+    name: "notify-keyspace-events",
+    type: keyspaceEventsType,
+    default: "",
+    configSet: "settable",
+    description: 'Keyspace notification classes (e.g. "KEA"; "" = off).',
+  },
+  // Persistence
+  {
+    name: "dir",
+    type: directoryType,
+    default: "./",
+    configSet: "protected",
+    description: "Working directory for persistence files.",
+  },
+  {
+    name: "dbfilename",
+    type: fileNameType,
+    default: "dump.rdb",
+    configSet: "protected",
+    description: "RDB snapshot file name (inside dir).",
+  },
+  {
+    name: "save",
+    type: saveParamsType,
+    default: "",
+    configSet: "settable",
+    description: 'Snapshot after SECONDS if at least CHANGES writes happened; "" = never.',
+  },
+  {
+    name: "appendonly",
+    type: boolType,
+    default: "no",
+    configSet: "settable",
+    description: "Enable the append-only file.",
+  },
+];
+
+/** redis.conf directives (and command-line flags) accepted and ignored, so that existing Redis
+ *  config files load. A trailing '*' matches a prefix; `only` limits which values are harmless. */
+export interface NoopDirective {
+  name: string;
+  only?: string[];
+  why: string;
+}
+
+export const KNOWN_NOOP_DIRECTIVES: readonly NoopDirective[] = [
+  { name: "daemonize", only: ["no"], why: "IronCache always runs in the foreground" },
+  { name: "supervised", why: "IronCache does not notify systemd; use Type=simple units" },
+  { name: "pidfile", why: "IronCache writes no pid file" },
+  { name: "logfile", why: "IronCache logs to stdout/stderr" },
+  { name: "syslog-enabled", only: ["no"], why: "IronCache logs to stdout/stderr" },
+  { name: "syslog-ident", why: "IronCache does not use syslog" },
+  { name: "syslog-facility", why: "IronCache does not use syslog" },
+  { name: "always-show-logo", why: "IronCache prints no logo" },
+  { name: "set-proc-title", why: "IronCache does not change its process title" },
+  { name: "proc-title-template", why: "IronCache does not change its process title" },
+  { name: "lazyfree-*", why: "memory is freed by the JS/Wasm runtime" },
+  { name: "replica-lazy-flush", why: "memory is freed by the JS/Wasm runtime" },
+  { name: "io-threads", why: "IronCache scales with shards instead" },
+  { name: "io-threads-do-reads", why: "IronCache scales with shards instead" },
+  { name: "oom-score-adj", why: "not managed by IronCache" },
+  { name: "oom-score-adj-values", why: "not managed by IronCache" },
+  { name: "disable-thp", why: "not managed by IronCache" },
+  { name: "jemalloc-bg-thread", why: "IronCache does not use jemalloc" },
+  { name: "activerehashing", why: "internal to Redis's hash tables" },
+  { name: "activedefrag", why: "IronCache does not use jemalloc" },
+  { name: "active-defrag-*", why: "IronCache does not use jemalloc" },
+  { name: "dynamic-hz", why: "IronCache uses a fixed hz" },
+  { name: "tcp-backlog", why: "the listen backlog is chosen by the runtime" },
+  { name: "crash-log-enabled", why: "not applicable to IronCache" },
+  { name: "crash-memcheck-enabled", why: "not applicable to IronCache" },
+  { name: "rdb-save-incremental-fsync", why: "not applicable to IronCache" },
+  { name: "aof-rewrite-incremental-fsync", why: "not applicable to IronCache" },
+  { name: "rdb-del-sync-files", why: "not applicable to IronCache" },
+];

@@ -1,0 +1,39 @@
+// Byte helpers: commands compare and print arguments without decoding them to strings.
+
+const encoder = new TextEncoder();
+
+export function asciiBytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Bytes as a latin1 string: one char per byte, so error texts echo raw bytes unchanged. */
+export function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  }
+  return s;
+}
+
+/** Like latin1, but ends at the first NUL, as C's "%s" does in Redis's error messages. */
+export function cString(bytes: Uint8Array): string {
+  const nul = bytes.indexOf(0);
+  return latin1(nul < 0 ? bytes : bytes.subarray(0, nul));
+}
+
+/** Case-insensitive compare of raw bytes with an ASCII word given in lower case. */
+export function equalsLower(buf: Uint8Array, start: number, len: number, lowerWord: string): boolean {
+  if (len !== lowerWord.length) return false;
+  for (let i = 0; i < len; i++) {
+    let c = buf[start + i];
+    if (c >= 65 && c <= 90) c |= 0x20;
+    if (c !== lowerWord.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,35 @@
+// Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME...).
+
+let nextClientId = 1;
+
+/** Client ids are unique per process: each shard hands out ids from its own residue class. */
+export function configureClientIds(shardId: number, shardCount: number): void {
+  nextClientId = shardId + 1;
+  idStep = shardCount;
+}
+let idStep = 1;
+
+export class Client {
+  readonly id: number;
+  db = 0;
+  resp: 2 | 3 = 2;
+  name: Uint8Array | null = null;
+  /** Set by QUIT or a protocol error: close once the pending replies are written. */
+  closeAfterReply = false;
+  authenticated = true;
+  user = "default";
+  readonly createdAt = Date.now();
+  lastCommandAt = Date.now();
+  /** Lower-case name of the last command run, for CLIENT LIST's cmd= field. */
+  lastCommand = "NULL";
+
+  /** `id` is given only for internal stand-in clients (forwarded batches use 0). */
+  constructor(readonly addr: string, readonly laddr: string, id?: number) {
+    if (id !== undefined) {
+      this.id = id;
+    } else {
+      this.id = nextClientId;
+      nextClientId += idStep;
+    }
+  }
+}

@@ -1,0 +1,225 @@
+// One client connection: read into a reused buffer, parse every complete command, run local
+// ones at once and forward the others to their shards (one message per shard per read
+// batch), then write all replies in request order with a single write-all.
+import type { CommandContext, CommandSpec } from "../commands/spec.ts";
+import { NEED_MORE, PROTOCOL_ERROR, RequestParser } from "../protocol/resp_parser.ts";
+import { ReplyWriter } from "../protocol/reply_writer.ts";
+import { ByteBuffer } from "../protocol/byte_buffer.ts";
+import { Client } from "./client.ts";
+import type { Shard } from "./shard.ts";
+import type { BatchReply, Peers } from "./peers.ts";
+import { resolveCommand, routeCommand, SPANNING } from "./dispatch.ts";
+import { appendToBatch, runCommand } from "./executor.ts";
+import { encodeCommand, sumIntegerReplies } from "./multishard.ts";
+
+const INITIAL_READ = 16 * 1024;
+
+/** A reply that another shard will produce, and where it goes in this batch's output. */
+interface PendingReply {
+  /** Offset in `out` where the reply belongs. */
+  at: number;
+  /** Per part: [shard, index in that shard's batch], or a reply already computed here. */
+  parts: Array<[number, number] | Uint8Array>;
+  combine: "single" | "sum";
+}
+
+export interface ConnectionHooks {
+  /** Called after each batch's replies are written (shutdown waits for in-flight work). */
+  onIdle?: () => void;
+  isShuttingDown: () => boolean;
+}
+
+export class Connection {
+  readonly client: Client;
+  private parser: RequestParser;
+  private out = new ReplyWriter();
+  private ctx: CommandContext;
+  private pending: PendingReply[] = [];
+  private batches: ByteBuffer[] = [];
+  private batchCounts: number[] = [];
+  busy = false;
+
+  constructor(
+    private conn: Deno.TcpConn,
+    private shard: Shard,
+    private peers: Peers | null,
+    private hooks: ConnectionHooks,
+  ) {
+    const remote = conn.remoteAddr as Deno.NetAddr, local = conn.localAddr as Deno.NetAddr;
+    this.client = new Client(`${remote.hostname}:${remote.port}`, `${local.hostname}:${local.port}`);
+    this.parser = new RequestParser({
+      maxBulkLen: Number(shard.config.get("proto-max-bulk-len")),
+      authRequired: false,
+    });
+    this.ctx = { args: this.parser, client: this.client, out: this.out, shard, spec: undefined! };
+    for (let i = 0; i < shard.count; i++) {
+      this.batches.push(new ByteBuffer(1024));
+      this.batchCounts.push(0);
+    }
+  }
+
+  async serve(): Promise<void> {
+    let buf = new Uint8Array(INITIAL_READ);
+    let filled = 0;
+    const queryLimit = Number(this.shard.config.get("client-query-buffer-limit"));
+    try {
+      for (;;) {
+        if (filled === buf.length) {
+          if (buf.length >= queryLimit) break; // Redis closes a client whose query buffer overflows
+          const grown = new Uint8Array(Math.min(queryLimit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)));
+          grown.set(buf.subarray(0, filled));
+          buf = grown;
+        }
+        const n = await this.conn.read(buf.subarray(filled));
+        if (n === null) break;
+        filled += n;
+        this.busy = true;
+        const consumed = await this.processInput(buf, filled);
+        if (this.out.length > 0) await this.writeAll(this.out.bytes());
+        this.out.reset();
+        this.out.shrinkIfIdle();
+        this.busy = false;
+        this.hooks.onIdle?.();
+        if (this.client.closeAfterReply || this.hooks.isShuttingDown()) break;
+        // Keep only the unparsed tail (and a partly parsed frame) at the buffer's start.
+        const keepFrom = this.parser.inFrame() ? Math.min(consumed, this.parser.frameStart) : consumed;
+        if (keepFrom > 0) {
+          buf.copyWithin(0, keepFrom, filled);
+          filled -= keepFrom;
+          this.parser.shift(keepFrom);
+        }
+        if (filled === 0 && buf.length > 1024 * 1024) buf = new Uint8Array(INITIAL_READ);
+      }
+    } catch (err) {
+      // A vanished client (reset, broken pipe) ends only its own connection.
+      if (!(err instanceof Deno.errors.ConnectionReset || err instanceof Deno.errors.BrokenPipe ||
+        err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted)) {
+        console.error(`connection ${this.client.addr}: ${err instanceof Error ? err.message : err}`);
+      }
+    } finally {
+      this.busy = false;
+      this.close();
+    }
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+
+  /** Parse and run every complete command in buf[0, end); returns how far it got. */
+  private async processInput(buf: Uint8Array, end: number): Promise<number> {
+    const parser = this.parser;
+    let pos = this.parser.inFrame() ? this.parser.frameStart : 0;
+    while (pos < end && !this.client.closeAfterReply) {
+      const next = parser.next(buf, pos, end);
+      if (next === NEED_MORE) break;
+      if (next === PROTOCOL_ERROR) {
+        this.out.error("ERR " + parser.error);
+        this.client.closeAfterReply = true;
+        pos = end;
+        break;
+      }
+      const frameStart = pos;
+      pos = next;
+      if (parser.argc === 0) continue;
+      this.client.lastCommandAt = Date.now();
+      const spec = resolveCommand(parser);
+      if (typeof spec === "string") {
+        this.out.error(spec);
+        continue;
+      }
+      const owner = this.shard.count === 1 ? -1 : routeCommand(spec, parser, (k) => this.shard.ownerOf(k));
+      if (owner === -1 || owner === this.shard.id) {
+        if (spec.scope === "all-shards" && this.pending.length) await this.flushPending();
+        const result = runCommand(this.ctx, spec);
+        if (result instanceof Promise) {
+          await this.flushPending();
+          await result;
+        }
+      } else if (owner === SPANNING) {
+        this.splitAcrossShards(spec);
+      } else {
+        this.pending.push({ at: this.out.length, parts: [this.forward(owner, buf.subarray(frameStart, pos))], combine: "single" });
+      }
+    }
+    if (this.pending.length) await this.flushPending();
+    return pos;
+  }
+
+  /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
+  private forward(owner: number, frame: Uint8Array): [number, number] {
+    appendToBatch(this.batches[owner], this.client.db, this.client.resp, frame);
+    return [owner, this.batchCounts[owner]++];
+  }
+
+  /** A "sum" command (DEL, EXISTS...) whose keys span shards: each shard gets the command
+   * with its own keys; this shard's part runs now so it stays in order with what follows. */
+  private splitAcrossShards(spec: CommandSpec): void {
+    const args = this.parser;
+    if (spec.multiShard !== "sum") {
+      this.out.error(`ERR ${spec.name.toUpperCase()} with keys on several shards is not supported yet`);
+      return;
+    }
+    const byShard = new Map<number, Uint8Array[]>();
+    for (let i = 1; i < args.argc; i++) {
+      const key = args.bytes(i);
+      const owner = this.shard.ownerOf(key);
+      let list = byShard.get(owner);
+      if (!list) byShard.set(owner, list = [args.bytes(0)]);
+      list.push(key);
+    }
+    const parts: PendingReply["parts"] = [];
+    for (const [owner, argv] of byShard) {
+      const frame = encodeCommand(argv);
+      parts.push(owner === this.shard.id ? this.runLocalFrame(frame) : this.forward(owner, frame));
+    }
+    this.pending.push({ at: this.out.length, parts, combine: "sum" });
+  }
+
+  /** Run one encoded command here and return its reply bytes (the caller's parser state is
+   * kept: the frame is run by a separate parser). */
+  private runLocalFrame(frame: Uint8Array): Uint8Array {
+    const batch = new ByteBuffer(frame.length + 8);
+    appendToBatch(batch, this.client.db, this.client.resp, frame);
+    return this.shard.executeBatch(batch.bytes()).replies;
+  }
+
+  /** Send every shard's batch, wait for the replies, and splice them into `out` in order. */
+  private async flushPending(): Promise<void> {
+    if (!this.pending.length) return;
+    const calls: Array<Promise<BatchReply> | null> = [];
+    for (let s = 0; s < this.batches.length; s++) {
+      if (this.batchCounts[s] === 0) {
+        calls.push(null);
+        continue;
+      }
+      calls.push(this.peers!.call(s, this.batches[s].bytes().slice()));
+      this.batches[s].reset();
+      this.batchCounts[s] = 0;
+    }
+    const replies = await Promise.all(calls);
+    const replyOf = (part: [number, number] | Uint8Array): Uint8Array => {
+      if (part instanceof Uint8Array) return part;
+      const r = replies[part[0]]!;
+      return r.replies.subarray(part[1] === 0 ? 0 : r.ends[part[1] - 1], r.ends[part[1]]);
+    };
+    const local = this.out.bytes().slice();
+    this.out.reset();
+    let copied = 0;
+    for (const p of this.pending) {
+      this.out.raw(local.subarray(copied, p.at));
+      copied = p.at;
+      if (p.combine === "single") this.out.raw(replyOf(p.parts[0]));
+      else sumIntegerReplies(p.parts.map(replyOf), this.out);
+    }
+    this.out.raw(local.subarray(copied));
+    this.pending.length = 0;
+  }
+
+  private async writeAll(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+  }
+}

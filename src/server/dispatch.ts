@@ -1,0 +1,53 @@
+// From parsed arguments to a command: table lookup, subcommand, arity (Redis's
+// processCommand order), and the key positions used to route it to its shard.
+import type { Args } from "../protocol/args.ts";
+import type { CommandSpec } from "../commands/spec.ts";
+import { lookupCommand, lookupSubcommand } from "../commands/table.ts";
+import { errArity, errUnknownCommand, errUnknownSubcommand } from "../protocol/errors.ts";
+
+/** The command to run, or the error text to reply with instead. */
+export function resolveCommand(args: Args): CommandSpec | string {
+  const spec = lookupCommand(args);
+  if (!spec) {
+    const preview: string[] = [];
+    for (let i = 1; i < args.argc && i <= 128; i++) preview.push(args.cText(i));
+    return errUnknownCommand(args.cText(0), preview);
+  }
+  let chosen = spec;
+  if (spec.subcommands && args.argc >= 2) {
+    const sub = lookupSubcommand(spec, args);
+    if (!sub) return errUnknownSubcommand(args.cText(1), args.cText(0));
+    chosen = sub;
+  }
+  if ((chosen.arity > 0 && args.argc !== chosen.arity) || args.argc < -chosen.arity) {
+    return errArity(chosen.name);
+  }
+  return chosen;
+}
+
+/** Indexes of the key arguments, from the table's (first, last, step). */
+export function keyIndexes(spec: CommandSpec, argc: number): number[] {
+  const k = spec.keys;
+  if (!k) return [];
+  const last = k.last < 0 ? argc + k.last : k.last;
+  const out: number[] = [];
+  for (let i = k.first; i <= last && i < argc; i += k.step) out.push(i);
+  return out;
+}
+
+/** Shard id when every key of the command lives on one shard (-1 if keyless), or
+ * SPANNING when they are spread over several. */
+export const SPANNING = -2;
+
+export function routeCommand(spec: CommandSpec, args: Args, ownerOf: (key: Uint8Array) => number): number {
+  const k = spec.keys;
+  if (!k) return -1;
+  const last = k.last < 0 ? args.argc + k.last : k.last;
+  let owner = -1;
+  for (let i = k.first; i <= last && i < args.argc; i += k.step) {
+    const o = ownerOf(args.bytes(i));
+    if (owner === -1) owner = o;
+    else if (o !== owner) return SPANNING;
+  }
+  return owner;
+}

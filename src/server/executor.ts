@@ -1,0 +1,55 @@
+// Running commands: the one place a handler is called, for a client's own commands and for
+// batches forwarded by other shards.
+import type { CommandContext, CommandSpec } from "../commands/spec.ts";
+import { RequestParser } from "../protocol/resp_parser.ts";
+import { ReplyWriter } from "../protocol/reply_writer.ts";
+import { Client } from "./client.ts";
+import type { Shard } from "./shard.ts";
+import type { BatchExecutor } from "./peers.ts";
+import { resolveCommand } from "./dispatch.ts";
+
+/** Run a resolved command; returns a promise only for the few async commands. */
+export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promise<void> {
+  ctx.spec = spec;
+  ctx.client.lastCommand = spec.name;
+  ctx.shard.stats.commandsProcessed++;
+  return spec.handler(ctx);
+}
+
+/** The batch format of src/server/peers.ts: [u8 db][u8 resp][u32 length][frame]... */
+export function appendToBatch(batch: { u8(v: number): void; u32(v: number): void; raw(b: Uint8Array): void }, db: number, resp: number, frame: Uint8Array): void {
+  batch.u8(db);
+  batch.u8(resp);
+  batch.u32(frame.length);
+  batch.raw(frame);
+}
+
+/** Executes batches that other shards forward here. Forwarded commands always have keys
+ * owned by this shard and never touch connection state, so one stand-in client serves. */
+export function createBatchExecutor(shard: Shard): BatchExecutor {
+  const parser = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: false });
+  const out = new ReplyWriter();
+  const client = new Client("forwarded", "", 0);
+  const ctx = { args: parser, client, out, shard } as CommandContext;
+  return (batch: Uint8Array) => {
+    out.reset();
+    const ends: number[] = [];
+    let p = 0;
+    while (p < batch.length) {
+      const db = batch[p], resp = batch[p + 1];
+      const len = (batch[p + 2] | (batch[p + 3] << 8) | (batch[p + 4] << 16)) + batch[p + 5] * 16777216;
+      const start = p + 6;
+      parser.next(batch, start, start + len);
+      client.db = db;
+      client.resp = out.resp = resp as 2 | 3;
+      const spec = resolveCommand(parser);
+      if (typeof spec === "string") out.error(spec);
+      else if (runCommand(ctx, spec) instanceof Promise) {
+        throw new Error(`async command ${spec.name} cannot run in a forwarded batch`);
+      }
+      ends.push(out.length);
+      p = start + len;
+    }
+    return { replies: out.bytes().slice(), ends: Int32Array.from(ends) };
+  };
+}

@@ -1,0 +1,36 @@
+// Active expiry, in the spirit of Redis's activeExpireCycle (expire.c): every 1000/hz ms,
+// each database samples keys with a TTL and reclaims the expired ones, repeating while more
+// than 10% of a sample was expired, within a time budget of 25% of the period.
+import type { Shard } from "./shard.ts";
+
+const SAMPLE = 20;
+const REPEAT_ABOVE = SAMPLE / 10;
+
+export function runExpiryCycle(shard: Shard, budgetMs: number): number {
+  const ks = shard.keyspace;
+  const deadline = performance.now() + budgetMs;
+  ks.setClock(Date.now());
+  let expired = 0;
+  for (let db = 0; db < shard.databases; db++) {
+    if (ks.volatileCount(db) === 0) continue;
+    for (;;) {
+      const n = ks.activeExpire(db, SAMPLE);
+      expired += n;
+      if (n <= REPEAT_ABOVE || performance.now() > deadline) break;
+    }
+    if (performance.now() > deadline) break;
+  }
+  return expired;
+}
+
+/** Starts the periodic cycle; returns a function that stops it. */
+export function startActiveExpiry(shard: Shard): () => void {
+  const periodMs = () => 1000 / Math.max(1, Number(shard.config.get("hz")));
+  let timer = 0;
+  const tick = () => {
+    runExpiryCycle(shard, periodMs() / 4);
+    timer = setTimeout(tick, periodMs());
+  };
+  timer = setTimeout(tick, periodMs());
+  return () => clearTimeout(timer);
+}

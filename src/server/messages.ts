@@ -1,0 +1,27 @@
+// Messages between the main thread and the shard workers.
+import type { LoadedConfig } from "../config/load.ts";
+
+export interface InitMessage {
+  type: "init";
+  shardId: number;
+  shardCount: number;
+  config: LoadedConfig;
+  /** Links to the other shards, keyed by their id (transferred MessagePorts). */
+  peers: Record<number, MessagePort>;
+  /** Int32Array over a SharedArrayBuffer: [0] = connected clients across all shards. */
+  counters: SharedArrayBuffer;
+}
+
+export interface ShutdownMessage {
+  type: "shutdown";
+}
+
+export type ToWorker = InitMessage | ShutdownMessage;
+
+export type FromWorker =
+  | { type: "listening"; shardId: number }
+  | { type: "fatal"; shardId: number; message: string }
+  | { type: "stopped"; shardId: number };
+
+/** Index of the shared connected-clients counter in `counters`. */
+export const CONNECTED_CLIENTS = 0;

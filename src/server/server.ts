@@ -1,0 +1,113 @@
+// `ironcache server`: load the configuration, check the port, start one worker per shard,
+// link the workers pairwise for forwarding, and stop gracefully on SIGTERM/SIGINT.
+import { formatProblem, loadConfig, type LoadedConfig } from "../config/load.ts";
+import type { FromWorker, InitMessage } from "./messages.ts";
+import { log, setLogLevel } from "../log.ts";
+import { IRONCACHE_VERSION } from "../version.ts";
+
+export async function runServer(argv: string[]): Promise<number> {
+  const loaded = await loadConfig(argv, Deno.env.toObject());
+  if (loaded.problems.length) {
+    for (const p of loaded.problems) console.error(`ironcache: ${formatProblem(p)}`);
+    return 1;
+  }
+  const values = loaded.values;
+  setLogLevel(String(values["log-level"]));
+  const port = Number(values["port"]);
+  const binds = String(values["bind"]).split(/\s+/).filter(Boolean);
+  const shardCount = Number(values["shards"]);
+
+  // Workers bind with SO_REUSEPORT, which would silently share the port with another
+  // reuse-port process; a plain bind first turns "in use" into one clear error.
+  for (const hostname of binds) {
+    try {
+      Deno.listen({ hostname, port }).close();
+    } catch (err) {
+      const why = err instanceof Deno.errors.AddrInUse ? "address already in use" : (err as Error).message;
+      console.error(`ironcache: cannot listen on ${hostname}:${port}: ${why}`);
+      return 1;
+    }
+  }
+
+  const workers = startWorkers(shardCount, loaded);
+  try {
+    await waitForAll(workers, "listening");
+  } catch (err) {
+    console.error(`ironcache: ${(err as Error).message}`);
+    for (const w of workers) w.terminate();
+    return 1;
+  }
+  log.notice(
+    `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port} bind=${binds.join(",")} shards=${shardCount}` +
+      (loaded.configFile ? ` config=${loaded.configFile}` : ""),
+  );
+  return await untilStopped(workers);
+}
+
+function startWorkers(count: number, config: LoadedConfig): Worker[] {
+  const counters = new SharedArrayBuffer(64);
+  const workers: Worker[] = [];
+  const peerPorts: Record<number, MessagePort>[] = Array.from({ length: count }, () => ({}));
+  for (let a = 0; a < count; a++) {
+    for (let b = a + 1; b < count; b++) {
+      const channel = new MessageChannel();
+      peerPorts[a][b] = channel.port1;
+      peerPorts[b][a] = channel.port2;
+    }
+  }
+  for (let id = 0; id < count; id++) {
+    const worker = new Worker(new URL("./shard_worker.ts", import.meta.url), { type: "module", name: `shard-${id}` });
+    const init: InitMessage = { type: "init", shardId: id, shardCount: count, config, peers: peerPorts[id], counters };
+    worker.postMessage(init, Object.values(peerPorts[id]));
+    workers.push(worker);
+  }
+  return workers;
+}
+
+/** Resolves when every worker has sent `type`; rejects on a worker's fatal error. */
+function waitForAll(workers: Worker[], type: FromWorker["type"]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const seen = new Set<number>();
+    for (const w of workers) {
+      w.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(`shard worker failed: ${e.message}`));
+      };
+      w.onmessage = (e: MessageEvent<FromWorker>) => {
+        const msg = e.data;
+        if (msg.type === "fatal") reject(new Error(msg.message));
+        else if (msg.type === type) {
+          seen.add(msg.shardId);
+          if (seen.size === workers.length) resolve();
+        }
+      };
+    }
+  });
+}
+
+/** Runs until SIGTERM/SIGINT: the first stops gracefully, a second exits at once. */
+function untilStopped(workers: Worker[]): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: Deno.Signal) => () => {
+      if (stopping) {
+        log.warning(`${signal} received again: exiting now`);
+        Deno.exit(1);
+      }
+      stopping = true;
+      log.notice(`${signal} received: shutting down`);
+      const stopped = waitForAll(workers, "stopped");
+      for (const w of workers) w.postMessage({ type: "shutdown" });
+      stopped.then(() => {
+        for (const w of workers) w.terminate();
+        log.notice("IronCache is now ready to exit, bye bye...");
+        resolve(0);
+      }, (err) => {
+        log.warning(`shutdown: ${(err as Error).message}`);
+        resolve(1);
+      });
+    };
+    Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+    Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
+  });
+}

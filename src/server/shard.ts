@@ -1,0 +1,42 @@
+// One shard: a worker's slice of the keyspace (its Wasm engine) plus what its commands need
+// to know about the server. Keys are owned by slot ranges, see src/cluster/slot.ts.
+import type { Keyspace } from "../engine/keyspace.ts";
+import type { ConfigStore } from "../config/store.ts";
+import type { BatchExecutor } from "./peers.ts";
+import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
+
+export interface ShardStats {
+  commandsProcessed: number;
+  connectionsReceived: number;
+  connectedClients: number;
+  rejectedConnections: number;
+}
+
+export class Shard {
+  readonly databases: number;
+  readonly stats: ShardStats = {
+    commandsProcessed: 0,
+    connectionsReceived: 0,
+    connectedClients: 0,
+    rejectedConnections: 0,
+  };
+  readonly startedAt = Date.now();
+  /** Runs a batch of commands owned here (set by the worker once the shard exists). */
+  executeBatch: BatchExecutor = () => {
+    throw new Error("shard not started");
+  };
+
+  constructor(
+    readonly id: number,
+    readonly count: number,
+    readonly keyspace: Keyspace,
+    readonly config: ConfigStore,
+  ) {
+    this.databases = Number(config.get("databases"));
+  }
+
+  /** The shard that owns a key. */
+  ownerOf(key: Uint8Array): number {
+    return this.count === 1 ? 0 : slotOwner(keyHashSlot(key), this.count);
+  }
+}

@@ -1,0 +1,124 @@
+// Entry point of a shard worker: owns one Wasm keyspace, accepts connections on the shared
+// port (SO_REUSEPORT: the kernel spreads connections over the workers), serves them, and
+// executes batches forwarded by the other shards.
+/// <reference lib="deno.worker" />
+import type { FromWorker, InitMessage, ToWorker } from "./messages.ts";
+import { CONNECTED_CLIENTS } from "./messages.ts";
+import { ConfigStore } from "../config/store.ts";
+import { createKeyspace } from "../engine/engine_module.ts";
+import { Shard } from "./shard.ts";
+import { Peers } from "./peers.ts";
+import { createBatchExecutor } from "./executor.ts";
+import { Connection } from "./connection.ts";
+import { configureClientIds } from "./client.ts";
+import { log, setLogLevel, setLogRole } from "../log.ts";
+import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
+import { startActiveExpiry } from "./expiry.ts";
+
+const self = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  postMessage(m: FromWorker): void;
+  close(): void;
+};
+
+let shard: Shard;
+let peers: Peers | null = null;
+let counters: Int32Array;
+const listeners: Deno.Listener[] = [];
+const connections = new Set<Connection>();
+let shuttingDown = false;
+let stopExpiry = () => {};
+
+self.onmessage = (event) => {
+  const msg = event.data;
+  if (msg.type === "init") start(msg);
+  else if (msg.type === "shutdown") shutdown();
+};
+
+function start(init: InitMessage): void {
+  setLogRole(`S${init.shardId}`);
+  const config = new ConfigStore(init.config);
+  setLogLevel(String(config.get("log-level")));
+  configureClientIds(init.shardId, init.shardCount);
+  counters = new Int32Array(init.counters);
+  shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config);
+  shard.executeBatch = createBatchExecutor(shard);
+  const ports = new Map<number, MessagePort>(Object.entries(init.peers).map(([id, p]) => [Number(id), p]));
+  if (ports.size) peers = new Peers(ports, shard.executeBatch);
+  stopExpiry = startActiveExpiry(shard);
+  const port = Number(config.get("port"));
+  try {
+    for (const hostname of String(config.get("bind")).split(/\s+/).filter(Boolean)) {
+      const listener = Deno.listen({ hostname, port, reusePort: true });
+      listeners.push(listener);
+      acceptLoop(listener);
+    }
+  } catch (err) {
+    self.postMessage({ type: "fatal", shardId: shard.id, message: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  self.postMessage({ type: "listening", shardId: shard.id });
+}
+
+async function acceptLoop(listener: Deno.Listener): Promise<void> {
+  const maxClients = Number(shard.config.get("maxclients"));
+  try {
+    for await (const conn of listener) {
+      const tcp = conn as Deno.TcpConn;
+      shard.stats.connectionsReceived++;
+      if (Atomics.add(counters, CONNECTED_CLIENTS, 1) >= maxClients) {
+        Atomics.sub(counters, CONNECTED_CLIENTS, 1);
+        shard.stats.rejectedConnections++;
+        refuse(tcp, ERR_MAX_CLIENTS);
+        continue;
+      }
+      try {
+        tcp.setNoDelay(true);
+        tcp.setKeepAlive(true);
+      } catch { /* the client may already be gone */ }
+      serve(new Connection(tcp, shard, peers, { isShuttingDown: () => shuttingDown, onIdle: maybeStopped }));
+    }
+  } catch (err) {
+    if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
+async function serve(connection: Connection): Promise<void> {
+  connections.add(connection);
+  shard.stats.connectedClients++;
+  try {
+    await connection.serve();
+  } finally {
+    connections.delete(connection);
+    shard.stats.connectedClients--;
+    Atomics.sub(counters, CONNECTED_CLIENTS, 1);
+    maybeStopped();
+  }
+}
+
+async function refuse(conn: Deno.TcpConn, error: string): Promise<void> {
+  try {
+    await conn.write(new TextEncoder().encode(`-${error}\r\n`));
+  } catch { /* gone */ }
+  try {
+    conn.close();
+  } catch { /* gone */ }
+}
+
+/** Stop accepting; idle connections close now, busy ones after their current batch. */
+function shutdown(): void {
+  shuttingDown = true;
+  stopExpiry();
+  for (const l of listeners) {
+    try {
+      l.close();
+    } catch { /* closed */ }
+  }
+  for (const c of connections) if (!c.busy) c.close();
+  maybeStopped();
+}
+
+function maybeStopped(): void {
+  if (!shuttingDown || connections.size > 0) return;
+  self.postMessage({ type: "stopped", shardId: shard?.id ?? -1 });
+}
