@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function server(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    const { serverUsage } = await import("./config/load.ts");
+    const { serverUsage } = await import("./config/usage.ts");
     console.log(serverUsage());
     return 0;
   }

@@ -1,5 +1,5 @@
 // Connection family: PING ECHO HELLO QUIT SELECT (Redis's server.c / networking.c).
-import type { CommandContext } from "./spec.ts";
+import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, errArity } from "../protocol/errors.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";
 
@@ -81,3 +81,11 @@ export function validateClientName(name: Uint8Array): string | null {
   }
   return null;
 }
+
+export const connectionCommands: CommandRows = {
+  ping: { handler: ping },
+  echo: { handler: echo },
+  hello: { handler: hello },
+  quit: { handler: quit },
+  select: { handler: select },
+};

@@ -1,7 +1,15 @@
-// Server family: COMMAND and its subcommands, generated from the command table.
-import type { CommandContext } from "./spec.ts";
-import { commandCount } from "./table.ts";
+// Server family: COMMAND and its subcommands, replayed from Redis's metadata.
+import type { CommandContext, CommandRows } from "./spec.ts";
+import { allCommands } from "./registry.ts";
 
-export function commandCountHandler(ctx: CommandContext): void {
-  ctx.out.integer(commandCount());
+function commandCountHandler(ctx: CommandContext): void {
+  ctx.out.integer(allCommands().length);
 }
+
+export const serverCommands: CommandRows = {
+  command: {
+    subcommands: {
+      count: { handler: commandCountHandler },
+    },
+  },
+};

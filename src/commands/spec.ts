@@ -5,6 +5,8 @@ import type { Args } from "../protocol/args.ts";
 import type { ReplyWriter } from "../protocol/reply_writer.ts";
 import type { Client } from "../server/client.ts";
 import type { Shard } from "../server/shard.ts";
+import type { RedisCommandInfo } from "./meta.ts";
+import type { CrossShard } from "../server/cross_shard.ts";
 
 export interface CommandContext {
   args: Args;
@@ -12,6 +14,8 @@ export interface CommandContext {
   out: ReplyWriter;
   shard: Shard;
   spec: CommandSpec;
+  /** Atomic multi-shard work; null where commands run on behalf of another shard. */
+  cross: CrossShard | null;
 }
 
 /** A handler writes exactly one reply to ctx.out. It may be async only off the hot path. */
@@ -25,13 +29,49 @@ export interface KeyRange {
 }
 
 /**
- * How a command whose keys live on several shards runs. "sum": each shard runs the command
- * on its keys and the integer replies are added (DEL, EXISTS, UNLINK, TOUCH).
+ * Combines the replies of several shards into the client's one reply. `replies` are whole
+ * RESP frames, in shard order (fan-out) or in the order the parts were made (split keys).
  */
-export type MultiShardMode = "sum";
+export type Combiner = (replies: Uint8Array[], out: ReplyWriter, parts: SplitPart[]) => void;
 
-/** Where a keyless command runs: on the connection's shard, or on every shard. */
-export type Scope = "local" | "all-shards";
+/** One shard's share of a command whose keys span shards: its argument indexes. */
+export interface SplitPart {
+  shard: number;
+  argIndexes: number[];
+}
+
+/**
+ * A command whose keys live on several shards: each shard runs the command on its own keys
+ * (argument groups of `keys.step`, in order), and `combine` joins the replies.
+ */
+export interface SplitByKey {
+  combine: Combiner;
+}
+
+/** Picks the shard for a command the key ranges can't route (e.g. SCAN by its cursor). */
+export type Router = (args: Args, shardCount: number) => number;
+
+/** Key argument indexes for commands whose keys move (Redis's "movablekeys"). */
+export type KeyFinder = (args: Args) => number[];
+
+/**
+ * What a family module declares for each command it implements. Everything Redis defines
+ * about the command (arity, flags, ACL categories, key positions, docs) comes from Redis's
+ * own metadata (meta.ts); a row adds only the handler and how the command spans shards.
+ */
+export interface CommandRow {
+  /** Optional only for containers that need a subcommand (CONFIG, CLIENT...). */
+  handler?: Handler;
+  splitByKey?: SplitByKey;
+  fanOut?: Combiner;
+  route?: Router;
+  getKeys?: KeyFinder;
+  /** Keys span shards and Redis makes the command atomic: coordinate it here (MSET...). */
+  acrossShards?: Handler;
+  subcommands?: Record<string, CommandRow>;
+}
+
+export type CommandRows = Record<string, CommandRow>;
 
 export interface CommandSpec {
   /** Lower case, as COMMAND prints it. Subcommands are "container|sub". */
@@ -42,12 +82,17 @@ export interface CommandSpec {
   flags: readonly string[];
   /** ACL categories without the "@" ("string", "read", "fast", ...). */
   categories: readonly string[];
+  /** Legacy (first, last, step) key positions; null when the command takes no keys. */
   keys: KeyRange | null;
+  getKeys?: KeyFinder;
   handler: Handler;
   subcommands?: readonly CommandSpec[];
-  multiShard?: MultiShardMode;
-  scope?: Scope;
-  group: string;
-  since: string;
-  summary: string;
+  /** Keys may span shards: split per shard and combine (DEL, MGET...). */
+  splitByKey?: SplitByKey;
+  /** Keyless but needs every shard: the same command runs on each, replies combined. */
+  fanOut?: Combiner;
+  route?: Router;
+  acrossShards?: Handler;
+  /** Redis's COMMAND INFO entry, replayed by COMMAND. */
+  info: RedisCommandInfo;
 }

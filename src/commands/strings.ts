@@ -1,6 +1,6 @@
 // String family: GET SET INCR INCRBY DECR DECRBY (Redis's t_string.c). The values live in
 // the shard's Wasm keyspace; these handlers parse options and encode replies.
-import type { CommandContext } from "./spec.ts";
+import type { CommandContext, CommandRows } from "./spec.ts";
 import {
   ERR_NOT_INTEGER,
   ERR_OVERFLOW,
@@ -131,3 +131,12 @@ function negateDecimal(text: Uint8Array): Uint8Array {
   neg.set(text, 1);
   return neg;
 }
+
+export const stringCommands: CommandRows = {
+  get: { handler: get },
+  set: { handler: set },
+  incr: { handler: incr },
+  decr: { handler: decr },
+  incrby: { handler: incrby },
+  decrby: { handler: decrby },
+};

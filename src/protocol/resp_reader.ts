@@ -43,7 +43,10 @@ export class RespReader {
   private stack: OpenAggregate[] = [];
 
   feed(chunk: Uint8Array): void {
-    if (this.pos === this.end) this.pos = this.end = 0;
+    if (this.pos === this.end) {
+      this.pos = this.end = 0;
+      if (this.buf.length > 1 << 20) this.buf = new Uint8Array(4096); // don't hold a huge reply's buffer
+    }
     const unread = this.end - this.pos;
     if (this.end + chunk.length > this.buf.length) {
       // Out of room at the tail: move the unread bytes to the front, growing if needed.

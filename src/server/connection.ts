@@ -1,7 +1,7 @@
 // One client connection: read into a reused buffer, parse every complete command, run local
 // ones at once and forward the others to their shards (one message per shard per read
 // batch), then write all replies in request order with a single write-all.
-import type { CommandContext, CommandSpec } from "../commands/spec.ts";
+import type { CommandContext, CommandSpec, Combiner, SplitPart } from "../commands/spec.ts";
 import { NEED_MORE, PROTOCOL_ERROR, RequestParser } from "../protocol/resp_parser.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
@@ -10,17 +10,20 @@ import type { Shard } from "./shard.ts";
 import type { BatchReply, Peers } from "./peers.ts";
 import { resolveCommand, routeCommand, SPANNING } from "./dispatch.ts";
 import { appendToBatch, runCommand } from "./executor.ts";
-import { encodeCommand, sumIntegerReplies } from "./multishard.ts";
+import { encodeCommand } from "./multishard.ts";
+import { createCrossShard } from "./cross_shard.ts";
 
 const INITIAL_READ = 16 * 1024;
 
-/** A reply that another shard will produce, and where it goes in this batch's output. */
+/** A reply that other shards will produce, and where it goes in this batch's output. */
 interface PendingReply {
   /** Offset in `out` where the reply belongs. */
   at: number;
   /** Per part: [shard, index in that shard's batch], or a reply already computed here. */
   parts: Array<[number, number] | Uint8Array>;
-  combine: "single" | "sum";
+  /** How the parts' replies become one; null: a single forwarded reply, copied as is. */
+  combine: Combiner | null;
+  split: SplitPart[];
 }
 
 export interface ConnectionHooks {
@@ -51,7 +54,14 @@ export class Connection {
       maxBulkLen: Number(shard.config.get("proto-max-bulk-len")),
       authRequired: false,
     });
-    this.ctx = { args: this.parser, client: this.client, out: this.out, shard, spec: undefined! };
+    this.ctx = {
+      args: this.parser,
+      client: this.client,
+      out: this.out,
+      shard,
+      spec: undefined!,
+      cross: createCrossShard(shard, peers, this.client),
+    };
     for (let i = 0; i < shard.count; i++) {
       this.batches.push(new ByteBuffer(1024));
       this.batchCounts.push(0);
@@ -124,24 +134,35 @@ export class Connection {
       const frameStart = pos;
       pos = next;
       if (parser.argc === 0) continue;
+      // Another connection's atomic cross-shard step holds this shard: wait for it.
+      if (!this.shard.lock.allows(null)) await this.shard.lock.whenFree();
       this.client.lastCommandAt = Date.now();
       const spec = resolveCommand(parser);
       if (typeof spec === "string") {
         this.out.error(spec);
         continue;
       }
-      const owner = this.shard.count === 1 ? -1 : routeCommand(spec, parser, (k) => this.shard.ownerOf(k));
+      const frame = buf.subarray(frameStart, pos);
+      const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
       if (owner === -1 || owner === this.shard.id) {
-        if (spec.scope === "all-shards" && this.pending.length) await this.flushPending();
+        if (spec.fanOut && this.shard.count > 1) {
+          this.fanOut(spec.fanOut, frame);
+          continue;
+        }
         const result = runCommand(this.ctx, spec);
         if (result instanceof Promise) {
+          // An async command (SHUTDOWN, DEBUG SLEEP...) first lets earlier replies land.
           await this.flushPending();
           await result;
         }
+      } else if (owner === SPANNING && spec.acrossShards) {
+        await this.flushPending();
+        this.ctx.spec = spec;
+        await spec.acrossShards(this.ctx);
       } else if (owner === SPANNING) {
         this.splitAcrossShards(spec);
       } else {
-        this.pending.push({ at: this.out.length, parts: [this.forward(owner, buf.subarray(frameStart, pos))], combine: "single" });
+        this.pending.push({ at: this.out.length, parts: [this.forward(owner, frame)], combine: null, split: [] });
       }
     }
     if (this.pending.length) await this.flushPending();
@@ -154,28 +175,47 @@ export class Connection {
     return [owner, this.batchCounts[owner]++];
   }
 
-  /** A "sum" command (DEL, EXISTS...) whose keys span shards: each shard gets the command
-   * with its own keys; this shard's part runs now so it stays in order with what follows. */
+  private ownerOf(spec: CommandSpec): number {
+    if (spec.route) return spec.route(this.parser, this.shard.count);
+    return routeCommand(spec, this.parser, (k) => this.shard.ownerOf(k));
+  }
+
+  /** Run this keyless command on every shard and combine the replies. Each shard runs it in
+   * order with this connection's other commands for that shard. */
+  private fanOut(combine: Combiner, frame: Uint8Array): void {
+    const parts: PendingReply["parts"] = [];
+    for (let s = 0; s < this.shard.count; s++) {
+      parts.push(s === this.shard.id ? this.runLocalFrame(frame) : this.forward(s, frame));
+    }
+    this.pending.push({ at: this.out.length, parts, combine, split: [] });
+  }
+
+  /** A command whose keys span shards: each shard gets the command with its own key groups
+   * (key plus the `step - 1` arguments after it); this shard's part runs now so it stays in
+   * order with what follows. */
   private splitAcrossShards(spec: CommandSpec): void {
     const args = this.parser;
-    if (spec.multiShard !== "sum") {
+    if (!spec.splitByKey || !spec.keys) {
       this.out.error(`ERR ${spec.name.toUpperCase()} with keys on several shards is not supported yet`);
       return;
     }
-    const byShard = new Map<number, Uint8Array[]>();
-    for (let i = 1; i < args.argc; i++) {
-      const key = args.bytes(i);
-      const owner = this.shard.ownerOf(key);
-      let list = byShard.get(owner);
-      if (!list) byShard.set(owner, list = [args.bytes(0)]);
-      list.push(key);
+    const { first, step } = spec.keys;
+    const last = spec.keys.last < 0 ? args.argc + spec.keys.last : spec.keys.last;
+    const split = new Map<number, SplitPart>();
+    for (let i = first; i <= last; i += step) {
+      const owner = this.shard.ownerOf(args.bytes(i));
+      let part = split.get(owner);
+      if (!part) split.set(owner, part = { shard: owner, argIndexes: [] });
+      part.argIndexes.push(i);
     }
     const parts: PendingReply["parts"] = [];
-    for (const [owner, argv] of byShard) {
+    for (const part of split.values()) {
+      const argv = [...Array(first).keys()].map((i) => args.bytes(i));
+      for (const i of part.argIndexes) for (let j = 0; j < step; j++) argv.push(args.bytes(i + j));
       const frame = encodeCommand(argv);
-      parts.push(owner === this.shard.id ? this.runLocalFrame(frame) : this.forward(owner, frame));
+      parts.push(part.shard === this.shard.id ? this.runLocalFrame(frame) : this.forward(part.shard, frame));
     }
-    this.pending.push({ at: this.out.length, parts, combine: "sum" });
+    this.pending.push({ at: this.out.length, parts, combine: spec.splitByKey.combine, split: [...split.values()] });
   }
 
   /** Run one encoded command here and return its reply bytes (the caller's parser state is
@@ -211,8 +251,8 @@ export class Connection {
     for (const p of this.pending) {
       this.out.raw(local.subarray(copied, p.at));
       copied = p.at;
-      if (p.combine === "single") this.out.raw(replyOf(p.parts[0]));
-      else sumIntegerReplies(p.parts.map(replyOf), this.out);
+      if (p.combine === null) this.out.raw(replyOf(p.parts[0]));
+      else p.combine(p.parts.map(replyOf), this.out, p.split);
     }
     this.out.raw(local.subarray(copied));
     this.pending.length = 0;

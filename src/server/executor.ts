@@ -30,7 +30,7 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
   const parser = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: false });
   const out = new ReplyWriter();
   const client = new Client("forwarded", "", 0);
-  const ctx = { args: parser, client, out, shard } as CommandContext;
+  const ctx: CommandContext = { args: parser, client, out, shard, spec: undefined!, cross: null };
   return (batch: Uint8Array) => {
     out.reset();
     const ends: number[] = [];

@@ -26,7 +26,7 @@ export function runExpiryCycle(shard: Shard, budgetMs: number): number {
 /** Starts the periodic cycle; returns a function that stops it. */
 export function startActiveExpiry(shard: Shard): () => void {
   const periodMs = () => 1000 / Math.max(1, Number(shard.config.get("hz")));
-  let timer = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const tick = () => {
     runExpiryCycle(shard, periodMs() / 4);
     timer = setTimeout(tick, periodMs());

@@ -5,6 +5,8 @@
 // Batch layout: per command [u8 db][u8 resp][u32 frame length][RESP frame bytes].
 // Reply layout: the replies back to back, plus an Int32Array of their end offsets.
 
+import type { ShardLock } from "./shard_lock.ts";
+
 export interface BatchReply {
   replies: Uint8Array;
   ends: Int32Array;
@@ -17,6 +19,14 @@ interface Request {
   kind: "call";
   id: number;
   batch: Uint8Array;
+  /** The lock owner this batch runs for, if it is part of an atomic cross-shard step. */
+  owner: string | null;
+}
+
+interface LockRequest {
+  kind: "lock" | "unlock";
+  id: number;
+  owner: string;
 }
 
 interface Response {
@@ -26,38 +36,109 @@ interface Response {
   ends: Int32Array;
 }
 
+interface LockGranted {
+  kind: "locked";
+  id: number;
+}
+
+type Message = Request | LockRequest | Response | LockGranted;
+
 export class Peers {
   private nextId = 1;
   private waiting = new Map<number, (reply: BatchReply) => void>();
+  private waitingLocks = new Map<number, () => void>();
+  /** Batches that arrived while another owner held our lock, run in arrival order. */
+  private deferred: Array<{ port: MessagePort; msg: Request }> = [];
+  private draining = false;
 
-  constructor(private ports: Map<number, MessagePort>, execute: BatchExecutor) {
+  constructor(private ports: Map<number, MessagePort>, private execute: BatchExecutor, private lock: ShardLock) {
     for (const port of ports.values()) {
-      port.onmessage = (event: MessageEvent<Request | Response>) => {
-        const msg = event.data;
-        if (msg.kind === "call") {
-          const { replies, ends } = execute(msg.batch);
-          const response: Response = { kind: "reply", id: msg.id, replies, ends };
-          port.postMessage(response, [replies.buffer, ends.buffer]);
-        } else {
-          const resolve = this.waiting.get(msg.id);
-          this.waiting.delete(msg.id);
-          resolve?.({ replies: msg.replies, ends: msg.ends });
-        }
-      };
+      port.onmessage = (event: MessageEvent<Message>) => this.receive(port, event.data);
     }
   }
 
+  private receive(port: MessagePort, msg: Message): void {
+    switch (msg.kind) {
+      case "call":
+        if (this.deferred.length || !this.lock.allows(msg.owner)) this.defer(port, msg);
+        else this.runCall(port, msg);
+        break;
+      case "lock":
+        this.lock.acquire(msg.owner).then(() => port.postMessage({ kind: "locked", id: msg.id } satisfies LockGranted));
+        break;
+      case "unlock":
+        this.lock.release(msg.owner);
+        break;
+      case "reply": {
+        const resolve = this.waiting.get(msg.id);
+        this.waiting.delete(msg.id);
+        resolve?.({ replies: msg.replies, ends: msg.ends });
+        break;
+      }
+      case "locked": {
+        const resolve = this.waitingLocks.get(msg.id);
+        this.waitingLocks.delete(msg.id);
+        resolve?.();
+        break;
+      }
+    }
+  }
+
+  private runCall(port: MessagePort, msg: Request): void {
+    const { replies, ends } = this.execute(msg.batch);
+    const response: Response = { kind: "reply", id: msg.id, replies, ends };
+    port.postMessage(response, [replies.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
+  }
+
+  private defer(port: MessagePort, msg: Request): void {
+    this.deferred.push({ port, msg });
+    if (!this.draining) this.drain();
+  }
+
+  /** Runs deferred batches in order, each once the lock lets it. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.deferred.length) {
+      const { port, msg } = this.deferred[0];
+      if (!this.lock.allows(msg.owner)) {
+        await this.lock.whenFree();
+        continue;
+      }
+      this.deferred.shift();
+      this.runCall(port, msg);
+    }
+    this.draining = false;
+  }
+
   /** Send a batch to shard `target` and resolve with its replies. The batch is transferred:
-   * pass a buffer the caller no longer uses. */
-  call(target: number, batch: Uint8Array): Promise<BatchReply> {
-    const port = this.ports.get(target);
-    if (!port) throw new Error(`no link to shard ${target}`);
+   * pass a buffer the caller no longer uses. `owner`: the lock this batch runs under. */
+  call(target: number, batch: Uint8Array, owner: string | null = null): Promise<BatchReply> {
+    const port = this.portOf(target);
     const id = this.nextId++;
-    const request: Request = { kind: "call", id, batch };
+    const request: Request = { kind: "call", id, batch, owner };
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      port.postMessage(request, [batch.buffer]);
+      port.postMessage(request, [batch.buffer as ArrayBuffer]);
     });
+  }
+
+  /** Take shard `target`'s lock for `owner`; resolves once granted. */
+  lockShard(target: number, owner: string): Promise<void> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waitingLocks.set(id, resolve);
+      this.portOf(target).postMessage({ kind: "lock", id, owner } satisfies LockRequest);
+    });
+  }
+
+  unlockShard(target: number, owner: string): void {
+    this.portOf(target).postMessage({ kind: "unlock", id: 0, owner } satisfies LockRequest);
+  }
+
+  private portOf(target: number): MessagePort {
+    const port = this.ports.get(target);
+    if (!port) throw new Error(`no link to shard ${target}`);
+    return port;
   }
 
   close(): void {

@@ -3,6 +3,7 @@
 import type { Keyspace } from "../engine/keyspace.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { BatchExecutor } from "./peers.ts";
+import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
 
 export interface ShardStats {
@@ -21,6 +22,7 @@ export class Shard {
     rejectedConnections: 0,
   };
   readonly startedAt = Date.now();
+  readonly lock = new ShardLock();
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

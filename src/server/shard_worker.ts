@@ -44,7 +44,7 @@ function start(init: InitMessage): void {
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config);
   shard.executeBatch = createBatchExecutor(shard);
   const ports = new Map<number, MessagePort>(Object.entries(init.peers).map(([id, p]) => [Number(id), p]));
-  if (ports.size) peers = new Peers(ports, shard.executeBatch);
+  if (ports.size) peers = new Peers(ports, shard.executeBatch, shard.lock);
   stopExpiry = startActiveExpiry(shard);
   const port = Number(config.get("port"));
   try {
