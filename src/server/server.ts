@@ -30,8 +30,11 @@ export async function runServer(argv: string[]): Promise<number> {
   }
 
   const workers = startWorkers(shardCount, loaded);
+  // Signals are handled from the start: a stop may arrive while the workers come up.
+  const stopped = untilStopped(workers);
   try {
-    await waitForAll(workers, "listening");
+    const first = await Promise.race([waitForAll(workers, "listening").then(() => "listening" as const), stopped]);
+    if (first !== "listening") return first; // stopped before it was ready
   } catch (err) {
     console.error(`ironcache: ${(err as Error).message}`);
     for (const w of workers) w.terminate();
@@ -41,7 +44,7 @@ export async function runServer(argv: string[]): Promise<number> {
     `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port} bind=${binds.join(",")} shards=${shardCount}` +
       (loaded.configFile ? ` config=${loaded.configFile}` : ""),
   );
-  return await untilStopped(workers);
+  return await stopped;
 }
 
 function startWorkers(count: number, config: LoadedConfig): Worker[] {
@@ -69,18 +72,18 @@ function waitForAll(workers: Worker[], type: FromWorker["type"]): Promise<void> 
   return new Promise((resolve, reject) => {
     const seen = new Set<number>();
     for (const w of workers) {
-      w.onerror = (e) => {
+      w.addEventListener("error", (e) => {
         e.preventDefault();
         reject(new Error(`shard worker failed: ${e.message}`));
-      };
-      w.onmessage = (e: MessageEvent<FromWorker>) => {
+      });
+      w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
         const msg = e.data;
         if (msg.type === "fatal") reject(new Error(msg.message));
         else if (msg.type === type) {
           seen.add(msg.shardId);
           if (seen.size === workers.length) resolve();
         }
-      };
+      });
     }
   });
 }

@@ -1,0 +1,78 @@
+// The data format of differential cases, plus small helpers to write them compactly.
+// A case is sent to redis-server and to the target; their raw reply bytes must be identical
+// (after the normalizers in normalizers.ts, which apply only to `cmds` replies).
+import { encodeCommand } from "../helpers/servers.ts";
+
+/** One command argument: a string is sent as UTF-8; use bytes() for arbitrary bytes. */
+export type Arg = string | Uint8Array;
+
+/** RESP protocol version a case runs in: 2 on a fresh connection, 3 after `HELLO 3`. */
+export type Protocol = 2 | 3;
+
+interface CaseBase {
+  name: string;
+  /** Protocols to run in; default both. */
+  protocols?: Protocol[];
+  /**
+   * The server must close the connection after the case's input: both must close, and the
+   * bytes before the close must be identical. Without it, both must keep it open.
+   */
+  expectClose?: boolean;
+}
+
+/** Commands sent one at a time as RESP multibulk arrays; one reply read and compared per command. */
+export interface CommandCase extends CaseBase {
+  cmds: Arg[][];
+}
+
+/**
+ * Raw byte chunks, each written separately with a pause between them (so a frame can be split
+ * across TCP writes); all replies they produce are compared as one byte stream, verbatim.
+ */
+export interface RawCase extends CaseBase {
+  raw: Arg[];
+  /** Pause between chunk writes; default 15 ms. */
+  pauseMs?: number;
+}
+
+export type Case = CommandCase | RawCase;
+
+export function isRawCase(c: Case): c is RawCase {
+  return "raw" in c;
+}
+
+/** A latin-1 string as bytes: each char code 0..255 becomes one byte (so "\xff" is 0xFF, not UTF-8). */
+export function bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code > 255) throw new Error(`bytes(): char code ${code} at ${i} is not a byte`);
+    out[i] = code;
+  }
+  return out;
+}
+
+/** One command encoded as a RESP multibulk frame, for raw cases. */
+export function resp(...args: Arg[]): Uint8Array {
+  return encodeCommand(args);
+}
+
+/** Several chunks joined into one write: a pipelined send. */
+export function concat(...parts: Arg[]): Uint8Array {
+  const enc = new TextEncoder();
+  const arrays = parts.map((p) => typeof p === "string" ? enc.encode(p) : p);
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
+}
+
+/** `length` bytes cycling through all 256 byte values: a large value that is not just ASCII. */
+export function patternBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + 7) & 0xff;
+  return out;
+}

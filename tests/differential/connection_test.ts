@@ -1,0 +1,4 @@
+import cases from "./cases/connection.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("connection", cases);

@@ -1,0 +1,70 @@
+// The ONLY allowed differences between redis-server and the target, as named normalizers.
+// Each one rewrites a field that legitimately differs into a placeholder, on BOTH sides,
+// before the bytes are compared. Keep this list short, and document each entry in README.md.
+import type { Arg } from "./case.ts";
+import { encodeFrame, nodeText, parseFrame, type RespNode, setNodeText } from "./resp.ts";
+
+export interface Normalizer {
+  name: string;
+  /** Why this difference is allowed. */
+  why: string;
+  /** Upper-case command names whose replies it may rewrite. */
+  commands: string[];
+  /** Rewrites the parsed reply in place. */
+  apply(reply: RespNode): void;
+}
+
+const PLACEHOLDER = "<normalized>";
+
+export const NORMALIZERS: Normalizer[] = [
+  {
+    name: "hello-server-identity",
+    why:
+      "HELLO names the server, its version and the connection id; IronCache is not redis 7.0.15 " +
+      "and numbers its clients its own way. The field names, their order and value types still count.",
+    commands: ["HELLO"],
+    apply: (reply) => maskMapValues(reply, new Set(["server", "version", "id"])),
+  },
+  {
+    name: "info-version-lines",
+    why: "INFO's redis_version line carries the server's own version number.",
+    commands: ["INFO"],
+    apply: (reply) => {
+      if (!reply.payload) return;
+      setNodeText(
+        reply,
+        nodeText(reply).replace(/^redis_version:[^\r\n]*/m, `redis_version:${PLACEHOLDER}`),
+      );
+    },
+  },
+];
+
+/** The reply with every normalizer for this command applied (unchanged if none applies). */
+export function normalizeReply(command: Arg[], reply: Uint8Array): Uint8Array {
+  const name = commandName(command);
+  const applicable = NORMALIZERS.filter((n) => n.commands.includes(name));
+  if (applicable.length === 0) return reply;
+  let tree: RespNode;
+  try {
+    tree = parseFrame(reply);
+  } catch {
+    return reply; // Not a well-formed frame: compare it verbatim, the mismatch will show.
+  }
+  for (const n of applicable) n.apply(tree);
+  return encodeFrame(tree);
+}
+
+function commandName(command: Arg[]): string {
+  const first = command[0];
+  if (first === undefined) return "";
+  return (typeof first === "string" ? first : new TextDecoder().decode(first)).toUpperCase();
+}
+
+/** In a map (RESP3 %) or a flat key/value array (RESP2 *), masks the values of the given keys. */
+function maskMapValues(reply: RespNode, keys: Set<string>): void {
+  if ((reply.type !== "%" && reply.type !== "*") || !reply.children) return;
+  const kids = reply.children;
+  for (let i = 0; i + 1 < kids.length; i += 2) {
+    if (keys.has(nodeText(kids[i])) && !kids[i + 1].children) setNodeText(kids[i + 1], PLACEHOLDER);
+  }
+}

@@ -1,0 +1,4 @@
+import cases from "./cases/protocol.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("protocol", cases);

@@ -1,0 +1,4 @@
+import cases from "./cases/strings.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("strings", cases);
