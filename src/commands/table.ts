@@ -10,8 +10,21 @@ import { connectionCommands } from "./connection.ts";
 import { stringCommands } from "./strings.ts";
 import { keyCommands } from "./keys.ts";
 import { serverCommands } from "./server.ts";
+import { expireCommands } from "./expire.ts";
+import { infoCommands } from "./info.ts";
+import { clientCommands } from "./client.ts";
+import { configCommands } from "./config_command.ts";
 
-const FAMILIES: CommandRows[] = [connectionCommands, stringCommands, keyCommands, serverCommands];
+const FAMILIES: CommandRows[] = [
+  connectionCommands,
+  stringCommands,
+  keyCommands,
+  expireCommands,
+  serverCommands,
+  infoCommands,
+  clientCommands,
+  configCommands,
+];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
 function containerWithoutSubcommand(ctx: CommandContext): void {

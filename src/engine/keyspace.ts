@@ -154,12 +154,13 @@ export class Keyspace {
   }
 
   /**
-   * Makes `key` hold a non-string object of `type`, stored outside the engine under
+   * Makes `key` hold a non-string object of `type` (1..7), stored outside the engine under
    * `handle` (0..2^31-1). Replaces any value (keeping its TTL); the engine never frees handles.
+   * Returns 0, or WRONG_TYPE when `type` is TYPE_STRING or out of range.
    */
-  setObject(db: number, key: Uint8Array, type: number, handle: number): void {
+  setObject(db: number, key: Uint8Array, type: number, handle: number): number {
     this.#stage(key);
-    this.#engine.keySetObject(db, key.length, type, handle);
+    return this.#engine.keySetObject(db, key.length, type, handle);
   }
 
   /** The handle given to setObject, or NOT_FOUND / WRONG_TYPE (other type or a string). */

@@ -22,6 +22,9 @@ export class Client {
   lastCommandAt = Date.now();
   /** Lower-case name of the last command run, for CLIENT LIST's cmd= field. */
   lastCommand = "NULL";
+  /** Close this client's connection (after the reply being written, if any). Set by the
+   * connection that owns the client. */
+  kill: () => void = () => {};
 
   /** `id` is given only for internal stand-in clients (forwarded batches use 0). */
   constructor(readonly addr: string, readonly laddr: string, id?: number) {

@@ -62,6 +62,10 @@ export class Connection {
       spec: undefined!,
       cross: createCrossShard(shard, peers, this.client),
     };
+    this.client.kill = () => {
+      this.client.closeAfterReply = true;
+      if (!this.busy) this.close();
+    };
     for (let i = 0; i < shard.count; i++) {
       this.batches.push(new ByteBuffer(1024));
       this.batchCounts.push(0);
@@ -69,6 +73,7 @@ export class Connection {
   }
 
   async serve(): Promise<void> {
+    this.shard.clients.set(this.client.id, this.client);
     let buf = new Uint8Array(INITIAL_READ);
     let filled = 0;
     const queryLimit = Number(this.shard.config.get("client-query-buffer-limit"));
@@ -83,9 +88,13 @@ export class Connection {
         const n = await this.conn.read(buf.subarray(filled));
         if (n === null) break;
         filled += n;
+        this.shard.stats.netInputBytes += n;
         this.busy = true;
         const consumed = await this.processInput(buf, filled);
-        if (this.out.length > 0) await this.writeAll(this.out.bytes());
+        if (this.out.length > 0) {
+          this.shard.stats.netOutputBytes += this.out.length;
+          await this.writeAll(this.out.bytes());
+        }
         this.out.reset();
         this.out.shrinkIfIdle();
         this.busy = false;
@@ -108,6 +117,7 @@ export class Connection {
       }
     } finally {
       this.busy = false;
+      this.shard.clients.delete(this.client.id);
       this.close();
     }
   }

@@ -21,7 +21,9 @@ export type ToWorker = InitMessage | ShutdownMessage;
 export type FromWorker =
   | { type: "listening"; shardId: number }
   | { type: "fatal"; shardId: number; message: string }
-  | { type: "stopped"; shardId: number };
+  | { type: "stopped"; shardId: number }
+  /** SHUTDOWN from a client: stop the whole server like SIGTERM. */
+  | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" };
 
 /** Index of the shared connected-clients counter in `counters`. */
 export const CONNECTED_CLIENTS = 0;

@@ -88,17 +88,18 @@ function waitForAll(workers: Worker[], type: FromWorker["type"]): Promise<void> 
   });
 }
 
-/** Runs until SIGTERM/SIGINT: the first stops gracefully, a second exits at once. */
+/** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully, a second signal
+ * exits at once. */
 function untilStopped(workers: Worker[]): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
-    const onSignal = (signal: Deno.Signal) => () => {
+    const stop = (why: string) => {
       if (stopping) {
-        log.warning(`${signal} received again: exiting now`);
+        log.warning(`${why} received again: exiting now`);
         Deno.exit(1);
       }
       stopping = true;
-      log.notice(`${signal} received: shutting down`);
+      log.notice(`${why} received: shutting down`);
       const stopped = waitForAll(workers, "stopped");
       for (const w of workers) w.postMessage({ type: "shutdown" });
       stopped.then(() => {
@@ -110,7 +111,12 @@ function untilStopped(workers: Worker[]): Promise<number> {
         resolve(1);
       });
     };
-    Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
-    Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
+    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    for (const w of workers) {
+      w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
+        if (e.data.type === "shutdown-request" && !stopping) stop("SHUTDOWN");
+      });
+    }
   });
 }

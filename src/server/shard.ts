@@ -3,6 +3,7 @@
 import type { Keyspace } from "../engine/keyspace.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { BatchExecutor } from "./peers.ts";
+import type { Client } from "./client.ts";
 import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
 
@@ -11,6 +12,8 @@ export interface ShardStats {
   connectionsReceived: number;
   connectedClients: number;
   rejectedConnections: number;
+  netInputBytes: number;
+  netOutputBytes: number;
 }
 
 export class Shard {
@@ -20,7 +23,13 @@ export class Shard {
     connectionsReceived: 0,
     connectedClients: 0,
     rejectedConnections: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
   };
+  /** The connections this shard serves, by client id (CLIENT LIST, CLIENT KILL...). */
+  readonly clients = new Map<number, Client>();
+  /** Ask the main thread to stop the server (SHUTDOWN); set by the worker. */
+  requestShutdown: (how: "save" | "nosave" | "default") => void = () => {};
   readonly startedAt = Date.now();
   readonly lock = new ShardLock();
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */

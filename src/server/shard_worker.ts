@@ -43,6 +43,7 @@ function start(init: InitMessage): void {
   counters = new Int32Array(init.counters);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config);
   shard.executeBatch = createBatchExecutor(shard);
+  shard.requestShutdown = (how) => self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
   const ports = new Map<number, MessagePort>(Object.entries(init.peers).map(([id, p]) => [Number(id), p]));
   if (ports.size) peers = new Peers(ports, shard.executeBatch, shard.lock);
   stopExpiry = startActiveExpiry(shard);

@@ -53,7 +53,7 @@ async function startPair(): Promise<Pair> {
   const kind = diffTarget();
   const started = await Promise.allSettled([
     startRedis(),
-    kind === "redis" ? startRedis() : startIronCache(),
+    kind === "redis" ? startRedis() : startIronCache(["--shards", "2"]), // 2 shards: cross-shard paths always run
   ]);
   const [ref, tgt] = started;
   if (ref.status === "fulfilled" && tgt.status === "fulfilled") {

@@ -1,0 +1,173 @@
+// Expiry in the Wasm engine with a controlled clock: lazy expiry on access, Redis 7 EXPIRE
+// flag semantics, SET's TTL rules, and active expiry reclaiming a mass expiry in bounded steps.
+import assert from "node:assert/strict";
+import {
+  EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX, instantiateEngine, Keyspace, NOT_FOUND, SET_KEEPTTL, SET_NX,
+} from "../../src/engine/keyspace.ts";
+
+const T0 = 1_700_000_000_000;
+const b = (s: string) => new TextEncoder().encode(s);
+/** A value as text (a status code as its number, to show up in assertion messages). */
+const text = (v: Uint8Array | number) => typeof v === "number" ? `status ${v}` : new TextDecoder().decode(v);
+const keyNumber = (key: Uint8Array) => Number(new TextDecoder().decode(key.subarray(1)));
+
+async function keyspaceAt(now: number): Promise<Keyspace> {
+  const ks = new Keyspace(await instantiateEngine());
+  ks.setClock(now);
+  return ks;
+}
+
+Deno.test("lazy expiry: a key lives through its expiry ms, then every access reports it missing and reclaims it", async () => {
+  const ks = await keyspaceAt(T0);
+  ks.setString(0, b("k"), b("v"), T0 + 100);
+  ks.setString(0, b("other"), b("v"), T0 + 100);
+  assert.equal(ks.volatileCount(0), 2);
+  ks.setClock(T0 + 100);
+  assert.equal(text(ks.getString(0, b("k"))), "v", "Redis expires only when now > expireAt");
+  ks.setClock(T0 + 101);
+  assert.equal(ks.dbSize(0), 2, "DBSIZE still counts expired keys nobody touched");
+  assert.equal(ks.getString(0, b("k")), NOT_FOUND);
+  assert.equal(ks.dbSize(0), 1, "the access deleted it");
+  assert.equal(ks.volatileCount(0), 1);
+  for (const access of [
+    () => ks.exists(0, b("other")),
+    () => ks.type(0, b("other")) !== -1,
+    () => ks.expireAt(0, b("other")) !== -2,
+    () => ks.delete(0, b("other")),
+    () => ks.persist(0, b("other")),
+  ]) {
+    ks.setClock(T0);
+    ks.setString(0, b("other"), b("v"), T0 + 100);
+    ks.setClock(T0 + 101);
+    assert.equal(access(), false);
+    assert.equal(ks.dbSize(0), 0);
+  }
+  assert.equal(ks.setString(0, b("k"), b("new"), 0, SET_NX), 0, "SET NX sees an expired key as missing");
+});
+
+Deno.test("SET: a TTL is cleared by plain SET, kept by KEEPTTL and INCR, and a past time deletes", async () => {
+  const ks = await keyspaceAt(T0);
+  ks.setString(0, b("k"), b("1"), T0 + 5000);
+  assert.equal(ks.expireAt(0, b("k")), T0 + 5000);
+  assert.equal(text(ks.incrBy(0, b("k"), b("41"))), "42");
+  assert.equal(ks.expireAt(0, b("k")), T0 + 5000, "INCR keeps the TTL");
+  ks.setString(0, b("k"), b("x".repeat(100)), 0, SET_KEEPTTL);
+  assert.equal(ks.expireAt(0, b("k")), T0 + 5000, "KEEPTTL");
+  ks.setString(0, b("k"), b("y"));
+  assert.equal(ks.expireAt(0, b("k")), -1, "plain SET clears the TTL");
+  assert.equal(ks.volatileCount(0), 0);
+  ks.setString(0, b("k"), b("z"), T0 - 1);
+  assert.equal(ks.exists(0, b("k")), false, "SET ... PXAT in the past leaves no key");
+  assert.equal(ks.dbSize(0), 0);
+  ks.setString(0, b("k"), b("z"), T0);
+  assert.equal(ks.dbSize(0), 0, "an expiry equal to now has passed as well (Redis checkAlreadyExpired)");
+});
+
+Deno.test("EXPIRE NX/XX/GT/LT follow Redis 7 (no TTL counts as infinite)", async () => {
+  const ks = await keyspaceAt(T0);
+  const key = b("k");
+  // [has TTL beforehand, flags, new time relative to the old TTL (T0+1000), expected result]
+  const cases: [boolean, number, number, number][] = [
+    [false, 0, 500, 1],
+    [false, EXPIRE_NX, 500, 1],
+    [true, EXPIRE_NX, 500, 0],
+    [false, EXPIRE_XX, 500, 0],
+    [true, EXPIRE_XX, 500, 1],
+    [false, EXPIRE_GT, 5000, 0],
+    [true, EXPIRE_GT, 1000, 0],
+    [true, EXPIRE_GT, 1001, 1],
+    [false, EXPIRE_LT, 5000, 1],
+    [true, EXPIRE_LT, 1000, 0],
+    [true, EXPIRE_LT, 999, 1],
+    [true, EXPIRE_XX | EXPIRE_GT, 2000, 1],
+    [false, EXPIRE_XX | EXPIRE_LT, 10, 0],
+  ];
+  for (const [hasTtl, flags, at, expected] of cases) {
+    ks.setString(0, key, b("v"), hasTtl ? T0 + 1000 : 0);
+    const result = ks.setExpire(0, key, T0 + at, flags);
+    assert.equal(result, expected, `ttl=${hasTtl} flags=${flags} at=+${at}`);
+    assert.equal(ks.expireAt(0, key), expected ? T0 + at : hasTtl ? T0 + 1000 : -1);
+  }
+  assert.equal(ks.setExpire(0, b("missing"), T0 + 10), 0);
+  ks.setString(0, key, b("v"));
+  assert.equal(ks.setExpire(0, key, T0 - 5), 1, "a time in the past deletes the key and reports 1");
+  assert.equal(ks.exists(0, key), false);
+  ks.setString(0, key, b("v"));
+  assert.equal(ks.setExpire(0, key, T0 - 5, EXPIRE_GT), 0, "flags are checked before the past-time deletion");
+  assert.equal(ks.exists(0, key), true);
+  assert.equal(ks.persist(0, key), false);
+  ks.setExpire(0, key, T0 + 10);
+  assert.equal(ks.persist(0, key), true);
+  assert.equal(ks.expireAt(0, key), -1);
+  assert.equal(text(ks.getString(0, key)), "v", "PERSIST keeps the value");
+});
+
+Deno.test("expired keys are skipped by SCAN and RANDOMKEY", async () => {
+  const ks = await keyspaceAt(T0);
+  for (let i = 0; i < 1000; i++) ks.setString(0, b(`k${i}`), b("v"), i % 2 ? T0 + 10 : 0);
+  ks.setClock(T0 + 11);
+  let cursor = 0, found = 0;
+  do {
+    const step = ks.scan(0, cursor, 50);
+    for (const key of step.keys) assert.equal(keyNumber(key) % 2, 0, "scan skips expired keys");
+    found += step.keys.length;
+    cursor = step.cursor;
+  } while (cursor !== 0);
+  assert.equal(found, 500);
+  for (let i = 0; i < 200; i++) {
+    const key = ks.randomKey(0);
+    assert.ok(key && keyNumber(key) % 2 === 0);
+  }
+  for (let i = 0; i < 1000; i += 2) ks.delete(0, b(`k${i}`));
+  assert.equal(ks.randomKey(0), null, "only expired keys left: RANDOMKEY reclaims them and finds none");
+  assert.equal(ks.dbSize(0), 0);
+});
+
+Deno.test("active expiry reclaims 200k keys expiring in the same ms in bounded calls", async () => {
+  const ks = await keyspaceAt(T0);
+  const db = 3;
+  const value = new Uint8Array(32).fill(120);
+  const keyBuffer = b("exp:0000000000");
+  const keyAt = (prefix: number, i: number) => {
+    keyBuffer[0] = prefix;
+    for (let p = keyBuffer.length - 1, n = i; p >= 4; p--, n = Math.floor(n / 10)) keyBuffer[p] = 48 + (n % 10);
+    return keyBuffer;
+  };
+  const doomed = 200_000, later = 30_000, persistent = 30_000;
+  ks.scan(db, 0, 1); // allocates the output area and
+  ks.exists(db, b("x")); // the scratch area before the baseline
+  const empty = ks.memoryUsed();
+  for (let i = 0; i < persistent; i++) ks.setString(db, keyAt(112, i), value);
+  const withPersistent = ks.memoryUsed();
+  for (let i = 0; i < doomed; i++) ks.setString(db, keyAt(100, i), value, T0 + 1000);
+  for (let i = 0; i < later; i++) ks.setString(db, keyAt(108, i), value, T0 + 1_000_000);
+  assert.equal(ks.volatileCount(db), doomed + later);
+
+  ks.setClock(T0 + 1001);
+  const SAMPLES = 1000;
+  let calls = 0, reclaimed = 0, slowest = 0;
+  while (ks.volatileCount(db) > later) {
+    const start = performance.now();
+    const expired = ks.activeExpire(db, SAMPLES);
+    slowest = Math.max(slowest, performance.now() - start);
+    assert.ok(expired <= SAMPLES, "a call never goes beyond its sample budget");
+    reclaimed += expired;
+    calls++;
+    assert.ok(calls < 2 * (doomed + later) / SAMPLES, "expiry makes steady progress");
+  }
+  assert.equal(reclaimed, doomed);
+  assert.equal(ks.dbSize(db), later + persistent);
+  // Generous bound for a shared CI machine; typically well under 1 ms for 1000 samples.
+  assert.ok(slowest < 20, `slowest activeExpire call took ${slowest.toFixed(2)} ms`);
+  assert.equal(ks.activeExpire(db, SAMPLES), 0, "the survivors are not expired");
+  for (let i = 0; i < later; i += 997) assert.ok(ks.exists(db, keyAt(108, i)));
+
+  // The table shrinks and the memory comes back once the survivors go too.
+  for (let i = 0; i < later; i++) ks.delete(db, keyAt(108, i));
+  for (let i = 0; i < 1000; i++) ks.exists(db, keyAt(112, i)); // lets a pending shrink finish
+  const remaining = ks.memoryUsed() - empty;
+  const persistentCost = withPersistent - empty;
+  assert.ok(remaining <= persistentCost * 1.5, `after expiry ${remaining} B remain, ${persistentCost} B for the rest`);
+  ks.flush(db);
+  assert.equal(ks.memoryUsed(), empty);
+});
