@@ -143,10 +143,7 @@ export class RequestParser extends Args {
     if (lf < 0) {
       return end - pos > PROTO_INLINE_MAX_SIZE ? this.fail("too big inline request") : NEED_MORE;
     }
-    let lineEnd = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
-    // Redis splits the line as a C string: a NUL byte ends it.
-    const nul = indexOfByte(buf, 0, pos, lineEnd);
-    if (nul >= 0) lineEnd = nul;
+    const lineEnd = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
     if (!this.splitInline(buf, pos, lineEnd)) return this.fail("unbalanced quotes in request");
     return lf + 1;
   }
@@ -219,9 +216,18 @@ export class RequestParser extends Args {
   }
 }
 
+/**
+ * Where `byte` first occurs in buf[from, end), or -1. Like the strchr() Redis uses on its
+ * query buffer, a NUL byte ends the search: a header or inline line with a NUL before its
+ * terminator never completes (Redis waits for more input, then hits the size limit).
+ */
 function indexOfByte(buf: Uint8Array, byte: number, from: number, end: number): number {
-  const i = buf.subarray(from, end).indexOf(byte);
-  return i < 0 ? -1 : from + i;
+  for (let i = from; i < end; i++) {
+    const c = buf[i];
+    if (c === byte) return i;
+    if (c === 0) return -1;
+  }
+  return -1;
 }
 
 function isSpace(c: number): boolean {

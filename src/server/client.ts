@@ -20,6 +20,8 @@ export class Client {
   user = "default";
   readonly createdAt = Date.now();
   lastCommandAt = Date.now();
+  /** Last time the client sent anything (Redis's lastinteraction): the idle timeout uses it. */
+  lastInteractionAt = Date.now();
   /** Lower-case name of the last command run, for CLIENT LIST's cmd= field. */
   lastCommand = "NULL";
   /** Close this client's connection (after the reply being written, if any). Set by the

@@ -89,6 +89,7 @@ export class Connection {
         if (n === null) break;
         filled += n;
         this.shard.stats.netInputBytes += n;
+        this.client.lastInteractionAt = Date.now();
         this.busy = true;
         const consumed = await this.processInput(buf, filled);
         if (this.out.length > 0) {

@@ -13,7 +13,7 @@ import { Connection } from "./connection.ts";
 import { configureClientIds } from "./client.ts";
 import { log, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
-import { startActiveExpiry } from "./expiry.ts";
+import { startCron } from "./cron.ts";
 
 const self = globalThis as unknown as {
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
@@ -27,7 +27,7 @@ let counters: Int32Array;
 const listeners: Deno.Listener[] = [];
 const connections = new Set<Connection>();
 let shuttingDown = false;
-let stopExpiry = () => {};
+let stopCron = () => {};
 
 self.onmessage = (event) => {
   const msg = event.data;
@@ -46,7 +46,7 @@ function start(init: InitMessage): void {
   shard.requestShutdown = (how) => self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
   const ports = new Map<number, MessagePort>(Object.entries(init.peers).map(([id, p]) => [Number(id), p]));
   if (ports.size) peers = new Peers(ports, shard.executeBatch, shard.lock);
-  stopExpiry = startActiveExpiry(shard);
+  stopCron = startCron(shard);
   const port = Number(config.get("port"));
   try {
     for (const hostname of String(config.get("bind")).split(/\s+/).filter(Boolean)) {
@@ -109,7 +109,7 @@ async function refuse(conn: Deno.TcpConn, error: string): Promise<void> {
 /** Stop accepting; idle connections close now, busy ones after their current batch. */
 function shutdown(): void {
   shuttingDown = true;
-  stopExpiry();
+  stopCron();
   for (const l of listeners) {
     try {
       l.close();

@@ -1,4 +1,4 @@
-// Active expiry, in the spirit of Redis's activeExpireCycle (expire.c): every 1000/hz ms,
+// The shard's periodic housekeeping (Redis's serverCron, per shard). Active expiry, in the spirit of Redis's activeExpireCycle (expire.c): every 1000/hz ms,
 // each database samples keys with a TTL and reclaims the expired ones, repeating while more
 // than 10% of a sample was expired, within a time budget of 25% of the period.
 import type { Shard } from "./shard.ts";
@@ -23,12 +23,27 @@ export function runExpiryCycle(shard: Shard, budgetMs: number): number {
   return expired;
 }
 
+/** Redis's clientsCronHandleTimeout: close clients idle for longer than `timeout` seconds. */
+export function closeIdleClients(shard: Shard, now = Date.now()): number {
+  const timeoutMs = Number(shard.config.get("timeout")) * 1000;
+  if (timeoutMs <= 0) return 0;
+  let closed = 0;
+  for (const client of shard.clients.values()) {
+    if (now - client.lastInteractionAt > timeoutMs) {
+      client.kill();
+      closed++;
+    }
+  }
+  return closed;
+}
+
 /** Starts the periodic cycle; returns a function that stops it. */
-export function startActiveExpiry(shard: Shard): () => void {
+export function startCron(shard: Shard): () => void {
   const periodMs = () => 1000 / Math.max(1, Number(shard.config.get("hz")));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const tick = () => {
     runExpiryCycle(shard, periodMs() / 4);
+    closeIdleClients(shard);
     timer = setTimeout(tick, periodMs());
   };
   timer = setTimeout(tick, periodMs());
