@@ -133,6 +133,7 @@ export class Connection {
   private async processInput(buf: Uint8Array, end: number): Promise<number> {
     const parser = this.parser;
     let pos = this.parser.inFrame() ? this.parser.frameStart : 0;
+    this.client.lastCommandAt = Date.now();
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
       if (next === NEED_MORE) break;
@@ -147,17 +148,15 @@ export class Connection {
       if (parser.argc === 0) continue;
       // Another connection's atomic cross-shard step holds this shard: wait for it.
       if (!this.shard.lock.allows(null)) await this.shard.lock.whenFree();
-      this.client.lastCommandAt = Date.now();
       const spec = resolveCommand(parser);
       if (typeof spec === "string") {
         this.out.error(spec);
         continue;
       }
-      const frame = buf.subarray(frameStart, pos);
       const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
       if (owner === -1 || owner === this.shard.id) {
         if (spec.fanOut && this.shard.count > 1) {
-          this.fanOut(spec.fanOut, frame);
+          this.fanOut(spec.fanOut, buf.subarray(frameStart, pos));
           continue;
         }
         const result = runCommand(this.ctx, spec);
@@ -173,7 +172,7 @@ export class Connection {
       } else if (owner === SPANNING) {
         this.splitAcrossShards(spec);
       } else {
-        this.pending.push({ at: this.out.length, parts: [this.forward(owner, frame)], combine: null, split: [] });
+        this.pending.push({ at: this.out.length, parts: [this.forward(owner, buf.subarray(frameStart, pos))], combine: null, split: [] });
       }
     }
     if (this.pending.length) await this.flushPending();
@@ -188,7 +187,7 @@ export class Connection {
 
   private ownerOf(spec: CommandSpec): number {
     if (spec.route) return spec.route(this.parser, this.shard.count);
-    return routeCommand(spec, this.parser, (k) => this.shard.ownerOf(k));
+    return routeCommand(spec, this.parser, this.shard);
   }
 
   /** Run this keyless command on every shard and combine the replies. Each shard runs it in

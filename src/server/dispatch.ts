@@ -25,8 +25,10 @@ export function resolveCommand(args: Args): CommandSpec | string {
   return chosen;
 }
 
-/** Indexes of the key arguments, from the table's (first, last, step). */
-export function keyIndexes(spec: CommandSpec, argc: number): number[] {
+/** Indexes of the key arguments: the row's key finder, or the table's (first, last, step). */
+export function keyIndexes(spec: CommandSpec, args: Args): number[] {
+  if (spec.getKeys) return spec.getKeys(args);
+  const argc = args.argc;
   const k = spec.keys;
   if (!k) return [];
   const last = k.last < 0 ? argc + k.last : k.last;
@@ -39,13 +41,24 @@ export function keyIndexes(spec: CommandSpec, argc: number): number[] {
  * SPANNING when they are spread over several. */
 export const SPANNING = -2;
 
-export function routeCommand(spec: CommandSpec, args: Args, ownerOf: (key: Uint8Array) => number): number {
+export function routeCommand(spec: CommandSpec, args: Args, shard: { ownerOf(key: Uint8Array): number }): number {
+  if (spec.getKeys) return ownerOfAll(spec.getKeys(args), args, shard);
   const k = spec.keys;
   if (!k) return -1;
   const last = k.last < 0 ? args.argc + k.last : k.last;
   let owner = -1;
   for (let i = k.first; i <= last && i < args.argc; i += k.step) {
-    const o = ownerOf(args.bytes(i));
+    const o = shard.ownerOf(args.bytes(i));
+    if (owner === -1) owner = o;
+    else if (o !== owner) return SPANNING;
+  }
+  return owner;
+}
+
+function ownerOfAll(indexes: number[], args: Args, shard: { ownerOf(key: Uint8Array): number }): number {
+  let owner = -1;
+  for (const i of indexes) {
+    const o = shard.ownerOf(args.bytes(i));
     if (owner === -1) owner = o;
     else if (o !== owner) return SPANNING;
   }

@@ -2,13 +2,22 @@
 // flag semantics, SET's TTL rules, and active expiry reclaiming a mass expiry in bounded steps.
 import assert from "node:assert/strict";
 import {
-  EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX, instantiateEngine, Keyspace, NOT_FOUND, SET_KEEPTTL, SET_NX,
+  EXPIRE_GT,
+  EXPIRE_LT,
+  EXPIRE_NX,
+  EXPIRE_XX,
+  instantiateEngine,
+  Keyspace,
+  NOT_FOUND,
+  SET_KEEPTTL,
+  SET_NX,
 } from "../../src/engine/keyspace.ts";
 
 const T0 = 1_700_000_000_000;
 const b = (s: string) => new TextEncoder().encode(s);
 /** A value as text (a status code as its number, to show up in assertion messages). */
-const text = (v: Uint8Array | number) => typeof v === "number" ? `status ${v}` : new TextDecoder().decode(v);
+const text = (v: Uint8Array | number) =>
+  typeof v === "number" ? `status ${v}` : new TextDecoder().decode(v);
 const keyNumber = (key: Uint8Array) => Number(new TextDecoder().decode(key.subarray(1)));
 
 async function keyspaceAt(now: number): Promise<Keyspace> {
@@ -29,20 +38,26 @@ Deno.test("lazy expiry: a key lives through its expiry ms, then every access rep
   assert.equal(ks.getString(0, b("k")), NOT_FOUND);
   assert.equal(ks.dbSize(0), 1, "the access deleted it");
   assert.equal(ks.volatileCount(0), 1);
-  for (const access of [
-    () => ks.exists(0, b("other")),
-    () => ks.type(0, b("other")) !== -1,
-    () => ks.expireAt(0, b("other")) !== -2,
-    () => ks.delete(0, b("other")),
-    () => ks.persist(0, b("other")),
-  ]) {
+  for (
+    const access of [
+      () => ks.exists(0, b("other")),
+      () => ks.type(0, b("other")) !== -1,
+      () => ks.expireAt(0, b("other")) !== -2,
+      () => ks.delete(0, b("other")),
+      () => ks.persist(0, b("other")),
+    ]
+  ) {
     ks.setClock(T0);
     ks.setString(0, b("other"), b("v"), T0 + 100);
     ks.setClock(T0 + 101);
     assert.equal(access(), false);
     assert.equal(ks.dbSize(0), 0);
   }
-  assert.equal(ks.setString(0, b("k"), b("new"), 0, SET_NX), 0, "SET NX sees an expired key as missing");
+  assert.equal(
+    ks.setString(0, b("k"), b("new"), 0, SET_NX),
+    0,
+    "SET NX sees an expired key as missing",
+  );
 });
 
 Deno.test("SET: a TTL is cleared by plain SET, kept by KEEPTTL and INCR, and a past time deletes", async () => {
@@ -60,7 +75,11 @@ Deno.test("SET: a TTL is cleared by plain SET, kept by KEEPTTL and INCR, and a p
   assert.equal(ks.exists(0, b("k")), false, "SET ... PXAT in the past leaves no key");
   assert.equal(ks.dbSize(0), 0);
   ks.setString(0, b("k"), b("z"), T0);
-  assert.equal(ks.dbSize(0), 0, "an expiry equal to now has passed as well (Redis checkAlreadyExpired)");
+  assert.equal(
+    ks.dbSize(0),
+    0,
+    "an expiry equal to now has passed as well (Redis checkAlreadyExpired)",
+  );
 });
 
 Deno.test("EXPIRE NX/XX/GT/LT follow Redis 7 (no TTL counts as infinite)", async () => {
@@ -93,7 +112,11 @@ Deno.test("EXPIRE NX/XX/GT/LT follow Redis 7 (no TTL counts as infinite)", async
   assert.equal(ks.setExpire(0, key, T0 - 5), 1, "a time in the past deletes the key and reports 1");
   assert.equal(ks.exists(0, key), false);
   ks.setString(0, key, b("v"));
-  assert.equal(ks.setExpire(0, key, T0 - 5, EXPIRE_GT), 0, "flags are checked before the past-time deletion");
+  assert.equal(
+    ks.setExpire(0, key, T0 - 5, EXPIRE_GT),
+    0,
+    "flags are checked before the past-time deletion",
+  );
   assert.equal(ks.exists(0, key), true);
   assert.equal(ks.persist(0, key), false);
   ks.setExpire(0, key, T0 + 10);
@@ -119,7 +142,11 @@ Deno.test("expired keys are skipped by SCAN and RANDOMKEY", async () => {
     assert.ok(key && keyNumber(key) % 2 === 0);
   }
   for (let i = 0; i < 1000; i += 2) ks.delete(0, b(`k${i}`));
-  assert.equal(ks.randomKey(0), null, "only expired keys left: RANDOMKEY reclaims them and finds none");
+  assert.equal(
+    ks.randomKey(0),
+    null,
+    "only expired keys left: RANDOMKEY reclaims them and finds none",
+  );
   assert.equal(ks.dbSize(0), 0);
 });
 
@@ -130,7 +157,9 @@ Deno.test("active expiry reclaims 200k keys expiring in the same ms in bounded c
   const keyBuffer = b("exp:0000000000");
   const keyAt = (prefix: number, i: number) => {
     keyBuffer[0] = prefix;
-    for (let p = keyBuffer.length - 1, n = i; p >= 4; p--, n = Math.floor(n / 10)) keyBuffer[p] = 48 + (n % 10);
+    for (let p = keyBuffer.length - 1, n = i; p >= 4; p--, n = Math.floor(n / 10)) {
+      keyBuffer[p] = 48 + (n % 10);
+    }
     return keyBuffer;
   };
   const doomed = 200_000, later = 30_000, persistent = 30_000;
@@ -167,7 +196,10 @@ Deno.test("active expiry reclaims 200k keys expiring in the same ms in bounded c
   for (let i = 0; i < 1000; i++) ks.exists(db, keyAt(112, i)); // lets a pending shrink finish
   const remaining = ks.memoryUsed() - empty;
   const persistentCost = withPersistent - empty;
-  assert.ok(remaining <= persistentCost * 1.5, `after expiry ${remaining} B remain, ${persistentCost} B for the rest`);
+  assert.ok(
+    remaining <= persistentCost * 1.5,
+    `after expiry ${remaining} B remain, ${persistentCost} B for the rest`,
+  );
   ks.flush(db);
   assert.equal(ks.memoryUsed(), empty);
 });

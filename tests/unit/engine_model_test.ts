@@ -4,8 +4,23 @@
 // Set ENGINE_TEST_SEED to replay a failure.
 import assert from "node:assert/strict";
 import {
-  CONDITION, DECREMENT_OVERFLOW, EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX, instantiateEngine, Keyspace, NOT_FOUND,
-  NOT_INTEGER, OVERFLOW, SET_GET, SET_KEEPTTL, SET_NX, SET_XX, TYPE_STRING, WRONG_TYPE,
+  CONDITION,
+  DECREMENT_OVERFLOW,
+  EXPIRE_GT,
+  EXPIRE_LT,
+  EXPIRE_NX,
+  EXPIRE_XX,
+  instantiateEngine,
+  Keyspace,
+  NOT_FOUND,
+  NOT_INTEGER,
+  OVERFLOW,
+  SET_GET,
+  SET_KEEPTTL,
+  SET_NX,
+  SET_XX,
+  TYPE_STRING,
+  WRONG_TYPE,
 } from "../../src/engine/keyspace.ts";
 import { createKeyspace } from "../../src/engine/engine_module.ts";
 
@@ -69,8 +84,10 @@ function assertValue(actual: Uint8Array | number, expected: Uint8Array | number,
   if (typeof expected === "number" || typeof actual === "number") {
     assert.equal(actual, expected, what);
   } else if (!sameBytes(actual, expected)) {
-    assert.fail(`${what}: got ${JSON.stringify(id(actual).slice(0, 80))} (${actual.length} B), ` +
-      `want ${JSON.stringify(id(expected).slice(0, 80))} (${expected.length} B)`);
+    assert.fail(
+      `${what}: got ${JSON.stringify(id(actual).slice(0, 80))} (${actual.length} B), ` +
+        `want ${JSON.stringify(id(expected).slice(0, 80))} (${expected.length} B)`,
+    );
   }
 }
 
@@ -116,7 +133,16 @@ class Model {
 
 // ---- generators -------------------------------------------------------------------------------
 
-const SPECIAL_KEYS = ["", "\0", "\r\n", "\xff", "\xff\xff\0\r\n", "a\0b", " ", "*1\r\n$3\r\nGET\r\n"];
+const SPECIAL_KEYS = [
+  "",
+  "\0",
+  "\r\n",
+  "\xff",
+  "\xff\xff\0\r\n",
+  "a\0b",
+  " ",
+  "*1\r\n$3\r\nGET\r\n",
+];
 
 function makeKeyPool(rnd: Random, size: number, tag: number): Uint8Array[] {
   const pool: Uint8Array[] = SPECIAL_KEYS.map(latin1);
@@ -129,13 +155,42 @@ function makeKeyPool(rnd: Random, size: number, tag: number): Uint8Array[] {
   return pool;
 }
 
-const NON_CANONICAL = ["007", "-0", "+5", " 5", "5 ", "9223372036854775808", "-9223372036854775809",
-  "123456789012345678901", "1e3", "0x10", "", "-", "--1", "00", "1.0", "١"];
-const EDGE_INTEGERS = [0n, 1n, -1n, 10n, I64_MAX, I64_MIN, I64_MAX - 1n, I64_MIN + 1n, 2n ** 32n, -(2n ** 31n)];
+const NON_CANONICAL = [
+  "007",
+  "-0",
+  "+5",
+  " 5",
+  "5 ",
+  "9223372036854775808",
+  "-9223372036854775809",
+  "123456789012345678901",
+  "1e3",
+  "0x10",
+  "",
+  "-",
+  "--1",
+  "00",
+  "1.0",
+  "١",
+];
+const EDGE_INTEGERS = [
+  0n,
+  1n,
+  -1n,
+  10n,
+  I64_MAX,
+  I64_MIN,
+  I64_MAX - 1n,
+  I64_MIN + 1n,
+  2n ** 32n,
+  -(2n ** 31n),
+];
 
 function randomInteger(rnd: Random): bigint {
   if (rnd.chance(0.2)) return rnd.pick(EDGE_INTEGERS);
-  const magnitude = rnd.chance(0.8) ? BigInt(rnd.int(1000)) : BigInt(rnd.int(2 ** 31)) * BigInt(rnd.int(2 ** 31));
+  const magnitude = rnd.chance(0.8)
+    ? BigInt(rnd.int(1000))
+    : BigInt(rnd.int(2 ** 31)) * BigInt(rnd.int(2 ** 31));
   return rnd.chance(0.3) ? -magnitude : magnitude;
 }
 
@@ -217,11 +272,20 @@ class Checker {
         if (result < I64_MIN || result > I64_MAX) expected = OVERFLOW;
         else {
           expected = latin1(String(result));
-          model.dbs[db].set(id(key), { value: expected, type: TYPE_STRING, handle: 0, expireAt: e ? e.expireAt : -1 });
+          model.dbs[db].set(id(key), {
+            value: expected,
+            type: TYPE_STRING,
+            handle: 0,
+            expireAt: e ? e.expireAt : -1,
+          });
         }
       }
     }
-    assertValue(ks.incrBy(db, key, delta, negate), expected, `INCRBY ${id(delta)} negate=${negate}`);
+    assertValue(
+      ks.incrBy(db, key, delta, negate),
+      expected,
+      `INCRBY ${id(delta)} negate=${negate}`,
+    );
   }
 
   del(db: number, key: Uint8Array) {
@@ -239,14 +303,24 @@ class Checker {
 
   expire(db: number, key: Uint8Array) {
     const { ks, model, rnd } = this;
-    const flags = rnd.pick([0, 0, EXPIRE_NX, EXPIRE_XX, EXPIRE_GT, EXPIRE_LT, EXPIRE_XX | EXPIRE_GT, EXPIRE_XX | EXPIRE_LT]);
+    const flags = rnd.pick([
+      0,
+      0,
+      EXPIRE_NX,
+      EXPIRE_XX,
+      EXPIRE_GT,
+      EXPIRE_LT,
+      EXPIRE_XX | EXPIRE_GT,
+      EXPIRE_XX | EXPIRE_LT,
+    ]);
     const at = model.now + rnd.int(12000) - 2000;
     const e = model.live(db, id(key));
     let expected = 0;
     if (e) {
       const has = e.expireAt !== -1;
       const refused = (flags & EXPIRE_NX && has) || (flags & EXPIRE_XX && !has) ||
-        (flags & EXPIRE_GT && (!has || at <= e.expireAt)) || (flags & EXPIRE_LT && has && at >= e.expireAt);
+        (flags & EXPIRE_GT && (!has || at <= e.expireAt)) ||
+        (flags & EXPIRE_LT && has && at >= e.expireAt);
       if (!refused) {
         expected = 1;
         if (at <= model.now) model.dbs[db].delete(id(key));
@@ -274,7 +348,12 @@ class Checker {
     const e = model.live(db, id(key));
     if (rnd.chance(0.5)) {
       const handle = rnd.int(2 ** 31);
-      model.dbs[db].set(id(key), { value: new Uint8Array(0), type, handle, expireAt: e ? e.expireAt : -1 });
+      model.dbs[db].set(id(key), {
+        value: new Uint8Array(0),
+        type,
+        handle,
+        expireAt: e ? e.expireAt : -1,
+      });
       ks.setObject(db, key, type, handle);
     } else {
       const expected = !e ? NOT_FOUND : e.type === type ? e.handle : WRONG_TYPE;
@@ -377,7 +456,8 @@ Deno.test(`engine matches the model over 1.2M random operations (seed ${SEED})`,
     }
     if (op % 300_000 === 0) {
       const d = rnd.pick(dbs);
-      ks.flush(d);
+      if (rnd.chance(0.5)) ks.flush(d);
+      else ks.flushAsync(d); // freed by later inserts and lazyFreeStep
       model.dbs[d].clear();
       check.checkSize(d);
       assert.equal(ks.volatileCount(d), 0);
@@ -385,10 +465,18 @@ Deno.test(`engine matches the model over 1.2M random operations (seed ${SEED})`,
   }
   for (const d of [...dbs, cycling]) check.verifyDb(d);
   // Everything freed returns every byte: only the scratch/output buffers remain.
-  for (let d = 0; d < 16; d++) ks.flush(d);
+  for (let d = 0; d < 16; d++) ks.flushAsync(d);
+  while (ks.lazyFreeStep(1000) > 0);
   const idle = ks.memoryUsed();
   assert.ok(idle < 600_000, `memory after flushing everything: ${idle}`);
-  for (let i = 0; i < 50_000; i++) ks.setString(4, latin1(`leak:${i}`), latin1(i % 2 ? "v" : String(i)), i % 3 ? 0 : model.now + 1e6);
+  for (let i = 0; i < 50_000; i++) {
+    ks.setString(
+      4,
+      latin1(`leak:${i}`),
+      latin1(i % 2 ? "v" : String(i)),
+      i % 3 ? 0 : model.now + 1e6,
+    );
+  }
   for (let i = 0; i < 50_000; i += 2) ks.delete(4, latin1(`leak:${i}`));
   ks.flush(4);
   assert.equal(ks.memoryUsed(), idle, "no bytes leak through insert/delete/flush");
@@ -451,7 +539,9 @@ Deno.test(`SCAN returns every key present for the whole scan while the table gro
       for (let i = 0; i < deletes; i++) removeOne(mustSee);
       steps++;
     } while (cursor !== 0);
-    for (const k of mustSee) assert.ok(returned.has(k), `regime ${start}/${inserts}/${deletes}: key missed by scan`);
+    for (const k of mustSee) {
+      assert.ok(returned.has(k), `regime ${start}/${inserts}/${deletes}: key missed by scan`);
+    }
     assert.equal(ks.dbSize(db), present.size);
     assert.ok(steps > 1 || start < 10);
   }
@@ -459,26 +549,57 @@ Deno.test(`SCAN returns every key present for the whole scan while the table gro
 
 Deno.test("string encodings round-trip byte for byte; INCR works on SET integers", async () => {
   const { ks } = await freshEngine();
-  const roundTrip = ["0", "-1", "9223372036854775807", "-9223372036854775808", "007", "-0", "+1", " 1",
-    "12345678901234567890", "1".repeat(300), "", "\0\r\n\xff"];
+  const roundTrip = [
+    "0",
+    "-1",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "007",
+    "-0",
+    "+1",
+    " 1",
+    "12345678901234567890",
+    "1".repeat(300),
+    "",
+    "\0\r\n\xff",
+  ];
   for (const text of roundTrip) {
     assert.equal(ks.setString(0, latin1("k"), latin1(text)), 0);
-    assertValue(ks.getString(0, latin1("k")), latin1(text), `GET after SET ${JSON.stringify(text)}`);
+    assertValue(
+      ks.getString(0, latin1("k")),
+      latin1(text),
+      `GET after SET ${JSON.stringify(text)}`,
+    );
   }
   ks.setString(0, latin1("n"), latin1("10"));
   assertValue(ks.incrBy(0, latin1("n"), latin1("5")), latin1("15"), "INCRBY");
   assertValue(ks.incrBy(0, latin1("n"), latin1("20"), true), latin1("-5"), "DECRBY");
-  assertValue(ks.incrBy(0, latin1("missing"), latin1("-3")), latin1("-3"), "INCRBY on a missing key starts at 0");
+  assertValue(
+    ks.incrBy(0, latin1("missing"), latin1("-3")),
+    latin1("-3"),
+    "INCRBY on a missing key starts at 0",
+  );
   ks.setString(0, latin1("max"), latin1("9223372036854775807"));
   assert.equal(ks.incrBy(0, latin1("max"), latin1("1")), OVERFLOW);
-  assertValue(ks.getString(0, latin1("max")), latin1("9223372036854775807"), "overflow writes nothing");
-  assert.equal(ks.incrBy(0, latin1("max"), latin1("-9223372036854775808"), true), DECREMENT_OVERFLOW);
+  assertValue(
+    ks.getString(0, latin1("max")),
+    latin1("9223372036854775807"),
+    "overflow writes nothing",
+  );
+  assert.equal(
+    ks.incrBy(0, latin1("max"), latin1("-9223372036854775808"), true),
+    DECREMENT_OVERFLOW,
+  );
   assert.equal(ks.incrBy(0, latin1("max"), latin1("+1")), NOT_INTEGER);
   ks.setString(0, latin1("raw"), latin1("007"));
   assert.equal(ks.incrBy(0, latin1("raw"), latin1("1")), NOT_INTEGER);
   ks.setObject(0, latin1("obj"), 2, 7);
   assert.equal(ks.incrBy(0, latin1("obj"), latin1("1")), WRONG_TYPE);
-  assert.equal(ks.incrBy(0, latin1("obj"), latin1("x")), NOT_INTEGER, "a bad delta is reported first, as Redis does");
+  assert.equal(
+    ks.incrBy(0, latin1("obj"), latin1("x")),
+    NOT_INTEGER,
+    "a bad delta is reported first, as Redis does",
+  );
   assert.equal(ks.getString(0, latin1("obj")), WRONG_TYPE);
   assert.equal(ks.setString(0, latin1("obj"), latin1("v"), 0, SET_GET), WRONG_TYPE);
   assert.equal(ks.lastOld(), WRONG_TYPE);
@@ -501,9 +622,35 @@ Deno.test("the server's Wasm ES-module import gives one working keyspace per rea
   assert.equal(createKeyspace(), ks, "one engine instance per realm, so one wrapper");
   ks.setClock(Date.now());
   assert.equal(ks.setString(15, latin1("module"), latin1("\0\xff")), 0);
-  assertValue(ks.getString(15, latin1("module")), latin1("\0\xff"), "GET through the module import");
+  assertValue(
+    ks.getString(15, latin1("module")),
+    latin1("\0\xff"),
+    "GET through the module import",
+  );
   const before = ks.memoryUsed();
   assert.ok(ks.reserveMemory(8 << 20) >= 8 << 20, "memory was pre-grown");
   assert.equal(ks.memoryUsed(), before, "reserving is not usage");
   ks.flush(15);
+});
+
+Deno.test("FLUSHDB ASYNC empties the db at once and frees its memory in bounded steps", async () => {
+  const { ks } = await freshEngine();
+  ks.scan(0, 0, 1);
+  ks.exists(0, latin1("x")); // scratch and output areas exist before the baseline
+  const empty = ks.memoryUsed();
+  for (let i = 0; i < 100_000; i++) {
+    ks.setString(7, latin1(`k${i}`), latin1("x".repeat(i % 50)), i % 2 ? 0 : 2e12);
+  }
+  ks.flushAsync(7);
+  assert.equal(ks.dbSize(7), 0);
+  assert.equal(ks.volatileCount(7), 0);
+  assert.equal(ks.exists(7, latin1("k1")), false);
+  assert.ok(ks.memoryUsed() > empty + 5_000_000, "memory is still held until lazily freed");
+  ks.setString(7, latin1("k1"), latin1("new"));
+  assertValue(ks.getString(7, latin1("k1")), latin1("new"), "the db is usable at once");
+  let steps = 0;
+  while (ks.lazyFreeStep(4096) > 0) steps++;
+  assert.ok(steps >= 10, `freed in ${steps} bounded steps`);
+  ks.delete(7, latin1("k1"));
+  assert.equal(ks.memoryUsed(), empty, "every byte comes back");
 });

@@ -1,0 +1,69 @@
+// In-process microbenchmark of the command path without sockets: a fake connection feeds
+// pipelined batches of GET/SET (16 commands per read, like `-P 16`) through Connection,
+// parser, table, handlers, the Wasm keyspace and the reply writer. Reports ns per command.
+//   deno run -A bench/command_path_micro.ts [--cpu-prof]
+import { Connection } from "../src/server/connection.ts";
+import { Shard } from "../src/server/shard.ts";
+import { createBatchExecutor } from "../src/server/executor.ts";
+import { ConfigStore } from "../src/config/store.ts";
+import { loadConfig } from "../src/config/load.ts";
+import { createKeyspace } from "../src/engine/engine_module.ts";
+
+const KEYS = 100_000;
+const PIPELINE = 16;
+const BATCHES = 40_000;
+const enc = new TextEncoder();
+const frame = (...a: string[]) => `*${a.length}\r\n` + a.map((x) => `$${x.length}\r\n${x}\r\n`).join("");
+const key = (i: number) => `key:${String(i).padStart(12, "0")}`;
+const value = "x".repeat(32);
+
+function batches(kind: "GET" | "SET"): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let k = 0;
+  for (let b = 0; b < 1000; b++) {
+    let s = "";
+    for (let i = 0; i < PIPELINE; i++, k = (k * 7 + 13) % KEYS) s += kind === "GET" ? frame("GET", key(k)) : frame("SET", key(k), value);
+    out.push(enc.encode(s));
+  }
+  return out;
+}
+
+class FakeConn {
+  written = 0;
+  private n = 0;
+  constructor(private inputs: Uint8Array[], private total: number) {}
+  remoteAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
+  localAddr = { transport: "tcp", hostname: "127.0.0.1", port: 2 };
+  read(buf: Uint8Array): Promise<number | null> {
+    if (this.n >= this.total) return Promise.resolve(null);
+    const src = this.inputs[this.n++ % this.inputs.length];
+    buf.set(src);
+    return Promise.resolve(src.length);
+  }
+  write(b: Uint8Array): Promise<number> {
+    this.written += b.length;
+    return Promise.resolve(b.length);
+  }
+  close() {}
+  setNoDelay() {}
+  setKeepAlive() {}
+}
+
+const loaded = await loadConfig(["--shards", "1"], {});
+const shard = new Shard(0, 1, createKeyspace(), new ConfigStore(loaded));
+shard.executeBatch = createBatchExecutor(shard);
+
+async function run(kind: "GET" | "SET", n: number): Promise<number> {
+  const conn = new FakeConn(batches(kind), n);
+  const c = new Connection(conn as unknown as Deno.TcpConn, shard, null, { isShuttingDown: () => false });
+  const t0 = performance.now();
+  await c.serve();
+  return ((performance.now() - t0) * 1e6) / (n * PIPELINE);
+}
+
+await run("SET", 10_000); // fill + warm up
+for (let round = 0; round < 3; round++) {
+  const set = await run("SET", BATCHES);
+  const get = await run("GET", BATCHES);
+  console.log(`round ${round}: SET ${set.toFixed(0)} ns/cmd, GET ${get.toFixed(0)} ns/cmd (${PIPELINE} per read, ${KEYS} keys)`);
+}

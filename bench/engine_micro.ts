@@ -1,0 +1,182 @@
+// Micro benchmark of the Wasm keyspace engine through Keyspace (not a test):
+// ns/op for SET (insert and overwrite), GET, INCR at N keys, bytes per key, the slowest
+// single call while the table grows to N keys, FLUSHDB (sync and async) and a mass expiry
+// of N keys through bounded activeExpire calls.
+//
+//   node_modules/.bin/deno run --allow-read bench/engine_micro.ts [--keys 1000000] [--keys 10000000] [--reserve]
+//
+// --reserve pre-grows Wasm memory first (Keyspace.reserveMemory), as a server can at startup:
+// V8 spends a few ms on each doubling of Wasm memory, which otherwise lands on some SET.
+// Stalls are reported twice: wall time, and CPU-bound (min of wall and process CPU time), which
+// leaves out the time this process was merely preempted on a busy machine.
+//
+// Keys are 16 bytes ("key:" + 12 digits), values 32 bytes, as in the memory target. Keys are
+// written into one reused buffer, as the server hands over slices of its read buffer, so no
+// JS allocation or GC is measured.
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { instantiateEngine, Keyspace } from "../src/engine/keyspace.ts";
+
+const { values } = parseArgs({
+  options: {
+    keys: { type: "string", multiple: true },
+    reserve: { type: "boolean", default: false },
+  },
+});
+const sizes = (values.keys ?? ["1000000"]).map(Number);
+
+const KEY_DIGITS = 12;
+const key = new TextEncoder().encode("key:" + "0".repeat(KEY_DIGITS));
+const value = new Uint8Array(32).fill(0x61);
+const one = new TextEncoder().encode("1");
+const LAZY_FREE_SLOTS = 1024;
+const EXPIRE_SAMPLES = 1000;
+
+function writeKey(i: number): Uint8Array {
+  for (let p = key.length - 1; p >= key.length - KEY_DIGITS; p--) {
+    key[p] = 48 + (i % 10);
+    i = Math.floor(i / 10);
+  }
+  return key;
+}
+
+/** A random permutation of 0..n-1, so reads hit the table in no particular order. */
+function shuffled(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let s = 0x9e3779b9;
+  for (let i = n - 1; i > 0; i--) {
+    s ^= s << 13, s ^= s >>> 17, s ^= s << 5;
+    const j = (s >>> 0) % (i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+function nsPerOp(n: number, run: () => void): number {
+  const start = performance.now();
+  run();
+  return ((performance.now() - start) * 1e6) / n;
+}
+
+async function benchAt(n: number) {
+  const ks = new Keyspace(await instantiateEngine());
+  ks.setClock(Date.now());
+  ks.scan(0, 0, 1);
+  ks.exists(0, writeKey(0)); // scratch and output areas exist before the baseline
+  const baseline = ks.memoryUsed();
+  if (values.reserve) ks.reserveMemory(n * 100);
+
+  // Growth to n keys, timing every call to find the worst stall.
+  let worst = 0, worstAt = 0, over1ms = 0, worstCpuBound = 0, worstCpuBoundAt = 0;
+  const insertStart = performance.now();
+  for (let i = 0; i < n; i++) {
+    writeKey(i);
+    const cpuBefore = process.cpuUsage();
+    const t = performance.now();
+    ks.setString(0, key, value);
+    const d = performance.now() - t;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuBound = Math.min(d, (cpu.user + cpu.system) / 1000);
+    if (d > worst) worst = d, worstAt = i;
+    if (cpuBound > worstCpuBound) worstCpuBound = cpuBound, worstCpuBoundAt = i;
+    if (d > 1) over1ms++;
+  }
+  const instrumentedNs = ((performance.now() - insertStart) * 1e6) / n;
+  const bytesPerKey = (ks.memoryUsed() - baseline) / n;
+
+  // Insert throughput without per-call timing (memory has grown by now, as in a warm server).
+  ks.flush(0);
+  const insertNs = nsPerOp(n, () => {
+    for (let i = 0; i < n; i++) ks.setString(0, writeKey(i), value);
+  });
+
+  const order = shuffled(n);
+  const keyOnly = nsPerOp(n, () => {
+    for (let i = 0; i < n; i++) writeKey(order[i]);
+  });
+  const get = nsPerOp(n, () => {
+    for (let i = 0; i < n; i++) {
+      if (typeof ks.getString(0, writeKey(order[i])) === "number") throw new Error("missing key");
+    }
+  });
+  const overwrite = nsPerOp(n, () => {
+    for (let i = 0; i < n; i++) ks.setString(0, writeKey(order[i]), value);
+  });
+  const incr = nsPerOp(n, () => {
+    for (let i = 0; i < n; i++) {
+      if (typeof ks.incrBy(1, writeKey(order[i]), one) === "number") throw new Error("incr failed");
+    }
+  });
+  const incrAgain = nsPerOp(n, () => {
+    for (let i = 0; i < n; i++) ks.incrBy(1, writeKey(order[i]), one);
+  });
+
+  const flushStart = performance.now();
+  ks.flush(0);
+  const flushMs = performance.now() - flushStart;
+  // db 1 (the INCR keys) goes by FLUSHDB ASYNC: an O(1) call, then bounded lazy-free steps.
+  const asyncStart = performance.now();
+  ks.flushAsync(1);
+  const asyncCallMs = performance.now() - asyncStart;
+  let worstStep = 0;
+  const lazyStart = performance.now();
+  for (let more = 1; more > 0;) {
+    const t = performance.now();
+    more = ks.lazyFreeStep(LAZY_FREE_SLOTS);
+    worstStep = Math.max(worstStep, performance.now() - t);
+  }
+  const lazyMs = performance.now() - lazyStart;
+
+  // n keys expiring in the same ms, reclaimed by activeExpire calls of bounded size.
+  const now = Date.now();
+  ks.setClock(now);
+  for (let i = 0; i < n; i++) ks.setString(2, writeKey(i), value, now + 1000);
+  ks.setClock(now + 1001);
+  let expireCalls = 0, worstExpire = 0;
+  const expireStart = performance.now();
+  while (ks.volatileCount(2) > 0) {
+    const t = performance.now();
+    ks.activeExpire(2, EXPIRE_SAMPLES);
+    worstExpire = Math.max(worstExpire, performance.now() - t);
+    expireCalls++;
+  }
+  const expireMs = performance.now() - expireStart;
+
+  console.log(
+    `--- ${n.toLocaleString("en")} keys (16 B keys, 32 B values)${
+      values.reserve ? ", memory reserved" : ""
+    } ---`,
+  );
+  console.log(`memory              ${bytesPerKey.toFixed(1)} bytes/key (memoryUsed)`);
+  console.log(
+    `SET growth pass     ${instrumentedNs.toFixed(0)} ns/op incl. per-call timing and CPU probes`,
+  );
+  console.log(
+    `worst single SET    ${
+      worst.toFixed(3)
+    } ms wall (at key ${worstAt}); calls over 1 ms: ${over1ms}`,
+  );
+  console.log(`worst CPU-bound SET ${worstCpuBound.toFixed(3)} ms (at key ${worstCpuBoundAt})`);
+  console.log(`key formatting only ${keyOnly.toFixed(0)} ns/op (included in the figures below)`);
+  console.log(`SET insert          ${insertNs.toFixed(0)} ns/op (after FLUSHDB)`);
+  console.log(`GET random          ${get.toFixed(0)} ns/op`);
+  console.log(`SET overwrite       ${overwrite.toFixed(0)} ns/op`);
+  console.log(`INCR new key        ${incr.toFixed(0)} ns/op`);
+  console.log(`INCR existing       ${incrAgain.toFixed(0)} ns/op`);
+  console.log(`FLUSHDB of n keys   ${flushMs.toFixed(1)} ms (synchronous, O(n) like Redis's)`);
+  console.log(
+    `mass expiry         ${
+      expireMs.toFixed(0)
+    } ms in ${expireCalls} activeExpire(${EXPIRE_SAMPLES}) calls, ` +
+      `slowest ${worstExpire.toFixed(3)} ms`,
+  );
+  console.log(
+    `FLUSHDB ASYNC       ${asyncCallMs.toFixed(3)} ms call, then ${lazyMs.toFixed(0)} ms of ` +
+      `lazyFreeStep(${LAZY_FREE_SLOTS}) calls, slowest ${worstStep.toFixed(3)} ms`,
+  );
+}
+
+for (const n of sizes) await benchAt(n);

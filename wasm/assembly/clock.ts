@@ -1,0 +1,27 @@
+// The time every expiry decision uses, set by JS once per batch of commands (Redis also
+// caches the time per command), and the 24-bit LRU clock derived from it.
+
+import { hasTtl, expireAtOf, LRU_MASK } from "./entry";
+
+/** Redis's LRU_CLOCK_RESOLUTION: the LRU clock ticks once per second. */
+const LRU_RESOLUTION_MS: f64 = 1000;
+
+export let nowMs: f64 = 0;
+export let lruClock: u32 = 0;
+
+export function setNow(ms: f64): void {
+  nowMs = ms;
+  lruClock = <u32>(<u64>(ms / LRU_RESOLUTION_MS)) & LRU_MASK;
+}
+
+/** Redis keyIsExpired: expired once now is strictly past the expiry time. */
+// @ts-ignore: decorator
+@inline export function isExpired(e: usize): bool {
+  return hasTtl(e) && nowMs > expireAtOf(e);
+}
+
+/** Redis estimateObjectIdleTime, in ms (the clock wraps every 194 days). */
+export function idleMsOf(lru: u32): f64 {
+  const ticks = lru <= lruClock ? lruClock - lru : (LRU_MASK - lru) + lruClock;
+  return <f64>ticks * LRU_RESOLUTION_MS;
+}

@@ -1,0 +1,268 @@
+// The 16 databases: each an incrementally rehashed index plus its list of keys with a TTL.
+// Every key operation goes through findKey (which also advances a pending rehash a little,
+// as Redis's dict does) and then works on the slot it found.
+
+import { memAlloc, memFree, memResize, capacityOf } from "./alloc";
+import { isExpired, lruClock } from "./clock";
+import {
+  entrySize, hasTtl, keyLenOf, keyOffsetFor, keyPtrOf, lruOf, setVolatileIndexOf, valueBytes, volatileIndexOf,
+  writeHeader,
+} from "./entry";
+import { hashBytes } from "./hash";
+import { freeTableLater, freeTableNow, lazyFree, pendingFrees } from "./lazyfree";
+import {
+  Table, TOMBSTONE, foundIndex, isLastOfSegment, nextSegmentStart, releaseSegmentOf, setSlotEntry, slotAt,
+  slotEntry, slotHash, tableBury, tableFind, tableFindEntry, tableFree, tableInsert, tableNew, tableRemove, tableSlots,
+} from "./table";
+import { VolatileList, volatileAdd, volatileClear, volatileRemove, volatileSet } from "./volatile";
+
+export const DB_COUNT: i32 = 16;
+const MIN_SLOTS: u32 = 8;
+/** Per rehash step: slots looked at (an unwritten segment counts as one) ... */
+const REHASH_VISITS: i32 = 64;
+/** ... and entries moved at most. */
+const REHASH_MOVES: i32 = 16;
+/** Slots of flushed tables freed per insert while a FLUSHDB ASYNC backlog exists. */
+const LAZY_FREE_STEP: u32 = 64;
+/** A rewritten entry keeps its block unless this much would be wasted. */
+const SHRINK_SLACK: usize = 64;
+
+@unmanaged export class Db {
+  /** The table that receives inserts (0 until the first key). */
+  live: usize;
+  /** The previous table while an incremental rehash empties it into `live`, else 0. */
+  draining: usize;
+  /** Next slot of `draining` to migrate. */
+  rehashIndex: u32;
+  volatile: usize;
+}
+
+// Each db is followed by its VolatileList, in static memory (4 + 4 fields of 4 bytes).
+const DB_STRIDE: usize = 32;
+const dbArea: usize = memory.data(16 * 32, 16);
+
+/** The db with this index; traps on an index outside 0..15 rather than corrupting memory. */
+export function dbAt(index: i32): Db {
+  if (<u32>index >= <u32>DB_COUNT) unreachable();
+  const db = changetype<Db>(dbArea + <usize>index * DB_STRIDE);
+  if (db.volatile == 0) db.volatile = changetype<usize>(db) + offsetof<Db>();
+  return db;
+}
+
+// @ts-ignore: decorator
+@inline export function volatileOf(db: Db): VolatileList {
+  return changetype<VolatileList>(db.volatile);
+}
+
+export function keyCount(db: Db): u32 {
+  let n: u32 = 0;
+  if (db.live != 0) n += changetype<Table>(db.live).used;
+  if (db.draining != 0) n += changetype<Table>(db.draining).used;
+  return n;
+}
+
+// ---- lookup ---------------------------------------------------------------------------
+
+/** Hash of the key given to the last findKey (reused when inserting it). */
+export let keyHash: u32 = 0;
+/** Where the last found entry sits: its table, slot index and slot address. */
+let foundTable: usize = 0;
+let foundAt: u32 = 0;
+let foundSlot: usize = 0;
+
+function findIn(table: usize, key: usize, klen: usize): usize {
+  if (table == 0) return 0;
+  const slot = tableFind(changetype<Table>(table), keyHash, key, klen);
+  if (slot == 0) return 0;
+  foundTable = table;
+  foundAt = foundIndex;
+  foundSlot = slot;
+  return slotEntry(slot);
+}
+
+/** The entry for a key, expired or not, or 0. */
+export function findKey(db: Db, key: usize, klen: usize): usize {
+  if (db.draining != 0) stepRehash(db);
+  keyHash = hashBytes(key, klen);
+  const e = findIn(db.live, key, klen);
+  return e != 0 ? e : findIn(db.draining, key, klen);
+}
+
+/** findKey with lazy expiry: an expired key is deleted and reported missing. */
+export function findLiveKey(db: Db, key: usize, klen: usize): usize {
+  const e = findKey(db, key, klen);
+  if (e != 0 && isExpired(e)) {
+    removeFound(db, e);
+    return 0;
+  }
+  return e;
+}
+
+/** Locates an entry reached other than by key (active expiry, random key) so it can be removed. */
+export function findEntry(db: Db, e: usize): void {
+  const hash = hashBytes(keyPtrOf(e), keyLenOf(e));
+  for (let i = 0; i < 2; i++) {
+    const table = i == 0 ? db.live : db.draining;
+    if (table == 0) continue;
+    const slot = tableFindEntry(changetype<Table>(table), hash, e);
+    if (slot != 0) {
+      foundTable = table;
+      foundAt = foundIndex;
+      foundSlot = slot;
+      return;
+    }
+  }
+  unreachable(); // every entry is indexed
+}
+
+// ---- insert / remove -----------------------------------------------------------------
+
+/** A new entry holding the key, with header written; the caller writes the value, then inserts. */
+export function newEntry(
+  type: u32, encoding: u32, ttl: bool, expireAt: f64, key: usize, klen: usize, vlen: usize,
+): usize {
+  const e = memAlloc(entrySize(encoding, ttl, klen, vlen));
+  writeHeader(e, type, encoding, ttl, expireAt, klen, vlen, lruClock);
+  memory.copy(keyPtrOf(e), key, klen);
+  return e;
+}
+
+/** Indexes a new entry whose key missed in the last findKey. */
+export function insertNew(db: Db, e: usize): void {
+  // Writes allocate, so they also advance any FLUSHDB ASYNC backlog a little.
+  if (pendingFrees() != 0) lazyFree(LAZY_FREE_STEP);
+  if (db.live == 0) db.live = changetype<usize>(tableNew(MIN_SLOTS));
+  tableInsert(changetype<Table>(db.live), keyHash, e);
+  if (hasTtl(e)) volatileAdd(volatileOf(db), e);
+  growIfNeeded(db);
+}
+
+/** Deletes the entry found by the last lookup. */
+export function removeFound(db: Db, e: usize): void {
+  if (foundTable == db.live) tableRemove(changetype<Table>(foundTable), foundAt);
+  else tableBury(changetype<Table>(foundTable), foundAt);
+  if (hasTtl(e)) volatileRemove(volatileOf(db), volatileIndexOf(e));
+  memFree(e);
+  shrinkIfSparse(db);
+}
+
+/**
+ * Gives the found entry a new shape (type, encoding, TTL, value length), keeping its key,
+ * and its value too when `keepValue` (only the TTL changes); in place when the block still
+ * fits. Returns the entry with its header written; unless `keepValue`, the caller writes the
+ * value at valuePtrOf.
+ */
+export function reshapeFound(
+  db: Db, e: usize, type: u32, encoding: u32, ttl: bool, expireAt: f64, vlen: usize, keepValue: bool = false,
+): usize {
+  const klen = keyLenOf(e);
+  // Key and value are adjacent in every layout, so one move carries both.
+  const moved = klen + (keepValue ? valueBytes(encoding, vlen) : 0);
+  const hadTtl = hasTtl(e);
+  const volatileIndex = hadTtl ? volatileIndexOf(e) : 0;
+  const lru = lruOf(e);
+  const size = entrySize(encoding, ttl, klen, vlen);
+  const keyOffset = keyOffsetFor(encoding, ttl, klen, vlen);
+  const capacity = capacityOf(e);
+  let target = e;
+  if (size <= capacity) {
+    memory.copy(e + keyOffset, keyPtrOf(e), moved); // overlapping move is fine
+    if (capacity - size >= SHRINK_SLACK) memResize(e, size); // TLSF shrinks in place
+  } else {
+    target = memAlloc(size);
+    memory.copy(target + keyOffset, keyPtrOf(e), moved);
+    memFree(e);
+    setSlotEntry(foundSlot, target);
+  }
+  writeHeader(target, type, encoding, ttl, expireAt, klen, vlen, lru);
+  const list = volatileOf(db);
+  if (hadTtl && ttl) {
+    setVolatileIndexOf(target, volatileIndex);
+    if (target != e) volatileSet(list, volatileIndex, target);
+  } else if (hadTtl) {
+    volatileRemove(list, volatileIndex);
+  } else if (ttl) {
+    volatileAdd(list, target);
+  }
+  return target;
+}
+
+/** Deletes every key of a db: now, or (`later`) by queueing its tables for lazyFree steps. */
+export function flushDb(db: Db, later: bool): void {
+  for (let i = 0; i < 2; i++) {
+    const table = i == 0 ? db.live : db.draining;
+    if (table == 0) continue;
+    if (later) freeTableLater(changetype<Table>(table));
+    else freeTableNow(changetype<Table>(table));
+  }
+  db.live = 0;
+  db.draining = 0;
+  db.rehashIndex = 0;
+  volatileClear(volatileOf(db));
+}
+
+// ---- incremental rehash ------------------------------------------------------------------
+
+function startRehash(db: Db, slots: u32): void {
+  db.draining = db.live;
+  db.live = changetype<usize>(tableNew(slots));
+  db.rehashIndex = 0;
+}
+
+/** Moves a bounded number of entries from the draining table into the live one. */
+export function stepRehash(db: Db): void {
+  const t = changetype<Table>(db.draining);
+  const live = changetype<Table>(db.live);
+  let visits = REHASH_VISITS;
+  let moves = REHASH_MOVES;
+  let idx = db.rehashIndex;
+  while (idx <= t.mask && t.used > 0 && visits > 0 && moves > 0) {
+    visits--;
+    const slot = slotAt(t, idx);
+    if (slot == 0) {
+      idx = nextSegmentStart(idx);
+      continue;
+    }
+    const e = slotEntry(slot);
+    if (e > TOMBSTONE) {
+      tableInsert(live, slotHash(slot), e);
+      tableBury(t, idx);
+      moves--;
+    }
+    if (isLastOfSegment(idx)) releaseSegmentOf(t, idx);
+    idx++;
+  }
+  db.rehashIndex = idx;
+  if (t.used == 0 || idx > t.mask) {
+    tableFree(t);
+    db.draining = 0;
+    shrinkIfSparse(db);
+  }
+}
+
+function growIfNeeded(db: Db): void {
+  const live = changetype<Table>(db.live);
+  const slots = tableSlots(live);
+  if (db.draining != 0) {
+    // Cannot happen with the step sizes above; finish the old rehash rather than overfill.
+    if (<u64>live.used * 8 <= <u64>slots * 7) return;
+    while (db.draining != 0) stepRehash(db);
+  }
+  if (<u64>live.used * 4 > <u64>slots * 3) startRehash(db, slots * 2);
+}
+
+function shrinkIfSparse(db: Db): void {
+  if (db.draining != 0 || db.live == 0) return;
+  const live = changetype<Table>(db.live);
+  if (live.used == 0) {
+    tableFree(live);
+    db.live = 0;
+    return;
+  }
+  const slots = tableSlots(live);
+  if (slots > MIN_SLOTS && <u64>live.used * 8 < <u64>slots) {
+    // Half full afterwards: far from both the grow and the next shrink threshold.
+    const target = max<u32>(MIN_SLOTS, <u32>1 << (32 - clz<u32>(live.used * 2 - 1)));
+    startRehash(db, target);
+  }
+}

@@ -1,0 +1,184 @@
+// Whole-db walks: SCAN (Redis dictScan's reverse-binary cursor), RANDOMKEY, active expiry.
+//
+// SCAN works on logical buckets: bucket b of a table is every entry whose hash & mask == b,
+// found by walking the probe run from slot b up to an empty slot. Entries move physically
+// (backward-shift deletes, rehash) but never change bucket within a table, so Redis's
+// argument holds unchanged: a key present for a whole scan is returned at least once.
+
+import { outputFor, outputGrow } from "./buffers";
+import { isExpired, nowMs } from "./clock";
+import { Db, findEntry, keyCount, removeFound, stepRehash, volatileOf } from "./db";
+import { expireAtOf, keyLenOf, keyPtrOf } from "./entry";
+import { EMPTY, TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, slotHash } from "./table";
+import { volatileGet } from "./volatile";
+import { NOT_FOUND } from "./status";
+
+// ---- SCAN ---------------------------------------------------------------------------------
+
+let scanned: i32 = 0;
+let scanBytes: usize = 0;
+
+export function lastScanCount(): i32 {
+  return scanned;
+}
+
+function emitKey(e: usize): void {
+  const klen = keyLenOf(e);
+  const out = outputGrow(scanBytes, 4 + klen);
+  store<u32>(out + scanBytes, <u32>klen);
+  memory.copy(out + scanBytes + 4, keyPtrOf(e), klen);
+  scanBytes += 4 + klen;
+  scanned++;
+}
+
+function emitBucket(t: Table, bucket: u32): void {
+  const mask = t.mask;
+  let idx = bucket;
+  while (true) {
+    const slot = slotAt(t, idx);
+    if (slot == 0) return;
+    const e = slotEntry(slot);
+    if (e == EMPTY) return;
+    if (e != TOMBSTONE && (slotHash(slot) & mask) == bucket && !isExpired(e)) emitKey(e);
+    idx = (idx + 1) & mask;
+    if (idx == bucket) return;
+  }
+}
+
+function reverseBits(v: u64): u64 {
+  v = ((v >> 1) & 0x5555555555555555) | ((v & 0x5555555555555555) << 1);
+  v = ((v >> 2) & 0x3333333333333333) | ((v & 0x3333333333333333) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0F) | ((v & 0x0F0F0F0F0F0F0F0F) << 4);
+  return bswap<u64>(v);
+}
+
+/** Increments the cursor's reversed bits above `mask` (dict.c: v |= ~m; rev; ++; rev). */
+// @ts-ignore: decorator
+@inline function advance(v: u64, mask: u64): u64 {
+  return reverseBits(reverseBits(v | ~mask) + 1);
+}
+
+/** One dictScan call: the cursor's bucket in the smaller table and its expansions in the larger. */
+function scanStep(db: Db, v: u64): u64 {
+  if (db.draining == 0) {
+    const t = changetype<Table>(db.live);
+    emitBucket(t, <u32>v & t.mask);
+    return advance(v, t.mask);
+  }
+  let small = changetype<Table>(db.live);
+  let large = changetype<Table>(db.draining);
+  if (small.mask > large.mask) {
+    const swap = small;
+    small = large;
+    large = swap;
+  }
+  const m0: u64 = small.mask;
+  const m1: u64 = large.mask;
+  emitBucket(small, <u32>(v & m0));
+  do {
+    emitBucket(large, <u32>(v & m1));
+    v = advance(v, m1);
+  } while (v & (m0 ^ m1));
+  return v;
+}
+
+/** Like Redis scanGenericCommand: steps until `count` keys or count*10 buckets or the end. */
+export function scanDb(db: Db, cursor: f64, count: i32): f64 {
+  scanned = 0;
+  scanBytes = 0;
+  outputFor(0);
+  if (keyCount(db) == 0 || db.live == 0) return 0;
+  let v = <u64>cursor;
+  let budget = max<i32>(count, 1) * 10;
+  do {
+    v = scanStep(db, v);
+    budget--;
+  } while (v != 0 && budget > 0 && scanned < count);
+  return <f64>v;
+}
+
+// ---- random ---------------------------------------------------------------------------------
+
+let rngState: u64 = 0x9E3779B97F4A7C15;
+
+export function seedRandom(seed: u64): void {
+  rngState = seed != 0 ? seed : 0x9E3779B97F4A7C15;
+}
+
+/** xorshift64*: fast and good enough for picking buckets. */
+function nextRandom(): u64 {
+  let x = rngState;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  rngState = x;
+  return x * 0x2545F4914F6CDD1D;
+}
+
+/** Some entry of `t` (which has at least one): the first one at or after a random slot. */
+function entryNear(t: Table, start: u32): usize {
+  let idx = start & t.mask;
+  while (true) {
+    const slot = slotAt(t, idx);
+    if (slot == 0) {
+      idx = nextSegmentStart(idx) & t.mask;
+      continue;
+    }
+    const e = slotEntry(slot);
+    if (e > TOMBSTONE) return e;
+    idx = (idx + 1) & t.mask;
+  }
+}
+
+/** A random entry, choosing the table by its share of the keys (a sparse draining table
+ * would otherwise cost long walks). */
+function randomEntry(db: Db): usize {
+  const r = nextRandom();
+  const live = changetype<Table>(db.live);
+  const liveUsed: u64 = db.live != 0 ? live.used : 0;
+  const useLive = <u64>(r >> 32) % <u64>keyCount(db) < liveUsed;
+  return entryNear(useLive ? live : changetype<Table>(db.draining), <u32>r);
+}
+
+/** Give up after this many expired picks (each of which is deleted), as a stall bound. */
+const RANDOM_KEY_TRIES: i32 = 1000;
+
+export function randomKey(db: Db): i32 {
+  for (let tries = 0; tries < RANDOM_KEY_TRIES; tries++) {
+    if (keyCount(db) == 0) return NOT_FOUND;
+    const e = randomEntry(db);
+    if (!isExpired(e)) {
+      const klen = keyLenOf(e);
+      memory.copy(outputFor(klen), keyPtrOf(e), klen);
+      return <i32>klen;
+    }
+    findEntry(db, e);
+    removeFound(db, e);
+  }
+  return NOT_FOUND;
+}
+
+// ---- active expiry -----------------------------------------------------------------------------
+
+/**
+ * Checks up to `samples` keys that have a TTL, continuing where the last call stopped, and
+ * deletes the expired ones. Returns how many were deleted (callers repeat while that is a
+ * large share, as Redis's activeExpireCycle does).
+ */
+export function expireSample(db: Db, samples: i32): i32 {
+  if (db.draining != 0) stepRehash(db);
+  const list = volatileOf(db);
+  let expired = 0;
+  for (let i = 0; i < samples && list.count != 0; i++) {
+    if (list.cursor >= list.count) list.cursor = 0;
+    const e = volatileGet(list, list.cursor);
+    if (nowMs > expireAtOf(e)) {
+      findEntry(db, e);
+      removeFound(db, e); // the list's last item moves into the cursor position
+      expired++;
+    } else {
+      list.cursor++;
+    }
+  }
+  return expired;
+}

@@ -1,0 +1,21 @@
+// Status codes returned instead of a length (shared with src/engine/keyspace.ts).
+export const NOT_FOUND: i32 = -1;
+export const WRONG_TYPE: i32 = -2;
+export const NOT_INTEGER: i32 = -3;
+export const OVERFLOW: i32 = -4;
+export const CONDITION: i32 = -5;
+export const TOO_LARGE: i32 = -6;
+/** DECRBY -9223372036854775808: Redis's own "decrement would overflow" error. */
+export const DECREMENT_OVERFLOW: i32 = -7;
+
+// strSet flags
+export const SET_NX: i32 = 1;
+export const SET_XX: i32 = 2;
+export const SET_KEEPTTL: i32 = 4;
+export const SET_GET: i32 = 8;
+
+// keySetExpire flags
+export const EXPIRE_NX: i32 = 1;
+export const EXPIRE_XX: i32 = 2;
+export const EXPIRE_GT: i32 = 4;
+export const EXPIRE_LT: i32 = 8;
