@@ -162,3 +162,41 @@ Deno.test("with several shards, keys on every shard are reachable from any conne
     await server.stop();
   }
 });
+
+Deno.test("maxclients: one more client gets Redis's error and is closed", async () => {
+  const server = await startIronCache(["--maxclients", "2", "--shards", "2"]);
+  try {
+    const a = await RawConnection.open(server.port), b = await RawConnection.open(server.port);
+    assert.equal(dec.decode(await a.command("PING")), "+PONG\r\n");
+    assert.equal(dec.decode(await b.command("PING")), "+PONG\r\n");
+    const c = await RawConnection.open(server.port);
+    assert.equal(dec.decode(await c.readReply()), "-ERR max number of clients reached\r\n");
+    assert.ok(await c.closedByServer());
+    a.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const d = await RawConnection.open(server.port);
+    assert.equal(dec.decode(await d.command("PING")), "+PONG\r\n"); // the slot was freed
+    b.close();
+    d.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("timeout: an idle client is closed, an active one is not", async () => {
+  const server = await startIronCache(["--timeout", "1", "--hz", "50"]);
+  try {
+    const idle = await RawConnection.open(server.port);
+    const active = await RawConnection.open(server.port);
+    const started = Date.now();
+    while (Date.now() - started < 2500) {
+      assert.equal(dec.decode(await active.command("PING")), "+PONG\r\n");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(await idle.closedByServer(500), "idle client still open after 2.5 s with timeout 1");
+    assert.equal(dec.decode(await active.command("PING")), "+PONG\r\n");
+    active.close();
+  } finally {
+    await server.stop();
+  }
+});
