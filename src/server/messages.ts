@@ -10,6 +10,18 @@ export interface InitMessage {
   peers: Record<number, MessagePort>;
   /** Int32Array over a SharedArrayBuffer: [0] = connected clients across all shards. */
   counters: SharedArrayBuffer;
+  /** Facts about the whole server that every shard reports the same way (INFO). */
+  server: ServerIdentity;
+}
+
+export interface ServerIdentity {
+  /** 40 hex characters, random per process (Redis's run_id). */
+  runId: string;
+  pid: number;
+  startedAt: number;
+  /** The config files read, absolute paths ("" when none). */
+  configFile: string;
+  executable: string;
 }
 
 export interface ShutdownMessage {

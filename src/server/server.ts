@@ -1,7 +1,7 @@
 // `ironcache server`: load the configuration, check the port, start one worker per shard,
 // link the workers pairwise for forwarding, and stop gracefully on SIGTERM/SIGINT.
 import { formatProblem, loadConfig, type LoadedConfig } from "../config/load.ts";
-import type { FromWorker, InitMessage } from "./messages.ts";
+import type { FromWorker, InitMessage, ServerIdentity } from "./messages.ts";
 import { log, setLogLevel } from "../log.ts";
 import { IRONCACHE_VERSION } from "../version.ts";
 
@@ -47,8 +47,20 @@ export async function runServer(argv: string[]): Promise<number> {
   return await stopped;
 }
 
+function serverIdentity(config: LoadedConfig): ServerIdentity {
+  const random = crypto.getRandomValues(new Uint8Array(20));
+  return {
+    runId: Array.from(random, (b) => b.toString(16).padStart(2, "0")).join(""),
+    pid: Deno.pid,
+    startedAt: Date.now(),
+    configFile: config.configFile ?? "",
+    executable: Deno.execPath(),
+  };
+}
+
 function startWorkers(count: number, config: LoadedConfig): Worker[] {
   const counters = new SharedArrayBuffer(64);
+  const server = serverIdentity(config);
   const workers: Worker[] = [];
   const peerPorts: Record<number, MessagePort>[] = Array.from({ length: count }, () => ({}));
   for (let a = 0; a < count; a++) {
@@ -60,7 +72,7 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
   }
   for (let id = 0; id < count; id++) {
     const worker = new Worker(new URL("./shard_worker.ts", import.meta.url), { type: "module", name: `shard-${id}` });
-    const init: InitMessage = { type: "init", shardId: id, shardCount: count, config, peers: peerPorts[id], counters };
+    const init: InitMessage = { type: "init", shardId: id, shardCount: count, config, peers: peerPorts[id], counters, server };
     worker.postMessage(init, Object.values(peerPorts[id]));
     workers.push(worker);
   }

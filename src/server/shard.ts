@@ -4,6 +4,7 @@ import type { Keyspace } from "../engine/keyspace.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { BatchExecutor } from "./peers.ts";
 import type { Client } from "./client.ts";
+import type { ServerIdentity } from "./messages.ts";
 import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
 
@@ -42,6 +43,14 @@ export class Shard {
     readonly count: number,
     readonly keyspace: Keyspace,
     readonly config: ConfigStore,
+    /** Process-wide facts (run id, pid, start time...), the same on every shard. */
+    readonly server: ServerIdentity = {
+      runId: "0".repeat(40),
+      pid: Deno.pid,
+      startedAt: Date.now(),
+      configFile: "",
+      executable: "",
+    },
   ) {
     this.databases = Number(config.get("databases"));
   }

@@ -41,7 +41,7 @@ function start(init: InitMessage): void {
   setLogLevel(String(config.get("log-level")));
   configureClientIds(init.shardId, init.shardCount);
   counters = new Int32Array(init.counters);
-  shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config);
+  shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   shard.executeBatch = createBatchExecutor(shard);
   shard.requestShutdown = (how) => self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
   const ports = new Map<number, MessagePort>(Object.entries(init.peers).map(([id, p]) => [Number(id), p]));
