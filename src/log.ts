@@ -34,4 +34,6 @@ export const log = {
   verbose: (m: string) => write(1, m),
   notice: (m: string) => write(2, m),
   warning: (m: string) => write(3, m),
+  /** Lines an operator (and a supervisor waiting for readiness) must always see. */
+  always: (m: string) => console.error(`${Deno.pid}:${role} ${stamp(new Date())} * ${m}`),
 };

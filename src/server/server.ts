@@ -40,7 +40,7 @@ export async function runServer(argv: string[]): Promise<number> {
     for (const w of workers) w.terminate();
     return 1;
   }
-  log.notice(
+  log.always(
     `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port} bind=${binds.join(",")} shards=${shardCount}` +
       (loaded.configFile ? ` config=${loaded.configFile}` : ""),
   );

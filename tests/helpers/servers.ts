@@ -4,12 +4,19 @@ import { fromFileUrl, repoRoot } from "./paths.ts";
 
 export { repoRoot };
 
-/** A TCP port that was free a moment ago (the OS picks it). */
+/**
+ * A TCP port that was free a moment ago. Chosen at random below Linux's ephemeral range
+ * (32768+), so test files running in parallel rarely pick the same one, and never one the
+ * OS hands to an outgoing connection.
+ */
 export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+  for (;;) {
+    const port = 10000 + Math.floor(Math.random() * 22000);
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch { /* taken: try another */ }
+  }
 }
 
 export interface RunningServer {
@@ -20,17 +27,21 @@ export interface RunningServer {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
-async function waitForPort(port: number, child: Deno.ChildProcess, timeoutMs: number, what: string, output: () => string) {
+/** Waits until the server process printed `readyLine` (so a port opened by some other
+ * process is never mistaken for ours) and its port accepts connections. */
+async function waitForPort(port: number, child: Deno.ChildProcess, timeoutMs: number, what: string, output: () => string, readyLine: RegExp) {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.status.then(() => exited = true);
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${what} exited before listening on ${port}:\n${output()}`);
-    try {
-      const c = await Deno.connect({ hostname: "127.0.0.1", port });
-      c.close();
-      return;
-    } catch { /* not yet */ }
+    if (readyLine.test(output())) {
+      try {
+        const c = await Deno.connect({ hostname: "127.0.0.1", port });
+        c.close();
+        return;
+      } catch { /* not yet */ }
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms:\n${output()}`);
@@ -77,7 +88,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RunningServe
     "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
     "--daemonize", "no", "--logfile", "", ...extraArgs,
   ]);
-  await waitForPort(port, spawned.child, 10_000, "redis-server", spawned.output);
+  await waitForPort(port, spawned.child, 10_000, "redis-server", spawned.output, /Ready to accept connections/);
   return running(port, spawned);
 }
 
@@ -89,7 +100,7 @@ export async function startIronCache(
   const port = opts.port ?? freePort();
   const args = ["server", ...(opts.noPortFlag ? [] : ["--port", String(port)]), ...extraArgs];
   const spawned = spawnCollecting(`${repoRoot}/ironcache`, args, opts.env);
-  await waitForPort(port, spawned.child, 20_000, "ironcache", spawned.output);
+  await waitForPort(port, spawned.child, 20_000, "ironcache", spawned.output, /IronCache .* ready: pid=/);
   return running(port, spawned);
 }
 
