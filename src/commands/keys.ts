@@ -1,21 +1,56 @@
-// Generic keyspace family: DEL EXISTS (Redis's db.c). Multi-key commands here run per shard
-// on that shard's keys; the router adds the per-shard counts ("sum" in the table).
+// Generic keyspace family (Redis's db.c): DEL UNLINK EXISTS TOUCH TYPE DBSIZE FLUSHDB
+// FLUSHALL here; KEYS SCAN RANDOMKEY in keys_scan.ts; RENAME RENAMENX COPY MOVE SWAPDB in
+// keys_move.ts; OBJECT in keys_object.ts. Multi-key commands run per shard on that shard's
+// keys and the shards' counts are added up; keyless ones run on every shard.
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { allOk, sumIntegers } from "../server/multishard.ts";
 import { ERR_SYNTAX } from "../protocol/errors.ts";
+import { TYPE_STRING } from "../engine/keyspace.ts";
+import { refreshClock, typeName } from "./keys_common.ts";
+import { scanCommands } from "./keys_scan.ts";
+import { moveCommands } from "./keys_move.ts";
+import { objectCommands } from "./keys_object.ts";
 
+/** DEL and UNLINK (values are freed at once either way). */
 export function del(ctx: CommandContext): void {
   const { args, client, shard } = ctx;
+  refreshClock(shard.keyspace); // an expired key is not counted as deleted
   let deleted = 0;
-  for (let i = 1; i < args.argc; i++) if (shard.keyspace.delete(client.db, args.bytes(i))) deleted++;
+  for (let i = 1; i < args.argc; i++) {
+    if (shard.keyspace.delete(client.db, args.bytes(i))) deleted++;
+  }
   ctx.out.integer(deleted);
 }
 
 export function exists(ctx: CommandContext): void {
   const { args, client, shard } = ctx;
+  refreshClock(shard.keyspace);
   let found = 0;
   for (let i = 1; i < args.argc; i++) if (shard.keyspace.exists(client.db, args.bytes(i))) found++;
   ctx.out.integer(found);
+}
+
+/** TOUCH: counts the keys that exist and marks them accessed (a read does it). */
+export function touch(ctx: CommandContext): void {
+  const { args, client, shard } = ctx;
+  const ks = shard.keyspace;
+  refreshClock(ks);
+  let touched = 0;
+  for (let i = 1; i < args.argc; i++) {
+    const key = args.bytes(i);
+    const type = ks.type(client.db, key);
+    if (type < 0) continue;
+    if (type === TYPE_STRING) ks.getString(client.db, key);
+    else ks.getObject(client.db, key, type);
+    touched++;
+  }
+  ctx.out.integer(touched);
+}
+
+export function type(ctx: CommandContext): void {
+  const ks = ctx.shard.keyspace;
+  refreshClock(ks);
+  ctx.out.simple(typeName(ks.type(ctx.client.db, ctx.args.bytes(1))));
 }
 
 /** FLUSHALL/FLUSHDB take an optional SYNC or ASYNC (both flush at once here). */
@@ -40,14 +75,21 @@ export function flushdb(ctx: CommandContext): void {
   ctx.out.ok();
 }
 
+/** Keys in the database, expired ones not yet reclaimed included (as Redis counts). */
 export function dbsize(ctx: CommandContext): void {
   ctx.out.integer(ctx.shard.keyspace.dbSize(ctx.client.db));
 }
 
 export const keyCommands: CommandRows = {
   del: { handler: del, splitByKey: { combine: sumIntegers } },
+  unlink: { handler: del, splitByKey: { combine: sumIntegers } },
   exists: { handler: exists, splitByKey: { combine: sumIntegers } },
+  touch: { handler: touch, splitByKey: { combine: sumIntegers } },
+  type: { handler: type },
   flushall: { handler: flushall, fanOut: allOk },
   flushdb: { handler: flushdb, fanOut: allOk },
   dbsize: { handler: dbsize, fanOut: sumIntegers },
+  ...scanCommands,
+  ...moveCommands,
+  ...objectCommands,
 };

@@ -133,7 +133,10 @@ export class Connection {
   private async processInput(buf: Uint8Array, end: number): Promise<number> {
     const parser = this.parser;
     let pos = this.parser.inFrame() ? this.parser.frameStart : 0;
-    this.client.lastCommandAt = Date.now();
+    const now = Date.now();
+    this.client.lastCommandAt = now;
+    // One clock reading per batch for every expiry decision in it (Redis: mstime per command).
+    this.shard.keyspace.setClock(now);
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
       if (next === NEED_MORE) break;

@@ -8,8 +8,9 @@ import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { appendToBatch } from "./executor.ts";
 import { encodeCommand } from "./multishard.ts";
 
-/** Runs one command (argv) on a shard under the caller's locks; resolves with its reply. */
-export type RunOnShard = (shard: number, argv: Uint8Array[]) => Promise<Uint8Array>;
+/** Runs one command (argv) on a shard under the caller's locks, in the client's db unless
+ * `db` is given; resolves with its reply. */
+export type RunOnShard = (shard: number, argv: Uint8Array[], db?: number) => Promise<Uint8Array>;
 
 export interface CrossShard {
   atomically<T>(shards: Iterable<number>, work: (run: RunOnShard) => Promise<T>): Promise<T>;
@@ -29,9 +30,9 @@ export function createCrossShard(shard: Shard, peers: Peers | null, client: Clie
           else await peers!.lockShard(s, owner);
           held.push(s);
         }
-        const run: RunOnShard = async (target, argv) => {
+        const run: RunOnShard = async (target, argv, db = client.db) => {
           const batch = new ByteBuffer(256);
-          appendToBatch(batch, client.db, client.resp, encodeCommand(argv));
+          appendToBatch(batch, db, client.resp, encodeCommand(argv));
           if (target === shard.id) return shard.executeBatch(batch.bytes()).replies;
           return (await peers!.call(target, batch.bytes().slice(), owner)).replies;
         };

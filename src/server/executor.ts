@@ -33,6 +33,7 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
   const ctx: CommandContext = { args: parser, client, out, shard, spec: undefined!, cross: null };
   return (batch: Uint8Array) => {
     out.reset();
+    shard.keyspace.setClock(Date.now());
     const ends: number[] = [];
     let p = 0;
     while (p < batch.length) {

@@ -16,6 +16,9 @@ export interface Normalizer {
 
 const PLACEHOLDER = "<normalized>";
 
+/** The client-info-volatile-fields normalizer's fields, each "name=value" in a CLIENT INFO line. */
+const CLIENT_VOLATILE_FIELDS = /(^|[ \n]|txt:)(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|rbs|rbp|tot-mem)=[^ \n]*/g;
+
 export const NORMALIZERS: Normalizer[] = [
   {
     name: "hello-server-identity",
@@ -35,6 +38,19 @@ export const NORMALIZERS: Normalizer[] = [
         reply,
         nodeText(reply).replace(/^redis_version:[^\r\n]*/m, `redis_version:${PLACEHOLDER}`),
       );
+    },
+  },
+  {
+    name: "client-info-volatile-fields",
+    why:
+      "CLIENT INFO/LIST lines carry per-connection values: the client id, both addresses (their " +
+      "ports), the socket descriptor, ages, and query/reply buffer sizes that IronCache does not " +
+      "track like Redis. The field list, its order and every other value (name, flags, db, cmd, " +
+      "user, resp...) still count.",
+    commands: ["CLIENT"],
+    apply: (reply) => {
+      if (!reply.payload || !/^(txt:)?id=/.test(nodeText(reply))) return;
+      setNodeText(reply, nodeText(reply).replace(CLIENT_VOLATILE_FIELDS, `$1$2=${PLACEHOLDER}`));
     },
   },
 ];
@@ -67,4 +83,34 @@ function maskMapValues(reply: RespNode, keys: Set<string>): void {
   for (let i = 0; i + 1 < kids.length; i += 2) {
     if (keys.has(nodeText(kids[i])) && !kids[i + 1].children) setNodeText(kids[i + 1], PLACEHOLDER);
   }
+}
+
+/**
+ * For cases marked `unordered`: sorts the elements of every array, set or push reply made only
+ * of scalars (so KEYS's array and the key list inside SCAN's reply, not SCAN's outer pair).
+ */
+export function sortUnordered(reply: Uint8Array): Uint8Array {
+  let tree: RespNode;
+  try {
+    tree = parseFrame(reply);
+  } catch {
+    return reply;
+  }
+  const sortLeaves = (node: RespNode) => {
+    const kids = node.children;
+    if (!kids) return;
+    kids.forEach(sortLeaves);
+    if ("*~>".includes(node.type) && kids.every((k) => !k.children)) {
+      const keyed = kids.map((k) => [encodeFrame(k), k] as const);
+      keyed.sort((a, b) => compareBytes(a[0], b[0]));
+      node.children = keyed.map(([, k]) => k);
+    }
+  };
+  sortLeaves(tree);
+  return encodeFrame(tree);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }

@@ -1,0 +1,138 @@
+// What the generic key commands share: an up-to-date expiry clock, Redis's type names, DB
+// index arguments, reading a whole key (value and TTL) to write it elsewhere, and reading
+// other shards' replies.
+import {
+  type Keyspace,
+  TYPE_HASH,
+  TYPE_LIST,
+  TYPE_SET,
+  TYPE_STRING,
+  TYPE_ZSET,
+} from "../engine/keyspace.ts";
+import type { CommandContext } from "./spec.ts";
+import { ERR_DB_INDEX, ERR_NOT_INTEGER } from "../protocol/errors.ts";
+import { latin1 } from "../protocol/bytes.ts";
+
+export const ERR_NO_SUCH_KEY = "ERR no such key";
+export const ERR_SAME_OBJECT = "ERR source and destination objects are the same";
+
+/**
+ * Sets the engine's expiry clock to now and returns it. Otherwise the clock only moves with
+ * the cron tick, up to 1/hz behind: an expired key would stay visible that long, and EXPIRE's
+ * base time would disagree with the engine's "already expired" test.
+ */
+export function refreshClock(ks: Keyspace): number {
+  const now = Date.now();
+  ks.setClock(now);
+  return now;
+}
+
+/** The type stream objects will have (the next object type after hash). */
+export const TYPE_STREAM = 5;
+
+const TYPE_NAMES: Record<number, string> = {
+  [TYPE_STRING]: "string",
+  [TYPE_LIST]: "list",
+  [TYPE_SET]: "set",
+  [TYPE_ZSET]: "zset",
+  [TYPE_HASH]: "hash",
+  [TYPE_STREAM]: "stream",
+};
+
+/** Redis's name for an engine type code (-1, a missing key, is "none"), as TYPE prints it. */
+export function typeName(code: number): string {
+  return TYPE_NAMES[code] ?? "none";
+}
+
+const INT_MIN = -2147483648, INT_MAX = 2147483647;
+
+/**
+ * Argument i as a C int (Redis's getIntFromObjectOrReply), or null after replying the error:
+ * `error` if given (SWAPDB's own texts), else Redis's texts for "not a number" and "not an int".
+ */
+export function intArg(ctx: CommandContext, i: number, error?: string): number | null {
+  const n = ctx.args.int(i);
+  if (n === null) ctx.out.error(error ?? ERR_NOT_INTEGER);
+  else if (n < INT_MIN || n > INT_MAX) {
+    ctx.out.error(
+      error ?? `ERR value is out of range, value must between ${INT_MIN} and ${INT_MAX}`,
+    );
+  } else return n;
+  return null;
+}
+
+/** Is `db` a database index (Redis's selectDb check)? */
+export function dbExists(ctx: CommandContext, db: number): boolean {
+  return db >= 0 && db < ctx.shard.databases;
+}
+
+/** Argument i as a database index (MOVE, COPY ... DB), or null after replying the error. */
+export function dbIndexArg(ctx: CommandContext, i: number): number | null {
+  const db = intArg(ctx, i);
+  if (db === null) return null;
+  if (!dbExists(ctx, db)) {
+    ctx.out.error(ERR_DB_INDEX);
+    return null;
+  }
+  return db;
+}
+
+/** A whole key as read from one database, to be written under another name or db. */
+export interface StoredKey {
+  type: number;
+  /** A copy of a string's value. */
+  value: Uint8Array | null;
+  /** Other types: the handle of the object, which lives outside the engine. */
+  handle: number;
+  /** Absolute expiry in ms; 0: none. */
+  expireAt: number;
+}
+
+/** The key's value and expiry, or null when it does not exist. */
+export function readKey(ks: Keyspace, db: number, key: Uint8Array): StoredKey | null {
+  const type = ks.type(db, key);
+  if (type < 0) return null;
+  const at = ks.expireAt(db, key);
+  const expireAt = at > 0 ? at : 0;
+  if (type !== TYPE_STRING) {
+    return { type, value: null, handle: ks.getObject(db, key, type), expireAt };
+  }
+  const value = ks.getString(db, key);
+  // A copy: the view dies with the next engine call.
+  return typeof value === "number" ? null : { type, value: value.slice(), handle: 0, expireAt };
+}
+
+/**
+ * Makes `key` hold `stored`, replacing whatever it held and its TTL. An object's handle moves
+ * with it (RENAME, MOVE): the object itself is not copied.
+ */
+export function writeKey(ks: Keyspace, db: number, key: Uint8Array, stored: StoredKey): void {
+  if (stored.type === TYPE_STRING) {
+    ks.setString(db, key, stored.value!, stored.expireAt, 0);
+    return;
+  }
+  ks.delete(db, key); // setObject keeps the TTL of the key it replaces
+  ks.setObject(db, key, stored.type, stored.handle);
+  if (stored.expireAt) ks.setExpire(db, key, stored.expireAt, 0);
+}
+
+// ---- other shards' replies (raw RESP frames) ------------------------------------------------
+
+/** `$-1` (RESP2) or `_` (RESP3). */
+export function isNullReply(frame: Uint8Array): boolean {
+  return frame[0] === 0x5f || (frame[0] === 0x24 && frame[1] === 0x2d);
+}
+
+export function isErrorReply(frame: Uint8Array): boolean {
+  return frame[0] === 0x2d;
+}
+
+/** The payload of a bulk string frame. */
+export function bulkPayload(frame: Uint8Array): Uint8Array {
+  return frame.subarray(frame.indexOf(0x0a) + 1, frame.length - 2);
+}
+
+/** The value of an integer frame (`:n`). */
+export function integerOf(frame: Uint8Array): number {
+  return Number(latin1(frame.subarray(1, frame.length - 2)));
+}

@@ -1,0 +1,520 @@
+// Generic key commands: DEL UNLINK EXISTS TOUCH TYPE KEYS SCAN DBSIZE RANDOMKEY RENAME
+// RENAMENX COPY MOVE SWAPDB OBJECT. With IronCache's 2 shards, "b c k2 k3 f g" live on shard
+// 0 and "a d k1 x y" on shard 1, so pairs across those groups take the cross-shard paths.
+import { bytes, type Case, concat, resp } from "../case.ts";
+
+/** SET for each key/value pair (one command each: no MSET needed). */
+function sets(...pairs: string[]): string[][] {
+  const cmds: string[][] = [];
+  for (let i = 0; i < pairs.length; i += 2) cmds.push(["SET", pairs[i], pairs[i + 1]]);
+  return cmds;
+}
+
+/** GET for each key. */
+function gets(...keys: string[]): string[][] {
+  return keys.map((key) => ["GET", key]);
+}
+
+/** A far-future expiry (2100-01-01) whose PEXPIRETIME is the same on both servers. */
+const AT_2100 = "4102444800000";
+
+export default [
+  // ---- DEL UNLINK EXISTS TOUCH TYPE ----
+  {
+    name: "DEL and UNLINK count keys across shards",
+    cmds: [
+      ["SET", "a", "1"],
+      ["SET", "b", "2"],
+      ["SET", "k1", "3"],
+      ["DEL", "a", "b", "missing", "a"],
+      ["UNLINK", "k1", "b", "k1"],
+      ["EXISTS", "a", "b", "k1"],
+    ],
+  },
+  {
+    name: "EXISTS counts repeated keys",
+    cmds: [["SET", "a", "1"], ["SET", "b", "1"], ["EXISTS", "a", "a", "b", "c", "b"], [
+      "EXISTS",
+      "nokey",
+    ]],
+  },
+  {
+    name: "TOUCH counts existing keys",
+    cmds: [["SET", "a", "1"], ["SET", "b", "1"], ["TOUCH", "a", "b", "c", "a"], ["TOUCH", "nokey"]],
+  },
+  {
+    name: "TYPE",
+    cmds: [["SET", "k", "v"], ["TYPE", "k"], ["TYPE", "nokey"], ["SET", "n", "12"], ["TYPE", "n"]],
+  },
+  {
+    name: "arity errors",
+    cmds: [["DEL"], ["EXISTS"], ["TYPE"], ["TYPE", "a", "b"], ["KEYS"], ["SCAN"], ["RENAME", "a"]],
+  },
+
+  // ---- KEYS ----
+  {
+    name: "KEYS patterns",
+    unordered: true,
+    cmds: [
+      ...sets(
+        "hello",
+        "1",
+        "hallo",
+        "1",
+        "hxllo",
+        "1",
+        "hllo",
+        "1",
+        "heeeello",
+        "1",
+        "a*b",
+        "1",
+        "a?b",
+        "1",
+        "ab",
+        "1",
+      ),
+      ...sets("key:1", "1", "key:12", "1", "key:", "1", "[x]", "1", "", "1"),
+      ["KEYS", "*"],
+      ["KEYS", "h?llo"],
+      ["KEYS", "h*llo"],
+      ["KEYS", "h[ae]llo"],
+      ["KEYS", "h[^e]llo"],
+      ["KEYS", "h[a-b]llo"],
+      ["KEYS", "a\\*b"],
+      ["KEYS", "a\\?b"],
+      ["KEYS", "a?b"],
+      ["KEYS", "key:?"],
+      ["KEYS", "key:*"],
+      ["KEYS", "key:[0-9]*"],
+      ["KEYS", "\\[x\\]"],
+      ["KEYS", "[x]"],
+      ["KEYS", "**"],
+      ["KEYS", "nomatch*"],
+      ["KEYS", ""],
+    ],
+  },
+  {
+    name: "KEYS on binary keys",
+    unordered: true,
+    cmds: [
+      ["SET", bytes("\0a"), "1"],
+      ["SET", bytes("\xffb"), "1"],
+      ["SET", bytes("a\r\nb"), "1"],
+      ["KEYS", "*"],
+      ["KEYS", bytes("\0*")],
+      ["KEYS", bytes("[\x80-\xff]*")],
+      ["KEYS", "a?\nb"],
+    ],
+  },
+  { name: "KEYS on an empty database", cmds: [["KEYS", "*"], ["KEYS", "a*"]] },
+  {
+    name: "KEYS in another database",
+    unordered: true,
+    cmds: [
+      ["SET", "a", "0"],
+      ["SELECT", "3"],
+      ["SET", "b", "3"],
+      ["SET", "x", "3"],
+      ["KEYS", "*"],
+      ["SELECT", "0"],
+      ["KEYS", "*"],
+    ],
+  },
+
+  // ---- SCAN (a small keyspace: one call returns it all, with cursor 0) ----
+  {
+    name: "SCAN 0 returns a small keyspace at once",
+    unordered: true,
+    cmds: [
+      ...sets("a", "1", "b", "2", "c", "3", "d", "4", "k1", "5", "k2", "6"),
+      ["SCAN", "0"],
+      ["SCAN", "0", "COUNT", "100"],
+      ["SCAN", "0", "MATCH", "k*"],
+      ["SCAN", "0", "MATCH", "*", "COUNT", "1000"],
+      ["SCAN", "0", "TYPE", "string"],
+      ["SCAN", "0", "TYPE", "STRING", "MATCH", "[ab]"],
+      ["SCAN", "0", "TYPE", "list"],
+      ["SCAN", "0", "TYPE", "nosuchtype"],
+      ["SCAN", "0", "MATCH", "x*", "MATCH", "a"],
+      ["SCAN", "0", "count", "5", "COUNT", "50"],
+    ],
+  },
+  {
+    // SCAN's walk goes on to the other shard after the writes pipelined before it landed there.
+    name: "SCAN sees the writes pipelined before it",
+    raw: [
+      concat(
+        resp("SET", "a", "1"),
+        resp("SCAN", "0"),
+        resp("DEL", "a"),
+        resp("SET", "b", "1"),
+        resp("SCAN", "0", "MATCH", "?"),
+        resp("RENAME", "b", "x"),
+        resp("SCAN", "0", "COUNT", "1000"),
+      ),
+    ],
+  },
+  {
+    name: "SCAN on an empty database, any cursor form",
+    cmds: [
+      ["SCAN", "0"],
+      ["SCAN", ""],
+      ["SCAN", "+0"],
+      ["SCAN", "-0"],
+      ["SCAN", "-1"],
+      ["SCAN", "18446744073709551615"],
+      ["SCAN", "0", "MATCH", "*"],
+    ],
+  },
+  {
+    name: "SCAN errors",
+    cmds: [
+      ["SCAN", "abc"],
+      ["SCAN", " 0"],
+      ["SCAN", "0 "],
+      ["SCAN", "1.5"],
+      ["SCAN", "-"],
+      ["SCAN", "+"],
+      ["SCAN", "18446744073709551616"],
+      ["SCAN", "-18446744073709551616"],
+      ["SCAN", "abc", "COUNT", "0"],
+      ["SCAN", "0", "COUNT", "0"],
+      ["SCAN", "0", "COUNT", "-1"],
+      ["SCAN", "0", "COUNT", "abc"],
+      ["SCAN", "0", "COUNT", "99999999999999999999"],
+      ["SCAN", "0", "COUNT"],
+      ["SCAN", "0", "MATCH"],
+      ["SCAN", "0", "TYPE"],
+      ["SCAN", "0", "FOO", "bar"],
+      ["SCAN", "0", "COUNT", "0", "FOO"],
+      ["SCAN", "0", "COUNT", "10", "MATCH"],
+    ],
+  },
+
+  // ---- DBSIZE RANDOMKEY ----
+  {
+    name: "DBSIZE over shards and databases",
+    cmds: [
+      ["DBSIZE"],
+      ...sets("a", "1", "b", "2", "c", "3"),
+      ["DBSIZE"],
+      ["SELECT", "2"],
+      ["DBSIZE"],
+      ["SET", "x", "1"],
+      ["DBSIZE"],
+    ],
+  },
+  {
+    name: "RANDOMKEY",
+    cmds: [
+      ["RANDOMKEY"],
+      ["SET", "a", "1"],
+      ["RANDOMKEY"],
+      ["DEL", "a"],
+      ["SET", "b", "1"],
+      ["RANDOMKEY"],
+      ["DEL", "b"],
+      ["RANDOMKEY"],
+    ],
+  },
+
+  // ---- RENAME RENAMENX ----
+  {
+    name: "RENAME within a shard and across shards",
+    cmds: [
+      ["SET", "k2", "v2"],
+      ["RENAME", "k2", "k3"],
+      ["GET", "k2"],
+      ["GET", "k3"],
+      ["RENAME", "k3", "a"],
+      ["EXISTS", "k3"],
+      ["GET", "a"],
+      ["RENAME", "a", "b"],
+      ["GET", "b"],
+      ["EXISTS", "a"],
+    ],
+  },
+  {
+    name: "RENAME keeps the TTL and overwrites the destination",
+    cmds: [
+      ["SET", "a", "1"],
+      ["PEXPIREAT", "a", AT_2100],
+      ["SET", "b", "old"],
+      ["SET", "x", "old", "EX", "1000"],
+      ["RENAME", "a", "b"],
+      ["PEXPIRETIME", "b"],
+      ["GET", "b"],
+      ["RENAME", "b", "x"],
+      ["PEXPIRETIME", "x"],
+      ["SET", "c", "no ttl"],
+      ["RENAME", "c", "x"],
+      ["TTL", "x"],
+      ["SET", "d", "no ttl"],
+      ["SET", "k2", "ttl", "EX", "1000"],
+      ["RENAME", "d", "k2"],
+      ["TTL", "k2"],
+    ],
+  },
+  {
+    name: "RENAME errors and the same key",
+    cmds: [
+      ["RENAME", "nokey", "a"],
+      ["RENAME", "nokey", "b"],
+      ["RENAME", "nokey", "nokey"],
+      ["RENAMENX", "nokey", "a"],
+      ["SET", "a", "1"],
+      ["RENAME", "a", "a"],
+      ["RENAMENX", "a", "a"],
+      ["GET", "a"],
+    ],
+  },
+  {
+    name: "RENAMENX within a shard and across shards",
+    cmds: [
+      ["SET", "k2", "1"],
+      ["SET", "k3", "2"],
+      ["SET", "a", "3"],
+      ["RENAMENX", "k2", "k3"],
+      ["RENAMENX", "k2", "a"],
+      ["RENAMENX", "k2", "f"],
+      ["GET", "f"],
+      ["RENAMENX", "f", "d"],
+      ["GET", "d"],
+      ["EXISTS", "k2", "f"],
+    ],
+  },
+  {
+    name: "RENAME binary and integer values across shards",
+    cmds: [
+      ["SET", "a", bytes("\0\r\n\xff")],
+      ["RENAME", "a", "b"],
+      ["GET", "b"],
+      ["SET", "x", "12345"],
+      ["RENAME", "x", "c"],
+      ["INCR", "c"],
+      ["OBJECT", "ENCODING", "c"],
+    ],
+  },
+
+  // ---- COPY ----
+  {
+    name: "COPY within a shard, across shards and to another database",
+    cmds: [
+      ["SET", "k2", "v"],
+      ["COPY", "k2", "k3"],
+      ["GET", "k3"],
+      ["COPY", "k2", "a"],
+      ["GET", "a"],
+      ["COPY", "k2", "k3"],
+      ["COPY", "k2", "a"],
+      ["SET", "k2", "new"],
+      ["COPY", "k2", "a", "REPLACE"],
+      ["GET", "a"],
+      ["COPY", "k2", "k2", "DB", "1"],
+      ["COPY", "k2", "x", "DB", "1"],
+      ["COPY", "k2", "x", "DB", "1"],
+      ["COPY", "k2", "x", "replace", "db", "1"],
+      ["SELECT", "1"],
+      ["GET", "k2"],
+      ["GET", "x"],
+      ["COPY", "nokey", "x", "DB", "0"],
+      ["COPY", "x", "b", "DB", "0"],
+      ["SELECT", "0"],
+      ["GET", "b"],
+    ],
+  },
+  {
+    name: "COPY keeps the TTL",
+    cmds: [
+      ["SET", "a", "1"],
+      ["PEXPIREAT", "a", AT_2100],
+      ["COPY", "a", "b"],
+      ["PEXPIRETIME", "b"],
+      ["COPY", "a", "d"],
+      ["PEXPIRETIME", "d"],
+      ["SET", "x", "ttl", "EX", "1000"],
+      ["SET", "k2", "none"],
+      ["COPY", "k2", "x", "REPLACE"],
+      ["TTL", "x"],
+    ],
+  },
+  {
+    name: "COPY errors",
+    cmds: [
+      ["SET", "a", "1"],
+      ["COPY", "a", "a"],
+      ["COPY", "a", "a", "DB", "0"],
+      ["COPY", "a", "b", "DB", "16"],
+      ["COPY", "a", "b", "DB", "-1"],
+      ["COPY", "a", "b", "DB", "x"],
+      ["COPY", "a", "b", "DB", "2147483648"],
+      ["COPY", "a", "b", "DB"],
+      ["COPY", "a", "b", "FOO"],
+      ["COPY", "a", "b", "DB", "99", "FOO"],
+      ["COPY", "a", "b", "REPLACE", "FOO"],
+      ["COPY", "nokey", "nokey"],
+      ["COPY", "nokey", "b"],
+      ["EXISTS", "b"],
+    ],
+  },
+
+  // ---- MOVE ----
+  {
+    name: "MOVE between databases",
+    cmds: [
+      ["SET", "a", "1"],
+      ["PEXPIREAT", "a", AT_2100],
+      ["MOVE", "a", "1"],
+      ["EXISTS", "a"],
+      ["SELECT", "1"],
+      ["GET", "a"],
+      ["PEXPIRETIME", "a"],
+      ["SET", "b", "in 1"],
+      ["SELECT", "0"],
+      ["SET", "b", "in 0"],
+      ["MOVE", "b", "1"],
+      ["GET", "b"],
+      ["MOVE", "nokey", "1"],
+    ],
+  },
+  {
+    name: "MOVE errors",
+    cmds: [
+      ["SET", "a", "1"],
+      ["MOVE", "a", "0"],
+      ["MOVE", "nokey", "0"],
+      ["MOVE", "a", "16"],
+      ["MOVE", "a", "-1"],
+      ["MOVE", "a", "x"],
+      ["MOVE", "a", "2147483648"],
+      ["MOVE", "nokey", "99"],
+      ["MOVE", "a"],
+    ],
+  },
+
+  // ---- SWAPDB ----
+  {
+    name: "SWAPDB exchanges two databases on every shard",
+    cmds: [
+      ...sets("a", "0a", "b", "0b"),
+      ["PEXPIREAT", "a", AT_2100],
+      ["SELECT", "1"],
+      ...sets("b", "1b", "x", "1x", "k2", "1k2"),
+      ["SWAPDB", "0", "1"],
+      ...gets("a", "b", "x", "k2"),
+      ["PEXPIRETIME", "a"],
+      ["DBSIZE"],
+      ["SELECT", "0"],
+      ...gets("a", "b", "x", "k2"),
+      ["DBSIZE"],
+      ["SWAPDB", "1", "1"],
+      ["SWAPDB", "0", "5"],
+      ["DBSIZE"],
+      ["SELECT", "5"],
+      ["DBSIZE"],
+    ],
+  },
+  {
+    name: "SWAPDB errors",
+    cmds: [
+      ["SWAPDB", "0", "x"],
+      ["SWAPDB", "x", "0"],
+      ["SWAPDB", "x", "y"],
+      ["SWAPDB", "99", "x"],
+      ["SWAPDB", "0", "16"],
+      ["SWAPDB", "-1", "0"],
+      ["SWAPDB", "2147483648", "0"],
+      ["SWAPDB", "0"],
+    ],
+  },
+
+  // ---- FLUSHDB FLUSHALL ----
+  {
+    name: "FLUSHDB and FLUSHALL options",
+    cmds: [
+      ...sets("a", "1", "b", "2"),
+      ["SELECT", "1"],
+      ["SET", "x", "1"],
+      ["FLUSHDB", "ASYNC"],
+      ["DBSIZE"],
+      ["SELECT", "0"],
+      ["DBSIZE"],
+      ["FLUSHDB", "foo"],
+      ["FLUSHALL", "SYNC", "ASYNC"],
+      ["FLUSHALL", "sync"],
+      ["DBSIZE"],
+    ],
+  },
+
+  // ---- OBJECT ----
+  {
+    name: "OBJECT ENCODING of strings",
+    cmds: [
+      ["SET", "k", "0"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "-1"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "9223372036854775807"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "-9223372036854775808"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "9223372036854775808"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "01"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "+1"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "-0"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", " 1"],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", ""],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "x".repeat(44)],
+      ["OBJECT", "ENCODING", "k"],
+      ["SET", "k", "x".repeat(45)],
+      ["OBJECT", "ENCODING", "k"],
+      ["INCR", "n"],
+      ["OBJECT", "ENCODING", "n"],
+      ["OBJECT", "ENCODING", "nokey"],
+    ],
+  },
+  {
+    name: "OBJECT REFCOUNT of strings",
+    cmds: [
+      ["SET", "k", "0"],
+      ["OBJECT", "REFCOUNT", "k"],
+      ["SET", "k", "9999"],
+      ["OBJECT", "REFCOUNT", "k"],
+      ["SET", "k", "10000"],
+      ["OBJECT", "REFCOUNT", "k"],
+      ["SET", "k", "-1"],
+      ["OBJECT", "REFCOUNT", "k"],
+      ["SET", "k", "abc"],
+      ["OBJECT", "REFCOUNT", "k"],
+      ["OBJECT", "REFCOUNT", "nokey"],
+    ],
+  },
+  {
+    name: "OBJECT FREQ, IDLETIME and HELP",
+    cmds: [
+      ["SET", "k", "v"],
+      ["OBJECT", "FREQ", "k"],
+      ["OBJECT", "FREQ", "nokey"],
+      ["OBJECT", "IDLETIME", "nokey"],
+      ["OBJECT", "HELP"],
+      ["object", "help"],
+    ],
+  },
+  {
+    name: "OBJECT errors",
+    cmds: [
+      ["OBJECT"],
+      ["OBJECT", "ENCODING"],
+      ["OBJECT", "ENCODING", "a", "b"],
+      ["OBJECT", "FOO", "k"],
+      ["OBJECT", "HELP", "x"],
+    ],
+  },
+] satisfies Case[];

@@ -1,0 +1,4 @@
+import cases from "./cases/expire.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("expire", cases);

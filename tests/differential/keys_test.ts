@@ -1,0 +1,4 @@
+import cases from "./cases/keys.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("keys", cases);
