@@ -76,8 +76,6 @@ export class ClientPause {
       if (this.#end <= t) this.unpause();
       else this.#armTimer(t);
     }, wait);
-    // A pause must not keep a stopping worker alive.
-    Deno.unrefTimer(this.#timer as unknown as number);
   }
 }
 

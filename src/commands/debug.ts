@@ -1,0 +1,233 @@
+// DEBUG (Redis 7.0's debug.c), the subcommands that make sense for IronCache: HELP, SLEEP,
+// SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, OBJECT, ERROR, LOG, POPULATE. Like Redis, DEBUG is
+// refused unless enable-debug-command allows it ("yes", or "local" for loopback clients).
+// Subcommands that change every shard (SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, POPULATE) run
+// here and then on the other shards as shard parts; OBJECT runs on the key's shard.
+import type { CommandContext } from "./spec.ts";
+import type { Client } from "../server/client.ts";
+import { lookupKey } from "../config/names.ts";
+import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
+import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_STRING, TYPE_ZSET } from "../engine/keyspace.ts";
+import { latin1 } from "../protocol/bytes.ts";
+import { log } from "../log.ts";
+import { askShards, copyArgv, isErrorReply, isShardPart, withOtherShards } from "./every_shard.ts";
+import { changeReplId } from "./server_identity.ts";
+import { errSubcommandSyntax, writeHelp } from "./help.ts";
+import { DEBUG_HELP } from "./debug_help.ts";
+
+const NOT_ALLOWED =
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can ' +
+  "run it from a local connection, otherwise you need to set this option in the configuration file, and then " +
+  "restart the server.";
+
+/** Redis's islocalClient: a loopback peer. */
+function isLocalClient(client: Client): boolean {
+  const host = client.addr.slice(0, client.addr.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+  return host.startsWith("127.") || host === "::1" || host.startsWith("::ffff:127.");
+}
+
+/** enable-debug-command: "no" (Redis's default, also while the config table lacks the key),
+ * "yes", or "local". */
+function debugAllowed(ctx: CommandContext): boolean {
+  if (!lookupKey("enable-debug-command")) return false;
+  const setting = String(ctx.shard.config.get("enable-debug-command")).toLowerCase();
+  return setting === "yes" || (setting === "local" && isLocalClient(ctx.client));
+}
+
+/** Active expiry on this shard (DEBUG SET-ACTIVE-EXPIRE); the shard's cron should honour it. */
+let activeExpire = true;
+
+export function activeExpireEnabled(): boolean {
+  return activeExpire;
+}
+
+/** C's atoi: leading digits, else 0. */
+function atoi(text: string): number {
+  const m = /^\s*[+-]?\d+/.exec(text);
+  return m ? parseInt(m[0], 10) : 0;
+}
+
+/** C's strtod on the argument's prefix; 0 when there is no number. */
+function strtod(text: string): number {
+  const m = /^\s*([+-]?)(inf(inity)?|nan|(\d+\.?\d*|\.\d+)(e[+-]?\d+)?)/i.exec(text);
+  if (!m) return 0;
+  const body = m[2].toLowerCase();
+  const v = body.startsWith("inf") ? Infinity : body === "nan" ? NaN : Number(body);
+  return m[1] === "-" ? -v : v;
+}
+
+async function sleep(ctx: CommandContext): Promise<void> {
+  // Redis sleeps the whole server; here only this connection waits.
+  let ms = strtod(ctx.args.text(2)) * 1000;
+  while (ms > 0 && Number.isFinite(ms)) {
+    const step = Math.min(ms, 2 ** 31 - 1);
+    await new Promise((resolve) => setTimeout(resolve, step));
+    ms -= step;
+  }
+  ctx.out.ok();
+}
+
+/** Runs a subcommand's change here and on the other shards; replies OK (or the first error). */
+function onEveryShard(ctx: CommandContext, change: () => void): void | Promise<void> {
+  change();
+  return withOtherShards(ctx, (replies) => {
+    const failed = replies.find(isErrorReply);
+    if (failed) ctx.out.raw(failed);
+    else ctx.out.ok();
+  });
+}
+
+// ---- DEBUG OBJECT ---------------------------------------------------------------------------
+
+/** Redis shares the integer objects 0..9999 unless maxmemory evicts by LRU/LFU. */
+function sharedInteger(ctx: CommandContext, value: number): boolean {
+  const policy = String(ctx.shard.config.get("maxmemory-policy"));
+  const evictsByUse = /lru|lfu/.test(policy) && Number(ctx.shard.config.get("maxmemory")) > 0;
+  return value >= 0 && value < 10000 && !evictsByUse;
+}
+
+/** Redis's tryObjectEncoding for a string value set by SET. */
+function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
+  const text = latin1(value);
+  if (value.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(text) && Math.abs(Number(text)) <= 2 ** 63) {
+    return "int";
+  }
+  return value.length <= 44 ? "embstr" : "raw";
+}
+
+/** rdbSaveLen's size: how many bytes RDB uses to store a length. */
+function rdbLenSize(n: number): number {
+  return n < 1 << 6 ? 1 : n < 1 << 14 ? 2 : n <= 0xffffffff ? 5 : 9;
+}
+
+/**
+ * The RDB size of a string (rdbSavedObjectLen): small integers take 2, 3 or 5 bytes.
+ * Redis LZF-compresses strings over 20 bytes when that helps; IronCache reports the
+ * uncompressed size.
+ */
+function serializedLength(value: Uint8Array, encoding: string): number {
+  const text = latin1(value);
+  if ((encoding === "int" || value.length <= 11) && /^(0|-?[1-9][0-9]*)$/.test(text)) {
+    const n = Number(text);
+    if (n >= -128 && n <= 127) return 2;
+    if (n >= -32768 && n <= 32767) return 3;
+    if (n >= -(2 ** 31) && n <= 2 ** 31 - 1) return 5;
+  }
+  return rdbLenSize(value.length) + value.length;
+}
+
+/** A stand-in for the object's address: stable per key, shaped like a heap pointer. */
+function fakeAddress(key: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const b of key) h = Math.imul(h ^ b, 0x01000193);
+  return "0x7f" + (h >>> 0).toString(16).padStart(8, "0") + "a0";
+}
+
+const OTHER_ENCODINGS: Record<number, string> = {
+  [TYPE_LIST]: "quicklist",
+  [TYPE_SET]: "hashtable",
+  [TYPE_ZSET]: "skiplist",
+  [TYPE_HASH]: "hashtable",
+};
+
+function objectHere(ctx: CommandContext): void {
+  const { out, shard } = ctx;
+  const key = ctx.args.bytes(2);
+  const ks = shard.keyspace;
+  const db = ctx.client.db;
+  const idleMs = ks.idleMs(db, key); // before reading the value, which would touch it
+  const type = ks.type(db, key);
+  if (type < 0 || idleMs < 0) return out.error("ERR no such key");
+  let encoding = OTHER_ENCODINGS[type] ?? "raw", refcount = 1, length = 0;
+  if (type === TYPE_STRING) {
+    const value = ks.getString(db, key);
+    if (typeof value === "number") return out.error("ERR no such key");
+    encoding = stringEncoding(value);
+    length = serializedLength(value, encoding);
+    if (encoding === "int" && sharedInteger(ctx, Number(latin1(value)))) refcount = 2147483647;
+  }
+  const idle = Math.floor(idleMs / 1000);
+  const lru = (Math.floor(Date.now() / 1000) - idle) & 0xffffff;
+  const address = fakeAddress(key);
+  out.simple(
+    `Value at:${address} refcount:${refcount} encoding:${encoding} serializedlength:${length} ` +
+      `lru:${lru} lru_seconds_idle:${idle}`,
+  );
+}
+
+function object(ctx: CommandContext): void | Promise<void> {
+  const owner = slotOwner(keyHashSlot(ctx.args.bytes(2)), ctx.shard.count);
+  if (owner === ctx.shard.id || isShardPart(ctx)) return objectHere(ctx);
+  return askShards(ctx, [owner], copyArgv(ctx.args)).then(([reply]) => ctx.out.raw(reply));
+}
+
+// ---- DEBUG POPULATE ---------------------------------------------------------------------------
+
+/** getPositiveLongFromObjectOrReply: a count >= 0, or null after the error (one text for
+ * both a non-number and a negative one). */
+function positiveArg(ctx: CommandContext, i: number): number | null {
+  const n = ctx.args.int(i);
+  if (n !== null && n >= 0) return n;
+  ctx.out.error("ERR value is out of range, must be positive");
+  return null;
+}
+
+/** Creates key:0..key:count-1 (or prefix:N) = "value:N", skipping existing keys. Each shard
+ * creates the keys it owns. */
+function populateHere(ctx: CommandContext, count: number, prefix: Uint8Array, size: number): void {
+  const enc = new TextEncoder();
+  const { shard } = ctx;
+  const db = ctx.client.db;
+  for (let j = 0; j < count; j++) {
+    const suffix = enc.encode(`:${j}`);
+    const key = new Uint8Array(prefix.length + suffix.length);
+    key.set(prefix);
+    key.set(suffix, prefix.length);
+    if (shard.ownerOf(key) !== shard.id || shard.keyspace.exists(db, key)) continue;
+    let value = enc.encode(`value:${j}`);
+    if (size > 0) {
+      const padded = new Uint8Array(size); // Redis zero-fills, then copies "value:N" in
+      padded.set(value.subarray(0, size));
+      value = padded;
+    }
+    shard.keyspace.setString(db, key, value);
+  }
+}
+
+function populate(ctx: CommandContext): void | Promise<void> {
+  const { args } = ctx;
+  const count = positiveArg(ctx, 2);
+  if (count === null) return;
+  const size = args.argc === 5 ? positiveArg(ctx, 4) : 0;
+  if (size === null) return;
+  const prefix = args.argc >= 4 ? args.bytes(3).slice() : new TextEncoder().encode("key");
+  return onEveryShard(ctx, () => populateHere(ctx, count, prefix, size));
+}
+
+// ---- dispatch ---------------------------------------------------------------------------------
+
+export function debug(ctx: CommandContext): void | Promise<void> {
+  const { args, out } = ctx;
+  // A shard part was already allowed by the shard that coordinates it.
+  if (!isShardPart(ctx) && !debugAllowed(ctx)) return out.error(NOT_ALLOWED);
+  const sub = (name: string, argc: number) => args.is(1, name) && args.argc === argc;
+  if (sub("help", 2)) return writeHelp(ctx, DEBUG_HELP);
+  if (sub("sleep", 3)) return sleep(ctx);
+  if (sub("set-active-expire", 3)) {
+    return onEveryShard(ctx, () => activeExpire = atoi(args.text(2)) !== 0);
+  }
+  if (sub("change-repl-id", 2)) {
+    if (!isShardPart(ctx)) {
+      log.notice("Changing replication IDs after receiving DEBUG change-repl-id");
+    }
+    return onEveryShard(ctx, changeReplId);
+  }
+  if (sub("object", 3)) return object(ctx);
+  if (sub("error", 3)) return out.error(args.text(2)); // verbatim, no "ERR " added
+  if (sub("log", 3)) {
+    log.warning(`DEBUG LOG: ${args.cText(2)}`);
+    return out.ok();
+  }
+  if (args.is(1, "populate") && args.argc >= 3 && args.argc <= 5) return populate(ctx);
+  out.error(errSubcommandSyntax(ctx));
+}
