@@ -74,6 +74,13 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     description: "Refuse non-loopback clients when no password is set.",
   },
   {
+    name: "enable-debug-command",
+    type: enumType(["no", "yes", "local"]),
+    default: "no",
+    configSet: "immutable",
+    description: "Allow the DEBUG command: no, yes, or local (loopback clients only). Off by default, like Redis.",
+  },
+  {
     name: "tcp-keepalive",
     type: intType(0n, INT_MAX),
     default: "300",

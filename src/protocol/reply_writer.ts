@@ -14,6 +14,8 @@ const SMALL_INTS: Uint8Array[] = Array.from({ length: 1024 }, (_, i) => encoder.
 export class ReplyWriter extends ByteBuffer {
   /** 2 or 3: the protocol negotiated by HELLO. */
   resp: 2 | 3 = 2;
+  /** Told about every error reply written (INFO errorstats), if set. */
+  onError: ((text: string) => void) | null = null;
 
   /** Latin1 text, one byte per char (protocol tokens, numbers, error texts that echo raw
    * argument bytes). Text with wider characters is written as UTF-8. */
@@ -73,6 +75,7 @@ export class ReplyWriter extends ByteBuffer {
   /** An error reply; `text` carries its code ("ERR ...", "WRONGTYPE ..."). Newlines become
    * spaces, as Redis does, so the reply stays one protocol line. */
   error(text: string): void {
+    this.onError?.(text);
     this.ensure(text.length * 3 + 3);
     this.byte(0x2d);
     this.ascii(text.replace(/[\r\n]/g, " "));

@@ -2,6 +2,17 @@
 
 let nextClientId = 1;
 
+/** Modes set by CLIENT subcommands (CLIENT REPLY, CLIENT NO-EVICT). */
+export interface ClientModes {
+  /** CLIENT REPLY OFF: no replies until CLIENT REPLY ON. */
+  replyOff: boolean;
+  /** CLIENT REPLY SKIP was the last command: the next command's reply is dropped. */
+  skipNext: boolean;
+  /** The reply of the command now running is dropped (it follows a SKIP). */
+  skipThis: boolean;
+  noEvict: boolean;
+}
+
 /** Client ids are unique per process: each shard hands out ids from its own residue class. */
 export function configureClientIds(shardId: number, shardCount: number): void {
   nextClientId = shardId + 1;
@@ -27,6 +38,7 @@ export class Client {
   /** Close this client's connection (after the reply being written, if any). Set by the
    * connection that owns the client. */
   kill: () => void = () => {};
+  readonly modes: ClientModes = { replyOff: false, skipNext: false, skipThis: false, noEvict: false };
 
   /** `id` is given only for internal stand-in clients (forwarded batches use 0). */
   constructor(readonly addr: string, readonly laddr: string, id?: number) {

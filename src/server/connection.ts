@@ -12,6 +12,9 @@ import { resolveCommand, routeCommand, SPANNING } from "./dispatch.ts";
 import { appendToBatch, runCommand } from "./executor.ts";
 import { encodeCommand } from "./multishard.ts";
 import { createCrossShard } from "./cross_shard.ts";
+import { recordErrorReply, recordRejected } from "./info_stats.ts";
+import { clientPause } from "./pause.ts";
+import { replyModesActive, replySuppressed } from "../commands/client_state.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -40,6 +43,9 @@ export class Connection {
   private pending: PendingReply[] = [];
   private batches: ByteBuffer[] = [];
   private batchCounts: number[] = [];
+  /** How many times pending replies were spliced in, and where `out` ended after the last. */
+  private flushes = 0;
+  private flushedTo = 0;
   busy = false;
 
   constructor(
@@ -62,6 +68,7 @@ export class Connection {
       spec: undefined!,
       cross: createCrossShard(shard, peers, this.client),
     };
+    this.out.onError = (text) => recordErrorReply(shard, text);
     this.client.kill = () => {
       this.client.closeAfterReply = true;
       if (!this.busy) this.close();
@@ -129,6 +136,8 @@ export class Connection {
     } catch { /* already closed */ }
   }
 
+  private readonly rejected = (name: string) => recordRejected(this.shard, name);
+
   /** Parse and run every complete command in buf[0, end); returns how far it got. */
   private async processInput(buf: Uint8Array, end: number): Promise<number> {
     const parser = this.parser;
@@ -151,35 +160,51 @@ export class Connection {
       if (parser.argc === 0) continue;
       // Another connection's atomic cross-shard step holds this shard: wait for it.
       if (!this.shard.lock.allows(null)) await this.shard.lock.whenFree();
-      const spec = resolveCommand(parser);
-      if (typeof spec === "string") {
-        this.out.error(spec);
-        continue;
+      let replyAt = this.out.length, pendingAt = this.pending.length;
+      const flushes = this.flushes;
+      const spec = resolveCommand(parser, this.rejected);
+      if (typeof spec === "string") this.out.error(spec);
+      else {
+        // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
+        while (clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+        const result = this.execute(spec, buf, frameStart, pos);
+        if (result) await result;
       }
-      const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
-      if (owner === -1 || owner === this.shard.id) {
-        if (spec.fanOut && this.shard.count > 1) {
-          this.fanOut(spec.fanOut, buf.subarray(frameStart, pos));
-          continue;
-        }
-        const result = runCommand(this.ctx, spec);
-        if (result instanceof Promise) {
-          // An async command (SHUTDOWN, DEBUG SLEEP...) first lets earlier replies land.
-          await this.flushPending();
-          await result;
-        }
-      } else if (owner === SPANNING && spec.acrossShards) {
-        await this.flushPending();
-        this.ctx.spec = spec;
-        await spec.acrossShards(this.ctx);
-      } else if (owner === SPANNING) {
-        this.splitAcrossShards(spec);
-      } else {
-        this.pending.push({ at: this.out.length, parts: [this.forward(owner, buf.subarray(frameStart, pos))], combine: null, split: [] });
+      // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come.
+      if (replyModesActive(this.client) && replySuppressed(this.client)) {
+        if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
+        this.out.length = replyAt;
+        this.pending.length = pendingAt;
       }
     }
     if (this.pending.length) await this.flushPending();
     return pos;
+  }
+
+  /** Run, forward, split or fan out one resolved command. Returns a promise only when the
+   * command has to wait (async handlers, atomic cross-shard work): the hot path stays sync. */
+  private execute(spec: CommandSpec, buf: Uint8Array, frameStart: number, pos: number): Promise<void> | undefined {
+    this.client.lastCommand = spec.name;
+    const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
+    if (owner === -1 || owner === this.shard.id) {
+      if (spec.fanOut && this.shard.count > 1) {
+        this.fanOut(spec.fanOut, buf.subarray(frameStart, pos));
+        return;
+      }
+      const result = runCommand(this.ctx, spec);
+      // An async command (SHUTDOWN, DEBUG SLEEP...) lets earlier replies land first.
+      if (result instanceof Promise) return this.flushPending().then(() => result);
+    } else if (owner === SPANNING && spec.acrossShards) {
+      const coordinate = spec.acrossShards;
+      return this.flushPending().then(() => {
+        this.ctx.spec = spec;
+        return coordinate(this.ctx);
+      });
+    } else if (owner === SPANNING) {
+      this.splitAcrossShards(spec);
+    } else {
+      this.pending.push({ at: this.out.length, parts: [this.forward(owner, buf.subarray(frameStart, pos))], combine: null, split: [] });
+    }
   }
 
   /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
@@ -269,6 +294,8 @@ export class Connection {
     }
     this.out.raw(local.subarray(copied));
     this.pending.length = 0;
+    this.flushes++;
+    this.flushedTo = this.out.length;
   }
 
   private async writeAll(bytes: Uint8Array): Promise<void> {

@@ -2,6 +2,9 @@
 // each database samples keys with a TTL and reclaims the expired ones, repeating while more
 // than 10% of a sample was expired, within a time budget of 25% of the period.
 import type { Shard } from "./shard.ts";
+import { activeExpireEnabled } from "../commands/debug.ts";
+import { clientPause } from "./pause.ts";
+import { infoStatsOf, sampleRates } from "./info_stats.ts";
 
 const SAMPLE = 20;
 const REPEAT_ABOVE = SAMPLE / 10;
@@ -42,8 +45,12 @@ export function startCron(shard: Shard): () => void {
   const periodMs = () => 1000 / Math.max(1, Number(shard.config.get("hz")));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const tick = () => {
-    runExpiryCycle(shard, periodMs() / 4);
+    // Like Redis: no active expiry while DEBUG SET-ACTIVE-EXPIRE 0 or CLIENT PAUSE WRITE.
+    if (activeExpireEnabled() && !clientPause.writesPaused()) {
+      infoStatsOf(shard).expiredKeys += runExpiryCycle(shard, periodMs() / 4);
+    }
     closeIdleClients(shard);
+    sampleRates(shard);
     timer = setTimeout(tick, periodMs());
   };
   timer = setTimeout(tick, periodMs());

@@ -5,8 +5,9 @@ import type { CommandSpec } from "../commands/spec.ts";
 import { lookupCommand, lookupSubcommand } from "../commands/table.ts";
 import { errArity, errUnknownCommand, errUnknownSubcommand } from "../protocol/errors.ts";
 
-/** The command to run, or the error text to reply with instead. */
-export function resolveCommand(args: Args): CommandSpec | string {
+/** The command to run, or the error text to reply with instead. `rejected` hears of a known
+ * command refused for its arguments (INFO commandstats' rejected_calls). */
+export function resolveCommand(args: Args, rejected?: (fullName: string) => void): CommandSpec | string {
   const spec = lookupCommand(args);
   if (!spec) {
     const preview: string[] = [];
@@ -16,10 +17,14 @@ export function resolveCommand(args: Args): CommandSpec | string {
   let chosen = spec;
   if (spec.subcommands && args.argc >= 2) {
     const sub = lookupSubcommand(spec, args);
-    if (!sub) return errUnknownSubcommand(args.cText(1), args.cText(0));
+    if (!sub) {
+      rejected?.(spec.name);
+      return errUnknownSubcommand(args.cText(1), args.cText(0));
+    }
     chosen = sub;
   }
   if ((chosen.arity > 0 && args.argc !== chosen.arity) || args.argc < -chosen.arity) {
+    rejected?.(chosen.name);
     return errArity(chosen.name);
   }
   return chosen;

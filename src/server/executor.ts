@@ -7,13 +7,22 @@ import { Client } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import type { BatchExecutor } from "./peers.ts";
 import { resolveCommand } from "./dispatch.ts";
+import { recordCall, recordErrorReply, recordRejected } from "./info_stats.ts";
 
 /** Run a resolved command; returns a promise only for the few async commands. */
 export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promise<void> {
   ctx.spec = spec;
   ctx.client.lastCommand = spec.name;
   ctx.shard.stats.commandsProcessed++;
-  return spec.handler(ctx);
+  const replyAt = ctx.out.length;
+  const started = performance.now();
+  const result = spec.handler(ctx);
+  const record = () => {
+    const failed = ctx.out.length > replyAt && ctx.out.buf[replyAt] === 0x2d;
+    recordCall(ctx.shard, spec.name, (performance.now() - started) * 1000, failed);
+  };
+  if (result instanceof Promise) return result.then(record);
+  record();
 }
 
 /** The batch format of src/server/peers.ts: [u8 db][u8 resp][u32 length][frame]... */
@@ -31,6 +40,8 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
   const out = new ReplyWriter();
   const client = new Client("forwarded", "", 0);
   const ctx: CommandContext = { args: parser, client, out, shard, spec: undefined!, cross: null };
+  out.onError = (text) => recordErrorReply(shard, text);
+  const rejected = (name: string) => recordRejected(shard, name);
   return (batch: Uint8Array) => {
     out.reset();
     shard.keyspace.setClock(Date.now());
@@ -43,7 +54,7 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
       parser.next(batch, start, start + len);
       client.db = db;
       client.resp = out.resp = resp as 2 | 3;
-      const spec = resolveCommand(parser);
+      const spec = resolveCommand(parser, rejected);
       if (typeof spec === "string") out.error(spec);
       else if (runCommand(ctx, spec) instanceof Promise) {
         throw new Error(`async command ${spec.name} cannot run in a forwarded batch`);

@@ -256,7 +256,6 @@ export default [
   // OFF and SKIP silence replies, so the bytes are compared as one stream.
   {
     name: "CLIENT REPLY OFF and SKIP silence replies",
-    pendingUntil: "the connection drops silenced replies (client_state.ts replySuppressed hook)",
     raw: [
       concat(
         resp("CLIENT", "REPLY", "SKIP"),
