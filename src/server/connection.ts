@@ -166,7 +166,7 @@ export class Connection {
       if (typeof spec === "string") this.out.error(spec);
       else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
-        while (clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+        while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
         const result = this.execute(spec, buf, frameStart, pos);
         if (result) await result;
       }

@@ -45,6 +45,11 @@ export class ClientPause {
     for (const wake of waiters) wake();
   }
 
+  /** Is any pause in effect (possibly just expired)? A cheap test for the hot path. */
+  get active(): boolean {
+    return this.#type !== NONE;
+  }
+
   /** Must `command` wait before it runs? */
   isPaused(command: PausableCommand, now = Date.now()): boolean {
     if (this.#type === NONE) return false;
