@@ -4,6 +4,7 @@
 // of N keys through bounded activeExpire calls.
 //
 //   node_modules/.bin/deno run --allow-read bench/engine_micro.ts [--keys 1000000] [--keys 10000000] [--reserve]
+//   node_modules/.bin/deno run --allow-read bench/engine_micro.ts --calls-only   (the last section)
 //
 // --reserve pre-grows Wasm memory first (Keyspace.reserveMemory), as a server can at startup:
 // V8 spends a few ms on each doubling of Wasm memory, which otherwise lands on some SET.
@@ -13,14 +14,22 @@
 // Keys are 16 bytes ("key:" + 12 digits), values 32 bytes, as in the memory target. Keys are
 // written into one reused buffer, as the server hands over slices of its read buffer, so no
 // JS allocation or GC is measured.
+//
+// The last section compares how a handler hands arguments to the engine and gets results
+// back: views (args.bytes(i) in, a Uint8Array view out, ReplyWriter.bulk) against the zero-copy
+// `...Arg` methods (argument indexes in, writeBulk / writeInteger out), on a request buffer laid
+// out like RESP, and the cost of copying short arguments with a byte loop against subarray+set.
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { instantiateEngine, Keyspace } from "../src/engine/keyspace.ts";
+import { instantiateEngine, Keyspace, NOT_FOUND } from "../src/engine/keyspace.ts";
+import { Args } from "../src/protocol/args.ts";
+import { ReplyWriter } from "../src/protocol/reply_writer.ts";
 
 const { values } = parseArgs({
   options: {
     keys: { type: "string", multiple: true },
     reserve: { type: "boolean", default: false },
+    "calls-only": { type: "boolean", default: false },
   },
 });
 const sizes = (values.keys ?? ["1000000"]).map(Number);
@@ -179,4 +188,140 @@ async function benchAt(n: number) {
   );
 }
 
-for (const n of sizes) await benchAt(n);
+// ---- argument passing: views vs argument indexes -------------------------------------------------
+
+const CALL_KEYS = 100_000;
+const CALL_OPS = 2_000_000;
+const CALL_ROUNDS = 5;
+
+/** Args over one RESP-like buffer of `CALL_KEYS` "GET key" / "SET key value" commands, as the
+ * parser leaves them; select(i) points the Args at command i. */
+function requestArgs(withValue: boolean, valueBytes = 32) {
+  const enc = new TextEncoder();
+  let text = "";
+  const starts: number[] = [];
+  for (let i = 0; i < CALL_KEYS; i++) {
+    const k = "key:" + String(i).padStart(12, "0");
+    const head = `*${withValue ? 3 : 2}\r\n$3\r\n${withValue ? "SET" : "GET"}\r\n$${k.length}\r\n`;
+    starts.push(text.length + head.length);
+    text += head + k + "\r\n" + (withValue ? `$${valueBytes}\r\n${"v".repeat(valueBytes)}\r\n` : "");
+  }
+  const args = new Args();
+  args.argBuf = enc.encode(text);
+  args.argc = withValue ? 3 : 2;
+  return {
+    args,
+    select(i: number) {
+      args.argStart[1] = starts[i];
+      args.argLen[1] = 16;
+      if (withValue) {
+        args.argStart[2] = starts[i] + 16 + 2 + 2 + String(valueBytes).length + 2;
+        args.argLen[2] = valueBytes;
+      }
+    },
+  };
+}
+
+/** Best of CALL_ROUNDS runs, in process CPU time (user + system): on a shared machine wall
+ * time mostly measures the other processes. */
+function bestNs(run: () => void): number {
+  let best = Infinity;
+  for (let r = 0; r < CALL_ROUNDS; r++) {
+    const before = process.cpuUsage();
+    run();
+    const cpu = process.cpuUsage(before);
+    best = Math.min(best, ((cpu.user + cpu.system) * 1000) / CALL_OPS);
+  }
+  return best;
+}
+
+async function benchCalls() {
+  const ks = new Keyspace(await instantiateEngine());
+  ks.setClock(Date.now());
+  const out = new ReplyWriter();
+  const order = shuffled(CALL_KEYS);
+  const sets = requestArgs(true), gets = requestArgs(false), args = sets.args, getArgs = gets.args;
+  for (let i = 0; i < CALL_KEYS; i++) {
+    sets.select(i);
+    ks.setStringArg(0, args, 1, 2);
+  }
+  const at = (i: number) => order[i % CALL_KEYS];
+  const results: [string, number][] = [];
+  const measure = (name: string, run: () => void) => results.push([name, bestNs(run)]);
+  // Interleaved rounds: each variant sees the same machine noise.
+  for (let pass = 0; pass < 2; pass++) {
+    results.length = 0;
+    measure("GET  views: getString(args.bytes(1)) + out.bulk", () => {
+      for (let i = 0; i < CALL_OPS; i++) {
+        gets.select(at(i));
+        if ((i & 1023) === 0) out.reset();
+        const v = ks.getString(0, getArgs.bytes(1));
+        if (typeof v !== "number") out.bulk(v);
+        else if (v === NOT_FOUND) out.nullBulk();
+      }
+    });
+    measure("GET  index: getStringArg(args, 1) + writeBulk", () => {
+      for (let i = 0; i < CALL_OPS; i++) {
+        gets.select(at(i));
+        if ((i & 1023) === 0) out.reset();
+        const n = ks.getStringArg(0, getArgs, 1);
+        if (n >= 0) ks.writeBulk(out, n);
+        else if (n === NOT_FOUND) out.nullBulk();
+      }
+    });
+    measure("SET  views: setString(args.bytes(1), args.bytes(2))", () => {
+      for (let i = 0; i < CALL_OPS; i++) {
+        sets.select(at(i));
+        ks.setString(0, args.bytes(1), args.bytes(2));
+      }
+    });
+    measure("SET  index: setStringArg(args, 1, 2)", () => {
+      for (let i = 0; i < CALL_OPS; i++) {
+        sets.select(at(i));
+        ks.setStringArg(0, args, 1, 2);
+      }
+    });
+    measure("INCR views: incrBy(args.bytes(1), ONE) + integerDigits", () => {
+      for (let i = 0; i < CALL_OPS; i++) {
+        gets.select(at(i));
+        if ((i & 1023) === 0) out.reset();
+        const v = ks.incrBy(1, getArgs.bytes(1), one);
+        if (typeof v !== "number") out.integerDigits(v);
+      }
+    });
+    measure("INCR index: incrByNumberArg(args, 1, 1) + writeInteger", () => {
+      for (let i = 0; i < CALL_OPS; i++) {
+        gets.select(at(i));
+        if ((i & 1023) === 0) out.reset();
+        const n = ks.incrByNumberArg(1, getArgs, 1, 1);
+        if (n >= 0) ks.writeInteger(out, n);
+      }
+    });
+  }
+  console.log(`--- argument passing (${CALL_KEYS.toLocaleString("en")} keys, best of ${CALL_ROUNDS} x ${CALL_OPS.toLocaleString("en")} calls, CPU time) ---`);
+  for (const [name, ns] of results) console.log(`${name.padEnd(58)} ${ns.toFixed(0)} ns/op`);
+
+  // Copying argument bytes into Wasm memory: byte loop vs subarray + set, by length.
+  const memory = ks.memoryBytes();
+  const src = new Uint8Array(8192).map((_, i) => i);
+  const line: string[] = [];
+  for (const len of [8, 16, 32, 48, 64, 96, 128]) {
+    const loop = bestNs(() => {
+      for (let i = 0; i < CALL_OPS; i++) {
+        const from = (i * 64) & 4095, to = 1024 + (i & 1023);
+        for (let k = 0; k < len; k++) memory[to + k] = src[from + k];
+      }
+    });
+    const set = bestNs(() => {
+      for (let i = 0; i < CALL_OPS; i++) {
+        const from = (i * 64) & 4095;
+        memory.set(src.subarray(from, from + len), 1024 + (i & 1023));
+      }
+    });
+    line.push(`${len} B: loop ${loop.toFixed(0)} / set ${set.toFixed(0)}`);
+  }
+  console.log(`copy into Wasm memory (ns): ${line.join(", ")}`);
+}
+
+if (!values["calls-only"]) for (const n of sizes) await benchAt(n);
+await benchCalls();
