@@ -4,20 +4,9 @@ import { fromFileUrl, repoRoot } from "./paths.ts";
 
 export { repoRoot };
 
-/**
- * A TCP port that was free a moment ago. Chosen at random below Linux's ephemeral range
- * (32768+), so test files running in parallel rarely pick the same one, and never one the
- * OS hands to an outgoing connection.
- */
-export function freePort(): number {
-  for (;;) {
-    const port = 10000 + Math.floor(Math.random() * 22000);
-    try {
-      Deno.listen({ hostname: "127.0.0.1", port }).close();
-      return port;
-    } catch { /* taken: try another */ }
-  }
-}
+/** A TCP port that was free a moment ago (shared with the benchmark runner). */
+export { freePort } from "../../bench/servers.ts";
+import { freePort } from "../../bench/servers.ts";
 
 export interface RunningServer {
   port: number;
@@ -237,3 +226,33 @@ function indexOfCrlf(b: Uint8Array, from: number): number {
 }
 
 export { fromFileUrl };
+
+/**
+ * One IronCache server and connection shared by the tests of a file: started on first use,
+ * stopped after the file's last test. Tests using it pass `SHARED_SERVER_TEST_OPTIONS`,
+ * since the server outlives each single test.
+ */
+export function sharedIronCache(args: string[]): {
+  connection(): Promise<RawConnection>;
+  reply(...args: string[]): Promise<string>;
+} {
+  let server: RunningServer | undefined;
+  let conn: RawConnection | undefined;
+  const connection = async () => {
+    if (!conn) {
+      server = await startIronCache(args);
+      conn = await RawConnection.open(server.port);
+    }
+    return conn;
+  };
+  Deno.test.afterAll(async () => {
+    conn?.close();
+    await server?.stop();
+  });
+  return {
+    connection,
+    reply: async (...cmd: string[]) => new TextDecoder().decode(await (await connection()).command(...cmd)),
+  };
+}
+
+export const SHARED_SERVER_TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false };

@@ -1,25 +1,10 @@
 // Keys that expire in real time, against a real IronCache (2 shards, hz 1 so the cron's clock
 // is up to a second late): once past its time a key is gone from every reply at once.
 import assert from "node:assert/strict";
-import { RawConnection, type RunningServer, startIronCache } from "../helpers/servers.ts";
+import { RawConnection, SHARED_SERVER_TEST_OPTIONS, sharedIronCache } from "../helpers/servers.ts";
 
-let server: RunningServer | undefined;
-let conn: RawConnection | undefined;
-
-async function connection(): Promise<RawConnection> {
-  if (!conn) {
-    server = await startIronCache(["--shards", "2", "--hz", "1"]);
-    conn = await RawConnection.open(server.port);
-  }
-  return conn;
-}
-
-Deno.test.afterAll(async () => {
-  conn?.close();
-  await server?.stop();
-});
-
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const { connection } = sharedIronCache(["--shards", "2", "--hz", "1"]);
+const opts = SHARED_SERVER_TEST_OPTIONS;
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

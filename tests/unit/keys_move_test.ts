@@ -1,30 +1,10 @@
 // Whole-keyspace moves against a real IronCache (2 shards): SWAPDB with many keys and TTLs on
 // both shards, RENAME/COPY across shards in a loop, and RANDOMKEY reaching every shard.
 import assert from "node:assert/strict";
-import {
-  encodeCommand,
-  RawConnection,
-  type RunningServer,
-  startIronCache,
-} from "../helpers/servers.ts";
+import { encodeCommand, RawConnection, SHARED_SERVER_TEST_OPTIONS, sharedIronCache } from "../helpers/servers.ts";
 
-let server: RunningServer | undefined;
-let conn: RawConnection | undefined;
-
-async function connection(): Promise<RawConnection> {
-  if (!conn) {
-    server = await startIronCache(["--shards", "2"]);
-    conn = await RawConnection.open(server.port);
-  }
-  return conn;
-}
-
-Deno.test.afterAll(async () => {
-  conn?.close();
-  await server?.stop();
-});
-
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const { connection } = sharedIronCache(["--shards", "2"]);
+const opts = SHARED_SERVER_TEST_OPTIONS;
 const decoder = new TextDecoder();
 
 async function reply(c: RawConnection, ...args: string[]): Promise<string> {

@@ -4,33 +4,13 @@
 // Redis's strtoul rules.
 import assert from "node:assert/strict";
 import { parseCursor } from "../../src/commands/keys_scan.ts";
-import {
-  encodeCommand,
-  RawConnection,
-  type RunningServer,
-  startIronCache,
-} from "../helpers/servers.ts";
+import { encodeCommand, RawConnection, SHARED_SERVER_TEST_OPTIONS, sharedIronCache } from "../helpers/servers.ts";
 import { parseFrame, type RespNode } from "../differential/resp.ts";
 
 const text = (n: RespNode) => new TextDecoder().decode(n.payload ?? n.line);
 
-let server: RunningServer | undefined;
-let conn: RawConnection | undefined;
-
-async function connection(): Promise<RawConnection> {
-  if (!conn) {
-    server = await startIronCache(["--shards", "3"]);
-    conn = await RawConnection.open(server.port);
-  }
-  return conn;
-}
-
-Deno.test.afterAll(async () => {
-  conn?.close();
-  await server?.stop();
-});
-
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const { connection } = sharedIronCache(["--shards", "3"]);
+const opts = SHARED_SERVER_TEST_OPTIONS;
 
 /** Sends many commands in one write and reads all their replies. */
 async function pipeline(c: RawConnection, cmds: string[][]): Promise<Uint8Array[]> {
