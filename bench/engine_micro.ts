@@ -204,7 +204,8 @@ function requestArgs(withValue: boolean, valueBytes = 32) {
     const k = "key:" + String(i).padStart(12, "0");
     const head = `*${withValue ? 3 : 2}\r\n$3\r\n${withValue ? "SET" : "GET"}\r\n$${k.length}\r\n`;
     starts.push(text.length + head.length);
-    text += head + k + "\r\n" + (withValue ? `$${valueBytes}\r\n${"v".repeat(valueBytes)}\r\n` : "");
+    text += head + k + "\r\n" +
+      (withValue ? `$${valueBytes}\r\n${"v".repeat(valueBytes)}\r\n` : "");
   }
   const args = new Args();
   args.argBuf = enc.encode(text);
@@ -298,7 +299,11 @@ async function benchCalls() {
       }
     });
   }
-  console.log(`--- argument passing (${CALL_KEYS.toLocaleString("en")} keys, best of ${CALL_ROUNDS} x ${CALL_OPS.toLocaleString("en")} calls, CPU time) ---`);
+  console.log(
+    `--- argument passing (${CALL_KEYS.toLocaleString("en")} keys, best of ${CALL_ROUNDS} x ${
+      CALL_OPS.toLocaleString("en")
+    } calls, CPU time) ---`,
+  );
   for (const [name, ns] of results) console.log(`${name.padEnd(58)} ${ns.toFixed(0)} ns/op`);
 
   // Copying argument bytes into Wasm memory: byte loop vs subarray + set, by length.
@@ -323,5 +328,5 @@ async function benchCalls() {
   console.log(`copy into Wasm memory (ns): ${line.join(", ")}`);
 }
 
-if (!values["calls-only"]) for (const n of sizes) await benchAt(n);
+if (!values["calls-only"]) { for (const n of sizes) await benchAt(n); }
 await benchCalls();

@@ -5,7 +5,9 @@ import type { CommandContext } from "./spec.ts";
 export function writeHelp(ctx: CommandContext, lines: readonly string[]): void {
   const { out } = ctx;
   out.arrayHeader(lines.length + 3);
-  out.simple(`${ctx.args.text(0).toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
+  out.simple(
+    `${ctx.args.text(0).toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
+  );
   for (const line of lines) out.simple(line);
   out.simple("HELP");
   out.simple("    Prints this help.");
@@ -14,5 +16,6 @@ export function writeHelp(ctx: CommandContext, lines: readonly string[]): void {
 /** Redis's addReplySubcommandSyntaxError: the subcommand exists but not with these arguments. */
 export function errSubcommandSyntax(ctx: CommandContext): string {
   const sub = ctx.args.cText(1).slice(0, 128);
-  return `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${ctx.args.text(0).toUpperCase()} HELP.`;
+  const command = ctx.args.text(0).toUpperCase();
+  return `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${command} HELP.`;
 }

@@ -1,142 +1,166 @@
-// String family: GET SET INCR INCRBY DECR DECRBY (Redis's t_string.c). The values live in
-// the shard's Wasm keyspace; these handlers parse options and encode replies.
+// String family (Redis's t_string.c): the GET/SET variants live here, the rest in
+// strings_*.ts; `stringCommands` below is the family's whole table. Values live in the
+// shard's Wasm keyspace; handlers parse options and encode replies.
 import type { CommandContext, CommandRows } from "./spec.ts";
+import type { ReplyWriter } from "../protocol/reply_writer.ts";
+import { ERR_STRING_TOO_LONG, ERR_WRONGTYPE } from "../protocol/errors.ts";
+import { CONDITION, NOT_FOUND, TOO_LARGE } from "../engine/keyspace.ts";
 import {
-  ERR_NOT_INTEGER,
-  ERR_OVERFLOW,
-  ERR_SYNTAX,
-  ERR_WRONGTYPE,
-  errExpireTime,
-} from "../protocol/errors.ts";
-import {
-  CONDITION,
-  NOT_FOUND,
-  OVERFLOW,
-  SET_GET,
-  SET_KEEPTTL,
-  SET_NX,
-  SET_XX,
-  WRONG_TYPE,
-} from "../engine/keyspace.ts";
-import { latin1 } from "../protocol/bytes.ts";
+  ENGINE_SET_FLAGS,
+  expireAtMs,
+  OPT_EX,
+  OPT_GET,
+  OPT_NX,
+  OPT_PERSIST,
+  OPT_PX,
+  parseExtendedStringArguments,
+} from "./strings_options.ts";
+import { decr, decrby, incr, incrby, incrbyfloat } from "./strings_numeric.ts";
+import { append, getrange, setrange, strlen } from "./strings_range.ts";
+import { mget, mset, msetAcrossShards, msetnx, msetnxAcrossShards } from "./strings_multi.ts";
+import { lcs, lcsAcrossShards } from "./strings_lcs.ts";
+import { arraysInKeyOrder } from "../server/multishard.ts";
 
-export function get(ctx: CommandContext): void {
-  const { out } = ctx;
-  const value = ctx.shard.keyspace.getString(ctx.client.db, ctx.args.bytes(1));
-  if (typeof value !== "number") out.bulk(value);
-  else if (value === NOT_FOUND) out.nullBulk();
-  else out.error(ERR_WRONGTYPE);
+/**
+ * Replies with a string the engine just read (the result of getStringArg / lastOldLength):
+ * its bytes when `n` is a length, a null for NOT_FOUND, else WRONGTYPE.
+ */
+function replyStringResult(ctx: CommandContext, n: number): void {
+  if (n >= 0) ctx.shard.keyspace.writeBulk(ctx.out, n);
+  else if (n === NOT_FOUND) ctx.out.nullBulk();
+  else ctx.out.error(ERR_WRONGTYPE);
 }
 
-// SET option bits beyond the engine's flags: which expiry form was given.
-const OPT_EX = 16, OPT_PX = 32, OPT_EXAT = 64, OPT_PXAT = 128;
-const ANY_EXPIRE = OPT_EX | OPT_PX | OPT_EXAT | OPT_PXAT;
+export function get(ctx: CommandContext): void {
+  replyStringResult(ctx, ctx.shard.keyspace.getStringArg(ctx.client.db, ctx.args, 1));
+}
+
+/** How a SET variant answers when it stored the value, and when NX/XX stopped it. */
+interface SetReplies {
+  stored(out: ReplyWriter): void;
+  notStored(out: ReplyWriter): void;
+}
+
+const OK_OR_NULL: SetReplies = { stored: (out) => out.ok(), notStored: (out) => out.nullBulk() };
+const ONE_OR_ZERO: SetReplies = {
+  stored: (out) => out.integer(1),
+  notStored: (out) => out.integer(0),
+};
+
+/**
+ * Redis's setGenericCommand once the options are known: store argument `valueArg` under
+ * argument 1 (expireAt 0 = no TTL). With GET the reply is the old value (or WRONGTYPE, and
+ * nothing is stored), else `replies` says how to answer.
+ */
+function setGeneric(
+  ctx: CommandContext,
+  valueArg: number,
+  flags: number,
+  expireAt: number,
+  replies: SetReplies,
+): void {
+  const { out } = ctx;
+  const ks = ctx.shard.keyspace;
+  const status = ks.setStringArg(
+    ctx.client.db,
+    ctx.args,
+    1,
+    valueArg,
+    expireAt,
+    flags & ENGINE_SET_FLAGS,
+  );
+  if (status === TOO_LARGE) return out.error(ERR_STRING_TOO_LONG);
+  if (flags & OPT_GET) return replyStringResult(ctx, ks.lastOldLength());
+  if (status === CONDITION) replies.notStored(out);
+  else replies.stored(out);
+}
 
 /** SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL] */
 export function set(ctx: CommandContext): void {
   const { args, out } = ctx;
-  let flags = 0;
-  let expireArg = -1;
-  // Redis's parseExtendedStringArgumentsOrReply: each option is accepted only when it does
-  // not conflict with one already seen; anything else is a syntax error.
-  for (let j = 3; j < args.argc; j++) {
-    const hasNext = j < args.argc - 1;
-    if (args.is(j, "nx") && !(flags & SET_XX)) flags |= SET_NX;
-    else if (args.is(j, "xx") && !(flags & SET_NX)) flags |= SET_XX;
-    else if (args.is(j, "get")) flags |= SET_GET;
-    else if (args.is(j, "keepttl") && !(flags & ANY_EXPIRE)) flags |= SET_KEEPTTL;
-    else {
-      // Redis lets an expiry option repeat (the last wins) but not mix with another form.
-      const option = expireOption(args, j);
-      if (option === 0 || !hasNext || (flags & (SET_KEEPTTL | (ANY_EXPIRE & ~option)))) {
-        return out.error(ERR_SYNTAX);
-      }
-      flags |= option;
-      expireArg = ++j;
-    }
-  }
+  const options = parseExtendedStringArguments(args, "set", out);
+  if (!options) return;
+  const { flags, expireArg } = options;
   let expireAt = 0;
   if (expireArg > 0) {
-    const n = args.int(expireArg);
-    if (n === null) return out.error(ERR_NOT_INTEGER);
-    const seconds = (flags & (OPT_EX | OPT_EXAT)) !== 0;
-    if (n <= 0 || (seconds && n > 9223372036854775807 / 1000)) return out.error(errExpireTime("set"));
-    expireAt = seconds ? n * 1000 : n;
-    if (flags & (OPT_EX | OPT_PX)) expireAt += Date.now();
-    if (expireAt > 9223372036854775807) return out.error(errExpireTime("set")); // C overflow
+    const at = expireAtMs(args, expireArg, flags, ctx.spec.name, out);
+    if (at === null) return;
+    expireAt = at;
   }
+  setGeneric(ctx, 2, flags, expireAt, OK_OR_NULL);
+}
+
+export function setnx(ctx: CommandContext): void {
+  setGeneric(ctx, 2, OPT_NX, 0, ONE_OR_ZERO);
+}
+
+/** SETEX key seconds value / PSETEX key ms value: SET with a required relative expiry. */
+function setWithExpiry(expireFlag: number) {
+  return (ctx: CommandContext): void => {
+    const at = expireAtMs(ctx.args, 2, expireFlag, ctx.spec.name, ctx.out);
+    if (at !== null) setGeneric(ctx, 3, expireFlag, at, OK_OR_NULL);
+  };
+}
+
+export const setex = setWithExpiry(OPT_EX);
+export const psetex = setWithExpiry(OPT_PX);
+
+/** GETSET is SET ... GET: the old value, and any TTL is dropped. */
+export function getset(ctx: CommandContext): void {
+  setGeneric(ctx, 2, OPT_GET, 0, OK_OR_NULL);
+}
+
+export function getdel(ctx: CommandContext): void {
   const ks = ctx.shard.keyspace;
-  const status = ks.setString(ctx.client.db, args.bytes(1), args.bytes(2), expireAt, flags & 15);
-  if (flags & SET_GET) {
-    const old = ks.lastOld();
-    if (old === WRONG_TYPE) return out.error(ERR_WRONGTYPE);
-    if (old === NOT_FOUND) out.nullBulk();
-    else if (typeof old !== "number") out.bulk(old);
-    return;
-  }
-  if (status === CONDITION) out.nullBulk();
-  else out.ok();
+  const n = ks.getStringArg(ctx.client.db, ctx.args, 1);
+  replyStringResult(ctx, n);
+  if (n >= 0) ks.deleteArg(ctx.client.db, ctx.args, 1);
 }
 
-/** The expiry option at j (EX/PX/EXAT/PXAT) as its OPT_ bit, or 0. */
-function expireOption(args: CommandContext["args"], j: number): number {
-  if (args.is(j, "ex")) return OPT_EX;
-  if (args.is(j, "px")) return OPT_PX;
-  if (args.is(j, "exat")) return OPT_EXAT;
-  if (args.is(j, "pxat")) return OPT_PXAT;
-  return 0;
-}
-
-const ONE = new Uint8Array([0x31]);
-const MINUS_ONE = new Uint8Array([0x2d, 0x31]);
-
-/** INCR, DECR, INCRBY, DECRBY share one path: the engine adds a decimal increment. */
-function incrementBy(ctx: CommandContext, delta: Uint8Array): void {
-  const { out } = ctx;
-  const result = ctx.shard.keyspace.incrBy(ctx.client.db, ctx.args.bytes(1), delta);
-  if (typeof result !== "number") return out.integerDigits(result);
-  out.error(result === WRONG_TYPE ? ERR_WRONGTYPE : result === OVERFLOW ? ERR_OVERFLOW : ERR_NOT_INTEGER);
-}
-
-export function incr(ctx: CommandContext): void {
-  incrementBy(ctx, ONE);
-}
-
-export function decr(ctx: CommandContext): void {
-  incrementBy(ctx, MINUS_ONE);
-}
-
-export function incrby(ctx: CommandContext): void {
-  if (ctx.args.int(2) === null) return ctx.out.error(ERR_NOT_INTEGER);
-  incrementBy(ctx, ctx.args.bytes(2));
-}
-
-export function decrby(ctx: CommandContext): void {
+/** GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST]: GET, then change the TTL. */
+export function getex(ctx: CommandContext): void {
   const { args, out } = ctx;
-  const n = args.int(2);
-  if (n === null) return out.error(ERR_NOT_INTEGER);
-  const text = args.bytes(2);
-  if (latin1(text) === "-9223372036854775808") {
-    return out.error("ERR decrement would overflow");
+  const options = parseExtendedStringArguments(args, "get", out);
+  if (!options) return;
+  const { flags, expireArg } = options;
+  const ks = ctx.shard.keyspace;
+  const db = ctx.client.db;
+  const n = ks.getStringArg(db, args, 1);
+  // Redis answers a missing key (or another type) before looking at the expiry value.
+  if (n < 0) return replyStringResult(ctx, n);
+  let expireAt = 0;
+  if (expireArg > 0) {
+    const at = expireAtMs(args, expireArg, flags, ctx.spec.name, out);
+    if (at === null) return;
+    expireAt = at;
   }
-  incrementBy(ctx, negateDecimal(text));
-}
-
-/** The decimal text of -n, for DECRBY's increment (n is a valid string2ll number). */
-function negateDecimal(text: Uint8Array): Uint8Array {
-  if (text.length === 1 && text[0] === 0x30) return text;
-  if (text[0] === 0x2d) return text.subarray(1);
-  const neg = new Uint8Array(text.length + 1);
-  neg[0] = 0x2d;
-  neg.set(text, 1);
-  return neg;
+  ks.writeBulk(out, n); // before the TTL change: the value is readable until the next engine call
+  // A time already past (EXAT/PXAT) deletes the key, as Redis does.
+  if (expireArg > 0) ks.setExpireArg(db, args, 1, expireAt);
+  else if (flags & OPT_PERSIST) ks.persistArg(db, args, 1);
 }
 
 export const stringCommands: CommandRows = {
   get: { handler: get },
   set: { handler: set },
+  setnx: { handler: setnx },
+  setex: { handler: setex },
+  psetex: { handler: psetex },
+  getset: { handler: getset },
+  getdel: { handler: getdel },
+  getex: { handler: getex },
   incr: { handler: incr },
   decr: { handler: decr },
   incrby: { handler: incrby },
   decrby: { handler: decrby },
+  incrbyfloat: { handler: incrbyfloat },
+  append: { handler: append },
+  strlen: { handler: strlen },
+  getrange: { handler: getrange },
+  substr: { handler: getrange },
+  setrange: { handler: setrange },
+  mget: { handler: mget, splitByKey: { combine: arraysInKeyOrder } },
+  mset: { handler: mset, acrossShards: msetAcrossShards },
+  msetnx: { handler: msetnx, acrossShards: msetnxAcrossShards },
+  lcs: { handler: lcs, acrossShards: lcsAcrossShards },
 };

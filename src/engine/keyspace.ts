@@ -1,6 +1,16 @@
 // TypeScript face of the Wasm keyspace engine (wasm/assembly, contract in wasm/README.md).
 // Arguments are copied as bytes into the engine's scratch area (never via JS strings);
 // results are views into Wasm memory, valid until the next engine call.
+//
+// Zero-copy hot path: every key-taking method has an `...Arg` twin that takes the command's
+// arguments as an ArgSource (src/protocol/args.ts's Args / RequestParser) plus argument
+// indexes, and copies the bytes straight from the request buffer into the engine: no
+// subarray view per argument. The `...Arg` string reads return a length instead of a view;
+// the bytes are then appended to a reply with writeBulk / writeInteger / writeResult (or read
+// at memoryBytes()[resultOffset() ...]), so a GET allocates nothing in JS. E.g.
+//
+//   const n = ks.getStringArg(db, ctx.args, 1);
+//   if (n >= 0) ks.writeBulk(ctx.out, n); else if (n === NOT_FOUND) ctx.out.nullBulk(); ...
 
 /** Status codes (negative results); same values as wasm/assembly/status.ts. */
 export const NOT_FOUND = -1,
@@ -11,10 +21,21 @@ export const NOT_FOUND = -1,
   TOO_LARGE = -6;
 /** incrBy(..., negate = true) of -9223372036854775808: Redis's "decrement would overflow". */
 export const DECREMENT_OVERFLOW = -7;
+/** copy / move onto the same key of the same db ("source and destination objects are the same"). */
+export const SAME_KEY = -8;
+/** restore() of bytes that dump() did not make. */
+export const BAD_PAYLOAD = -9;
 
-export const SET_NX = 1, SET_XX = 2, SET_KEEPTTL = 4, SET_GET = 8;
+/** SET_KEEP_TEXT: store the bytes as text, never the int encoding (INCRBYFLOAT: Redis's
+ * createStringObject without tryObjectEncoding, so OBJECT ENCODING says embstr / raw). */
+export const SET_NX = 1, SET_XX = 2, SET_KEEPTTL = 4, SET_GET = 8, SET_KEEP_TEXT = 16;
 export const EXPIRE_NX = 1, EXPIRE_XX = 2, EXPIRE_GT = 4, EXPIRE_LT = 8;
 export const TYPE_STRING = 0, TYPE_LIST = 1, TYPE_SET = 2, TYPE_ZSET = 3, TYPE_HASH = 4;
+
+/** encoding(): what Redis 7.0's OBJECT ENCODING says for a string ("raw", "int", "embstr"),
+ * or ENC_OBJECT for other types (their family knows). */
+export const ENC_RAW = 0, ENC_INT = 1, ENC_EMBSTR = 2, ENC_OBJECT = 3;
+export const ENCODING_NAMES = ["raw", "int", "embstr"] as const;
 
 /** Redis's largest string (proto-max-bulk-len). */
 export const STRING_MAX_BYTES = 512 * 1024 * 1024;
@@ -51,6 +72,70 @@ export interface EngineExports {
   volatileCount(db: number): number;
   memoryUsed(): number;
   memoryReserve(bytes: number): number;
+  // added with APPEND / SETRANGE / RENAME ... (see wasm/README.md)
+  strIncrByNum(db: number, klen: number, delta: number): number;
+  strAppend(db: number, klen: number, vlen: number, maxLen: number): number;
+  strSetRange(db: number, klen: number, vlen: number, offset: number, maxLen: number): number;
+  strGetRange(db: number, klen: number, start: number, end: number): number;
+  strLen(db: number, klen: number): number;
+  keyTouch(db: number, klen: number): number;
+  keyLookupRead(db: number, klen: number): number;
+  keyEncoding(db: number, klen: number): number;
+  keyFreq(db: number, klen: number): number;
+  keyRename(db: number, klen: number, nlen: number, nx: number): number;
+  keyMove(srcDb: number, dstDb: number, klen: number): number;
+  keyCopy(
+    srcDb: number,
+    klen: number,
+    dstDb: number,
+    nlen: number,
+    replace: number,
+    handle: number,
+  ): number;
+  keyDump(db: number, klen: number): number;
+  keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
+  replacedType(): number;
+  replacedHandle(): number;
+  dbSwap(a: number, b: number): void;
+  setEvictionMode(mode: number, logFactor: number, decayMinutes: number): void;
+  statKeyspaceHits(): number;
+  statKeyspaceMisses(): number;
+  statExpiredKeys(): number;
+  statsCount(hits: number, misses: number): void;
+  statsReset(): void;
+}
+
+/**
+ * A command's arguments as offsets into one byte buffer: argument i is
+ * argBuf[argStart[i], argStart[i] + argLen[i]). src/protocol/args.ts's Args (and its
+ * RequestParser subclass) has exactly these fields, so `ctx.args` is passed as is.
+ */
+export interface ArgSource {
+  readonly argBuf: Uint8Array;
+  readonly argStart: Int32Array;
+  readonly argLen: Int32Array;
+}
+
+/** Somewhere result bytes are appended: src/protocol/byte_buffer.ts's ByteBuffer (and so
+ * ReplyWriter) fits. `ensure(n)` makes room for n more bytes after `length`. */
+export interface ByteSink {
+  buf: Uint8Array;
+  length: number;
+  ensure(extra: number): void;
+}
+
+/** Copies shorter than this use a plain byte loop: for short keys and values it beats
+ * subarray + set (which allocates a view) by a wide margin. Measured in bench/engine_micro.ts. */
+const COPY_LOOP_MAX = 40;
+
+/** Bytes a decimal length needs, for the RESP bulk header. */
+function decimalDigits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
 }
 
 const ENGINE_URL = new URL("../../wasm/build/engine.wasm", import.meta.url);
@@ -247,6 +332,478 @@ export class Keyspace {
     return this.#engine.memoryReserve(bytes);
   }
 
+  // ---- more strings: APPEND, SETRANGE, GETRANGE, STRLEN ------------------------------------
+
+  /**
+   * APPEND: the new length, or WRONG_TYPE / TOO_LARGE (longer than `maxLen`, i.e.
+   * proto-max-bulk-len, capped at 512 MB; nothing written). Keeps the TTL; a missing key is
+   * created as SET would; an existing value becomes raw text (OBJECT ENCODING "raw").
+   */
+  append(db: number, key: Uint8Array, value: Uint8Array, maxLen = STRING_MAX_BYTES): number {
+    this.#stage(key, value);
+    return this.#engine.strAppend(db, key.length, value.length, maxLen);
+  }
+
+  /**
+   * SETRANGE: writes `value` at `offset` (zero-padding a gap); the new length, or WRONG_TYPE,
+   * TOO_LARGE (offset + value length over `maxLen`, capped at 512 MB), NOT_INTEGER for a
+   * negative offset (Redis replies "offset is out of range" before any lookup: check first).
+   * An empty value never writes: 0 for a missing key (not created), else the current length.
+   * Keeps the TTL; the value becomes raw text (OBJECT ENCODING "raw").
+   */
+  setRange(
+    db: number,
+    key: Uint8Array,
+    offset: number,
+    value: Uint8Array,
+    maxLen = STRING_MAX_BYTES,
+  ): number {
+    if (!(offset >= 0)) return NOT_INTEGER;
+    this.#stage(key, value);
+    return this.#engine.strSetRange(db, key.length, value.length, offset, maxLen);
+  }
+
+  /**
+   * GETRANGE with Redis's index rules (negative from the end, clamped): a view (possibly
+   * empty), NOT_FOUND (GETRANGE replies "") or WRONG_TYPE. Counts as a read lookup.
+   */
+  getRange(db: number, key: Uint8Array, start: number, end: number): Uint8Array | number {
+    this.#stage(key);
+    return this.#result(this.#engine.strGetRange(db, key.length, start, end));
+  }
+
+  /** STRLEN: the length (an integer's text length), NOT_FOUND or WRONG_TYPE. A read lookup. */
+  strLen(db: number, key: Uint8Array): number {
+    this.#stage(key);
+    return this.#engine.strLen(db, key.length);
+  }
+
+  // ---- more keys: TOUCH, counted lookups, OBJECT ENCODING / FREQ ---------------------------------
+
+  /** TOUCH: true when the key exists; updates its LRU time / LFU counter. A read lookup. */
+  touch(db: number, key: Uint8Array): boolean {
+    this.#stage(key);
+    return this.#engine.keyTouch(db, key.length) === 1;
+  }
+
+  /**
+   * The type code or -1, as type(), but counted as a read lookup in keyspaceHits/Misses
+   * without touching the key (Redis's lookupKeyReadWithFlags(LOOKUP_NOTOUCH): EXISTS, TYPE,
+   * TTL/PTTL/EXPIRETIME, OBJECT).
+   */
+  lookupRead(db: number, key: Uint8Array): number {
+    this.#stage(key);
+    return this.#engine.keyLookupRead(db, key.length);
+  }
+
+  /** OBJECT ENCODING: ENC_INT / ENC_EMBSTR / ENC_RAW for strings, ENC_OBJECT for other types,
+   * or NOT_FOUND. A read lookup (counted, not touched). */
+  encoding(db: number, key: Uint8Array): number {
+    this.#stage(key);
+    return this.#engine.keyEncoding(db, key.length);
+  }
+
+  /** OBJECT FREQ: the LFU counter after decay (meaningful in "lfu" mode), or -1 missing.
+   * A read lookup (counted, not touched). */
+  freq(db: number, key: Uint8Array): number {
+    this.#stage(key);
+    return this.#engine.keyFreq(db, key.length);
+  }
+
+  // ---- moving keys: RENAME, MOVE, COPY, SWAPDB, and DUMP/RESTORE across shards -------------------
+
+  /**
+   * RENAME / RENAMENX (`nx`): 1 renamed (also for the same key), 0 when `nx` and `newKey`
+   * exists (also for the same key, as Redis), NOT_FOUND. The TTL, encoding and LRU/LFU data
+   * move along; an object's handle moves with it. If `newKey` held an object, replaced()
+   * reports it (the caller frees it).
+   */
+  rename(db: number, key: Uint8Array, newKey: Uint8Array, nx = false): number {
+    this.#stage(key, newKey);
+    return this.#engine.keyRename(db, key.length, newKey.length, nx ? 1 : 0);
+  }
+
+  /** MOVE: 1 moved (TTL and handle included), 0 when missing or `key` exists in `dstDb`;
+   * SAME_KEY when srcDb === dstDb. */
+  move(srcDb: number, dstDb: number, key: Uint8Array): number {
+    this.#stage(key);
+    return this.#engine.keyMove(srcDb, dstDb, key.length);
+  }
+
+  /**
+   * COPY: 1 copied (value, encoding and TTL), 0 when `key` is missing or `dstKey` exists
+   * without `replace`; SAME_KEY for the same key in the same db. An object source needs
+   * `objectHandle`, the caller's duplicate of the object (>= 0), else WRONG_TYPE and nothing is
+   * written (when 0 is returned the duplicate was not used). The source lookup counts as a read.
+   * If `dstKey` held an object, replaced() reports it.
+   */
+  copy(
+    srcDb: number,
+    key: Uint8Array,
+    dstDb: number,
+    dstKey: Uint8Array,
+    replace = false,
+    objectHandle = -1,
+  ): number {
+    this.#stage(key, dstKey);
+    return this.#engine.keyCopy(
+      srcDb,
+      key.length,
+      dstDb,
+      dstKey.length,
+      replace ? 1 : 0,
+      objectHandle,
+    );
+  }
+
+  /** After rename / copy / restore: the object a replaced key held ({ type, handle }), or null. */
+  replaced(): { type: number; handle: number } | null {
+    const type = this.#engine.replacedType();
+    return type < 0 ? null : { type, handle: this.#engine.replacedHandle() };
+  }
+
+  /** SWAPDB: the two dbs exchange all their keys (TTLs, sizes and expiry state follow). */
+  swapDb(a: number, b: number): void {
+    this.#engine.dbSwap(a, b);
+  }
+
+  /**
+   * An opaque, self-contained copy of a string key's value (type, encoding, raw flag, LRU/LFU
+   * field, bytes; not the key, not the TTL) for restore() into another engine (another shard):
+   * layout in wasm/README.md. null when the key is missing or holds an object (whose storage is
+   * outside the engine: check type()). Touches the key; not counted as a lookup.
+   */
+  dump(db: number, key: Uint8Array): Uint8Array | null {
+    this.#stage(key);
+    const len = this.#engine.keyDump(db, key.length);
+    if (len < 0) return null;
+    const at = this.#engine.resultPtr() >>> 0;
+    return this.#view().slice(at, at + len);
+  }
+
+  /**
+   * Writes a dump() blob under `key`: 1, or 0 when the key exists and not `replace`, or
+   * BAD_PAYLOAD. `expireAtMs` 0 = no TTL; a time already past writes nothing (deleting an
+   * existing key when replacing) and returns 1. `keepAccess` keeps the blob's LRU/LFU data
+   * (cross-shard RENAME / MOVE); otherwise it is fresh (COPY). replaced() reports an object
+   * the key held.
+   */
+  restore(
+    db: number,
+    key: Uint8Array,
+    blob: Uint8Array,
+    expireAtMs = 0,
+    replace = false,
+    keepAccess = false,
+  ): number {
+    this.#stage(key, blob);
+    return this.#engine.keyRestore(
+      db,
+      key.length,
+      blob.length,
+      expireAtMs,
+      (replace ? 1 : 0) | (keepAccess ? 2 : 0),
+    );
+  }
+
+  // ---- LRU / LFU and stats -------------------------------------------------------------------------
+
+  /**
+   * What the 24-bit access field of each key tracks: "lru" (default; idleMs) or "lfu"
+   * (Redis's logarithmic 8-bit counter with decay: freq). Set from maxmemory-policy; keys keep
+   * their bits across a switch, as in Redis.
+   */
+  setEvictionMode(mode: "lru" | "lfu", lfuLogFactor = 10, lfuDecayMinutes = 1): void {
+    this.#engine.setEvictionMode(mode === "lfu" ? 1 : 0, lfuLogFactor, lfuDecayMinutes);
+  }
+
+  /** Keys reclaimed by lazy and active expiry (INFO expired_keys). */
+  expiredKeys(): number {
+    return this.#engine.statExpiredKeys();
+  }
+
+  /**
+   * Read lookups that found a key (INFO keyspace_hits). Counted by getString(Arg), setString
+   * with SET_GET, getRange, strLen, touch, lookupRead, encoding, freq and copy's source; not by
+   * exists / type / expireAt / idleMs / getObject (also used for internal checks). Handlers of
+   * types stored outside the engine add theirs with countLookups.
+   */
+  keyspaceHits(): number {
+    return this.#engine.statKeyspaceHits();
+  }
+
+  /** Read lookups that found nothing (INFO keyspace_misses); see keyspaceHits. */
+  keyspaceMisses(): number {
+    return this.#engine.statKeyspaceMisses();
+  }
+
+  countLookups(hits: number, misses: number): void {
+    this.#engine.statsCount(hits, misses);
+  }
+
+  /** CONFIG RESETSTAT: hits, misses and expired keys back to 0. */
+  resetStats(): void {
+    this.#engine.statsReset();
+  }
+
+  // ---- zero-copy twins: arguments by index (see the top of this file) ------------------------------
+
+  /** GET of argument i: the value's length (bytes at resultOffset(), write them with
+   * writeBulk / writeResult), or NOT_FOUND / WRONG_TYPE. A read lookup. */
+  getStringArg(db: number, args: ArgSource, i: number): number {
+    return this.#engine.strGet(db, this.#stageArg(args, i));
+  }
+
+  /** setString with key = argument `keyIndex`, value = argument `valueIndex`. */
+  setStringArg(
+    db: number,
+    args: ArgSource,
+    keyIndex: number,
+    valueIndex: number,
+    expireAtMs = 0,
+    flags = 0,
+  ): number {
+    const vlen = args.argLen[valueIndex];
+    if (vlen > STRING_MAX_BYTES) return TOO_LARGE;
+    this.#stageArgs(args, keyIndex, valueIndex);
+    return this.#engine.strSet(db, args.argLen[keyIndex], vlen, expireAtMs, flags);
+  }
+
+  /** After setStringArg with SET_GET: the old value's length (at resultOffset()), NOT_FOUND
+   * or WRONG_TYPE. */
+  lastOldLength(): number {
+    return this.#engine.lastOldLen();
+  }
+
+  /** INCRBY / DECRBY (`negate`) with the increment text in argument `deltaIndex`: the new
+   * value's digit count (write with writeInteger) or a status as incrBy. */
+  incrByArg(
+    db: number,
+    args: ArgSource,
+    keyIndex: number,
+    deltaIndex: number,
+    negate = false,
+  ): number {
+    this.#stageArgs(args, keyIndex, deltaIndex);
+    return this.#engine.strIncrBy(
+      db,
+      args.argLen[keyIndex],
+      args.argLen[deltaIndex],
+      negate ? 1 : 0,
+    );
+  }
+
+  /** INCR / DECR / INCRBY by a safe integer (|delta| <= 2^53; else NOT_INTEGER): the new
+   * value's digit count (write with writeInteger) or NOT_INTEGER / OVERFLOW / WRONG_TYPE. */
+  incrByNumberArg(db: number, args: ArgSource, keyIndex: number, delta: number): number {
+    return this.#engine.strIncrByNum(db, this.#stageArg(args, keyIndex), delta);
+  }
+
+  /** incrByNumberArg for a key given as bytes: the digits as a view, or a status. */
+  incrByNumber(db: number, key: Uint8Array, delta: number): Uint8Array | number {
+    this.#stage(key);
+    return this.#result(this.#engine.strIncrByNum(db, key.length, delta));
+  }
+
+  appendArg(
+    db: number,
+    args: ArgSource,
+    keyIndex: number,
+    valueIndex: number,
+    maxLen = STRING_MAX_BYTES,
+  ): number {
+    this.#stageArgs(args, keyIndex, valueIndex);
+    return this.#engine.strAppend(db, args.argLen[keyIndex], args.argLen[valueIndex], maxLen);
+  }
+
+  setRangeArg(
+    db: number,
+    args: ArgSource,
+    keyIndex: number,
+    offset: number,
+    valueIndex: number,
+    maxLen = STRING_MAX_BYTES,
+  ): number {
+    if (!(offset >= 0)) return NOT_INTEGER;
+    this.#stageArgs(args, keyIndex, valueIndex);
+    return this.#engine.strSetRange(
+      db,
+      args.argLen[keyIndex],
+      args.argLen[valueIndex],
+      offset,
+      maxLen,
+    );
+  }
+
+  /** GETRANGE: the range's length (bytes at resultOffset()), NOT_FOUND or WRONG_TYPE. */
+  getRangeArg(db: number, args: ArgSource, keyIndex: number, start: number, end: number): number {
+    return this.#engine.strGetRange(db, this.#stageArg(args, keyIndex), start, end);
+  }
+
+  strLenArg(db: number, args: ArgSource, i: number): number {
+    return this.#engine.strLen(db, this.#stageArg(args, i));
+  }
+
+  deleteArg(db: number, args: ArgSource, i: number): boolean {
+    return this.#engine.keyDelete(db, this.#stageArg(args, i)) === 1;
+  }
+
+  existsArg(db: number, args: ArgSource, i: number): boolean {
+    return this.#engine.keyExists(db, this.#stageArg(args, i)) === 1;
+  }
+
+  typeArg(db: number, args: ArgSource, i: number): number {
+    return this.#engine.keyType(db, this.#stageArg(args, i));
+  }
+
+  lookupReadArg(db: number, args: ArgSource, i: number): number {
+    return this.#engine.keyLookupRead(db, this.#stageArg(args, i));
+  }
+
+  touchArg(db: number, args: ArgSource, i: number): boolean {
+    return this.#engine.keyTouch(db, this.#stageArg(args, i)) === 1;
+  }
+
+  setExpireArg(db: number, args: ArgSource, i: number, atMs: number, flags = 0): number {
+    return this.#engine.keySetExpire(db, this.#stageArg(args, i), atMs, flags);
+  }
+
+  persistArg(db: number, args: ArgSource, i: number): boolean {
+    return this.#engine.keyPersist(db, this.#stageArg(args, i)) === 1;
+  }
+
+  expireAtArg(db: number, args: ArgSource, i: number): number {
+    return this.#engine.keyExpireAt(db, this.#stageArg(args, i));
+  }
+
+  idleMsArg(db: number, args: ArgSource, i: number): number {
+    return this.#engine.keyIdleMs(db, this.#stageArg(args, i));
+  }
+
+  encodingArg(db: number, args: ArgSource, i: number): number {
+    return this.#engine.keyEncoding(db, this.#stageArg(args, i));
+  }
+
+  freqArg(db: number, args: ArgSource, i: number): number {
+    return this.#engine.keyFreq(db, this.#stageArg(args, i));
+  }
+
+  getObjectArg(db: number, args: ArgSource, i: number, type: number): number {
+    return this.#engine.keyGetObject(db, this.#stageArg(args, i), type);
+  }
+
+  setObjectArg(db: number, args: ArgSource, i: number, type: number, handle: number): number {
+    return this.#engine.keySetObject(db, this.#stageArg(args, i), type, handle);
+  }
+
+  renameArg(
+    db: number,
+    args: ArgSource,
+    keyIndex: number,
+    newKeyIndex: number,
+    nx = false,
+  ): number {
+    this.#stageArgs(args, keyIndex, newKeyIndex);
+    return this.#engine.keyRename(db, args.argLen[keyIndex], args.argLen[newKeyIndex], nx ? 1 : 0);
+  }
+
+  copyArg(
+    srcDb: number,
+    args: ArgSource,
+    keyIndex: number,
+    dstDb: number,
+    dstKeyIndex: number,
+    replace = false,
+    objectHandle = -1,
+  ): number {
+    this.#stageArgs(args, keyIndex, dstKeyIndex);
+    return this.#engine.keyCopy(
+      srcDb,
+      args.argLen[keyIndex],
+      dstDb,
+      args.argLen[dstKeyIndex],
+      replace ? 1 : 0,
+      objectHandle,
+    );
+  }
+
+  moveArg(srcDb: number, dstDb: number, args: ArgSource, i: number): number {
+    return this.#engine.keyMove(srcDb, dstDb, this.#stageArg(args, i));
+  }
+
+  /** incrBy with the key as an argument and the delta as bytes (e.g. a constant). */
+  incrByArgText(
+    db: number,
+    args: ArgSource,
+    keyIndex: number,
+    deltaText: Uint8Array,
+    negate = false,
+  ): number {
+    const klen = this.#stageArgAnd(args, keyIndex, deltaText);
+    return this.#engine.strIncrBy(db, klen, deltaText.length, negate ? 1 : 0);
+  }
+
+  // ---- results without views -------------------------------------------------------------------
+
+  /** All of Wasm memory (re-created after memory growth): result bytes live in it. */
+  memoryBytes(): Uint8Array {
+    return this.#view();
+  }
+
+  /** Where the last operation's result bytes start in memoryBytes(). */
+  resultOffset(): number {
+    return this.#engine.resultPtr() >>> 0;
+  }
+
+  /** Appends the last result's `len` bytes to `sink` as they are. */
+  writeResult(sink: ByteSink, len: number): void {
+    sink.ensure(len);
+    copyBytes(this.#view(), this.#engine.resultPtr() >>> 0, sink.buf, sink.length, len);
+    sink.length += len;
+  }
+
+  /** Appends the last result as a RESP bulk string ($len CRLF bytes CRLF: the same in RESP2
+   * and RESP3). */
+  writeBulk(sink: ByteSink, len: number): void {
+    const digits = decimalDigits(len);
+    sink.ensure(len + digits + 5);
+    const out = sink.buf;
+    let p = sink.length;
+    out[p] = 0x24; // $
+    let n = len;
+    for (let d = p + digits; d > p; d--) {
+      out[d] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    p += digits + 1;
+    out[p++] = 13;
+    out[p++] = 10;
+    copyBytes(this.#view(), this.#engine.resultPtr() >>> 0, out, p, len);
+    p += len;
+    out[p++] = 13;
+    out[p++] = 10;
+    sink.length = p;
+  }
+
+  /** Appends the last result (decimal digits, e.g. from incrByArg) as a RESP integer. */
+  writeInteger(sink: ByteSink, len: number): void {
+    sink.ensure(len + 3);
+    const out = sink.buf;
+    let p = sink.length;
+    out[p++] = 0x3a; // :
+    copyBytes(this.#view(), this.#engine.resultPtr() >>> 0, out, p, len);
+    p += len;
+    out[p++] = 13;
+    out[p++] = 10;
+    sink.length = p;
+  }
+
+  /** A copy of the last result's `len` bytes (survives later engine calls). */
+  copyResult(len: number): Uint8Array {
+    const at = this.#engine.resultPtr() >>> 0;
+    return this.#view().slice(at, at + len);
+  }
+
   // ---- plumbing ------------------------------------------------------------------------------
 
   #view(): Uint8Array {
@@ -257,6 +814,17 @@ export class Keyspace {
   /** Copies the key (and a second argument right after it) into the scratch area. */
   #stage(key: Uint8Array, second?: Uint8Array): void {
     const needed = key.length + (second === undefined ? 0 : second.length);
+    if (needed > this.#scratchCapacity || this.#scratchCapacity > SCRATCH_SHRINK_ABOVE) {
+      this.#reserve(needed);
+    }
+    // Views in: set() measured as fast as a byte loop here (the loop wins for `...Arg` methods).
+    const bytes = this.#view();
+    bytes.set(key, this.#scratch);
+    if (second !== undefined) bytes.set(second, this.#scratch + key.length);
+  }
+
+  /** Makes the scratch area hold `needed` bytes (and shrinks it back after a huge argument). */
+  #reserve(needed: number): void {
     if (
       needed > this.#scratchCapacity ||
       (this.#scratchCapacity > SCRATCH_SHRINK_ABOVE && needed <= SCRATCH_MIN)
@@ -265,9 +833,41 @@ export class Keyspace {
       this.#scratch = this.#engine.scratchReserve(capacity) >>> 0;
       this.#scratchCapacity = capacity;
     }
+  }
+
+  /** Copies argument i into the scratch area at its start; returns its length. */
+  #stageArg(args: ArgSource, i: number): number {
+    const len = args.argLen[i];
+    if (len > this.#scratchCapacity || this.#scratchCapacity > SCRATCH_SHRINK_ABOVE) {
+      this.#reserve(len);
+    }
+    copyBytes(args.argBuf, args.argStart[i], this.#view(), this.#scratch, len);
+    return len;
+  }
+
+  /** Copies arguments i and j (key, then value / second key) into the scratch area. */
+  #stageArgs(args: ArgSource, i: number, j: number): void {
+    const len = args.argLen[i], len2 = args.argLen[j];
+    const needed = len + len2;
+    if (needed > this.#scratchCapacity || this.#scratchCapacity > SCRATCH_SHRINK_ABOVE) {
+      this.#reserve(needed);
+    }
+    const bytes = this.#view(), buf = args.argBuf;
+    copyBytes(buf, args.argStart[i], bytes, this.#scratch, len);
+    copyBytes(buf, args.argStart[j], bytes, this.#scratch + len, len2);
+  }
+
+  /** Copies a key argument and a byte array after it. */
+  #stageArgAnd(args: ArgSource, i: number, second: Uint8Array): number {
+    const len = args.argLen[i];
+    const needed = len + second.length;
+    if (needed > this.#scratchCapacity || this.#scratchCapacity > SCRATCH_SHRINK_ABOVE) {
+      this.#reserve(needed);
+    }
     const bytes = this.#view();
-    bytes.set(key, this.#scratch);
-    if (second !== undefined) bytes.set(second, this.#scratch + key.length);
+    copyBytes(args.argBuf, args.argStart[i], bytes, this.#scratch, len);
+    copyBytes(second, 0, bytes, this.#scratch + len, second.length);
+    return len;
   }
 
   /** A view of `length` result bytes, or the status code unchanged. */
@@ -275,5 +875,14 @@ export class Keyspace {
     if (length < 0) return length;
     const at = this.#engine.resultPtr() >>> 0;
     return this.#view().subarray(at, at + length);
+  }
+}
+
+/** dst[at, at + len) = src[from, from + len): a byte loop when short, else set() of a view. */
+function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, at: number, len: number): void {
+  if (len <= COPY_LOOP_MAX) {
+    for (let k = 0; k < len; k++) dst[at + k] = src[from + k];
+  } else {
+    dst.set(src.subarray(from, from + len), at);
   }
 }

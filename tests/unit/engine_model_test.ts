@@ -1,11 +1,19 @@
 // Randomized model test of the Wasm keyspace engine (through Keyspace) against plain Maps.
 // Binary keys, values 0..300 bytes (sometimes 100 KB), integers in and out of range, TTLs,
-// growth and shrinking with incremental rehash, SCAN under concurrent inserts/deletes.
+// growth and shrinking with incremental rehash, SCAN under concurrent inserts/deletes,
+// APPEND / SETRANGE / GETRANGE / STRLEN, OBJECT ENCODING, RENAME / MOVE / COPY / DUMP+RESTORE,
+// hit / miss / expired counters. Half the calls go through the zero-copy `...Arg` methods
+// (arguments by index into a request-like buffer, results written as RESP).
 // Set ENGINE_TEST_SEED to replay a failure.
 import assert from "node:assert/strict";
 import {
+  type ArgSource,
   CONDITION,
   DECREMENT_OVERFLOW,
+  ENC_EMBSTR,
+  ENC_INT,
+  ENC_OBJECT,
+  ENC_RAW,
   EXPIRE_GT,
   EXPIRE_LT,
   EXPIRE_NX,
@@ -15,13 +23,17 @@ import {
   NOT_FOUND,
   NOT_INTEGER,
   OVERFLOW,
+  SAME_KEY,
   SET_GET,
+  SET_KEEP_TEXT,
   SET_KEEPTTL,
   SET_NX,
   SET_XX,
+  TOO_LARGE,
   TYPE_STRING,
   WRONG_TYPE,
 } from "../../src/engine/keyspace.ts";
+import { ReplyWriter } from "../../src/protocol/reply_writer.ts";
 import { createKeyspace } from "../../src/engine/engine_module.ts";
 
 // ---- deterministic randomness ---------------------------------------------------------------
@@ -104,24 +116,57 @@ function string2ll(b: Uint8Array): bigint | null {
   return v < I64_MIN || v > I64_MAX ? null : v;
 }
 
-type Entry = { value: Uint8Array; type: number; handle: number; expireAt: number }; // expireAt -1: none
+/**
+ * How a string is held, for OBJECT ENCODING: "int" (SET of a canonical integer, INCR),
+ * "text" (embstr up to 44 bytes, else raw), "raw" (modified in place: APPEND, SETRANGE).
+ */
+type Form = "int" | "text" | "raw";
+type Entry = { value: Uint8Array; type: number; handle: number; expireAt: number; form: Form }; // expireAt -1: none
+
+/** What Redis 7.0's tryObjectEncoding makes of a SET value. */
+function formOf(value: Uint8Array): Form {
+  return string2ll(value) !== null ? "int" : "text";
+}
+
+function expectedEncoding(e: Entry | undefined): number {
+  if (!e) return NOT_FOUND;
+  if (e.type !== TYPE_STRING) return ENC_OBJECT;
+  if (e.form === "int") return ENC_INT;
+  return e.form === "text" && e.value.length <= 44 ? ENC_EMBSTR : ENC_RAW;
+}
 
 class Model {
   readonly dbs: Map<string, Entry>[] = Array.from({ length: 16 }, () => new Map());
   now = 1_700_000_000_000;
+  hits = 0;
+  misses = 0;
+  expired = 0;
 
   /** Lookup with lazy expiry, mirroring what every engine access does. */
   live(db: number, k: string): Entry | undefined {
     const e = this.dbs[db].get(k);
     if (e && e.expireAt !== -1 && this.now > e.expireAt) {
       this.dbs[db].delete(k);
+      this.expired++;
       return undefined;
     }
     return e;
   }
 
+  /** A read lookup as Redis counts it in keyspace_hits / keyspace_misses. */
+  read(db: number, k: string): Entry | undefined {
+    const e = this.live(db, k);
+    if (e) this.hits++;
+    else this.misses++;
+    return e;
+  }
+
   purgeExpired(db: number) {
     for (const k of [...this.dbs[db].keys()]) this.live(db, k);
+  }
+
+  string(value: Uint8Array, expireAt: number, form: Form = formOf(value)): Entry {
+    return { value, type: TYPE_STRING, handle: 0, expireAt, form };
   }
 
   volatileCount(db: number): number {
@@ -212,9 +257,67 @@ function randomDelta(rnd: Random): Uint8Array {
 
 // ---- one checked operation per call -------------------------------------------------------------
 
+/** The arguments as a request buffer holds them: at random offsets, with bytes in between. */
+function argsOf(rnd: Random, ...parts: Uint8Array[]): ArgSource {
+  let total = 4;
+  for (const p of parts) total += p.length + 4;
+  const argBuf = new Uint8Array(total).fill(0xa5);
+  const argStart = new Int32Array(parts.length + 1), argLen = new Int32Array(parts.length + 1);
+  let at = 1 + rnd.int(3);
+  parts.forEach((p, i) => {
+    argBuf.set(p, at);
+    argStart[i + 1] = at;
+    argLen[i + 1] = p.length;
+    at += p.length + 1 + rnd.int(3);
+  });
+  return { argBuf, argStart, argLen };
+}
+
+const latin1Decoder = new TextDecoder("latin1");
+const out = new ReplyWriter();
+
+/** The last result's `len` bytes, read three ways that must agree: in place, as a RESP bulk
+ * reply (writeBulk) and as raw bytes (writeResult). */
+function resultBytes(ks: Keyspace, len: number): Uint8Array {
+  const at = ks.resultOffset();
+  const inPlace = ks.memoryBytes().slice(at, at + len);
+  out.reset();
+  ks.writeBulk(out, len);
+  const header = `$${len}\r\n`;
+  const bulk = out.bytes();
+  assert.equal(latin1Decoder.decode(bulk.subarray(0, header.length)), header, "writeBulk header");
+  assert.ok(
+    sameBytes(bulk.subarray(header.length, header.length + len), inPlace),
+    "writeBulk body",
+  );
+  assert.equal(latin1Decoder.decode(bulk.subarray(header.length + len)), "\r\n", "writeBulk end");
+  out.reset();
+  ks.writeResult(out, len);
+  assert.ok(sameBytes(out.bytes(), inPlace), "writeResult");
+  return inPlace;
+}
+
+/** A status, or the result bytes behind a length (the `...Arg` methods' convention). */
+function argResult(ks: Keyspace, n: number): Uint8Array | number {
+  return n < 0 ? n : resultBytes(ks, n);
+}
+
+/** The object a write replaced must be reported (the caller frees it). */
+function checkReplaced(ks: Keyspace, before: Entry | undefined, what: string) {
+  const expected = before && before.type !== TYPE_STRING
+    ? { type: before.type, handle: before.handle }
+    : null;
+  assert.deepEqual(ks.replaced(), expected, `${what}: replaced object`);
+}
+
 class Checker {
   constructor(readonly ks: Keyspace, readonly model: Model, readonly rnd: Random) {}
   ops = 0;
+
+  /** Whether this call goes through the zero-copy `...Arg` method. */
+  viaArgs(): boolean {
+    return this.rnd.chance(0.5);
+  }
 
   set(db: number, key: Uint8Array, value: Uint8Array) {
     const { ks, model, rnd } = this;
@@ -225,13 +328,14 @@ class Checker {
     else if (condition < 0.2) flags |= SET_XX;
     if (rnd.chance(0.1)) flags |= SET_KEEPTTL;
     if (rnd.chance(0.2)) flags |= SET_GET;
+    if (rnd.chance(0.05)) flags |= SET_KEEP_TEXT;
     let expireAt = 0;
     if (!(flags & SET_KEEPTTL)) {
       const r = rnd.next();
       if (r < 0.2) expireAt = model.now + 1 + rnd.int(5000);
       else if (r < 0.22) expireAt = model.now - rnd.int(1000);
     }
-    const e = model.live(db, k);
+    const e = flags & SET_GET ? model.read(db, k) : model.live(db, k);
     let expected = 0;
     let old: Uint8Array | number = NOT_FOUND;
     if (flags & SET_GET && e) old = e.type === TYPE_STRING ? e.value : WRONG_TYPE;
@@ -243,16 +347,37 @@ class Checker {
       model.dbs[db].delete(k);
     } else {
       const ttl = expireAt > 0 ? expireAt : (flags & SET_KEEPTTL && e ? e.expireAt : -1);
-      model.dbs[db].set(k, { value: value.slice(), type: TYPE_STRING, handle: 0, expireAt: ttl });
+      const form = flags & SET_KEEP_TEXT ? "text" : formOf(value);
+      model.dbs[db].set(k, model.string(value.slice(), ttl, form));
     }
-    assert.equal(ks.setString(db, key, value, expireAt, flags), expected, `SET flags ${flags}`);
-    if (flags & SET_GET) assertValue(ks.lastOld(), old, "SET GET old value");
+    if (this.viaArgs()) {
+      const args = argsOf(rnd, key, value);
+      assert.equal(
+        ks.setStringArg(db, args, 1, 2, expireAt, flags),
+        expected,
+        `SET (args) flags ${flags}`,
+      );
+      if (flags & SET_GET) {
+        assertValue(argResult(ks, ks.lastOldLength()), old, "SET GET old value (args)");
+      }
+    } else {
+      assert.equal(ks.setString(db, key, value, expireAt, flags), expected, `SET flags ${flags}`);
+      if (flags & SET_GET) assertValue(ks.lastOld(), old, "SET GET old value");
+    }
   }
 
   get(db: number, key: Uint8Array) {
-    const e = this.model.live(db, id(key));
+    const e = this.model.read(db, id(key));
     const expected = !e ? NOT_FOUND : e.type === TYPE_STRING ? e.value : WRONG_TYPE;
-    assertValue(this.ks.getString(db, key), expected, "GET");
+    if (this.viaArgs()) {
+      assertValue(
+        argResult(this.ks, this.ks.getStringArg(db, argsOf(this.rnd, key), 1)),
+        expected,
+        "GET (args)",
+      );
+    } else {
+      assertValue(this.ks.getString(db, key), expected, "GET");
+    }
   }
 
   incr(db: number, key: Uint8Array, delta: Uint8Array) {
@@ -272,33 +397,54 @@ class Checker {
         if (result < I64_MIN || result > I64_MAX) expected = OVERFLOW;
         else {
           expected = latin1(String(result));
-          model.dbs[db].set(id(key), {
-            value: expected,
-            type: TYPE_STRING,
-            handle: 0,
-            expireAt: e ? e.expireAt : -1,
-          });
+          model.dbs[db].set(id(key), model.string(expected, e ? e.expireAt : -1, "int"));
         }
       }
     }
-    assertValue(
-      ks.incrBy(db, key, delta, negate),
-      expected,
-      `INCRBY ${id(delta)} negate=${negate}`,
-    );
+    let actual: Uint8Array | number;
+    const how = rnd.int(3);
+    if (how === 0) actual = ks.incrBy(db, key, delta, negate);
+    else if (how === 1) {
+      actual = argResult(ks, ks.incrByArg(db, argsOf(rnd, key, delta), 1, 2, negate));
+    } else {
+      // A numeric delta when it is a safe integer (INCR / DECR / small INCRBY).
+      const n = parsed === null || parsed > 2n ** 53n || parsed < -(2n ** 53n)
+        ? null
+        : Number(parsed);
+      if (n === null) {
+        actual = argResult(ks, ks.incrByArgText(db, argsOf(rnd, key), 1, delta, negate));
+      } else actual = argResult(ks, ks.incrByNumberArg(db, argsOf(rnd, key), 1, negate ? -n : n));
+    }
+    assertValue(actual, expected, `INCRBY ${id(delta)} negate=${negate} via ${how}`);
+    if (typeof actual !== "number" && how !== 0) {
+      out.reset();
+      ks.writeInteger(out, actual.length);
+      assert.equal(latin1Decoder.decode(out.bytes()), `:${id(actual)}\r\n`, "writeInteger");
+    }
   }
 
   del(db: number, key: Uint8Array) {
     const k = id(key);
     const existed = this.model.live(db, k) !== undefined;
     this.model.dbs[db].delete(k);
-    assert.equal(this.ks.delete(db, key), existed, "DEL");
+    const deleted = this.viaArgs()
+      ? this.ks.deleteArg(db, argsOf(this.rnd, key), 1)
+      : this.ks.delete(db, key);
+    assert.equal(deleted, existed, "DEL");
   }
 
   existsAndType(db: number, key: Uint8Array) {
-    const e = this.model.live(db, id(key));
-    if (this.rnd.chance(0.5)) assert.equal(this.ks.exists(db, key), e !== undefined, "EXISTS");
-    else assert.equal(this.ks.type(db, key), e ? e.type : -1, "TYPE");
+    const { ks, model, rnd } = this;
+    const r = rnd.int(6);
+    const counted = r >= 4;
+    const e = counted ? model.read(db, id(key)) : model.live(db, id(key));
+    const args = argsOf(rnd, key);
+    if (r === 0) assert.equal(ks.exists(db, key), e !== undefined, "EXISTS");
+    else if (r === 1) assert.equal(ks.existsArg(db, args, 1), e !== undefined, "EXISTS (args)");
+    else if (r === 2) assert.equal(ks.type(db, key), e ? e.type : -1, "TYPE");
+    else if (r === 3) assert.equal(ks.typeArg(db, args, 1), e ? e.type : -1, "TYPE (args)");
+    else if (r === 4) assert.equal(ks.lookupRead(db, key), e ? e.type : -1, "lookupRead");
+    else assert.equal(ks.lookupReadArg(db, args, 1), e ? e.type : -1, "lookupRead (args)");
   }
 
   expire(db: number, key: Uint8Array) {
@@ -327,19 +473,28 @@ class Checker {
         else e.expireAt = at;
       }
     }
-    assert.equal(ks.setExpire(db, key, at, flags), expected, `EXPIRE flags ${flags}`);
+    const set = this.viaArgs()
+      ? ks.setExpireArg(db, argsOf(rnd, key), 1, at, flags)
+      : ks.setExpire(db, key, at, flags);
+    assert.equal(set, expected, `EXPIRE flags ${flags}`);
   }
 
   persist(db: number, key: Uint8Array) {
     const e = this.model.live(db, id(key));
     const had = e !== undefined && e.expireAt !== -1;
     if (e) e.expireAt = -1;
-    assert.equal(this.ks.persist(db, key), had, "PERSIST");
+    const done = this.viaArgs()
+      ? this.ks.persistArg(db, argsOf(this.rnd, key), 1)
+      : this.ks.persist(db, key);
+    assert.equal(done, had, "PERSIST");
   }
 
   expireAt(db: number, key: Uint8Array) {
     const e = this.model.live(db, id(key));
-    assert.equal(this.ks.expireAt(db, key), e ? e.expireAt : -2, "PEXPIRETIME");
+    const at = this.viaArgs()
+      ? this.ks.expireAtArg(db, argsOf(this.rnd, key), 1)
+      : this.ks.expireAt(db, key);
+    assert.equal(at, e ? e.expireAt : -2, "PEXPIRETIME");
   }
 
   object(db: number, key: Uint8Array) {
@@ -353,16 +508,259 @@ class Checker {
         type,
         handle,
         expireAt: e ? e.expireAt : -1,
+        form: "text",
       });
-      ks.setObject(db, key, type, handle);
+      if (this.viaArgs()) ks.setObjectArg(db, argsOf(rnd, key), 1, type, handle);
+      else ks.setObject(db, key, type, handle);
     } else {
       const expected = !e ? NOT_FOUND : e.type === type ? e.handle : WRONG_TYPE;
-      assert.equal(ks.getObject(db, key, type), expected, "getObject");
+      const handle = this.viaArgs()
+        ? ks.getObjectArg(db, argsOf(rnd, key), 1, type)
+        : ks.getObject(db, key, type);
+      assert.equal(handle, expected, "getObject");
     }
+  }
+
+  // ---- APPEND / SETRANGE / GETRANGE / STRLEN / OBJECT ENCODING ----------------------------------
+
+  /** A length limit as proto-max-bulk-len may set it (usually the 512 MB default). */
+  maxLen(): number | undefined {
+    return this.rnd.chance(0.8) ? undefined : this.rnd.int(400);
+  }
+
+  append(db: number, key: Uint8Array, value: Uint8Array) {
+    const { ks, model } = this;
+    const k = id(key);
+    const e = model.live(db, k);
+    const limit = this.maxLen();
+    let expected: number;
+    if (!e) {
+      model.dbs[db].set(k, model.string(value.slice(), -1));
+      expected = value.length;
+    } else if (e.type !== TYPE_STRING) expected = WRONG_TYPE;
+    else if (e.value.length + value.length > (limit ?? Infinity)) expected = TOO_LARGE;
+    else {
+      const joined = new Uint8Array(e.value.length + value.length);
+      joined.set(e.value);
+      joined.set(value, e.value.length);
+      e.value = joined;
+      e.form = "raw";
+      expected = joined.length;
+    }
+    const actual = this.viaArgs()
+      ? ks.appendArg(db, argsOf(this.rnd, key, value), 1, 2, limit)
+      : ks.append(db, key, value, limit);
+    assert.equal(actual, expected, "APPEND");
+  }
+
+  setRange(db: number, key: Uint8Array, value: Uint8Array) {
+    const { ks, model, rnd } = this;
+    const k = id(key);
+    const offset = rnd.chance(0.7) ? rnd.int(40) : rnd.int(400);
+    const patch = rnd.chance(0.1) ? new Uint8Array(0) : value;
+    const limit = this.maxLen();
+    const e = model.live(db, k);
+    let expected: number;
+    if (e && e.type !== TYPE_STRING) expected = WRONG_TYPE;
+    else if (patch.length === 0) expected = e ? e.value.length : 0;
+    else if (offset + patch.length > (limit ?? Infinity)) expected = TOO_LARGE;
+    else {
+      const old = e ? e.value : new Uint8Array(0);
+      const result = new Uint8Array(Math.max(old.length, offset + patch.length));
+      result.set(old);
+      result.set(patch, offset);
+      if (e) {
+        e.value = result;
+        e.form = "raw";
+      } else model.dbs[db].set(k, model.string(result, -1, "raw"));
+      expected = result.length;
+    }
+    const actual = this.viaArgs()
+      ? ks.setRangeArg(db, argsOf(rnd, key, patch), 1, offset, 2, limit)
+      : ks.setRange(db, key, offset, patch, limit);
+    assert.equal(actual, expected, `SETRANGE at ${offset}`);
+  }
+
+  getRange(db: number, key: Uint8Array) {
+    const { ks, model, rnd } = this;
+    const pick = () => rnd.chance(0.1) ? rnd.pick([0, -1, 2 ** 40, -(2 ** 40)]) : rnd.int(80) - 40;
+    const start = pick(), end = pick();
+    const e = model.read(db, id(key));
+    let expected: Uint8Array | number;
+    if (!e) expected = NOT_FOUND;
+    else if (e.type !== TYPE_STRING) expected = WRONG_TYPE;
+    else {
+      // Redis 7.0 getrangeCommand, written out.
+      const len = e.value.length;
+      let s = start, t = end;
+      if (s < 0 && t < 0 && s > t) expected = new Uint8Array(0);
+      else {
+        if (s < 0) s = len + s;
+        if (t < 0) t = len + t;
+        if (s < 0) s = 0;
+        if (t < 0) t = 0;
+        if (t >= len) t = len - 1;
+        expected = s > t || len === 0 ? new Uint8Array(0) : e.value.slice(s, t + 1);
+      }
+    }
+    const actual = this.viaArgs()
+      ? argResult(ks, ks.getRangeArg(db, argsOf(rnd, key), 1, start, end))
+      : ks.getRange(db, key, start, end);
+    assertValue(actual, expected, `GETRANGE ${start} ${end}`);
+  }
+
+  strLenAndEncoding(db: number, key: Uint8Array) {
+    const { ks, model, rnd } = this;
+    const e = model.read(db, id(key));
+    const args = argsOf(rnd, key);
+    const r = rnd.int(4);
+    if (r < 2) {
+      const expected = !e ? NOT_FOUND : e.type !== TYPE_STRING ? WRONG_TYPE : e.value.length;
+      assert.equal(r === 0 ? ks.strLen(db, key) : ks.strLenArg(db, args, 1), expected, "STRLEN");
+    } else {
+      const actual = r === 2 ? ks.encoding(db, key) : ks.encodingArg(db, args, 1);
+      assert.equal(
+        actual,
+        expectedEncoding(e),
+        `OBJECT ENCODING of ${e ? id(e.value).slice(0, 30) : "-"}`,
+      );
+    }
+  }
+
+  touch(db: number, key: Uint8Array) {
+    const e = this.model.read(db, id(key));
+    const touched = this.viaArgs()
+      ? this.ks.touchArg(db, argsOf(this.rnd, key), 1)
+      : this.ks.touch(db, key);
+    assert.equal(touched, e !== undefined, "TOUCH");
+  }
+
+  // ---- RENAME / MOVE / COPY / DUMP+RESTORE ----------------------------------------------------------
+
+  rename(db: number, key: Uint8Array, newKey: Uint8Array) {
+    const { ks, model, rnd } = this;
+    const nx = rnd.chance(0.3);
+    const k = id(key), nk = id(newKey);
+    const e = model.live(db, k);
+    let expected: number;
+    let replaced: Entry | undefined;
+    if (!e) expected = NOT_FOUND;
+    else if (k === nk) expected = nx ? 0 : 1;
+    else {
+      const d = model.live(db, nk);
+      if (d && nx) expected = 0;
+      else {
+        replaced = d;
+        model.dbs[db].delete(k);
+        model.dbs[db].set(nk, e);
+        expected = 1;
+      }
+    }
+    const actual = this.viaArgs()
+      ? ks.renameArg(db, argsOf(rnd, key, newKey), 1, 2, nx)
+      : ks.rename(db, key, newKey, nx);
+    assert.equal(actual, expected, `RENAME nx=${nx}`);
+    checkReplaced(ks, replaced, "RENAME");
+  }
+
+  move(db: number, dstDb: number, key: Uint8Array) {
+    const { ks, model } = this;
+    const k = id(key);
+    let expected: number;
+    if (db === dstDb) expected = SAME_KEY;
+    else {
+      const e = model.live(db, k);
+      if (!e || model.live(dstDb, k)) expected = 0;
+      else {
+        model.dbs[db].delete(k);
+        model.dbs[dstDb].set(k, e);
+        expected = 1;
+      }
+    }
+    const actual = this.viaArgs()
+      ? ks.moveArg(db, dstDb, argsOf(this.rnd, key), 1)
+      : ks.move(db, dstDb, key);
+    assert.equal(actual, expected, "MOVE");
+  }
+
+  copy(db: number, key: Uint8Array, dstDb: number, dstKey: Uint8Array) {
+    const { ks, model, rnd } = this;
+    const replace = rnd.chance(0.5);
+    const k = id(key), nk = id(dstKey);
+    const handle = rnd.chance(0.5) ? rnd.int(2 ** 31) : -1;
+    let expected: number;
+    let replaced: Entry | undefined;
+    if (db === dstDb && k === nk) expected = SAME_KEY;
+    else {
+      const e = model.read(db, k);
+      if (!e) expected = 0;
+      else if (e.type !== TYPE_STRING && handle < 0) expected = WRONG_TYPE;
+      else {
+        const d = model.live(dstDb, nk);
+        if (d && !replace) expected = 0;
+        else {
+          replaced = d;
+          model.dbs[dstDb].set(nk, { ...e, handle: e.type === TYPE_STRING ? 0 : handle });
+          expected = 1;
+        }
+      }
+    }
+    const actual = this.viaArgs()
+      ? ks.copyArg(db, argsOf(rnd, key, dstKey), 1, dstDb, 2, replace, handle)
+      : ks.copy(db, key, dstDb, dstKey, replace, handle);
+    assert.equal(actual, expected, `COPY replace=${replace} handle=${handle}`);
+    if (expected === 1) checkReplaced(ks, replaced, "COPY");
+  }
+
+  /** DUMP from one engine, RESTORE into another: the cross-shard path of RENAME / COPY / MOVE. */
+  dumpRestore(
+    db: number,
+    key: Uint8Array,
+    other: Keyspace,
+    otherModel: Model,
+    dstDb: number,
+    dstKey: Uint8Array,
+  ) {
+    const { ks, model, rnd } = this;
+    const e = model.live(db, id(key));
+    const blob = ks.dump(db, key);
+    if (!e || e.type !== TYPE_STRING) {
+      assert.equal(blob, null, "DUMP of a missing key or an object");
+      return;
+    }
+    assert.ok(blob !== null, "DUMP of a string");
+    const replace = rnd.chance(0.5);
+    const r = rnd.next();
+    const expireAt = r < 0.5
+      ? 0
+      : r < 0.9
+      ? model.now + 1 + rnd.int(5000)
+      : model.now - rnd.int(100);
+    const d = otherModel.live(dstDb, id(dstKey));
+    let expected = 1;
+    if (d && !replace) expected = 0;
+    else if (expireAt > 0 && expireAt <= otherModel.now) otherModel.dbs[dstDb].delete(id(dstKey));
+    else {otherModel.dbs[dstDb].set(id(dstKey), {
+        ...e,
+        value: e.value.slice(),
+        expireAt: expireAt || -1,
+      });}
+    assert.equal(
+      other.restore(dstDb, dstKey, blob, expireAt, replace, rnd.chance(0.5)),
+      expected,
+      "RESTORE",
+    );
+    if (expected === 1) checkReplaced(other, d && replace ? d : undefined, "RESTORE");
   }
 
   checkSize(db: number) {
     assert.equal(this.ks.dbSize(db), this.model.dbs[db].size, `dbSize of db ${db}`);
+  }
+
+  checkStats() {
+    assert.equal(this.ks.keyspaceHits(), this.model.hits, "keyspace hits");
+    assert.equal(this.ks.keyspaceMisses(), this.model.misses, "keyspace misses");
+    assert.equal(this.ks.expiredKeys(), this.model.expired, "expired keys");
   }
 
   /** Reclaims every expired key on both sides, then compares key sets through SCAN. */
@@ -373,6 +771,7 @@ class Checker {
     assert.ok(rounds < 50, "active expiry converges");
     model.purgeExpired(db);
     this.checkSize(db);
+    this.checkStats();
     assert.equal(ks.volatileCount(db), model.volatileCount(db), "volatileCount");
     const seen = scanAll(ks, db, 1 + this.rnd.int(200));
     assert.equal(seen.size, model.dbs[db].size, "a static scan returns every key exactly once");
@@ -409,6 +808,9 @@ Deno.test(`engine matches the model over 1.2M random operations (seed ${SEED})`,
   const rnd = makeRandom(SEED);
   const { ks, model } = await freshEngine();
   const check = new Checker(ks, model, rnd);
+  // Another engine (another shard) that DUMP / RESTORE carry keys into.
+  const { ks: other, model: otherModel } = await freshEngine();
+  const checkOther = new Checker(other, otherModel, rnd);
   const dbs = [0, 1, 2, 3, 15];
   const pools = dbs.map((db) => makeKeyPool(rnd, db === 3 ? 50 : 3000, db));
   // db 9 grows to ~60k fresh keys then drains to ~1k, repeatedly, under the other traffic:
@@ -423,16 +825,29 @@ Deno.test(`engine matches the model over 1.2M random operations (seed ${SEED})`,
     const db = dbs[slot];
     const key = rnd.pick(pools[slot]);
     const r = rnd.next();
-    if (r < 0.28) check.set(db, key, randomValue(rnd));
-    else if (r < 0.5) check.get(db, key);
-    else if (r < 0.58) check.incr(db, key, randomDelta(rnd));
-    else if (r < 0.65) check.del(db, key);
-    else if (r < 0.7) check.existsAndType(db, key);
-    else if (r < 0.76) check.expire(db, key);
-    else if (r < 0.78) check.persist(db, key);
-    else if (r < 0.8) check.expireAt(db, key);
-    else if (r < 0.82) check.object(db, key);
-    else {
+    if (r < 0.24) check.set(db, key, randomValue(rnd));
+    else if (r < 0.42) check.get(db, key);
+    else if (r < 0.49) check.incr(db, key, randomDelta(rnd));
+    else if (r < 0.55) check.del(db, key);
+    else if (r < 0.59) check.existsAndType(db, key);
+    else if (r < 0.64) check.expire(db, key);
+    else if (r < 0.66) check.persist(db, key);
+    else if (r < 0.68) check.expireAt(db, key);
+    else if (r < 0.70) check.object(db, key);
+    else if (r < 0.73) check.append(db, key, randomValue(rnd));
+    else if (r < 0.75) check.setRange(db, key, rnd.bytes(rnd.int(20)));
+    else if (r < 0.77) check.getRange(db, key);
+    else if (r < 0.79) check.strLenAndEncoding(db, key);
+    else if (r < 0.80) check.touch(db, key);
+    else if (r < 0.81) check.rename(db, key, rnd.pick(pools[slot]));
+    else if (r < 0.815) check.move(db, rnd.pick(dbs), key);
+    else if (r < 0.825) {
+      const to = rnd.int(dbs.length);
+      check.copy(db, key, dbs[to], rnd.pick(pools[rnd.chance(0.5) ? slot : to]));
+    } else if (r < 0.83) {
+      const to = rnd.int(dbs.length);
+      check.dumpRestore(db, key, other, otherModel, dbs[to], rnd.pick(pools[to]));
+    } else {
       // the cycling db
       if (cyclingUp) {
         const k = latin1(`grow:${serial++}`);
@@ -450,7 +865,10 @@ Deno.test(`engine matches the model over 1.2M random operations (seed ${SEED})`,
       check.checkSize(cycling);
     }
     check.checkSize(db);
-    if (rnd.chance(0.005)) ks.setClock(model.now += rnd.int(2000));
+    if (rnd.chance(0.005)) {
+      ks.setClock(model.now += rnd.int(2000));
+      other.setClock(otherModel.now = model.now);
+    }
     if (op % 120_000 === 0) {
       for (const d of [...dbs, cycling]) check.verifyDb(d);
     }
@@ -464,6 +882,7 @@ Deno.test(`engine matches the model over 1.2M random operations (seed ${SEED})`,
     }
   }
   for (const d of [...dbs, cycling]) check.verifyDb(d);
+  for (const d of dbs) checkOther.verifyDb(d);
   // Everything freed returns every byte: only the scratch/output buffers remain.
   for (let d = 0; d < 16; d++) ks.flushAsync(d);
   while (ks.lazyFreeStep(1000) > 0);

@@ -8,10 +8,13 @@ const LRU_RESOLUTION_MS: f64 = 1000;
 
 export let nowMs: f64 = 0;
 export let lruClock: u32 = 0;
+/** Redis's LFUGetTimeInMinutes: unix minutes & 65535 (the LFU decay clock). */
+export let lfuMinutes: u32 = 0;
 
 export function setNow(ms: f64): void {
   nowMs = ms;
   lruClock = <u32>(<u64>(ms / LRU_RESOLUTION_MS)) & LRU_MASK;
+  lfuMinutes = <u32>(<u64>(ms / 60000)) & 65535;
 }
 
 /** Redis keyIsExpired: expired once now is strictly past the expiry time. */

@@ -3,10 +3,11 @@
 // as Redis's dict does) and then works on the slot it found.
 
 import { memAlloc, memFree, memResize, capacityOf } from "./alloc";
-import { isExpired, lruClock } from "./clock";
+import { freshAccess } from "./access";
+import { isExpired } from "./clock";
 import {
-  entrySize, hasTtl, keyLenOf, keyOffsetFor, keyPtrOf, lruOf, setVolatileIndexOf, valueBytes, volatileIndexOf,
-  writeHeader,
+  entryEncoding, entrySize, entryType, expireAtOf, hasTtl, keyLenOf, keyOffsetFor, keyPtrOf, lruOf, rawFlagOf,
+  setVolatileIndexOf, valueBytes, valueLenOf, valuePtrOf, volatileIndexOf, writeHeader, ENC_RAW,
 } from "./entry";
 import { hashBytes } from "./hash";
 import { freeTableLater, freeTableNow, lazyFree, pendingFrees } from "./lazyfree";
@@ -14,6 +15,7 @@ import {
   Table, TOMBSTONE, foundIndex, isLastOfSegment, nextSegmentStart, releaseSegmentOf, setSlotEntry, slotAt,
   slotEntry, slotHash, tableBury, tableFind, tableFindEntry, tableFree, tableInsert, tableNew, tableRemove, tableSlots,
 } from "./table";
+import { countExpired } from "./stats";
 import { VolatileList, volatileAdd, volatileClear, volatileRemove, volatileSet } from "./volatile";
 
 export const DB_COUNT: i32 = 16;
@@ -26,6 +28,9 @@ const REHASH_MOVES: i32 = 16;
 const LAZY_FREE_STEP: u32 = 64;
 /** A rewritten entry keeps its block unless this much would be wasted. */
 const SHRINK_SLACK: usize = 64;
+/** Growth in place (APPEND, SETRANGE) over-allocates like sds (sdsMakeRoomFor): double the
+ * size up to this, then add this much, so repeated appends copy O(n) bytes in total. */
+const GROW_STEP_MAX: usize = 1 << 20;
 
 @unmanaged export class Db {
   /** The table that receives inserts (0 until the first key). */
@@ -93,6 +98,7 @@ export function findLiveKey(db: Db, key: usize, klen: usize): usize {
   const e = findKey(db, key, klen);
   if (e != 0 && isExpired(e)) {
     removeFound(db, e);
+    countExpired();
     return 0;
   }
   return e;
@@ -117,14 +123,38 @@ export function findEntry(db: Db, e: usize): void {
 
 // ---- insert / remove -----------------------------------------------------------------
 
-/** A new entry holding the key, with header written; the caller writes the value, then inserts. */
+/** newEntry's `access` for a key created now (Redis createObject: LRU clock or LFU_INIT_VAL). */
+export const FRESH_ACCESS: i32 = -1;
+
+/**
+ * A new entry holding the key, with header written; the caller writes the value, then inserts.
+ * `raw` is 0 or FLAG_RAW; `access` an access field, or FRESH_ACCESS. (No default parameters:
+ * AssemblyScript would route every call through a varargs trampoline.)
+ */
 export function newEntry(
-  type: u32, encoding: u32, ttl: bool, expireAt: f64, key: usize, klen: usize, vlen: usize,
+  type: u32, encoding: u32, ttl: bool, expireAt: f64, key: usize, klen: usize, vlen: usize, raw: u32, access: i32,
 ): usize {
   const e = memAlloc(entrySize(encoding, ttl, klen, vlen));
-  writeHeader(e, type, encoding, ttl, expireAt, klen, vlen, lruClock);
+  writeHeader(e, type, encoding, ttl, expireAt, klen, vlen, access >= 0 ? <u32>access : freshAccess(), raw);
   memory.copy(keyPtrOf(e), key, klen);
   return e;
+}
+
+/** A new entry with `e`'s type, encoding, flags, TTL and value under another key (RENAME, COPY).
+ * `access` as for newEntry. The caller inserts it (insertKeyed). */
+export function cloneEntry(e: usize, key: usize, klen: usize, access: i32): usize {
+  const encoding = entryEncoding(e);
+  const rawLen: usize = encoding == ENC_RAW ? valueLenOf(e) : 0;
+  const ttl = hasTtl(e);
+  const copy = newEntry(entryType(e), encoding, ttl, ttl ? expireAtOf(e) : 0, key, klen, rawLen, rawFlagOf(e), access);
+  memory.copy(valuePtrOf(copy), valuePtrOf(e), valueBytes(encoding, rawLen));
+  return copy;
+}
+
+/** Indexes an entry whose key is absent from the db, whatever lookups happened since. */
+export function insertKeyed(db: Db, e: usize): void {
+  keyHash = hashBytes(keyPtrOf(e), keyLenOf(e));
+  insertNew(db, e);
 }
 
 /** Indexes a new entry whose key missed in the last findKey. */
@@ -139,25 +169,32 @@ export function insertNew(db: Db, e: usize): void {
 
 /** Deletes the entry found by the last lookup. */
 export function removeFound(db: Db, e: usize): void {
+  unlinkFound(db, e);
+  memFree(e);
+}
+
+/** Takes the entry found by the last lookup out of the db without freeing it (MOVE). */
+export function unlinkFound(db: Db, e: usize): void {
   if (foundTable == db.live) tableRemove(changetype<Table>(foundTable), foundAt);
   else tableBury(changetype<Table>(foundTable), foundAt);
   if (hasTtl(e)) volatileRemove(volatileOf(db), volatileIndexOf(e));
-  memFree(e);
   shrinkIfSparse(db);
 }
 
 /**
- * Gives the found entry a new shape (type, encoding, TTL, value length), keeping its key,
- * and its value too when `keepValue` (only the TTL changes); in place when the block still
- * fits. Returns the entry with its header written; unless `keepValue`, the caller writes the
- * value at valuePtrOf.
+ * Gives the found entry a new shape (type, encoding, TTL, value length, raw flag), keeping its
+ * key and the first `keepBytes` bytes of its value (all of it when only the TTL changes, the
+ * old text when a string grows); in place when the block still fits. Returns the entry with
+ * its header written; the caller writes the rest of the value at valuePtrOf. With `grow`
+ * (APPEND, SETRANGE) a new block gets room to spare and a roomy block is not trimmed.
  */
 export function reshapeFound(
-  db: Db, e: usize, type: u32, encoding: u32, ttl: bool, expireAt: f64, vlen: usize, keepValue: bool = false,
+  db: Db, e: usize, type: u32, encoding: u32, ttl: bool, expireAt: f64, vlen: usize, keepBytes: usize = 0,
+  raw: u32 = 0, grow: bool = false,
 ): usize {
   const klen = keyLenOf(e);
   // Key and value are adjacent in every layout, so one move carries both.
-  const moved = klen + (keepValue ? valueBytes(encoding, vlen) : 0);
+  const moved = klen + keepBytes;
   const hadTtl = hasTtl(e);
   const volatileIndex = hadTtl ? volatileIndexOf(e) : 0;
   const lru = lruOf(e);
@@ -167,14 +204,14 @@ export function reshapeFound(
   let target = e;
   if (size <= capacity) {
     memory.copy(e + keyOffset, keyPtrOf(e), moved); // overlapping move is fine
-    if (capacity - size >= SHRINK_SLACK) memResize(e, size); // TLSF shrinks in place
+    if (!grow && capacity - size >= SHRINK_SLACK) memResize(e, size); // TLSF shrinks in place
   } else {
-    target = memAlloc(size);
+    target = memAlloc(grow ? size + min<usize>(size, GROW_STEP_MAX) : size);
     memory.copy(target + keyOffset, keyPtrOf(e), moved);
     memFree(e);
     setSlotEntry(foundSlot, target);
   }
-  writeHeader(target, type, encoding, ttl, expireAt, klen, vlen, lru);
+  writeHeader(target, type, encoding, ttl, expireAt, klen, vlen, lru, raw);
   const list = volatileOf(db);
   if (hadTtl && ttl) {
     setVolatileIndexOf(target, volatileIndex);
@@ -185,6 +222,15 @@ export function reshapeFound(
     volatileAdd(list, target);
   }
   return target;
+}
+
+/** Changes only the found entry's TTL (`ttl` false: none), keeping everything else. */
+export function retimeFound(db: Db, e: usize, ttl: bool, expireAt: f64): usize {
+  const encoding = entryEncoding(e);
+  const rawLen: usize = encoding == ENC_RAW ? valueLenOf(e) : 0;
+  return reshapeFound(
+    db, e, entryType(e), encoding, ttl, expireAt, rawLen, valueBytes(encoding, rawLen), rawFlagOf(e),
+  );
 }
 
 /** Deletes every key of a db: now, or (`later`) by queueing its tables for lazyFree steps. */
@@ -199,6 +245,29 @@ export function flushDb(db: Db, later: bool): void {
   db.draining = 0;
   db.rehashIndex = 0;
   volatileClear(volatileOf(db));
+}
+
+/** SWAPDB: the two dbs exchange their tables, rehash state and volatile lists. */
+export function swapDbs(a: Db, b: Db): void {
+  if (a == b) return;
+  const live = a.live, draining = a.draining, rehashIndex = a.rehashIndex;
+  a.live = b.live;
+  a.draining = b.draining;
+  a.rehashIndex = b.rehashIndex;
+  b.live = live;
+  b.draining = draining;
+  b.rehashIndex = rehashIndex;
+  // The lists move by value (their entries keep their indexes); each db keeps its own slot.
+  const la = volatileOf(a), lb = volatileOf(b);
+  const pages = la.pages, pageCapacity = la.pageCapacity, count = la.count, cursor = la.cursor;
+  la.pages = lb.pages;
+  la.pageCapacity = lb.pageCapacity;
+  la.count = lb.count;
+  la.cursor = lb.cursor;
+  lb.pages = pages;
+  lb.pageCapacity = pageCapacity;
+  lb.count = count;
+  lb.cursor = cursor;
 }
 
 // ---- incremental rehash ------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // Entry layout: one heap block per key.
 //
-//   u32  meta      bits 0-2 type, 3-4 encoding, 5 has-TTL, 6 wide lengths, 8-31 LRU/LFU clock
+//   u32  meta      bits 0-2 type, 3-4 encoding, 5 has-TTL, 6 wide lengths, 7 raw (modified in
+//                  place: Redis would hold a raw sds, not an embstr), 8-31 access field (LRU
+//                  clock, or LFU minutes << 8 | counter: see access.ts)
 //   [TTL] f64 expireAt, u32 index in the db's volatile list   (only keys with a TTL pay)
 //   klen          u8, or u32 when wide
 //   [RAW] vlen    u8, or u32 when wide
@@ -22,6 +24,9 @@ const ENC_SHIFT: u32 = 3;
 const ENC_MASK: u32 = 3;
 const FLAG_TTL: u32 = 1 << 5;
 const FLAG_WIDE: u32 = 1 << 6;
+/** The string was modified in place (APPEND, SETRANGE): OBJECT ENCODING says "raw" even when
+ * short, as Redis's dbUnshareStringValue makes a raw sds that later writes keep. */
+export const FLAG_RAW: u32 = 1 << 7;
 const LRU_SHIFT: u32 = 8;
 export const LRU_MASK: u32 = 0xffffff;
 
@@ -58,12 +63,17 @@ const NARROW_MAX: usize = 255;
   store<u32>(e, index, META_BYTES + 8);
 }
 // @ts-ignore: decorator
+@inline export function rawFlagOf(e: usize): u32 {
+  return load<u32>(e) & FLAG_RAW;
+}
+/** The 24-bit access field: LRU clock, or LFU (minutes << 8 | counter). */
+// @ts-ignore: decorator
 @inline export function lruOf(e: usize): u32 {
   return load<u32>(e) >> LRU_SHIFT;
 }
 // @ts-ignore: decorator
-@inline export function touch(e: usize, clock: u32): void {
-  store<u32>(e, (load<u32>(e) & ((1 << LRU_SHIFT) - 1)) | (clock << LRU_SHIFT));
+@inline export function setAccessOf(e: usize, field: u32): void {
+  store<u32>(e, (load<u32>(e) & ((1 << LRU_SHIFT) - 1)) | (field << LRU_SHIFT));
 }
 
 // @ts-ignore: decorator
@@ -123,13 +133,14 @@ export function keyOffsetFor(encoding: u32, ttl: bool, klen: usize, vlen: usize)
 /**
  * Writes meta and length fields (and the expiry when `ttl`) for the given shape. The key
  * bytes must already sit at keyOffsetFor(...) or be copied there afterwards; the caller
- * writes the value at valuePtrOf(e). The volatile index is left for the caller.
+ * writes the value at valuePtrOf(e). The volatile index is left for the caller. `raw` is 0 or
+ * FLAG_RAW.
  */
 export function writeHeader(
-  e: usize, type: u32, encoding: u32, ttl: bool, expireAt: f64, klen: usize, vlen: usize, lru: u32,
+  e: usize, type: u32, encoding: u32, ttl: bool, expireAt: f64, klen: usize, vlen: usize, lru: u32, raw: u32 = 0,
 ): void {
   const wide = needsWide(encoding, klen, vlen);
-  store<u32>(e, type | (encoding << ENC_SHIFT) | (ttl ? FLAG_TTL : 0) | (wide ? FLAG_WIDE : 0) | (lru << LRU_SHIFT));
+  store<u32>(e, type | (encoding << ENC_SHIFT) | (ttl ? FLAG_TTL : 0) | (wide ? FLAG_WIDE : 0) | raw | (lru << LRU_SHIFT));
   if (ttl) setExpireAtOf(e, expireAt);
   const at = lengthsAt(e);
   if (wide) {

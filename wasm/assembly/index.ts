@@ -2,17 +2,27 @@
 // Keys/values arrive in the scratch area: key at offset 0, second argument right after it.
 // `db` is 0..15 (anything else traps).
 
+import { setAccessMode } from "./access";
 import { bytesAllocated, reserveMemory } from "./alloc";
 import { reserveScratch, resultAt } from "./buffers";
 import { setNow } from "./clock";
-import { DB_COUNT, dbAt, flushDb, keyCount, volatileOf } from "./db";
+import { DB_COUNT, dbAt, flushDb, keyCount, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
 import { lazyFree } from "./lazyfree";
 import {
-  deleteKey, expireTimeOf, getObject, idleTimeOf, keyIsLive, persistKey, setKeyExpire, setObject, typeOfKey,
+  copyKey, dumpKey, lastReplacedHandle, lastReplacedType, moveKey, renameKey, restoreKey,
+} from "./keymove";
+import {
+  deleteKey, encodingOfKey, expireTimeOf, freqOfKey, getObject, idleTimeOf, keyIsLive, lookupRead, persistKey,
+  setKeyExpire, setObject, touchKey, typeOfKey,
 } from "./keys";
-import { expireSample, lastScanCount as scanKeyCount, randomKey, scanDb, seedRandom } from "./scan";
-import { lastOldLength, stringGet, stringIncrBy, stringSet } from "./strings";
+import { seedRandom } from "./random";
+import { expireSample, lastScanCount as scanKeyCount, randomKey, scanDb } from "./scan";
+import { addLookups, expiredKeys, keyspaceHits, keyspaceMisses, resetCounters } from "./stats";
+import {
+  lastOldLength, stringAppend, stringGet, stringGetRange, stringIncrBy, stringIncrByNumber, stringLength,
+  stringSet, stringSetRange,
+} from "./strings";
 
 // ---- calling convention -----------------------------------------------------------------
 
@@ -59,6 +69,27 @@ export function strIncrBy(db: i32, klen: usize, dlen: usize, negate: i32): i32 {
   return stringIncrBy(dbAt(db), klen, dlen, negate != 0);
 }
 
+/** INCRBY by a safe integer (|delta| <= 2^53) JS already holds: no delta text to copy. */
+export function strIncrByNum(db: i32, klen: usize, delta: f64): i32 {
+  return stringIncrByNumber(dbAt(db), klen, delta);
+}
+
+export function strAppend(db: i32, klen: usize, vlen: usize, maxLen: f64): i32 {
+  return stringAppend(dbAt(db), klen, vlen, maxLen);
+}
+
+export function strSetRange(db: i32, klen: usize, vlen: usize, offset: f64, maxLen: f64): i32 {
+  return stringSetRange(dbAt(db), klen, vlen, offset, maxLen);
+}
+
+export function strGetRange(db: i32, klen: usize, start: f64, end: f64): i32 {
+  return stringGetRange(dbAt(db), klen, start, end);
+}
+
+export function strLen(db: i32, klen: usize): i32 {
+  return stringLength(dbAt(db), klen);
+}
+
 // ---- keys ---------------------------------------------------------------------------------
 
 export function keyDelete(db: i32, klen: usize): i32 {
@@ -95,6 +126,50 @@ export function keySetObject(db: i32, klen: usize, type: u32, handle: u32): i32 
 
 export function keyGetObject(db: i32, klen: usize, type: u32): i32 {
   return getObject(dbAt(db), klen, type);
+}
+
+export function keyTouch(db: i32, klen: usize): i32 {
+  return touchKey(dbAt(db), klen);
+}
+
+export function keyLookupRead(db: i32, klen: usize): i32 {
+  return lookupRead(dbAt(db), klen);
+}
+
+export function keyEncoding(db: i32, klen: usize): i32 {
+  return encodingOfKey(dbAt(db), klen);
+}
+
+export function keyFreq(db: i32, klen: usize): i32 {
+  return freqOfKey(dbAt(db), klen);
+}
+
+export function keyRename(db: i32, klen: usize, nlen: usize, nx: i32): i32 {
+  return renameKey(dbAt(db), klen, nlen, nx != 0);
+}
+
+export function keyMove(srcDb: i32, dstDb: i32, klen: usize): i32 {
+  return moveKey(dbAt(srcDb), dbAt(dstDb), klen);
+}
+
+export function keyCopy(srcDb: i32, klen: usize, dstDb: i32, nlen: usize, replace: i32, handle: i32): i32 {
+  return copyKey(dbAt(srcDb), klen, dbAt(dstDb), nlen, replace != 0, handle);
+}
+
+export function keyDump(db: i32, klen: usize): i32 {
+  return dumpKey(dbAt(db), klen);
+}
+
+export function keyRestore(db: i32, klen: usize, blen: usize, expireAtMs: f64, flags: i32): i32 {
+  return restoreKey(dbAt(db), klen, blen, expireAtMs, flags);
+}
+
+export function replacedType(): i32 {
+  return lastReplacedType();
+}
+
+export function replacedHandle(): i32 {
+  return lastReplacedHandle();
 }
 
 // ---- databases ------------------------------------------------------------------------------
@@ -138,6 +213,38 @@ export function activeExpire(db: i32, samples: i32): i32 {
 
 export function volatileCount(db: i32): i32 {
   return <i32>volatileOf(dbAt(db)).count;
+}
+
+export function dbSwap(a: i32, b: i32): void {
+  swapDbs(dbAt(a), dbAt(b));
+}
+
+// ---- access tracking and stats ------------------------------------------------------------------
+
+/** mode 0 LRU, 1 LFU (with lfu-log-factor and lfu-decay-time in minutes). */
+export function setEvictionMode(mode: i32, logFactor: f64, decayMinutes: i32): void {
+  setAccessMode(mode == 1, logFactor, <u32>max(decayMinutes, 0));
+}
+
+export function statKeyspaceHits(): f64 {
+  return <f64>keyspaceHits;
+}
+
+export function statKeyspaceMisses(): f64 {
+  return <f64>keyspaceMisses;
+}
+
+export function statExpiredKeys(): f64 {
+  return <f64>expiredKeys;
+}
+
+/** Adds read lookups counted outside the engine (objects' commands). */
+export function statsCount(hits: f64, misses: f64): void {
+  addLookups(<u64>hits, <u64>misses);
+}
+
+export function statsReset(): void {
+  resetCounters();
 }
 
 export function memoryUsed(): f64 {

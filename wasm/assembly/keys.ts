@@ -1,14 +1,26 @@
 // Type-independent key commands: DEL, EXISTS, TYPE, EXPIRE family, PERSIST, PEXPIRETIME,
-// OBJECT IDLETIME, and opaque object handles for the types implemented outside the engine.
+// TOUCH, OBJECT IDLETIME / ENCODING / FREQ, and opaque object handles for the types
+// implemented outside the engine.
 
+import { lfuCounterOf, touchEntry } from "./access";
 import { scratchBase } from "./buffers";
-import { idleMsOf, lruClock, nowMs } from "./clock";
-import { Db, findLiveKey, insertNew, newEntry, removeFound, reshapeFound } from "./db";
+import { idleMsOf, nowMs } from "./clock";
+import { Db, FRESH_ACCESS, findLiveKey, insertNew, newEntry, removeFound, reshapeFound, retimeFound } from "./db";
 import {
-  ENC_OBJ, ENC_RAW, TYPE_MAX, TYPE_STRING, entryEncoding, entryType, expireAtOf, hasTtl, lruOf, setExpireAtOf, touch, valueLenOf,
-  valuePtrOf,
+  ENC_INT, ENC_OBJ, TYPE_MAX, TYPE_STRING, entryEncoding, entryType, expireAtOf, hasTtl, lruOf, rawFlagOf,
+  setExpireAtOf, valueLenOf, valuePtrOf,
 } from "./entry";
+import { countLookup } from "./stats";
 import { EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX, NOT_FOUND, WRONG_TYPE } from "./status";
+
+/** keyEncoding results: what Redis 7.0's OBJECT ENCODING reports for a string. */
+export const REPORT_RAW: i32 = 0;
+export const REPORT_INT: i32 = 1;
+export const REPORT_EMBSTR: i32 = 2;
+/** Not a string: the family that owns the object knows its encoding. */
+export const REPORT_OBJECT: i32 = 3;
+/** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
+const EMBSTR_MAX: usize = 44;
 
 const NO_KEY: f64 = -2;
 const NO_EXPIRY: f64 = -1;
@@ -16,12 +28,6 @@ const NO_EXPIRY: f64 = -1;
 // @ts-ignore: decorator
 @inline function lookup(db: Db, klen: usize): usize {
   return findLiveKey(db, scratchBase(), klen);
-}
-
-/** Raw value length, which reshaping needs to preserve; 0 for fixed-size encodings. */
-// @ts-ignore: decorator
-@inline function rawLenOf(e: usize): usize {
-  return entryEncoding(e) == ENC_RAW ? valueLenOf(e) : 0;
 }
 
 export function deleteKey(db: Db, klen: usize): i32 {
@@ -44,6 +50,7 @@ export function typeOfKey(db: Db, klen: usize): i32 {
 export function setKeyExpire(db: Db, klen: usize, atMs: f64, flags: i32): i32 {
   const e = lookup(db, klen);
   if (e == 0) return 0;
+  touchEntry(e); // Redis: lookupKeyWrite
   const ttl = hasTtl(e);
   if ((flags & EXPIRE_NX) && ttl) return 0;
   if ((flags & EXPIRE_XX) && !ttl) return 0;
@@ -54,14 +61,16 @@ export function setKeyExpire(db: Db, klen: usize, atMs: f64, flags: i32): i32 {
     return 1;
   }
   if (ttl) setExpireAtOf(e, atMs);
-  else reshapeFound(db, e, entryType(e), entryEncoding(e), true, atMs, rawLenOf(e), true);
+  else retimeFound(db, e, true, atMs);
   return 1;
 }
 
 export function persistKey(db: Db, klen: usize): i32 {
   const e = lookup(db, klen);
-  if (e == 0 || !hasTtl(e)) return 0;
-  reshapeFound(db, e, entryType(e), entryEncoding(e), false, 0, rawLenOf(e), true);
+  if (e == 0) return 0;
+  touchEntry(e); // Redis: lookupKeyWrite
+  if (!hasTtl(e)) return 0;
+  retimeFound(db, e, false, 0);
   return 1;
 }
 
@@ -86,12 +95,12 @@ export function setObject(db: Db, klen: usize, type: u32, handle: u32): i32 {
   const key = scratchBase();
   let e = findLiveKey(db, key, klen);
   if (e == 0) {
-    e = newEntry(type, ENC_OBJ, false, 0, key, klen, 0);
+    e = newEntry(type, ENC_OBJ, false, 0, key, klen, 0, 0, FRESH_ACCESS);
     insertNew(db, e);
   } else {
     const ttl = hasTtl(e);
     e = reshapeFound(db, e, type, ENC_OBJ, ttl, ttl ? expireAtOf(e) : 0, 0);
-    touch(e, lruClock);
+    touchEntry(e);
   }
   store<u32>(valuePtrOf(e), handle);
   return 0;
@@ -102,6 +111,46 @@ export function getObject(db: Db, klen: usize, type: u32): i32 {
   const e = lookup(db, klen);
   if (e == 0) return NOT_FOUND;
   if (entryType(e) != type || entryEncoding(e) != ENC_OBJ) return WRONG_TYPE;
-  touch(e, lruClock);
+  touchEntry(e);
   return <i32>load<u32>(valuePtrOf(e));
+}
+
+// ---- read lookups that count (Redis lookupKeyRead*) ------------------------------------------
+
+/** TOUCH: 1 when the key exists (its access time / LFU counter updated), else 0. */
+export function touchKey(db: Db, klen: usize): i32 {
+  const e = lookup(db, klen);
+  countLookup(e != 0);
+  if (e == 0) return 0;
+  touchEntry(e);
+  return 1;
+}
+
+/** A counted read lookup that does not touch (LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT):
+ * the type code, or -1 when missing. */
+export function lookupRead(db: Db, klen: usize): i32 {
+  const e = lookup(db, klen);
+  countLookup(e != 0);
+  return e == 0 ? -1 : <i32>entryType(e);
+}
+
+/** What OBJECT ENCODING reports for the key (REPORT_*), or NOT_FOUND. A counted lookup. */
+export function encodingOfKey(db: Db, klen: usize): i32 {
+  const e = lookup(db, klen);
+  countLookup(e != 0);
+  if (e == 0) return NOT_FOUND;
+  return encodingReport(e);
+}
+
+export function encodingReport(e: usize): i32 {
+  if (entryType(e) != TYPE_STRING) return REPORT_OBJECT;
+  if (entryEncoding(e) == ENC_INT) return REPORT_INT;
+  return rawFlagOf(e) == 0 && valueLenOf(e) <= EMBSTR_MAX ? REPORT_EMBSTR : REPORT_RAW;
+}
+
+/** OBJECT FREQ: the key's LFU counter after decay (meaningful in LFU mode), or -1 missing. */
+export function freqOfKey(db: Db, klen: usize): i32 {
+  const e = lookup(db, klen);
+  countLookup(e != 0);
+  return e == 0 ? -1 : <i32>lfuCounterOf(lruOf(e));
 }

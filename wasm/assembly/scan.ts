@@ -12,6 +12,8 @@ import { expireAtOf, keyLenOf, keyPtrOf } from "./entry";
 import { EMPTY, TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, slotHash } from "./table";
 import { volatileGet } from "./volatile";
 import { NOT_FOUND } from "./status";
+import { nextRandom } from "./random";
+import { countExpired } from "./stats";
 
 // ---- SCAN ---------------------------------------------------------------------------------
 
@@ -99,22 +101,6 @@ export function scanDb(db: Db, cursor: f64, count: i32): f64 {
 
 // ---- random ---------------------------------------------------------------------------------
 
-let rngState: u64 = 0x9E3779B97F4A7C15;
-
-export function seedRandom(seed: u64): void {
-  rngState = seed != 0 ? seed : 0x9E3779B97F4A7C15;
-}
-
-/** xorshift64*: fast and good enough for picking buckets. */
-function nextRandom(): u64 {
-  let x = rngState;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  rngState = x;
-  return x * 0x2545F4914F6CDD1D;
-}
-
 /** Some entry of `t` (which has at least one): the first one at or after a random slot. */
 function entryNear(t: Table, start: u32): usize {
   let idx = start & t.mask;
@@ -154,6 +140,7 @@ export function randomKey(db: Db): i32 {
     }
     findEntry(db, e);
     removeFound(db, e);
+    countExpired();
   }
   return NOT_FOUND;
 }
@@ -175,6 +162,7 @@ export function expireSample(db: Db, samples: i32): i32 {
     if (nowMs > expireAtOf(e)) {
       findEntry(db, e);
       removeFound(db, e); // the list's last item moves into the cursor position
+      countExpired();
       expired++;
     } else {
       list.cursor++;

@@ -7,12 +7,19 @@ export const CONDITION: i32 = -5;
 export const TOO_LARGE: i32 = -6;
 /** DECRBY -9223372036854775808: Redis's own "decrement would overflow" error. */
 export const DECREMENT_OVERFLOW: i32 = -7;
+/** COPY / MOVE onto the same key of the same db (Redis: "source and destination objects are the same"). */
+export const SAME_KEY: i32 = -8;
+/** restore() of bytes that are not a blob made by dump(). */
+export const BAD_PAYLOAD: i32 = -9;
 
 // strSet flags
 export const SET_NX: i32 = 1;
 export const SET_XX: i32 = 2;
 export const SET_KEEPTTL: i32 = 4;
 export const SET_GET: i32 = 8;
+/** Store the bytes as text, never as the int encoding (INCRBYFLOAT: Redis's createStringObject
+ * without tryObjectEncoding, so OBJECT ENCODING says embstr/raw). */
+export const SET_KEEP_TEXT: i32 = 16;
 
 // keySetExpire flags
 export const EXPIRE_NX: i32 = 1;

@@ -1,0 +1,4 @@
+import cases from "./cases/strings_numeric.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("strings_numeric", cases);
