@@ -166,9 +166,17 @@ Deno.test("with several shards, keys on every shard are reachable from any conne
 Deno.test("maxclients: one more client gets Redis's error and is closed", async () => {
   const server = await startIronCache(["--maxclients", "2", "--shards", "2"]);
   try {
-    const a = await RawConnection.open(server.port), b = await RawConnection.open(server.port);
-    assert.equal(dec.decode(await a.command("PING")), "+PONG\r\n");
-    assert.equal(dec.decode(await b.command("PING")), "+PONG\r\n");
+    // The readiness probe's connection may not be counted out yet: retry until admitted.
+    const admitted = async () => {
+      for (let i = 0; i < 50; i++) {
+        const c = await RawConnection.open(server.port);
+        if (dec.decode(await c.command("PING")) === "+PONG\r\n") return c;
+        c.close();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error("never admitted");
+    };
+    const a = await admitted(), b = await admitted();
     const c = await RawConnection.open(server.port);
     assert.equal(dec.decode(await c.readReply()), "-ERR max number of clients reached\r\n");
     assert.ok(await c.closedByServer());

@@ -56,7 +56,10 @@ export function renameKey(db: Db, klen: usize, nlen: usize, nx: bool): i32 {
   if (klen == nlen && bytesEqual(key, newKey, klen)) return nx ? 0 : 1;
   const d = findLiveKey(db, newKey, nlen);
   if (d != 0) {
-    if (nx) return 0;
+    if (nx) {
+      touchEntry(d); // lookupKeyWrite of the new key
+      return 0;
+    }
     replaceFound(db, d);
   }
   const moved = cloneEntry(e, newKey, nlen, <i32>lruOf(e));
@@ -73,7 +76,11 @@ export function moveKey(src: Db, dst: Db, klen: usize): i32 {
   const e = findLiveKey(src, key, klen);
   if (e == 0) return 0;
   touchEntry(e);
-  if (findLiveKey(dst, key, klen) != 0) return 0;
+  const d = findLiveKey(dst, key, klen);
+  if (d != 0) {
+    touchEntry(d); // lookupKeyWrite in the target db
+    return 0;
+  }
   // The same block changes db: no copy.
   findEntry(src, e);
   unlinkFound(src, e);
@@ -101,7 +108,10 @@ export function copyKey(src: Db, klen: usize, dst: Db, nlen: usize, replace: boo
   if (isObject && handle < 0) return WRONG_TYPE;
   const d = findLiveKey(dst, newKey, nlen);
   if (d != 0) {
-    if (!replace) return 0;
+    if (!replace) {
+      touchEntry(d); // lookupKeyWrite of the target
+      return 0;
+    }
     replaceFound(dst, d);
   }
   const copy = cloneEntry(e, newKey, nlen, FRESH_ACCESS);

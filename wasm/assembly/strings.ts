@@ -75,15 +75,18 @@ export function stringSet(db: Db, klen: usize, vlen: usize, expireAt: f64, flags
   const value = key + klen;
   let e = findLiveKey(db, key, klen);
   if (flags & SET_GET) {
-    // Redis runs GET first (getGenericCommand: a read lookup).
+    // Redis runs GET first (getGenericCommand: a read lookup, which touches the key).
     countLookup(e != 0);
     if (e == 0) lastOld = NOT_FOUND;
-    else if (entryType(e) != TYPE_STRING) return (lastOld = WRONG_TYPE);
     else {
       touchEntry(e);
+      if (entryType(e) != TYPE_STRING) return (lastOld = WRONG_TYPE);
       lastOld = copyValueOut(e);
     }
   }
+  // Redis's lookupKeyWrite touches the old value; an overwrite keeps that access field (as
+  // dbOverwrite does in LFU mode).
+  if (e != 0) touchEntry(e);
   if (((flags & SET_NX) && e != 0) || ((flags & SET_XX) && e == 0)) return CONDITION;
   if (expireAt > 0 && expireAt <= nowMs) {
     // Redis: a SET whose expiry time has already passed leaves no key behind.
@@ -104,7 +107,6 @@ export function stringSet(db: Db, klen: usize, vlen: usize, expireAt: f64, flags
   const isInteger = !text && vlen <= MAX_INTEGER_TEXT && parseInteger(value, vlen);
   const encoding = isInteger ? ENC_INT : ENC_RAW;
   e = reshapeFound(db, e, TYPE_STRING, encoding, ttl, at, isInteger ? 0 : vlen);
-  touchEntry(e);
   if (isInteger) store<i64>(valuePtrOf(e), parsedInteger);
   else memory.copy(valuePtrOf(e), value, vlen);
   return 0;
@@ -133,6 +135,7 @@ function addToKey(db: Db, klen: usize, delta: i64): i32 {
   let e = findLiveKey(db, key, klen);
   let current: i64 = 0;
   if (e != 0) {
+    touchEntry(e); // lookupKeyWrite, before the type check
     if (entryType(e) != TYPE_STRING) return WRONG_TYPE;
     if (entryEncoding(e) == ENC_INT) current = load<i64>(valuePtrOf(e));
     else if (parseInteger(valuePtrOf(e), valueLenOf(e))) current = parsedInteger;
@@ -146,12 +149,9 @@ function addToKey(db: Db, klen: usize, delta: i64): i32 {
   if (e == 0) {
     e = newEntry(TYPE_STRING, ENC_INT, false, 0, key, klen, 0, 0, FRESH_ACCESS);
     insertNew(db, e);
-  } else {
-    if (entryEncoding(e) != ENC_INT) {
-      const ttl = hasTtl(e);
-      e = reshapeFound(db, e, TYPE_STRING, ENC_INT, ttl, ttl ? expireAtOf(e) : 0, 0);
-    }
-    touchEntry(e);
+  } else if (entryEncoding(e) != ENC_INT) {
+    const ttl = hasTtl(e);
+    e = reshapeFound(db, e, TYPE_STRING, ENC_INT, ttl, ttl ? expireAtOf(e) : 0, 0);
   }
   store<i64>(valuePtrOf(e), result);
   return <i32>formatInteger(result, outputFor(MAX_INTEGER_TEXT));
@@ -192,8 +192,8 @@ export function stringAppend(db: Db, klen: usize, vlen: usize, limit: f64): i32 
     storeNew(db, key, klen, value, vlen, false, 0, false);
     return <i32>vlen;
   }
-  if (entryType(e) != TYPE_STRING) return WRONG_TYPE;
   touchEntry(e);
+  if (entryType(e) != TYPE_STRING) return WRONG_TYPE;
   const intText = outputFor(MAX_INTEGER_TEXT);
   const oldLen = textLength(e, intText);
   if (<f64>oldLen + <f64>vlen > min<f64>(limit, <f64>STRING_MAX)) return TOO_LARGE;
@@ -223,8 +223,8 @@ export function stringSetRange(db: Db, klen: usize, vlen: usize, offset: f64, li
     insertNew(db, n);
     return <i32>(at + vlen);
   }
-  if (entryType(e) != TYPE_STRING) return WRONG_TYPE;
   touchEntry(e);
+  if (entryType(e) != TYPE_STRING) return WRONG_TYPE;
   const intText = outputFor(MAX_INTEGER_TEXT);
   const oldLen = textLength(e, intText);
   if (vlen == 0) return <i32>oldLen;
