@@ -55,9 +55,6 @@ export class InfoStats {
   totalErrorReplies = 0;
   /** Filled by whoever observes them: the cron's active expiry, and (for lazy expiry, hits
    * and misses) the keyspace engine once it counts them. */
-  expiredKeys = 0;
-  keyspaceHits = 0;
-  keyspaceMisses = 0;
   readonly ops = new RateMeter();
   readonly netInput = new RateMeter();
   readonly netOutput = new RateMeter();
@@ -126,6 +123,7 @@ export function notePeakMemory(shard: Shard, used: number): number {
 /** CONFIG RESETSTAT: Redis's resetServerStats plus the command and error tables. Connected
  * clients and the memory figures are states, not statistics, and stay. */
 export function resetInfoStats(shard: Shard): void {
+  shard.keyspace.resetStats(); // expired_keys, keyspace_hits, keyspace_misses
   const st = shard.stats;
   st.commandsProcessed = 0;
   st.connectionsReceived = 0;

@@ -208,3 +208,27 @@ Deno.test("timeout: an idle client is closed, an active one is not", async () =>
     await server.stop();
   }
 });
+
+Deno.test("INFO stats count keyspace hits, misses and expired keys over every shard; RESETSTAT clears them", async () => {
+  const server = await startIronCache(["--shards", "2"]);
+  try {
+    const c = await RawConnection.open(server.port);
+    const stat = async (name: string) => {
+      const info = dec.decode(await c.command("INFO", "stats"));
+      return Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1]);
+    };
+    for (const k of ["a", "b", "c", "d"]) await c.command("SET", k, "v");
+    for (const k of ["a", "b", "c", "d", "x", "y"]) await c.command("GET", k);
+    assert.equal(await stat("keyspace_hits"), 4);
+    assert.equal(await stat("keyspace_misses"), 2);
+    await c.command("SET", "gone", "v", "PX", "1");
+    await new Promise((r) => setTimeout(r, 20));
+    await c.command("GET", "gone");
+    assert.equal(await stat("expired_keys"), 1);
+    await c.command("CONFIG", "RESETSTAT");
+    assert.equal(await stat("keyspace_hits"), 0);
+    c.close();
+  } finally {
+    await server.stop();
+  }
+});
