@@ -9,7 +9,7 @@ import { type CliOutput, processOutput, StdoutClosed } from "./output.ts";
 import { type LineSource, runRepl, StdinLines } from "./repl.ts";
 import { History, historyFilePath } from "./history.ts";
 import { TerminalLineReader } from "./terminal.ts";
-import { splitArgs } from "./split_args.ts";
+import { splitArgs } from "../protocol/split_args.ts";
 import { CLI_VERSION } from "./help.ts";
 import { concatBytes } from "./bytes.ts";
 

@@ -7,7 +7,7 @@ import { atoi } from "./options.ts";
 import { CLEAR_SCREEN } from "./line_editor.ts";
 import type { CliOutput } from "./output.ts";
 import type { CliSession } from "./session.ts";
-import { splitArgs } from "./split_args.ts";
+import { splitArgs } from "../protocol/split_args.ts";
 
 /** Where lines come from: the keyboard (with prompt and history) or a pipe. */
 export interface LineSource {

@@ -11,6 +11,7 @@ export const PROTOCOL_ERROR = -2;
 
 import { Args } from "./args.ts";
 import { parseLongLong } from "./numbers.ts";
+import { splitArgs } from "./split_args.ts";
 
 export { parseLongLong };
 
@@ -148,63 +149,23 @@ export class RequestParser extends Args {
     return lf + 1;
   }
 
-  /** sdssplitargs: whitespace-separated words, "double" quotes with escapes, 'single' quotes. */
+  /** The line's words (sdssplitargs), copied into this parser's own buffer. */
   private splitInline(buf: Uint8Array, pos: number, end: number): boolean {
-    if (this.inlineBuf.length < end - pos) this.inlineBuf = new Uint8Array((end - pos) * 2);
-    const out = this.inlineBuf;
-    let o = 0;
+    const words = splitArgs(buf.subarray(pos, end));
+    if (!words) return false;
+    const total = words.reduce((n, w) => n + w.length, 0);
+    if (this.inlineBuf.length < total) this.inlineBuf = new Uint8Array(total * 2);
+    this.argBuf = this.inlineBuf;
     this.argc = 0;
-    this.argBuf = out;
-    let p = pos;
-    for (;;) {
-      while (p < end && isSpace(buf[p])) p++;
-      if (p >= end) return true;
-      const start = o;
-      let inDouble = false, inSingle = false, done = false;
-      while (!done) {
-        if (inDouble) {
-          if (p >= end) return false;
-          const c = buf[p];
-          if (c === 0x5c && p + 3 < end && buf[p + 1] === 0x78 && isHex(buf[p + 2]) && isHex(buf[p + 3])) {
-            out[o++] = hexValue(buf[p + 2]) * 16 + hexValue(buf[p + 3]);
-            p += 3;
-          } else if (c === 0x5c && p + 1 < end) {
-            p++;
-            const e = buf[p];
-            out[o++] = e === 0x6e ? 10 : e === 0x72 ? 13 : e === 0x74 ? 9 : e === 0x62 ? 8 : e === 0x61 ? 7 : e;
-          } else if (c === 0x22) {
-            if (p + 1 < end && !isSpace(buf[p + 1])) return false; // closing quote must end the word
-            done = true;
-          } else {
-            out[o++] = c;
-          }
-        } else if (inSingle) {
-          if (p >= end) return false;
-          const c = buf[p];
-          if (c === 0x5c && p + 1 < end && buf[p + 1] === 0x27) {
-            p++;
-            out[o++] = 0x27;
-          } else if (c === 0x27) {
-            if (p + 1 < end && !isSpace(buf[p + 1])) return false;
-            done = true;
-          } else {
-            out[o++] = c;
-          }
-        } else {
-          if (p >= end) break;
-          const c = buf[p];
-          if (isWordEnd(c)) done = true;
-          else if (c === 0x22) inDouble = true;
-          else if (c === 0x27) inSingle = true;
-          else out[o++] = c;
-        }
-        if (p < end) p++;
-      }
+    let o = 0;
+    for (const w of words) {
       if (this.argc === this.argStart.length) this.growArgs(this.argc * 2);
-      this.argStart[this.argc] = start;
-      this.argLen[this.argc] = o - start;
-      this.argc++;
+      this.inlineBuf.set(w, o);
+      this.argStart[this.argc] = o;
+      this.argLen[this.argc++] = w.length;
+      o += w.length;
     }
+    return true;
   }
 
   private growArgs(n: number): void {
@@ -229,21 +190,3 @@ function indexOfByte(buf: Uint8Array, byte: number, from: number, end: number): 
   }
   return -1;
 }
-
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-/** Unquoted words end only at these (not at \v or \f, unlike the skipping between words). */
-function isWordEnd(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9;
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
-function hexValue(c: number): number {
-  return c <= 57 ? c - 48 : (c | 0x20) - 87;
-}
-

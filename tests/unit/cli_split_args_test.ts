@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { splitArgs } from "../../src/cli/split_args.ts";
+import { splitArgs } from "../../src/protocol/split_args.ts";
 import { startRedis } from "../helpers/servers.ts";
 import { CliConnection } from "../../src/cli/connection.ts";
 

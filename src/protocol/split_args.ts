@@ -1,5 +1,6 @@
-// Splits a typed command line into arguments exactly like redis-cli (sds.c sdssplitargs):
-// blanks separate words, "double quotes" understand \n \r \t \b \a \xHH and \<any>,
+// Splits a command line into arguments exactly like Redis's sdssplitargs (sds.c): used for
+// inline requests, redis-cli input lines and redis.conf lines. Blanks separate words,
+// "double quotes" understand \n \r \t \b \a \xHH and \<any>,
 // 'single quotes' only understand \'. A closing quote must be followed by a blank or
 // the end of the line. Works on bytes so "\xff" yields the byte 0xff, not U+00FF.
 
