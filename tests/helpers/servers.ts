@@ -113,6 +113,21 @@ export class RawConnection {
     return await this.readReply();
   }
 
+  /** Send the commands in one write and read all their replies. */
+  async pipeline(cmds: (string | Uint8Array)[][]): Promise<Uint8Array[]> {
+    const frames = cmds.map((cmd) => encodeCommand(cmd));
+    const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      all.set(f, at);
+      at += f.length;
+    }
+    await this.send(all);
+    const replies: Uint8Array[] = [];
+    for (let i = 0; i < cmds.length; i++) replies.push(await this.readReply());
+    return replies;
+  }
+
   /** Read one complete reply frame; throws on timeout or a closed connection. */
   async readReply(timeoutMs = 5000): Promise<Uint8Array> {
     const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,7 @@
 // Whole-keyspace moves against a real IronCache (2 shards): SWAPDB with many keys and TTLs on
 // both shards, RENAME/COPY across shards in a loop, and RANDOMKEY reaching every shard.
 import assert from "node:assert/strict";
-import { encodeCommand, RawConnection, SHARED_SERVER_TEST_OPTIONS, sharedIronCache } from "../helpers/servers.ts";
+import { RawConnection, SHARED_SERVER_TEST_OPTIONS, sharedIronCache } from "../helpers/servers.ts";
 
 const { connection } = sharedIronCache(["--shards", "2"]);
 const opts = SHARED_SERVER_TEST_OPTIONS;
@@ -13,17 +13,7 @@ async function reply(c: RawConnection, ...args: string[]): Promise<string> {
 
 /** Sends the commands in one write; returns their replies as text. */
 async function pipeline(c: RawConnection, cmds: string[][]): Promise<string[]> {
-  const frames = cmds.map((cmd) => encodeCommand(cmd));
-  const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  let at = 0;
-  for (const f of frames) {
-    all.set(f, at);
-    at += f.length;
-  }
-  await c.send(all);
-  const out: string[] = [];
-  for (let i = 0; i < cmds.length; i++) out.push(decoder.decode(await c.readReply()));
-  return out;
+  return (await c.pipeline(cmds)).map((r) => decoder.decode(r));
 }
 
 const AT = 4102444800000;

@@ -4,7 +4,7 @@
 // Redis's strtoul rules.
 import assert from "node:assert/strict";
 import { parseCursor } from "../../src/commands/keys_scan.ts";
-import { encodeCommand, RawConnection, SHARED_SERVER_TEST_OPTIONS, sharedIronCache } from "../helpers/servers.ts";
+import { RawConnection, SHARED_SERVER_TEST_OPTIONS, sharedIronCache } from "../helpers/servers.ts";
 import { parseFrame, type RespNode } from "../differential/resp.ts";
 
 const text = (n: RespNode) => new TextDecoder().decode(n.payload ?? n.line);
@@ -13,18 +13,8 @@ const { connection } = sharedIronCache(["--shards", "3"]);
 const opts = SHARED_SERVER_TEST_OPTIONS;
 
 /** Sends many commands in one write and reads all their replies. */
-async function pipeline(c: RawConnection, cmds: string[][]): Promise<Uint8Array[]> {
-  const frames = cmds.map((cmd) => encodeCommand(cmd));
-  const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  let at = 0;
-  for (const f of frames) {
-    all.set(f, at);
-    at += f.length;
-  }
-  await c.send(all);
-  const replies: Uint8Array[] = [];
-  for (let i = 0; i < cmds.length; i++) replies.push(await c.readReply());
-  return replies;
+function pipeline(c: RawConnection, cmds: string[][]): Promise<Uint8Array[]> {
+  return c.pipeline(cmds);
 }
 
 /** A whole SCAN walk: the keys of every call, and how many calls it took. */
