@@ -21,7 +21,9 @@ export function setLogRole(r: string): void {
 
 function stamp(d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
 function write(level: number, message: string): void {

@@ -21,7 +21,10 @@ Run 'ironcache SUBCOMMAND --help' for a subcommand's options.`;
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   // Like redis-server, flags or a config file path alone mean "server".
-  if (first === undefined || first.startsWith("--") && first !== "--help" && first !== "--version" || first.endsWith(".conf") || first.endsWith(".toml")) {
+  if (
+    first === undefined || first.startsWith("--") && first !== "--help" && first !== "--version" ||
+    first.endsWith(".conf") || first.endsWith(".toml")
+  ) {
     return await server(argv);
   }
   switch (first) {
@@ -46,7 +49,9 @@ async function main(argv: string[]): Promise<number> {
     case "version":
     case "--version":
     case "-v":
-      console.log(`IronCache ${IRONCACHE_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible; Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`);
+      console.log(
+        `IronCache ${IRONCACHE_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible; Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`,
+      );
       return 0;
     case "help":
     case "--help":

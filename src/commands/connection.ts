@@ -77,7 +77,9 @@ export function hello(ctx: CommandContext): void {
 /** Redis: client names cannot contain spaces, newlines or special characters. */
 export function validateClientName(name: Uint8Array): string | null {
   for (const c of name) {
-    if (c < 33 || c > 126) return "ERR Client names cannot contain spaces, newlines or special characters.";
+    if (c < 33 || c > 126) {
+      return "ERR Client names cannot contain spaces, newlines or special characters.";
+    }
   }
   return null;
 }

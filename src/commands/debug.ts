@@ -7,13 +7,14 @@ import type { CommandContext } from "./spec.ts";
 import type { Client } from "../server/client.ts";
 import { lookupKey } from "../config/names.ts";
 import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
-import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_STRING, TYPE_ZSET } from "../engine/keyspace.ts";
+import { TYPE_STRING } from "../engine/keyspace.ts";
 import { latin1 } from "../protocol/bytes.ts";
 import { log } from "../log.ts";
 import { askShards, copyArgv, isErrorReply, isShardPart, withOtherShards } from "./every_shard.ts";
 import { changeReplId } from "./server_identity.ts";
 import { errSubcommandSyntax, writeHelp } from "./help.ts";
 import { DEBUG_HELP } from "./debug_help.ts";
+import { encodingName, isSharedInteger } from "./keys_object.ts";
 
 const NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can ' +
@@ -79,22 +80,6 @@ function onEveryShard(ctx: CommandContext, change: () => void): void | Promise<v
 
 // ---- DEBUG OBJECT ---------------------------------------------------------------------------
 
-/** Redis shares the integer objects 0..9999 unless maxmemory evicts by LRU/LFU. */
-function sharedInteger(ctx: CommandContext, value: number): boolean {
-  const policy = String(ctx.shard.config.get("maxmemory-policy"));
-  const evictsByUse = /lru|lfu/.test(policy) && Number(ctx.shard.config.get("maxmemory")) > 0;
-  return value >= 0 && value < 10000 && !evictsByUse;
-}
-
-/** Redis's tryObjectEncoding for a string value set by SET. */
-function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
-  const text = latin1(value);
-  if (value.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(text) && Math.abs(Number(text)) <= 2 ** 63) {
-    return "int";
-  }
-  return value.length <= 44 ? "embstr" : "raw";
-}
-
 /** rdbSaveLen's size: how many bytes RDB uses to store a length. */
 function rdbLenSize(n: number): number {
   return n < 1 << 6 ? 1 : n < 1 << 14 ? 2 : n <= 0xffffffff ? 5 : 9;
@@ -123,13 +108,6 @@ function fakeAddress(key: Uint8Array): string {
   return "0x7f" + (h >>> 0).toString(16).padStart(8, "0") + "a0";
 }
 
-const OTHER_ENCODINGS: Record<number, string> = {
-  [TYPE_LIST]: "quicklist",
-  [TYPE_SET]: "hashtable",
-  [TYPE_ZSET]: "skiplist",
-  [TYPE_HASH]: "hashtable",
-};
-
 function objectHere(ctx: CommandContext): void {
   const { out, shard } = ctx;
   const key = ctx.args.bytes(2);
@@ -137,14 +115,14 @@ function objectHere(ctx: CommandContext): void {
   const db = ctx.client.db;
   const idleMs = ks.idleMs(db, key); // before reading the value, which would touch it
   const type = ks.type(db, key);
-  if (type < 0 || idleMs < 0) return out.error("ERR no such key");
-  let encoding = OTHER_ENCODINGS[type] ?? "raw", refcount = 1, length = 0;
+  const encoding = encodingName(ks, db, key);
+  if (type < 0 || idleMs < 0 || encoding === null) return out.error("ERR no such key");
+  let refcount = 1, length = 0;
   if (type === TYPE_STRING) {
     const value = ks.getString(db, key);
     if (typeof value === "number") return out.error("ERR no such key");
-    encoding = stringEncoding(value);
     length = serializedLength(value, encoding);
-    if (encoding === "int" && sharedInteger(ctx, Number(latin1(value)))) refcount = 2147483647;
+    if (encoding === "int" && isSharedInteger(ctx, value)) refcount = 2147483647;
   }
   const idle = Math.floor(idleMs / 1000);
   const lru = (Math.floor(Date.now() / 1000) - idle) & 0xffffff;

@@ -5,7 +5,6 @@
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { allOk, sumIntegers } from "../server/multishard.ts";
 import { ERR_SYNTAX } from "../protocol/errors.ts";
-import { TYPE_STRING } from "../engine/keyspace.ts";
 import { refreshClock, typeName } from "./keys_common.ts";
 import { scanCommands } from "./keys_scan.ts";
 import { moveCommands } from "./keys_move.ts";
@@ -30,20 +29,13 @@ export function exists(ctx: CommandContext): void {
   ctx.out.integer(found);
 }
 
-/** TOUCH: counts the keys that exist and marks them accessed (a read does it). */
+/** TOUCH: counts the keys that exist and marks them accessed (a read lookup, as Redis's). */
 export function touch(ctx: CommandContext): void {
   const { args, client, shard } = ctx;
   const ks = shard.keyspace;
   refreshClock(ks);
   let touched = 0;
-  for (let i = 1; i < args.argc; i++) {
-    const key = args.bytes(i);
-    const type = ks.type(client.db, key);
-    if (type < 0) continue;
-    if (type === TYPE_STRING) ks.getString(client.db, key);
-    else ks.getObject(client.db, key, type);
-    touched++;
-  }
+  for (let i = 1; i < args.argc; i++) if (ks.touchArg(client.db, args, i)) touched++;
   ctx.out.integer(touched);
 }
 

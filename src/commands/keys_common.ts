@@ -1,6 +1,5 @@
 // What the generic key commands share: an up-to-date expiry clock, Redis's type names, DB
-// index arguments, reading a whole key (value and TTL) to write it elsewhere, and reading
-// other shards' replies.
+// index arguments, and reading other shards' replies.
 import {
   type Keyspace,
   TYPE_HASH,
@@ -75,45 +74,6 @@ export function dbIndexArg(ctx: CommandContext, i: number): number | null {
     return null;
   }
   return db;
-}
-
-/** A whole key as read from one database, to be written under another name or db. */
-export interface StoredKey {
-  type: number;
-  /** A copy of a string's value. */
-  value: Uint8Array | null;
-  /** Other types: the handle of the object, which lives outside the engine. */
-  handle: number;
-  /** Absolute expiry in ms; 0: none. */
-  expireAt: number;
-}
-
-/** The key's value and expiry, or null when it does not exist. */
-export function readKey(ks: Keyspace, db: number, key: Uint8Array): StoredKey | null {
-  const type = ks.type(db, key);
-  if (type < 0) return null;
-  const at = ks.expireAt(db, key);
-  const expireAt = at > 0 ? at : 0;
-  if (type !== TYPE_STRING) {
-    return { type, value: null, handle: ks.getObject(db, key, type), expireAt };
-  }
-  const value = ks.getString(db, key);
-  // A copy: the view dies with the next engine call.
-  return typeof value === "number" ? null : { type, value: value.slice(), handle: 0, expireAt };
-}
-
-/**
- * Makes `key` hold `stored`, replacing whatever it held and its TTL. An object's handle moves
- * with it (RENAME, MOVE): the object itself is not copied.
- */
-export function writeKey(ks: Keyspace, db: number, key: Uint8Array, stored: StoredKey): void {
-  if (stored.type === TYPE_STRING) {
-    ks.setString(db, key, stored.value!, stored.expireAt, 0);
-    return;
-  }
-  ks.delete(db, key); // setObject keeps the TTL of the key it replaces
-  ks.setObject(db, key, stored.type, stored.handle);
-  if (stored.expireAt) ks.setExpire(db, key, stored.expireAt, 0);
 }
 
 // ---- other shards' replies (raw RESP frames) ------------------------------------------------

@@ -1,17 +1,15 @@
-// Keys changing name or database: RENAME RENAMENX COPY MOVE SWAPDB (Redis's db.c).
+// Keys changing name or database: RENAME RENAMENX COPY MOVE SWAPDB, and DUMP / RESTORE
+// (Redis's db.c and cluster.c).
 //
-// Within a shard these read the whole key (value and TTL) and write it back elsewhere, with
-// the engine's existing operations. When the two keys of RENAME or COPY live on different
-// shards, the command runs under both shards' locks (atomic, as in Redis) as a few plain
-// commands: PEXPIRETIME and GET on the source's shard, SET ... PXAT on the destination's.
-// That carries strings only; other types need DUMP/RESTORE between shards.
+// Within a shard each is one engine operation (values of every type move or are copied inside
+// Wasm memory). When the two keys of RENAME or COPY live on different shards, the command runs
+// under both shards' locks (atomic, as in Redis) as plain commands: PEXPIRETIME and DUMP on the
+// source's shard, RESTORE ... ABSTTL on the destination's.
 import type { CommandContext, CommandRows } from "./spec.ts";
 import type { RunOnShard } from "../server/cross_shard.ts";
-import { TYPE_STRING } from "../engine/keyspace.ts";
-import { ERR_DB_INDEX, ERR_SYNTAX } from "../protocol/errors.ts";
-import { bytesEqual } from "../protocol/bytes.ts";
+import { BAD_PAYLOAD, NOT_FOUND, SAME_KEY } from "../engine/keyspace.ts";
+import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { allOk } from "../server/multishard.ts";
-import { allKeys } from "./keys_scan.ts";
 import {
   bulkPayload,
   dbExists,
@@ -22,36 +20,20 @@ import {
   integerOf,
   isErrorReply,
   isNullReply,
-  readKey,
   refreshClock,
-  type StoredKey,
-  writeKey,
 } from "./keys_common.ts";
-
-/** Copying objects means copying them outside the engine, which their families own. */
-const ERR_COPY_OBJECT = "ERR COPY supports only string values for now";
-/** Between shards a key travels as GET/SET, which only strings can do. */
-const errAcrossShards = (command: string) =>
-  `ERR ${command} of a non-string key across shards is not supported yet`;
 
 // ---- RENAME, RENAMENX ----------------------------------------------------------------------
 
 /** RENAME / RENAMENX src dst (both keys on this shard). */
 function renameCommand(nx: boolean) {
   return (ctx: CommandContext): void => {
-    const { args, out, client } = ctx;
     const ks = ctx.shard.keyspace;
     refreshClock(ks);
-    const src = args.bytes(1), dst = args.bytes(2);
-    const stored = readKey(ks, client.db, src);
-    if (!stored) return out.error(ERR_NO_SUCH_KEY);
-    // Renaming a key to itself changes nothing, but the key must exist.
-    if (bytesEqual(src, dst)) return nx ? out.integer(0) : out.ok();
-    if (nx && ks.exists(client.db, dst)) return out.integer(0);
-    writeKey(ks, client.db, dst, stored);
-    ks.delete(client.db, src);
-    if (nx) out.integer(1);
-    else out.ok();
+    const result = ks.renameArg(ctx.client.db, ctx.args, 1, 2, nx);
+    if (result === NOT_FOUND) ctx.out.error(ERR_NO_SUCH_KEY);
+    else if (nx) ctx.out.integer(result);
+    else ctx.out.ok();
   };
 }
 
@@ -62,11 +44,10 @@ function renameAcrossShards(nx: boolean) {
     const src = ctx.args.bytes(1).slice(), dst = ctx.args.bytes(2).slice();
     const from = shard.ownerOf(src), to = shard.ownerOf(dst);
     await ctx.cross!.atomically([from, to], async (run) => {
-      const value = await readAcross(run, from, src);
-      if (value === null) return out.error(ERR_NO_SUCH_KEY);
-      if (value === "wrongtype") return out.error(errAcrossShards(nx ? "RENAMENX" : "RENAME"));
+      const dumped = await dumpAcross(run, from, src);
+      if (dumped === null) return out.error(ERR_NO_SUCH_KEY);
       if (nx && integerOf(await run(to, [EXISTS, dst])) === 1) return out.integer(0);
-      await run(to, setArgv(dst, value));
+      await run(to, restoreArgv(dst, dumped));
       await run(from, [DEL, src]);
       if (nx) out.integer(1);
       else out.ok();
@@ -101,19 +82,13 @@ function copyOptions(ctx: CommandContext): CopyOptions | null {
 
 /** COPY src dst [DB index] [REPLACE] (both keys on this shard). */
 export function copy(ctx: CommandContext): void {
-  const { args, out, client } = ctx;
   const options = copyOptions(ctx);
   if (!options) return;
-  const src = args.bytes(1), dst = args.bytes(2);
-  if (options.db === client.db && bytesEqual(src, dst)) return out.error(ERR_SAME_OBJECT);
   const ks = ctx.shard.keyspace;
   refreshClock(ks);
-  const stored = readKey(ks, client.db, src);
-  if (!stored) return out.integer(0);
-  if (!options.replace && ks.exists(options.db, dst)) return out.integer(0);
-  if (stored.type !== TYPE_STRING) return out.error(ERR_COPY_OBJECT);
-  writeKey(ks, options.db, dst, stored);
-  out.integer(1);
+  const result = ks.copyArg(ctx.client.db, ctx.args, 1, options.db, 2, options.replace);
+  if (result === SAME_KEY) ctx.out.error(ERR_SAME_OBJECT);
+  else ctx.out.integer(result);
 }
 
 /** COPY with the two keys on different shards. */
@@ -124,99 +99,144 @@ async function copyAcrossShards(ctx: CommandContext): Promise<void> {
   const src = ctx.args.bytes(1).slice(), dst = ctx.args.bytes(2).slice();
   const from = shard.ownerOf(src), to = shard.ownerOf(dst);
   await ctx.cross!.atomically([from, to], async (run) => {
-    const value = await readAcross(run, from, src);
-    if (value === null) return out.integer(0);
-    if (
-      !options.replace && integerOf(await runInDb(ctx, run, to, options.db, [EXISTS, dst])) === 1
-    ) {
-      return out.integer(0);
-    }
-    if (value === "wrongtype") return out.error(ERR_COPY_OBJECT);
-    await runInDb(ctx, run, to, options.db, setArgv(dst, value));
+    const dumped = await dumpAcross(run, from, src);
+    if (dumped === null) return out.integer(0);
+    const exists = !options.replace && integerOf(await run(to, [EXISTS, dst], options.db)) === 1;
+    if (exists) return out.integer(0);
+    await run(to, restoreArgv(dst, dumped), options.db);
     out.integer(1);
   });
 }
 
-// ---- moving a string between shards ------------------------------------------------------------
+// ---- moving a value between shards -------------------------------------------------------------
 
 const encoder = new TextEncoder();
-const [GET, SET, DEL, EXISTS, PXAT, PEXPIRETIME] = [
-  "GET",
-  "SET",
+const [DUMP, RESTORE, DEL, EXISTS, PEXPIRETIME, REPLACE, ABSTTL] = [
+  "DUMP",
+  "RESTORE",
   "DEL",
   "EXISTS",
-  "PXAT",
   "PEXPIRETIME",
-]
-  .map((word) => encoder.encode(word));
+  "REPLACE",
+  "ABSTTL",
+].map((word) => encoder.encode(word));
 
-interface ValueAcross {
-  value: Uint8Array;
+interface Dumped {
+  payload: Uint8Array;
   /** Absolute expiry in ms, or -1 for none. */
   expireAt: number;
 }
 
 /**
- * A string key's value and expiry, read on its shard; null when it does not exist, or
- * "wrongtype" for another type. The expiry is read first: if the key expires in between,
- * GET misses it, and a value never travels without its TTL.
+ * A key's DUMP payload and expiry, read on its shard; null when it does not exist. The
+ * expiry is read first: if the key expires in between, DUMP misses it, and a value never
+ * travels without its TTL.
  */
-async function readAcross(
-  run: RunOnShard,
-  shard: number,
-  key: Uint8Array,
-): Promise<ValueAcross | null | "wrongtype"> {
+async function dumpAcross(run: RunOnShard, shard: number, key: Uint8Array): Promise<Dumped | null> {
   const expireAt = integerOf(await run(shard, [PEXPIRETIME, key]));
   if (expireAt === -2) return null;
-  const reply = await run(shard, [GET, key]);
-  if (isNullReply(reply)) return null;
-  if (isErrorReply(reply)) return "wrongtype";
-  return { value: bulkPayload(reply).slice(), expireAt };
+  const reply = await run(shard, [DUMP, key]);
+  if (isNullReply(reply) || isErrorReply(reply)) return null;
+  return { payload: bulkPayload(reply).slice(), expireAt };
 }
 
-function setArgv(key: Uint8Array, { value, expireAt }: ValueAcross): Uint8Array[] {
-  const argv = [SET, key, value];
-  if (expireAt >= 0) argv.push(PXAT, encoder.encode(String(expireAt)));
-  return argv;
+function restoreArgv(key: Uint8Array, { payload, expireAt }: Dumped): Uint8Array[] {
+  return [RESTORE, key, encoder.encode(String(Math.max(0, expireAt))), payload, REPLACE, ABSTTL];
 }
 
-/**
- * Runs argv on `shard` in database `db` instead of the client's. `run` takes the database
- * from the client when it is called, before its first await, so the client's db is changed
- * only for that synchronous moment.
- */
-function runInDb(
-  ctx: CommandContext,
-  run: RunOnShard,
-  shard: number,
-  db: number,
-  argv: Uint8Array[],
-): Promise<Uint8Array> {
-  const own = ctx.client.db;
-  ctx.client.db = db;
-  try {
-    return run(shard, argv);
-  } finally {
-    ctx.client.db = own;
+// ---- DUMP, RESTORE -------------------------------------------------------------------------------
+
+// A payload is the engine's blob (wasm/README.md), then, as in Redis, a 2-byte format version
+// and an 8-byte checksum, so a payload from elsewhere is refused rather than misread.
+const PAYLOAD_VERSION = 1;
+const TRAILER = 10;
+const ERR_BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
+
+/** FNV-1a over the bytes, twice with different offsets: 8 bytes that catch corruption. */
+function checksum(bytes: Uint8Array, end: number): [number, number] {
+  let a = 0x811c9dc5, b = 0x050c5d1f;
+  for (let i = 0; i < end; i++) {
+    a = Math.imul(a ^ bytes[i], 0x01000193);
+    b = Math.imul(b ^ bytes[i], 0x01000193);
   }
+  return [a >>> 0, b >>> 0];
+}
+
+function dump(ctx: CommandContext): void {
+  const ks = ctx.shard.keyspace;
+  refreshClock(ks);
+  const blob = ks.dump(ctx.client.db, ctx.args.bytes(1));
+  if (blob === null) return ctx.out.nullBulk();
+  const payload = new Uint8Array(blob.length + TRAILER);
+  payload.set(blob);
+  const view = new DataView(payload.buffer);
+  view.setUint16(blob.length, PAYLOAD_VERSION, true);
+  const [a, b] = checksum(payload, blob.length + 2);
+  view.setUint32(blob.length + 2, a, true);
+  view.setUint32(blob.length + 6, b, true);
+  ctx.out.bulk(payload);
+}
+
+/** The engine blob inside a DUMP payload, or null when the trailer does not check out. */
+function blobOf(payload: Uint8Array): Uint8Array | null {
+  if (payload.length < TRAILER) return null;
+  const end = payload.length - TRAILER;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  if (view.getUint16(end, true) !== PAYLOAD_VERSION) return null;
+  const [a, b] = checksum(payload, end + 2);
+  if (view.getUint32(end + 2, true) !== a || view.getUint32(end + 6, true) !== b) return null;
+  return payload.subarray(0, end);
+}
+
+/** RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] (Redis's restoreCommand). */
+function restore(ctx: CommandContext): void {
+  const { args, out } = ctx;
+  let replace = false, absolute = false, idleGiven = false, freqGiven = false;
+  for (let j = 4; j < args.argc; j++) {
+    const more = j + 1 < args.argc;
+    if (args.is(j, "replace")) replace = true;
+    else if (args.is(j, "absttl")) absolute = true;
+    else if (args.is(j, "idletime") && more && !freqGiven) {
+      const idle = args.int(++j);
+      if (idle === null) return out.error(ERR_NOT_INTEGER);
+      if (idle < 0) return out.error("ERR Invalid IDLETIME value, must be >= 0");
+      idleGiven = true;
+    } else if (args.is(j, "freq") && more && !idleGiven) {
+      const freq = args.int(++j);
+      if (freq === null) return out.error(ERR_NOT_INTEGER);
+      if (freq < 0 || freq > 255) {
+        return out.error("ERR Invalid FREQ value, must be >= 0 and <= 255");
+      }
+      freqGiven = true;
+    } else return out.error(ERR_SYNTAX);
+  }
+  const ks = ctx.shard.keyspace;
+  const now = refreshClock(ks);
+  const key = args.bytes(1);
+  if (!replace && ks.exists(ctx.client.db, key)) {
+    return out.error("BUSYKEY Target key name already exists.");
+  }
+  const ttl = args.int(2);
+  if (ttl === null) return out.error(ERR_NOT_INTEGER);
+  if (ttl < 0) return out.error("ERR Invalid TTL value, must be >= 0");
+  const blob = blobOf(args.bytes(3));
+  if (blob === null) return out.error(ERR_BAD_PAYLOAD);
+  const expireAt = ttl === 0 ? 0 : absolute ? ttl : now + ttl;
+  const result = ks.restore(ctx.client.db, key, blob, expireAt, replace);
+  if (result === BAD_PAYLOAD) out.error("ERR Bad data format");
+  else out.ok();
 }
 
 // ---- MOVE, SWAPDB ------------------------------------------------------------------------------
 
 /** MOVE key db: a key's slot, so its shard, is the same in every database. */
 export function move(ctx: CommandContext): void {
-  const { args, out, client } = ctx;
   const db = dbIndexArg(ctx, 2);
   if (db === null) return;
-  if (db === client.db) return out.error(ERR_SAME_OBJECT);
+  if (db === ctx.client.db) return ctx.out.error(ERR_SAME_OBJECT);
   const ks = ctx.shard.keyspace;
   refreshClock(ks);
-  const key = args.bytes(1);
-  const stored = readKey(ks, client.db, key);
-  if (!stored || ks.exists(db, key)) return out.integer(0);
-  writeKey(ks, db, key, stored);
-  ks.delete(client.db, key);
-  out.integer(1);
+  ctx.out.integer(ks.moveArg(ctx.client.db, db, ctx.args, 1));
 }
 
 /** SWAPDB index1 index2, for this shard's part of the two databases. */
@@ -226,22 +246,8 @@ export function swapdb(ctx: CommandContext): void {
   const second = intArg(ctx, 2, "ERR invalid second DB index");
   if (second === null) return;
   if (!dbExists(ctx, first) || !dbExists(ctx, second)) return ctx.out.error(ERR_DB_INDEX);
-  if (first !== second) swapDatabases(ctx, first, second);
+  ctx.shard.keyspace.swapDb(first, second);
   ctx.out.ok();
-}
-
-/** Exchanges two databases' keys by copying them all: O(keys), until the engine can swap
- * two databases in place. */
-function swapDatabases(ctx: CommandContext, one: number, two: number): void {
-  const ks = ctx.shard.keyspace;
-  refreshClock(ks);
-  const contents = (db: number) =>
-    allKeys(ks, db).map((key) => [key, readKey(ks, db, key)] as [Uint8Array, StoredKey | null]);
-  const [inOne, inTwo] = [contents(one), contents(two)];
-  ks.flush(one);
-  ks.flush(two);
-  for (const [key, stored] of inOne) if (stored) writeKey(ks, two, key, stored);
-  for (const [key, stored] of inTwo) if (stored) writeKey(ks, one, key, stored);
 }
 
 export const moveCommands: CommandRows = {
@@ -250,4 +256,6 @@ export const moveCommands: CommandRows = {
   copy: { handler: copy, acrossShards: copyAcrossShards },
   move: { handler: move },
   swapdb: { handler: swapdb, fanOut: allOk },
+  dump: { handler: dump },
+  restore: { handler: restore },
 };

@@ -2,9 +2,9 @@
 // answers null; FREQ and IDLETIME depend on whether maxmemory-policy is an LFU one.
 import type { CommandContext, CommandRows } from "./spec.ts";
 import type { Keyspace } from "../engine/keyspace.ts";
-import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_STRING, TYPE_ZSET } from "../engine/keyspace.ts";
+import { ENCODING_NAMES, TYPE_STRING } from "../engine/keyspace.ts";
 import { parseLongLong } from "../protocol/numbers.ts";
-import { refreshClock, TYPE_STREAM } from "./keys_common.ts";
+import { refreshClock } from "./keys_common.ts";
 import { writeHelp } from "./help.ts";
 
 /** The key's type code, or -1 after replying null (OBJECT on a missing key). */
@@ -16,34 +16,13 @@ function lookup(ctx: CommandContext): number {
   return type;
 }
 
-/** Redis's largest embedded string (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
-const EMBSTR_MAX = 44;
 /** Redis shares the integer objects 0..9999 (OBJ_SHARED_INTEGERS). */
 const SHARED_INTEGERS = 10000;
 
-/** How Redis would hold the string value: "int" for a canonical 64-bit integer (what
- * tryObjectEncoding keeps as a number), "embstr" up to 44 bytes, "raw" beyond. */
-export function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
-  if (value.length <= 20 && parseLongLong(value, 0, value.length) !== null) return "int";
-  return value.length <= EMBSTR_MAX ? "embstr" : "raw";
-}
-
-/** Encodings of other types until their families report their own (small objects as Redis
- * 7.0 first creates them). */
-const DEFAULT_ENCODINGS: Record<number, string> = {
-  [TYPE_LIST]: "quicklist",
-  [TYPE_SET]: "hashtable",
-  [TYPE_ZSET]: "listpack",
-  [TYPE_HASH]: "listpack",
-  [TYPE_STREAM]: "stream",
-};
-
-/** How families other than strings report a key's encoding (registered by them). */
-export type EncodingReporter = (ks: Keyspace, db: number, key: Uint8Array) => string;
-const reporters = new Map<number, EncodingReporter>();
-
-export function registerEncodingReporter(type: number, reporter: EncodingReporter): void {
-  reporters.set(type, reporter);
+/** What OBJECT ENCODING says for the key, as the engine holds it; null when missing. */
+export function encodingName(ks: Keyspace, db: number, key: Uint8Array): string | null {
+  const code = ks.encoding(db, key);
+  return code < 0 ? null : ENCODING_NAMES[code];
 }
 
 /** The string value of a key known to be a string (a view, valid until the next engine call). */
@@ -52,14 +31,11 @@ function stringValue(ctx: CommandContext): Uint8Array {
 }
 
 export function objectEncoding(ctx: CommandContext): void {
-  const type = lookup(ctx);
-  if (type < 0) return;
-  if (type === TYPE_STRING) return ctx.out.bulkText(stringEncoding(stringValue(ctx)));
-  const reporter = reporters.get(type);
   const ks = ctx.shard.keyspace;
-  ctx.out.bulkText(
-    reporter ? reporter(ks, ctx.client.db, ctx.args.bytes(2)) : DEFAULT_ENCODINGS[type] ?? "raw",
-  );
+  refreshClock(ks);
+  const name = encodingName(ks, ctx.client.db, ctx.args.bytes(2));
+  if (name === null) ctx.out.nullBulk();
+  else ctx.out.bulkText(name);
 }
 
 /** Redis's refcount of a shared object (OBJ_SHARED_REFCOUNT, INT_MAX). */
@@ -105,14 +81,7 @@ export function objectIdletime(ctx: CommandContext): void {
   ctx.out.integer(Math.floor(Math.max(0, idleMs) / 1000));
 }
 
-/** Redis's starting access-frequency counter of a new key (LFU_INIT_VAL). */
-const LFU_INIT_VAL = 5;
-
-/**
- * OBJECT FREQ. The engine keeps no access counter yet, so this is the counter of a key that
- * was written and not read since, decayed by one per idle minute (lfu-decay-time 1), as
- * Redis's LFUDecrAndReturn would give.
- */
+/** OBJECT FREQ: the key's LFU counter, decayed by its idle minutes (Redis's LFUDecrAndReturn). */
 export function objectFreq(ctx: CommandContext): void {
   if (lookup(ctx) < 0) return;
   if (!lfuPolicy(ctx)) {
@@ -120,8 +89,7 @@ export function objectFreq(ctx: CommandContext): void {
       `ERR An LFU maxmemory policy is not selected, access frequency not tracked. ${POLICY_NOTE}`,
     );
   }
-  const idleMs = ctx.shard.keyspace.idleMs(ctx.client.db, ctx.args.bytes(2));
-  ctx.out.integer(Math.max(0, LFU_INIT_VAL - Math.floor(Math.max(0, idleMs) / 60_000)));
+  ctx.out.integer(ctx.shard.keyspace.freq(ctx.client.db, ctx.args.bytes(2)));
 }
 
 const HELP = [

@@ -32,7 +32,9 @@ function containerWithoutSubcommand(ctx: CommandContext): void {
 }
 
 function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandSpec {
-  const keys: KeyRange | null = info.firstKey > 0 ? { first: info.firstKey, last: info.lastKey, step: info.step } : null;
+  const keys: KeyRange | null = info.firstKey > 0
+    ? { first: info.firstKey, last: info.lastKey, step: info.step }
+    : null;
   const subcommands = row.subcommands
     ? Object.entries(row.subcommands).map(([sub, r]) => {
       const subInfo = info.subcommands.find((s) => s.name === `${name}|${sub}`);
@@ -104,7 +106,12 @@ for (const spec of COMMANDS) {
   }
 }
 
-function find(map: Map<number, CommandSpec[]> | undefined, args: Args, i: number, skip: number): CommandSpec | undefined {
+function find(
+  map: Map<number, CommandSpec[]> | undefined,
+  args: Args,
+  i: number,
+  skip: number,
+): CommandSpec | undefined {
   const list = map?.get(hashLower(args.argBuf, args.argStart[i], args.argLen[i]));
   if (!list) return undefined;
   for (const spec of list) if (args.is(i, skip ? spec.name.slice(skip) : spec.name)) return spec;

@@ -78,7 +78,8 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     type: enumType(["no", "yes", "local"]),
     default: "no",
     configSet: "immutable",
-    description: "Allow the DEBUG command: no, yes, or local (loopback clients only). Off by default, like Redis.",
+    description:
+      "Allow the DEBUG command: no, yes, or local (loopback clients only). Off by default, like Redis.",
   },
   {
     name: "tcp-keepalive",
@@ -169,6 +170,56 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: "10",
     configSet: "settable",
     description: "Background task frequency per second (applied within 1..500).",
+  },
+  // Encodings of small collections (Redis 7.0 names; the ziplist spellings are Redis's aliases)
+  {
+    name: "hash-max-listpack-entries",
+    redisAliases: ["hash-max-ziplist-entries"],
+    type: intType(0n, LLONG_MAX),
+    default: "512",
+    configSet: "settable",
+    description: "A hash with more fields than this leaves the compact listpack encoding.",
+  },
+  {
+    name: "hash-max-listpack-value",
+    redisAliases: ["hash-max-ziplist-value"],
+    type: intType(0n, LLONG_MAX),
+    default: "64",
+    configSet: "settable",
+    description:
+      "A hash with a longer field or value than this (bytes) leaves the listpack encoding.",
+  },
+  {
+    name: "set-max-intset-entries",
+    type: intType(0n, LLONG_MAX),
+    default: "512",
+    configSet: "settable",
+    description: "A set of integers with more members than this leaves the intset encoding.",
+  },
+  {
+    name: "zset-max-listpack-entries",
+    redisAliases: ["zset-max-ziplist-entries"],
+    type: intType(0n, LLONG_MAX),
+    default: "128",
+    configSet: "settable",
+    description: "A sorted set with more members than this becomes a skiplist.",
+  },
+  {
+    name: "zset-max-listpack-value",
+    redisAliases: ["zset-max-ziplist-value"],
+    type: intType(0n, LLONG_MAX),
+    default: "64",
+    configSet: "settable",
+    description: "A sorted set with a longer member than this (bytes) becomes a skiplist.",
+  },
+  {
+    name: "list-max-listpack-size",
+    redisAliases: ["list-max-ziplist-size"],
+    type: intType(-2147483648n, INT_MAX),
+    default: "-2",
+    configSet: "settable",
+    description:
+      "List node size: > 0 entries per node, -1..-5 a node of at most 4, 8, 16, 32 or 64 KB.",
   },
   // Logging and monitoring
   {

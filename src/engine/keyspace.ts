@@ -21,6 +21,9 @@
 // copy's source, and their ...Arg twins); exists / type / expireAt / idleMs / getObject are
 // not (handlers use them for internal checks too): see keyspaceHits().
 
+import { ReplyItems } from "./reply_items.ts";
+import type { EncodingLimits } from "./encoding_limits.ts";
+
 /** Status codes (negative results); same values as wasm/assembly/status.ts. */
 export const NOT_FOUND = -1,
   WRONG_TYPE = -2,
@@ -42,9 +45,20 @@ export const EXPIRE_NX = 1, EXPIRE_XX = 2, EXPIRE_GT = 4, EXPIRE_LT = 8;
 export const TYPE_STRING = 0, TYPE_LIST = 1, TYPE_SET = 2, TYPE_ZSET = 3, TYPE_HASH = 4;
 
 /** encoding(): what Redis 7.0's OBJECT ENCODING says for a string ("raw", "int", "embstr"),
- * or ENC_OBJECT for other types (their family knows). */
-export const ENC_RAW = 0, ENC_INT = 1, ENC_EMBSTR = 2, ENC_OBJECT = 3;
-export const ENCODING_NAMES = ["raw", "int", "embstr"] as const;
+ * and the collection encodings after them. */
+export const ENC_RAW = 0, ENC_INT = 1, ENC_EMBSTR = 2;
+/** OBJECT ENCODING names by the engine's code (keys.ts REPORT_*, objects.ts REPORT_*). */
+export const ENCODING_NAMES = [
+  "raw",
+  "int",
+  "embstr",
+  "",
+  "listpack",
+  "quicklist",
+  "intset",
+  "hashtable",
+  "skiplist",
+] as const;
 
 /** Redis's largest string (proto-max-bulk-len). */
 export const STRING_MAX_BYTES = 512 * 1024 * 1024;
@@ -68,8 +82,6 @@ export interface EngineExports {
   keyPersist(db: number, klen: number): number;
   keyExpireAt(db: number, klen: number): number;
   keyIdleMs(db: number, klen: number): number;
-  keySetObject(db: number, klen: number, type: number, handle: number): number;
-  keyGetObject(db: number, klen: number, type: number): number;
   dbSize(db: number): number;
   dbFlush(db: number): void;
   dbFlushAsync(db: number): void;
@@ -93,18 +105,9 @@ export interface EngineExports {
   keyFreq(db: number, klen: number): number;
   keyRename(db: number, klen: number, nlen: number, nx: number): number;
   keyMove(srcDb: number, dstDb: number, klen: number): number;
-  keyCopy(
-    srcDb: number,
-    klen: number,
-    dstDb: number,
-    nlen: number,
-    replace: number,
-    handle: number,
-  ): number;
+  keyCopy(srcDb: number, klen: number, dstDb: number, nlen: number, replace: number): number;
   keyDump(db: number, klen: number): number;
   keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
-  replacedType(): number;
-  replacedHandle(): number;
   dbSwap(a: number, b: number): void;
   setEvictionMode(mode: number, logFactor: number, decayMinutes: number): void;
   statKeyspaceHits(): number;
@@ -112,6 +115,15 @@ export interface EngineExports {
   statExpiredKeys(): number;
   statsCount(hits: number, misses: number): void;
   statsReset(): void;
+  itemsByteLength(): number;
+  setEncodingLimits(
+    hashEntries: number,
+    hashValue: number,
+    setIntset: number,
+    zsetEntries: number,
+    zsetValue: number,
+    listSize: number,
+  ): void;
 }
 
 /**
@@ -253,22 +265,6 @@ export class Keyspace {
   idleMs(db: number, key: Uint8Array): number {
     this.#stage(key);
     return this.#engine.keyIdleMs(db, key.length);
-  }
-
-  /**
-   * Makes `key` hold a non-string object of `type` (1..7), stored outside the engine under
-   * `handle` (0..2^31-1). Replaces any value (keeping its TTL); the engine never frees handles.
-   * Returns 0, or WRONG_TYPE when `type` is TYPE_STRING or out of range.
-   */
-  setObject(db: number, key: Uint8Array, type: number, handle: number): number {
-    this.#stage(key);
-    return this.#engine.keySetObject(db, key.length, type, handle);
-  }
-
-  /** The handle given to setObject, or NOT_FOUND / WRONG_TYPE (other type or a string). */
-  getObject(db: number, key: Uint8Array, type: number): number {
-    this.#stage(key);
-    return this.#engine.keyGetObject(db, key.length, type);
   }
 
   // ---- databases --------------------------------------------------------------------------
@@ -425,15 +421,14 @@ export class Keyspace {
   /**
    * RENAME / RENAMENX (`nx`): 1 renamed (also for the same key), 0 when `nx` and `newKey`
    * exists (also for the same key, as Redis), NOT_FOUND. The TTL, encoding and LRU/LFU data
-   * move along; an object's handle moves with it. If `newKey` held an object, replaced()
-   * reports it (the caller frees it).
+   * move along (an object with its key). A replaced `newKey` is freed with its object.
    */
   rename(db: number, key: Uint8Array, newKey: Uint8Array, nx = false): number {
     this.#stage(key, newKey);
     return this.#engine.keyRename(db, key.length, newKey.length, nx ? 1 : 0);
   }
 
-  /** MOVE: 1 moved (TTL and handle included), 0 when missing or `key` exists in `dstDb`;
+  /** MOVE: 1 moved (TTL and object included), 0 when missing or `key` exists in `dstDb`;
    * SAME_KEY when srcDb === dstDb. */
   move(srcDb: number, dstDb: number, key: Uint8Array): number {
     this.#stage(key);
@@ -442,34 +437,12 @@ export class Keyspace {
 
   /**
    * COPY: 1 copied (value, encoding and TTL), 0 when `key` is missing or `dstKey` exists
-   * without `replace`; SAME_KEY for the same key in the same db. An object source needs
-   * `objectHandle`, the caller's duplicate of the object (>= 0), else WRONG_TYPE and nothing is
-   * written (when 0 is returned the duplicate was not used). The source lookup counts as a read.
-   * If `dstKey` held an object, replaced() reports it.
+   * without `replace`; SAME_KEY for the same key in the same db. An object is copied deeply.
+   * The source lookup counts as a read.
    */
-  copy(
-    srcDb: number,
-    key: Uint8Array,
-    dstDb: number,
-    dstKey: Uint8Array,
-    replace = false,
-    objectHandle = -1,
-  ): number {
+  copy(srcDb: number, key: Uint8Array, dstDb: number, dstKey: Uint8Array, replace = false): number {
     this.#stage(key, dstKey);
-    return this.#engine.keyCopy(
-      srcDb,
-      key.length,
-      dstDb,
-      dstKey.length,
-      replace ? 1 : 0,
-      objectHandle,
-    );
-  }
-
-  /** After rename / copy / restore: the object a replaced key held ({ type, handle }), or null. */
-  replaced(): { type: number; handle: number } | null {
-    const type = this.#engine.replacedType();
-    return type < 0 ? null : { type, handle: this.#engine.replacedHandle() };
+    return this.#engine.keyCopy(srcDb, key.length, dstDb, dstKey.length, replace ? 1 : 0);
   }
 
   /** SWAPDB: the two dbs exchange all their keys (TTLs, sizes and expiry state follow). */
@@ -478,10 +451,10 @@ export class Keyspace {
   }
 
   /**
-   * An opaque, self-contained copy of a string key's value (type, encoding, raw flag, LRU/LFU
-   * field, bytes; not the key, not the TTL) for restore() into another engine (another shard):
-   * layout in wasm/README.md. null when the key is missing or holds an object (whose storage is
-   * outside the engine: check type()). Touches the key; not counted as a lookup.
+   * An opaque, self-contained copy of a key's value (type, encoding, raw flag, LRU/LFU field,
+   * bytes or serialized object; not the key, not the TTL) for restore() into another engine
+   * (another shard): layout in wasm/README.md. null when the key is missing. Touches the key;
+   * not counted as a lookup.
    */
   dump(db: number, key: Uint8Array): Uint8Array | null {
     this.#stage(key);
@@ -495,8 +468,7 @@ export class Keyspace {
    * Writes a dump() blob under `key`: 1, or 0 when the key exists and not `replace`, or
    * BAD_PAYLOAD. `expireAtMs` 0 = no TTL; a time already past writes nothing (deleting an
    * existing key when replacing) and returns 1. `keepAccess` keeps the blob's LRU/LFU data
-   * (cross-shard RENAME / MOVE); otherwise it is fresh (COPY). replaced() reports an object
-   * the key held.
+   * (cross-shard RENAME / MOVE); otherwise it is fresh (COPY).
    */
   restore(
     db: number,
@@ -535,8 +507,8 @@ export class Keyspace {
   /**
    * Read lookups that found a key (INFO keyspace_hits). Counted by getString(Arg), setString
    * with SET_GET, getRange, strLen, touch, lookupRead, encoding, freq and copy's source; not by
-   * exists / type / expireAt / idleMs / getObject (also used for internal checks). Handlers of
-   * types stored outside the engine add theirs with countLookups.
+   * exists / type / expireAt / idleMs (also used for internal checks). The typed values'
+   * operations count their own.
    */
   keyspaceHits(): number {
     return this.#engine.statKeyspaceHits();
@@ -698,14 +670,6 @@ export class Keyspace {
     return this.#engine.keyFreq(db, this.#stageArg(args, i));
   }
 
-  getObjectArg(db: number, args: ArgSource, i: number, type: number): number {
-    return this.#engine.keyGetObject(db, this.#stageArg(args, i), type);
-  }
-
-  setObjectArg(db: number, args: ArgSource, i: number, type: number, handle: number): number {
-    return this.#engine.keySetObject(db, this.#stageArg(args, i), type, handle);
-  }
-
   renameArg(
     db: number,
     args: ArgSource,
@@ -724,7 +688,6 @@ export class Keyspace {
     dstDb: number,
     dstKeyIndex: number,
     replace = false,
-    objectHandle = -1,
   ): number {
     this.#stageArgs(args, keyIndex, dstKeyIndex);
     return this.#engine.keyCopy(
@@ -733,7 +696,6 @@ export class Keyspace {
       dstDb,
       args.argLen[dstKeyIndex],
       replace ? 1 : 0,
-      objectHandle,
     );
   }
 
@@ -751,6 +713,65 @@ export class Keyspace {
   ): number {
     const klen = this.#stageArgAnd(args, keyIndex, deltaText);
     return this.#engine.strIncrBy(db, klen, deltaText.length, negate ? 1 : 0);
+  }
+
+  // ---- typed values (lists, sets, sorted sets, hashes: src/engine/<type>.ts) ----------------------
+
+  /** The engine's exports: the typed-value wrappers call their own operations on them. */
+  get exports(): EngineExports {
+    return this.#engine;
+  }
+
+  /**
+   * Stages a typed operation's arguments (wasm/assembly/args.ts): argument `keyIndex` at
+   * scratch 0, then arguments first, first + step, ... (< end), each as a u32 length and its
+   * bytes. Returns the key's length (the operation's `klen`).
+   */
+  stageKeyAndArgs(args: ArgSource, keyIndex: number, first: number, end: number, step = 1): number {
+    const klen = args.argLen[keyIndex];
+    let needed = klen;
+    for (let i = first; i < end; i += step) needed += 4 + args.argLen[i];
+    if (needed > this.#scratchCapacity || this.#scratchCapacity > SCRATCH_SHRINK_ABOVE) {
+      this.#reserve(needed);
+    }
+    const bytes = this.#view(), buf = args.argBuf;
+    copyBytes(buf, args.argStart[keyIndex], bytes, this.#scratch, klen);
+    let at = this.#scratch + klen;
+    for (let i = first; i < end; i += step) {
+      at = writeLengthAndBytes(bytes, at, buf, args.argStart[i], args.argLen[i]);
+    }
+    return klen;
+  }
+
+  /** stageKeyAndArgs for bytes held in JS (values gathered from other shards). */
+  stageKeyAndValues(key: Uint8Array, values: readonly Uint8Array[]): number {
+    let needed = key.length;
+    for (const v of values) needed += 4 + v.length;
+    if (needed > this.#scratchCapacity || this.#scratchCapacity > SCRATCH_SHRINK_ABOVE) {
+      this.#reserve(needed);
+    }
+    const bytes = this.#view();
+    copyBytes(key, 0, bytes, this.#scratch, key.length);
+    let at = this.#scratch + key.length;
+    for (const v of values) at = writeLengthAndBytes(bytes, at, v, 0, v.length);
+    return key.length;
+  }
+
+  /** The item list the last typed operation produced (read it before the next engine call). */
+  replyItems(): ReplyItems {
+    return new ReplyItems(this.#view(), this.#engine.resultPtr() >>> 0);
+  }
+
+  /** The *-max-listpack-* and set-max-intset-entries settings (see encoding_limits.ts). */
+  setEncodingLimits(limits: EncodingLimits): void {
+    this.#engine.setEncodingLimits(
+      limits.hashMaxListpackEntries,
+      limits.hashMaxListpackValue,
+      limits.setMaxIntsetEntries,
+      limits.zsetMaxListpackEntries,
+      limits.zsetMaxListpackValue,
+      limits.listMaxListpackSize,
+    );
   }
 
   // ---- results without views -------------------------------------------------------------------
@@ -886,6 +907,22 @@ export class Keyspace {
     const at = this.#engine.resultPtr() >>> 0;
     return this.#view().subarray(at, at + length);
   }
+}
+
+/** Writes `len` as a little-endian u32 at `at`, then the bytes; returns the end. */
+function writeLengthAndBytes(
+  dst: Uint8Array,
+  at: number,
+  src: Uint8Array,
+  from: number,
+  len: number,
+): number {
+  dst[at] = len & 0xff;
+  dst[at + 1] = (len >>> 8) & 0xff;
+  dst[at + 2] = (len >>> 16) & 0xff;
+  dst[at + 3] = len >>> 24;
+  copyBytes(src, from, dst, at + 4, len);
+  return at + 4 + len;
 }
 
 /** dst[at, at + len) = src[from, from + len): a byte loop when short, else set() of a view. */

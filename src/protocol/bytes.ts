@@ -22,7 +22,12 @@ export function cString(bytes: Uint8Array): string {
 }
 
 /** Case-insensitive compare of raw bytes with an ASCII word given in lower case. */
-export function equalsLower(buf: Uint8Array, start: number, len: number, lowerWord: string): boolean {
+export function equalsLower(
+  buf: Uint8Array,
+  start: number,
+  len: number,
+  lowerWord: string,
+): boolean {
   if (len !== lowerWord.length) return false;
   for (let i = 0; i < len; i++) {
     let c = buf[start + i];

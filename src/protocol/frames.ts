@@ -6,11 +6,17 @@ export function frameEnd(b: Uint8Array, pos: number): number {
   const after = lineEnd + 2;
   const type = b[pos];
   switch (type) {
-    case 0x24: case 0x21: case 0x3d: { // $ ! =  (length-prefixed)
+    case 0x24:
+    case 0x21:
+    case 0x3d: { // $ ! =  (length-prefixed)
       const n = lengthOf(b, pos + 1, lineEnd);
       return n < 0 ? after : after + n + 2;
     }
-    case 0x2a: case 0x7e: case 0x3e: case 0x25: case 0x7c: { // * ~ > % |  (aggregates)
+    case 0x2a:
+    case 0x7e:
+    case 0x3e:
+    case 0x25:
+    case 0x7c: { // * ~ > % |  (aggregates)
       let n = lengthOf(b, pos + 1, lineEnd);
       if (n < 0) return after;
       if (type === 0x25 || type === 0x7c) n *= 2;

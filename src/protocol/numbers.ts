@@ -32,3 +32,34 @@ export function parseLongLong(buf: Uint8Array, start: number, end: number): numb
   }
   return negative ? -value : value;
 }
+
+/**
+ * C's printf("%.17g", d), which Redis 7.0 uses for doubles in replies (addReplyDouble:
+ * scores, ZINCRBY, ...). V8's toExponential / toFixed round exactly, so the digits match.
+ * Infinities are "inf" / "-inf" as Redis spells them.
+ */
+export function formatDouble17g(d: number): string {
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  if (Number.isNaN(d)) return "nan";
+  if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  const exponential = d.toExponential(16);
+  const e = exponential.indexOf("e");
+  const exponent = Number(exponential.slice(e + 1));
+  if (exponent < -4 || exponent >= 17) {
+    const mantissa = stripZeros(exponential.slice(0, e));
+    const sign = exponent < 0 ? "-" : "+";
+    const digits = String(Math.abs(exponent)).padStart(2, "0");
+    return `${mantissa}e${sign}${digits}`;
+  }
+  return stripZeros(d.toFixed(16 - exponent));
+}
+
+/** %g drops trailing zeros of the fraction, and the point when nothing follows it. */
+function stripZeros(text: string): string {
+  if (!text.includes(".")) return text;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 48) end--;
+  if (text.charCodeAt(end - 1) === 46) end--;
+  return text.slice(0, end);
+}

@@ -4,6 +4,7 @@
 // protocol's spelling, which keeps every handler protocol-agnostic.
 
 import { ByteBuffer } from "./byte_buffer.ts";
+import { formatDouble17g } from "./numbers.ts";
 
 const CRLF0 = 13, CRLF1 = 10;
 const encoder = new TextEncoder();
@@ -146,6 +147,20 @@ export class ReplyWriter extends ByteBuffer {
   /** A push message header: >n in RESP3, an array in RESP2. */
   pushHeader(n: number): void {
     this.header(this.resp === 3 ? 0x3e : 0x2a, n);
+  }
+
+  /** A double as Redis 7.0's addReplyDouble writes it ("%.17g", inf / -inf): a bulk string in
+   * RESP2, `,` in RESP3. */
+  double(value: number): void {
+    const text = formatDouble17g(value);
+    if (this.resp === 3) {
+      this.ensure(text.length + 3);
+      this.byte(0x2c);
+      this.ascii(text);
+      this.crlf();
+    } else {
+      this.bulkText(text);
+    }
   }
 
   /** A boolean: #t/#f in RESP3, :1/:0 in RESP2. */

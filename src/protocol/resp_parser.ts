@@ -84,12 +84,16 @@ export class RequestParser extends Args {
   private startMultibulk(buf: Uint8Array, pos: number, end: number): number {
     const cr = indexOfByte(buf, CR, pos, end);
     if (cr < 0) {
-      return end - pos > PROTO_INLINE_MAX_SIZE ? this.fail("too big mbulk count string") : NEED_MORE;
+      return end - pos > PROTO_INLINE_MAX_SIZE
+        ? this.fail("too big mbulk count string")
+        : NEED_MORE;
     }
     if (cr > end - 2) return NEED_MORE; // "\r" must be followed by one more byte
     const count = parseLongLong(buf, pos + 1, cr);
     if (count === null || count > 2147483647) return this.fail("invalid multibulk length");
-    if (count > 10 && this.limits.authRequired) return this.fail("unauthenticated multibulk length");
+    if (count > 10 && this.limits.authRequired) {
+      return this.fail("unauthenticated multibulk length");
+    }
     const after = cr + 2;
     if (count <= 0) return after; // empty command: consumed, nothing to run
     this.argBuf = buf;
@@ -113,8 +117,12 @@ export class RequestParser extends Args {
           return this.fail(`expected '$', got '${String.fromCharCode(buf[pos])}'`);
         }
         const len = parseLongLong(buf, pos + 1, cr);
-        if (len === null || len < 0 || len > this.limits.maxBulkLen) return this.fail("invalid bulk length");
-        if (len > 16384 && this.limits.authRequired) return this.fail("unauthenticated bulk length");
+        if (len === null || len < 0 || len > this.limits.maxBulkLen) {
+          return this.fail("invalid bulk length");
+        }
+        if (len > 16384 && this.limits.authRequired) {
+          return this.fail("unauthenticated bulk length");
+        }
         pos = cr + 2;
         this.bulkLen = len;
       }

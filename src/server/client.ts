@@ -38,7 +38,12 @@ export class Client {
   /** Close this client's connection (after the reply being written, if any). Set by the
    * connection that owns the client. */
   kill: () => void = () => {};
-  readonly modes: ClientModes = { replyOff: false, skipNext: false, skipThis: false, noEvict: false };
+  readonly modes: ClientModes = {
+    replyOff: false,
+    skipNext: false,
+    skipThis: false,
+    noEvict: false,
+  };
 
   /** `id` is given only for internal stand-in clients (forwarded batches use 0). */
   constructor(readonly addr: string, readonly laddr: string, id?: number) {

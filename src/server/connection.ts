@@ -1,7 +1,7 @@
 // One client connection: read into a reused buffer, parse every complete command, run local
 // ones at once and forward the others to their shards (one message per shard per read
 // batch), then write all replies in request order with a single write-all.
-import type { CommandContext, CommandSpec, Combiner, SplitPart } from "../commands/spec.ts";
+import type { Combiner, CommandContext, CommandSpec, SplitPart } from "../commands/spec.ts";
 import { NEED_MORE, PROTOCOL_ERROR, RequestParser } from "../protocol/resp_parser.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
@@ -55,7 +55,10 @@ export class Connection {
     private hooks: ConnectionHooks,
   ) {
     const remote = conn.remoteAddr as Deno.NetAddr, local = conn.localAddr as Deno.NetAddr;
-    this.client = new Client(`${remote.hostname}:${remote.port}`, `${local.hostname}:${local.port}`);
+    this.client = new Client(
+      `${remote.hostname}:${remote.port}`,
+      `${local.hostname}:${local.port}`,
+    );
     this.parser = new RequestParser({
       maxBulkLen: Number(shard.config.get("proto-max-bulk-len")),
       authRequired: false,
@@ -88,7 +91,9 @@ export class Connection {
       for (;;) {
         if (filled === buf.length) {
           if (buf.length >= queryLimit) break; // Redis closes a client whose query buffer overflows
-          const grown = new Uint8Array(Math.min(queryLimit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)));
+          const grown = new Uint8Array(
+            Math.min(queryLimit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)),
+          );
           grown.set(buf.subarray(0, filled));
           buf = grown;
         }
@@ -109,7 +114,9 @@ export class Connection {
         this.hooks.onIdle?.();
         if (this.client.closeAfterReply || this.hooks.isShuttingDown()) break;
         // Keep only the unparsed tail (and a partly parsed frame) at the buffer's start.
-        const keepFrom = this.parser.inFrame() ? Math.min(consumed, this.parser.frameStart) : consumed;
+        const keepFrom = this.parser.inFrame()
+          ? Math.min(consumed, this.parser.frameStart)
+          : consumed;
         if (keepFrom > 0) {
           buf.copyWithin(0, keepFrom, filled);
           filled -= keepFrom;
@@ -119,9 +126,13 @@ export class Connection {
       }
     } catch (err) {
       // A vanished client (reset, broken pipe) ends only its own connection.
-      if (!(err instanceof Deno.errors.ConnectionReset || err instanceof Deno.errors.BrokenPipe ||
-        err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted)) {
-        console.error(`connection ${this.client.addr}: ${err instanceof Error ? err.message : err}`);
+      if (
+        !(err instanceof Deno.errors.ConnectionReset || err instanceof Deno.errors.BrokenPipe ||
+          err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted)
+      ) {
+        console.error(
+          `connection ${this.client.addr}: ${err instanceof Error ? err.message : err}`,
+        );
       }
     } finally {
       this.busy = false;
@@ -183,7 +194,12 @@ export class Connection {
 
   /** Run, forward, split or fan out one resolved command. Returns a promise only when the
    * command has to wait (async handlers, atomic cross-shard work): the hot path stays sync. */
-  private execute(spec: CommandSpec, buf: Uint8Array, frameStart: number, pos: number): Promise<void> | undefined {
+  private execute(
+    spec: CommandSpec,
+    buf: Uint8Array,
+    frameStart: number,
+    pos: number,
+  ): Promise<void> | undefined {
     this.client.lastCommand = spec.name;
     const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
     if (owner === -1 || owner === this.shard.id) {
@@ -203,7 +219,12 @@ export class Connection {
     } else if (owner === SPANNING) {
       this.splitAcrossShards(spec);
     } else {
-      this.pending.push({ at: this.out.length, parts: [this.forward(owner, buf.subarray(frameStart, pos))], combine: null, split: [] });
+      this.pending.push({
+        at: this.out.length,
+        parts: [this.forward(owner, buf.subarray(frameStart, pos))],
+        combine: null,
+        split: [],
+      });
     }
   }
 
@@ -234,7 +255,9 @@ export class Connection {
   private splitAcrossShards(spec: CommandSpec): void {
     const args = this.parser;
     if (!spec.splitByKey || !spec.keys) {
-      this.out.error(`ERR ${spec.name.toUpperCase()} with keys on several shards is not supported yet`);
+      this.out.error(
+        `ERR ${spec.name.toUpperCase()} with keys on several shards is not supported yet`,
+      );
       return;
     }
     const { first, step } = spec.keys;
@@ -251,9 +274,16 @@ export class Connection {
       const argv = [...Array(first).keys()].map((i) => args.bytes(i));
       for (const i of part.argIndexes) for (let j = 0; j < step; j++) argv.push(args.bytes(i + j));
       const frame = encodeCommand(argv);
-      parts.push(part.shard === this.shard.id ? this.runLocalFrame(frame) : this.forward(part.shard, frame));
+      parts.push(
+        part.shard === this.shard.id ? this.runLocalFrame(frame) : this.forward(part.shard, frame),
+      );
     }
-    this.pending.push({ at: this.out.length, parts, combine: spec.splitByKey.combine, split: [...split.values()] });
+    this.pending.push({
+      at: this.out.length,
+      parts,
+      combine: spec.splitByKey.combine,
+      split: [...split.values()],
+    });
   }
 
   /** Run one encoded command here and return its reply bytes (the caller's parser state is

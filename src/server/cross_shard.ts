@@ -20,7 +20,10 @@ let lockSequence = 0;
 
 export function createCrossShard(shard: Shard, peers: Peers | null, client: Client): CrossShard {
   return {
-    async atomically<T>(shards: Iterable<number>, work: (run: RunOnShard) => Promise<T>): Promise<T> {
+    async atomically<T>(
+      shards: Iterable<number>,
+      work: (run: RunOnShard) => Promise<T>,
+    ): Promise<T> {
       const owner = `${shard.id}:${++lockSequence}`;
       const ordered = [...new Set(shards)].sort((a, b) => a - b);
       const held: number[] = [];

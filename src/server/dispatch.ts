@@ -7,7 +7,10 @@ import { errArity, errUnknownCommand, errUnknownSubcommand } from "../protocol/e
 
 /** The command to run, or the error text to reply with instead. `rejected` hears of a known
  * command refused for its arguments (INFO commandstats' rejected_calls). */
-export function resolveCommand(args: Args, rejected?: (fullName: string) => void): CommandSpec | string {
+export function resolveCommand(
+  args: Args,
+  rejected?: (fullName: string) => void,
+): CommandSpec | string {
   const spec = lookupCommand(args);
   if (!spec) {
     const preview: string[] = [];
@@ -46,7 +49,11 @@ export function keyIndexes(spec: CommandSpec, args: Args): number[] {
  * SPANNING when they are spread over several. */
 export const SPANNING = -2;
 
-export function routeCommand(spec: CommandSpec, args: Args, shard: { ownerOf(key: Uint8Array): number }): number {
+export function routeCommand(
+  spec: CommandSpec,
+  args: Args,
+  shard: { ownerOf(key: Uint8Array): number },
+): number {
   if (spec.getKeys) return ownerOfAll(spec.getKeys(args), args, shard);
   const k = spec.keys;
   if (!k) return -1;
@@ -60,7 +67,11 @@ export function routeCommand(spec: CommandSpec, args: Args, shard: { ownerOf(key
   return owner;
 }
 
-function ownerOfAll(indexes: number[], args: Args, shard: { ownerOf(key: Uint8Array): number }): number {
+function ownerOfAll(
+  indexes: number[],
+  args: Args,
+  shard: { ownerOf(key: Uint8Array): number },
+): number {
   let owner = -1;
   for (const i of indexes) {
     const o = shard.ownerOf(args.bytes(i));

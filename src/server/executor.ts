@@ -34,7 +34,12 @@ export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promi
 }
 
 /** The batch format of src/server/peers.ts: [u8 db][u8 resp][u32 length][frame]... */
-export function appendToBatch(batch: { u8(v: number): void; u32(v: number): void; raw(b: Uint8Array): void }, db: number, resp: number, frame: Uint8Array): void {
+export function appendToBatch(
+  batch: { u8(v: number): void; u32(v: number): void; raw(b: Uint8Array): void },
+  db: number,
+  resp: number,
+  frame: Uint8Array,
+): void {
   batch.u8(db);
   batch.u8(resp);
   batch.u32(frame.length);
@@ -57,7 +62,8 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
     let p = 0;
     while (p < batch.length) {
       const db = batch[p], resp = batch[p + 1];
-      const len = (batch[p + 2] | (batch[p + 3] << 8) | (batch[p + 4] << 16)) + batch[p + 5] * 16777216;
+      const len = (batch[p + 2] | (batch[p + 3] << 8) | (batch[p + 4] << 16)) +
+        batch[p + 5] * 16777216;
       const start = p + 6;
       parser.next(batch, start, start + len);
       client.db = db;

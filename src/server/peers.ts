@@ -67,7 +67,11 @@ export class Peers {
   private outboxes = new Map<MessagePort, Outbox>();
   private flushQueued = false;
 
-  constructor(private ports: Map<number, MessagePort>, private execute: BatchExecutor, private lock: ShardLock) {
+  constructor(
+    private ports: Map<number, MessagePort>,
+    private execute: BatchExecutor,
+    private lock: ShardLock,
+  ) {
     for (const port of ports.values()) {
       port.onmessage = (event: MessageEvent<Bundle>) => {
         for (const item of event.data.items) this.receive(port, item);
@@ -105,7 +109,9 @@ export class Peers {
         else this.runCall(port, msg);
         break;
       case "lock":
-        this.lock.acquire(msg.owner).then(() => this.send(port, { kind: "locked", id: msg.id } satisfies LockGranted));
+        this.lock.acquire(msg.owner).then(() =>
+          this.send(port, { kind: "locked", id: msg.id } satisfies LockGranted)
+        );
         break;
       case "unlock":
         this.lock.release(msg.owner);

@@ -23,7 +23,9 @@ export async function runServer(argv: string[]): Promise<number> {
     try {
       Deno.listen({ hostname, port }).close();
     } catch (err) {
-      const why = err instanceof Deno.errors.AddrInUse ? "address already in use" : (err as Error).message;
+      const why = err instanceof Deno.errors.AddrInUse
+        ? "address already in use"
+        : (err as Error).message;
       console.error(`ironcache: cannot listen on ${hostname}:${port}: ${why}`);
       return 1;
     }
@@ -33,7 +35,10 @@ export async function runServer(argv: string[]): Promise<number> {
   // Signals are handled from the start: a stop may arrive while the workers come up.
   const stopped = untilStopped(workers);
   try {
-    const first = await Promise.race([waitForAll(workers, "listening").then(() => "listening" as const), stopped]);
+    const first = await Promise.race([
+      waitForAll(workers, "listening").then(() => "listening" as const),
+      stopped,
+    ]);
     if (first !== "listening") return first; // stopped before it was ready
   } catch (err) {
     console.error(`ironcache: ${(err as Error).message}`);
@@ -41,7 +46,9 @@ export async function runServer(argv: string[]): Promise<number> {
     return 1;
   }
   log.always(
-    `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port} bind=${binds.join(",")} shards=${shardCount}` +
+    `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port} bind=${
+      binds.join(",")
+    } shards=${shardCount}` +
       (loaded.configFile ? ` config=${loaded.configFile}` : ""),
   );
   return await stopped;
@@ -71,8 +78,19 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
     }
   }
   for (let id = 0; id < count; id++) {
-    const worker = new Worker(new URL("./shard_worker.ts", import.meta.url), { type: "module", name: `shard-${id}` });
-    const init: InitMessage = { type: "init", shardId: id, shardCount: count, config, peers: peerPorts[id], counters, server };
+    const worker = new Worker(new URL("./shard_worker.ts", import.meta.url), {
+      type: "module",
+      name: `shard-${id}`,
+    });
+    const init: InitMessage = {
+      type: "init",
+      shardId: id,
+      shardCount: count,
+      config,
+      peers: peerPorts[id],
+      counters,
+      server,
+    };
     worker.postMessage(init, Object.values(peerPorts[id]));
     workers.push(worker);
   }

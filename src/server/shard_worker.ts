@@ -5,6 +5,7 @@
 import type { FromWorker, InitMessage, ToWorker } from "./messages.ts";
 import { CONNECTED_CLIENTS } from "./messages.ts";
 import { ConfigStore } from "../config/store.ts";
+import { followEncodingLimits } from "../engine/encoding_limits.ts";
 import { createKeyspace } from "../engine/engine_module.ts";
 import { Shard } from "./shard.ts";
 import { Peers } from "./peers.ts";
@@ -42,9 +43,13 @@ function start(init: InitMessage): void {
   configureClientIds(init.shardId, init.shardCount);
   counters = new Int32Array(init.counters);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
+  followEncodingLimits(config, shard.keyspace);
   shard.executeBatch = createBatchExecutor(shard);
-  shard.requestShutdown = (how) => self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
-  const ports = new Map<number, MessagePort>(Object.entries(init.peers).map(([id, p]) => [Number(id), p]));
+  shard.requestShutdown = (how) =>
+    self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
+  const ports = new Map<number, MessagePort>(
+    Object.entries(init.peers).map(([id, p]) => [Number(id), p]),
+  );
   if (ports.size) peers = new Peers(ports, shard.executeBatch, shard.lock);
   stopCron = startCron(shard);
   const port = Number(config.get("port"));
@@ -55,7 +60,11 @@ function start(init: InitMessage): void {
       acceptLoop(listener);
     }
   } catch (err) {
-    self.postMessage({ type: "fatal", shardId: shard.id, message: err instanceof Error ? err.message : String(err) });
+    self.postMessage({
+      type: "fatal",
+      shardId: shard.id,
+      message: err instanceof Error ? err.message : String(err),
+    });
     return;
   }
   self.postMessage({ type: "listening", shardId: shard.id });
@@ -77,7 +86,12 @@ async function acceptLoop(listener: Deno.Listener): Promise<void> {
         tcp.setNoDelay(true);
         tcp.setKeepAlive(true);
       } catch { /* the client may already be gone */ }
-      serve(new Connection(tcp, shard, peers, { isShuttingDown: () => shuttingDown, onIdle: maybeStopped }));
+      serve(
+        new Connection(tcp, shard, peers, {
+          isShuttingDown: () => shuttingDown,
+          onIdle: maybeStopped,
+        }),
+      );
     }
   } catch (err) {
     if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);

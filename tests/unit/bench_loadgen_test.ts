@@ -12,7 +12,8 @@ import { memtierArgs, parseMemtierJson } from "../../bench/loadgen_memtier.ts";
 import { concurrentParts, type LoadSpec, sequentialParts } from "../../bench/loadgen.ts";
 import { parseWorkloadList, stringKey, WORKLOADS } from "../../bench/workloads.ts";
 
-const data = (name: string) => Deno.readTextFileSync(new URL(`../../bench/testdata/${name}`, import.meta.url));
+const data = (name: string) =>
+  Deno.readTextFileSync(new URL(`../../bench/testdata/${name}`, import.meta.url));
 
 Deno.test("bench redis-benchmark: one section, throughput and percentiles incl. p99.9", () => {
   const parts = parseRedisBenchmark(data("redis-benchmark-7.0-set-p16.txt"));
@@ -26,7 +27,11 @@ Deno.test("bench redis-benchmark: one section, throughput and percentiles incl. 
 
 Deno.test("bench redis-benchmark: two tests in one run (LPUSH then LPOP) add up sequentially", () => {
   const parts = parseRedisBenchmark(data("redis-benchmark-7.0-lpush-lpop-p1.txt"));
-  assert.deepEqual(parts.map((p) => [p.name, p.ops, p.opsPerSec]), [["LPUSH", 20000, 41841], ["LPOP", 20000, 40000]]);
+  assert.deepEqual(parts.map((p) => [p.name, p.ops, p.opsPerSec]), [["LPUSH", 20000, 41841], [
+    "LPOP",
+    20000,
+    40000,
+  ]]);
   const r = sequentialParts(parts);
   assert.equal(r.ops, 40000);
   assert.ok(Math.abs(r.seconds - (20000 / 41841 + 20000 / 40000)) < 1e-9);
@@ -53,7 +58,10 @@ Deno.test("bench redis-benchmark: an error reply is reported, never parsed as nu
   const msg = redisBenchmarkError(1, stderr, stdout);
   assert.match(msg!, /^server replied with an error: ERR unknown command 'zrange'/);
   assert.equal(redisBenchmarkError(0, "WARNING: Could not fetch server CONFIG\n", ""), null);
-  assert.match(redisBenchmarkError(1, "Could not connect to Redis at 127.0.0.1:1: Connection refused\n", "")!, /code 1: Could not connect/);
+  assert.match(
+    redisBenchmarkError(1, "Could not connect to Redis at 127.0.0.1:1: Connection refused\n", "")!,
+    /code 1: Could not connect/,
+  );
 });
 
 Deno.test("bench redis-benchmark: 'inf' throughput falls back to the completion time, then wall time", () => {
@@ -74,13 +82,38 @@ Deno.test("bench redis-benchmark: percentile lookup takes the first point at or 
 });
 
 const spec = (id: keyof typeof WORKLOADS, over: Partial<LoadSpec> = {}): LoadSpec => ({
-  workload: WORKLOADS[id], host: "127.0.0.1", port: 7000, pipeline: 16, clients: 50, requests: 110000,
-  keyspace: 1000000, dataSize: 32, cpus: null, ...over,
+  workload: WORKLOADS[id],
+  host: "127.0.0.1",
+  port: 7000,
+  pipeline: 16,
+  clients: 50,
+  requests: 110000,
+  keyspace: 1000000,
+  dataSize: 32,
+  cpus: null,
+  ...over,
 });
 
 Deno.test("bench redis-benchmark: flags per workload", () => {
   const set = redisBenchmarkArgs(spec("SET"));
-  assert.deepEqual(set, [["-h", "127.0.0.1", "-p", "7000", "-c", "50", "-n", "110000", "-P", "16", "-r", "1000000", "-d", "32", "-t", "set"]]);
+  assert.deepEqual(set, [[
+    "-h",
+    "127.0.0.1",
+    "-p",
+    "7000",
+    "-c",
+    "50",
+    "-n",
+    "110000",
+    "-P",
+    "16",
+    "-r",
+    "1000000",
+    "-d",
+    "32",
+    "-t",
+    "set",
+  ]]);
   // LPUSH+LPOP: -n is per test, so the total is the requested count.
   assert.ok(redisBenchmarkArgs(spec("LPUSH+LPOP"))[0].join(" ").includes("-n 55000"));
   // MIX: two processes, connections 5 + 45, requests 1:10.
@@ -88,8 +121,14 @@ Deno.test("bench redis-benchmark: flags per workload", () => {
   assert.equal(mix.length, 2);
   assert.match(mix[0], /-c 5 -n 10000 .* -t set$/);
   assert.match(mix[1], /-c 45 -n 100000 .* -t get$/);
-  assert.match(redisBenchmarkArgs(spec("ZRANGE"))[0].join(" "), /ZRANGE bench:zset __rand_int__ \+inf BYSCORE LIMIT 0 10$/);
-  assert.match(redisBenchmarkArgs(spec("SET-4K", { dataSize: 4096 }))[0].join(" "), /-d 4096 -t set$/);
+  assert.match(
+    redisBenchmarkArgs(spec("ZRANGE"))[0].join(" "),
+    /ZRANGE bench:zset __rand_int__ \+inf BYSCORE LIMIT 0 10$/,
+  );
+  assert.match(
+    redisBenchmarkArgs(spec("SET-4K", { dataSize: 4096 }))[0].join(" "),
+    /-d 4096 -t set$/,
+  );
   assert.equal(stringKey(42), "key:000000000042");
   assert.equal(stringKey(42).length, 16);
 });
@@ -107,8 +146,17 @@ Deno.test("bench memtier: bare nan, zero Ops/sec (interrupted run) and garbage",
   const doc = {
     "run information": { "Actual benchmark duration (seconds)": 2 },
     "ALL STATS": {
-      Incrs: { Count: 1000, "Ops/sec": 0, "Percentile Latencies": { "p50.00": 0.5, "p99.00": 1.5, "p99.90": 2.5 } },
-      Totals: { Count: 1000, "Ops/sec": 0, Latency: "NAN", "Percentile Latencies": { "p50.00": 0.5, "p99.00": 1.5, "p99.90": 2.5 } },
+      Incrs: {
+        Count: 1000,
+        "Ops/sec": 0,
+        "Percentile Latencies": { "p50.00": 0.5, "p99.00": 1.5, "p99.90": 2.5 },
+      },
+      Totals: {
+        Count: 1000,
+        "Ops/sec": 0,
+        Latency: "NAN",
+        "Percentile Latencies": { "p50.00": 0.5, "p99.00": 1.5, "p99.90": 2.5 },
+      },
     },
   };
   const text = JSON.stringify(doc).replace('"NAN"', "-nan");
@@ -121,11 +169,25 @@ Deno.test("bench memtier: bare nan, zero Ops/sec (interrupted run) and garbage",
 
 Deno.test("bench memtier: flags per workload", () => {
   const mix = memtierArgs(spec("MIX", { pipeline: 1 }), "/tmp/x.json");
-  for (const f of ["--ratio=1:10", "--pipeline=1", "--clients=50", "--requests=2200", "--key-maximum=999999", "--data-size=32", "--hide-histogram", "--json-out-file=/tmp/x.json", "--key-prefix=key:"]) {
+  for (
+    const f of [
+      "--ratio=1:10",
+      "--pipeline=1",
+      "--clients=50",
+      "--requests=2200",
+      "--key-maximum=999999",
+      "--data-size=32",
+      "--hide-histogram",
+      "--json-out-file=/tmp/x.json",
+      "--key-prefix=key:",
+    ]
+  ) {
     assert.ok(mix.includes(f), `${f} in ${mix.join(" ")}`);
   }
   const lists = memtierArgs(spec("LPUSH+LPOP"), "/tmp/x.json");
-  assert.ok(lists.includes("--command=LPUSH mylist __data__") && lists.includes("--command=LPOP mylist"));
+  assert.ok(
+    lists.includes("--command=LPUSH mylist __data__") && lists.includes("--command=LPOP mylist"),
+  );
   assert.ok(memtierArgs(spec("GET"), "f").includes("--ratio=0:1"));
 });
 
@@ -140,6 +202,11 @@ Deno.test("bench: concurrent parts last as long as the slowest", () => {
 });
 
 Deno.test("bench: workload list parsing", () => {
-  assert.deepEqual(parseWorkloadList("set, get,lpush,LPOP,mix"), ["SET", "GET", "LPUSH+LPOP", "MIX"]);
+  assert.deepEqual(parseWorkloadList("set, get,lpush,LPOP,mix"), [
+    "SET",
+    "GET",
+    "LPUSH+LPOP",
+    "MIX",
+  ]);
   assert.throws(() => parseWorkloadList("SET,FOO"), /unknown workload 'FOO'/);
 });

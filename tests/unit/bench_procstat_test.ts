@@ -13,21 +13,32 @@ import {
 } from "../../bench/procstat.ts";
 
 Deno.test("bench procstat: utime+stime from /proc/PID/stat, names with spaces and parentheses", () => {
-  const redis = "9037 (redis-server) S 1 9037 9037 0 -1 4194624 4904 0 0 0 73 156 0 0 20 0 5 0 264174 87449600 5217 18446744073709551615";
+  const redis =
+    "9037 (redis-server) S 1 9037 9037 0 -1 4194624 4904 0 0 0 73 156 0 0 20 0 5 0 264174 87449600 5217 18446744073709551615";
   assert.equal(statUserSysTicks(redis), 229);
-  assert.equal(statUserSysTicks("12 (a b) c)) R 1 1 1 0 -1 0 0 0 0 0 10 5 0 0 20 0 1 0 1 1 1 1"), 15);
+  assert.equal(
+    statUserSysTicks("12 (a b) c)) R 1 1 1 0 -1 0 0 0 0 0 10 5 0 0 20 0 1 0 1 1 1 1"),
+    15,
+  );
   assert.equal(statUserSysTicks("garbage"), null);
 });
 
 Deno.test("bench procstat: schedstat lines summed over threads", () => {
-  assert.equal(sumSchedstat("929545203 720172475 6056\n19146 8086 1\n13215 2257974 1\n"), 929577564);
+  assert.equal(
+    sumSchedstat("929545203 720172475 6056\n19146 8086 1\n13215 2257974 1\n"),
+    929577564,
+  );
   assert.equal(sumSchedstat(""), null);
 });
 
 Deno.test("bench procstat: VmRSS and listening sockets", () => {
-  assert.equal(parseVmRss("Name:\tredis-server\nVmHWM:\t   20000 kB\nVmRSS:\t   12345 kB\nThreads:\t5\n"), 12345 * 1024);
+  assert.equal(
+    parseVmRss("Name:\tredis-server\nVmHWM:\t   20000 kB\nVmRSS:\t   12345 kB\nThreads:\t5\n"),
+    12345 * 1024,
+  );
   assert.equal(parseVmRss("Name:\tx\n"), null);
-  const table = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+  const table =
+    `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1EE7 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 88001 1 0000000000000000 100 0 0 10 0
    1: 0100007F:1EE7 0100007F:A000 01 00000000:00000000 00:00000000 00000000     0        0 88002 1 0000000000000000 20 4 30 10 -1
    2: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1571 1 0000000000000000 100 0 0 10 0`;

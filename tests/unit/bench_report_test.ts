@@ -6,21 +6,46 @@ import { niceMax, toSvg } from "../../bench/svg.ts";
 import { spread, summarize, type WorkloadResult } from "../../bench/method.ts";
 
 function ok(workload: string, pipeline: number, a: number[], b: number[]): WorkloadResult {
-  const runs = (ops: number[]) => ops.map((o, i) => ({ round: i + 1, ops: 1000, seconds: 1000 / o, opsPerSec: o, cpuNsPerOp: 1e9 / o, latencyMs: { p50: 0.5, p99: 1, p999: 2 }, parts: [] }));
+  const runs = (ops: number[]) =>
+    ops.map((o, i) => ({
+      round: i + 1,
+      ops: 1000,
+      seconds: 1000 / o,
+      opsPerSec: o,
+      cpuNsPerOp: 1e9 / o,
+      latencyMs: { p50: 0.5, p99: 1, p999: 2 },
+      parts: [],
+    }));
   const ra = runs(a);
   const rb = runs(b);
   const sa = summarize(ra);
   const sb = summarize(rb);
   return {
-    workload, description: workload, pipeline, status: "ok", requestsPerRun: 1000, commandLines: [],
-    runs: { IronCache: ra, redis: rb }, summary: { IronCache: sa, redis: sb },
-    ratio: sa.opsPerSec.median / sb.opsPerSec.median, cpuRatio: sa.cpuNsPerOp!.median / sb.cpuNsPerOp!.median,
+    workload,
+    description: workload,
+    pipeline,
+    status: "ok",
+    requestsPerRun: 1000,
+    commandLines: [],
+    runs: { IronCache: ra, redis: rb },
+    summary: { IronCache: sa, redis: sb },
+    ratio: sa.opsPerSec.median / sb.opsPerSec.median,
+    cpuRatio: sa.cpuNsPerOp!.median / sb.cpuNsPerOp!.median,
   };
 }
 
 const unsupported: WorkloadResult = {
-  workload: "HSET", description: "HSET", pipeline: 1, status: "unsupported", reason: "unsupported by target: ERR unknown command 'HSET'",
-  requestsPerRun: 0, commandLines: [], runs: {}, summary: {}, ratio: null, cpuRatio: null,
+  workload: "HSET",
+  description: "HSET",
+  pipeline: 1,
+  status: "unsupported",
+  reason: "unsupported by target: ERR unknown command 'HSET'",
+  requestsPerRun: 0,
+  commandLines: [],
+  runs: {},
+  summary: {},
+  ratio: null,
+  cpuRatio: null,
 };
 
 Deno.test("bench report: spread and summary", () => {
@@ -34,26 +59,92 @@ Deno.test("bench report: spread and summary", () => {
 });
 
 Deno.test("bench report: markdown rows, ratio bold, unsupported named", () => {
-  const rows = workloadTable([ok("SET", 16, [900e3, 1000e3, 1100e3], [1000e3, 1000e3, 1200e3]), unsupported], ["IronCache", "redis"]);
+  const rows = workloadTable([
+    ok("SET", 16, [900e3, 1000e3, 1100e3], [1000e3, 1000e3, 1200e3]),
+    unsupported,
+  ], ["IronCache", "redis"]);
   assert.equal(rows.length, 4);
-  assert.match(rows[2], /^\| SET \| 16 \| 1\.00M \(900k–1\.10M\) \| 1\.00M \(1\.00M–1\.20M\) \| \*\*1\.00x\*\* \| 1000 \(909–1111\) \|/);
+  assert.match(
+    rows[2],
+    /^\| SET \| 16 \| 1\.00M \(900k–1\.10M\) \| 1\.00M \(1\.00M–1\.20M\) \| \*\*1\.00x\*\* \| 1000 \(909–1111\) \|/,
+  );
   assert.match(rows[3], /^\| HSET \| 1 \| unsupported by target: ERR unknown command 'HSET' \|/);
 });
 
 Deno.test("bench report: full markdown, JSON and SVG", () => {
   const report: BenchReport = {
-    tool: "ironcache bench", format: 1, startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:01:00Z",
-    durationSeconds: 60, quick: false, command: "ironcache bench",
+    tool: "ironcache bench",
+    format: 1,
+    startedAt: "2026-01-01T00:00:00Z",
+    finishedAt: "2026-01-01T00:01:00Z",
+    durationSeconds: 60,
+    quick: false,
+    command: "ironcache bench",
     loadGenerator: { name: "redis-benchmark", version: "7.0.15", note: "test" },
-    machine: { cpu: "x", cores: 2, memoryGiB: 1, kernel: "6", os: "linux", deno: "2", loadavg: "0 0 0" },
+    machine: {
+      cpu: "x",
+      cores: 2,
+      memoryGiB: 1,
+      kernel: "6",
+      os: "linux",
+      deno: "2",
+      loadavg: "0 0 0",
+    },
     loadavgEnd: "0 0 0",
-    settings: { clients: 50, keyspace: 1000, dataSize: 32, pipelines: [1, 16], rounds: 3, secondsPerRun: 2, requestsPerRun: null, loadgenCpus: "1", serverCpus: "0" },
+    settings: {
+      clients: 50,
+      keyspace: 1000,
+      dataSize: 32,
+      pipelines: [1, 16],
+      rounds: 3,
+      secondsPerRun: 2,
+      requestsPerRun: null,
+      loadgenCpus: "1",
+      serverCpus: "0",
+    },
     servers: [
-      { label: "IronCache", role: "target", kind: "ironcache", address: "127.0.0.1:1", pid: 1, started: true, version: "0.1.0", settings: "--shards 1", pinnedCpus: "0" },
-      { label: "redis", role: "baseline", kind: "redis", address: "127.0.0.1:2", pid: 2, started: true, version: "7.0.15", settings: "--save ''", pinnedCpus: "0" },
+      {
+        label: "IronCache",
+        role: "target",
+        kind: "ironcache",
+        address: "127.0.0.1:1",
+        pid: 1,
+        started: true,
+        version: "0.1.0",
+        settings: "--shards 1",
+        pinnedCpus: "0",
+      },
+      {
+        label: "redis",
+        role: "baseline",
+        kind: "redis",
+        address: "127.0.0.1:2",
+        pid: 2,
+        started: true,
+        version: "7.0.15",
+        settings: "--save ''",
+        pinnedCpus: "0",
+      },
     ],
-    workloads: [ok("SET", 1, [100e3, 110e3, 120e3], [120e3, 125e3, 130e3]), ok("SET", 16, [1e6, 1.1e6, 1.2e6], [1e6, 1e6, 1e6]), unsupported],
-    memory: [{ label: "IronCache", keys: 1000, dataSize: 32, dbsize: 1000, fillSeconds: 0.1, rssBefore: 1, rssAfter: 2, rssBytesPerKey: 100, usedMemoryBefore: null, usedMemoryAfter: null, usedMemoryBytesPerKey: null, notes: ["used_memory n/a"] }],
+    workloads: [
+      ok("SET", 1, [100e3, 110e3, 120e3], [120e3, 125e3, 130e3]),
+      ok("SET", 16, [1e6, 1.1e6, 1.2e6], [1e6, 1e6, 1e6]),
+      unsupported,
+    ],
+    memory: [{
+      label: "IronCache",
+      keys: 1000,
+      dataSize: 32,
+      dbsize: 1000,
+      fillSeconds: 0.1,
+      rssBefore: 1,
+      rssAfter: 2,
+      rssBytesPerKey: 100,
+      usedMemoryBefore: null,
+      usedMemoryAfter: null,
+      usedMemoryBytesPerKey: null,
+      notes: ["used_memory n/a"],
+    }],
     scaling: null,
     notes: ["a note"],
   };
@@ -69,7 +160,10 @@ Deno.test("bench report: full markdown, JSON and SVG", () => {
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(svg, /<\/svg>\n$/);
   assert.match(svg, /t &amp; &lt;title&gt;/);
-  assert.equal([...svg.matchAll(/class="ratio"[^>]*>([^<]+)</g)].map((m) => m[1]).join(","), "0.88x,1.10x");
+  assert.equal(
+    [...svg.matchAll(/class="ratio"[^>]*>([^<]+)</g)].map((m) => m[1]).join(","),
+    "0.88x,1.10x",
+  );
   assert.match(svg, />unsupported</);
   assert.equal((svg.match(/<rect /g) ?? []).length, 2 + 1 + 4); // legend 2, background 1, bars 4
 });

@@ -16,7 +16,16 @@ Deno.test("bench runner: defaults, --quick, subsets and bad values", () => {
   assert.equal(full.scalingWorkload, "SET-4K");
   assert.ok(full.out.endsWith("/bench/results"));
 
-  const quick = parseOptions(["--quick", "--workloads", "get,set", "--pipelines", "16", "--no-pin", "--memory-keys", "0"]);
+  const quick = parseOptions([
+    "--quick",
+    "--workloads",
+    "get,set",
+    "--pipelines",
+    "16",
+    "--no-pin",
+    "--memory-keys",
+    "0",
+  ]);
   assert.ok(typeof quick !== "string");
   assert.equal(quick.keyspace, 1000);
   assert.deepEqual(quick.workloads, ["GET", "SET"]);
@@ -34,8 +43,16 @@ Deno.test("bench runner: defaults, --quick, subsets and bad values", () => {
 
 Deno.test("bench runner: noise warnings", () => {
   const row = (min: number, max: number): WorkloadResult => ({
-    workload: "SET", description: "", pipeline: 1, status: "ok", requestsPerRun: 1, commandLines: [], runs: {},
-    summary: { a: { opsPerSec: { median: min, min, max }, cpuNsPerOp: null, latencyMs: null } }, ratio: 1, cpuRatio: null,
+    workload: "SET",
+    description: "",
+    pipeline: 1,
+    status: "ok",
+    requestsPerRun: 1,
+    commandLines: [],
+    runs: {},
+    summary: { a: { opsPerSec: { median: min, min, max }, cpuNsPerOp: null, latencyMs: null } },
+    ratio: 1,
+    cpuRatio: null,
   });
   assert.deepEqual(noiseNotes("0.20 0.10 0.05", 2, [row(100, 120)]), []);
   const notes = noiseNotes("3.5 2.0 1.0", 2, [row(100, 120), row(100, 200)]);

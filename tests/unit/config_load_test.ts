@@ -189,7 +189,7 @@ Deno.test("redis.conf: comments, quotes, no-ops, unsupported directives with fil
     "port 1 2",
     'requirepass "unterminated',
     "maxmemory 12xb",
-    "hash-max-listpack-entries 128",
+    "lua-time-limit 5000",
   ].join("\n");
   await withFiles({ "bad.conf": bad }, async (dir) => {
     const f = `${dir}/bad.conf`;
@@ -202,7 +202,7 @@ Deno.test("redis.conf: comments, quotes, no-ops, unsupported directives with fil
       `${f}:6: key 'port': expects exactly one value, got 2`,
       `${f}:7: unbalanced quotes in the line`,
       `${f}:8: key 'maxmemory': '12xb' is not a valid size (use bytes or a unit: 100mb, 1gb; 1k = 1000, 1kb = 1024)`,
-      `${f}:9: unsupported directive 'hash-max-listpack-entries'`,
+      `${f}:9: unsupported directive 'lua-time-limit'`,
     ]);
   });
 });

@@ -8,7 +8,6 @@ import {
   BAD_PAYLOAD,
   ENC_EMBSTR,
   ENC_INT,
-  ENC_OBJECT,
   ENC_RAW,
   ENCODING_NAMES,
   instantiateEngine,
@@ -21,8 +20,6 @@ import {
   SET_KEEPTTL,
   STRING_MAX_BYTES,
   TOO_LARGE,
-  TYPE_HASH,
-  TYPE_LIST,
   TYPE_STRING,
   WRONG_TYPE,
 } from "../../src/engine/keyspace.ts";
@@ -53,7 +50,6 @@ async function engine(): Promise<Keyspace> {
 /** What OBJECT ENCODING would print (or the status). */
 function encodingName(ks: Keyspace, db: number, key: string): string | number {
   const e = ks.encoding(db, b(key));
-  if (e === ENC_OBJECT) return "object";
   return e < 0 ? e : ENCODING_NAMES[e];
 }
 
@@ -123,9 +119,6 @@ Deno.test("OBJECT ENCODING follows Redis 7.0 for SET, APPEND, SETRANGE, INCR and
   assert.equal(other.restore(0, b("s4"), ks.dump(2, b("s3"))!), 1);
   assert.equal(encodingName(other, 0, "s4"), "raw");
   assert.equal(text(other.getString(0, b("s4"))), "short!");
-  // Objects: their family reports the encoding.
-  ks.setObject(0, b("o"), TYPE_LIST, 1);
-  assert.equal(ks.encoding(0, b("o")), ENC_OBJECT);
   assert.deepEqual([ENC_RAW, ENC_INT, ENC_EMBSTR].map((e) => ENCODING_NAMES[e]), [
     "raw",
     "int",
@@ -161,15 +154,6 @@ Deno.test("APPEND and SETRANGE keep the TTL, honour the length limit and grow in
     "empty value on an existing key: its length",
   );
   assert.equal(ks.setRange(0, b("t"), -1, b("x")), NOT_INTEGER, "negative offset");
-  ks.setObject(0, b("h"), TYPE_HASH, 3);
-  assert.equal(ks.append(0, b("h"), b("x")), WRONG_TYPE);
-  assert.equal(
-    ks.setRange(0, b("h"), 0, b("")),
-    WRONG_TYPE,
-    "type is checked before the empty value",
-  );
-  assert.equal(ks.getRange(0, b("h"), 0, 1), WRONG_TYPE);
-  assert.equal(ks.strLen(0, b("h")), WRONG_TYPE);
   // 100k one-byte appends: blocks grow geometrically, so this stays fast.
   const before = ks.memoryUsed();
   const started = performance.now();
@@ -192,7 +176,7 @@ Deno.test("APPEND and SETRANGE keep the TTL, honour the length limit and grow in
   assert.equal(ks.strLen(0, b("i")), 6);
 });
 
-Deno.test("RENAME, MOVE and COPY carry TTLs, handles and LRU data; SWAPDB swaps everything", async () => {
+Deno.test("RENAME, MOVE and COPY carry TTLs and LRU data; SWAPDB swaps everything", async () => {
   const ks = await engine();
   ks.setString(0, b("a"), b("va"), NOW + 9000);
   ks.setClock(NOW + 3000);
@@ -205,22 +189,18 @@ Deno.test("RENAME, MOVE and COPY carry TTLs, handles and LRU data; SWAPDB swaps 
   assert.equal(ks.rename(0, b("b"), b("b")), 1, "same key");
   assert.equal(ks.rename(0, b("b"), b("b"), true), 0, "RENAMENX onto itself");
   assert.equal(ks.rename(0, b("zz"), b("b")), NOT_FOUND);
-  // Renaming onto an object reports it; an object's handle moves with it.
-  ks.setObject(0, b("list"), TYPE_LIST, 77);
+  ks.setString(0, b("list"), b("other"));
   assert.equal(ks.rename(0, b("b"), b("list"), true), 0);
-  assert.equal(ks.replaced(), null);
   assert.equal(ks.rename(0, b("b"), b("list")), 1);
-  assert.deepEqual(ks.replaced(), { type: TYPE_LIST, handle: 77 });
   assert.equal(text(ks.getString(0, b("list"))), "va");
-  ks.setObject(0, b("h"), TYPE_HASH, 5);
-  ks.setExpire(0, b("h"), NOW + 60_000);
+  ks.setString(0, b("h"), b("vh"), NOW + 60_000);
   assert.equal(ks.rename(0, b("h"), b("h2")), 1);
-  assert.equal(ks.getObject(0, b("h2"), TYPE_HASH), 5);
+  assert.equal(text(ks.getString(0, b("h2"))), "vh");
   assert.equal(ks.expireAt(0, b("h2")), NOW + 60_000);
   // MOVE
   assert.equal(ks.move(0, 0, b("h2")), SAME_KEY);
   assert.equal(ks.move(0, 4, b("h2")), 1);
-  assert.equal(ks.getObject(4, b("h2"), TYPE_HASH), 5);
+  assert.equal(text(ks.getString(4, b("h2"))), "vh");
   assert.equal(ks.volatileCount(4), 1);
   assert.equal(ks.volatileCount(0), 1);
   ks.setString(0, b("h2"), b("blocker"));
@@ -228,19 +208,12 @@ Deno.test("RENAME, MOVE and COPY carry TTLs, handles and LRU data; SWAPDB swaps 
   assert.equal(ks.move(0, 4, b("nothing")), 0);
   // COPY
   assert.equal(ks.copy(4, b("h2"), 4, b("h2")), SAME_KEY);
-  assert.equal(
-    ks.copy(4, b("h2"), 5, b("c")),
-    WRONG_TYPE,
-    "an object needs the caller's duplicate",
-  );
-  assert.equal(ks.exists(5, b("c")), false);
-  assert.equal(ks.copy(4, b("h2"), 5, b("c"), false, 6), 1);
-  assert.equal(ks.getObject(5, b("c"), TYPE_HASH), 6);
-  assert.equal(ks.getObject(4, b("h2"), TYPE_HASH), 5, "the source is untouched");
+  assert.equal(ks.copy(4, b("h2"), 5, b("c")), 1);
+  assert.equal(text(ks.getString(5, b("c"))), "vh");
+  assert.equal(text(ks.getString(4, b("h2"))), "vh", "the source is untouched");
   assert.equal(ks.expireAt(5, b("c")), NOW + 60_000);
   assert.equal(ks.copy(0, b("list"), 5, b("c")), 0, "no REPLACE");
   assert.equal(ks.copy(0, b("list"), 5, b("c"), true), 1);
-  assert.deepEqual(ks.replaced(), { type: TYPE_HASH, handle: 6 });
   assert.equal(text(ks.getString(5, b("c"))), "va");
   assert.equal(ks.expireAt(5, b("c")), NOW + 9000);
   assert.equal(ks.copy(0, b("nothing"), 5, b("c")), 0);
@@ -282,8 +255,6 @@ Deno.test("DUMP blobs: layout, RESTORE rules, and the LRU/LFU field", async () =
   assert.deepEqual([...blob.subarray(0, 4)], [1, 0, 0, 0]);
   assert.equal(text(blob.subarray(12)), "hello");
   assert.equal(ks.dump(0, b("missing")), null);
-  ks.setObject(0, b("obj"), TYPE_LIST, 1);
-  assert.equal(ks.dump(0, b("obj")), null, "objects live outside the engine");
 
   const other = await engine();
   assert.equal(other.restore(0, b("x"), blob, NOW + 100), 1);
@@ -300,9 +271,6 @@ Deno.test("DUMP blobs: layout, RESTORE rules, and the LRU/LFU field", async () =
     "a past TTL deletes and reports success",
   );
   assert.equal(other.exists(0, b("x")), false);
-  other.setObject(0, b("y"), TYPE_HASH, 9);
-  assert.equal(other.restore(0, b("y"), blob, 0, true), 1);
-  assert.deepEqual(other.replaced(), { type: TYPE_HASH, handle: 9 });
   for (
     const bad of [blob.subarray(0, 11), Uint8Array.of(2, ...blob.subarray(1)), blob.subarray(0, 15)]
   ) {
@@ -488,10 +456,10 @@ Deno.test("zero-copy API: arguments by index, results written as RESP without vi
   assert.equal(ks.copyArg(0, k, 2, 1, 2), 1);
   assert.equal(ks.moveArg(0, 1, k, 2), 0, "exists in db 1 now");
   assert.equal(ks.deleteArg(0, k, 2), true);
-  assert.equal(ks.setObjectArg(0, k, 2, TYPE_LIST, 4), 0);
-  assert.equal(ks.getObjectArg(0, k, 2, TYPE_LIST), 4);
+  ks.setString(0, b("other"), b("v"));
+  assert.equal(ks.setStringArg(0, k, 2, 2), 0);
   assert.equal(ks.freqArg(0, k, 2), ks.freq(0, b("other")));
-  assert.equal(ks.lookupReadArg(0, k, 2), TYPE_LIST);
+  assert.equal(ks.lookupReadArg(0, k, 2), TYPE_STRING);
   // A huge argument grows the scratch area (and Wasm memory: the views are re-made), a small
   // one lets it shrink back; both still read correctly.
   const huge = "h".repeat(3 << 20);

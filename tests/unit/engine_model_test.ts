@@ -12,7 +12,6 @@ import {
   DECREMENT_OVERFLOW,
   ENC_EMBSTR,
   ENC_INT,
-  ENC_OBJECT,
   ENC_RAW,
   EXPIRE_GT,
   EXPIRE_LT,
@@ -130,7 +129,6 @@ function formOf(value: Uint8Array): Form {
 
 function expectedEncoding(e: Entry | undefined): number {
   if (!e) return NOT_FOUND;
-  if (e.type !== TYPE_STRING) return ENC_OBJECT;
   if (e.form === "int") return ENC_INT;
   return e.form === "text" && e.value.length <= 44 ? ENC_EMBSTR : ENC_RAW;
 }
@@ -300,14 +298,6 @@ function resultBytes(ks: Keyspace, len: number): Uint8Array {
 /** A status, or the result bytes behind a length (the `...Arg` methods' convention). */
 function argResult(ks: Keyspace, n: number): Uint8Array | number {
   return n < 0 ? n : resultBytes(ks, n);
-}
-
-/** The object a write replaced must be reported (the caller frees it). */
-function checkReplaced(ks: Keyspace, before: Entry | undefined, what: string) {
-  const expected = before && before.type !== TYPE_STRING
-    ? { type: before.type, handle: before.handle }
-    : null;
-  assert.deepEqual(ks.replaced(), expected, `${what}: replaced object`);
 }
 
 class Checker {
@@ -497,30 +487,6 @@ class Checker {
     assert.equal(at, e ? e.expireAt : -2, "PEXPIRETIME");
   }
 
-  object(db: number, key: Uint8Array) {
-    const { ks, model, rnd } = this;
-    const type = 1 + rnd.int(4);
-    const e = model.live(db, id(key));
-    if (rnd.chance(0.5)) {
-      const handle = rnd.int(2 ** 31);
-      model.dbs[db].set(id(key), {
-        value: new Uint8Array(0),
-        type,
-        handle,
-        expireAt: e ? e.expireAt : -1,
-        form: "text",
-      });
-      if (this.viaArgs()) ks.setObjectArg(db, argsOf(rnd, key), 1, type, handle);
-      else ks.setObject(db, key, type, handle);
-    } else {
-      const expected = !e ? NOT_FOUND : e.type === type ? e.handle : WRONG_TYPE;
-      const handle = this.viaArgs()
-        ? ks.getObjectArg(db, argsOf(rnd, key), 1, type)
-        : ks.getObject(db, key, type);
-      assert.equal(handle, expected, "getObject");
-    }
-  }
-
   // ---- APPEND / SETRANGE / GETRANGE / STRLEN / OBJECT ENCODING ----------------------------------
 
   /** A length limit as proto-max-bulk-len may set it (usually the 512 MB default). */
@@ -643,14 +609,12 @@ class Checker {
     const k = id(key), nk = id(newKey);
     const e = model.live(db, k);
     let expected: number;
-    let replaced: Entry | undefined;
     if (!e) expected = NOT_FOUND;
     else if (k === nk) expected = nx ? 0 : 1;
     else {
       const d = model.live(db, nk);
       if (d && nx) expected = 0;
       else {
-        replaced = d;
         model.dbs[db].delete(k);
         model.dbs[db].set(nk, e);
         expected = 1;
@@ -660,7 +624,6 @@ class Checker {
       ? ks.renameArg(db, argsOf(rnd, key, newKey), 1, 2, nx)
       : ks.rename(db, key, newKey, nx);
     assert.equal(actual, expected, `RENAME nx=${nx}`);
-    checkReplaced(ks, replaced, "RENAME");
   }
 
   move(db: number, dstDb: number, key: Uint8Array) {
@@ -687,29 +650,24 @@ class Checker {
     const { ks, model, rnd } = this;
     const replace = rnd.chance(0.5);
     const k = id(key), nk = id(dstKey);
-    const handle = rnd.chance(0.5) ? rnd.int(2 ** 31) : -1;
     let expected: number;
-    let replaced: Entry | undefined;
     if (db === dstDb && k === nk) expected = SAME_KEY;
     else {
       const e = model.read(db, k);
       if (!e) expected = 0;
-      else if (e.type !== TYPE_STRING && handle < 0) expected = WRONG_TYPE;
       else {
         const d = model.live(dstDb, nk);
         if (d && !replace) expected = 0;
         else {
-          replaced = d;
-          model.dbs[dstDb].set(nk, { ...e, handle: e.type === TYPE_STRING ? 0 : handle });
+          model.dbs[dstDb].set(nk, { ...e });
           expected = 1;
         }
       }
     }
     const actual = this.viaArgs()
-      ? ks.copyArg(db, argsOf(rnd, key, dstKey), 1, dstDb, 2, replace, handle)
-      : ks.copy(db, key, dstDb, dstKey, replace, handle);
-    assert.equal(actual, expected, `COPY replace=${replace} handle=${handle}`);
-    if (expected === 1) checkReplaced(ks, replaced, "COPY");
+      ? ks.copyArg(db, argsOf(rnd, key, dstKey), 1, dstDb, 2, replace)
+      : ks.copy(db, key, dstDb, dstKey, replace);
+    assert.equal(actual, expected, `COPY replace=${replace}`);
   }
 
   /** DUMP from one engine, RESTORE into another: the cross-shard path of RENAME / COPY / MOVE. */
@@ -724,8 +682,8 @@ class Checker {
     const { ks, model, rnd } = this;
     const e = model.live(db, id(key));
     const blob = ks.dump(db, key);
-    if (!e || e.type !== TYPE_STRING) {
-      assert.equal(blob, null, "DUMP of a missing key or an object");
+    if (!e) {
+      assert.equal(blob, null, "DUMP of a missing key");
       return;
     }
     assert.ok(blob !== null, "DUMP of a string");
@@ -750,7 +708,6 @@ class Checker {
       expected,
       "RESTORE",
     );
-    if (expected === 1) checkReplaced(other, d && replace ? d : undefined, "RESTORE");
   }
 
   checkSize(db: number) {
@@ -833,7 +790,6 @@ Deno.test(`engine matches the model over 1.2M random operations (seed ${SEED})`,
     else if (r < 0.64) check.expire(db, key);
     else if (r < 0.66) check.persist(db, key);
     else if (r < 0.68) check.expireAt(db, key);
-    else if (r < 0.70) check.object(db, key);
     else if (r < 0.73) check.append(db, key, randomValue(rnd));
     else if (r < 0.75) check.setRange(db, key, rnd.bytes(rnd.int(20)));
     else if (r < 0.77) check.getRange(db, key);
@@ -1012,19 +968,6 @@ Deno.test("string encodings round-trip byte for byte; INCR works on SET integers
   assert.equal(ks.incrBy(0, latin1("max"), latin1("+1")), NOT_INTEGER);
   ks.setString(0, latin1("raw"), latin1("007"));
   assert.equal(ks.incrBy(0, latin1("raw"), latin1("1")), NOT_INTEGER);
-  ks.setObject(0, latin1("obj"), 2, 7);
-  assert.equal(ks.incrBy(0, latin1("obj"), latin1("1")), WRONG_TYPE);
-  assert.equal(
-    ks.incrBy(0, latin1("obj"), latin1("x")),
-    NOT_INTEGER,
-    "a bad delta is reported first, as Redis does",
-  );
-  assert.equal(ks.getString(0, latin1("obj")), WRONG_TYPE);
-  assert.equal(ks.setString(0, latin1("obj"), latin1("v"), 0, SET_GET), WRONG_TYPE);
-  assert.equal(ks.lastOld(), WRONG_TYPE);
-  assert.equal(ks.type(0, latin1("obj")), 2, "SET GET on a non-string writes nothing");
-  assert.equal(ks.setString(0, latin1("obj"), latin1("v")), 0, "plain SET replaces any type");
-  assert.equal(ks.type(0, latin1("obj")), TYPE_STRING);
   // The same key name in different dbs is a different key.
   ks.setString(1, latin1("k"), latin1("db1"));
   assertValue(ks.getString(2, latin1("k")), NOT_FOUND, "dbs are separate");

@@ -3,11 +3,12 @@
 // as Redis's dict does) and then works on the slot it found.
 
 import { memAlloc, memFree, memResize, capacityOf } from "./alloc";
+import { freeObject } from "./objects";
 import { freshAccess } from "./access";
 import { isExpired } from "./clock";
 import {
   entryEncoding, entrySize, entryType, expireAtOf, hasTtl, keyLenOf, keyOffsetFor, keyPtrOf, lruOf, rawFlagOf,
-  setVolatileIndexOf, valueBytes, valueLenOf, valuePtrOf, volatileIndexOf, writeHeader, ENC_RAW,
+  setVolatileIndexOf, valueBytes, valueLenOf, valuePtrOf, volatileIndexOf, writeHeader, ENC_RAW, ENC_OBJ,
 } from "./entry";
 import { hashBytes } from "./hash";
 import { freeTableLater, freeTableNow, lazyFree, pendingFrees } from "./lazyfree";
@@ -170,6 +171,12 @@ export function insertNew(db: Db, e: usize): void {
 /** Deletes the entry found by the last lookup. */
 export function removeFound(db: Db, e: usize): void {
   unlinkFound(db, e);
+  freeEntry(e);
+}
+
+/** Frees an entry no db indexes any more, and the object it owns (objects.ts). */
+export function freeEntry(e: usize): void {
+  if (entryEncoding(e) == ENC_OBJ) freeObject(entryType(e), load<u32>(valuePtrOf(e)));
   memFree(e);
 }
 
@@ -193,6 +200,8 @@ export function reshapeFound(
   raw: u32 = 0, grow: bool = false,
 ): usize {
   const klen = keyLenOf(e);
+  // The old object goes unless its handle is kept (only a TTL change keeps it).
+  if (keepBytes == 0 && entryEncoding(e) == ENC_OBJ) freeObject(entryType(e), load<u32>(valuePtrOf(e)));
   // Key and value are adjacent in every layout, so one move carries both.
   const moved = klen + keepBytes;
   const hadTtl = hasTtl(e);

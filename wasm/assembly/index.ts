@@ -10,12 +10,13 @@ import { DB_COUNT, dbAt, flushDb, keyCount, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
 import { lazyFree } from "./lazyfree";
 import {
-  copyKey, dumpKey, lastReplacedHandle, lastReplacedType, moveKey, renameKey, restoreKey,
+  copyKey, dumpKey, moveKey, renameKey, restoreKey,
 } from "./keymove";
 import {
-  deleteKey, encodingOfKey, expireTimeOf, freqOfKey, getObject, idleTimeOf, keyIsLive, lookupRead, persistKey,
-  setKeyExpire, setObject, touchKey, typeOfKey,
+  deleteKey, encodingOfKey, expireTimeOf, freqOfKey, idleTimeOf, keyIsLive, lookupRead, persistKey,
+  setKeyExpire, touchKey, typeOfKey,
 } from "./keys";
+import { setLimits } from "./limits";
 import { seedRandom } from "./random";
 import { expireSample, lastScanCount as scanKeyCount, randomKey, scanDb } from "./scan";
 import { addLookups, expiredKeys, keyspaceHits, keyspaceMisses, resetCounters } from "./stats";
@@ -120,14 +121,6 @@ export function keyIdleMs(db: i32, klen: usize): f64 {
   return idleTimeOf(dbAt(db), klen);
 }
 
-export function keySetObject(db: i32, klen: usize, type: u32, handle: u32): i32 {
-  return setObject(dbAt(db), klen, type, handle);
-}
-
-export function keyGetObject(db: i32, klen: usize, type: u32): i32 {
-  return getObject(dbAt(db), klen, type);
-}
-
 export function keyTouch(db: i32, klen: usize): i32 {
   return touchKey(dbAt(db), klen);
 }
@@ -152,8 +145,8 @@ export function keyMove(srcDb: i32, dstDb: i32, klen: usize): i32 {
   return moveKey(dbAt(srcDb), dbAt(dstDb), klen);
 }
 
-export function keyCopy(srcDb: i32, klen: usize, dstDb: i32, nlen: usize, replace: i32, handle: i32): i32 {
-  return copyKey(dbAt(srcDb), klen, dbAt(dstDb), nlen, replace != 0, handle);
+export function keyCopy(srcDb: i32, klen: usize, dstDb: i32, nlen: usize, replace: i32): i32 {
+  return copyKey(dbAt(srcDb), klen, dbAt(dstDb), nlen, replace != 0);
 }
 
 export function keyDump(db: i32, klen: usize): i32 {
@@ -162,14 +155,6 @@ export function keyDump(db: i32, klen: usize): i32 {
 
 export function keyRestore(db: i32, klen: usize, blen: usize, expireAtMs: f64, flags: i32): i32 {
   return restoreKey(dbAt(db), klen, blen, expireAtMs, flags);
-}
-
-export function replacedType(): i32 {
-  return lastReplacedType();
-}
-
-export function replacedHandle(): i32 {
-  return lastReplacedHandle();
 }
 
 // ---- databases ------------------------------------------------------------------------------
@@ -254,4 +239,20 @@ export function memoryUsed(): f64 {
 /** Pre-grows memory by about `bytes` (see reserveMemory in alloc.ts); returns the memory size. */
 export function memoryReserve(bytes: f64): f64 {
   return reserveMemory(bytes);
+}
+
+// ---- typed values: one module of exports per type ----------------------------------------------
+
+/** Bytes of the item list the last typed operation produced (items.ts), at resultPtr. */
+export { itemsByteLength } from "./items";
+export * from "./api_list";
+export * from "./api_hash";
+export * from "./api_set";
+export * from "./api_zset";
+
+/** The *-max-listpack-* / set-max-intset-entries settings (limits.ts). */
+export function setEncodingLimits(
+  hashEntries: u32, hashValue: u32, setIntset: u32, zsetEntries: u32, zsetValue: u32, listSize: i32,
+): void {
+  setLimits(hashEntries, hashValue, setIntset, zsetEntries, zsetValue, listSize);
 }

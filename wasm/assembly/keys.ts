@@ -1,15 +1,15 @@
 // Type-independent key commands: DEL, EXISTS, TYPE, EXPIRE family, PERSIST, PEXPIRETIME,
-// TOUCH, OBJECT IDLETIME / ENCODING / FREQ, and opaque object handles for the types
-// implemented outside the engine.
+// TOUCH, OBJECT IDLETIME / ENCODING / FREQ.
 
 import { lfuCounterOf, touchEntry } from "./access";
 import { scratchBase } from "./buffers";
 import { idleMsOf, nowMs } from "./clock";
-import { Db, FRESH_ACCESS, findLiveKey, insertNew, newEntry, removeFound, reshapeFound, retimeFound } from "./db";
+import { Db, findLiveKey, removeFound, retimeFound } from "./db";
 import {
-  ENC_INT, ENC_OBJ, TYPE_MAX, TYPE_STRING, entryEncoding, entryType, expireAtOf, hasTtl, lruOf, rawFlagOf,
+  ENC_INT, TYPE_STRING, entryEncoding, entryType, expireAtOf, hasTtl, lruOf, rawFlagOf,
   setExpireAtOf, valueLenOf, valuePtrOf,
 } from "./entry";
+import { objectEncoding } from "./objects";
 import { countLookup } from "./stats";
 import { EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX, NOT_FOUND, WRONG_TYPE } from "./status";
 
@@ -17,8 +17,7 @@ import { EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX, NOT_FOUND, WRONG_TYPE } fro
 export const REPORT_RAW: i32 = 0;
 export const REPORT_INT: i32 = 1;
 export const REPORT_EMBSTR: i32 = 2;
-/** Not a string: the family that owns the object knows its encoding. */
-export const REPORT_OBJECT: i32 = 3;
+// Objects report 4.. (objects.ts REPORT_*).
 /** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
 const EMBSTR_MAX: usize = 44;
 
@@ -85,36 +84,6 @@ export function idleTimeOf(db: Db, klen: usize): f64 {
   return e == 0 ? NO_KEY : idleMsOf(lruOf(e));
 }
 
-/**
- * Makes the key hold an object of `type` identified by `handle` (its storage lives outside
- * the engine). A new key has no TTL; an existing key of any type is replaced, keeping its TTL.
- * Returns 0, or WRONG_TYPE for a type that is not an object type.
- */
-export function setObject(db: Db, klen: usize, type: u32, handle: u32): i32 {
-  if (type == TYPE_STRING || type > TYPE_MAX) return WRONG_TYPE;
-  const key = scratchBase();
-  let e = findLiveKey(db, key, klen);
-  if (e == 0) {
-    e = newEntry(type, ENC_OBJ, false, 0, key, klen, 0, 0, FRESH_ACCESS);
-    insertNew(db, e);
-  } else {
-    const ttl = hasTtl(e);
-    e = reshapeFound(db, e, type, ENC_OBJ, ttl, ttl ? expireAtOf(e) : 0, 0);
-    touchEntry(e);
-  }
-  store<u32>(valuePtrOf(e), handle);
-  return 0;
-}
-
-/** The handle stored by setObject, or NOT_FOUND / WRONG_TYPE. */
-export function getObject(db: Db, klen: usize, type: u32): i32 {
-  const e = lookup(db, klen);
-  if (e == 0) return NOT_FOUND;
-  if (entryType(e) != type || entryEncoding(e) != ENC_OBJ) return WRONG_TYPE;
-  touchEntry(e);
-  return <i32>load<u32>(valuePtrOf(e));
-}
-
 // ---- read lookups that count (Redis lookupKeyRead*) ------------------------------------------
 
 /** TOUCH: 1 when the key exists (its access time / LFU counter updated), else 0. */
@@ -143,7 +112,7 @@ export function encodingOfKey(db: Db, klen: usize): i32 {
 }
 
 export function encodingReport(e: usize): i32 {
-  if (entryType(e) != TYPE_STRING) return REPORT_OBJECT;
+  if (entryType(e) != TYPE_STRING) return objectEncoding(entryType(e), load<u32>(valuePtrOf(e)));
   if (entryEncoding(e) == ENC_INT) return REPORT_INT;
   return rawFlagOf(e) == 0 && valueLenOf(e) <= EMBSTR_MAX ? REPORT_EMBSTR : REPORT_RAW;
 }

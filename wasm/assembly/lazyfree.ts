@@ -2,7 +2,7 @@
 // addresses), i.e. seconds for 10 M keys. FLUSHDB ASYNC instead queues the detached tables
 // here and frees them in bounded steps (Redis uses a background thread for the same thing).
 
-import { memFree } from "./alloc";
+import { freeEntry } from "./db";
 import { TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, tableFree } from "./table";
 
 const MAX_PENDING: i32 = 64;
@@ -29,7 +29,7 @@ function freeEntries(t: Table, from: u32): u32 {
       continue;
     }
     const e = slotEntry(slot);
-    if (e > TOMBSTONE) memFree(e);
+    if (e > TOMBSTONE) freeEntry(e);
     idx++;
   }
   return idx;

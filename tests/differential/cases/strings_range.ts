@@ -225,7 +225,6 @@ export default [
   {
     // Redis: APPEND and SETRANGE leave a raw string, INCRBYFLOAT an embstr (never an int).
     name: "OBJECT ENCODING after string writes",
-    pendingUntil: "OBJECT ENCODING reading the engine's encoding (ks.encodingArg)",
     cmds: [
       ["SET", "a", "abc"],
       ["APPEND", "a", "x"],

@@ -1,0 +1,1 @@
+// JS-facing exports of the list type (filled in when it lands).

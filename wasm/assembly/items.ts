@@ -1,0 +1,75 @@
+// Replies of the typed commands (lists, sets, sorted sets, hashes): a packed list of items in
+// the output area that src/engine/reply_items.ts turns into RESP2 or RESP3. Scores travel as
+// f64 because only JS formats doubles exactly as Redis's "%.17g" does.
+//
+// Item layout: u32 tag, then
+//   tag < ITEM_DOUBLE   that many bytes (a bulk string)
+//   ITEM_DOUBLE         f64 (RESP2 bulk text, RESP3 `,` double)
+//   ITEM_INT            i64 (`:` integer)
+//   ITEM_NULL           nothing (RESP2 `$-1`, RESP3 `_`)
+
+import { outputFor, outputGrow } from "./buffers";
+
+export const ITEM_DOUBLE: u32 = 0xfffffffd;
+export const ITEM_INT: u32 = 0xfffffffe;
+export const ITEM_NULL: u32 = 0xffffffff;
+
+let base: usize = 0;
+let used: usize = 0;
+let count: i32 = 0;
+
+/** Starts an empty item list (drops the previous one). */
+export function itemsBegin(): void {
+  base = outputFor(0);
+  used = 0;
+  count = 0;
+}
+
+// @ts-ignore: decorator
+@inline function room(n: usize): usize {
+  base = outputGrow(used, n);
+  const at = base + used;
+  used += n;
+  count++;
+  return at;
+}
+
+export function itemBytes(ptr: usize, len: usize): void {
+  const at = room(4 + len);
+  store<u32>(at, <u32>len);
+  memory.copy(at + 4, ptr, len);
+}
+
+/** Room for a `len`-byte string item the caller fills in; returns where to write it. */
+export function itemBytesAt(len: usize): usize {
+  const at = room(4 + len);
+  store<u32>(at, <u32>len);
+  return at + 4;
+}
+
+export function itemInt(value: i64): void {
+  const at = room(12);
+  store<u32>(at, ITEM_INT);
+  store<i64>(at, value, 4);
+}
+
+export function itemDouble(value: f64): void {
+  const at = room(12);
+  store<u32>(at, ITEM_DOUBLE);
+  store<f64>(at, value, 4);
+}
+
+export function itemNull(): void {
+  const at = room(4);
+  store<u32>(at, ITEM_NULL);
+}
+
+/** Items written since itemsBegin. */
+export function itemCount(): i32 {
+  return count;
+}
+
+/** Bytes written since itemsBegin (JS reads them at resultPtr). */
+export function itemsByteLength(): usize {
+  return used;
+}
