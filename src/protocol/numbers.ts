@@ -63,3 +63,41 @@ function stripZeros(text: string): string {
   if (text.charCodeAt(end - 1) === 46) end--;
   return text.slice(0, end);
 }
+
+const STRTOD_DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const STRTOD_HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+const STRTOD_INFINITY = /^([+-]?)(?:inf|infinity)$/i;
+
+/**
+ * C's strtod over a whole string, as Redis's SORT reads weights: leading white space is
+ * skipped, parsing stops at a NUL byte, an empty string is 0; null when characters are left
+ * over, for NaN, and for ERANGE (overflow, or a nonzero number that underflows to zero).
+ */
+export function parseStrtod(bytes: Uint8Array): number | null {
+  let end = bytes.indexOf(0);
+  if (end < 0) end = bytes.length;
+  let start = 0;
+  while (start < end && (bytes[start] === 0x20 || (bytes[start] >= 0x09 && bytes[start] <= 0x0d))) {
+    start++;
+  }
+  if (start === end) return 0;
+  let text = "";
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
+  if (STRTOD_DECIMAL.test(text)) {
+    const value = Number(text);
+    if (!Number.isFinite(value)) return null;
+    if (value === 0 && /[1-9]/.test(text.replace(/[eE].*$/, ""))) return null;
+    return value;
+  }
+  const hex = STRTOD_HEX.exec(text);
+  if (hex && (hex[2] || hex[3])) {
+    const fraction = hex[3] ?? "";
+    const mantissa = parseInt((hex[2] || "0") + fraction, 16);
+    const value = mantissa * 2 ** (Number(hex[4] ?? 0) - 4 * fraction.length);
+    if (!Number.isFinite(value)) return null;
+    return hex[1] === "-" ? -value : value;
+  }
+  const inf = STRTOD_INFINITY.exec(text);
+  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
+  return null;
+}

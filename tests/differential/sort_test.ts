@@ -1,0 +1,4 @@
+import cases from "./cases/sort.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("sort", cases);
