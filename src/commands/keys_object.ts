@@ -2,7 +2,14 @@
 // answers null; FREQ and IDLETIME depend on whether maxmemory-policy is an LFU one.
 import type { CommandContext, CommandRows } from "./spec.ts";
 import type { Keyspace } from "../engine/keyspace.ts";
-import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_STRING, TYPE_ZSET } from "../engine/keyspace.ts";
+import {
+  ENCODING_NAMES,
+  TYPE_HASH,
+  TYPE_LIST,
+  TYPE_SET,
+  TYPE_STRING,
+  TYPE_ZSET,
+} from "../engine/keyspace.ts";
 import { parseLongLong } from "../protocol/numbers.ts";
 import { refreshClock, TYPE_STREAM } from "./keys_common.ts";
 import { writeHelp } from "./help.ts";
@@ -54,7 +61,11 @@ function stringValue(ctx: CommandContext): Uint8Array {
 export function objectEncoding(ctx: CommandContext): void {
   const type = lookup(ctx);
   if (type < 0) return;
-  if (type === TYPE_STRING) return ctx.out.bulkText(stringEncoding(stringValue(ctx)));
+  if (type === TYPE_STRING) {
+    // The engine's answer: in-place writes (APPEND, SETRANGE, SETBIT, BITOP...) leave "raw".
+    const encoding = ctx.shard.keyspace.encoding(ctx.client.db, ctx.args.bytes(2));
+    return ctx.out.bulkText(ENCODING_NAMES[encoding as 0 | 1 | 2]);
+  }
   const reporter = reporters.get(type);
   const ks = ctx.shard.keyspace;
   ctx.out.bulkText(

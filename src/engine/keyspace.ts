@@ -886,6 +886,20 @@ export class Keyspace {
     const at = this.#engine.resultPtr() >>> 0;
     return this.#view().subarray(at, at + length);
   }
+
+  // ---- for wrappers of other exports (src/engine/bitmaps.ts) ----------------------------------
+
+  /** The engine's exports, including those this class does not wrap. */
+  rawExports(): EngineExports {
+    return this.#engine;
+  }
+
+  /** Makes the scratch area hold `n` bytes and returns its offset in memoryBytes() (take that
+   * view afterwards: memory may have grown). */
+  scratchFor(n: number): number {
+    this.#reserve(n);
+    return this.#scratch;
+  }
 }
 
 /** dst[at, at + len) = src[from, from + len): a byte loop when short, else set() of a view. */
