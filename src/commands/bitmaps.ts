@@ -14,11 +14,11 @@ import { asciiBytes, latin1 } from "../protocol/bytes.ts";
 import { parseLongLong } from "../protocol/numbers.ts";
 import { NOT_FOUND, WRONG_TYPE } from "../engine/keyspace.ts";
 import {
+  bitmapsOf,
   BITOP_AND,
   BITOP_NOT,
   BITOP_OR,
   BITOP_XOR,
-  bitmapsOf,
   COUNT_ALL,
   COUNT_BITS,
   COUNT_BYTES,
@@ -75,17 +75,20 @@ function bitOffsetArg(ctx: CommandContext, i: number, bits = 0): number | null {
   const { args } = ctx;
   const start = args.argStart[i], end = start + args.argLen[i];
   const hash = bits > 0 && args.argLen[i] > 0 && args.argBuf[start] === 0x23; // '#'
-  const n = parseLongLong(args.argBuf, hash ? start + 1 : start, end);
-  let offset: bigint | null = null;
-  if (n !== null) {
-    offset = Number.isSafeInteger(n) ? BigInt(n) : BigInt(latin1(args.argBuf.subarray(hash ? start + 1 : start, end)));
-    if (hash) offset = BigInt.asIntN(64, offset * BigInt(bits));
+  const digits = hash ? start + 1 : start;
+  const n = parseLongLong(args.argBuf, digits, end);
+  let offset: number | null = n;
+  // Exact 64-bit arithmetic only where a double could round: "#N" products, huge offsets.
+  if (n !== null && (hash || !Number.isSafeInteger(n))) {
+    const exact = BigInt(latin1(args.argBuf.subarray(digits, end)));
+    const product = BigInt.asIntN(64, hash ? exact * BigInt(bits) : exact);
+    const limit = BigInt(maxBulkLength(ctx));
+    offset = product < 0n || product >> 3n >= limit ? null : Number(product);
+  } else if (n !== null && (n < 0 || Math.floor(n / 8) >= maxBulkLength(ctx))) {
+    offset = null;
   }
-  if (offset === null || offset < 0n || offset >> 3n >= BigInt(maxBulkLength(ctx))) {
-    ctx.out.error(ERR_BIT_OFFSET);
-    return null;
-  }
-  return Number(offset);
+  if (offset === null) ctx.out.error(ERR_BIT_OFFSET);
+  return offset;
 }
 
 // ---- GETBIT / SETBIT --------------------------------------------------------------------------------
@@ -115,7 +118,11 @@ export function setbit(ctx: CommandContext): void {
  * `missingReply` and another type WRONGTYPE whatever the arguments say, so an argument error
  * is only replied once a string is found.
  */
-function replyAfterLookup(ctx: CommandContext, failure: ArgumentError | "zero", missingReply: number): void {
+function replyAfterLookup(
+  ctx: CommandContext,
+  failure: ArgumentError | "zero",
+  missingReply: number,
+): void {
   const found = bitmapsOf(ctx.shard.keyspace).probe(ctx.client.db, ctx.args, 1);
   if (found === NOT_FOUND) ctx.out.integer(missingReply);
   else if (found === WRONG_TYPE) ctx.out.error(ERR_WRONGTYPE);
@@ -193,7 +200,15 @@ export function bitpos(ctx: CommandContext): void {
   const range = posRange(ctx.args);
   if (range instanceof ArgumentError) return replyAfterLookup(ctx, range, missingReply);
   const bitmaps = bitmapsOf(ctx.shard.keyspace);
-  const pos = bitmaps.position(ctx.client.db, ctx.args, 1, bit, range.start, range.end, range.flags);
+  const pos = bitmaps.position(
+    ctx.client.db,
+    ctx.args,
+    1,
+    bit,
+    range.start,
+    range.end,
+    range.flags,
+  );
   if (pos === WRONG_TYPE) ctx.out.error(ERR_WRONGTYPE);
   else ctx.out.integer(pos);
 }
@@ -250,7 +265,9 @@ async function bitopAcrossShards(ctx: CommandContext): Promise<void> {
     const replies = await Promise.all(sources.map((key, i) => run(owners[i], [GET, key])));
     const failed = replies.find(isErrorReply);
     if (failed) return out.raw(failed);
-    const values = replies.map((reply) => isNullReply(reply) ? new Uint8Array(0) : bulkPayload(reply));
+    const values = replies.map((reply) =>
+      isNullReply(reply) ? new Uint8Array(0) : bulkPayload(reply)
+    );
     const ks = shard.keyspace;
     const len = bitmapsOf(ks).opValues(op, values);
     const result = ks.copyResult(len);
@@ -270,7 +287,9 @@ function fieldType(ctx: CommandContext, i: number): { signed: boolean; bits: num
   const sign = len > 0 ? args.argBuf[start] : 0;
   let widthEnd = start + 1;
   while (widthEnd < start + len && args.argBuf[widthEnd] !== 0) widthEnd++;
-  const bits = sign === 0x69 || sign === 0x75 ? parseLongLong(args.argBuf, start + 1, widthEnd) : null;
+  const bits = sign === 0x69 || sign === 0x75
+    ? parseLongLong(args.argBuf, start + 1, widthEnd)
+    : null;
   const signed = sign === 0x69; // 'i'
   if (bits === null || bits < 1 || bits > (signed ? 64 : 63)) {
     ctx.out.error(ERR_FIELD_TYPE);
@@ -327,7 +346,9 @@ function bitfieldCommand(readOnly: boolean) {
   return (ctx: CommandContext): void => {
     const ops = fieldOps(ctx);
     if (!ops) return;
-    if (readOnly && ops.some((op) => op.opcode !== FIELD_GET)) return ctx.out.error(ERR_BITFIELD_RO);
+    if (readOnly && ops.some((op) => op.opcode !== FIELD_GET)) {
+      return ctx.out.error(ERR_BITFIELD_RO);
+    }
     const replies = bitmapsOf(ctx.shard.keyspace).field(ctx.client.db, ctx.args, 1, ops);
     if (typeof replies === "number") return statusError(ctx, replies);
     ctx.out.arrayHeader(replies.length);

@@ -8,6 +8,9 @@ const LLONG_MAX = "9223372036854775807";
 const LLONG_MIN = "-9223372036854775808";
 const PENDING_LISTS = "lists, issue 5";
 
+/** A command written as one line of space-separated words. */
+const words = (line: string) => line.split(" ");
+
 /** BITCOUNT of "foobar" for each range, in bytes and in bits. */
 function countRanges(): string[][] {
   const ranges = [
@@ -197,7 +200,7 @@ export default [
       ["BITCOUNT", "e"],
       ["BITCOUNT", "e", "0", "-1"],
       ["BITCOUNT", "e", "0", "0", "BIT"],
-      ["SET", "b", bytes("\xff\x00\xff\xaa\x55\x01\x80\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x0f")],
+      ["SET", "b", bytes("\xff\x00\xff\xaa\x55\x01\x80" + "\xff".repeat(10) + "\x0f")],
       ["BITCOUNT", "b"],
       ["BITCOUNT", "b", "1", "16"],
       ["BITCOUNT", "b", "3", "140", "BIT"],
@@ -407,7 +410,7 @@ export default [
       ["BITFIELD", "bf", "SET", "i64", "100", LLONG_MIN, "GET", "i64", "100", "GET", "u63", "100"],
       ["BITFIELD", "bf", "SET", "i64", "100", LLONG_MAX, "GET", "i64", "100", "GET", "u63", "101"],
       ["BITFIELD", "bf", "SET", "u63", "3", LLONG_MAX, "GET", "u63", "3", "GET", "i64", "3"],
-      ["BITFIELD", "bf", "SET", "u1", "7", "1", "SET", "i1", "6", "-1", "GET", "i1", "6", "GET", "u1", "6"],
+      words(`BITFIELD bf SET u1 7 1 SET i1 6 -1 GET i1 6 GET u1 6`),
       ["GET", "bf"],
       ["STRLEN", "bf"],
       ["BITFIELD", "bf"],
@@ -427,24 +430,33 @@ export default [
     name: "BITFIELD overflow WRAP SAT FAIL",
     cmds: [
       ["BITFIELD", "o", "SET", "u8", "0", "255", "INCRBY", "u8", "0", "10", "GET", "u8", "0"],
-      ["BITFIELD", "o", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "1000", "INCRBY", "u8", "0", "-1000"],
-      ["BITFIELD", "o", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "256", "INCRBY", "u8", "0", "255", "INCRBY", "u8", "0", "1"],
-      ["BITFIELD", "o", "SET", "i8", "8", "127", "INCRBY", "i8", "8", "1", "INCRBY", "i8", "8", "-1"],
-      ["BITFIELD", "o", "OVERFLOW", "SAT", "INCRBY", "i8", "8", "-1000", "INCRBY", "i8", "8", "1000"],
-      ["BITFIELD", "o", "OVERFLOW", "fail", "INCRBY", "i8", "8", "-1", "INCRBY", "i8", "8", "1", "OVERFLOW", "WRAP", "INCRBY", "i8", "8", "1"],
-      ["BITFIELD", "o", "OVERFLOW", "SAT", "SET", "i8", "16", "200", "SET", "i8", "16", "-200", "GET", "i8", "16"],
-      ["BITFIELD", "o", "OVERFLOW", "SAT", "SET", "u8", "16", "300", "SET", "u8", "16", "-5", "GET", "u8", "16"],
-      ["BITFIELD", "o", "OVERFLOW", "FAIL", "SET", "u8", "16", "256", "SET", "i8", "16", "-129", "SET", "i8", "16", "-128"],
+      words(`BITFIELD o OVERFLOW SAT INCRBY u8 0 1000 INCRBY u8 0 -1000`),
+      words(`BITFIELD o OVERFLOW FAIL INCRBY u8 0 256 INCRBY u8 0 255 INCRBY u8 0 1`),
+      words(`BITFIELD o SET i8 8 127 INCRBY i8 8 1 INCRBY i8 8 -1`),
+      words(`BITFIELD o OVERFLOW SAT INCRBY i8 8 -1000 INCRBY i8 8 1000`),
+      words(`BITFIELD o OVERFLOW fail INCRBY i8 8 -1 INCRBY i8 8 1 OVERFLOW WRAP INCRBY i8 8 1`),
+      words(`BITFIELD o OVERFLOW SAT SET i8 16 200 SET i8 16 -200 GET i8 16`),
+      words(`BITFIELD o OVERFLOW SAT SET u8 16 300 SET u8 16 -5 GET u8 16`),
+      words(`BITFIELD o OVERFLOW FAIL SET u8 16 256 SET i8 16 -129 SET i8 16 -128`),
       ["BITFIELD", "o", "SET", "u8", "16", "-1", "SET", "i8", "16", "300", "GET", "u8", "16"],
-      ["BITFIELD", "o", "OVERFLOW", "SAT", "SET", "i8", "16", LLONG_MIN, "SET", "i8", "16", "-9223372036854775680", "SET", "i8", "16", "-9223372036854775681"],
+      words(
+        `BITFIELD o OVERFLOW SAT SET i8 16 ${LLONG_MIN} SET i8 16 -9223372036854775680 ` +
+          `SET i8 16 -9223372036854775681`,
+      ),
       ["BITFIELD", "o", "OVERFLOW", "SAT", "SET", "u8", "16", LLONG_MIN],
-      ["BITFIELD", "big", "SET", "i64", "0", LLONG_MAX, "INCRBY", "i64", "0", "1", "INCRBY", "i64", "0", "-1"],
-      ["BITFIELD", "big", "OVERFLOW", "SAT", "INCRBY", "i64", "0", LLONG_MIN, "INCRBY", "i64", "0", LLONG_MIN, "INCRBY", "i64", "0", LLONG_MAX],
-      ["BITFIELD", "big", "OVERFLOW", "FAIL", "SET", "i64", "0", LLONG_MAX, "INCRBY", "i64", "0", "1", "GET", "i64", "0"],
-      ["BITFIELD", "big", "OVERFLOW", "SAT", "INCRBY", "i64", "0", LLONG_MAX, "INCRBY", "i64", "0", "1"],
-      ["BITFIELD", "big", "OVERFLOW", "WRAP", "SET", "u63", "64", LLONG_MAX, "INCRBY", "u63", "64", "1", "INCRBY", "u63", "64", "-1"],
-      ["BITFIELD", "big", "OVERFLOW", "SAT", "INCRBY", "u63", "64", LLONG_MIN, "INCRBY", "u63", "64", LLONG_MAX, "INCRBY", "u63", "64", "5"],
-      ["BITFIELD", "big", "OVERFLOW", "WRAP", "INCRBY", "i1", "200", "1", "INCRBY", "i1", "200", "1", "INCRBY", "u1", "201", "3"],
+      words(`BITFIELD big SET i64 0 ${LLONG_MAX} INCRBY i64 0 1 INCRBY i64 0 -1`),
+      words(
+        `BITFIELD big OVERFLOW SAT INCRBY i64 0 ${LLONG_MIN} INCRBY i64 0 ${LLONG_MIN} ` +
+          `INCRBY i64 0 ${LLONG_MAX}`,
+      ),
+      words(`BITFIELD big OVERFLOW FAIL SET i64 0 ${LLONG_MAX} INCRBY i64 0 1 GET i64 0`),
+      words(`BITFIELD big OVERFLOW SAT INCRBY i64 0 ${LLONG_MAX} INCRBY i64 0 1`),
+      words(`BITFIELD big OVERFLOW WRAP SET u63 64 ${LLONG_MAX} INCRBY u63 64 1 INCRBY u63 64 -1`),
+      words(
+        `BITFIELD big OVERFLOW SAT INCRBY u63 64 ${LLONG_MIN} INCRBY u63 64 ${LLONG_MAX} ` +
+          `INCRBY u63 64 5`,
+      ),
+      words(`BITFIELD big OVERFLOW WRAP INCRBY i1 200 1 INCRBY i1 200 1 INCRBY u1 201 3`),
       ["GET", "big"],
       ["BITFIELD", "failnew", "OVERFLOW", "FAIL", "INCRBY", "i8", "0", "200"],
       ["GET", "failnew"],
