@@ -15,6 +15,7 @@ import { infoCommands } from "./info.ts";
 import { clientCommands } from "./client.ts";
 import { configCommands } from "./config_command.ts";
 import { sortCommands } from "./sort.ts";
+import { bitmapCommands } from "./bitmaps.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -26,6 +27,7 @@ const FAMILIES: CommandRows[] = [
   clientCommands,
   configCommands,
   sortCommands,
+  bitmapCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

@@ -907,6 +907,15 @@ export class Keyspace {
     const at = this.#engine.resultPtr() >>> 0;
     return this.#view().subarray(at, at + length);
   }
+
+  // ---- for wrappers of other exports (src/engine/bitmaps.ts, the typed values) -----------------
+
+  /** Makes the scratch area hold `n` bytes and returns its offset in memoryBytes() (take that
+   * view afterwards: memory may have grown). */
+  scratchFor(n: number): number {
+    this.#reserve(n);
+    return this.#scratch;
+  }
 }
 
 /** Writes `len` as a little-endian u32 at `at`, then the bytes; returns the end. */

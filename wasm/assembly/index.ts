@@ -256,3 +256,4 @@ export function setEncodingLimits(
 ): void {
   setLimits(hashEntries, hashValue, setIntset, zsetEntries, zsetValue, listSize);
 }
+export * from "./api_bitmap";

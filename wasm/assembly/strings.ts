@@ -46,7 +46,7 @@ function copyValueOut(e: usize): i32 {
 /** A string lookup for reading (Redis lookupKeyRead): counts a hit or miss, touches the key.
  * Returns the entry, 0 when missing, or 1 when the key holds another type. */
 // @ts-ignore: decorator
-@inline function readString(db: Db, klen: usize): usize {
+@inline export function readString(db: Db, klen: usize): usize {
   const e = findLiveKey(db, scratchBase(), klen);
   countLookup(e != 0);
   if (e == 0) return 0;
@@ -160,7 +160,7 @@ function addToKey(db: Db, klen: usize, delta: i64): i32 {
 // ---- APPEND / SETRANGE / GETRANGE / STRLEN ---------------------------------------------------
 
 /** The value's text length; an int's text is formatted at `intText` (MAX_INTEGER_TEXT bytes). */
-function textLength(e: usize, intText: usize): usize {
+export function textLength(e: usize, intText: usize): usize {
   if (entryEncoding(e) == ENC_INT) return formatInteger(load<i64>(valuePtrOf(e)), intText);
   return valueLenOf(e);
 }
@@ -170,7 +170,7 @@ function textLength(e: usize, intText: usize): usize {
  * keeping its first `oldLen` bytes of text (an int's text from `intText`) and its TTL. The
  * caller writes the new bytes. Blocks grow with room to spare.
  */
-function unshare(db: Db, e: usize, oldLen: usize, newLen: usize, intText: usize): usize {
+export function unshare(db: Db, e: usize, oldLen: usize, newLen: usize, intText: usize): usize {
   const wasInt = entryEncoding(e) == ENC_INT;
   const ttl = hasTtl(e);
   const target = reshapeFound(

@@ -1,0 +1,4 @@
+import cases from "./cases/bitmaps.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("bitmaps", cases);
