@@ -886,6 +886,44 @@ export class Keyspace {
     const at = this.#engine.resultPtr() >>> 0;
     return this.#view().subarray(at, at + length);
   }
+
+  // ---- export groups wrapped elsewhere (src/engine/hyperloglog.ts) -----------------------------
+
+  /** The engine's exports, for wrappers of exports this class does not cover. */
+  get exports(): EngineExports {
+    return this.#engine;
+  }
+
+  /** Copies `bytes` to the scratch start (a value read on another shard). */
+  stageBytes(bytes: Uint8Array): void {
+    this.#stage(bytes);
+  }
+
+  /**
+   * Copies argument `keyIndex` to the scratch start, then each argument in [from, to) as a u32
+   * length (little endian) and its bytes (PFADD's elements); returns the key's length.
+   */
+  stageKeyAndList(args: ArgSource, keyIndex: number, from: number, to: number): number {
+    const klen = args.argLen[keyIndex];
+    let needed = klen;
+    for (let i = from; i < to; i++) needed += 4 + args.argLen[i];
+    if (needed > this.#scratchCapacity || this.#scratchCapacity > SCRATCH_SHRINK_ABOVE) {
+      this.#reserve(needed);
+    }
+    const bytes = this.#view(), buf = args.argBuf;
+    copyBytes(buf, args.argStart[keyIndex], bytes, this.#scratch, klen);
+    let at = this.#scratch + klen;
+    for (let i = from; i < to; i++) {
+      const len = args.argLen[i];
+      bytes[at] = len & 0xff;
+      bytes[at + 1] = (len >>> 8) & 0xff;
+      bytes[at + 2] = (len >>> 16) & 0xff;
+      bytes[at + 3] = len >>> 24;
+      copyBytes(buf, args.argStart[i], bytes, at + 4, len);
+      at += 4 + len;
+    }
+    return klen;
+  }
 }
 
 /** dst[at, at + len) = src[from, from + len): a byte loop when short, else set() of a view. */

@@ -255,3 +255,4 @@ export function memoryUsed(): f64 {
 export function memoryReserve(bytes: f64): f64 {
   return reserveMemory(bytes);
 }
+export * from "./api_hll";
