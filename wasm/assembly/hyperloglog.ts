@@ -185,7 +185,9 @@ function putZeros(p: usize, len: i32): usize {
 }
 
 /** Writes the dense form of a sparse HLL at `dst` (header kept, encoding changed). False when
- * the opcodes do not cover exactly 16384 registers (Redis: a corrupted HLL). */
+ * the opcodes do not cover exactly 16384 registers (Redis: a corrupted HLL). Debian's 7.0.15
+ * carries the CVE-2025-32023 fix: a VAL run past the last register is corrupted too (here and
+ * in mergeValue), where 7.0.15 itself stopped there and accepted it. */
 function sparseToDense(src: usize, len: usize, dst: usize): bool {
   memory.copy(dst, src, HEADER_SIZE);
   store<u8>(dst, <u8>DENSE, ENCODING_AT);
@@ -204,7 +206,7 @@ function sparseToDense(src: usize, len: usize, dst: usize): bool {
       p += 2;
     } else {
       const run = valLength(op), value = valValue(op);
-      if (run + index > HLL_REGISTERS) break;
+      if (run + index > HLL_REGISTERS) return false; // Redis with the CVE-2025-32023 fix
       for (let i: u32 = 0; i < run; i++) denseSet(registers, index++, value);
       p++;
     }
@@ -526,7 +528,7 @@ export function mergeValue(value: usize, len: usize): i32 {
       p += 2;
     } else {
       const run = valLength(op), v = <u8>valValue(op);
-      if (run + index > HLL_REGISTERS) break;
+      if (run + index > HLL_REGISTERS) return INVALID_HLL;
       for (let i: u32 = 0; i < run; i++, index++) {
         if (v > load<u8>(maxRegisters + index)) store<u8>(maxRegisters + index, v);
       }
