@@ -87,7 +87,14 @@ function pfmerge(ctx: CommandContext): void {
 
 // ---- across shards ---------------------------------------------------------------------------
 
-const [GET, SET, SETRANGE, KEEPTTL, ZERO, MAGIC_FIRST_BYTE] = ["GET", "SET", "SETRANGE", "KEEPTTL", "0", "H"]
+const [GET, SET, SETRANGE, KEEPTTL, ZERO, MAGIC_FIRST_BYTE] = [
+  "GET",
+  "SET",
+  "SETRANGE",
+  "KEEPTTL",
+  "0",
+  "H",
+]
   .map(asciiBytes);
 /** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: SET makes shorter values embstr. */
 const EMBSTR_MAX = 44;

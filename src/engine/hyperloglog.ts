@@ -46,7 +46,14 @@ export class HyperLogLogs {
 
   /** PFADD of arguments [from, to) to the HLL at argument `keyIndex`: 1 changed (or created),
    * 0, WRONG_TYPE, NOT_HLL, INVALID_HLL. */
-  add(db: number, args: ArgSource, keyIndex: number, from: number, to: number, sparseMaxBytes: number): number {
+  add(
+    db: number,
+    args: ArgSource,
+    keyIndex: number,
+    from: number,
+    to: number,
+    sparseMaxBytes: number,
+  ): number {
     const klen = this.#keyspace.stageKeyAndList(args, keyIndex, from, to);
     return this.#engine.hllAdd(db, klen, to - from, sparseMaxBytes);
   }

@@ -618,9 +618,9 @@ function storeWork(db: Db, e: usize, key: usize, klen: usize): void {
     return;
   }
   const ttl = hasTtl(e);
-  // A growing sparse value gets room to spare (like sds's greedy growth); dense is fixed-size.
-  const grow = encodingOf(work) == SPARSE && workLen > valueLenOf(e);
-  const target = reshapeFound(db, e, TYPE_STRING, ENC_RAW, ttl, ttl ? expireAtOf(e) : 0, workLen, 0, FLAG_RAW, grow);
+  // No spare room for growth: every write copies the value through the work copy anyway, so a
+  // block that fits exactly costs no more CPU and keeps sparse HLLs small.
+  const target = reshapeFound(db, e, TYPE_STRING, ENC_RAW, ttl, ttl ? expireAtOf(e) : 0, workLen, 0, FLAG_RAW);
   memory.copy(valuePtrOf(target), work, workLen);
 }
 

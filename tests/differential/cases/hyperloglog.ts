@@ -72,7 +72,16 @@ export default [
   {
     name: "PFADD of empty, binary and long elements",
     cmds: [
-      ["PFADD", "h1", "", bytes("\0\xff\r\n"), "x".repeat(7), "y".repeat(8), "z".repeat(9), "w".repeat(1000)],
+      [
+        "PFADD",
+        "h1",
+        "",
+        bytes("\0\xff\r\n"),
+        "x".repeat(7),
+        "y".repeat(8),
+        "z".repeat(9),
+        "w".repeat(1000),
+      ],
       ["GET", "h1"],
       ["PFCOUNT", "h1"],
       ["PFADD", "h1", "", bytes("\0\xff\r\n")],
@@ -84,7 +93,10 @@ export default [
   {
     name: "sparse grows to 3000 bytes, then turns dense",
     cmds: [
-      ...addInChunks("h1", 2500, 50, [["STRLEN", "h1"], ["PFDEBUG", "ENCODING", "h1"], ["PFCOUNT", "h1"]]),
+      ...addInChunks("h1", 2500, 50, [["STRLEN", "h1"], ["PFDEBUG", "ENCODING", "h1"], [
+        "PFCOUNT",
+        "h1",
+      ]]),
       ["GET", "h1"],
     ],
   },
@@ -262,7 +274,11 @@ export default [
       ["PFADD", "h2", "x"],
       ["SET", "h3", concat(header(2), new Uint8Array([0x7f, 0xff]))], // unknown encoding
       ["PFCOUNT", "h3"],
-      ["SET", "h4", concat(bytes("HYLX\x01\0\0\0"), bytes(STALE_CARD), new Uint8Array([0x7f, 0xff]))],
+      [
+        "SET",
+        "h4",
+        concat(bytes("HYLX\x01\0\0\0"), bytes(STALE_CARD), new Uint8Array([0x7f, 0xff])),
+      ],
       ["PFCOUNT", "h4"],
       ["SET", "a", dense(() => 1).subarray(0, 12303)], // dense one byte short
       ["PFCOUNT", "a"],
