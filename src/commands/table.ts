@@ -16,6 +16,7 @@ import { clientCommands } from "./client.ts";
 import { configCommands } from "./config_command.ts";
 import { sortCommands } from "./sort.ts";
 import { bitmapCommands } from "./bitmaps.ts";
+import { hyperLogLogCommands } from "./hyperloglog.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -28,6 +29,7 @@ const FAMILIES: CommandRows[] = [
   configCommands,
   sortCommands,
   bitmapCommands,
+  hyperLogLogCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

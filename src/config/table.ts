@@ -150,6 +150,13 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   },
   // Engine
   {
+    name: "hll-sparse-max-bytes",
+    type: sizeType(0n, LLONG_MAX),
+    default: "3000",
+    configSet: "settable",
+    description: "Longest sparse HyperLogLog value (bytes) before it turns dense.",
+  },
+  {
     name: "shards",
     type: intType(1n, 256n),
     default: cpuCount,

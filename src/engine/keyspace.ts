@@ -916,6 +916,11 @@ export class Keyspace {
     this.#reserve(n);
     return this.#scratch;
   }
+
+  /** Copies `bytes` to the scratch start (a value read on another shard). */
+  stageBytes(bytes: Uint8Array): void {
+    this.#stage(bytes);
+  }
 }
 
 /** Writes `len` as a little-endian u32 at `at`, then the bytes; returns the end. */

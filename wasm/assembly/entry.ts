@@ -76,6 +76,12 @@ const NARROW_MAX: usize = 255;
   store<u32>(e, (load<u32>(e) & ((1 << LRU_SHIFT) - 1)) | (field << LRU_SHIFT));
 }
 
+/** Sets the raw flag in place (a value modified where it lies: PFADD, PFCOUNT's cache). */
+// @ts-ignore: decorator
+@inline export function markRaw(e: usize): void {
+  store<u32>(e, load<u32>(e) | FLAG_RAW);
+}
+
 // @ts-ignore: decorator
 @inline function lengthsAt(e: usize): usize {
   return e + META_BYTES + (hasTtl(e) ? TTL_BYTES : 0);

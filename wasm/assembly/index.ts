@@ -257,3 +257,4 @@ export function setEncodingLimits(
   setLimits(hashEntries, hashValue, setIntset, zsetEntries, zsetValue, listSize);
 }
 export * from "./api_bitmap";
+export * from "./api_hll";

@@ -11,6 +11,12 @@ export const DECREMENT_OVERFLOW: i32 = -7;
 export const SAME_KEY: i32 = -8;
 /** restore() of bytes that are not a blob made by dump(). */
 export const BAD_PAYLOAD: i32 = -9;
+/** A string that is not a HyperLogLog (Redis: "WRONGTYPE Key is not a valid HyperLogLog string value."). */
+export const NOT_HLL: i32 = -10;
+/** A sparse HyperLogLog whose opcodes do not add up (Redis: "INVALIDOBJ Corrupted HLL object detected"). */
+export const INVALID_HLL: i32 = -11;
+/** PFDEBUG DECODE of a dense HyperLogLog ("HLL encoding is not sparse"). */
+export const NOT_SPARSE: i32 = -12;
 
 // strSet flags
 export const SET_NX: i32 = 1;

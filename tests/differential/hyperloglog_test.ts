@@ -1,0 +1,4 @@
+import cases from "./cases/hyperloglog.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("hyperloglog", cases);
