@@ -21,7 +21,7 @@ import {
   listSet,
   listTrim,
 } from "../engine/list.ts";
-import { errArity, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../protocol/errors.ts";
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, errArity } from "../protocol/errors.ts";
 import { asciiBytes, latin1 } from "../protocol/bytes.ts";
 import { bulkPayload, ERR_NO_SUCH_KEY, isErrorReply, isNullReply } from "./keys_common.ts";
 
