@@ -167,7 +167,10 @@ export function restoreKey(db: Db, klen: usize, blen: usize, expireAt: f64, flag
   }
   const d = findLiveKey(db, key, klen);
   if (d != 0) {
-    if (!(flags & RESTORE_REPLACE)) return 0;
+    if (!(flags & RESTORE_REPLACE)) {
+      if (isObject) freeObject(type, obj);
+      return 0;
+    }
     removeFound(db, d);
   }
   if (expireAt > 0 && expireAt <= nowMs) {

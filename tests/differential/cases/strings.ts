@@ -106,7 +106,6 @@ export default [
   { name: "INCR on a binary value", cmds: [["SET", "n", bytes("1\0")], ["INCR", "n"]] },
   {
     name: "INCR and GET on a list are WRONGTYPE",
-    pendingUntil: "lists, issue 5",
     cmds: [["RPUSH", "l", "a"], ["INCR", "l"], ["GET", "l"], ["SET", "l", "v"], ["GET", "l"]],
   },
   {

@@ -2,13 +2,10 @@
 // key as missing (MGET) or replace it (SET, MSET), and which error wins when there are several.
 import { type Case } from "../case.ts";
 
-const PENDING = "lists, issue 5";
-
 /** Make "l" a list, run the commands, then check that the list is still there. */
 function onList(name: string, cmds: string[][]): Case {
   return {
     name,
-    pendingUntil: PENDING,
     cmds: [["RPUSH", "l", "a"], ...cmds, ["TYPE", "l"]],
   };
 }
@@ -62,7 +59,6 @@ export default [
   ]),
   {
     name: "SET, SETEX and MSET replace a list",
-    pendingUntil: PENDING,
     cmds: [
       ["RPUSH", "l1", "a"],
       ["RPUSH", "l2", "a"],
