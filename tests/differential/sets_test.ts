@@ -8,7 +8,6 @@ defineDifferentialSuite("sets", cases);
 
 // ---- random picks: what Redis promises about them, checked on IronCache itself ----------------
 
-
 const server = sharedIronCache(["--shards", "2"]);
 const text = new TextDecoder();
 
