@@ -617,6 +617,28 @@ export default [
     cmds: [["SET", "str", "v"], ["SADD", "s", "1"], ...WRONGTYPE_COMMANDS],
   },
   {
+    name: "a set key under string and generic commands",
+    cmds: [
+      ["SADD", "s", "1", "x"],
+      ["GET", "s"],
+      ["INCR", "s"],
+      ["APPEND", "s", "v"],
+      ["MGET", "s", "t"],
+      ["TYPE", "s"],
+      ["EXISTS", "s"],
+      ["SET", "s", "v", "GET"],
+      ["SETNX", "s", "v"],
+      ["EXPIRE", "s", "100"],
+      ["SADD", "s", "2"],
+      ["TTL", "s"],
+      ["SET", "s", "v"],
+      ["TYPE", "s"],
+      ["SADD", "t", "1"],
+      ["DEL", "s", "t"],
+      ["EXISTS", "t"],
+    ],
+  },
+  {
     name: "set commands: wrong arity",
     cmds: [
       ["SADD", "s"],
