@@ -34,7 +34,7 @@ const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
 const ENCODING_HASHTABLE = 7;
 /** SRANDMEMBER with a negative count answers that many members; Redis itself runs out of
  * memory long before this, so IronCache refuses larger ones instead. */
-const MAX_REPEATED_PICKS = 100_000_000;
+const MAX_REPEATED_PICKS = 10_000_000;
 
 const ops = (ctx: CommandContext) => setOps(ctx.shard.keyspace);
 
