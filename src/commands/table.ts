@@ -18,6 +18,7 @@ import { sortCommands } from "./sort.ts";
 import { bitmapCommands } from "./bitmaps.ts";
 import { hyperLogLogCommands } from "./hyperloglog.ts";
 import { listCommands } from "./lists.ts";
+import { setCommands } from "./sets.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -32,6 +33,7 @@ const FAMILIES: CommandRows[] = [
   bitmapCommands,
   hyperLogLogCommands,
   listCommands,
+  setCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
