@@ -43,7 +43,7 @@ const ERR_NAN = "ERR resulting score is not a number (NaN)";
 const ERR_RANGE_FLOAT = "ERR min or max is not a float";
 const ERR_RANGE_LEX = "ERR min or max not valid string range item";
 const ERR_POSITIVE = "ERR value is out of range, must be positive";
-const LONG_MAX = 9223372036854775807;
+const LONG_MAX = 9223372036854775807n;
 
 const zsets = (ctx: CommandContext) => zsetsOf(ctx.shard.keyspace);
 
@@ -384,6 +384,7 @@ function zremrangeGeneric(type: RangeType) {
 function zpopGeneric(fromTop: boolean) {
   return (ctx: CommandContext): void => {
     const { args, out } = ctx;
+    if (args.argc > 3) return out.error(ERR_SYNTAX);
     let count = 1;
     const counted = args.argc === 3;
     if (counted) {
@@ -502,14 +503,16 @@ function zrandmember(ctx: CommandContext): void {
   }
   const count = args.int(2);
   if (count === null) return out.error(ERR_NOT_INTEGER);
-  if (count < -LONG_MAX) {
+  // Exact limits (beyond 2^53 a double cannot tell LONG_MAX from LONG_MAX + 1).
+  const exact = BigInt(args.text(2));
+  if (exact < -LONG_MAX) {
     return out.error(
       "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
     );
   }
   if (args.argc > 4 || (args.argc === 4 && !args.is(3, "withscores"))) return out.error(ERR_SYNTAX);
   const withScores = args.argc === 4;
-  if (withScores && (count < -LONG_MAX / 2 || count > LONG_MAX / 2)) {
+  if (withScores && (exact < -LONG_MAX / 2n || exact > LONG_MAX / 2n)) {
     return out.error("ERR value is out of range");
   }
   if (count === 0) {

@@ -10,7 +10,8 @@ import { deleteKey } from "./keys";
 import { TYPE_ZSET } from "./objects";
 import { NOT_FOUND, WRONG_TYPE } from "./status";
 import {
-  BELOW_LEX, BELOW_SCORE, UPTO_LEX, UPTO_SCORE, countLeading, emitRanks, foundScore, randomBelow, removeRanks,
+  BELOW_LEX, BELOW_SCORE, UPTO_LEX, UPTO_SCORE, countLeading, emitRanks, foundScore, lastHolds, lexEndsOutside,
+  randomBelow, removeRanks,
   scanEmitted, setLexBound, setScoreBound, zsetCreate, zsetDeleteFound, zsetFind, zsetInsert, zsetLength,
   zsetRankOfFound, zsetScanStep, zsetUpdateFound,
 } from "./t_zset";
@@ -244,8 +245,9 @@ export function zsetRange(
       const minArg = firstArg(klen);
       lexBound(minArg);
       lo = <f64>countLeading(obj, BELOW_LEX);
+      const lastBelowMin = lastHolds(obj, BELOW_LEX);
       lexBound(nextArg(minArg));
-      hi = <f64>countLeading(obj, UPTO_LEX);
+      hi = lexEndsOutside(obj, lastBelowMin) ? lo : <f64>countLeading(obj, UPTO_LEX);
     }
     if (hi < lo) hi = lo;
     if ((flags & RANGE_COUNT) != 0) return <i32>(hi - lo);

@@ -126,7 +126,8 @@ function writeLpEntry(at: usize, member: usize, len: usize, score: f64): void {
   }
   memory.copy(p, member, len);
   p += len;
-  store<f64>(p, score);
+  // Redis's listpack keeps scores as text where "-0" reads back as the integer 0.
+  store<f64>(p, score == 0 ? 0 : score);
   p += 8;
   if (len < 255) store<u8>(p, <u8>len);
   else {
@@ -706,6 +707,31 @@ export function countLeading(obj: usize, pred: i32): u32 {
     }
   }
   return rank;
+}
+
+/**
+ * Redis's zslIsInLexRange / zzlIsInLexRange guard (after setLexBound for max, with the min
+ * bound's predicate result given): with mixed scores the members are not in lex order, and
+ * Redis answers empty when the last member is below the min or the first above the max.
+ */
+export function lexEndsOutside(obj: usize, lastBelowMin: bool): bool {
+  if (lastBelowMin) return true;
+  if (kindOf(obj) == KIND_LISTPACK) {
+    const p = lpFirst(obj);
+    return !holds(UPTO_LEX, 0, lpMember(p), lpLen(p));
+  }
+  const x = slFirst(obj);
+  return !holds(UPTO_LEX, 0, nodeMember(x), nodeLen(x));
+}
+
+/** Whether the last member satisfies `pred`. */
+export function lastHolds(obj: usize, pred: i32): bool {
+  if (kindOf(obj) == KIND_LISTPACK) {
+    const p = lpPrevEntry(obj, lpEnd(obj));
+    return holds(pred, lpScore(p), lpMember(p), lpLen(p));
+  }
+  const x = slTail(obj);
+  return holds(pred, nodeScore(x), nodeMember(x), nodeLen(x));
 }
 
 /** Emits ranks [start, start + n) (or downwards from start when reverse) as items. */
