@@ -62,7 +62,11 @@ function writeMembers(out: ReplyWriter, items: ReplyItems, n: number, withScores
   }
 }
 
-function writeScored(out: ReplyWriter, members: readonly ScoredMember[], withScores: boolean): void {
+function writeScored(
+  out: ReplyWriter,
+  members: readonly ScoredMember[],
+  withScores: boolean,
+): void {
   const pairs = withScores && out.resp === 3;
   out.arrayHeader(withScores && !pairs ? 2 * members.length : members.length);
   for (const { member, score } of members) {
@@ -217,7 +221,9 @@ function parseRange(
   type ??= BY_RANK;
   reverse ??= false;
   if (limit !== -1 && type === BY_RANK) {
-    out.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    out.error(
+      "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+    );
     return null;
   }
   if (withScores && type === BY_LEX) {
@@ -262,7 +268,12 @@ function parseRange(
 }
 
 /** Runs a parsed range on this shard's engine: the members emitted, NOT_FOUND, WRONG_TYPE. */
-function runRange(ctx: CommandContext, r: RangeRequest, extraFlags: number, withScores: boolean): number {
+function runRange(
+  ctx: CommandContext,
+  r: RangeRequest,
+  extraFlags: number,
+  withScores: boolean,
+): number {
   const z = zsets(ctx), db = ctx.client.db;
   let flags = extraFlags | (withScores ? RANGE_WITHSCORES : 0) | (r.reverse ? RANGE_REV : 0);
   if (r.type === BY_LEX) {
@@ -271,7 +282,17 @@ function runRange(ctx: CommandContext, r: RangeRequest, extraFlags: number, with
   if (r.type === BY_RANK) return z.range(db, ctx.args, r.keyIndex, BY_RANK, flags, r.start, r.end);
   if (r.min.exclusive) flags |= RANGE_MINEX;
   if (r.max.exclusive) flags |= RANGE_MAXEX;
-  return z.range(db, ctx.args, r.keyIndex, BY_SCORE, flags, r.min.value, r.max.value, r.offset, r.limit);
+  return z.range(
+    db,
+    ctx.args,
+    r.keyIndex,
+    BY_SCORE,
+    flags,
+    r.min.value,
+    r.max.value,
+    r.offset,
+    r.limit,
+  );
 }
 
 /** ZRANGE, ZREVRANGE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX. */
@@ -343,10 +364,13 @@ function zcountGeneric(type: RangeType) {
     if (type === BY_SCORE) {
       const min = parseScoreBound(args.bytes(2)), max = parseScoreBound(args.bytes(3));
       if (min === null || max === null) return out.error(ERR_RANGE_FLOAT);
-      const flags = RANGE_COUNT | (min.exclusive ? RANGE_MINEX : 0) | (max.exclusive ? RANGE_MAXEX : 0);
+      const flags = RANGE_COUNT | (min.exclusive ? RANGE_MINEX : 0) |
+        (max.exclusive ? RANGE_MAXEX : 0);
       n = z.range(db, args, 1, BY_SCORE, flags, min.value, max.value);
     } else {
-      if (!validLexBound(args.bytes(2)) || !validLexBound(args.bytes(3))) return out.error(ERR_RANGE_LEX);
+      if (!validLexBound(args.bytes(2)) || !validLexBound(args.bytes(3))) {
+        return out.error(ERR_RANGE_LEX);
+      }
       n = z.lexRange(db, args, 1, 2, 3, RANGE_COUNT);
     }
     if (n === WRONG_TYPE) out.error(ERR_WRONGTYPE);
@@ -367,10 +391,13 @@ function zremrangeGeneric(type: RangeType) {
     } else if (type === BY_SCORE) {
       const min = parseScoreBound(args.bytes(2)), max = parseScoreBound(args.bytes(3));
       if (min === null || max === null) return out.error(ERR_RANGE_FLOAT);
-      const flags = RANGE_REMOVE | (min.exclusive ? RANGE_MINEX : 0) | (max.exclusive ? RANGE_MAXEX : 0);
+      const flags = RANGE_REMOVE | (min.exclusive ? RANGE_MINEX : 0) |
+        (max.exclusive ? RANGE_MAXEX : 0);
       n = z.range(db, args, 1, BY_SCORE, flags, min.value, max.value);
     } else {
-      if (!validLexBound(args.bytes(2)) || !validLexBound(args.bytes(3))) return out.error(ERR_RANGE_LEX);
+      if (!validLexBound(args.bytes(2)) || !validLexBound(args.bytes(3))) {
+        return out.error(ERR_RANGE_LEX);
+      }
       n = z.lexRange(db, args, 1, 2, 3, RANGE_REMOVE);
     }
     if (n === WRONG_TYPE) out.error(ERR_WRONGTYPE);
@@ -596,7 +623,12 @@ interface SetOpRequest {
 }
 
 /** zunionInterDiffGenericCommand's argument parsing; null after replying a numkeys error. */
-function parseSetOp(ctx: CommandContext, op: SetOp, store: boolean, cardinalityOnly: boolean): SetOpRequest | null {
+function parseSetOp(
+  ctx: CommandContext,
+  op: SetOp,
+  store: boolean,
+  cardinalityOnly: boolean,
+): SetOpRequest | null {
   const { args, out } = ctx;
   const numkeysIndex = store ? 2 : 1;
   const setnum = args.int(numkeysIndex);
@@ -679,14 +711,24 @@ function compareMembers(a: ScoredMember, b: ScoredMember): number {
 }
 
 /** The result of the operation in sorted-set order (or, for ZINTERCARD, its size in `count`). */
-function computeSetOp(request: SetOpRequest, keys: string[], sources: Source[]): { members: ScoredMember[]; count: number } {
-  const inputs = sources.map((entries, i) => ({ entries: entries ?? [], weight: request.weights[i], key: keys[i] }));
+function computeSetOp(
+  request: SetOpRequest,
+  keys: string[],
+  sources: Source[],
+): { members: ScoredMember[]; count: number } {
+  const inputs = sources.map((entries, i) => ({
+    entries: entries ?? [],
+    weight: request.weights[i],
+    key: keys[i],
+  }));
   // Smallest first (a stable sort, as glibc's qsort is for these), except for ZDIFF.
   if (request.op !== SetOp.Diff) inputs.sort((a, b) => a.entries.length - b.entries.length);
   const result: ScoredMember[] = [];
   let count = 0;
   if (request.op === SetOp.Inter) {
-    const lookups = inputs.map((input) => new Map(input.entries.map((e) => [memberKey(e.member), e.score])));
+    const lookups = inputs.map((input) =>
+      new Map(input.entries.map((e) => [memberKey(e.member), e.score]))
+    );
     for (const { member, score: value } of inputs[0].entries) {
       let score = inputs[0].weight * value;
       if (Number.isNaN(score)) score = 0;
@@ -718,27 +760,38 @@ function computeSetOp(request: SetOpRequest, keys: string[], sources: Source[]):
     for (const entry of accumulator.values()) result.push(entry);
   } else {
     const others = new Set<string>();
-    for (const input of inputs.slice(1)) for (const e of input.entries) others.add(memberKey(e.member));
+    for (const input of inputs.slice(1)) {
+      for (const e of input.entries) others.add(memberKey(e.member));
+    }
     for (const e of inputs[0].entries) if (!others.has(memberKey(e.member))) result.push(e);
   }
   result.sort(compareMembers);
   return { members: result, count: request.cardinalityOnly ? count : result.length };
 }
 
-function replySetOp(ctx: CommandContext, request: SetOpRequest, members: ScoredMember[], count: number): void {
+function replySetOp(
+  ctx: CommandContext,
+  request: SetOpRequest,
+  members: ScoredMember[],
+  count: number,
+): void {
   if (request.cardinalityOnly) ctx.out.integer(count);
   else writeScored(ctx.out, members, request.withScores);
 }
 
 /** Reads a plain set's members on this shard; set by the set family when sets exist. */
-export const localSetReader: { read: ((ks: Keyspace, db: number, key: Uint8Array) => Uint8Array[]) | null } = {
+export const localSetReader: {
+  read: ((ks: Keyspace, db: number, key: Uint8Array) => Uint8Array[]) | null;
+} = {
   read: null,
 };
 
 function readSourceHere(ctx: CommandContext, key: Uint8Array): Source | number {
   const ks = ctx.shard.keyspace, db = ctx.client.db;
   const entries = zsetsOf(ks).all(db, key);
-  if (entries !== WRONG_TYPE) return (entries as ScoredMember[]).length ? entries as ScoredMember[] : null;
+  if (entries !== WRONG_TYPE) {
+    return (entries as ScoredMember[]).length ? entries as ScoredMember[] : null;
+  }
   if (ks.type(db, key) === TYPE_SET && localSetReader.read) {
     return localSetReader.read(ks, db, key).map((member) => ({ member, score: 1 }));
   }
@@ -759,8 +812,9 @@ function setOpGeneric(op: SetOp, store: boolean, cardinalityOnly: boolean) {
     if (request.optionError) return out.error(request.optionError);
     const keys = request.keyIndexes.map((i) => latin1(args.bytes(i)));
     const { members, count } = computeSetOp(request, keys, sources);
-    if (store) out.integer(zsetsOf(ctx.shard.keyspace).store(ctx.client.db, args.bytes(1), members));
-    else replySetOp(ctx, request, members, count);
+    if (store) {
+      out.integer(zsetsOf(ctx.shard.keyspace).store(ctx.client.db, args.bytes(1), members));
+    } else replySetOp(ctx, request, members, count);
   };
 }
 
@@ -795,7 +849,9 @@ const ascii = (text: string) => encoder.encode(text);
 
 /** A score as a reply frame carries it: a bulk "%.17g" (RESP2) or a `,` double (RESP3). */
 function scoreOfFrame(frame: Uint8Array): number {
-  const text = frame[0] === 0x2c ? latin1(frame.subarray(1, frame.length - 2)) : latin1(bulkPayload(frame));
+  const text = frame[0] === 0x2c
+    ? latin1(frame.subarray(1, frame.length - 2))
+    : latin1(bulkPayload(frame));
   if (text === "inf") return Infinity;
   if (text === "-inf") return -Infinity;
   return Number(text);
@@ -820,8 +876,18 @@ function scoredFromReply(reply: Uint8Array): ScoredMember[] {
 }
 
 /** A source read on its shard: a sorted set's members, a set's (score 1), null, or WRONG_TYPE. */
-async function readSourceAcross(run: RunOnShard, owner: number, key: Uint8Array): Promise<Source | number> {
-  const reply = await run(owner, [ascii("ZRANGE"), key, ascii("0"), ascii("-1"), ascii("WITHSCORES")]);
+async function readSourceAcross(
+  run: RunOnShard,
+  owner: number,
+  key: Uint8Array,
+): Promise<Source | number> {
+  const reply = await run(owner, [
+    ascii("ZRANGE"),
+    key,
+    ascii("0"),
+    ascii("-1"),
+    ascii("WITHSCORES"),
+  ]);
   if (!isErrorReply(reply)) {
     const members = scoredFromReply(reply);
     return members.length ? members : null;
@@ -833,7 +899,12 @@ async function readSourceAcross(run: RunOnShard, owner: number, key: Uint8Array)
 }
 
 /** Replaces `key` on its shard with these members (DEL, then ZADD); returns their count. */
-async function storeAcross(run: RunOnShard, owner: number, key: Uint8Array, members: ScoredMember[]): Promise<number> {
+async function storeAcross(
+  run: RunOnShard,
+  owner: number,
+  key: Uint8Array,
+  members: ScoredMember[],
+): Promise<number> {
   await run(owner, [ascii("DEL"), key]);
   if (members.length === 0) return 0;
   const argv = [ascii("ZADD"), key];

@@ -54,7 +54,10 @@ export function strtod(b: Uint8Array, start = 0): Strtod {
     let end = p + 3;
     if (b[end] === 0x28) {
       let q = end + 1;
-      while (q < b.length && (isDigit(b[q]) || (lower(b[q]) >= 0x61 && lower(b[q]) <= 0x7a) || b[q] === 0x5f)) q++;
+      while (
+        q < b.length &&
+        (isDigit(b[q]) || (lower(b[q]) >= 0x61 && lower(b[q]) <= 0x7a) || b[q] === 0x5f)
+      ) q++;
       if (b[q] === 0x29) end = q + 1;
     }
     return { value: NaN, end, range: false };
@@ -83,7 +86,11 @@ export function strtod(b: Uint8Array, start = 0): Strtod {
     }
     const m = BigInt("0x" + digits);
     const value = scaleBinary(m, exponent - 4 * fraction);
-    return { value: sign * value, end: q, range: m !== 0n && (value === Infinity || value < 2 ** -1022) };
+    return {
+      value: sign * value,
+      end: q,
+      range: m !== 0n && (value === Infinity || value < 2 ** -1022),
+    };
   }
   let q = p, text = "", nonzero = false;
   while (q < b.length && isDigit(b[q])) {

@@ -63,7 +63,14 @@ export class Zsets {
   }
 
   /** ZADD with members args[first], args[first + 2]... (their scores given). */
-  add(db: number, args: ArgSource, keyIndex: number, first: number, scores: number[], flags: number) {
+  add(
+    db: number,
+    args: ArgSource,
+    keyIndex: number,
+    first: number,
+    scores: number[],
+    flags: number,
+  ) {
     this.#putScores(scores);
     const klen = this.#ks.stageKeyAndArgs(args, keyIndex, first, first + 2 * scores.length, 2);
     return this.#x.zsetAdd(db, klen, scores.length, flags);
@@ -129,7 +136,8 @@ export class Zsets {
     if (step > 0) klen = this.#ks.stageKeyAndArgs(args, keyIndex, minIndex, maxIndex + 1, step);
     else {
       // min after max (Z*REV*RANGEBYLEX): stage copies in the order min, max.
-      const arg = (i: number) => args.argBuf.slice(args.argStart[i], args.argStart[i] + args.argLen[i]);
+      const arg = (i: number) =>
+        args.argBuf.slice(args.argStart[i], args.argStart[i] + args.argLen[i]);
       klen = this.#ks.stageKeyAndValues(arg(keyIndex), [arg(minIndex), arg(maxIndex)]);
     }
     return this.#x.zsetRange(db, klen, BY_LEX, flags, 0, 0, offset, limit);

@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { ReplyWriter } from "../../src/protocol/reply_writer.ts";
 import { formatDouble17g } from "../../src/protocol/numbers.ts";
-import { type ArgSource, instantiateEngine, Keyspace, NOT_FOUND } from "../../src/engine/keyspace.ts";
+import {
+  type ArgSource,
+  instantiateEngine,
+  Keyspace,
+  NOT_FOUND,
+} from "../../src/engine/keyspace.ts";
 import {
   BY_RANK,
   BY_SCORE,
@@ -92,7 +97,9 @@ const sorted = (m: Model) => [...m.entries()].sort(compareEntries);
 function readScored(z: Zsets, n: number, withScores: boolean): [string, number][] {
   const items = z.items();
   const out: [string, number][] = [];
-  for (let i = 0; i < n; i++) out.push([latin1(items.nextBytes()), withScores ? items.nextNumber() : NaN]);
+  for (let i = 0; i < n; i++) {
+    out.push([latin1(items.nextBytes()), withScores ? items.nextNumber() : NaN]);
+  }
   return out;
 }
 
@@ -108,7 +115,9 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
   const ks = new Keyspace(await instantiateEngine());
   const z = new Zsets(ks);
   const db = 0;
-  const keys = ["k0", "k1", "k2", bytesOf("\0\xff")].map((k) => typeof k === "string" ? bytesOf(k) : k);
+  const keys = ["k0", "k1", "k2", bytesOf("\0\xff")].map((k) =>
+    typeof k === "string" ? bytesOf(k) : k
+  );
   const models: Model[] = keys.map(() => new Map());
   /** Encoding expected: skiplist once converted (never back, except by a store). */
   const skiplist = keys.map(() => false);
@@ -190,7 +199,9 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
             updated++;
           }
         } else if (!(flags & ZADD_XX)) {
-          if (!skiplist[k] && (model.size + 1 > maxEntries || m.length > maxValue)) skiplist[k] = true;
+          if (!skiplist[k] && (model.size + 1 > maxEntries || m.length > maxValue)) {
+            skiplist[k] = true;
+          }
           model.set(m, skiplist[k] || s !== 0 ? s : 0);
           last = s;
           added++;
@@ -220,7 +231,9 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
       z.items().writeMany(out, n);
       const want = list.map((m) => {
         const score = model.get(latin1(m));
-        return score === undefined ? "$-1\r\n" : `$${formatDouble17g(score).length}\r\n${formatDouble17g(score)}\r\n`;
+        return score === undefined
+          ? "$-1\r\n"
+          : `$${formatDouble17g(score).length}\r\n${formatDouble17g(score)}\r\n`;
       }).join("");
       assert.equal(latin1(out.bytes()), want);
     } else if (r < 0.54) {
@@ -237,7 +250,15 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
       const start = int(len + 6) - 3 - (random() < 0.3 ? len : 0);
       const end = int(len + 6) - 3 - (random() < 0.3 ? len : 0);
       const reverse = random() < 0.4;
-      const n = z.range(db, keyArgs(k, []), 0, BY_RANK, (reverse ? RANGE_REV : 0) | RANGE_WITHSCORES, start, end);
+      const n = z.range(
+        db,
+        keyArgs(k, []),
+        0,
+        BY_RANK,
+        (reverse ? RANGE_REV : 0) | RANGE_WITHSCORES,
+        start,
+        end,
+      );
       if (len === 0) {
         assert.equal(n, NOT_FOUND);
         continue;
@@ -255,7 +276,9 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
       let min = bound(), max = bound();
       if (random() < 0.8 && min > max) [min, max] = [max, min];
       const minex = random() < 0.3, maxex = random() < 0.3;
-      const inRange = entries.filter(([, s]) => (minex ? s > min : s >= min) && (maxex ? s < max : s <= max));
+      const inRange = entries.filter(([, s]) =>
+        (minex ? s > min : s >= min) && (maxex ? s < max : s <= max)
+      );
       const mode = random();
       const exFlags = (minex ? RANGE_MINEX : 0) | (maxex ? RANGE_MAXEX : 0);
       if (mode < 0.2) {
@@ -327,8 +350,9 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
       assert.equal(z.store(db, keys[k], members), members.length);
       const next: Model = new Map(members.map((e) => [latin1(e.member), e.score]));
       skiplist[k] = members.length > 0 &&
-        (maxEntries === 0 || members.length > maxEntries || members.some((e) => e.member.length > maxValue));
-      if (!skiplist[k]) for (const [m, s] of next) if (s === 0) next.set(m, 0);
+        (maxEntries === 0 || members.length > maxEntries ||
+          members.some((e) => e.member.length > maxValue));
+      if (!skiplist[k]) { for (const [m, s] of next) if (s === 0) next.set(m, 0); }
       models[k] = next;
     } else if (r < 0.93) {
       // COPY to a scratch key and DUMP/RESTORE back: both must equal the original.
@@ -362,8 +386,10 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
         return (random() < 0.5 ? "(" : "[") + (random() < 0.7 ? pick(all) : randomMember());
       };
       const lo = lexBound(), hi = lexBound();
-      const gte = (m: string) => lo === "-" ? true : lo === "+" ? false : lo[0] === "(" ? m > lo.slice(1) : m >= lo.slice(1);
-      const lte = (m: string) => hi === "+" ? true : hi === "-" ? false : hi[0] === "(" ? m < hi.slice(1) : m <= hi.slice(1);
+      const gte = (m: string) =>
+        lo === "-" ? true : lo === "+" ? false : lo[0] === "(" ? m > lo.slice(1) : m >= lo.slice(1);
+      const lte = (m: string) =>
+        hi === "+" ? true : hi === "-" ? false : hi[0] === "(" ? m < hi.slice(1) : m <= hi.slice(1);
       const want = all.filter((m) => gte(m) && lte(m));
       const args = argsOf([lexKey, bytesOf(lo), bytesOf(hi)]);
       assert.equal(z.lexRange(db, args, 0, 1, 2, RANGE_COUNT), want.length);
@@ -374,7 +400,7 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
     } else {
       checkAll(k);
     }
-    if (op % 20_000 === 0) for (let i = 0; i < keys.length; i++) checkAll(i);
+    if (op % 20_000 === 0) { for (let i = 0; i < keys.length; i++) checkAll(i); }
   }
   for (let i = 0; i < keys.length; i++) {
     checkAll(i);
