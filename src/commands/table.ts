@@ -19,6 +19,7 @@ import { bitmapCommands } from "./bitmaps.ts";
 import { hyperLogLogCommands } from "./hyperloglog.ts";
 import { listCommands } from "./lists.ts";
 import { setCommands } from "./sets.ts";
+import { sortedSetCommands } from "./sorted_sets.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -34,6 +35,7 @@ const FAMILIES: CommandRows[] = [
   hyperLogLogCommands,
   listCommands,
   setCommands,
+  sortedSetCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

@@ -1,18 +1,907 @@
-// Placeholder until the zset type lands: no key holds a zset object yet, so none of these runs.
-// The interface every type module implements is described in objects.ts.
+// Sorted sets (Redis's t_zset.c), in two encodings like Redis 7.0:
+//
+// LISTPACK (small): one block  u32 kind | u32 count | u32 bytes | entries, sorted by score then
+//   member bytes. An entry is  len | member | f64 score | len  where len is one byte (< 255) or
+//   0xFF + u32 (front) / u32 + 0xFF (back), so the list walks both ways.
+// SKIPLIST (big): a header block (kind, length, level, tail, member index) holding the head
+//   node's 32 levels, plus one block per member: f64 score | u32 backward | u32 member length |
+//   u8 level | level x (u32 forward, u32 span) | member bytes. Spans give O(log n) ranks. The
+//   member index is an open-addressing table of (u32 node, u32 hash) slots, linear probing,
+//   backward-shift deletion, 3/4 load, so ZSCORE / ZADD find a member in O(1).
+//
+// Conversion follows Redis: listpack -> skiplist when a member longer than
+// zset-max-listpack-value arrives or the count would pass zset-max-listpack-entries; store
+// commands build the result with the same rule. Objects never shrink back on their own.
 
-export function free(obj: usize): void {}
+import { memAlloc, memAllocZeroed, memFree, memResize } from "./alloc";
+import { bytesEqual, hashBytes } from "./hash";
+import { nextRandom } from "./random";
+import { writeF64, writeU32, writerReserve } from "./bytewriter";
+import { zsetMaxListpackEntries, zsetMaxListpackValue } from "./limits";
+import { itemBytes, itemDouble } from "./items";
+
+export const KIND_LISTPACK: u32 = 0;
+export const KIND_SKIPLIST: u32 = 1;
+const REPORT_LISTPACK: i32 = 4;
+const REPORT_SKIPLIST: i32 = 8;
+
+// @ts-ignore: decorator
+@inline export function kindOf(obj: usize): u32 {
+  return load<u32>(obj);
+}
+
+// ---- byte order of members (Redis sdscmp: memcmp, then the shorter first) --------------------
+
+export function compareBytes(a: usize, alen: usize, b: usize, blen: usize): i32 {
+  const n = min(alen, blen);
+  for (let i: usize = 0; i < n; i++) {
+    const x = <i32>load<u8>(a + i), y = <i32>load<u8>(b + i);
+    if (x != y) return x - y;
+  }
+  return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+/** (score, member) order of the sorted set. */
+// @ts-ignore: decorator
+@inline function compareEntries(s1: f64, m1: usize, l1: usize, s2: f64, m2: usize, l2: usize): i32 {
+  if (s1 < s2) return -1;
+  if (s1 > s2) return 1;
+  return compareBytes(m1, l1, m2, l2);
+}
+
+// ---- listpack ------------------------------------------------------------------------------
+
+const LP_COUNT: usize = 4;
+const LP_BYTES: usize = 8;
+const LP_HEAD: usize = 12;
+
+// @ts-ignore: decorator
+@inline function lenField(len: usize): usize {
+  return len < 255 ? 1 : 5;
+}
+// @ts-ignore: decorator
+@inline function lpEntrySize(len: usize): usize {
+  return 2 * lenField(len) + len + 8;
+}
+// @ts-ignore: decorator
+@inline export function lpLen(p: usize): usize {
+  const b = <usize>load<u8>(p);
+  return b < 255 ? b : <usize>load<u32>(p + 1);
+}
+// @ts-ignore: decorator
+@inline export function lpMember(p: usize): usize {
+  return load<u8>(p) < 255 ? p + 1 : p + 5;
+}
+// @ts-ignore: decorator
+@inline export function lpScore(p: usize): f64 {
+  const len = lpLen(p);
+  return load<f64>(p + lenField(len) + len);
+}
+// @ts-ignore: decorator
+@inline function lpNextEntry(p: usize): usize {
+  return p + lpEntrySize(lpLen(p));
+}
+// @ts-ignore: decorator
+@inline function lpCount(obj: usize): u32 {
+  return load<u32>(obj, LP_COUNT);
+}
+// @ts-ignore: decorator
+@inline function lpUsed(obj: usize): usize {
+  return <usize>load<u32>(obj, LP_BYTES);
+}
+// @ts-ignore: decorator
+@inline function lpFirst(obj: usize): usize {
+  return obj + LP_HEAD;
+}
+// @ts-ignore: decorator
+@inline function lpEnd(obj: usize): usize {
+  return obj + LP_HEAD + lpUsed(obj);
+}
+
+/** The entry before `p`, or 0 at the first. */
+function lpPrevEntry(obj: usize, p: usize): usize {
+  if (p == lpFirst(obj)) return 0;
+  const b = <usize>load<u8>(p - 1);
+  const len = b < 255 ? b : <usize>load<u32>(p - 5);
+  return p - lpEntrySize(len);
+}
+
+function lpNew(): usize {
+  const obj = memAlloc(LP_HEAD);
+  store<u32>(obj, KIND_LISTPACK);
+  store<u32>(obj, 0, LP_COUNT);
+  store<u32>(obj, 0, LP_BYTES);
+  return obj;
+}
+
+function writeLpEntry(at: usize, member: usize, len: usize, score: f64): void {
+  let p = at;
+  if (len < 255) {
+    store<u8>(p, <u8>len);
+    p += 1;
+  } else {
+    store<u8>(p, 255);
+    store<u32>(p + 1, <u32>len);
+    p += 5;
+  }
+  memory.copy(p, member, len);
+  p += len;
+  // Redis's listpack keeps scores as text where "-0" reads back as the integer 0.
+  store<f64>(p, score == 0 ? 0 : score);
+  p += 8;
+  if (len < 255) store<u8>(p, <u8>len);
+  else {
+    store<u32>(p, <u32>len);
+    store<u8>(p + 4, 255);
+  }
+}
+
+function lpFind(obj: usize, member: usize, len: usize): usize {
+  const end = lpEnd(obj);
+  for (let p = lpFirst(obj); p < end; p = lpNextEntry(p)) {
+    if (lpLen(p) == len && bytesEqual(lpMember(p), member, len)) return p;
+  }
+  return 0;
+}
+
+/** Inserts (member, score) in order; the member must be absent. Returns the (moved) object. */
+function lpInsert(obj: usize, member: usize, len: usize, score: f64): usize {
+  const size = lpEntrySize(len);
+  const used = lpUsed(obj);
+  // Find the position before moving: offsets survive the resize.
+  let at = lpFirst(obj);
+  const end = lpEnd(obj);
+  while (at < end) {
+    const l = lpLen(at);
+    if (compareEntries(lpScore(at), lpMember(at), l, score, member, len) > 0) break;
+    at += lpEntrySize(l);
+  }
+  const offset = at - obj;
+  obj = memResize(obj, LP_HEAD + used + size);
+  at = obj + offset;
+  memory.copy(at + size, at, obj + LP_HEAD + used - at);
+  writeLpEntry(at, member, len, score);
+  store<u32>(obj, lpCount(obj) + 1, LP_COUNT);
+  store<u32>(obj, <u32>(used + size), LP_BYTES);
+  return obj;
+}
+
+/** Removes `n` entries starting at `p`; returns the (possibly shrunk) object. */
+function lpDeleteRun(obj: usize, p: usize, n: u32): usize {
+  let q = p;
+  for (let i: u32 = 0; i < n; i++) q = lpNextEntry(q);
+  const end = lpEnd(obj);
+  memory.copy(p, q, end - q);
+  const used = lpUsed(obj) - (q - p);
+  store<u32>(obj, lpCount(obj) - n, LP_COUNT);
+  store<u32>(obj, <u32>used, LP_BYTES);
+  return memResize(obj, LP_HEAD + used);
+}
+
+function lpEntryAt(obj: usize, rank: u32): usize {
+  let p = lpFirst(obj);
+  for (let i: u32 = 0; i < rank; i++) p = lpNextEntry(p);
+  return p;
+}
+
+// ---- skiplist --------------------------------------------------------------------------------
+
+const MAX_LEVEL: i32 = 32;
+// Header block fields.
+const SL_LENGTH: usize = 4;
+const SL_LEVEL: usize = 8;
+const SL_TAIL: usize = 12;
+const SL_TABLE: usize = 16;
+const SL_MASK: usize = 20;
+const SL_HEAD: usize = 24; // the head node (its levels only are used)
+// Node fields.
+const N_SCORE: usize = 0;
+const N_BACK: usize = 8;
+const N_LEN: usize = 12;
+const N_LEVEL: usize = 16;
+const N_LEVELS: usize = 17;
+const SL_HEADER_SIZE: usize = SL_HEAD + N_LEVELS + 8 * <usize>MAX_LEVEL;
+
+// @ts-ignore: decorator
+@inline export function nodeScore(x: usize): f64 {
+  return load<f64>(x, N_SCORE);
+}
+// @ts-ignore: decorator
+@inline function nodeBack(x: usize): usize {
+  return <usize>load<u32>(x, N_BACK);
+}
+// @ts-ignore: decorator
+@inline export function nodeLen(x: usize): usize {
+  return <usize>load<u32>(x, N_LEN);
+}
+// @ts-ignore: decorator
+@inline function nodeLevel(x: usize): i32 {
+  return <i32>load<u8>(x, N_LEVEL);
+}
+// @ts-ignore: decorator
+@inline function fwd(x: usize, i: i32): usize {
+  return <usize>load<u32>(x + N_LEVELS + (<usize>i << 3));
+}
+// @ts-ignore: decorator
+@inline function setFwd(x: usize, i: i32, v: usize): void {
+  store<u32>(x + N_LEVELS + (<usize>i << 3), <u32>v);
+}
+// @ts-ignore: decorator
+@inline function span(x: usize, i: i32): u32 {
+  return load<u32>(x + N_LEVELS + (<usize>i << 3) + 4);
+}
+// @ts-ignore: decorator
+@inline function setSpan(x: usize, i: i32, v: u32): void {
+  store<u32>(x + N_LEVELS + (<usize>i << 3) + 4, v);
+}
+// @ts-ignore: decorator
+@inline export function nodeMember(x: usize): usize {
+  return x + N_LEVELS + (<usize>nodeLevel(x) << 3);
+}
+// @ts-ignore: decorator
+@inline function slHead(obj: usize): usize {
+  return obj + SL_HEAD;
+}
+// @ts-ignore: decorator
+@inline function slLength(obj: usize): u32 {
+  return load<u32>(obj, SL_LENGTH);
+}
+// @ts-ignore: decorator
+@inline function slLevel(obj: usize): i32 {
+  return <i32>load<u32>(obj, SL_LEVEL);
+}
+// @ts-ignore: decorator
+@inline function slTail(obj: usize): usize {
+  return <usize>load<u32>(obj, SL_TAIL);
+}
+// @ts-ignore: decorator
+@inline export function slFirst(obj: usize): usize {
+  return fwd(slHead(obj), 0);
+}
+// @ts-ignore: decorator
+@inline export function slNext(x: usize): usize {
+  return fwd(x, 0);
+}
+
+const MIN_SLOTS: u32 = 8;
+
+function slNew(capacityHint: u32): usize {
+  const obj = memAllocZeroed(SL_HEADER_SIZE);
+  store<u32>(obj, KIND_SKIPLIST);
+  store<u32>(obj, 1, SL_LEVEL);
+  let slots = MIN_SLOTS;
+  while (<u64>capacityHint * 4 > <u64>slots * 3) slots <<= 1;
+  store<u32>(obj, <u32>memAllocZeroed(<usize>slots << 3), SL_TABLE);
+  store<u32>(obj, slots - 1, SL_MASK);
+  return obj;
+}
+
+function randomLevel(): i32 {
+  let level = 1;
+  let bits = nextRandom();
+  // Redis's ZSKIPLIST_P = 0.25: two random bits per level.
+  while ((bits & 3) == 0 && level < MAX_LEVEL) {
+    level++;
+    bits >>= 2;
+    if (bits == 0) bits = nextRandom();
+  }
+  return level;
+}
+
+// ---- member index ------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function slotAddr(obj: usize, i: u32): usize {
+  return <usize>load<u32>(obj, SL_TABLE) + (<usize>i << 3);
+}
+
+function indexFind(obj: usize, member: usize, len: usize, h: u32): usize {
+  const mask = load<u32>(obj, SL_MASK);
+  let i = h & mask;
+  while (true) {
+    const s = slotAddr(obj, i);
+    const x = <usize>load<u32>(s);
+    if (x == 0) return 0;
+    if (load<u32>(s, 4) == h && nodeLen(x) == len && bytesEqual(nodeMember(x), member, len)) return s;
+    i = (i + 1) & mask;
+  }
+}
+
+function indexPut(table: usize, mask: u32, x: usize, h: u32): void {
+  let i = h & mask;
+  while (load<u32>(table + (<usize>i << 3)) != 0) i = (i + 1) & mask;
+  store<u32>(table + (<usize>i << 3), <u32>x);
+  store<u32>(table + (<usize>i << 3), h, 4);
+}
+
+function indexResize(obj: usize, slots: u32): void {
+  const old = <usize>load<u32>(obj, SL_TABLE);
+  const oldSlots = load<u32>(obj, SL_MASK) + 1;
+  const table = memAllocZeroed(<usize>slots << 3);
+  const mask = slots - 1;
+  for (let i: u32 = 0; i < oldSlots; i++) {
+    const s = old + (<usize>i << 3);
+    const x = <usize>load<u32>(s);
+    if (x != 0) indexPut(table, mask, x, load<u32>(s, 4));
+  }
+  memFree(old);
+  store<u32>(obj, <u32>table, SL_TABLE);
+  store<u32>(obj, mask, SL_MASK);
+}
+
+function indexAdd(obj: usize, x: usize, h: u32): void {
+  const slots = load<u32>(obj, SL_MASK) + 1;
+  if (<u64>(slLength(obj) + 1) * 4 > <u64>slots * 3) indexResize(obj, slots << 1);
+  indexPut(<usize>load<u32>(obj, SL_TABLE), load<u32>(obj, SL_MASK), x, h);
+}
+
+/** Removes the slot at `s` (backward shift keeps every probe run unbroken). */
+function indexRemoveSlot(obj: usize, s: usize): void {
+  const table = <usize>load<u32>(obj, SL_TABLE);
+  const mask = load<u32>(obj, SL_MASK);
+  let hole = <u32>((s - table) >> 3);
+  let j = hole;
+  while (true) {
+    j = (j + 1) & mask;
+    const sj = table + (<usize>j << 3);
+    const x = load<u32>(sj);
+    if (x == 0) break;
+    const home = load<u32>(sj, 4) & mask;
+    // Move j into the hole unless its home lies cyclically in (hole, j].
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      const sh = table + (<usize>hole << 3);
+      store<u64>(sh, load<u64>(sj));
+      hole = j;
+    }
+  }
+  store<u64>(table + (<usize>hole << 3), 0);
+}
+
+function indexShrinkIfSparse(obj: usize): void {
+  const slots = load<u32>(obj, SL_MASK) + 1;
+  const used = slLength(obj);
+  if (slots > MIN_SLOTS && <u64>used * 8 < <u64>slots) {
+    let target = MIN_SLOTS;
+    while (<u64>used * 2 > <u64>target) target <<= 1;
+    indexResize(obj, target);
+  }
+}
+
+// ---- skiplist operations ---------------------------------------------------------------------
+
+const update = memory.data(4 * 32);
+const rankAt = memory.data(4 * 32);
+
+/** Inserts a new node (member absent). Returns it. */
+function slInsert(obj: usize, member: usize, len: usize, score: f64, h: u32): usize {
+  const head = slHead(obj);
+  let x = head;
+  const level = slLevel(obj);
+  for (let i = level - 1; i >= 0; i--) {
+    let r: u32 = i == level - 1 ? 0 : load<u32>(rankAt + (<usize>(i + 1) << 2));
+    let f = fwd(x, i);
+    while (f != 0 && compareEntries(nodeScore(f), nodeMember(f), nodeLen(f), score, member, len) < 0) {
+      r += span(x, i);
+      x = f;
+      f = fwd(x, i);
+    }
+    store<u32>(rankAt + (<usize>i << 2), r);
+    store<u32>(update + (<usize>i << 2), <u32>x);
+  }
+  const newLevel = randomLevel();
+  const length = slLength(obj);
+  if (newLevel > level) {
+    for (let i = level; i < newLevel; i++) {
+      store<u32>(rankAt + (<usize>i << 2), 0);
+      store<u32>(update + (<usize>i << 2), <u32>head);
+      setSpan(head, i, length);
+    }
+    store<u32>(obj, <u32>newLevel, SL_LEVEL);
+  }
+  const node = memAlloc(N_LEVELS + (<usize>newLevel << 3) + len);
+  store<f64>(node, score, N_SCORE);
+  store<u32>(node, <u32>len, N_LEN);
+  store<u8>(node, <u8>newLevel, N_LEVEL);
+  memory.copy(node + N_LEVELS + (<usize>newLevel << 3), member, len);
+  const r0 = load<u32>(rankAt);
+  for (let i = 0; i < newLevel; i++) {
+    const u = <usize>load<u32>(update + (<usize>i << 2));
+    const ri = load<u32>(rankAt + (<usize>i << 2));
+    setFwd(node, i, fwd(u, i));
+    setFwd(u, i, node);
+    setSpan(node, i, span(u, i) - (r0 - ri));
+    setSpan(u, i, r0 - ri + 1);
+  }
+  const top = slLevel(obj);
+  for (let i = newLevel; i < top; i++) {
+    const u = <usize>load<u32>(update + (<usize>i << 2));
+    setSpan(u, i, span(u, i) + 1);
+  }
+  const back = <usize>load<u32>(update);
+  store<u32>(node, back == head ? 0 : <u32>back, N_BACK);
+  const next = fwd(node, 0);
+  if (next != 0) store<u32>(next, <u32>node, N_BACK);
+  else store<u32>(obj, <u32>node, SL_TAIL);
+  indexAdd(obj, node, h);
+  store<u32>(obj, length + 1, SL_LENGTH);
+  return node;
+}
+
+/** Unlinks node x (the update vector must be filled by a search for it). */
+function slUnlink(obj: usize, x: usize): void {
+  const level = slLevel(obj);
+  for (let i = 0; i < level; i++) {
+    const u = <usize>load<u32>(update + (<usize>i << 2));
+    if (fwd(u, i) == x) {
+      setSpan(u, i, span(u, i) + span(x, i) - 1);
+      setFwd(u, i, fwd(x, i));
+    } else {
+      setSpan(u, i, span(u, i) - 1);
+    }
+  }
+  const next = fwd(x, 0);
+  if (next != 0) store<u32>(next, <u32>nodeBack(x), N_BACK);
+  else store<u32>(obj, <u32>nodeBack(x), SL_TAIL);
+  const head = slHead(obj);
+  let l = level;
+  while (l > 1 && fwd(head, l - 1) == 0) l--;
+  store<u32>(obj, <u32>l, SL_LEVEL);
+  store<u32>(obj, slLength(obj) - 1, SL_LENGTH);
+}
+
+/** Fills `update` with the last node before x on each level. */
+function slSearch(obj: usize, x: usize): void {
+  const score = nodeScore(x), member = nodeMember(x), len = nodeLen(x);
+  let p = slHead(obj);
+  for (let i = slLevel(obj) - 1; i >= 0; i--) {
+    let f = fwd(p, i);
+    while (f != 0 && compareEntries(nodeScore(f), nodeMember(f), nodeLen(f), score, member, len) < 0) {
+      p = f;
+      f = fwd(p, i);
+    }
+    store<u32>(update + (<usize>i << 2), <u32>p);
+  }
+}
+
+/** Deletes node x (and its index slot `s`, or finds it when 0). */
+function slDelete(obj: usize, x: usize, s: usize): void {
+  if (s == 0) {
+    const len = nodeLen(x);
+    s = indexFind(obj, nodeMember(x), len, hashBytes(nodeMember(x), len));
+  }
+  indexRemoveSlot(obj, s);
+  slSearch(obj, x);
+  slUnlink(obj, x);
+  memFree(x);
+}
+
+/** The node at 0-based rank. */
+function slNodeAt(obj: usize, rank: u32): usize {
+  let x = slHead(obj);
+  let traversed: u32 = 0;
+  const target = rank + 1;
+  for (let i = slLevel(obj) - 1; i >= 0; i--) {
+    while (fwd(x, i) != 0 && traversed + span(x, i) <= target) {
+      traversed += span(x, i);
+      x = fwd(x, i);
+    }
+    if (traversed == target) return x;
+  }
+  return 0;
+}
+
+/** 0-based rank of node x. */
+function slRankOf(obj: usize, x: usize): u32 {
+  const score = nodeScore(x), member = nodeMember(x), len = nodeLen(x);
+  let p = slHead(obj);
+  let rank: u32 = 0;
+  for (let i = slLevel(obj) - 1; i >= 0; i--) {
+    let f = fwd(p, i);
+    while (f != 0 && compareEntries(nodeScore(f), nodeMember(f), nodeLen(f), score, member, len) <= 0) {
+      rank += span(p, i);
+      p = f;
+      f = fwd(p, i);
+    }
+    if (p == x) return rank - 1;
+  }
+  return rank - 1;
+}
+
+function slFree(obj: usize): void {
+  let x = slFirst(obj);
+  while (x != 0) {
+    const next = fwd(x, 0);
+    memFree(x);
+    x = next;
+  }
+  memFree(<usize>load<u32>(obj, SL_TABLE));
+  memFree(obj);
+}
+
+// ---- both encodings ------------------------------------------------------------------------------
+
+export function zsetLength(obj: usize): u32 {
+  return kindOf(obj) == KIND_LISTPACK ? lpCount(obj) : slLength(obj);
+}
+
+/** An empty object with the encoding Redis would pick for `count` members of at most `maxLen` bytes. */
+export function zsetCreate(count: u32, maxLen: usize): usize {
+  if (zsetMaxListpackEntries == 0 || count > zsetMaxListpackEntries || maxLen > <usize>zsetMaxListpackValue) {
+    return slNew(count);
+  }
+  return lpNew();
+}
+
+function listpackToSkiplist(obj: usize): usize {
+  const n = lpCount(obj);
+  const sl = slNew(n);
+  const end = lpEnd(obj);
+  for (let p = lpFirst(obj); p < end; p = lpNextEntry(p)) {
+    const m = lpMember(p), len = lpLen(p);
+    slInsert(sl, m, len, lpScore(p), hashBytes(m, len));
+  }
+  memFree(obj);
+  return sl;
+}
+
+/** Skiplist -> listpack when it fits the limits (store commands); returns the object to keep. */
+export function zsetShrinkIfFits(obj: usize): usize {
+  if (kindOf(obj) != KIND_SKIPLIST) return obj;
+  const n = slLength(obj);
+  if (n > zsetMaxListpackEntries) return obj;
+  let bytes: usize = 0;
+  for (let x = slFirst(obj); x != 0; x = fwd(x, 0)) {
+    const len = nodeLen(x);
+    if (len > <usize>zsetMaxListpackValue) return obj;
+    bytes += lpEntrySize(len);
+  }
+  const lp = memAlloc(LP_HEAD + bytes);
+  store<u32>(lp, KIND_LISTPACK);
+  store<u32>(lp, n, LP_COUNT);
+  store<u32>(lp, <u32>bytes, LP_BYTES);
+  let at = lp + LP_HEAD;
+  for (let x = slFirst(obj); x != 0; x = fwd(x, 0)) {
+    const len = nodeLen(x);
+    writeLpEntry(at, nodeMember(x), len, nodeScore(x));
+    at += lpEntrySize(len);
+  }
+  slFree(obj);
+  return lp;
+}
+
+/** The found member's score after zsetFind returned true. */
+export let foundScore: f64 = 0;
+/** Where zsetFind found the member: listpack entry, or skiplist index slot. */
+let foundAt: usize = 0;
+
+export function zsetFind(obj: usize, member: usize, len: usize): bool {
+  if (kindOf(obj) == KIND_LISTPACK) {
+    const p = lpFind(obj, member, len);
+    if (p == 0) return false;
+    foundAt = p;
+    foundScore = lpScore(p);
+    return true;
+  }
+  const s = indexFind(obj, member, len, hashBytes(member, len));
+  if (s == 0) return false;
+  foundAt = s;
+  foundScore = nodeScore(<usize>load<u32>(s));
+  return true;
+}
+
+/** Deletes the member zsetFind just found; returns the (moved) object. */
+export function zsetDeleteFound(obj: usize): usize {
+  if (kindOf(obj) == KIND_LISTPACK) return lpDeleteRun(obj, foundAt, 1);
+  slDelete(obj, <usize>load<u32>(foundAt), foundAt);
+  indexShrinkIfSparse(obj);
+  return obj;
+}
+
+/** Adds an absent member, converting to a skiplist first when Redis would; returns the object. */
+export function zsetInsert(obj: usize, member: usize, len: usize, score: f64): usize {
+  if (kindOf(obj) == KIND_LISTPACK) {
+    if (lpCount(obj) + 1 > zsetMaxListpackEntries || len > <usize>zsetMaxListpackValue) {
+      obj = listpackToSkiplist(obj);
+    } else {
+      return lpInsert(obj, member, len, score);
+    }
+  }
+  slInsert(obj, member, len, score, hashBytes(member, len));
+  return obj;
+}
+
+/** Changes the found member's score (it is present); returns the object. */
+export function zsetUpdateFound(obj: usize, member: usize, len: usize, score: f64): usize {
+  if (kindOf(obj) == KIND_LISTPACK) {
+    obj = lpDeleteRun(obj, foundAt, 1);
+    return lpInsert(obj, member, len, score);
+  }
+  const x = <usize>load<u32>(foundAt);
+  const prev = nodeBack(x), next = fwd(x, 0);
+  // Still in order: change in place (Redis's zslUpdateScore fast path).
+  if ((prev == 0 || nodeScore(prev) < score || (nodeScore(prev) == score && compareBytes(nodeMember(prev), nodeLen(prev), member, len) < 0)) &&
+    (next == 0 || nodeScore(next) > score || (nodeScore(next) == score && compareBytes(nodeMember(next), nodeLen(next), member, len) > 0))) {
+    store<f64>(x, score, N_SCORE);
+    return obj;
+  }
+  const h = load<u32>(foundAt, 4);
+  indexRemoveSlot(obj, foundAt);
+  slSearch(obj, x);
+  slUnlink(obj, x);
+  memFree(x);
+  slInsert(obj, member, len, score, h);
+  return obj;
+}
+
+// ---- ranks and ranges -------------------------------------------------------------------------
+
+/** 0-based rank of the member zsetFind just found. */
+export function zsetRankOfFound(obj: usize): u32 {
+  if (kindOf(obj) == KIND_LISTPACK) {
+    let r: u32 = 0;
+    for (let p = lpFirst(obj); p < foundAt; p = lpNextEntry(p)) r++;
+    return r;
+  }
+  return slRankOf(obj, <usize>load<u32>(foundAt));
+}
+
+// Range predicates for countLeading (a sorted set is ordered, so each holds for a prefix).
+export const BELOW_SCORE: i32 = 0; // score < bound (or <= when exclusive): before a min
+export const UPTO_SCORE: i32 = 1; // score <= bound (or < when exclusive): up to a max
+export const BELOW_LEX: i32 = 2; // member < lex min (or <= when exclusive)
+export const UPTO_LEX: i32 = 3; // member <= lex max (or < when exclusive)
+
+let predBound: f64 = 0;
+let predExclusive: bool = false;
+/** Lex bound: infinite -1 (-inf) / 1 (+inf), else 0 with bytes. */
+let predInfinite: i32 = 0;
+let predPtr: usize = 0;
+let predLen: usize = 0;
+
+export function setScoreBound(bound: f64, exclusive: bool): void {
+  predBound = bound;
+  predExclusive = exclusive;
+}
+
+export function setLexBound(infinite: i32, ptr: usize, len: usize, exclusive: bool): void {
+  predInfinite = infinite;
+  predPtr = ptr;
+  predLen = len;
+  predExclusive = exclusive;
+}
+
+/** member compared with the lex bound. */
+// @ts-ignore: decorator
+@inline function lexCompare(m: usize, len: usize): i32 {
+  if (predInfinite != 0) return -predInfinite;
+  return compareBytes(m, len, predPtr, predLen);
+}
+
+function holds(pred: i32, score: f64, m: usize, len: usize): bool {
+  if (pred == BELOW_SCORE) return predExclusive ? score <= predBound : score < predBound;
+  if (pred == UPTO_SCORE) return predExclusive ? score < predBound : score <= predBound;
+  const c = lexCompare(m, len);
+  if (pred == BELOW_LEX) return predExclusive ? c <= 0 : c < 0;
+  return predExclusive ? c < 0 : c <= 0;
+}
+
+/** How many members from the start satisfy `pred` (set with setScoreBound / setLexBound). */
+export function countLeading(obj: usize, pred: i32): u32 {
+  if (kindOf(obj) == KIND_LISTPACK) {
+    let n: u32 = 0;
+    const end = lpEnd(obj);
+    for (let p = lpFirst(obj); p < end; p = lpNextEntry(p)) {
+      if (!holds(pred, lpScore(p), lpMember(p), lpLen(p))) break;
+      n++;
+    }
+    return n;
+  }
+  let x = slHead(obj);
+  let rank: u32 = 0;
+  for (let i = slLevel(obj) - 1; i >= 0; i--) {
+    let f = fwd(x, i);
+    while (f != 0 && holds(pred, nodeScore(f), nodeMember(f), nodeLen(f))) {
+      rank += span(x, i);
+      x = f;
+      f = fwd(x, i);
+    }
+  }
+  return rank;
+}
+
+/**
+ * Redis's zslIsInLexRange / zzlIsInLexRange guard (after setLexBound for max, with the min
+ * bound's predicate result given): with mixed scores the members are not in lex order, and
+ * Redis answers empty when the last member is below the min or the first above the max.
+ */
+export function lexEndsOutside(obj: usize, lastBelowMin: bool): bool {
+  if (lastBelowMin) return true;
+  if (kindOf(obj) == KIND_LISTPACK) {
+    const p = lpFirst(obj);
+    return !holds(UPTO_LEX, 0, lpMember(p), lpLen(p));
+  }
+  const x = slFirst(obj);
+  return !holds(UPTO_LEX, 0, nodeMember(x), nodeLen(x));
+}
+
+/** Whether the last member satisfies `pred`. */
+export function lastHolds(obj: usize, pred: i32): bool {
+  if (kindOf(obj) == KIND_LISTPACK) {
+    const p = lpPrevEntry(obj, lpEnd(obj));
+    return holds(pred, lpScore(p), lpMember(p), lpLen(p));
+  }
+  const x = slTail(obj);
+  return holds(pred, nodeScore(x), nodeMember(x), nodeLen(x));
+}
+
+/** Emits ranks [start, start + n) (or downwards from start when reverse) as items. */
+export function emitRanks(obj: usize, start: u32, n: u32, reverse: bool, withScores: bool): void {
+  if (n == 0) return;
+  if (kindOf(obj) == KIND_LISTPACK) {
+    let p = lpEntryAt(obj, start);
+    for (let i: u32 = 0; i < n; i++) {
+      itemBytes(lpMember(p), lpLen(p));
+      if (withScores) itemDouble(lpScore(p));
+      p = reverse ? lpPrevEntry(obj, p) : lpNextEntry(p);
+    }
+    return;
+  }
+  let x = slNodeAt(obj, start);
+  for (let i: u32 = 0; i < n; i++) {
+    itemBytes(nodeMember(x), nodeLen(x));
+    if (withScores) itemDouble(nodeScore(x));
+    x = reverse ? nodeBack(x) : fwd(x, 0);
+  }
+}
+
+/** Deletes ranks [start, start + n); returns the (moved) object. */
+export function removeRanks(obj: usize, start: u32, n: u32): usize {
+  if (n == 0) return obj;
+  if (kindOf(obj) == KIND_LISTPACK) return lpDeleteRun(obj, lpEntryAt(obj, start), n);
+  let x = slNodeAt(obj, start);
+  for (let i: u32 = 0; i < n; i++) {
+    const next = fwd(x, 0);
+    slDelete(obj, x, 0);
+    x = next;
+  }
+  indexShrinkIfSparse(obj);
+  return obj;
+}
+
+/** The member and score at a rank, as items. */
+export function emitRank(obj: usize, rank: u32, withScores: bool): void {
+  emitRanks(obj, rank, 1, false, withScores);
+}
+
+// ---- ZSCAN ------------------------------------------------------------------------------------
+
+function reverseBits(v: u32): u32 {
+  v = ((v >> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F) | ((v & 0x0F0F0F0F) << 4);
+  return bswap<u32>(v);
+}
+
+export let scanEmitted: i32 = 0;
+
+/**
+ * One dictScan-like step over the member index (Redis's reverse-binary cursor, buckets are
+ * hash & mask, found along the probe run), until `count` members or count*10 buckets. A
+ * listpack is returned whole (cursor 0), as Redis does. Returns the next cursor.
+ */
+export function zsetScanStep(obj: usize, cursor: u64, count: i32): u64 {
+  scanEmitted = 0;
+  if (kindOf(obj) == KIND_LISTPACK) {
+    const n = lpCount(obj);
+    emitRanks(obj, 0, n, false, true);
+    scanEmitted = <i32>n;
+    return 0;
+  }
+  const table = <usize>load<u32>(obj, SL_TABLE);
+  const mask = load<u32>(obj, SL_MASK);
+  let v = <u32>cursor;
+  let budget = <i64>count * 10;
+  do {
+    const bucket = v & mask;
+    let i = bucket;
+    while (true) {
+      const s = table + (<usize>i << 3);
+      const x = <usize>load<u32>(s);
+      if (x == 0) break;
+      if ((load<u32>(s, 4) & mask) == bucket) {
+        itemBytes(nodeMember(x), nodeLen(x));
+        itemDouble(nodeScore(x));
+        scanEmitted++;
+      }
+      i = (i + 1) & mask;
+      if (i == bucket) break;
+    }
+    v = reverseBits(reverseBits(v | ~mask) + 1);
+    budget--;
+  } while (v != 0 && budget > 0 && scanEmitted < count);
+  return <u64>v;
+}
+
+// ---- ZRANDMEMBER ----------------------------------------------------------------------------------
+
+/** A uniform integer in [0, n). */
+export function randomBelow(n: u32): u32 {
+  return <u32>((nextRandom() >>> 32) * <u64>n >>> 32);
+}
+
+// ---- object interface (objects.ts) ------------------------------------------------------------------
+
+export function free(obj: usize): void {
+  if (kindOf(obj) == KIND_LISTPACK) memFree(obj);
+  else slFree(obj);
+}
 
 export function duplicate(obj: usize): usize {
-  return 0;
+  if (kindOf(obj) == KIND_LISTPACK) {
+    const size = LP_HEAD + lpUsed(obj);
+    const copy = memAlloc(size);
+    memory.copy(copy, obj, size);
+    return copy;
+  }
+  const copy = slNew(slLength(obj));
+  for (let x = slFirst(obj); x != 0; x = fwd(x, 0)) {
+    const m = nodeMember(x), len = nodeLen(x);
+    slInsert(copy, m, len, nodeScore(x), hashBytes(m, len));
+  }
+  return copy;
 }
 
 export function encoding(obj: usize): i32 {
-  return 0;
+  return kindOf(obj) == KIND_LISTPACK ? REPORT_LISTPACK : REPORT_SKIPLIST;
 }
 
-export function serialize(obj: usize): void {}
+/** u32 kind | u32 count | count x (f64 score, u32 length, member bytes), in order. */
+export function serialize(obj: usize): void {
+  writeU32(kindOf(obj));
+  writeU32(zsetLength(obj));
+  if (kindOf(obj) == KIND_LISTPACK) {
+    const end = lpEnd(obj);
+    for (let p = lpFirst(obj); p < end; p = lpNextEntry(p)) writeMember(lpScore(p), lpMember(p), lpLen(p));
+  } else {
+    for (let x = slFirst(obj); x != 0; x = fwd(x, 0)) writeMember(nodeScore(x), nodeMember(x), nodeLen(x));
+  }
+}
+
+function writeMember(score: f64, m: usize, len: usize): void {
+  writeF64(score);
+  const at = writerReserve(4 + len);
+  store<u32>(at, <u32>len);
+  memory.copy(at + 4, m, len);
+}
 
 export function deserialize(ptr: usize, len: usize): usize {
-  return 0;
+  if (len < 8) return 0;
+  const kind = load<u32>(ptr);
+  const n = load<u32>(ptr, 4);
+  if (kind > KIND_SKIPLIST || n == 0) return 0;
+  // Check the whole layout first so a malformed blob allocates nothing.
+  const end = ptr + len;
+  let p = ptr + 8;
+  for (let i: u32 = 0; i < n; i++) {
+    if (p + 12 > end) return 0;
+    const l = <usize>load<u32>(p, 8);
+    if (l > end - p - 12) return 0;
+    p += 12 + l;
+  }
+  if (p != end) return 0;
+  let obj = kind == KIND_LISTPACK ? lpNew() : slNew(n);
+  p = ptr + 8;
+  for (let i: u32 = 0; i < n; i++) {
+    const score = load<f64>(p);
+    const l = <usize>load<u32>(p, 8);
+    const m = p + 12;
+    if (zsetFind(obj, m, l)) {
+      free(obj);
+      return 0;
+    }
+    if (kind == KIND_LISTPACK) obj = lpInsert(obj, m, l, score);
+    else slInsert(obj, m, l, score, hashBytes(m, l));
+    p += 12 + l;
+  }
+  return obj;
 }
