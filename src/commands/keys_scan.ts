@@ -69,7 +69,7 @@ export function parseCursor(arg: Uint8Array): bigint | null {
   return m[1] === "-" && magnitude !== 0n ? ULONG_MAX + 1n - magnitude : magnitude;
 }
 
-interface ScanOptions {
+export interface ScanOptions {
   count: number;
   /** null: match everything. */
   pattern: Uint8Array | null;
@@ -81,7 +81,7 @@ interface ScanOptions {
 const MAX_COUNT = 100_000_000;
 
 /** SCAN's options after the cursor (scanGenericCommand), or null after replying the error. */
-function scanOptions(ctx: CommandContext): ScanOptions | null {
+export function scanOptions(ctx: CommandContext): ScanOptions | null {
   const { args, out } = ctx;
   const options: ScanOptions = { count: 10, pattern: null, type: null };
   for (let i = 2; i < args.argc; i += 2) {

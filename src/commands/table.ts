@@ -14,6 +14,7 @@ import { expireCommands } from "./expire.ts";
 import { infoCommands } from "./info.ts";
 import { clientCommands } from "./client.ts";
 import { configCommands } from "./config_command.ts";
+import { hashCommands } from "./hashes.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -24,6 +25,7 @@ const FAMILIES: CommandRows[] = [
   infoCommands,
   clientCommands,
   configCommands,
+  hashCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
