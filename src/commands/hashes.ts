@@ -15,7 +15,12 @@ import {
 import { NOT_FOUND, OVERFLOW, TYPE_HASH, WRONG_TYPE } from "../engine/keyspace.ts";
 import * as hash from "../engine/hash.ts";
 import { asciiBytes } from "../protocol/bytes.ts";
-import { addLongDouble, formatLongDoubleHuman, type LongDouble, parseLongDouble } from "./long_double.ts";
+import {
+  addLongDouble,
+  formatLongDoubleHuman,
+  type LongDouble,
+  parseLongDouble,
+} from "./long_double.ts";
 import { parseCursor, scanOptions } from "./keys_scan.ts";
 import { stringMatch } from "./glob.ts";
 
@@ -45,7 +50,10 @@ function hsetnx(ctx: CommandContext): void {
 
 function hdel(ctx: CommandContext): void {
   const { args } = ctx;
-  integerOrWrongType(ctx, hash.hashDelete(ctx.shard.keyspace, ctx.client.db, args, 1, 2, args.argc));
+  integerOrWrongType(
+    ctx,
+    hash.hashDelete(ctx.shard.keyspace, ctx.client.db, args, 1, 2, args.argc),
+  );
 }
 
 function hincrby(ctx: CommandContext): void {
@@ -71,7 +79,9 @@ function hincrbyfloat(ctx: CommandContext): void {
   const len = hash.hashGet(ks, db, args, 1, 2, false);
   if (len === WRONG_TYPE) return out.error(ERR_WRONGTYPE);
   const at = ks.resultOffset();
-  const current = len === NOT_FOUND ? ZERO : parseLongDouble(ks.memoryBytes().subarray(at, at + len));
+  const current = len === NOT_FOUND
+    ? ZERO
+    : parseLongDouble(ks.memoryBytes().subarray(at, at + len));
   if (!current) return out.error("ERR hash value is not a float");
   const sum = addLongDouble(current, increment);
   if (!sum.finite) return out.error("ERR increment would produce NaN or Infinity");

@@ -136,7 +136,12 @@ export function hashIncrBy(
 }
 
 /** HRANDFIELD key: a random field's length (at ks.resultOffset()), NOT_FOUND, WRONG_TYPE. */
-export function hashRandomField(ks: Keyspace, db: number, args: ArgSource, keyIndex: number): number {
+export function hashRandomField(
+  ks: Keyspace,
+  db: number,
+  args: ArgSource,
+  keyIndex: number,
+): number {
   return engine(ks).hashRandomField(db, ks.stageKeyAndArgs(args, keyIndex, 0, 0));
 }
 

@@ -473,7 +473,8 @@ export function setField(o: usize, f: usize, flen: usize, v: usize, vlen: usize)
   if (!isTable(o)) {
     if (flen <= <usize>hashMaxListpackValue && vlen <= <usize>hashMaxListpackValue) {
       o = lpSet(o, f, flen, v, vlen);
-      if (lastAdded != 0 && fieldCount(o) > hashMaxListpackEntries) o = toTable(o);
+      // Also after a mere update: the limit may have been lowered since (CONFIG SET).
+      if (fieldCount(o) > hashMaxListpackEntries) o = toTable(o);
       return o;
     }
     o = toTable(o);

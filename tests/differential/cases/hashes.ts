@@ -390,6 +390,27 @@ export default [
       ["OBJECT", "ENCODING", "y"],
     ],
   },
+  {
+    name: "a lowered limit converts on the next write, not on HSETNX of an existing field",
+    cmds: [
+      ["HSET", "h", ...pairs(5)],
+      ["HSET", "g", ...pairs(5)],
+      ["HSET", "k", ...pairs(5)],
+      ["CONFIG", "SET", "hash-max-listpack-entries", "2"],
+      ["OBJECT", "ENCODING", "h"],
+      ["HSETNX", "h", "field1", "x"],
+      ["HDEL", "h", "field1"],
+      ["HGET", "h", "field2"],
+      ["OBJECT", "ENCODING", "h"],
+      ["HSET", "h", "field2", "new"],
+      ["OBJECT", "ENCODING", "h"],
+      ["HINCRBY", "g", "n", "1"],
+      ["OBJECT", "ENCODING", "g"],
+      ["HSETNX", "k", "new", "1"],
+      ["OBJECT", "ENCODING", "k"],
+      ...RESET_LIMITS,
+    ],
+  },
 
   // ---- HRANDFIELD ----
   {
