@@ -1,7 +1,8 @@
 // Hash objects (Redis's t_hash.c), in the two encodings Redis 7.0 uses and reports:
 //
-// listpack   one block: u32 (count << 1), u32 bytes of pairs, then the pairs back to back in
-//            insertion order (so HGETALL of a small hash lists fields in Redis's order).
+// listpack   one block: a u32 header (field count in bits 1-10, bytes of pairs in bits
+//            11-31), then the pairs back to back in insertion order (so HGETALL of a small
+//            hash lists fields in Redis's order).
 // hashtable  a 24-byte header: u32 (count << 1 | 1), u32 slots, u32 mask, u32 old slots,
 //            u32 old mask, u32 rehash index. Each pair is its own block; the slots are u32
 //            open addressing with linear probing: the pair's address (TLSF payloads are
@@ -11,9 +12,11 @@
 //            lookups check both, deletes in the old table leave tombstones; the live table
 //            deletes by backward shifting. No hash is stored: rehashing hashes the field again.
 //
-// A pair, in both: varint field length, field, varint value length, value (LEB128 lengths:
-// 1 byte below 128). A listpack becomes a hashtable above hash-max-listpack-entries fields or
-// when a field or value longer than hash-max-listpack-value is set; never back.
+// A pair, in both: one header byte (field length << 4 | value length) when the field is
+// under 15 bytes and the value under 16, else 0xff and both lengths as LEB128 varints; then
+// the field and the value. A listpack becomes a hashtable above hash-max-listpack-entries
+// fields or when a field or value longer than hash-max-listpack-value is set (or beyond what
+// its header counts: 1023 fields, 2 MB); never back.
 
 import { capacityOf, memAlloc, memAllocZeroed, memFree, memResize } from "./alloc";
 import { writeBlob, writeU32 } from "./bytewriter";
@@ -68,38 +71,71 @@ export let pairValue: usize = 0;
 export let pairValueLen: usize = 0;
 export let pairEnd: usize = 0;
 
+/** A pair header byte with this high nibble is followed by the two lengths as varints. */
+const LONG_PAIR: u32 = 0xff;
+
+// @ts-ignore: decorator
+@inline function isShortPair(flen: usize, vlen: usize): bool {
+  return flen < 15 && vlen < 16;
+}
+
+/** Reads the pair header at p: sets pairFieldLen / pairValueLen, returns where the field starts. */
+// @ts-ignore: decorator
+@inline function readLengths(p: usize): usize {
+  const b = <u32>load<u8>(p);
+  if (b != LONG_PAIR) {
+    pairFieldLen = <usize>(b >> 4);
+    pairValueLen = <usize>(b & 15);
+    return p + 1;
+  }
+  pairFieldLen = readVarint(p + 1);
+  pairValueLen = readVarint(varintEnd);
+  return varintEnd;
+}
+
 export function readPair(p: usize): void {
-  pairFieldLen = readVarint(p);
-  pairField = varintEnd;
-  pairValueLen = readVarint(pairField + pairFieldLen);
-  pairValue = varintEnd;
+  pairField = readLengths(p);
+  pairValue = pairField + pairFieldLen;
   pairEnd = pairValue + pairValueLen;
 }
 
 // @ts-ignore: decorator
 @inline function pairSize(flen: usize, vlen: usize): usize {
-  return varintSize(flen) + flen + varintSize(vlen) + vlen;
+  return (isShortPair(flen, vlen) ? 1 : 1 + varintSize(flen) + varintSize(vlen)) + flen + vlen;
 }
 
+/** A pair: one byte (field length << 4 | value length) when both are short, else 0xff and
+ * two varints; then the field and the value. */
 function writePair(p: usize, f: usize, flen: usize, v: usize, vlen: usize): void {
-  p = writeVarint(p, flen);
+  if (isShortPair(flen, vlen)) {
+    store<u8>(p++, <u8>((flen << 4) | vlen));
+  } else {
+    store<u8>(p, <u8>LONG_PAIR);
+    p = writeVarint(writeVarint(p + 1, flen), vlen);
+  }
   memory.copy(p, f, flen);
-  p = writeVarint(p + flen, vlen);
-  memory.copy(p, v, vlen);
+  memory.copy(p + flen, v, vlen);
 }
 
 /** Does the pair at p hold this field? */
 // @ts-ignore: decorator
 @inline function fieldIs(p: usize, f: usize, flen: usize): bool {
-  return readVarint(p) == flen && bytesEqual(varintEnd, f, flen);
+  const at = readLengths(p);
+  return pairFieldLen == flen && bytesEqual(at, f, flen);
 }
 
 function hashOfPair(p: usize): u32 {
-  const flen = readVarint(p);
-  return hashBytes(varintEnd, flen);
+  const at = readLengths(p);
+  return hashBytes(at, pairFieldLen);
 }
 
 // ---- the object header ---------------------------------------------------------------------------
+
+// The first u32 of either encoding: bit 0 set for a hashtable. A hashtable keeps its field
+// count in the other 31 bits; a listpack packs count (bits 1-10) and the bytes of its pairs
+// (bits 11-31), so its header is 4 bytes.
+const LP_COUNT_MAX: u32 = 0x3ff;
+const LP_BYTES_MAX: usize = 0x1fffff;
 
 // @ts-ignore: decorator
 @inline export function isTable(o: usize): bool {
@@ -108,12 +144,14 @@ function hashOfPair(p: usize): u32 {
 
 // @ts-ignore: decorator
 @inline export function fieldCount(o: usize): u32 {
-  return load<u32>(o) >> 1;
+  const h = load<u32>(o);
+  return (h & 1) != 0 ? h >> 1 : (h >> 1) & LP_COUNT_MAX;
 }
 
+/** A hashtable's count. */
 // @ts-ignore: decorator
 @inline function setFieldCount(o: usize, n: u32): void {
-  store<u32>(o, (n << 1) | (load<u32>(o) & 1));
+  store<u32>(o, (n << 1) | 1);
 }
 
 /** 1 when the last setField added a field (0: replaced a value). */
@@ -123,19 +161,23 @@ export let lastRemoved: i32 = 0;
 
 // ---- listpack --------------------------------------------------------------------------------------
 
-const LP_HEADER: usize = 8;
+const LP_HEADER: usize = 4;
 /** A listpack that shrank keeps its block unless this much would be wasted. */
 const LP_SLACK: usize = 64;
 
 // @ts-ignore: decorator
 @inline function lpUsed(o: usize): usize {
-  return <usize>load<u32>(o, 4);
+  return <usize>(load<u32>(o) >> 11);
+}
+
+// @ts-ignore: decorator
+@inline function lpSetHeader(o: usize, count: u32, used: usize): void {
+  store<u32>(o, (<u32>used << 11) | (count << 1));
 }
 
 export function newListpack(): usize {
   const o = memAlloc(LP_HEADER);
   store<u32>(o, 0);
-  store<u32>(o, 0, 4);
   return o;
 }
 
@@ -161,31 +203,34 @@ function lpTrim(o: usize): usize {
   return capacityOf(o) - size >= LP_SLACK ? memResize(o, size) : o;
 }
 
+/** Would setting this pair overflow the listpack header (1023 fields, 2 MB of pairs)? */
+function lpOverflows(o: usize, flen: usize, vlen: usize): bool {
+  return fieldCount(o) >= LP_COUNT_MAX || lpUsed(o) + pairSize(flen, vlen) > LP_BYTES_MAX;
+}
+
 function lpSet(o: usize, f: usize, flen: usize, v: usize, vlen: usize): usize {
   const used = lpUsed(o);
+  const count = fieldCount(o);
   const p = lpFind(o, f, flen);
+  const size = pairSize(flen, vlen);
   if (p == 0) {
-    const size = pairSize(flen, vlen);
     o = lpReserve(o, used + size);
     writePair(o + LP_HEADER + used, f, flen, v, vlen);
-    store<u32>(o, <u32>(used + size), 4);
-    setFieldCount(o, fieldCount(o) + 1);
+    lpSetHeader(o, count + 1, used + size);
     lastAdded = 1;
     return o;
   }
-  // Replace the value in place, moving the pairs after it when its size changes.
-  const valueAt = pairField + flen - o;
+  // Rewrite the pair in place (its field is `f`), moving the pairs after it.
+  const at = p - o;
   const tailAt = pairEnd - o;
   const tailLen = o + LP_HEADER + used - pairEnd;
-  const oldBytes = pairEnd - (pairField + flen);
-  const newBytes = varintSize(vlen) + vlen;
-  const newUsed = used - oldBytes + newBytes;
-  if (newBytes > oldBytes) o = lpReserve(o, newUsed);
-  if (newBytes != oldBytes) memory.copy(o + valueAt + newBytes, o + tailAt, tailLen);
-  const at = writeVarint(o + valueAt, vlen);
-  memory.copy(at, v, vlen);
-  store<u32>(o, <u32>newUsed, 4);
-  if (newBytes < oldBytes) o = lpTrim(o);
+  const oldSize = pairEnd - p;
+  const newUsed = used - oldSize + size;
+  if (size > oldSize) o = lpReserve(o, newUsed);
+  if (size != oldSize) memory.copy(o + at + size, o + tailAt, tailLen);
+  writePair(o + at, f, flen, v, vlen);
+  lpSetHeader(o, count, newUsed);
+  if (size < oldSize) o = lpTrim(o);
   lastAdded = 0;
   return o;
 }
@@ -196,11 +241,10 @@ function lpDelete(o: usize, f: usize, flen: usize): usize {
     lastRemoved = 0;
     return o;
   }
-  const end = o + LP_HEADER + lpUsed(o);
-  const size = pairEnd - p;
+  const used = lpUsed(o);
+  const end = o + LP_HEADER + used;
   memory.copy(p, pairEnd, end - pairEnd);
-  store<u32>(o, <u32>(lpUsed(o) - size), 4);
-  setFieldCount(o, fieldCount(o) - 1);
+  lpSetHeader(o, fieldCount(o) - 1, used - (pairEnd - p));
   lastRemoved = 1;
   return lpTrim(o);
 }
@@ -471,7 +515,8 @@ export function findField(o: usize, f: usize, flen: usize): usize {
  * or become a hashtable. */
 export function setField(o: usize, f: usize, flen: usize, v: usize, vlen: usize): usize {
   if (!isTable(o)) {
-    if (flen <= <usize>hashMaxListpackValue && vlen <= <usize>hashMaxListpackValue) {
+    if (flen <= <usize>hashMaxListpackValue && vlen <= <usize>hashMaxListpackValue &&
+        !lpOverflows(o, flen, vlen)) {
       o = lpSet(o, f, flen, v, vlen);
       // Also after a mere update: the limit may have been lowered since (CONFIG SET).
       if (fieldCount(o) > hashMaxListpackEntries) o = toTable(o);
@@ -726,7 +771,10 @@ export function deserialize(ptr: usize, len: usize): usize {
     if (end - p - 4 < vlen) return abandon(o);
     const v = p + 4;
     p = v + vlen;
-    if (kind == 0) o = lpSet(o, f, flen, v, vlen);
+    if (kind == 0) {
+      if (lpOverflows(o, flen, vlen)) return abandon(o);
+      o = lpSet(o, f, flen, v, vlen);
+    }
     else htSet(o, f, flen, v, vlen);
     if (lastAdded == 0) return abandon(o); // a field twice
   }
