@@ -20,6 +20,7 @@ import { hyperLogLogCommands } from "./hyperloglog.ts";
 import { listCommands } from "./lists.ts";
 import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
+import { hashCommands } from "./hashes.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -36,6 +37,7 @@ const FAMILIES: CommandRows[] = [
   listCommands,
   setCommands,
   sortedSetCommands,
+  hashCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

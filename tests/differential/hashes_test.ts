@@ -1,0 +1,4 @@
+import cases from "./cases/hashes.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("hashes", cases);
