@@ -21,7 +21,6 @@ import {
   STRING_MAX_BYTES,
   TOO_LARGE,
   TYPE_STRING,
-  WRONG_TYPE,
 } from "../../src/engine/keyspace.ts";
 import { Args } from "../../src/protocol/args.ts";
 import { ReplyWriter } from "../../src/protocol/reply_writer.ts";
