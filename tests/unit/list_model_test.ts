@@ -27,31 +27,10 @@ import {
   listSet,
   listTrim,
 } from "../../src/engine/list.ts";
+import { makeRandom } from "../helpers/random.ts";
 
 const SEED = Number(Deno.env.get("LIST_TEST_SEED") ?? (Date.now() % 2 ** 31));
 const OPS = Number(Deno.env.get("LIST_TEST_OPS") ?? 200_000);
-
-/** sfc32: small, fast, seedable. */
-function makeRandom(seed: number) {
-  let a = 0x9e3779b9, b = 0x243f6a88, c = 0xb7e15162, d = seed | 0;
-  const next = () => {
-    a |= 0, b |= 0, c |= 0, d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 16; i++) next();
-  const int = (n: number) => Math.floor(next() * n);
-  return {
-    int,
-    chance: (p: number) => next() < p,
-    pick: <T>(xs: readonly T[]) => xs[int(xs.length)],
-  };
-}
 
 const enc = new TextEncoder();
 const latin1 = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));

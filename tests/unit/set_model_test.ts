@@ -17,30 +17,10 @@ import {
   setOps,
 } from "../../src/engine/set.ts";
 import { argsOf } from "../../src/commands/key_specs.ts";
+import { makeRandom } from "../helpers/random.ts";
 
 const SEED = Number(Deno.env.get("SET_TEST_SEED") ?? (Date.now() % 2 ** 31));
 const OPERATIONS = Number(Deno.env.get("SET_TEST_OPERATIONS") ?? 150_000);
-
-function makeRandom(seed: number) {
-  let a = 0x9e3779b9, b = 0x243f6a88, c = 0xb7e15162, d = seed | 0;
-  const next = () => {
-    a |= 0, b |= 0, c |= 0, d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 16; i++) next();
-  const int = (n: number) => Math.floor(next() * n);
-  return {
-    int,
-    chance: (p: number) => next() < p,
-    pick: <T>(xs: readonly T[]) => xs[int(xs.length)],
-  };
-}
 
 const enc = new TextEncoder(), dec = new TextDecoder("latin1");
 const bytes = (s: string) => {
