@@ -99,6 +99,8 @@ export class Connection {
         this.client.lastInteractionAt = Date.now();
         this.busy = true;
         const consumed = await this.processInput(buf, filled);
+        // Take what other shards sent meanwhile: a busy shard needs no wakeups.
+        this.peers?.poll();
         if (this.out.length > 0) {
           this.shard.stats.netOutputBytes += this.out.length;
           await this.writeAll(this.out.bytes());
@@ -261,7 +263,7 @@ export class Connection {
   private runLocalFrame(frame: Uint8Array): Uint8Array {
     const batch = new ByteBuffer(frame.length + 8);
     appendToBatch(batch, this.client.db, this.client.resp, frame);
-    return this.shard.executeBatch(batch.bytes()).replies;
+    return this.shard.executeBatch(batch.bytes()).replies.slice();
   }
 
   /** Send every shard's batch, wait for the replies, and splice them into `out` in order. */
@@ -273,7 +275,7 @@ export class Connection {
         calls.push(null);
         continue;
       }
-      calls.push(this.peers!.call(s, this.batches[s].bytes().slice()));
+      calls.push(this.peers!.call(s, this.batches[s].bytes()));
       this.batches[s].reset();
       this.batchCounts[s] = 0;
     }
