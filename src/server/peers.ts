@@ -18,6 +18,26 @@ export interface BatchReply {
   ends: Int32Array;
 }
 
+/** Where a call's replies are copied (out of the ring's transient bytes). A caller that makes
+ * one call at a time reuses one per target, so a reply costs no allocation. */
+export class ReplyStore implements BatchReply {
+  replies = new Uint8Array(0);
+  ends = new Int32Array(0);
+  private buf = new Uint8Array(1024);
+  private endBuf = new Int32Array(64);
+
+  fill(ends: Int32Array, replies: Uint8Array): void {
+    if (replies.length > this.buf.length || (this.buf.length > 1024 * 1024 && replies.length < 64 * 1024)) {
+      this.buf = new Uint8Array(Math.max(1024, replies.length));
+    }
+    if (ends.length > this.endBuf.length) this.endBuf = new Int32Array(ends.length);
+    this.buf.set(replies);
+    this.endBuf.set(ends);
+    this.replies = this.buf.subarray(0, replies.length);
+    this.ends = this.endBuf.subarray(0, ends.length);
+  }
+}
+
 /** Runs a batch that another shard sent us (synchronously: the batch is atomic here). The
  * reply may be a view into the executor's buffers, valid until its next call. */
 export type BatchExecutor = (batch: Uint8Array) => BatchReply;
@@ -43,7 +63,7 @@ interface Call {
 
 export class Peers {
   private nextId = 1;
-  private waiting = new Map<number, (reply: BatchReply) => void>();
+  private waiting = new Map<number, { store: ReplyStore; resolve: (reply: BatchReply) => void }>();
   private waitingLocks = new Map<number, () => void>();
   /** Batches that arrived while another owner held our lock, run in arrival order. */
   private deferred: Call[] = [];
@@ -81,15 +101,19 @@ export class Peers {
     switch (kind) {
       case CALL: {
         const owner = n ? decoder.decode(msg.subarray(HEADER, HEADER + n)) : null;
-        const call: Call = { link, id, owner, batch: msg.subarray(HEADER + pad4(n)) };
-        if (this.deferred.length || !this.lock.allows(owner)) this.defer(call);
-        else this.runCall(call);
+        const batch = msg.subarray(HEADER + pad4(n));
+        // msg is only valid during this call: a batch that has to wait gets a copy.
+        if (this.deferred.length || !this.lock.allows(owner)) this.defer({ link, id, owner, batch: batch.slice() });
+        else this.runCall({ link, id, owner, batch });
         break;
       }
       case REPLY: {
-        const resolve = this.waiting.get(id);
+        const waiter = this.waiting.get(id);
+        if (!waiter) break;
         this.waiting.delete(id);
-        resolve?.({ ends: new Int32Array(msg.buffer, HEADER, n), replies: msg.subarray(HEADER + 4 * n) });
+        // msg is only valid during this call: the replies go to the caller's store.
+        waiter.store.fill(new Int32Array(msg.buffer, msg.byteOffset + HEADER, n), msg.subarray(HEADER + 4 * n));
+        waiter.resolve(waiter.store);
         break;
       }
       case LOCK: {
@@ -135,13 +159,14 @@ export class Peers {
     this.draining = false;
   }
 
-  /** Send a batch to shard `target` and resolve with its replies. The batch is copied before
-   * this returns. `owner`: the lock this batch runs under. */
-  call(target: number, batch: Uint8Array, owner: string | null = null): Promise<BatchReply> {
+  /** Send a batch to shard `target` and resolve with its replies, copied into `store` (which
+   * must not be reused until then). The batch is copied before this returns. `owner`: the
+   * lock this batch runs under. */
+  call(target: number, batch: Uint8Array, owner: string | null = null, store = new ReplyStore()): Promise<BatchReply> {
     const link = this.linkOf(target);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
+      this.waiting.set(id, { store, resolve });
       if (owner === null) this.send(link, CALL, id, 0, batch);
       else this.send(link, CALL, id, owner.length, ownerBytes(owner), batch);
     });

@@ -96,11 +96,15 @@ export class ShardLink {
   /** A message larger than the ring, assembled from the pieces read so far. */
   private assembly: Uint8Array | null = null;
   private assembled = 0;
+  /** Where a message is copied out of the ring (the ring's bytes are the writer's again as
+   * soon as the tail moves). Reused: a message is only valid during onMessage. */
+  private scratch = new Uint8Array(64 * 1024);
   private lengthBytes = new Uint8Array(4);
   private lengthView = new DataView(this.lengthBytes.buffer);
   private closed = false;
 
-  /** `onMessage` gets each message in order, in a buffer of its own. */
+  /** `onMessage` gets each message in order, as a view that is valid only during the call
+   * (at byte offset 0 of its buffer, so aligned views of it work). */
   constructor(send: SharedArrayBuffer, receive: SharedArrayBuffer, private onMessage: (msg: Uint8Array) => void) {
     this.tx = new Ring(send);
     this.rx = new Ring(receive);
@@ -209,7 +213,8 @@ export class ShardLink {
           if (avail < 4) break;
           const len = rx.u32At(tail);
           if (4 + len <= avail) {
-            msg = new Uint8Array(len);
+            if (len > this.scratch.length) this.scratch = new Uint8Array(Math.max(len, this.scratch.length * 2));
+            msg = this.scratch.subarray(0, len);
             rx.take(tail + 4, msg);
             tail = (tail + 4 + len) & COUNTER_MASK;
           } else if (4 + len > rx.capacity) {
@@ -232,6 +237,7 @@ export class ShardLink {
       this.wakeWriter();
     } finally {
       this.polling = false;
+      if (this.scratch.length > 1024 * 1024) this.scratch = new Uint8Array(64 * 1024);
     }
   }
 
