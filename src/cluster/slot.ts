@@ -23,12 +23,20 @@ export function crc16(buf: Uint8Array, start: number, end: number): number {
 /** keyHashSlot from cluster.c: hash only what is between the first '{' and the next '}',
  * when that is non-empty. */
 export function keyHashSlot(key: Uint8Array): number {
-  const open = key.indexOf(0x7b);
-  if (open >= 0) {
-    const close = key.indexOf(0x7d, open + 1);
-    if (close > open + 1) return crc16(key, open + 1, close) & (SLOT_COUNT - 1);
+  return keyHashSlotAt(key, 0, key.length);
+}
+
+/** keyHashSlot of the key buf[start, end), without making a view of it (routing runs for
+ * every command, and a subarray plus indexOf cost more than the CRC of a short key). */
+export function keyHashSlotAt(buf: Uint8Array, start: number, end: number): number {
+  let open = start;
+  while (open < end && buf[open] !== 0x7b) open++;
+  if (open < end) {
+    let close = open + 1;
+    while (close < end && buf[close] !== 0x7d) close++;
+    if (close < end && close > open + 1) return crc16(buf, open + 1, close) & (SLOT_COUNT - 1);
   }
-  return crc16(key, 0, key.length) & (SLOT_COUNT - 1);
+  return crc16(buf, start, end) & (SLOT_COUNT - 1);
 }
 
 /** The shard owning a slot when `shards` shards split the slots into contiguous ranges. */

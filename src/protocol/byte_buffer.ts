@@ -38,6 +38,18 @@ export class ByteBuffer {
     this.length += bytes.length;
   }
 
+  /** Append src[start, end); short ranges are copied by hand (cheaper than a subarray). */
+  rawRange(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    if (n > 64) this.buf.set(src.subarray(start, end), this.length);
+    else {
+      const b = this.buf;
+      for (let i = 0, p = this.length; i < n; i++) b[p + i] = src[start + i];
+    }
+    this.length += n;
+  }
+
   u8(value: number): void {
     this.ensure(1);
     this.buf[this.length++] = value;

@@ -7,7 +7,7 @@ import { ReplyWriter } from "../protocol/reply_writer.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { Client } from "./client.ts";
 import type { Shard } from "./shard.ts";
-import type { BatchReply, Peers } from "./peers.ts";
+import { type BatchReply, type Peers, ReplyStore } from "./peers.ts";
 import { resolveCommand, routeCommand, SPANNING } from "./dispatch.ts";
 import { appendToBatch, runCommand } from "./executor.ts";
 import { encodeCommand } from "./multishard.ts";
@@ -43,6 +43,10 @@ export class Connection {
   private pending: PendingReply[] = [];
   private batches: ByteBuffer[] = [];
   private batchCounts: number[] = [];
+  /** Per shard, where its replies to this connection's batch land (one call at a time). */
+  private replyStores: ReplyStore[] = [];
+  /** The local replies while forwarded ones are spliced in (reused). */
+  private spliceFrom = new ByteBuffer(1024);
   /** How many times pending replies were spliced in, and where `out` ended after the last. */
   private flushes = 0;
   private flushedTo = 0;
@@ -79,6 +83,7 @@ export class Connection {
     for (let i = 0; i < shard.count; i++) {
       this.batches.push(new ByteBuffer(1024));
       this.batchCounts.push(0);
+      this.replyStores.push(new ReplyStore());
     }
   }
 
@@ -104,6 +109,8 @@ export class Connection {
         this.client.lastInteractionAt = Date.now();
         this.busy = true;
         const consumed = await this.processInput(buf, filled);
+        // Take what other shards sent meanwhile: a busy shard needs no wakeups.
+        this.peers?.poll();
         if (this.out.length > 0) {
           this.shard.stats.netOutputBytes += this.out.length;
           await this.writeAll(this.out.bytes());
@@ -291,7 +298,7 @@ export class Connection {
   private runLocalFrame(frame: Uint8Array): Uint8Array {
     const batch = new ByteBuffer(frame.length + 8);
     appendToBatch(batch, this.client.db, this.client.resp, frame);
-    return this.shard.executeBatch(batch.bytes()).replies;
+    return this.shard.executeBatch(batch.bytes()).replies.slice();
   }
 
   /** Send every shard's batch, wait for the replies, and splice them into `out` in order. */
@@ -303,7 +310,7 @@ export class Connection {
         calls.push(null);
         continue;
       }
-      calls.push(this.peers!.call(s, this.batches[s].bytes().slice()));
+      calls.push(this.peers!.call(s, this.batches[s].bytes(), null, this.replyStores[s]));
       this.batches[s].reset();
       this.batchCounts[s] = 0;
     }
@@ -313,17 +320,25 @@ export class Connection {
       const r = replies[part[0]]!;
       return r.replies.subarray(part[1] === 0 ? 0 : r.ends[part[1] - 1], r.ends[part[1]]);
     };
-    const local = this.out.bytes().slice();
+    this.spliceFrom.reset();
+    this.spliceFrom.raw(this.out.bytes());
+    const local = this.spliceFrom.bytes();
     this.out.reset();
     let copied = 0;
     for (const p of this.pending) {
-      this.out.raw(local.subarray(copied, p.at));
+      this.out.rawRange(local, copied, p.at);
       copied = p.at;
-      if (p.combine === null) this.out.raw(replyOf(p.parts[0]));
+      const only = p.parts[0];
+      if (p.combine === null && !(only instanceof Uint8Array)) {
+        const r = replies[only[0]]!, i = only[1];
+        this.out.rawRange(r.replies, i === 0 ? 0 : r.ends[i - 1], r.ends[i]);
+      } else if (p.combine === null) this.out.raw(replyOf(only));
       else p.combine(p.parts.map(replyOf), this.out, p.split);
     }
-    this.out.raw(local.subarray(copied));
+    this.out.rawRange(local, copied, local.length);
     this.pending.length = 0;
+    this.spliceFrom.reset();
+    this.spliceFrom.shrinkIfIdle();
     this.flushes++;
     this.flushedTo = this.out.length;
   }

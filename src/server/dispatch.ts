@@ -49,32 +49,28 @@ export function keyIndexes(spec: CommandSpec, args: Args): number[] {
  * SPANNING when they are spread over several. */
 export const SPANNING = -2;
 
-export function routeCommand(
-  spec: CommandSpec,
-  args: Args,
-  shard: { ownerOf(key: Uint8Array): number },
-): number {
+type ShardMap = { ownerOfRange(buf: Uint8Array, start: number, end: number): number };
+
+export function routeCommand(spec: CommandSpec, args: Args, shard: ShardMap): number {
   if (spec.getKeys) return ownerOfAll(spec.getKeys(args), args, shard);
   const k = spec.keys;
   if (!k) return -1;
   const last = k.last < 0 ? args.argc + k.last : k.last;
   let owner = -1;
   for (let i = k.first; i <= last && i < args.argc; i += k.step) {
-    const o = shard.ownerOf(args.bytes(i));
+    const s = args.argStart[i];
+    const o = shard.ownerOfRange(args.argBuf, s, s + args.argLen[i]);
     if (owner === -1) owner = o;
     else if (o !== owner) return SPANNING;
   }
   return owner;
 }
 
-function ownerOfAll(
-  indexes: number[],
-  args: Args,
-  shard: { ownerOf(key: Uint8Array): number },
-): number {
+function ownerOfAll(indexes: number[], args: Args, shard: ShardMap): number {
   let owner = -1;
   for (const i of indexes) {
-    const o = shard.ownerOf(args.bytes(i));
+    const s = args.argStart[i];
+    const o = shard.ownerOfRange(args.argBuf, s, s + args.argLen[i]);
     if (owner === -1) owner = o;
     else if (o !== owner) return SPANNING;
   }

@@ -47,7 +47,8 @@ export function appendToBatch(
 }
 
 /** Executes batches that other shards forward here. Forwarded commands always have keys
- * owned by this shard and never touch connection state, so one stand-in client serves. */
+ * owned by this shard and never touch connection state, so one stand-in client serves.
+ * The reply is a view into buffers reused by the next batch (the transport copies it). */
 export function createBatchExecutor(shard: Shard): BatchExecutor {
   const parser = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: false });
   const out = new ReplyWriter();
@@ -55,10 +56,11 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
   const ctx: CommandContext = { args: parser, client, out, shard, spec: undefined!, cross: null };
   out.onError = (text) => recordErrorReply(shard, text);
   const rejected = (name: string) => recordRejected(shard, name);
+  let ends = new Int32Array(64);
   return (batch: Uint8Array) => {
     out.reset();
     shard.keyspace.setClock(Date.now());
-    const ends: number[] = [];
+    let count = 0;
     let p = 0;
     while (p < batch.length) {
       const db = batch[p], resp = batch[p + 1];
@@ -73,9 +75,14 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
       else if (runCommand(ctx, spec) instanceof Promise) {
         throw new Error(`async command ${spec.name} cannot run in a forwarded batch`);
       }
-      ends.push(out.length);
+      if (count === ends.length) {
+        const grown = new Int32Array(count * 2);
+        grown.set(ends);
+        ends = grown;
+      }
+      ends[count++] = out.length;
       p = start + len;
     }
-    return { replies: out.bytes().slice(), ends: Int32Array.from(ends) };
+    return { replies: out.bytes(), ends: ends.subarray(0, count) };
   };
 }

@@ -1,13 +1,14 @@
 // Messages between the main thread and the shard workers.
 import type { LoadedConfig } from "../config/load.ts";
+import type { LinkRings } from "./peers.ts";
 
 export interface InitMessage {
   type: "init";
   shardId: number;
   shardCount: number;
   config: LoadedConfig;
-  /** Links to the other shards, keyed by their id (transferred MessagePorts). */
-  peers: Record<number, MessagePort>;
+  /** Links to the other shards, keyed by their id (shared-memory rings, see shard_link.ts). */
+  peers: Record<number, LinkRings>;
   /** Int32Array over a SharedArrayBuffer: [0] = connected clients across all shards. */
   counters: SharedArrayBuffer;
   /** Facts about the whole server that every shard reports the same way (INFO). */

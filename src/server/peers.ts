@@ -1,144 +1,157 @@
-// Shard-to-shard calls over MessagePorts. A call carries a whole batch of commands for the
-// target shard, and its reply carries the replies in order. A message costs ~20 us of wakeup
-// and cloning, a command inside it ~0.15 us, so everything bound for one shard in one turn
-// of the event loop (calls from every connection, replies, lock requests) travels as ONE
-// bundle, sent when the turn's microtasks run out.
+// Shard-to-shard calls over ShardLinks (shared-memory rings, src/server/shard_link.ts). A
+// call carries a whole batch of commands for the target shard, and its reply carries the
+// replies in order. Each message is a 12-byte header [u32 kind][u32 id][u32 n] and a body:
+//
+//   call    n = owner length; owner (padded to 4 bytes), then the batch
+//   reply   n = reply count; Int32 end offsets, then the replies back to back
+//   lock    n = owner length; owner          (id: answered by "locked" with the same id)
+//   unlock  n = owner length; owner
+//   locked  (no body)
 //
 // Batch layout: per command [u8 db][u8 resp][u32 frame length][RESP frame bytes].
-// Reply layout: the replies back to back, plus an Int32Array of their end offsets.
 
 import type { ShardLock } from "./shard_lock.ts";
+import { ShardLink } from "./shard_link.ts";
 
 export interface BatchReply {
   replies: Uint8Array;
   ends: Int32Array;
 }
 
-/** Runs a batch that another shard sent us (synchronously: the batch is atomic here). */
+/** Where a call's replies are copied (out of the ring's transient bytes). A caller that makes
+ * one call at a time reuses one per target, so a reply costs no allocation. */
+export class ReplyStore implements BatchReply {
+  replies = new Uint8Array(0);
+  ends = new Int32Array(0);
+  private buf = new Uint8Array(1024);
+  private endBuf = new Int32Array(64);
+
+  fill(ends: Int32Array, replies: Uint8Array): void {
+    if (
+      replies.length > this.buf.length ||
+      (this.buf.length > 1024 * 1024 && replies.length < 64 * 1024)
+    ) {
+      this.buf = new Uint8Array(Math.max(1024, replies.length));
+    }
+    if (ends.length > this.endBuf.length) this.endBuf = new Int32Array(ends.length);
+    this.buf.set(replies);
+    this.endBuf.set(ends);
+    this.replies = this.buf.subarray(0, replies.length);
+    this.ends = this.endBuf.subarray(0, ends.length);
+  }
+}
+
+/** Runs a batch that another shard sent us (synchronously: the batch is atomic here). The
+ * reply may be a view into the executor's buffers, valid until its next call. */
 export type BatchExecutor = (batch: Uint8Array) => BatchReply;
 
-interface Request {
-  kind: "call";
+/** The two rings of the link to one other shard, as created by the main thread. */
+export interface LinkRings {
+  send: SharedArrayBuffer;
+  receive: SharedArrayBuffer;
+}
+
+const CALL = 1, REPLY = 2, LOCK = 3, UNLOCK = 4, LOCKED = 5;
+const HEADER = 12;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface Call {
+  link: ShardLink;
   id: number;
-  batch: Uint8Array;
-  /** The lock owner this batch runs for, if it is part of an atomic cross-shard step. */
   owner: string | null;
-}
-
-interface LockRequest {
-  kind: "lock" | "unlock";
-  id: number;
-  owner: string;
-}
-
-interface Response {
-  kind: "reply";
-  id: number;
-  replies: Uint8Array;
-  ends: Int32Array;
-}
-
-interface LockGranted {
-  kind: "locked";
-  id: number;
-}
-
-type Message = Request | LockRequest | Response | LockGranted;
-
-interface Bundle {
-  kind: "bundle";
-  items: Message[];
-}
-
-/** Messages waiting to go to one port, in order, and the buffers they transfer. */
-interface Outbox {
-  items: Message[];
-  transfer: ArrayBuffer[];
+  batch: Uint8Array;
 }
 
 export class Peers {
   private nextId = 1;
-  private waiting = new Map<number, (reply: BatchReply) => void>();
+  private waiting = new Map<number, { store: ReplyStore; resolve: (reply: BatchReply) => void }>();
   private waitingLocks = new Map<number, () => void>();
   /** Batches that arrived while another owner held our lock, run in arrival order. */
-  private deferred: Array<{ port: MessagePort; msg: Request }> = [];
+  private deferred: Call[] = [];
   private draining = false;
-
-  private outboxes = new Map<MessagePort, Outbox>();
-  private flushQueued = false;
+  private links = new Map<number, ShardLink>();
+  private linkList: ShardLink[] = [];
+  private header = new Uint8Array(HEADER);
+  private headerWords = new Int32Array(this.header.buffer);
 
   constructor(
-    private ports: Map<number, MessagePort>,
+    rings: Map<number, LinkRings>,
     private execute: BatchExecutor,
     private lock: ShardLock,
   ) {
-    for (const port of ports.values()) {
-      port.onmessage = (event: MessageEvent<Bundle>) => {
-        for (const item of event.data.items) this.receive(port, item);
-      };
+    for (const [shard, { send, receive }] of rings) {
+      const link: ShardLink = new ShardLink(send, receive, (msg) => this.receive(link, msg));
+      this.links.set(shard, link);
+      this.linkList.push(link);
     }
   }
 
-  /** Queue a message for `port`; all queued messages leave together once this turn's
-   * synchronous work and microtasks are done. */
-  private send(port: MessagePort, msg: Message, transfer: ArrayBuffer[] = []): void {
-    let box = this.outboxes.get(port);
-    if (!box) this.outboxes.set(port, box = { items: [], transfer: [] });
-    box.items.push(msg);
-    box.transfer.push(...transfer);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(() => this.flush());
-    }
+  /** Take whatever the other shards sent (calls to run, replies): the worker calls this at
+   * the end of each piece of work, so a busy shard needs no wakeups. */
+  poll(): void {
+    for (const link of this.linkList) link.poll();
   }
 
-  private flush(): void {
-    this.flushQueued = false;
-    for (const [port, box] of this.outboxes) {
-      if (!box.items.length) continue;
-      port.postMessage({ kind: "bundle", items: box.items } satisfies Bundle, box.transfer);
-      box.items = [];
-      box.transfer = [];
-    }
+  private send(link: ShardLink, kind: number, id: number, n: number, ...body: Uint8Array[]): void {
+    const h = this.headerWords;
+    h[0] = kind;
+    h[1] = id;
+    h[2] = n;
+    link.send([this.header, ...body]);
   }
 
-  private receive(port: MessagePort, msg: Message): void {
-    switch (msg.kind) {
-      case "call":
-        if (this.deferred.length || !this.lock.allows(msg.owner)) this.defer(port, msg);
-        else this.runCall(port, msg);
-        break;
-      case "lock":
-        this.lock.acquire(msg.owner).then(() =>
-          this.send(port, { kind: "locked", id: msg.id } satisfies LockGranted)
-        );
-        break;
-      case "unlock":
-        this.lock.release(msg.owner);
-        break;
-      case "reply": {
-        const resolve = this.waiting.get(msg.id);
-        this.waiting.delete(msg.id);
-        resolve?.({ replies: msg.replies, ends: msg.ends });
+  private receive(link: ShardLink, msg: Uint8Array): void {
+    const h = new Int32Array(msg.buffer, 0, 3);
+    const kind = h[0], id = h[1], n = h[2];
+    switch (kind) {
+      case CALL: {
+        const owner = n ? decoder.decode(msg.subarray(HEADER, HEADER + n)) : null;
+        const batch = msg.subarray(HEADER + pad4(n));
+        // msg is only valid during this call: a batch that has to wait gets a copy.
+        if (this.deferred.length || !this.lock.allows(owner)) {
+          this.defer({ link, id, owner, batch: batch.slice() });
+        } else this.runCall({ link, id, owner, batch });
         break;
       }
-      case "locked": {
-        const resolve = this.waitingLocks.get(msg.id);
-        this.waitingLocks.delete(msg.id);
+      case REPLY: {
+        const waiter = this.waiting.get(id);
+        if (!waiter) break;
+        this.waiting.delete(id);
+        // msg is only valid during this call: the replies go to the caller's store.
+        waiter.store.fill(
+          new Int32Array(msg.buffer, msg.byteOffset + HEADER, n),
+          msg.subarray(HEADER + 4 * n),
+        );
+        waiter.resolve(waiter.store);
+        break;
+      }
+      case LOCK: {
+        const owner = decoder.decode(msg.subarray(HEADER, HEADER + n));
+        this.lock.acquire(owner).then(() => this.send(link, LOCKED, id, 0));
+        break;
+      }
+      case UNLOCK:
+        this.lock.release(decoder.decode(msg.subarray(HEADER, HEADER + n)));
+        break;
+      case LOCKED: {
+        const resolve = this.waitingLocks.get(id);
+        this.waitingLocks.delete(id);
         resolve?.();
         break;
       }
     }
   }
 
-  private runCall(port: MessagePort, msg: Request): void {
-    const { replies, ends } = this.execute(msg.batch);
-    const response: Response = { kind: "reply", id: msg.id, replies, ends };
-    this.send(port, response, [replies.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
+  private runCall(call: Call): void {
+    const { replies, ends } = this.execute(call.batch);
+    const endBytes = new Uint8Array(ends.buffer, ends.byteOffset, ends.length * 4);
+    this.send(call.link, REPLY, call.id, ends.length, endBytes, replies);
   }
 
-  private defer(port: MessagePort, msg: Request): void {
-    this.deferred.push({ port, msg });
+  private defer(call: Call): void {
+    this.deferred.push(call);
     if (!this.draining) this.drain();
   }
 
@@ -146,26 +159,32 @@ export class Peers {
   private async drain(): Promise<void> {
     this.draining = true;
     while (this.deferred.length) {
-      const { port, msg } = this.deferred[0];
-      if (!this.lock.allows(msg.owner)) {
+      const call = this.deferred[0];
+      if (!this.lock.allows(call.owner)) {
         await this.lock.whenFree();
         continue;
       }
       this.deferred.shift();
-      this.runCall(port, msg);
+      this.runCall(call);
     }
     this.draining = false;
   }
 
-  /** Send a batch to shard `target` and resolve with its replies. The batch is transferred:
-   * pass a buffer the caller no longer uses. `owner`: the lock this batch runs under. */
-  call(target: number, batch: Uint8Array, owner: string | null = null): Promise<BatchReply> {
-    const port = this.portOf(target);
+  /** Send a batch to shard `target` and resolve with its replies, copied into `store` (which
+   * must not be reused until then). The batch is copied before this returns. `owner`: the
+   * lock this batch runs under. */
+  call(
+    target: number,
+    batch: Uint8Array,
+    owner: string | null = null,
+    store = new ReplyStore(),
+  ): Promise<BatchReply> {
+    const link = this.linkOf(target);
     const id = this.nextId++;
-    const request: Request = { kind: "call", id, batch, owner };
     return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.send(port, request, [batch.buffer as ArrayBuffer]);
+      this.waiting.set(id, { store, resolve });
+      if (owner === null) this.send(link, CALL, id, 0, batch);
+      else this.send(link, CALL, id, owner.length, ownerBytes(owner), batch);
     });
   }
 
@@ -174,21 +193,31 @@ export class Peers {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waitingLocks.set(id, resolve);
-      this.send(this.portOf(target), { kind: "lock", id, owner } satisfies LockRequest);
+      this.send(this.linkOf(target), LOCK, id, owner.length, ownerBytes(owner));
     });
   }
 
   unlockShard(target: number, owner: string): void {
-    this.send(this.portOf(target), { kind: "unlock", id: 0, owner } satisfies LockRequest);
+    this.send(this.linkOf(target), UNLOCK, 0, owner.length, ownerBytes(owner));
   }
 
-  private portOf(target: number): MessagePort {
-    const port = this.ports.get(target);
-    if (!port) throw new Error(`no link to shard ${target}`);
-    return port;
+  private linkOf(target: number): ShardLink {
+    const link = this.links.get(target);
+    if (!link) throw new Error(`no link to shard ${target}`);
+    return link;
   }
 
   close(): void {
-    for (const port of this.ports.values()) port.close();
+    for (const link of this.linkList) link.close();
   }
+}
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+/** A lock owner's name (ASCII, e.g. "0:17"), zero-padded to a multiple of 4 bytes so what
+ * follows stays aligned. */
+function ownerBytes(owner: string): Uint8Array {
+  const bytes = new Uint8Array(pad4(owner.length));
+  encoder.encodeInto(owner, bytes);
+  return bytes;
 }

@@ -4,6 +4,8 @@ import { formatProblem, loadConfig, type LoadedConfig } from "../config/load.ts"
 import type { FromWorker, InitMessage, ServerIdentity } from "./messages.ts";
 import { log, setLogLevel } from "../log.ts";
 import { IRONCACHE_VERSION } from "../version.ts";
+import type { LinkRings } from "./peers.ts";
+import { createRing, ringCapacity } from "./shard_link.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -69,12 +71,14 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
   const counters = new SharedArrayBuffer(64);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
-  const peerPorts: Record<number, MessagePort>[] = Array.from({ length: count }, () => ({}));
+  // One ring per direction between every pair of shards.
+  const links: Record<number, LinkRings>[] = Array.from({ length: count }, () => ({}));
+  const capacity = ringCapacity(count);
   for (let a = 0; a < count; a++) {
     for (let b = a + 1; b < count; b++) {
-      const channel = new MessageChannel();
-      peerPorts[a][b] = channel.port1;
-      peerPorts[b][a] = channel.port2;
+      const aToB = createRing(capacity), bToA = createRing(capacity);
+      links[a][b] = { send: aToB, receive: bToA };
+      links[b][a] = { send: bToA, receive: aToB };
     }
   }
   for (let id = 0; id < count; id++) {
@@ -87,11 +91,11 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
       shardId: id,
       shardCount: count,
       config,
-      peers: peerPorts[id],
+      peers: links[id],
       counters,
       server,
     };
-    worker.postMessage(init, Object.values(peerPorts[id]));
+    worker.postMessage(init);
     workers.push(worker);
   }
   return workers;

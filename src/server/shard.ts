@@ -6,7 +6,7 @@ import type { BatchExecutor } from "./peers.ts";
 import type { Client } from "./client.ts";
 import type { ServerIdentity } from "./messages.ts";
 import { ShardLock } from "./shard_lock.ts";
-import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
+import { keyHashSlot, keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
 
 export interface ShardStats {
   commandsProcessed: number;
@@ -58,5 +58,10 @@ export class Shard {
   /** The shard that owns a key. */
   ownerOf(key: Uint8Array): number {
     return this.count === 1 ? 0 : slotOwner(keyHashSlot(key), this.count);
+  }
+
+  /** The shard that owns the key buf[start, end). */
+  ownerOfRange(buf: Uint8Array, start: number, end: number): number {
+    return this.count === 1 ? 0 : slotOwner(keyHashSlotAt(buf, start, end), this.count);
   }
 }

@@ -8,7 +8,7 @@ import { ConfigStore } from "../config/store.ts";
 import { followEncodingLimits } from "../engine/encoding_limits.ts";
 import { createKeyspace } from "../engine/engine_module.ts";
 import { Shard } from "./shard.ts";
-import { Peers } from "./peers.ts";
+import { type LinkRings, Peers } from "./peers.ts";
 import { createBatchExecutor } from "./executor.ts";
 import { Connection } from "./connection.ts";
 import { configureClientIds } from "./client.ts";
@@ -47,10 +47,10 @@ function start(init: InitMessage): void {
   shard.executeBatch = createBatchExecutor(shard);
   shard.requestShutdown = (how) =>
     self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
-  const ports = new Map<number, MessagePort>(
-    Object.entries(init.peers).map(([id, p]) => [Number(id), p]),
+  const rings = new Map<number, LinkRings>(
+    Object.entries(init.peers).map(([id, r]) => [Number(id), r]),
   );
-  if (ports.size) peers = new Peers(ports, shard.executeBatch, shard.lock);
+  if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
   stopCron = startCron(shard);
   const port = Number(config.get("port"));
   try {

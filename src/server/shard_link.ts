@@ -1,0 +1,300 @@
+// The transport between two shard workers: one single-producer single-consumer byte ring per
+// direction, each in a SharedArrayBuffer. A message is copied into the ring as
+// [u32 length][bytes]; the reader copies it out. No structured clone, no MessagePort event.
+//
+// Wakeups are the expensive part (an eventfd write and an event-loop turn on the other
+// thread). A reader raises SLEEPING and waits with Atomics.waitAsync; a writer notifies only
+// when it finds SLEEPING raised, and lowers it. The reader raises it again only once its
+// event loop has handled that wakeup, and meanwhile the worker calls poll() at the end of
+// each batch of work, so a busy reader takes any number of messages per wakeup (about one
+// message in twenty caused one under a pipelined load).
+//
+// The ring is a byte stream, so a message larger than the ring still goes through: the
+// writer keeps what does not fit in a backlog and sleeps on WRITER_WAITING until the reader
+// frees space; the reader assembles such a message in pieces.
+
+// Int32 indexes into the ring's header; the writer's and the reader's words sit on
+// separate cache lines.
+const HEAD = 0; // bytes written (mod 2^30), advanced by the writer
+const SPACE_SEQ = 1; // bumped by the reader to wake a writer waiting for space
+const WRITER_WAITING = 2; // 1: the writer waits for space
+const TAIL = 16; // bytes read (mod 2^30), advanced by the reader
+const DATA_SEQ = 17; // bumped by the writer to wake a sleeping reader
+const SLEEPING = 18; // 1: the reader is idle and wants a wakeup for new data
+const HEADER_BYTES = 128;
+const COUNTER_MASK = 0x3fffffff; // counters wrap at 2^30, a multiple of any ring capacity
+
+/** A ring of `capacity` bytes (a power of two), to give to a ShardLink on each side. */
+export function createRing(capacity: number): SharedArrayBuffer {
+  if (capacity & (capacity - 1) || capacity < 64) {
+    throw new Error(`ring capacity ${capacity} is not a power of two`);
+  }
+  return new SharedArrayBuffer(HEADER_BYTES + capacity);
+}
+
+/** Ring capacity for `shards` workers: up to 1 MiB per direction, less when there are many
+ * links (they all live in memory at once); large messages stream through a small ring. */
+export function ringCapacity(shards: number): number {
+  const links = Math.max(1, shards * (shards - 1));
+  let cap = 1 << 20;
+  while (cap > 16 * 1024 && cap * links > 64 * 1024 * 1024) cap >>= 1;
+  return cap;
+}
+
+class Ring {
+  readonly ctl: Int32Array;
+  readonly data: Uint8Array;
+  readonly capacity: number;
+  readonly mask: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.ctl = new Int32Array(sab, 0, HEADER_BYTES / 4);
+    this.data = new Uint8Array(sab, HEADER_BYTES);
+    this.capacity = this.data.length;
+    this.mask = this.capacity - 1;
+  }
+
+  /** Copy src into the ring at counter `at` (wrapping). */
+  put(at: number, src: Uint8Array): void {
+    const p = at & this.mask, first = Math.min(src.length, this.capacity - p);
+    this.data.set(first === src.length ? src : src.subarray(0, first), p);
+    if (first < src.length) this.data.set(src.subarray(first), 0);
+  }
+
+  /** Copy `dest.length` bytes from counter `at` (wrapping) into dest at `offset`. */
+  take(at: number, dest: Uint8Array, offset = 0, length = dest.length - offset): void {
+    const p = at & this.mask, first = Math.min(length, this.capacity - p);
+    dest.set(this.data.subarray(p, p + first), offset);
+    if (first < length) dest.set(this.data.subarray(0, length - first), offset + first);
+  }
+
+  u32At(at: number): number {
+    const d = this.data, m = this.mask;
+    return (d[at & m] | (d[(at + 1) & m] << 8) | (d[(at + 2) & m] << 16)) +
+      d[(at + 3) & m] * 16777216;
+  }
+}
+
+/** Some number of bytes, not yet written to the ring (it was full). */
+interface Pending {
+  bytes: Uint8Array;
+  from: number;
+}
+
+export interface LinkStats {
+  sent: number;
+  received: number;
+  /** Wakeups this side asked the other for (it was asleep). */
+  notifies: number;
+}
+
+/** One side of a link: sends into one ring, receives from the other. */
+export class ShardLink {
+  private tx: Ring;
+  private rx: Ring;
+  readonly stats: LinkStats = { sent: 0, received: 0, notifies: 0 };
+  private backlog: Pending[] = [];
+  private waitingForSpace = false;
+  private readerArmed = false;
+  private polling = false;
+  /** A message larger than the ring, assembled from the pieces read so far. */
+  private assembly: Uint8Array | null = null;
+  private assembled = 0;
+  /** Where a message is copied out of the ring (the ring's bytes are the writer's again as
+   * soon as the tail moves). Reused: a message is only valid during onMessage. */
+  private scratch = new Uint8Array(64 * 1024);
+  private lengthBytes = new Uint8Array(4);
+  private lengthView = new DataView(this.lengthBytes.buffer);
+  private closed = false;
+
+  /** `onMessage` gets each message in order, as a view that is valid only during the call
+   * (at byte offset 0 of its buffer, so aligned views of it work). */
+  constructor(
+    send: SharedArrayBuffer,
+    receive: SharedArrayBuffer,
+    private onMessage: (msg: Uint8Array) => void,
+  ) {
+    this.tx = new Ring(send);
+    this.rx = new Ring(receive);
+    this.sleep();
+  }
+
+  /** Send one message: the concatenation of `parts`. They are copied before this returns. */
+  send(parts: Uint8Array[]): void {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    this.stats.sent++;
+    const tx = this.tx, ctl = tx.ctl;
+    const head = Atomics.load(ctl, HEAD);
+    if (
+      !this.backlog.length &&
+      4 + total <= tx.capacity - ((head - Atomics.load(ctl, TAIL)) & COUNTER_MASK)
+    ) {
+      // Fast path: the whole message fits now.
+      this.lengthView.setUint32(0, total, true);
+      tx.put(head, this.lengthBytes);
+      let at = head + 4;
+      for (const p of parts) {
+        tx.put(at, p);
+        at += p.length;
+      }
+      Atomics.store(ctl, HEAD, at & COUNTER_MASK);
+      this.wakeReader();
+      return;
+    }
+    const whole = new Uint8Array(4 + total);
+    new DataView(whole.buffer).setUint32(0, total, true);
+    let at = 4;
+    for (const p of parts) {
+      whole.set(p, at);
+      at += p.length;
+    }
+    this.backlog.push({ bytes: whole, from: 0 });
+    this.writeBacklog();
+  }
+
+  /** Write as much of the backlog as fits; if some is left, sleep until the reader frees space. */
+  private writeBacklog(): void {
+    const tx = this.tx, ctl = tx.ctl;
+    let head = Atomics.load(ctl, HEAD);
+    while (this.backlog.length) {
+      const free = tx.capacity - ((head - Atomics.load(ctl, TAIL)) & COUNTER_MASK);
+      if (free === 0) break;
+      const item = this.backlog[0];
+      const n = Math.min(free, item.bytes.length - item.from);
+      tx.put(head, item.bytes.subarray(item.from, item.from + n));
+      head = (head + n) & COUNTER_MASK;
+      item.from += n;
+      if (item.from === item.bytes.length) this.backlog.shift();
+    }
+    Atomics.store(ctl, HEAD, head);
+    this.wakeReader();
+    if (this.backlog.length && !this.waitingForSpace && !this.closed) this.waitForSpace();
+  }
+
+  private waitForSpace(): void {
+    const ctl = this.tx.ctl;
+    const seq = Atomics.load(ctl, SPACE_SEQ);
+    Atomics.store(ctl, WRITER_WAITING, 1);
+    // Re-check after raising the flag: the reader may have freed space just before.
+    if (((Atomics.load(ctl, HEAD) - Atomics.load(ctl, TAIL)) & COUNTER_MASK) < this.tx.capacity) {
+      Atomics.store(ctl, WRITER_WAITING, 0);
+      queueMicrotask(() => this.writeBacklog());
+      return;
+    }
+    this.waitingForSpace = true;
+    const wait = Atomics.waitAsync(ctl, SPACE_SEQ, seq);
+    const resume = () => {
+      this.waitingForSpace = false;
+      this.writeBacklog();
+    };
+    if (wait.async) wait.value.then(resume);
+    else queueMicrotask(resume);
+  }
+
+  private wakeReader(): void {
+    const ctl = this.tx.ctl;
+    if (Atomics.load(ctl, SLEEPING) === 1 && Atomics.compareExchange(ctl, SLEEPING, 1, 0) === 1) {
+      this.stats.notifies++;
+      Atomics.add(ctl, DATA_SEQ, 1);
+      Atomics.notify(ctl, DATA_SEQ);
+    }
+  }
+
+  /** Deliver every complete message waiting in the ring; cheap when there is none. Call it
+   * whenever the worker finishes a piece of work. */
+  poll(): void {
+    if (this.polling) return;
+    const rx = this.rx, ctl = rx.ctl;
+    let tail = Atomics.load(ctl, TAIL);
+    if (Atomics.load(ctl, HEAD) === tail) return;
+    this.polling = true;
+    try {
+      for (;;) {
+        const avail = (Atomics.load(ctl, HEAD) - tail) & COUNTER_MASK;
+        if (avail === 0) break;
+        let msg: Uint8Array | null = null;
+        if (this.assembly) {
+          const n = Math.min(avail, this.assembly.length - this.assembled);
+          rx.take(tail, this.assembly, this.assembled, n);
+          this.assembled += n;
+          tail = (tail + n) & COUNTER_MASK;
+          if (this.assembled === this.assembly.length) [msg, this.assembly] = [this.assembly, null];
+        } else {
+          if (avail < 4) break;
+          const len = rx.u32At(tail);
+          if (4 + len <= avail) {
+            if (len > this.scratch.length) {
+              this.scratch = new Uint8Array(Math.max(len, this.scratch.length * 2));
+            }
+            msg = this.scratch.subarray(0, len);
+            rx.take(tail + 4, msg);
+            tail = (tail + 4 + len) & COUNTER_MASK;
+          } else if (4 + len > rx.capacity) {
+            // Too big to ever sit in the ring whole: take it piece by piece.
+            this.assembly = new Uint8Array(len);
+            this.assembled = 0;
+            tail = (tail + 4) & COUNTER_MASK;
+            continue;
+          } else break; // the writer is still copying it in
+        }
+        // Free the space before handling the message: handling it may take a while.
+        Atomics.store(ctl, TAIL, tail);
+        this.wakeWriter();
+        if (msg) {
+          this.stats.received++;
+          this.onMessage(msg);
+        }
+      }
+      Atomics.store(ctl, TAIL, tail);
+      this.wakeWriter();
+    } finally {
+      this.polling = false;
+      if (this.scratch.length > 1024 * 1024) this.scratch = new Uint8Array(64 * 1024);
+    }
+  }
+
+  private wakeWriter(): void {
+    const ctl = this.rx.ctl;
+    if (
+      Atomics.load(ctl, WRITER_WAITING) === 1 &&
+      Atomics.compareExchange(ctl, WRITER_WAITING, 1, 0) === 1
+    ) {
+      Atomics.add(ctl, SPACE_SEQ, 1);
+      Atomics.notify(ctl, SPACE_SEQ);
+    }
+  }
+
+  /** Ask the writer for a wakeup when data arrives, unless some is already there. */
+  private sleep(): void {
+    if (this.readerArmed || this.closed) return;
+    const ctl = this.rx.ctl;
+    const seq = Atomics.load(ctl, DATA_SEQ);
+    Atomics.store(ctl, SLEEPING, 1);
+    if (Atomics.load(ctl, HEAD) !== Atomics.load(ctl, TAIL)) {
+      // Data raced in: take it now instead of sleeping.
+      Atomics.store(ctl, SLEEPING, 0);
+      queueMicrotask(() => this.woken());
+      return;
+    }
+    const wait = Atomics.waitAsync(ctl, DATA_SEQ, seq);
+    if (!wait.async) {
+      queueMicrotask(() => this.woken());
+      return;
+    }
+    this.readerArmed = true;
+    wait.value.then(() => {
+      this.readerArmed = false;
+      this.woken();
+    });
+  }
+
+  private woken(): void {
+    this.poll();
+    this.sleep();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
