@@ -78,6 +78,13 @@ function setGeneric(
 /** SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL] */
 export function set(ctx: CommandContext): void {
   const { args, out } = ctx;
+  if (args.argc === 3) {
+    // Plain SET key value, the common case: no options to parse, and only TOO_LARGE can stop it.
+    const status = ctx.shard.keyspace.setStringArg(ctx.client.db, args, 1, 2, 0, 0);
+    if (status === TOO_LARGE) out.error(ERR_STRING_TOO_LONG);
+    else out.ok();
+    return;
+  }
   const options = parseExtendedStringArguments(args, "set", out);
   if (!options) return;
   const { flags, expireArg } = options;

@@ -88,58 +88,67 @@ function buildTable(): CommandSpec[] {
 export const COMMANDS: readonly CommandSpec[] = buildTable();
 registerCommands(COMMANDS);
 
-// Lookup by the raw name bytes without building a string: a hash of the lower-cased bytes
-// picks a short bucket, then the bytes are compared.
-const byHash = new Map<number, CommandSpec[]>();
-const subByHash = new Map<CommandSpec, Map<number, CommandSpec[]>>();
-
-function hashLower(buf: Uint8Array, start: number, len: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < len; i++) {
-    let c = buf[start + i];
-    if (c >= 65 && c <= 90) c |= 0x20;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  return h >>> 0;
+// Lookup by the raw name bytes without building a string or hashing: the name's length and
+// first letter pick a bucket (almost always one entry), then the bytes are compared with the
+// pre-encoded lower-case name. `mask` is 0x20 where the name has a letter, so `c | mask`
+// folds only letters to lower case (Redis's strcasecmp on command names).
+interface Named {
+  spec: CommandSpec;
+  name: Uint8Array;
+  mask: Uint8Array;
 }
 
-function index(into: Map<number, CommandSpec[]>, name: string, spec: CommandSpec): void {
+/** 64 lengths (longer names share buckets, the full compare tells them apart) x 32. */
+type Buckets = Array<Named[] | undefined>;
+
+const BUCKETS = 64 * 32;
+
+function bucketOf(len: number, first: number): number {
+  return ((len & 63) << 5) | (first & 31);
+}
+
+const byName: Buckets = new Array(BUCKETS).fill(undefined);
+const subByName = new Map<CommandSpec, Buckets>();
+
+function index(into: Buckets, name: string, spec: CommandSpec): void {
   const bytes = new TextEncoder().encode(name);
-  const h = hashLower(bytes, 0, bytes.length);
-  const list = into.get(h);
-  if (list) list.push(spec);
-  else into.set(h, [spec]);
+  const mask = bytes.map((c) => (c >= 97 && c <= 122 ? 0x20 : 0));
+  const b = bucketOf(bytes.length, bytes.length ? bytes[0] : 0);
+  (into[b] ??= []).push({ spec, name: bytes, mask });
 }
 
 for (const spec of COMMANDS) {
-  index(byHash, spec.name, spec);
+  index(byName, spec.name, spec);
   if (spec.subcommands) {
-    const subs = new Map<number, CommandSpec[]>();
+    const subs: Buckets = new Array(BUCKETS).fill(undefined);
     for (const sub of spec.subcommands) index(subs, sub.name.slice(spec.name.length + 1), sub);
-    subByHash.set(spec, subs);
+    subByName.set(spec, subs);
   }
 }
 
-function find(
-  map: Map<number, CommandSpec[]> | undefined,
-  args: Args,
-  i: number,
-  skip: number,
-): CommandSpec | undefined {
-  const list = map?.get(hashLower(args.argBuf, args.argStart[i], args.argLen[i]));
-  if (!list) return undefined;
-  for (const spec of list) if (args.is(i, skip ? spec.name.slice(skip) : spec.name)) return spec;
+function find(buckets: Buckets, args: Args, i: number): CommandSpec | undefined {
+  const buf = args.argBuf, start = args.argStart[i], len = args.argLen[i];
+  const list = buckets[bucketOf(len, len ? buf[start] : 0)];
+  if (list === undefined) return undefined;
+  for (let e = 0; e < list.length; e++) {
+    const { name, mask } = list[e];
+    if (name.length !== len) continue;
+    let k = 0;
+    while (k < len && (buf[start + k] | mask[k]) === name[k]) k++;
+    if (k === len) return list[e].spec;
+  }
   return undefined;
 }
 
 /** The command named by args[0]. */
 export function lookupCommand(args: Args): CommandSpec | undefined {
-  return find(byHash, args, 0, 0);
+  return find(byName, args, 0);
 }
 
 /** The subcommand named by args[1] of a container command, if any. */
 export function lookupSubcommand(container: CommandSpec, args: Args): CommandSpec | undefined {
-  return find(subByHash.get(container), args, 1, container.name.length + 1);
+  const subs = subByName.get(container);
+  return subs === undefined ? undefined : find(subs, args, 1);
 }
 
 /** A command or "container|sub" by name (off the hot path: COMMAND INFO, ACL...). */

@@ -70,7 +70,14 @@ export class ReplyWriter extends ByteBuffer {
   }
 
   ok(): void {
-    this.simple("OK");
+    this.ensure(5);
+    const b = this.buf, p = this.length;
+    b[p] = 0x2b; // +OK\r\n
+    b[p + 1] = 0x4f;
+    b[p + 2] = 0x4b;
+    b[p + 3] = CRLF0;
+    b[p + 4] = CRLF1;
+    this.length = p + 5;
   }
 
   /** An error reply; `text` carries its code ("ERR ...", "WRONGTYPE ..."). Newlines become

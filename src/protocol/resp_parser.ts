@@ -82,15 +82,20 @@ export class RequestParser extends Args {
   }
 
   private startMultibulk(buf: Uint8Array, pos: number, end: number): number {
-    const cr = indexOfByte(buf, CR, pos, end);
-    if (cr < 0) {
-      return end - pos > PROTO_INLINE_MAX_SIZE
-        ? this.fail("too big mbulk count string")
-        : NEED_MORE;
+    let count = smallNumberBefore(buf, pos + 1, end);
+    let cr = NUMBER_END;
+    if (count < 0) {
+      cr = indexOfByte(buf, CR, pos, end);
+      if (cr < 0) {
+        return end - pos > PROTO_INLINE_MAX_SIZE
+          ? this.fail("too big mbulk count string")
+          : NEED_MORE;
+      }
+      if (cr > end - 2) return NEED_MORE; // "\r" must be followed by one more byte
+      const parsed = parseLongLong(buf, pos + 1, cr);
+      if (parsed === null || parsed > 2147483647) return this.fail("invalid multibulk length");
+      count = parsed;
     }
-    if (cr > end - 2) return NEED_MORE; // "\r" must be followed by one more byte
-    const count = parseLongLong(buf, pos + 1, cr);
-    if (count === null || count > 2147483647) return this.fail("invalid multibulk length");
     if (count > 10 && this.limits.authRequired) {
       return this.fail("unauthenticated multibulk length");
     }
@@ -105,40 +110,55 @@ export class RequestParser extends Args {
 
   private continueMultibulk(buf: Uint8Array, pos: number, end: number): number {
     this.argBuf = buf;
-    while (this.multibulkLeft > 0) {
-      if (this.bulkLen === -1) {
-        const cr = indexOfByte(buf, CR, pos, end);
-        if (cr < 0) {
-          if (end - pos > PROTO_INLINE_MAX_SIZE) return this.fail("too big bulk count string");
-          break;
+    let left = this.multibulkLeft, bulkLen = this.bulkLen, argc = this.argc;
+    const maxBulkLen = this.limits.maxBulkLen;
+    while (left > 0) {
+      if (bulkLen === -1) {
+        // The usual header, "$" and up to 9 digits then CR (and one byte after it), is read
+        // in one pass; anything else (leading zero, sign, split header...) takes the general
+        // path with Redis's exact rules and errors.
+        let len = buf[pos] === 0x24 ? smallNumberBefore(buf, pos + 1, end) : -1;
+        let cr = NUMBER_END;
+        if (len < 0) {
+          cr = indexOfByte(buf, CR, pos, end);
+          if (cr < 0) {
+            if (end - pos > PROTO_INLINE_MAX_SIZE) return this.fail("too big bulk count string");
+            break;
+          }
+          if (cr > end - 2) break;
+          if (buf[pos] !== 0x24) {
+            return this.fail(`expected '$', got '${String.fromCharCode(buf[pos])}'`);
+          }
+          const parsed = parseLongLong(buf, pos + 1, cr);
+          if (parsed === null || parsed < 0) return this.fail("invalid bulk length");
+          len = parsed;
         }
-        if (cr > end - 2) break;
-        if (buf[pos] !== 0x24) {
-          return this.fail(`expected '$', got '${String.fromCharCode(buf[pos])}'`);
-        }
-        const len = parseLongLong(buf, pos + 1, cr);
-        if (len === null || len < 0 || len > this.limits.maxBulkLen) {
-          return this.fail("invalid bulk length");
-        }
+        if (len > maxBulkLen) return this.fail("invalid bulk length");
         if (len > 16384 && this.limits.authRequired) {
           return this.fail("unauthenticated bulk length");
         }
         pos = cr + 2;
-        this.bulkLen = len;
+        bulkLen = len;
       }
-      if (end - pos < this.bulkLen + 2) {
-        this.bytesWanted = this.bulkLen + 2 - (end - pos);
+      if (end - pos < bulkLen + 2) {
+        this.bytesWanted = bulkLen + 2 - (end - pos);
         break;
       }
-      if (this.argc === this.argStart.length) this.growArgs(this.argc * 2);
-      this.argStart[this.argc] = pos;
-      this.argLen[this.argc] = this.bulkLen;
-      this.argc++;
-      pos += this.bulkLen + 2; // like Redis, the two bytes after a bulk are not checked
-      this.bulkLen = -1;
-      this.multibulkLeft--;
+      if (argc === this.argStart.length) {
+        this.argc = argc;
+        this.growArgs(argc * 2);
+      }
+      this.argStart[argc] = pos;
+      this.argLen[argc] = bulkLen;
+      argc++;
+      pos += bulkLen + 2; // like Redis, the two bytes after a bulk are not checked
+      bulkLen = -1;
+      left--;
     }
-    if (this.multibulkLeft > 0) {
+    this.argc = argc;
+    this.multibulkLeft = left;
+    this.bulkLen = bulkLen;
+    if (left > 0) {
       this.resumeAt = pos;
       return NEED_MORE;
     }
@@ -183,6 +203,32 @@ export class RequestParser extends Args {
     this.argStart = s;
     this.argLen = l;
   }
+}
+
+/** Where smallNumberBefore's number ended: the CR's position. A module variable instead of a
+ * second return value, so the hot path allocates nothing. */
+let NUMBER_END = 0;
+
+/**
+ * The common case of a length header: digits at buf[from...], the first 1-9, at most 9 of
+ * them, followed by CR and at least one more byte before `end`. Returns the number and sets
+ * NUMBER_END to the CR, or -1 for anything else (the caller then parses the general way).
+ */
+function smallNumberBefore(buf: Uint8Array, from: number, end: number): number {
+  if (from >= end) return -1;
+  let d = buf[from] - 48;
+  if (d < 1 || d > 9) return -1;
+  let value = d;
+  let p = from + 1;
+  const last = Math.min(end - 2, from + 8); // at most 9 digits; the CR at or before end - 2
+  for (; p <= last; p++) {
+    d = buf[p] - 48;
+    if (d < 0 || d > 9) break;
+    value = value * 10 + d;
+  }
+  if (p > end - 2 || buf[p] !== CR) return -1;
+  NUMBER_END = p;
+  return value;
 }
 
 /**

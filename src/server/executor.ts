@@ -7,7 +7,13 @@ import { Client } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import type { BatchExecutor } from "./peers.ts";
 import { resolveCommand } from "./dispatch.ts";
-import { recordCall, recordErrorReply, recordRejected } from "./info_stats.ts";
+import {
+  type CommandStat,
+  infoStatsOf,
+  recordCall,
+  recordErrorReply,
+  recordRejected,
+} from "./info_stats.ts";
 
 /**
  * Commands timed for INFO commandstats: one in TIMING_SAMPLE, its duration counted that many
@@ -16,21 +22,87 @@ import { recordCall, recordErrorReply, recordRejected } from "./info_stats.ts";
  */
 const TIMING_SAMPLE = 16;
 
+/**
+ * The commandstats entry runCommand updated last, so a run of the same command skips the two
+ * map lookups. Valid while the shard's command counter has moved only by runCommand's own
+ * increments since: CONFIG RESETSTAT zeroes the counter (and replaces the stats), so the next
+ * command sees 1, never the cached count + 1 (which is at least 2).
+ */
+let cachedShard: Shard | null = null;
+let cachedSpec: CommandSpec | null = null;
+let cachedStat: CommandStat | null = null;
+let cachedCount = 0;
+
 /** Run a resolved command; returns a promise only for the few async commands. */
 export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promise<void> {
   ctx.spec = spec;
   ctx.client.lastCommand = spec.name;
-  const timed = (ctx.shard.stats.commandsProcessed++ % TIMING_SAMPLE) === 0;
-  const replyAt = ctx.out.length;
-  const started = timed ? performance.now() : 0;
+  const shard = ctx.shard, stats = shard.stats;
+  const timed = (stats.commandsProcessed++ % TIMING_SAMPLE) === 0;
+  const count = stats.commandsProcessed;
+  const out = ctx.out;
+  const replyAt = out.length;
+  if (timed) return runTimed(ctx, spec, replyAt, count);
   const result = spec.handler(ctx);
-  const record = () => {
-    const failed = ctx.out.length > replyAt && ctx.out.buf[replyAt] === 0x2d;
-    const usec = timed ? (performance.now() - started) * 1000 * TIMING_SAMPLE : 0;
-    recordCall(ctx.shard, spec.name, usec, failed);
-  };
-  if (result instanceof Promise) return result.then(record);
-  record();
+  if (result !== undefined && result instanceof Promise) {
+    return result.then(() => record(ctx, spec, replyAt, -1, -1));
+  }
+  const failed = out.length > replyAt && out.buf[replyAt] === 0x2d;
+  if (
+    spec === cachedSpec && shard === cachedShard && count === cachedCount + 1 &&
+    stats.commandsProcessed === count
+  ) {
+    cachedCount = count;
+    const c = cachedStat!;
+    c.calls++;
+    if (failed) c.failed++;
+    return;
+  }
+  recordAndCache(shard, spec, 0, failed, count);
+}
+
+/** The sampled command: timed with performance.now(), counted TIMING_SAMPLE times. */
+function runTimed(
+  ctx: CommandContext,
+  spec: CommandSpec,
+  replyAt: number,
+  count: number,
+): void | Promise<void> {
+  const started = performance.now();
+  const result = spec.handler(ctx);
+  if (result instanceof Promise) return result.then(() => record(ctx, spec, replyAt, started, -1));
+  record(ctx, spec, replyAt, started, count);
+}
+
+/** `started` < 0: not timed. `count` > 0: the counter after this command's increment (the
+ * entry may be cached), else the command was async and other commands may have run. */
+function record(
+  ctx: CommandContext,
+  spec: CommandSpec,
+  replyAt: number,
+  started: number,
+  count: number,
+): void {
+  const failed = ctx.out.length > replyAt && ctx.out.buf[replyAt] === 0x2d;
+  const usec = started >= 0 ? (performance.now() - started) * 1000 * TIMING_SAMPLE : 0;
+  recordAndCache(ctx.shard, spec, usec, failed, count);
+}
+
+/** recordCall, then remember the entry when the handler left the counter at `count`. */
+function recordAndCache(
+  shard: Shard,
+  spec: CommandSpec,
+  usec: number,
+  failed: boolean,
+  count: number,
+): void {
+  recordCall(shard, spec.name, usec, failed);
+  if (count > 0 && shard.stats.commandsProcessed === count) {
+    cachedShard = shard;
+    cachedSpec = spec;
+    cachedStat = infoStatsOf(shard).commands.get(spec.name)!;
+    cachedCount = count;
+  } else cachedShard = null;
 }
 
 /** The batch format of src/server/peers.ts: [u8 db][u8 resp][u32 length][frame]... */
