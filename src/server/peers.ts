@@ -4,7 +4,8 @@
 // of the event loop (calls from every connection, replies, lock requests) travels as ONE
 // bundle, sent when the turn's microtasks run out.
 //
-// Batch layout: per command [u8 db][u8 resp][u32 frame length][RESP frame bytes].
+// Batch layout: per command [u8 db][u8 resp (bit 7: an internal call, executor.ts)][u32 frame
+// length][RESP frame bytes].
 // Reply layout: the replies back to back, plus an Int32Array of their end offsets.
 
 import type { ShardLock } from "./shard_lock.ts";

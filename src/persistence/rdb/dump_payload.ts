@@ -45,9 +45,10 @@ export function verifyDumpPayload(payload: Uint8Array): boolean {
 
 /**
  * The value of a verified payload (RESTORE's rdbLoadObjectType + rdbLoadObject). Throws
- * RdbFormatError when the bytes do not parse ("Bad data format"); as in Redis, bytes left
- * between the value and the footer are ignored.
+ * RdbFormatError when the bytes do not parse ("Bad data format"). As in Redis, the reader
+ * runs over the whole payload, footer included (a value may end inside it), and whatever
+ * follows the value is ignored.
  */
 export function parseDumpPayload(payload: Uint8Array): RdbValue {
-  return readValue(new RdbReader(payload, 0, payload.length - FOOTER_SIZE));
+  return readValue(new RdbReader(payload));
 }
