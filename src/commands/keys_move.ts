@@ -13,7 +13,11 @@ import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts
 import { allOk } from "../server/multishard.ts";
 import { blobFromRdbValue, rdbValueFromBlob, UnsupportedType } from "../persistence/value_codec.ts";
 import { blobOfMovePayload, createMovePayload } from "../persistence/move_payload.ts";
-import { createDumpPayload, parseDumpPayload, verifyDumpPayload } from "../persistence/rdb/dump_payload.ts";
+import {
+  createDumpPayload,
+  parseDumpPayload,
+  verifyDumpPayload,
+} from "../persistence/rdb/dump_payload.ts";
 import { RdbFormatError } from "../persistence/rdb/constants.ts";
 import {
   bulkPayload,

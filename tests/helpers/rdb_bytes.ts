@@ -5,7 +5,9 @@ export function ziplist(entries: number[][]): Uint8Array {
   const body: number[] = [];
   let previous = 0;
   for (const entry of entries) {
-    const prevlen = previous < 254 ? [previous] : [0xfe, previous & 0xff, (previous >> 8) & 0xff, previous >> 16, 0];
+    const prevlen = previous < 254
+      ? [previous]
+      : [0xfe, previous & 0xff, (previous >> 8) & 0xff, previous >> 16, 0];
     body.push(...prevlen, ...entry);
     previous = prevlen.length + entry.length;
   }

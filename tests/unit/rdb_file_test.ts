@@ -2,7 +2,12 @@
 // same keys, values and TTLs in several databases; a file redis-server saves reads back.
 import assert from "node:assert/strict";
 import { RawConnection, startRedis } from "../helpers/servers.ts";
-import { defaultAux, type RdbDatabase, readRdbFile, writeRdbFile } from "../../src/persistence/rdb/file.ts";
+import {
+  defaultAux,
+  type RdbDatabase,
+  readRdbFile,
+  writeRdbFile,
+} from "../../src/persistence/rdb/file.ts";
 import { REDIS_DEFAULTS } from "../../src/persistence/rdb/value.ts";
 import { RdbFormatError, RdbUnsupportedError } from "../../src/persistence/rdb/constants.ts";
 
@@ -18,11 +23,22 @@ function sampleDatabases(): RdbDatabase[] {
       entries: [
         { key: b("plain"), value: { kind: "string", value: b("hello") } },
         { key: b("number"), value: { kind: "string", value: b("12345") } },
-        { key: b("long"), value: { kind: "string", value: b("abc".repeat(500)) }, expireAtMs: FUTURE },
+        {
+          key: b("long"),
+          value: { kind: "string", value: b("abc".repeat(500)) },
+          expireAtMs: FUTURE,
+        },
         { key: b("soon"), value: { kind: "string", value: b("x") }, expireAtMs: FUTURE + 1234 },
       ],
     },
-    { index: 3, entries: [{ key: b("in3"), value: { kind: "string", value: b("three") }, expireAtMs: FUTURE + 3 }] },
+    {
+      index: 3,
+      entries: [{
+        key: b("in3"),
+        value: { kind: "string", value: b("three") },
+        expireAtMs: FUTURE + 3,
+      }],
+    },
     {
       index: 15,
       entries: [
@@ -42,7 +58,9 @@ async function run(cmd: string, args: string[]): Promise<{ code: number; output:
 
 Deno.test("an RDB file reads back what was written", () => {
   const databases = sampleDatabases();
-  const file = readRdbFile(writeRdbFile(databases, { ...REDIS_DEFAULTS, aux: defaultAux(1700000000000) }));
+  const file = readRdbFile(
+    writeRdbFile(databases, { ...REDIS_DEFAULTS, aux: defaultAux(1700000000000) }),
+  );
   assert.equal(file.version, 10);
   assert.deepEqual(file.aux, [
     ["redis-ver", "7.0.15"],
@@ -52,7 +70,9 @@ Deno.test("an RDB file reads back what was written", () => {
     ["aof-base", "0"],
   ]);
   assert.deepEqual(
-    file.databases.map((db) => [db.index, db.entries.map((e) => [dec.decode(e.key), e.expireAtMs])]),
+    file.databases.map((
+      db,
+    ) => [db.index, db.entries.map((e) => [dec.decode(e.key), e.expireAtMs])]),
     databases.map((db) => [db.index, db.entries.map((e) => [dec.decode(e.key), e.expireAtMs])]),
   );
   assert.deepEqual(file.databases[0].entries[2].value, databases[0].entries[2].value);
@@ -70,7 +90,10 @@ Deno.test("RDB files: bad signature, version, checksum; modules and functions re
   assert.equal(readRdbFile(noChecksum).databases.length, 3, "a zero checksum is not verified");
   assert.throws(() => readRdbFile(good.subarray(0, good.length - 20)), RdbFormatError);
   for (const opcode of [245, 246, 247]) {
-    assert.throws(() => readRdbFile(Uint8Array.from([...b("REDIS0010"), opcode, 0, 0])), RdbUnsupportedError);
+    assert.throws(
+      () => readRdbFile(Uint8Array.from([...b("REDIS0010"), opcode, 0, 0])),
+      RdbUnsupportedError,
+    );
   }
 });
 
@@ -102,7 +125,10 @@ Deno.test({
         assert.equal(await reply("GET", "in3"), "$5\r\nthree\r\n");
         assert.equal(await reply("PEXPIRETIME", "in3"), `:${FUTURE + 3}\r\n`);
         await reply("SELECT", "15");
-        assert.equal(await reply("LRANGE", "list", "0", "-1"), `*3\r\n$1\r\na\r\n$1\r\n1\r\n$100\r\n${"b".repeat(100)}\r\n`);
+        assert.equal(
+          await reply("LRANGE", "list", "0", "-1"),
+          `*3\r\n$1\r\na\r\n$1\r\n1\r\n$100\r\n${"b".repeat(100)}\r\n`,
+        );
         assert.equal(await reply("HGET", "hash", "n"), "$1\r\n7\r\n");
         assert.equal(await reply("ZSCORE", "zset", "m"), "$3\r\n1.5\r\n");
         assert.equal(await reply("SCARD", "set"), ":3\r\n");

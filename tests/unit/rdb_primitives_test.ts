@@ -5,7 +5,11 @@ import { Crc64, crc64 } from "../../src/persistence/rdb/crc64.ts";
 import { lzfCompress, lzfDecompress } from "../../src/persistence/rdb/lzf.ts";
 import { RdbWriter } from "../../src/persistence/rdb/writer.ts";
 import { RdbReader } from "../../src/persistence/rdb/reader.ts";
-import { decodeListpack, encodeListpack, listpackEntrySize } from "../../src/persistence/rdb/listpack.ts";
+import {
+  decodeListpack,
+  encodeListpack,
+  listpackEntrySize,
+} from "../../src/persistence/rdb/listpack.ts";
 import { decodeIntset, encodeIntset } from "../../src/persistence/rdb/intset.ts";
 import { decodeZiplist } from "../../src/persistence/rdb/ziplist.ts";
 import { decodeZipmap } from "../../src/persistence/rdb/zipmap.ts";
@@ -16,7 +20,8 @@ import { ziplist } from "../helpers/rdb_bytes.ts";
 
 const enc = new TextEncoder();
 const b = (s: string) => enc.encode(s);
-const hex = (bytes: Uint8Array) => Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join(" ");
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join(" ");
 const text = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 const written = (f: (w: RdbWriter) => void, compress = true) => {
   const w = new RdbWriter({ compress });
@@ -91,7 +96,10 @@ Deno.test("strings: integer encodings, raw, LZF only over 20 bytes and when it s
   assert.equal(hex(written((w) => w.string(random)).subarray(0, 1)), "40");
   // integerString: beyond 32 bits as decimal text
   assert.equal(hex(written((w) => w.integerString(5n))), "c0 05");
-  assert.equal(text(written((w) => w.integerString(-9223372036854775808n)).subarray(1)), "-9223372036854775808");
+  assert.equal(
+    text(written((w) => w.integerString(-9223372036854775808n)).subarray(1)),
+    "-9223372036854775808",
+  );
   assert.throws(() => new RdbReader(Uint8Array.of(0xc4)).string(), /unknown RDB string encoding/);
   assert.throws(() => new RdbReader(Uint8Array.of(0xc3, 2, 5, 0x00, 0x61)).string(), /Invalid LZF/);
 });
@@ -120,7 +128,10 @@ Deno.test("LZF: round trips of many shapes and sizes; corrupt input refused", ()
 Deno.test("doubles: binary little endian; the old text form with its markers", () => {
   assert.equal(hex(written((w) => w.binaryDouble(1.5))), "00 00 00 00 00 00 f8 3f");
   assert.equal(new RdbReader(written((w) => w.binaryDouble(-0.1))).binaryDouble(), -0.1);
-  const cases: Array<[number, string]> = [[NaN, "fd"], [Infinity, "fe"], [-Infinity, "ff"], [1.5, "03 31 2e 35"]];
+  const cases: Array<[number, string]> = [[NaN, "fd"], [Infinity, "fe"], [-Infinity, "ff"], [
+    1.5,
+    "03 31 2e 35",
+  ]];
   for (const [value, bytes] of cases) {
     const out = written((w) => w.stringDouble(value));
     assert.equal(hex(out), bytes);
@@ -131,7 +142,9 @@ Deno.test("doubles: binary little endian; the old text form with its markers", (
 });
 
 Deno.test("canonical 64-bit integers (string2ll)", () => {
-  for (const ok of ["0", "-1", "9223372036854775807", "-9223372036854775808", "123456789012345678"]) {
+  for (
+    const ok of ["0", "-1", "9223372036854775807", "-9223372036854775808", "123456789012345678"]
+  ) {
     assert.equal(canonicalInt64(b(ok)), BigInt(ok), ok);
   }
   for (const bad of ["", "-", "-0", "01", "+1", " 1", "1 ", "9223372036854775808", "1e3", "12a"]) {
@@ -198,7 +211,10 @@ Deno.test("intset: widths 2/4/8, ascending order; corruption refused", () => {
   assert.equal(encodeIntset([1n, 5000000000n]).length, 8 + 16);
   const values = [-9223372036854775808n, -1n, 0n, 9223372036854775807n];
   assert.deepEqual(decodeIntset(encodeIntset(values)).map(text), values.map(String));
-  assert.throws(() => decodeIntset(Uint8Array.of(2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1, 0)), /not sorted/);
+  assert.throws(
+    () => decodeIntset(Uint8Array.of(2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1, 0)),
+    /not sorted/,
+  );
   assert.throws(() => decodeIntset(Uint8Array.of(3, 0, 0, 0, 0, 0, 0, 0)), /bad encoding/);
   assert.throws(() => decodeIntset(Uint8Array.of(2, 0, 0, 0, 2, 0, 0, 0, 5, 0)), /size mismatch/);
 });
@@ -217,18 +233,23 @@ Deno.test("ziplist: every entry encoding", () => {
     [0xf1], // immediate 0
     [0xfd], // immediate 12
   ]);
-  assert.deepEqual(decodeZiplist(zl).map((e) => (e.length > 20 ? `${text(e.subarray(0, 1))}*${e.length}` : text(e))), [
-    "a",
-    "z*300",
-    "b*256",
-    "300",
-    "70000",
-    "5000000000",
-    "-8388608",
-    "-5",
-    "0",
-    "12",
-  ]);
+  assert.deepEqual(
+    decodeZiplist(zl).map((
+      e,
+    ) => (e.length > 20 ? `${text(e.subarray(0, 1))}*${e.length}` : text(e))),
+    [
+      "a",
+      "z*300",
+      "b*256",
+      "300",
+      "70000",
+      "5000000000",
+      "-8388608",
+      "-5",
+      "0",
+      "12",
+    ],
+  );
   const bad = zl.slice();
   bad[11] = 7; // second entry's prevlen
   assert.throws(() => decodeZiplist(bad), /prevlen/);
@@ -239,8 +260,23 @@ Deno.test("zipmap: pairs with free bytes, long lengths", () => {
   const value = new Array(300).fill(0x76);
   const zm = Uint8Array.from([
     2,
-    1, 0x66, 2, 1, 0x76, 0x31, 0x00, // "f" -> "v1", 1 free byte
-    2, 0x66, 0x32, 254, 44, 1, 0, 0, 0, ...value, // "f2" -> 300 bytes
+    1,
+    0x66,
+    2,
+    1,
+    0x76,
+    0x31,
+    0x00, // "f" -> "v1", 1 free byte
+    2,
+    0x66,
+    0x32,
+    254,
+    44,
+    1,
+    0,
+    0,
+    0,
+    ...value, // "f2" -> 300 bytes
     0xff,
   ]);
   assert.deepEqual(decodeZipmap(zm).map(([f, v]) => [text(f), v.length]), [["f", 2], ["f2", 300]]);
@@ -255,5 +291,8 @@ Deno.test("quicklist nodes: 8 KB listpacks for -2, entry counts for positive fil
     assert.ok(!node.plain && encodeListpack(node.elements).length <= 8192);
   }
   assert.deepEqual(nodes.flatMap((n) => (n.plain ? [n.element] : n.elements)), elements);
-  assert.deepEqual(quicklistNodes(elements.slice(0, 12), 5).map((n) => (n.plain ? -1 : n.elements.length)), [5, 5, 2]);
+  assert.deepEqual(
+    quicklistNodes(elements.slice(0, 12), 5).map((n) => (n.plain ? -1 : n.elements.length)),
+    [5, 5, 2],
+  );
 });

@@ -4,7 +4,11 @@
 // Redis's payload byte for byte.
 import assert from "node:assert/strict";
 import { RawConnection, startRedis } from "../helpers/servers.ts";
-import { createDumpPayload, parseDumpPayload, verifyDumpPayload } from "../../src/persistence/rdb/dump_payload.ts";
+import {
+  createDumpPayload,
+  parseDumpPayload,
+  verifyDumpPayload,
+} from "../../src/persistence/rdb/dump_payload.ts";
 import type { RdbValue } from "../../src/persistence/rdb/value.ts";
 import { compareBytes } from "../../src/persistence/rdb/value_encode.ts";
 
@@ -33,23 +37,58 @@ interface Fixture {
 }
 
 const lorem = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. ";
-const counted = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+const counted = <T>(n: number, f: (i: number) => T): T[] =>
+  Array.from({ length: n }, (_, i) => f(i));
 
-function stringFixture(name: string, text: string | Uint8Array, cmds?: (string | Uint8Array)[][]): Fixture {
+function stringFixture(
+  name: string,
+  text: string | Uint8Array,
+  cmds?: (string | Uint8Array)[][],
+): Fixture {
   const value = typeof text === "string" ? b(text) : text;
-  return { name, cmds: cmds ?? [["SET", "k", value]], value: { kind: "string", value }, rdbType: 0, exact: true };
+  return {
+    name,
+    cmds: cmds ?? [["SET", "k", value]],
+    value: { kind: "string", value },
+    rdbType: 0,
+    exact: true,
+  };
 }
 
 const binary = Uint8Array.from({ length: 300 }, (_, i) => (i * 7919) % 251);
-const listElements = ["a", "b", "c", "1", "2", "300", "-5", "70000", "-4097", "9223372036854775807", lorem];
+const listElements = [
+  "a",
+  "b",
+  "c",
+  "1",
+  "2",
+  "300",
+  "-5",
+  "70000",
+  "-4097",
+  "9223372036854775807",
+  lorem,
+];
 const bigList = counted(1500, (i) => `element-${i % 97}-${i}`);
 const hugeElements = counted(6, (i) => String(i).repeat(5000));
 const zsetEntries = [
-  ["1", "a"], ["2.5", "b"], ["-3", "c"], ["1e20", "d"], ["inf", "e"], ["-inf", "f"], ["0.1", "g"],
-  ["4503599627370496", "h"], ["123456789", "i"], ["-0", "j"], ["1", "aa"],
+  ["1", "a"],
+  ["2.5", "b"],
+  ["-3", "c"],
+  ["1e20", "d"],
+  ["inf", "e"],
+  ["-inf", "f"],
+  ["0.1", "g"],
+  ["4503599627370496", "h"],
+  ["123456789", "i"],
+  ["-0", "j"],
+  ["1", "aa"],
 ];
 const bigZset = counted(200, (i) => [String((i * 37) % 101 / 4), `member:${i}`]);
-const hashPairs = [["f1", "v1"], ["f2", "12"], ["f3", "-7"], ["name", lorem.slice(0, 60)], ["n", "70000"]];
+const hashPairs = [["f1", "v1"], ["f2", "12"], ["f3", "-7"], ["name", lorem.slice(0, 60)], [
+  "n",
+  "70000",
+]];
 
 const FIXTURES: Fixture[] = [
   stringFixture("short string", "hello"),
@@ -73,7 +112,12 @@ const FIXTURES: Fixture[] = [
   stringFixture("big patterned string", counted(3000, (i) => `${i % 13}:${i % 7};`).join("")),
   stringFixture("made by APPEND", "12345", [["APPEND", "k", "123"], ["APPEND", "k", "45"]]),
   stringFixture("made by INCR", "101", [["SET", "k", "100"], ["INCR", "k"]]),
-  stringFixture("made by SETRANGE", "\0\0hello" + "x".repeat(30), [["SETRANGE", "k", "2", "hello" + "x".repeat(30)]]),
+  stringFixture("made by SETRANGE", "\0\0hello" + "x".repeat(30), [[
+    "SETRANGE",
+    "k",
+    "2",
+    "hello" + "x".repeat(30),
+  ]]),
   {
     name: "small list",
     cmds: [["RPUSH", "k", ...listElements]],
@@ -127,7 +171,13 @@ const FIXTURES: Fixture[] = [
     name: "small zset (listpack)",
     cmds: [["ZADD", "k", ...zsetEntries.flat()]],
     // ZADD stores -0 as 0.
-    value: { kind: "zset", entries: zsetEntries.map(([s, m]) => ({ member: b(m), score: Number(s.replace("inf", "Infinity")) || 0 })) },
+    value: {
+      kind: "zset",
+      entries: zsetEntries.map(([s, m]) => ({
+        member: b(m),
+        score: Number(s.replace("inf", "Infinity")) || 0,
+      })),
+    },
     rdbType: 17,
     exact: true,
   },
@@ -141,7 +191,10 @@ const FIXTURES: Fixture[] = [
   {
     name: "zset with a long member (skiplist)",
     cmds: [["ZADD", "k", "1", "m".repeat(65), "2", "short"]],
-    value: { kind: "zset", entries: [{ member: b("m".repeat(65)), score: 1 }, { member: b("short"), score: 2 }] },
+    value: {
+      kind: "zset",
+      entries: [{ member: b("m".repeat(65)), score: 1 }, { member: b("short"), score: 2 }],
+    },
     rdbType: 5,
     exact: true,
   },
@@ -175,11 +228,14 @@ function normalized(value: RdbValue): unknown {
       return [...value.entries].sort((x, y) => compareBytes(x.member, y.member))
         .map((e) => [text(e.member), e.score]);
     case "hash":
-      return [...value.entries].sort((x, y) => compareBytes(x[0], y[0])).map(([f, v]) => [text(f), text(v)]);
+      return [...value.entries].sort((x, y) => compareBytes(x[0], y[0])).map((
+        [f, v],
+      ) => [text(f), text(v)]);
   }
 }
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("");
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("");
 
 Deno.test({
   name: "RDB codec reproduces redis-server's DUMP payloads",
@@ -199,7 +255,9 @@ Deno.test({
           const decoded = parseDumpPayload(payload);
           assert.equal(decoded.kind, fixture.value.kind);
           assert.deepEqual(normalized(decoded), normalized(fixture.value));
-          if (fixture.exact) assert.equal(hex(createDumpPayload(fixture.value)), hex(payload), "encoder bytes");
+          if (fixture.exact) {
+            assert.equal(hex(createDumpPayload(fixture.value)), hex(payload), "encoder bytes");
+          }
           // Redis reads our payload back to the same value.
           const ours = createDumpPayload(fixture.value);
           assert.equal(latin1(await c.command("RESTORE", "k2", "0", ours, "REPLACE")), "+OK\r\n");

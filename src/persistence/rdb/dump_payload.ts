@@ -20,7 +20,10 @@ export function sealDumpPayload(w: RdbWriter): Uint8Array {
 }
 
 /** DUMP's reply for a value, as Redis 7.0 makes it. */
-export function createDumpPayload(value: RdbValue, options: EncodeOptions = REDIS_DEFAULTS): Uint8Array {
+export function createDumpPayload(
+  value: RdbValue,
+  options: EncodeOptions = REDIS_DEFAULTS,
+): Uint8Array {
   const w = new RdbWriter({ compress: options.compress });
   writeValue(w, value, options);
   return sealDumpPayload(w);

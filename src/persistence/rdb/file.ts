@@ -104,7 +104,9 @@ export function readRdbFile(bytes: Uint8Array): RdbFile {
   }
   const version = Number(latin1.decode(bytes.subarray(5, 9)));
   if (!Number.isInteger(version) || version < 1 || version > HIGHEST_READ_VERSION) {
-    throw new RdbFormatError(`can't handle RDB format version ${latin1.decode(bytes.subarray(5, 9))}`);
+    throw new RdbFormatError(
+      `can't handle RDB format version ${latin1.decode(bytes.subarray(5, 9))}`,
+    );
   }
   const r = new RdbReader(bytes, 9);
   const file: RdbFile = { version, aux: [], databases: [] };

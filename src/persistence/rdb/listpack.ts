@@ -26,8 +26,9 @@ function writeEntry(w: RdbWriter, element: Uint8Array): number {
   const value = canonicalInt64(element);
   if (value !== null) writeInteger(w, value);
   else if (element.length < 64) w.u8(0x80 | element.length).raw(element);
-  else if (element.length < 4096) w.u8(0xe0 | (element.length >> 8)).u8(element.length & 0xff).raw(element);
-  else w.u8(0xf0).u32le(element.length).raw(element);
+  else if (element.length < 4096) {
+    w.u8(0xe0 | (element.length >> 8)).u8(element.length & 0xff).raw(element);
+  } else w.u8(0xf0).u32le(element.length).raw(element);
   const size = w.length - start;
   for (const b of backlenBytes(size)) w.u8(b);
   return size;
@@ -51,8 +52,9 @@ function writeInteger(w: RdbWriter, v: bigint): void {
 export function listpackEntrySize(element: Uint8Array): number {
   const value = canonicalInt64(element);
   let size: number;
-  if (value === null) size = element.length + (element.length < 64 ? 1 : element.length < 4096 ? 2 : 5);
-  else if (value >= 0n && value <= 127n) size = 1;
+  if (value === null) {
+    size = element.length + (element.length < 64 ? 1 : element.length < 4096 ? 2 : 5);
+  } else if (value >= 0n && value <= 127n) size = 1;
   else if (value >= -4096n && value <= 4095n) size = 2;
   else if (value >= -32768n && value <= 32767n) size = 3;
   else if (value >= -8388608n && value <= 8388607n) size = 4;
@@ -95,7 +97,9 @@ export function decodeListpack(lp: Uint8Array): Uint8Array[] {
     p += size + backlen.length;
     elements.push(element);
   }
-  if (declared !== NUMELE_UNKNOWN && declared !== elements.length) invalid("element count mismatch");
+  if (declared !== NUMELE_UNKNOWN && declared !== elements.length) {
+    invalid("element count mismatch");
+  }
   return elements;
 }
 

@@ -49,7 +49,8 @@ export function lzfCompress(input: Uint8Array, outLimit: number): Uint8Array | n
     const off = ip - ref - 1;
     if (
       off < MAX_OFF && ref > 0 &&
-      input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]
+      input[ref] === input[ip] && input[ref + 1] === input[ip + 1] &&
+      input[ref + 2] === input[ip + 2]
     ) {
       // match found at ref
       let len = 2;

@@ -140,9 +140,17 @@ export function readValueBody(r: RdbReader, type: number): RdbValue {
     case RDB_TYPE_ZSET_2:
       return { kind: "zset", entries: readZset(r, true), compact: false };
     case RDB_TYPE_ZSET_ZIPLIST:
-      return { kind: "zset", entries: nonEmpty(scoredPairs(decodeZiplist(r.string()))), compact: true };
+      return {
+        kind: "zset",
+        entries: nonEmpty(scoredPairs(decodeZiplist(r.string()))),
+        compact: true,
+      };
     case RDB_TYPE_ZSET_LISTPACK:
-      return { kind: "zset", entries: nonEmpty(scoredPairs(decodeListpack(r.string()))), compact: true };
+      return {
+        kind: "zset",
+        entries: nonEmpty(scoredPairs(decodeListpack(r.string()))),
+        compact: true,
+      };
     case RDB_TYPE_HASH: {
       const count = r.len();
       const entries: HashEntry[] = [];
@@ -153,9 +161,17 @@ export function readValueBody(r: RdbReader, type: number): RdbValue {
     case RDB_TYPE_HASH_ZIPMAP:
       return { kind: "hash", entries: nonEmpty(decodeZipmap(r.string())), compact: true };
     case RDB_TYPE_HASH_ZIPLIST:
-      return { kind: "hash", entries: nonEmpty(pairs(decodeZiplist(r.string()), "hash")), compact: true };
+      return {
+        kind: "hash",
+        entries: nonEmpty(pairs(decodeZiplist(r.string()), "hash")),
+        compact: true,
+      };
     case RDB_TYPE_HASH_LISTPACK:
-      return { kind: "hash", entries: nonEmpty(pairs(decodeListpack(r.string()), "hash")), compact: true };
+      return {
+        kind: "hash",
+        entries: nonEmpty(pairs(decodeListpack(r.string()), "hash")),
+        compact: true,
+      };
     case RDB_TYPE_MODULE:
     case RDB_TYPE_MODULE_2:
       throw new RdbUnsupportedError("module values are not supported");

@@ -25,7 +25,9 @@ const encoder = new TextEncoder();
 
 function hashIsCompact(entries: readonly HashEntry[], o: EncodeOptions): boolean {
   return entries.length <= o.hashMaxListpackEntries &&
-    entries.every(([f, v]) => f.length <= o.hashMaxListpackValue && v.length <= o.hashMaxListpackValue);
+    entries.every(([f, v]) =>
+      f.length <= o.hashMaxListpackValue && v.length <= o.hashMaxListpackValue
+    );
 }
 
 function zsetIsCompact(entries: readonly ZsetEntry[], o: EncodeOptions): boolean {
@@ -42,13 +44,18 @@ export function rdbTypeOf(value: RdbValue, options: EncodeOptions): number {
       return RDB_TYPE_LIST_QUICKLIST_2; // 7.0 keeps every list in a quicklist
     case "set": {
       const compact = value.compact ??
-        (value.members.length <= options.setMaxIntsetEntries && intsetValues(value.members) !== null);
+        (value.members.length <= options.setMaxIntsetEntries &&
+          intsetValues(value.members) !== null);
       return compact ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
     }
     case "zset":
-      return (value.compact ?? zsetIsCompact(value.entries, options)) ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
+      return (value.compact ?? zsetIsCompact(value.entries, options))
+        ? RDB_TYPE_ZSET_LISTPACK
+        : RDB_TYPE_ZSET_2;
     case "hash":
-      return (value.compact ?? hashIsCompact(value.entries, options)) ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
+      return (value.compact ?? hashIsCompact(value.entries, options))
+        ? RDB_TYPE_HASH_LISTPACK
+        : RDB_TYPE_HASH;
   }
 }
 
@@ -67,14 +74,22 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** d2string, as zzlInsertAt formats a score into a listpack: integers (|x| < 2^52) as such. */
 export function scoreText(score: number): Uint8Array {
-  if (Number.isInteger(score) && score > -4503599627370495 && score < 4503599627370496 && !Object.is(score, -0)) {
+  if (
+    Number.isInteger(score) && score > -4503599627370495 && score < 4503599627370496 &&
+    !Object.is(score, -0)
+  ) {
     return encoder.encode(String(score));
   }
   return encoder.encode(formatDouble17g(score));
 }
 
 /** rdbSaveObject: the body of `value` in the format of RDB type `type` (from rdbTypeOf). */
-export function writeValueBody(w: RdbWriter, type: number, value: RdbValue, options: EncodeOptions): void {
+export function writeValueBody(
+  w: RdbWriter,
+  type: number,
+  value: RdbValue,
+  options: EncodeOptions,
+): void {
   switch (value.kind) {
     case "string":
       w.string(value.value);
@@ -105,7 +120,9 @@ export function writeValueBody(w: RdbWriter, type: number, value: RdbValue, opti
       } else {
         // From the greatest to the smallest: loading then always inserts at the head.
         w.len(sorted.length);
-        for (let i = sorted.length - 1; i >= 0; i--) w.string(sorted[i].member).binaryDouble(sorted[i].score);
+        for (let i = sorted.length - 1; i >= 0; i--) {
+          w.string(sorted[i].member).binaryDouble(sorted[i].score);
+        }
       }
       return;
     }

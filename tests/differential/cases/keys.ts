@@ -645,7 +645,12 @@ export default [
     name: "RESTORE of Redis payloads: bad checksum, version, body",
     cmds: [
       ["RESTORE", "k", "0", PAYLOAD.hello.map((x, i) => (i === 3 ? x ^ 1 : x))],
-      ["RESTORE", "k", "0", PAYLOAD.hello.map((x, i, all) => (i === all.length - 1 ? x ^ 0x80 : x))],
+      [
+        "RESTORE",
+        "k",
+        "0",
+        PAYLOAD.hello.map((x, i, all) => (i === all.length - 1 ? x ^ 0x80 : x)),
+      ],
       ["RESTORE", "k", "0", BAD_PAYLOAD.version11],
       ["RESTORE", "k", "0", PAYLOAD.hello.subarray(0, 9)],
       ["RESTORE", "k", "0", BAD_PAYLOAD.unknownType],
