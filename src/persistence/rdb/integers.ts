@@ -12,25 +12,12 @@ export function canonicalInt64(bytes: Uint8Array): bigint | null {
   const len = bytes.length;
   if (len === 0 || len > 20) return null;
   if (len === 1 && bytes[0] === 0x30) return 0n;
-  let p = 0;
   const negative = bytes[0] === 0x2d;
-  if (negative && ++p === len) return null;
-  if (bytes[p] < 0x31 || bytes[p] > 0x39) return null;
-  let value = 0n;
-  // Up to 15 digits fit a double exactly; only longer numbers need BigInt arithmetic.
-  let small = 0;
-  for (; p < len; p++) {
-    const digit = bytes[p] - 0x30;
-    if (digit < 0 || digit > 9) return null;
-    small = small * 10 + digit;
-  }
-  value = len - (negative ? 1 : 0) <= 15 ? BigInt(small) : BigInt(latin1Digits(bytes));
-  if (negative) value = -value;
+  const first = negative ? 1 : 0;
+  if (first === len || bytes[first] < 0x31 || bytes[first] > 0x39) return null;
+  for (let p = first + 1; p < len; p++) if (bytes[p] < 0x30 || bytes[p] > 0x39) return null;
+  const value = BigInt(String.fromCharCode(...bytes));
   return value < INT64_MIN || value > INT64_MAX ? null : value;
-}
-
-function latin1Digits(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes).replace("-", "");
 }
 
 const encoder = new TextEncoder();
