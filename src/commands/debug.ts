@@ -8,7 +8,7 @@ import type { Client } from "../server/client.ts";
 import { lookupKey } from "../config/names.ts";
 import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
 import { TYPE_STRING } from "../engine/keyspace.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { RdbWriter } from "../persistence/rdb/writer.ts";
 import { log } from "../log.ts";
 import { askShards, copyArgv, isErrorReply, isShardPart, withOtherShards } from "./every_shard.ts";
 import { changeReplId } from "./server_identity.ts";
@@ -80,25 +80,10 @@ function onEveryShard(ctx: CommandContext, change: () => void): void | Promise<v
 
 // ---- DEBUG OBJECT ---------------------------------------------------------------------------
 
-/** rdbSaveLen's size: how many bytes RDB uses to store a length. */
-function rdbLenSize(n: number): number {
-  return n < 1 << 6 ? 1 : n < 1 << 14 ? 2 : n <= 0xffffffff ? 5 : 9;
-}
-
-/**
- * The RDB size of a string (rdbSavedObjectLen): small integers take 2, 3 or 5 bytes.
- * Redis LZF-compresses strings over 20 bytes when that helps; IronCache reports the
- * uncompressed size.
- */
-function serializedLength(value: Uint8Array, encoding: string): number {
-  const text = latin1(value);
-  if ((encoding === "int" || value.length <= 11) && /^(0|-?[1-9][0-9]*)$/.test(text)) {
-    const n = Number(text);
-    if (n >= -128 && n <= 127) return 2;
-    if (n >= -32768 && n <= 32767) return 3;
-    if (n >= -(2 ** 31) && n <= 2 ** 31 - 1) return 5;
-  }
-  return rdbLenSize(value.length) + value.length;
+/** The RDB size of a string (rdbSavedObjectLen): its bytes as RDB writes them (integer
+ * encodings, LZF over 20 bytes). */
+function serializedLength(value: Uint8Array): number {
+  return new RdbWriter().string(value).length;
 }
 
 /** A stand-in for the object's address: stable per key, shaped like a heap pointer. */
@@ -121,7 +106,7 @@ function objectHere(ctx: CommandContext): void {
   if (type === TYPE_STRING) {
     const value = ks.getString(db, key);
     if (typeof value === "number") return out.error("ERR no such key");
-    length = serializedLength(value, encoding);
+    length = serializedLength(value);
     if (encoding === "int" && isSharedInteger(ctx, value)) refcount = 2147483647;
   }
   const idle = Math.floor(idleMs / 1000);

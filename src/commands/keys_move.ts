@@ -3,13 +3,22 @@
 //
 // Within a shard each is one engine operation (values of every type move or are copied inside
 // Wasm memory). When the two keys of RENAME or COPY live on different shards, the command runs
-// under both shards' locks (atomic, as in Redis) as plain commands: PEXPIRETIME and DUMP on the
-// source's shard, RESTORE ... ABSTTL on the destination's.
+// under both shards' locks (atomic, as in Redis) as internal commands: PEXPIRETIME and DUMP on
+// the source's shard (an internal DUMP replies the engine's exact blob), RESTORE ... ABSTTL on
+// the destination's.
 import type { CommandContext, CommandRows } from "./spec.ts";
 import type { RunOnShard } from "../server/cross_shard.ts";
 import { BAD_PAYLOAD, NOT_FOUND, SAME_KEY } from "../engine/keyspace.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { allOk } from "../server/multishard.ts";
+import { blobFromRdbValue, rdbValueFromBlob, UnsupportedType } from "../persistence/value_codec.ts";
+import { blobOfMovePayload, createMovePayload } from "../persistence/move_payload.ts";
+import {
+  createDumpPayload,
+  parseDumpPayload,
+  verifyDumpPayload,
+} from "../persistence/rdb/dump_payload.ts";
+import { RdbFormatError } from "../persistence/rdb/constants.ts";
 import {
   bulkPayload,
   dbExists,
@@ -146,46 +155,40 @@ function restoreArgv(key: Uint8Array, { payload, expireAt }: Dumped): Uint8Array
 
 // ---- DUMP, RESTORE -------------------------------------------------------------------------------
 
-// A payload is the engine's blob (wasm/README.md), then, as in Redis, a 2-byte format version
-// and an 8-byte checksum, so a payload from elsewhere is refused rather than misread.
-const PAYLOAD_VERSION = 1;
-const TRAILER = 10;
+// DUMP replies Redis's payload (RDB value + version + CRC-64) for the types the RDB codec maps
+// (src/persistence/value_codec.ts), else IronCache's move payload (the engine blob, framed
+// alike). A cross-shard step asks for the move payload for every type, so RENAME / COPY
+// across shards keep a value's exact encoding. RESTORE takes either.
 const ERR_BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
-
-/** FNV-1a over the bytes, twice with different offsets: 8 bytes that catch corruption. */
-function checksum(bytes: Uint8Array, end: number): [number, number] {
-  let a = 0x811c9dc5, b = 0x050c5d1f;
-  for (let i = 0; i < end; i++) {
-    a = Math.imul(a ^ bytes[i], 0x01000193);
-    b = Math.imul(b ^ bytes[i], 0x01000193);
-  }
-  return [a >>> 0, b >>> 0];
-}
+const ERR_BAD_DATA = "ERR Bad data format";
 
 function dump(ctx: CommandContext): void {
   const ks = ctx.shard.keyspace;
   refreshClock(ks);
   const blob = ks.dump(ctx.client.db, ctx.args.bytes(1));
   if (blob === null) return ctx.out.nullBulk();
-  const payload = new Uint8Array(blob.length + TRAILER);
-  payload.set(blob);
-  const view = new DataView(payload.buffer);
-  view.setUint16(blob.length, PAYLOAD_VERSION, true);
-  const [a, b] = checksum(payload, blob.length + 2);
-  view.setUint32(blob.length + 2, a, true);
-  view.setUint32(blob.length + 6, b, true);
-  ctx.out.bulk(payload);
+  const value = ctx.client.internal ? null : rdbValueFromBlob(blob);
+  if (value === null || value instanceof UnsupportedType) ctx.out.bulk(createMovePayload(blob));
+  else ctx.out.bulk(createDumpPayload(value));
 }
 
-/** The engine blob inside a DUMP payload, or null when the trailer does not check out. */
-function blobOf(payload: Uint8Array): Uint8Array | null {
-  if (payload.length < TRAILER) return null;
-  const end = payload.length - TRAILER;
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-  if (view.getUint16(end, true) !== PAYLOAD_VERSION) return null;
-  const [a, b] = checksum(payload, end + 2);
-  if (view.getUint32(end + 2, true) !== a || view.getUint32(end + 6, true) !== b) return null;
-  return payload.subarray(0, end);
+/** The engine blob a RESTORE payload stands for, or the error to reply. */
+function blobOfPayload(payload: Uint8Array): Uint8Array | string {
+  const moved = blobOfMovePayload(payload);
+  if (moved !== null) return moved;
+  if (!verifyDumpPayload(payload)) return ERR_BAD_PAYLOAD;
+  let value;
+  try {
+    value = parseDumpPayload(payload);
+  } catch (e) {
+    if (e instanceof RdbFormatError) return ERR_BAD_DATA;
+    throw e;
+  }
+  const blob = blobFromRdbValue(value);
+  if (blob instanceof UnsupportedType) {
+    return `ERR RESTORE of a ${blob.type} from a Redis DUMP payload is not supported`;
+  }
+  return blob;
 }
 
 /** RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] (Redis's restoreCommand). */
@@ -219,11 +222,11 @@ function restore(ctx: CommandContext): void {
   const ttl = args.int(2);
   if (ttl === null) return out.error(ERR_NOT_INTEGER);
   if (ttl < 0) return out.error("ERR Invalid TTL value, must be >= 0");
-  const blob = blobOf(args.bytes(3));
-  if (blob === null) return out.error(ERR_BAD_PAYLOAD);
+  const blob = blobOfPayload(args.bytes(3));
+  if (typeof blob === "string") return out.error(blob);
   const expireAt = ttl === 0 ? 0 : absolute ? ttl : now + ttl;
   const result = ks.restore(ctx.client.db, key, blob, expireAt, replace);
-  if (result === BAD_PAYLOAD) out.error("ERR Bad data format");
+  if (result === BAD_PAYLOAD) out.error(ERR_BAD_DATA);
   else out.ok();
 }
 

@@ -35,6 +35,10 @@ export class Client {
   lastInteractionAt = Date.now();
   /** Lower-case name of the last command run, for CLIENT LIST's cmd= field. */
   lastCommand = "NULL";
+  /** True while the stand-in client of a forwarded batch runs a command that IronCache itself
+   * issued as a step of a cross-shard operation (cross_shard.ts), never for a client's own
+   * command: e.g. DUMP then replies the engine's exact blob for RESTORE on another shard. */
+  internal = false;
   /** Close this client's connection (after the reply being written, if any). Set by the
    * connection that owns the client. */
   kill: () => void = () => {};

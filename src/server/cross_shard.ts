@@ -35,7 +35,7 @@ export function createCrossShard(shard: Shard, peers: Peers | null, client: Clie
         }
         const run: RunOnShard = async (target, argv, db = client.db) => {
           const batch = new ByteBuffer(256);
-          appendToBatch(batch, db, client.resp, encodeCommand(argv));
+          appendToBatch(batch, db, client.resp, encodeCommand(argv), true);
           if (target === shard.id) return shard.executeBatch(batch.bytes()).replies.slice();
           return (await peers!.call(target, batch.bytes(), owner)).replies;
         };

@@ -105,15 +105,20 @@ function recordAndCache(
   } else cachedShard = null;
 }
 
+/** Bit 7 of a batch entry's resp byte: the command was issued by IronCache itself (a step of
+ * a cross-shard operation), not by a client; see Client.internal. */
+const INTERNAL_CALL = 0x80;
+
 /** The batch format of src/server/peers.ts: [u8 db][u8 resp][u32 length][frame]... */
 export function appendToBatch(
   batch: { u8(v: number): void; u32(v: number): void; raw(b: Uint8Array): void },
   db: number,
   resp: number,
   frame: Uint8Array,
+  internal = false,
 ): void {
   batch.u8(db);
-  batch.u8(resp);
+  batch.u8(internal ? resp | INTERNAL_CALL : resp);
   batch.u32(frame.length);
   batch.raw(frame);
 }
@@ -141,7 +146,8 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
       const start = p + 6;
       parser.next(batch, start, start + len);
       client.db = db;
-      client.resp = out.resp = resp as 2 | 3;
+      client.internal = (resp & INTERNAL_CALL) !== 0;
+      client.resp = out.resp = (resp & ~INTERNAL_CALL) as 2 | 3;
       const spec = resolveCommand(parser, rejected);
       if (typeof spec === "string") out.error(spec);
       else if (runCommand(ctx, spec) instanceof Promise) {

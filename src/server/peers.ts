@@ -8,7 +8,8 @@
 //   unlock  n = owner length; owner
 //   locked  (no body)
 //
-// Batch layout: per command [u8 db][u8 resp][u32 frame length][RESP frame bytes].
+// Batch layout: per command [u8 db][u8 resp (bit 7: an internal call, executor.ts)][u32 frame
+// length][RESP frame bytes].
 
 import type { ShardLock } from "./shard_lock.ts";
 import { ShardLink } from "./shard_link.ts";

@@ -1,7 +1,7 @@
 // Generic key commands: DEL UNLINK EXISTS TOUCH TYPE KEYS SCAN DBSIZE RANDOMKEY RENAME
 // RENAMENX COPY MOVE SWAPDB OBJECT. With IronCache's 2 shards, "b c k2 k3 f g" live on shard
 // 0 and "a d k1 x y" on shard 1, so pairs across those groups take the cross-shard paths.
-import { bytes, type Case, concat, resp } from "../case.ts";
+import { bytes, type Case, concat, patternBytes, resp } from "../case.ts";
 
 /** SET for each key/value pair (one command each: no MSET needed). */
 function sets(...pairs: string[]): string[][] {
@@ -14,6 +14,33 @@ function sets(...pairs: string[]): string[][] {
 function gets(...keys: string[]): string[][] {
   return keys.map((key) => ["GET", key]);
 }
+
+/** Bytes from hex: DUMP payloads made by redis-server 7.0.15. */
+function hex(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g)!, (pair) => parseInt(pair, 16));
+}
+
+/** Redis's DUMP payloads of SET k ... values: "hello", 12, -300, 70000, 3000000000, "a" x 64. */
+const PAYLOAD = {
+  hello: hex("000568656c6c6f0a006372df766534200a"),
+  int8: hex("00c00c0a003c2af8515c04bcd5"),
+  int16: hex("00c1d4fe0a00c6c48623febede2e"),
+  int32: hex("00c2701101000a0001a408fe953095a5"),
+  bigInteger: hex("000a333030303030303030300a00e7076b7954bb7947"),
+  lzf: hex("00c3094040016161e033000161610a00c3659612ce1cc46c"),
+  /** RPUSH l a b 1 */
+  list: hex("1201020f0f00000003008161028162020101ff0a00e01bab4a47ce5922"),
+};
+
+/** Payloads with a right CRC-64 whose contents are wrong (RESTORE: "Bad data format"), and one
+ * of RDB version 11 (Redis 7.2: refused by 7.0 as a bad version). */
+const BAD_PAYLOAD = {
+  unknownType: hex("630a00ae7f81d3ecdae1fb"),
+  truncatedString: hex("000568656c0a00d06b9f97044ab97a"),
+  corruptLzf: hex("00c3052061610a008264f2b2924a1bed"),
+  moduleType: hex("06000a00f464f380b3640e8d"),
+  version11: hex("000268690b00c6b4229b73aef29d"),
+};
 
 /** A far-future expiry (2100-01-01) whose PEXPIRETIME is the same on both servers. */
 const AT_2100 = "4102444800000";
@@ -517,7 +544,7 @@ export default [
       ["OBJECT", "HELP", "x"],
     ],
   },
-  // ---- DUMP RESTORE (payload bytes are IronCache's own format: only round trips and errors) ----
+  // ---- DUMP RESTORE (strings: Redis's payload bytes; other types: round trips and errors) ----
   {
     name: "DUMP and RESTORE round trip within and across shards, with TTLs",
     cmds: [
@@ -532,6 +559,133 @@ export default [
       ["SELECT", "3"],
       ["GET", "k"],
       ["SELECT", "0"],
+    ],
+  },
+  {
+    name: "DUMP of strings is Redis's payload: raw, INT8/16/32, LZF",
+    cmds: [
+      ...[
+        "hello",
+        "",
+        "12",
+        "-128",
+        "-300",
+        "70000",
+        "-2147483648",
+        "3000000000",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "007",
+        "-0",
+        "1.5",
+        "a".repeat(20),
+        "a".repeat(21),
+        "a".repeat(64),
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(40),
+        "qwertyuiopasdfghjklzxcvbnm1234567890",
+      ].flatMap((value) => [["SET", "k", value], ["DUMP", "k"]]),
+      ["SET", "k", bytes("\0\r\n\xff".repeat(10))],
+      ["DUMP", "k"],
+      ["SET", "k", patternBytes(20000)],
+      ["DUMP", "k"],
+      ["SET", "k", "v", "EX", "1000"],
+      ["DUMP", "k"],
+    ],
+  },
+  {
+    name: "DUMP of strings made by APPEND, INCR, SETRANGE, INCRBYFLOAT",
+    cmds: [
+      ["APPEND", "a", "123"],
+      ["APPEND", "a", "45"],
+      ["DUMP", "a"],
+      ["SET", "b", "99"],
+      ["INCR", "b"],
+      ["DUMP", "b"],
+      ["SETRANGE", "c", "3", "xyz".repeat(10)],
+      ["DUMP", "c"],
+      ["INCRBYFLOAT", "d", "2.5"],
+      ["DUMP", "d"],
+      ["INCRBYFLOAT", "d", "0.5"],
+      ["DUMP", "d"],
+    ],
+  },
+  {
+    name: "RESTORE of Redis-made string payloads",
+    cmds: [
+      ["RESTORE", "a", "0", PAYLOAD.hello],
+      ["GET", "a"],
+      ["OBJECT", "ENCODING", "a"],
+      ["TTL", "a"],
+      ["RESTORE", "b", "0", PAYLOAD.int8],
+      ["GET", "b"],
+      ["OBJECT", "ENCODING", "b"],
+      ["INCR", "b"],
+      ["RESTORE", "c", "0", PAYLOAD.int16],
+      ["RESTORE", "d", "100000", PAYLOAD.int32],
+      ["RESTORE", "x", "0", PAYLOAD.bigInteger, "ABSTTL"],
+      ["RESTORE", "y", AT_2100, PAYLOAD.lzf, "ABSTTL"],
+      ["MGET", "c", "d", "x", "y"],
+      ["TTL", "d"],
+      ["PEXPIRETIME", "y"],
+      ["OBJECT", "ENCODING", "y"],
+      ["STRLEN", "y"],
+      ["RESTORE", "a", "0", PAYLOAD.int8],
+      ["RESTORE", "a", "0", PAYLOAD.int8, "REPLACE"],
+      ["GET", "a"],
+      ["RESTORE", "k", "1", PAYLOAD.hello, "ABSTTL"],
+      ["EXISTS", "k"],
+      ["RESTORE", "a", "1", PAYLOAD.hello, "ABSTTL", "REPLACE"],
+      ["EXISTS", "a"],
+      ["RESTORE", "f", "0", PAYLOAD.hello, "IDLETIME", "1000"],
+      ["RESTORE", "g", "0", PAYLOAD.hello, "FREQ", "100"],
+      ["MGET", "f", "g"],
+    ],
+  },
+  {
+    name: "RESTORE of Redis payloads: bad checksum, version, body",
+    cmds: [
+      ["RESTORE", "k", "0", PAYLOAD.hello.map((x, i) => (i === 3 ? x ^ 1 : x))],
+      [
+        "RESTORE",
+        "k",
+        "0",
+        PAYLOAD.hello.map((x, i, all) => (i === all.length - 1 ? x ^ 0x80 : x)),
+      ],
+      ["RESTORE", "k", "0", BAD_PAYLOAD.version11],
+      ["RESTORE", "k", "0", PAYLOAD.hello.subarray(0, 9)],
+      ["RESTORE", "k", "0", BAD_PAYLOAD.unknownType],
+      ["RESTORE", "k", "0", BAD_PAYLOAD.truncatedString],
+      ["RESTORE", "k", "0", BAD_PAYLOAD.corruptLzf],
+      ["RESTORE", "k", "0", BAD_PAYLOAD.moduleType],
+      ["SET", "k", "v"],
+      ["RESTORE", "k", "0", BAD_PAYLOAD.unknownType],
+      ["RESTORE", "k", "0", BAD_PAYLOAD.unknownType, "REPLACE"],
+      ["GET", "k"],
+    ],
+  },
+  {
+    name: "RESTORE of a Redis list payload",
+    pendingUntil: "lists in the RDB value codec (issue 7)",
+    cmds: [["RESTORE", "l", "0", PAYLOAD.list], ["LRANGE", "l", "0", "-1"]],
+  },
+  {
+    name: "RENAME and COPY across shards keep a string's encoding",
+    cmds: [
+      ["SET", "a", "x"],
+      ["APPEND", "a", "y"],
+      ["OBJECT", "ENCODING", "a"],
+      ["RENAME", "a", "b"],
+      ["OBJECT", "ENCODING", "b"],
+      ["COPY", "b", "x"],
+      ["OBJECT", "ENCODING", "x"],
+      ["INCRBYFLOAT", "d", "3"],
+      ["OBJECT", "ENCODING", "d"],
+      ["RENAME", "d", "c"],
+      ["OBJECT", "ENCODING", "c"],
+      ["COPY", "c", "y", "DB", "2"],
+      ["SELECT", "2"],
+      ["OBJECT", "ENCODING", "y"],
+      ["GET", "y"],
     ],
   },
   {

@@ -1,0 +1,173 @@
+// Whole RDB files (rdb.c rdbSaveRio / rdbLoadRio): "REDIS0010", AUX fields, then per
+// non-empty database SELECTDB, RESIZEDB and its keys (an optional EXPIRETIME_MS before each),
+// then EOF and the CRC-64 of everything before it. Module, function and stream data are
+// refused with RdbUnsupportedError.
+import {
+  RDB_OPCODE_AUX,
+  RDB_OPCODE_EOF,
+  RDB_OPCODE_EXPIRETIME,
+  RDB_OPCODE_EXPIRETIME_MS,
+  RDB_OPCODE_FREQ,
+  RDB_OPCODE_FUNCTION,
+  RDB_OPCODE_FUNCTION2,
+  RDB_OPCODE_IDLE,
+  RDB_OPCODE_MODULE_AUX,
+  RDB_OPCODE_RESIZEDB,
+  RDB_OPCODE_SELECTDB,
+  RDB_VERSION,
+  RdbFormatError,
+  RdbUnsupportedError,
+} from "./constants.ts";
+import { Crc64 } from "./crc64.ts";
+import { RdbReader } from "./reader.ts";
+import type { EncodeOptions, RdbValue } from "./value.ts";
+import { REDIS_DEFAULTS } from "./value.ts";
+import { RdbEmptyKeyError, readValueBody } from "./value_decode.ts";
+import { rdbTypeOf, writeValueBody } from "./value_encode.ts";
+import { RdbWriter } from "./writer.ts";
+
+const encoder = new TextEncoder();
+const latin1 = new TextDecoder("latin1");
+const MAGIC = "REDIS";
+/** Files of Redis 7.2 (RDB 11) are read too: their only new value type is SET_LISTPACK. */
+const HIGHEST_READ_VERSION = 11;
+
+export interface RdbEntry {
+  key: Uint8Array;
+  value: RdbValue;
+  /** Absolute expiry in Unix milliseconds, or undefined for none. */
+  expireAtMs?: number;
+}
+
+export interface RdbDatabase {
+  index: number;
+  entries: RdbEntry[];
+}
+
+export interface RdbFile {
+  version: number;
+  /** AUX fields in file order (redis-ver, redis-bits, ctime, used-mem, aof-base...). */
+  aux: Array<[string, string]>;
+  databases: RdbDatabase[];
+}
+
+export interface WriteOptions extends EncodeOptions {
+  /** AUX fields; integers are written in the integer encodings, as Redis does. */
+  aux: Array<[string, string | number]>;
+}
+
+/** The AUX fields Redis 7.0 writes for a plain save (no replication info). */
+export function defaultAux(nowMs = Date.now(), usedMemory = 0): Array<[string, string | number]> {
+  return [
+    ["redis-ver", "7.0.15"],
+    ["redis-bits", 64],
+    ["ctime", Math.floor(nowMs / 1000)],
+    ["used-mem", usedMemory],
+    ["aof-base", 0],
+  ];
+}
+
+/** A complete RDB file of version 10 holding the databases' keys. */
+export function writeRdbFile(
+  databases: readonly RdbDatabase[],
+  options: WriteOptions = { ...REDIS_DEFAULTS, aux: defaultAux() },
+): Uint8Array {
+  const w = new RdbWriter({ compress: options.compress }, 4096);
+  w.raw(encoder.encode(MAGIC + String(RDB_VERSION).padStart(4, "0")));
+  for (const [name, value] of options.aux) {
+    w.u8(RDB_OPCODE_AUX).string(encoder.encode(name)).string(encoder.encode(String(value)));
+  }
+  for (const db of databases) {
+    if (db.entries.length === 0) continue;
+    const expiring = db.entries.filter((e) => e.expireAtMs !== undefined).length;
+    w.u8(RDB_OPCODE_SELECTDB).len(db.index);
+    w.u8(RDB_OPCODE_RESIZEDB).len(db.entries.length).len(expiring);
+    for (const entry of db.entries) {
+      if (entry.expireAtMs !== undefined) w.u8(RDB_OPCODE_EXPIRETIME_MS).i64le(entry.expireAtMs);
+      const type = rdbTypeOf(entry.value, options);
+      w.u8(type).string(entry.key);
+      writeValueBody(w, type, entry.value, options);
+    }
+  }
+  w.u8(RDB_OPCODE_EOF);
+  w.raw(new Crc64().update(w.bytes()).bytes());
+  return w.bytes().slice();
+}
+
+/**
+ * Reads a whole RDB file (versions 1..11). The checksum is verified unless it is zero (a file
+ * saved with rdbchecksum no). Empty collections are skipped, as Redis skips them on load.
+ */
+export function readRdbFile(bytes: Uint8Array): RdbFile {
+  if (bytes.length < 9 || latin1.decode(bytes.subarray(0, 5)) !== MAGIC) {
+    throw new RdbFormatError("not an RDB file (wrong signature)");
+  }
+  const version = Number(latin1.decode(bytes.subarray(5, 9)));
+  if (!Number.isInteger(version) || version < 1 || version > HIGHEST_READ_VERSION) {
+    throw new RdbFormatError(
+      `can't handle RDB format version ${latin1.decode(bytes.subarray(5, 9))}`,
+    );
+  }
+  const r = new RdbReader(bytes, 9);
+  const file: RdbFile = { version, aux: [], databases: [] };
+  let db: RdbDatabase = { index: 0, entries: [] };
+  file.databases.push(db);
+  let expireAtMs: number | undefined;
+  while (true) {
+    const type = r.u8();
+    switch (type) {
+      case RDB_OPCODE_EXPIRETIME_MS:
+        expireAtMs = Number(r.i64le());
+        continue;
+      case RDB_OPCODE_EXPIRETIME:
+        expireAtMs = r.u32le() * 1000;
+        continue;
+      case RDB_OPCODE_FREQ:
+        r.u8(); // LFU counter: the engine's access data starts fresh
+        continue;
+      case RDB_OPCODE_IDLE:
+        r.len(); // LRU idle seconds: likewise
+        continue;
+      case RDB_OPCODE_AUX:
+        file.aux.push([latin1.decode(r.string()), latin1.decode(r.string())]);
+        continue;
+      case RDB_OPCODE_RESIZEDB:
+        r.len();
+        r.len();
+        continue;
+      case RDB_OPCODE_SELECTDB: {
+        const index = r.len();
+        db = file.databases.find((d) => d.index === index) ?? { index, entries: [] };
+        if (!file.databases.includes(db)) file.databases.push(db);
+        continue;
+      }
+      case RDB_OPCODE_MODULE_AUX:
+        throw new RdbUnsupportedError("RDB files with module data are not supported");
+      case RDB_OPCODE_FUNCTION:
+      case RDB_OPCODE_FUNCTION2:
+        throw new RdbUnsupportedError("RDB files with functions are not supported");
+      case RDB_OPCODE_EOF:
+        verifyChecksum(bytes, r, version);
+        file.databases = file.databases.filter((d) => d.entries.length > 0);
+        return file;
+    }
+    const key = r.string().slice();
+    try {
+      const value = readValueBody(r, type);
+      db.entries.push({ key, value, ...(expireAtMs === undefined ? {} : { expireAtMs }) });
+    } catch (e) {
+      if (!(e instanceof RdbEmptyKeyError)) throw e;
+    }
+    expireAtMs = undefined;
+  }
+}
+
+/** Version 5 and later end with the CRC-64 of everything before it (0: not computed). */
+function verifyChecksum(bytes: Uint8Array, r: RdbReader, version: number): void {
+  if (version < 5) return;
+  const end = r.position;
+  const stored = r.bytes(8);
+  if (stored.every((b) => b === 0)) return;
+  const crc = new Crc64().update(bytes, 0, end).bytes();
+  if (!crc.every((b, i) => b === stored[i])) throw new RdbFormatError("wrong RDB checksum");
+}
