@@ -17,6 +17,7 @@ import { configCommands } from "./config_command.ts";
 import { sortCommands } from "./sort.ts";
 import { bitmapCommands } from "./bitmaps.ts";
 import { hyperLogLogCommands } from "./hyperloglog.ts";
+import { aclCommands } from "./acl.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -30,6 +31,7 @@ const FAMILIES: CommandRows[] = [
   sortCommands,
   bitmapCommands,
   hyperLogLogCommands,
+  aclCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
