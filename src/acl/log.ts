@@ -52,7 +52,10 @@ export class AclLog {
 
 /** Several shards' logs as one: newest first, similar entries folded as Redis would. */
 export function mergeLogs(logs: LogEntry[][], maxLen: number): LogEntry[] {
-  const all = logs.flat().sort((a, b) => a.ctime - b.ctime); // oldest first, replayed
+  const nonEmpty = logs.filter((l) => l.length);
+  if (nonEmpty.length <= 1) return (nonEmpty[0] ?? []).slice(0, maxLen);
+  // Oldest first, replayed; the sort is stable, so each log keeps its own order on ties.
+  const all = nonEmpty.flatMap((l) => [...l].reverse()).sort((a, b) => a.ctime - b.ctime);
   const merged = new AclLog();
   merged.maxLen = maxLen;
   for (const e of all) {

@@ -162,6 +162,7 @@ export class Selector {
           break;
         } else return "EINVAL";
       }
+      if (!perm || offset === op.length) return "EINVAL";
     } else {
       perm = READ_WRITE;
     }
