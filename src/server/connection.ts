@@ -60,9 +60,13 @@ export class Connection {
       `${remote.hostname}:${remote.port}`,
       `${local.hostname}:${local.port}`,
     );
+    const client = this.client;
     this.parser = new RequestParser({
       maxBulkLen: Number(shard.config.get("proto-max-bulk-len")),
-      authRequired: false,
+      // Read only for frames over Redis's unauthenticated limits (> 10 args, > 16 KB).
+      get authRequired() {
+        return !client.authenticated && shard.acl.authRequired();
+      },
     });
     this.ctx = {
       args: this.parser,
