@@ -4,7 +4,7 @@
 // and every channel it publishes or subscribes to. One allowing selector suffices.
 import type { CommandSpec } from "../commands/spec.ts";
 import { allCommands } from "../commands/registry.ts";
-import { commandKeys, keySpecsOfInfo, keysFromSpecs, type KeyRef } from "../commands/key_specs.ts";
+import { commandKeys, type KeyRef, keysFromSpecs, keySpecsOfInfo } from "../commands/key_specs.ts";
 import { stringMatch } from "../commands/glob.ts";
 import { latin1 } from "../protocol/bytes.ts";
 import { type AclCommand, aclCommandNamed } from "./commands.ts";
@@ -53,7 +53,10 @@ function keysOf(cmd: AclCommand, argv: Uint8Array[]): KeyRef[] {
 }
 
 /** Channel arguments checked by ACLs (Redis's commands_with_channels, unsubscribes aside). */
-function channelsOf(cmd: AclCommand, argc: number): { from: number; to: number; pattern: boolean } | null {
+function channelsOf(
+  cmd: AclCommand,
+  argc: number,
+): { from: number; to: number; pattern: boolean } | null {
   switch (cmd.fullName) {
     case "publish":
     case "spublish":

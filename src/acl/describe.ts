@@ -2,12 +2,18 @@
 // command rules are a best-fit reconstruction from the bitmap (categories first, then single
 // commands), not the rules as typed. Redis emits the single commands in its hash table's
 // (random) order; IronCache emits them in table order.
-import { ACL_COMMANDS, CATEGORIES, TOP_LEVEL, type AclCommand } from "./commands.ts";
+import { ACL_COMMANDS, type AclCommand, CATEGORIES, TOP_LEVEL } from "./commands.ts";
 import { type KeyPattern, READ, READ_WRITE, Selector, WRITE } from "./selector.ts";
 import type { User } from "./user.ts";
 
 function patternText(k: KeyPattern): string {
-  const prefix = k.perm === READ_WRITE ? "~" : k.perm === READ ? "%R~" : k.perm === WRITE ? "%W~" : "";
+  const prefix = k.perm === READ_WRITE
+    ? "~"
+    : k.perm === READ
+    ? "%R~"
+    : k.perm === WRITE
+    ? "%W~"
+    : "";
   return prefix + k.text;
 }
 

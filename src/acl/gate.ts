@@ -7,7 +7,7 @@ import type { Client } from "../server/client.ts";
 import type { Shard } from "../server/shard.ts";
 import { clientInfoLine } from "../commands/client_list.ts";
 import { recordRejected } from "../server/info_stats.ts";
-import { aclCommandOf, checkCommand, deniedText, DENIED_CMD, DENIED_KEY } from "./check.ts";
+import { aclCommandOf, checkCommand, DENIED_CMD, DENIED_KEY, deniedText } from "./check.ts";
 import type { DenialReason } from "./log.ts";
 import { latin1 } from "../protocol/bytes.ts";
 import type { Args } from "../protocol/args.ts";

@@ -4,9 +4,9 @@
 // number of extra "(...)" ones; a command is allowed when one selector allows it all.
 import { latin1 } from "../protocol/bytes.ts";
 import {
+  ACL_COMMANDS,
   type AclCommand,
   aclCommandNamed,
-  ACL_COMMANDS,
   categoryBit,
   COMMAND_BITS,
   FUTURE_COMMANDS_BIT,

@@ -7,10 +7,15 @@ import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { errSubcommandSyntax, writeHelp } from "./help.ts";
 import { isShardPart, replyText, withOtherShards } from "./every_shard.ts";
 import { latin1 } from "../protocol/bytes.ts";
-import { ACL_COMMANDS, aclCommandNamed, categoryBit, CATEGORIES } from "../acl/commands.ts";
+import { ACL_COMMANDS, aclCommandNamed, CATEGORIES, categoryBit } from "../acl/commands.ts";
 import { encodeLatin1, ruleErrorText } from "../acl/selector.ts";
 import { mergeSelectorArgs, User, validUserName } from "../acl/user.ts";
-import { describeChannels, describeCommandRules, describeKeys, describeUser } from "../acl/describe.ts";
+import {
+  describeChannels,
+  describeCommandRules,
+  describeKeys,
+  describeUser,
+} from "../acl/describe.ts";
 import type { Selector } from "../acl/selector.ts";
 import { checkCommand, DENIED_CMD, DENIED_KEY } from "../acl/check.ts";
 import { type LogEntry, mergeLogs } from "../acl/log.ts";
@@ -34,7 +39,9 @@ function killClientsOf(shard: Shard, name: string): void {
 function setUser(ctx: CommandContext): void {
   const { args, out, shard } = ctx;
   const name = text(ctx, 2);
-  if (!validUserName(name)) return out.error("ERR Usernames can't contain spaces or null characters");
+  if (!validUserName(name)) {
+    return out.error("ERR Usernames can't contain spaces or null characters");
+  }
   const rules: string[] = [];
   for (let i = 3; i < args.argc; i++) rules.push(text(ctx, i));
   const merged = mergeSelectorArgs(rules);
@@ -221,7 +228,9 @@ function dryRun(ctx: CommandContext): void {
   if (!denial) return out.ok();
   const what = denial.reason === DENIED_CMD
     ? `run the '${cmd.fullName}' command`
-    : `access the '${latin1(argv[denial.index])}' ${denial.reason === DENIED_KEY ? "key" : "channel"}`;
+    : `access the '${latin1(argv[denial.index])}' ${
+      denial.reason === DENIED_KEY ? "key" : "channel"
+    }`;
   bulkLatin1(ctx, `This user has no permissions to ${what}`);
 }
 

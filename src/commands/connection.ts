@@ -60,7 +60,9 @@ export function hello(ctx: CommandContext): void {
       return out.error(`ERR Syntax error in HELLO option '${args.cText(j)}'`);
     }
   }
-  if (authAt && !authenticate(ctx, latin1(args.bytes(authAt + 1)), latin1(args.bytes(authAt + 2)))) {
+  if (
+    authAt && !authenticate(ctx, latin1(args.bytes(authAt + 1)), latin1(args.bytes(authAt + 2)))
+  ) {
     return out.error(ERR_WRONGPASS);
   }
   if (!client.authenticated) return out.error(ERR_HELLO_NOAUTH);

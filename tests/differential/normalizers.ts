@@ -17,7 +17,8 @@ export interface Normalizer {
 const PLACEHOLDER = "<normalized>";
 
 /** The client-info-volatile-fields normalizer's fields, each "name=value" in a CLIENT INFO line. */
-const CLIENT_VOLATILE_FIELDS = /(^|[ \n]|txt:)(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|rbs|rbp|tot-mem)=[^ \n]*/g;
+const CLIENT_VOLATILE_FIELDS =
+  /(^|[ \n]|txt:)(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|rbs|rbp|tot-mem)=[^ \n]*/g;
 
 export const NORMALIZERS: Normalizer[] = [
   {
@@ -55,21 +56,20 @@ export const NORMALIZERS: Normalizer[] = [
   },
   {
     name: "acl-command-rule-order",
-    why:
-      "ACL LIST and ACL GETUSER describe command permissions as categories, then single " +
+    why: "ACL LIST and ACL GETUSER describe command permissions as categories, then single " +
       "commands; Redis lists the single commands in its command hash table's order, which " +
       "changes from one redis-server process to the next. They are sorted on both sides; " +
       "the categories, their order and the set of single commands still count.",
     commands: ["ACL"],
-    apply: (reply) => forEachLeaf(reply, (leaf) => {
-      const text = nodeText(leaf);
-      if (/[+-]@all/.test(text)) setNodeText(leaf, text.replace(SINGLE_COMMAND_RULES, sortRules));
-    }),
+    apply: (reply) =>
+      forEachLeaf(reply, (leaf) => {
+        const text = nodeText(leaf);
+        if (/[+-]@all/.test(text)) setNodeText(leaf, text.replace(SINGLE_COMMAND_RULES, sortRules));
+      }),
   },
   {
     name: "acl-log-volatile-fields",
-    why:
-      "ACL LOG entries carry the entry's age in seconds and the client's CLIENT INFO line: " +
+    why: "ACL LOG entries carry the entry's age in seconds and the client's CLIENT INFO line: " +
       "the age is masked, and the line's per-connection fields as client-info-volatile-fields " +
       "does. Counts, reasons, contexts, objects, usernames and the other client fields count.",
     commands: ["ACL"],

@@ -25,7 +25,10 @@ async function withPair(
   const port = freePort();
   const servers = await Promise.all([
     startRedis(redisArgs),
-    startIronCache([...icArgs, "--port", String(port), "--shards", "2"], { port, noPortFlag: true }),
+    startIronCache([...icArgs, "--port", String(port), "--shards", "2"], {
+      port,
+      noPortFlag: true,
+    }),
   ]);
   try {
     await fn(servers);
@@ -102,7 +105,9 @@ Deno.test("requirepass: only AUTH, HELLO AUTH and QUIT run before authentication
     ]);
     await sameReplies(servers, [["HELLO", "2", "AUTH", "default", "pw"], ["GET", "a"]]);
     // Frames beyond the unauthenticated limits: the same protocol error, then closed.
-    for (const big of [["MSET", ...KEYS.flatMap((k) => [k, "v"])], ["SET", "a", "x".repeat(20000)]]) {
+    for (
+      const big of [["MSET", ...KEYS.flatMap((k) => [k, "v"])], ["SET", "a", "x".repeat(20000)]]
+    ) {
       const seen = await Promise.all(servers.map(async (s) => {
         const conn = await RawConnection.open(s.port);
         const reply = text(await conn.command(...big));
@@ -207,7 +212,10 @@ Deno.test({
         conn.close();
         return text(buf.subarray(0, n ?? 0));
       }));
-      assert.deepEqual(afterPassword, ["-NOAUTH Authentication required.\r\n", "-NOAUTH Authentication required.\r\n"]);
+      assert.deepEqual(afterPassword, [
+        "-NOAUTH Authentication required.\r\n",
+        "-NOAUTH Authentication required.\r\n",
+      ]);
     });
   },
 });
