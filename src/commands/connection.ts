@@ -2,6 +2,12 @@
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, errArity } from "../protocol/errors.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";
+import { authenticate, ERR_WRONGPASS } from "../acl/gate.ts";
+import { latin1 } from "../protocol/bytes.ts";
+
+const ERR_HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, " +
+  "otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and " +
+  "select the RESP protocol version at the same time";
 
 export function ping(ctx: CommandContext): void {
   const { args, out } = ctx;
@@ -39,10 +45,12 @@ export function hello(ctx: CommandContext): void {
     version = v;
   }
   let clientName: Uint8Array | null = null;
+  let authAt = 0;
   for (let j = 2; j < args.argc; j++) {
     const more = args.argc - 1 - j;
     if (args.is(j, "auth") && more >= 2) {
-      j += 2; // AUTH is checked by the security issue's ACL; today every user is "default"
+      authAt = j;
+      j += 2;
     } else if (args.is(j, "setname") && more > 0) {
       clientName = args.bytes(j + 1);
       const problem = validateClientName(clientName);
@@ -52,6 +60,12 @@ export function hello(ctx: CommandContext): void {
       return out.error(`ERR Syntax error in HELLO option '${args.cText(j)}'`);
     }
   }
+  if (
+    authAt && !authenticate(ctx, latin1(args.bytes(authAt + 1)), latin1(args.bytes(authAt + 2)))
+  ) {
+    return out.error(ERR_WRONGPASS);
+  }
+  if (!client.authenticated) return out.error(ERR_HELLO_NOAUTH);
   if (clientName) client.name = clientName.length ? clientName.slice() : null;
   if (version) {
     client.resp = version as 2 | 3;

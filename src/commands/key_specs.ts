@@ -3,7 +3,7 @@
 // Commands whose specs can't say it all (incomplete or variable flags) fall back to the
 // row's getKeys, as Redis falls back to the command's getkeys_proc.
 import type { CommandSpec } from "./spec.ts";
-import type { TypedValue } from "./meta.ts";
+import type { RedisCommandInfo, TypedValue } from "./meta.ts";
 import { Args } from "../protocol/args.ts";
 import { latin1 } from "../protocol/bytes.ts";
 
@@ -68,11 +68,16 @@ function decodeSpec(v: TypedValue): KeySpec {
   return { flags, begin, find };
 }
 
-const specCache = new WeakMap<CommandSpec, KeySpec[]>();
+const specCache = new WeakMap<RedisCommandInfo, KeySpec[]>();
 
 export function keySpecsOf(spec: CommandSpec): KeySpec[] {
-  let specs = specCache.get(spec);
-  if (!specs) specCache.set(spec, specs = elements(spec.info.raw[8]).map(decodeSpec));
+  return keySpecsOfInfo(spec.info);
+}
+
+/** The key specs of any Redis command, served by IronCache or not (ACL DRYRUN). */
+export function keySpecsOfInfo(info: RedisCommandInfo): KeySpec[] {
+  let specs = specCache.get(info);
+  if (!specs) specCache.set(info, specs = elements(info.raw[8]).map(decodeSpec));
   return specs;
 }
 

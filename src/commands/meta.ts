@@ -82,3 +82,8 @@ export function redisCommandDocs(name: string): TypedValue | undefined {
 }
 
 export const REDIS_METADATA_SOURCE: string = data.source;
+
+/** Every top-level command Redis has (ACL rules may name any of them). */
+export function redisCommandNames(): string[] {
+  return Object.keys(commands);
+}

@@ -21,6 +21,7 @@ import { listCommands } from "./lists.ts";
 import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
+import { aclCommands } from "./acl.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -38,6 +39,7 @@ const FAMILIES: CommandRows[] = [
   setCommands,
   sortedSetCommands,
   hashCommands,
+  aclCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

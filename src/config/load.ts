@@ -27,6 +27,8 @@ export interface LoadedConfig {
   configFiles?: string[];
   /** Values exactly as CONFIG GET prints them (exact even for sizes beyond 2^53). */
   texts?: Record<string, string>;
+  /** ACL users defined by `user` lines of a redis.conf: [name, ...rules] (latin1 text). */
+  aclUsers?: string[][];
   /** Not fatal: e.g. an IRONCACHE_* variable that looks like a misspelt key. */
   warnings?: ConfigProblem[];
 }
@@ -54,6 +56,13 @@ export async function loadConfig(
   loaded.configFiles = configFiles;
   loaded.configFile = configFiles.at(-1);
   loaded.warnings = envLayer.warnings;
+  loaded.aclUsers = layers.flatMap((l) => l.users ?? []);
+  if (loaded.aclUsers.length && loaded.values.aclfile) {
+    // Redis refuses this mix at startup (ACLLoadUsersAtStartup).
+    loaded.problems.push({
+      message: "users are defined both by `user` lines and by an aclfile; use one or the other",
+    });
+  }
   return loaded;
 }
 

@@ -3,6 +3,8 @@
 import type { Layer } from "./setting.ts";
 import { DIRECTIVE_STYLE, isProblem, readDirective } from "./setting.ts";
 import { splitArgs } from "./split-args.ts";
+import { checkUserDirective } from "../acl/file.ts";
+import { latin1 } from "../protocol/bytes.ts";
 
 /** `file` names the file in problems; `sourcePath` (absolute) goes into value sources. */
 export function parseRedisConf(text: string, file: string, sourcePath: string): Layer {
@@ -18,6 +20,12 @@ export function parseRedisConf(text: string, file: string, sourcePath: string): 
     }
     if (words.length === 0) return;
     const [name, ...args] = words;
+    if (name.toLowerCase() === "user") { // ACL users: not a config key (Redis's too)
+      const user = checkUserDirective(args.map((w) => latin1(new TextEncoder().encode(w))));
+      if (typeof user === "string") layer.problems.push({ ...at, message: `user: ${user}` });
+      else (layer.users ??= []).push(user);
+      return;
+    }
     const result = readDirective(
       name,
       args,

@@ -22,6 +22,8 @@ export interface RawSetting {
 export interface Layer {
   settings: RawSetting[];
   problems: ConfigProblem[];
+  /** redis.conf `user <name> <rules...>` lines: [name, ...rules] (src/acl/file.ts). */
+  users?: string[][];
 }
 
 /**

@@ -110,6 +110,21 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     sensitive: true,
     description: 'Password for the default user ("" = no password).',
   },
+  {
+    name: "aclfile",
+    type: stringType(),
+    default: "",
+    configSet: "immutable",
+    description:
+      'ACL file for ACL LOAD / ACL SAVE, loaded at startup ("" = none; then `user` lines of a redis.conf define users).',
+  },
+  {
+    name: "acllog-max-len",
+    type: intType(0n, LLONG_MAX),
+    default: "128",
+    configSet: "settable",
+    description: "Entries kept in the ACL log (ACL LOG).",
+  },
   // Limits
   {
     name: "proto-max-bulk-len",

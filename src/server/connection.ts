@@ -15,6 +15,7 @@ import { createCrossShard } from "./cross_shard.ts";
 import { recordErrorReply, recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
 import { replyModesActive, replySuppressed } from "../commands/client_state.ts";
+import { commandRefused } from "../acl/gate.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -63,9 +64,13 @@ export class Connection {
       `${remote.hostname}:${remote.port}`,
       `${local.hostname}:${local.port}`,
     );
+    const client = this.client;
     this.parser = new RequestParser({
       maxBulkLen: Number(shard.config.get("proto-max-bulk-len")),
-      authRequired: false,
+      // Read only for frames over Redis's unauthenticated limits (> 10 args, > 16 KB).
+      get authRequired() {
+        return !client.authenticated && shard.acl.authRequired();
+      },
     });
     this.ctx = {
       args: this.parser,
@@ -182,6 +187,7 @@ export class Connection {
       const flushes = this.flushes;
       const spec = resolveCommand(parser, this.rejected);
       if (typeof spec === "string") this.out.error(spec);
+      else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) { /* NOAUTH / NOPERM */ }
       else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
         while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();

@@ -7,6 +7,7 @@ import type { Client } from "./client.ts";
 import type { ServerIdentity } from "./messages.ts";
 import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
+import { AclUsers } from "../acl/users.ts";
 
 export interface ShardStats {
   commandsProcessed: number;
@@ -33,6 +34,8 @@ export class Shard {
   requestShutdown: (how: "save" | "nosave" | "default") => void = () => {};
   readonly startedAt = Date.now();
   readonly lock = new ShardLock();
+  /** ACL users, the same on every shard (src/acl). */
+  readonly acl = new AclUsers();
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

@@ -15,6 +15,8 @@ import { configureClientIds } from "./client.ts";
 import { log, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
+import { setUpAcl } from "../acl/setup.ts";
+import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 
 const self = globalThis as unknown as {
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
@@ -51,6 +53,11 @@ function start(init: InitMessage): void {
     Object.entries(init.peers).map(([id, r]) => [Number(id), r]),
   );
   if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
+  const aclProblem = setUpAcl(shard, init.config);
+  if (aclProblem) {
+    self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });
+    return;
+  }
   stopCron = startCron(shard);
   const port = Number(config.get("port"));
   try {
@@ -82,16 +89,29 @@ async function acceptLoop(listener: Deno.Listener): Promise<void> {
         refuse(tcp, ERR_MAX_CLIENTS);
         continue;
       }
+      const remote = tcp.remoteAddr as Deno.NetAddr;
+      if (
+        protectedModeRefuses(
+          shard.config.get("protected-mode") === true,
+          shard.acl.default.noPass,
+          remote.hostname,
+        )
+      ) {
+        Atomics.sub(counters, CONNECTED_CLIENTS, 1);
+        shard.stats.rejectedConnections++;
+        refuse(tcp, ERR_DENIED_PROTECTED);
+        continue;
+      }
       try {
         tcp.setNoDelay(true);
         tcp.setKeepAlive(true);
       } catch { /* the client may already be gone */ }
-      serve(
-        new Connection(tcp, shard, peers, {
-          isShuttingDown: () => shuttingDown,
-          onIdle: maybeStopped,
-        }),
-      );
+      const connection = new Connection(tcp, shard, peers, {
+        isShuttingDown: () => shuttingDown,
+        onIdle: maybeStopped,
+      });
+      admitClient(shard, connection.client);
+      serve(connection);
     }
   } catch (err) {
     if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);

@@ -17,7 +17,8 @@ export interface Normalizer {
 const PLACEHOLDER = "<normalized>";
 
 /** The client-info-volatile-fields normalizer's fields, each "name=value" in a CLIENT INFO line. */
-const CLIENT_VOLATILE_FIELDS = /(^|[ \n]|txt:)(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|rbs|rbp|tot-mem)=[^ \n]*/g;
+const CLIENT_VOLATILE_FIELDS =
+  /(^|[ \n]|txt:)(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|rbs|rbp|tot-mem)=[^ \n]*/g;
 
 export const NORMALIZERS: Normalizer[] = [
   {
@@ -53,7 +54,51 @@ export const NORMALIZERS: Normalizer[] = [
       setNodeText(reply, nodeText(reply).replace(CLIENT_VOLATILE_FIELDS, `$1$2=${PLACEHOLDER}`));
     },
   },
+  {
+    name: "acl-command-rule-order",
+    why: "ACL LIST and ACL GETUSER describe command permissions as categories, then single " +
+      "commands; Redis lists the single commands in its command hash table's order, which " +
+      "changes from one redis-server process to the next. They are sorted on both sides; " +
+      "the categories, their order and the set of single commands still count.",
+    commands: ["ACL"],
+    apply: (reply) =>
+      forEachLeaf(reply, (leaf) => {
+        const text = nodeText(leaf);
+        if (/[+-]@all/.test(text)) setNodeText(leaf, text.replace(SINGLE_COMMAND_RULES, sortRules));
+      }),
+  },
+  {
+    name: "acl-log-volatile-fields",
+    why: "ACL LOG entries carry the entry's age in seconds and the client's CLIENT INFO line: " +
+      "the age is masked, and the line's per-connection fields as client-info-volatile-fields " +
+      "does. Counts, reasons, contexts, objects, usernames and the other client fields count.",
+    commands: ["ACL"],
+    apply: (reply) => {
+      for (const entry of reply.children ?? []) {
+        maskMapValues(entry, new Set(["age-seconds"]));
+        const kids = entry.children ?? [];
+        for (let i = 0; i + 1 < kids.length; i += 2) {
+          if (nodeText(kids[i]) === "client-info" && !kids[i + 1].children) {
+            const info = nodeText(kids[i + 1]);
+            setNodeText(kids[i + 1], info.replace(CLIENT_VOLATILE_FIELDS, `$1$2=${PLACEHOLDER}`));
+          }
+        }
+      }
+    },
+  },
 ];
+
+/** The single-command rules after the category rules of one ACL rule list (selectors aside). */
+const SINGLE_COMMAND_RULES = /((?:^|[ (])[+-]@all(?: [+-]@[a-z]+)*)((?: [+-][^@ ()][^ ()]*)+)/g;
+
+function sortRules(_all: string, categories: string, singles: string): string {
+  return categories + " " + singles.trim().split(" ").sort().join(" ");
+}
+
+function forEachLeaf(node: RespNode, visit: (leaf: RespNode) => void): void {
+  if (node.children) node.children.forEach((c) => forEachLeaf(c, visit));
+  else if (node.payload) visit(node);
+}
 
 /** The reply with every normalizer for this command applied (unchanged if none applies). */
 export function normalizeReply(command: Arg[], reply: Uint8Array): Uint8Array {

@@ -1,0 +1,4 @@
+import cases from "./cases/acl.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("acl", cases);
