@@ -46,10 +46,37 @@ export interface RawCase extends CaseBase {
   pauseMs?: number;
 }
 
-export type Case = CommandCase | RawCase;
+/** One step of a session: `client` sends `cmd` (if any), then `replies` frames are read from it
+ * (default 1 with a command, 0 without) and compared. A command that blocks reads 0 now and
+ * its reply in a later step; a subscriber reads pushed messages with a step without `cmd`. */
+export interface SessionStep {
+  client: number;
+  cmd?: Arg[];
+  replies?: number;
+  /** Wait this long before the step (default: 20 ms after a step that read nothing, so the
+   * server has taken a blocking command before another client acts). */
+  pauseMs?: number;
+}
+
+/**
+ * Several clients of each server (pub/sub, blocking commands, WATCH races). At the end, each
+ * client's leftover output (read until 50 ms of silence) must match too, so a message one
+ * server sends and the other does not is caught.
+ */
+export interface SessionCase extends CaseBase {
+  clients: number;
+  steps: SessionStep[];
+  unordered?: boolean;
+}
+
+export type Case = CommandCase | RawCase | SessionCase;
 
 export function isRawCase(c: Case): c is RawCase {
   return "raw" in c;
+}
+
+export function isSessionCase(c: Case): c is SessionCase {
+  return "steps" in c;
 }
 
 /** A latin-1 string as bytes: each char code 0..255 becomes one byte (so "\xff" is 0xFF, not UTF-8). */

@@ -13,8 +13,10 @@ import {
   type Case,
   type CommandCase,
   isRawCase,
+  isSessionCase,
   type Protocol,
   type RawCase,
+  type SessionCase,
 } from "./case.ts";
 import { bytesEqual, describeBoth, describeCommand, escapeBytes } from "./escape.ts";
 import { normalizeReply, sortUnordered } from "./normalizers.ts";
@@ -88,7 +90,8 @@ export function defineDifferentialSuite(suite: string, cases: Case[]): void {
     for (const protocol of c.protocols ?? [2, 3]) {
       const pending = c.pendingUntil !== undefined && diffTarget() !== "redis";
       Deno.test({
-        name: `${suite}: ${c.name} [RESP${protocol}]` + (pending ? ` (pending: ${c.pendingUntil})` : ""),
+        name: `${suite}: ${c.name} [RESP${protocol}]` +
+          (pending ? ` (pending: ${c.pendingUntil})` : ""),
         ignore: pending,
         // The servers (and their output pumps) outlive any single test.
         sanitizeOps: false,
@@ -115,6 +118,7 @@ export async function runCase(pair: Pair, c: Case, protocol: Protocol): Promise<
       `${title}: not run: ${pair.target.label} stopped answering in the ${STALL_LIMIT} cases before`,
     );
   }
+  if (isSessionCase(c)) return await runSessionCase(pair, c, protocol, title);
   const conns = await Promise.all([connect(pair.reference), connect(pair.target)]);
   try {
     await Promise.all([
@@ -136,6 +140,77 @@ export async function runCase(pair: Pair, c: Case, protocol: Protocol): Promise<
   }
 }
 
+/** A SessionCase: `clients` connections per server, steps in order, then the leftovers. */
+async function runSessionCase(
+  pair: Pair,
+  c: SessionCase,
+  protocol: Protocol,
+  title: string,
+): Promise<void> {
+  const sides = [pair.reference, pair.target];
+  const conns: WireConnection[][] = [[], []];
+  try {
+    for (let i = 0; i < c.clients; i++) {
+      for (const s of [0, 1]) {
+        const conn = await connect(sides[s]);
+        conns[s].push(conn);
+        await prepare(sides[s], conn, protocol, i === 0);
+      }
+    }
+    let readNothing = false;
+    for (const [i, step] of c.steps.entries()) {
+      const pause = step.pauseMs ?? (readNothing ? 20 : 0);
+      if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+      const replies = step.replies ?? (step.cmd ? 1 : 0);
+      readNothing = replies === 0;
+      const where = `step ${i + 1} of ${c.steps.length} (client ${step.client}): ${
+        step.cmd ? describeCommand(step.cmd) : "read"
+      }`;
+      const [ref, tgt] = await Promise.all(conns.map(async (side) => {
+        const conn = side[step.client];
+        if (step.cmd) await conn.write(encodeCommand(step.cmd));
+        const frames: ReadResult[] = [];
+        for (let r = 0; r < replies; r++) frames.push(await conn.readFrame());
+        return frames;
+      }));
+      for (let r = 0; r < replies; r++) {
+        show(`${where}  ->  ${describeResult(ref[r])}`);
+        if (ref[r].kind === "timeout") {
+          throw new CaseFailure(
+            `${where}: ${pair.reference.label} itself did not reply; the case is wrong`,
+          );
+        }
+        const [refBytes, tgtBytes] = [ref[r].bytes, tgt[r].bytes].map((b) => {
+          const normalized = step.cmd ? normalizeReply(step.cmd, b) : b;
+          return c.unordered ? sortUnordered(normalized) : normalized;
+        });
+        if (!sameResult(ref[r], refBytes, tgt[r], tgtBytes)) {
+          throw new CaseFailure(
+            `${where}, reply ${r + 1}\n${describePair(pair, ref[r], refBytes, tgt[r], tgtBytes)}`,
+          );
+        }
+      }
+    }
+    for (let client = 0; client < c.clients; client++) {
+      const [ref, tgt] = await Promise.all(conns.map((side) => side[client].readQuiet(50)));
+      if (!sameResult(ref, ref.bytes, tgt, tgt.bytes)) {
+        throw new CaseFailure(
+          `client ${client}'s output after the last step\n${
+            describePair(pair, ref, ref.bytes, tgt, tgt.bytes)
+          }`,
+        );
+      }
+    }
+  } catch (e) {
+    if (e instanceof CaseFailure) {
+      throw new CaseFailure(`${title}: ${e.message}${exitNote(pair.target)}`);
+    }
+    throw e;
+  } finally {
+    conns.flat().forEach((conn) => conn.close());
+  }
+}
+
 async function connect(side: Side): Promise<WireConnection> {
   try {
     return await WireConnection.open(side.server.port);
@@ -145,11 +220,17 @@ async function connect(side: Side): Promise<WireConnection> {
 }
 
 /** Fresh state for every case: the protocol, an empty keyspace, database 0. */
-async function prepare(side: Side, conn: WireConnection, protocol: Protocol): Promise<void> {
-  const setup: Arg[][] = [...(protocol === 3 ? [["HELLO", "3"]] : []), ["FLUSHALL"], [
-    "SELECT",
-    "0",
-  ]];
+async function prepare(
+  side: Side,
+  conn: WireConnection,
+  protocol: Protocol,
+  flush = true,
+): Promise<void> {
+  const setup: Arg[][] = [
+    ...(protocol === 3 ? [["HELLO", "3"]] : []),
+    ...(flush ? [["FLUSHALL"]] : []),
+    ["SELECT", "0"],
+  ];
   for (const cmd of setup) {
     await conn.write(encodeCommand(cmd));
     const reply = await conn.readFrame();

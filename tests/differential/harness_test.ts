@@ -34,6 +34,29 @@ Deno.test("harness: a differing reply fails with the case, the command and both 
       err2?.message ?? "",
       /^case "raw INCR" \[RESP2\]: output of the raw input\n {2}redis: +"\+OK\\r\\n:2\\r\\n"\n/,
     );
+
+    // Sessions: a blocked client served by another's push, compared per step; a pushed message
+    // the target never sends is caught (PUBLISH is renamed away on the crippled side).
+    const session = {
+      name: "BLPOP served by LPUSH",
+      clients: 2,
+      steps: [
+        { client: 0, cmd: ["BLPOP", "q", "0"], replies: 0 },
+        { client: 1, cmd: ["LPUSH", "q", "a"] },
+        { client: 0, replies: 1 },
+      ],
+    };
+    for (const protocol of [2, 3] as const) await runCase(pair, session, protocol);
+    const published = {
+      name: "published",
+      clients: 2,
+      steps: [
+        { client: 0, cmd: ["SUBSCRIBE", "ch"] },
+        { client: 1, cmd: ["INCR", "n"] },
+      ],
+    };
+    const err3 = await runCase(pair, published, 2).then(() => null, (e: Error) => e);
+    assert.match(err3?.message ?? "", /step 2 of 2 \(client 1\): INCR "n", reply 1\n/);
   } finally {
     await Promise.all([reference.stop(), target.stop()]);
   }

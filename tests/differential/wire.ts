@@ -51,6 +51,18 @@ export class WireConnection {
     return this.readUntil((b) => endsWith(b, marker) ? b.length : -1, timeoutMs);
   }
 
+  /** Everything that arrives until `quietMs` pass without data (kind "timeout" then means
+   * "went quiet", the normal end), or the server closes. */
+  async readQuiet(quietMs: number): Promise<ReadResult> {
+    let seen = -1;
+    for (;;) {
+      if (this.closed) return { kind: "closed", bytes: this.take(this.buf.length) };
+      if (this.buf.length === seen) return { kind: "ok", bytes: this.take(this.buf.length) };
+      seen = this.buf.length;
+      await this.fill(quietMs);
+    }
+  }
+
   /** Everything until the server closes the connection. */
   readToClose(timeoutMs = REPLY_TIMEOUT_MS): Promise<ReadResult> {
     return this.readUntil(() => -1, timeoutMs);

@@ -2,7 +2,6 @@
 // every shard (IronCache runs these with 2 shards), LIMIT, ALPHA, DESC and STORE.
 import type { Case } from "../case.ts";
 
-
 const numbers = ["RPUSH", "n", "3", "10", "1", "-2.5", "2e1", "0x10", " 7"];
 const weights = ["MSET", "w_a", "3", "w_b", "1", "w_c", "2", "w_d", "x"];
 const hashes = [
