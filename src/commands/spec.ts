@@ -80,6 +80,8 @@ export interface CommandSpec {
   arity: number;
   /** Redis command flags as COMMAND prints them ("write", "readonly", "fast", ...). */
   flags: readonly string[];
+  /** Has the "write" flag: the executor tells the shard's write observers after it runs. */
+  writes: boolean;
   /** ACL categories without the "@" ("string", "read", "fast", ...). */
   categories: readonly string[];
   /** Legacy (first, last, step) key positions; null when the command takes no keys. */

@@ -62,6 +62,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     name,
     arity: info.arity,
     flags: info.flags,
+    writes: info.flags.includes("write"),
     categories: info.categories,
     keys,
     getKeys: row.getKeys,

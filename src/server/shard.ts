@@ -8,6 +8,19 @@ import type { ServerIdentity } from "./messages.ts";
 import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
 import { AclUsers } from "../acl/users.ts";
+import type { CommandContext, CommandSpec } from "../commands/spec.ts";
+
+/**
+ * Told after a command with the "write" flag ran on this shard without an error reply, with
+ * the command's context (its arguments are still in ctx.args; ctx.client.db is its db). One
+ * seam for everything that follows writes: AOF propagation, the RDB save policy's change
+ * counter, WATCH, keyspace notifications, blocked clients waiting for a key. Commands run by
+ * a forwarded batch are observed on the shard that owns their keys (ctx.client.internal says
+ * whether IronCache itself issued the command as a step of a cross-shard operation).
+ * A write whose reply is not an error may still have changed nothing (SET NX on an existing
+ * key, DEL of a missing key): observers that must be exact check what they need.
+ */
+export type WriteObserver = (ctx: CommandContext, spec: CommandSpec) => void;
 
 export interface ShardStats {
   commandsProcessed: number;
@@ -36,6 +49,8 @@ export class Shard {
   readonly lock = new ShardLock();
   /** ACL users, the same on every shard (src/acl). */
   readonly acl = new AclUsers();
+  /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
+  readonly writeObservers: WriteObserver[] = [];
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

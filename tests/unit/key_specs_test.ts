@@ -12,6 +12,7 @@ function specOf(name: string): CommandSpec {
     name,
     arity: info.arity,
     flags: info.flags,
+    writes: info.flags.includes("write"),
     categories: info.categories,
     keys: null,
     handler: () => {},
