@@ -42,6 +42,13 @@ export class Client {
   /** Close this client's connection (after the reply being written, if any). Set by the
    * connection that owns the client. */
   kill: () => void = () => {};
+  /** Send bytes to this client outside the request/reply cycle (pub/sub messages, a blocked
+   * command's late reply, invalidations): placed in the output at once if the connection is
+   * running commands, else written as soon as no other write is in flight. Set by the
+   * connection; stand-in clients drop them. */
+  deliver: (bytes: Uint8Array) => void = () => {};
+  /** Bytes delivered but not yet written to the socket (for output buffer limits). */
+  pendingOutput = 0;
   readonly modes: ClientModes = {
     replyOff: false,
     skipNext: false,

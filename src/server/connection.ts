@@ -52,6 +52,13 @@ export class Connection {
   private flushes = 0;
   private flushedTo = 0;
   busy = false;
+  /** True while a read batch's commands run: a delivery then joins `out` in order. */
+  private processing = false;
+  /** Deliveries made while the connection was not running commands, written in order. */
+  private delivered = new ByteBuffer(256);
+  /** The write in flight (a batch's replies or deliveries); writes never overlap. */
+  private writing: Promise<void> | null = null;
+  private closed = false;
 
   constructor(
     private conn: Deno.TcpConn,
@@ -85,6 +92,7 @@ export class Connection {
       this.client.closeAfterReply = true;
       if (!this.busy) this.close();
     };
+    this.client.deliver = (bytes) => this.deliver(bytes);
     for (let i = 0; i < shard.count; i++) {
       this.batches.push(new ByteBuffer(1024));
       this.batchCounts.push(0);
@@ -113,13 +121,17 @@ export class Connection {
         this.shard.stats.netInputBytes += n;
         this.client.lastInteractionAt = Date.now();
         this.busy = true;
+        this.processing = true;
         const consumed = await this.processInput(buf, filled);
+        this.processing = false;
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
         this.peers?.poll();
+        if (this.writing) await this.writing;
         if (this.out.length > 0) {
           this.shard.stats.netOutputBytes += this.out.length;
           await this.writeAll(this.out.bytes());
         }
+        if (this.delivered.length > 0) await this.writeDelivered();
         this.out.reset();
         this.out.shrinkIfIdle();
         this.busy = false;
@@ -148,12 +160,43 @@ export class Connection {
       }
     } finally {
       this.busy = false;
+      this.processing = false;
       this.shard.clients.delete(this.client.id);
       this.close();
     }
   }
 
+  /** See Client.deliver. */
+  private deliver(bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (this.processing) {
+      this.out.raw(bytes);
+      return;
+    }
+    this.delivered.raw(bytes);
+    this.client.pendingOutput = this.delivered.length;
+    // A busy connection writes deliveries after its batch's replies; an idle one now.
+    if (!this.busy && !this.writing) {
+      this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
+        this.writing = null;
+      });
+    }
+  }
+
+  /** Write what was delivered meanwhile, including what arrives during the write. */
+  private async writeDelivered(): Promise<void> {
+    while (this.delivered.length > 0) {
+      const bytes = this.delivered.bytes().slice();
+      this.delivered.reset();
+      this.shard.stats.netOutputBytes += bytes.length;
+      await this.writeAll(bytes);
+    }
+    this.client.pendingOutput = 0;
+    this.delivered.shrinkIfIdle();
+  }
+
   close(): void {
+    this.closed = true;
     try {
       this.conn.close();
     } catch { /* already closed */ }

@@ -7,6 +7,7 @@
 //   lock    n = owner length; owner          (id: answered by "locked" with the same id)
 //   unlock  n = owner length; owner
 //   locked  (no body)
+//   notice  id = topic; n = payload length; payload (one-way, no reply: see Peers.notify)
 //
 // Batch layout: per command [u8 db][u8 resp (bit 7: an internal call, executor.ts)][u32 frame
 // length][RESP frame bytes].
@@ -52,7 +53,28 @@ export interface LinkRings {
   receive: SharedArrayBuffer;
 }
 
-const CALL = 1, REPLY = 2, LOCK = 3, UNLOCK = 4, LOCKED = 5;
+const CALL = 1, REPLY = 2, LOCK = 3, UNLOCK = 4, LOCKED = 5, NOTICE = 6;
+
+/**
+ * Topics of one-way notices between shards (Peers.notify / onNotice). A feature that needs
+ * its own adds a constant here. Notices and calls on one link arrive in the order sent.
+ */
+export const NoticeTopic = {
+  /** Pub/sub messages for the subscribers of another shard. */
+  pubsub: 1,
+  /** Blocked clients: a key became ready, or a waiter is served or gone. */
+  blocking: 2,
+  /** Client-side caching invalidations. */
+  tracking: 3,
+  /** WATCHed keys touched on the shard that owns them. */
+  watch: 4,
+  /** MONITOR lines. */
+  monitor: 5,
+} as const;
+
+/** Hears notices of one topic: the sending shard and the payload (valid only during the
+ * call: copy what must outlive it). */
+export type NoticeHandler = (from: number, payload: Uint8Array) => void;
 const HEADER = 12;
 
 const encoder = new TextEncoder();
@@ -74,6 +96,8 @@ export class Peers {
   private draining = false;
   private links = new Map<number, ShardLink>();
   private linkList: ShardLink[] = [];
+  private shardOfLink = new Map<ShardLink, number>();
+  private noticeHandlers = new Map<number, NoticeHandler>();
   private header = new Uint8Array(HEADER);
   private headerWords = new Int32Array(this.header.buffer);
 
@@ -86,6 +110,7 @@ export class Peers {
       const link: ShardLink = new ShardLink(send, receive, (msg) => this.receive(link, msg));
       this.links.set(shard, link);
       this.linkList.push(link);
+      this.shardOfLink.set(link, shard);
     }
   }
 
@@ -142,6 +167,12 @@ export class Peers {
         resolve?.();
         break;
       }
+      case NOTICE:
+        this.noticeHandlers.get(id)?.(
+          this.shardOfLink.get(link)!,
+          msg.subarray(HEADER, HEADER + n),
+        );
+        break;
     }
   }
 
@@ -187,6 +218,21 @@ export class Peers {
       if (owner === null) this.send(link, CALL, id, 0, batch);
       else this.send(link, CALL, id, owner.length, ownerBytes(owner), batch);
     });
+  }
+
+  /** Send a one-way notice to shard `target` (the payload is copied before this returns). */
+  notify(target: number, topic: number, payload: Uint8Array): void {
+    this.send(this.linkOf(target), NOTICE, topic, payload.length, payload);
+  }
+
+  /** Send the same notice to every other shard. */
+  notifyAll(topic: number, payload: Uint8Array): void {
+    for (const link of this.linkList) this.send(link, NOTICE, topic, payload.length, payload);
+  }
+
+  /** Register the one handler of a topic's notices. */
+  onNotice(topic: number, handler: NoticeHandler): void {
+    this.noticeHandlers.set(topic, handler);
   }
 
   /** Take shard `target`'s lock for `owner`; resolves once granted. */
