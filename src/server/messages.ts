@@ -22,6 +22,8 @@ export interface ServerIdentity {
   startedAt: number;
   /** The config files read, absolute paths ("" when none). */
   configFile: string;
+  /** The config file is TOML (CONFIG REWRITE writes TOML then). */
+  configFileIsToml?: boolean;
   executable: string;
 }
 
@@ -40,3 +42,5 @@ export type FromWorker =
 
 /** Index of the shared connected-clients counter in `counters`. */
 export const CONNECTED_CLIENTS = 0;
+/** Index of the next slow log entry id, shared so ids are unique across shards. */
+export const SLOWLOG_IDS = 1;

@@ -63,6 +63,7 @@ function serverIdentity(config: LoadedConfig): ServerIdentity {
     pid: Deno.pid,
     startedAt: Date.now(),
     configFile: config.configFile ?? "",
+    configFileIsToml: config.configFileIsToml,
     executable: Deno.execPath(),
   };
 }

@@ -3,7 +3,8 @@
 // executes batches forwarded by the other shards.
 /// <reference lib="deno.worker" />
 import type { FromWorker, InitMessage, ToWorker } from "./messages.ts";
-import { CONNECTED_CLIENTS } from "./messages.ts";
+import { CONNECTED_CLIENTS, SLOWLOG_IDS } from "./messages.ts";
+import { shareSlowlogIds } from "./slowlog.ts";
 import { ConfigStore } from "../config/store.ts";
 import { followEncodingLimits } from "../engine/encoding_limits.ts";
 import { createKeyspace } from "../engine/engine_module.ts";
@@ -44,6 +45,7 @@ function start(init: InitMessage): void {
   setLogLevel(String(config.get("log-level")));
   configureClientIds(init.shardId, init.shardCount);
   counters = new Int32Array(init.counters);
+  shareSlowlogIds(counters, SLOWLOG_IDS);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
   shard.executeBatch = createBatchExecutor(shard);
