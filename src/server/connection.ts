@@ -389,6 +389,7 @@ export class Connection {
         continue;
       }
       calls.push(this.peers!.call(s, this.batches[s].bytes(), null, this.replyStores[s]));
+      this.shard.stats.forwardedCommands += this.batchCounts[s];
       this.batches[s].reset();
       this.batchCounts[s] = 0;
     }

@@ -1,6 +1,7 @@
 // Messages between the main thread and the shard workers.
 import type { LoadedConfig } from "../config/load.ts";
 import type { LinkRings } from "./peers.ts";
+import type { ShardFigures } from "./shard_metrics.ts";
 
 export interface InitMessage {
   type: "init";
@@ -31,12 +32,21 @@ export interface ShutdownMessage {
   type: "shutdown";
 }
 
-export type ToWorker = InitMessage | ShutdownMessage;
+/** The main thread's /metrics asks each shard for its figures (src/server/shard_metrics.ts). */
+export interface MetricsRequest {
+  type: "metrics";
+  id: number;
+}
+
+export type ToWorker = InitMessage | ShutdownMessage | MetricsRequest;
 
 export type FromWorker =
   | { type: "listening"; shardId: number }
   | { type: "fatal"; shardId: number; message: string }
   | { type: "stopped"; shardId: number }
+  /** The shard's data is loaded (/readyz). */
+  | { type: "loaded"; shardId: number }
+  | { type: "metrics"; shardId: number; id: number; figures: ShardFigures }
   /** SHUTDOWN from a client: stop the whole server like SIGTERM. */
   | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" };
 
