@@ -278,15 +278,16 @@ Deno.test({
         await conn.command("SLOWLOG", "RESET");
         await conn.command("SET", "fast", "1"); // far below the default 10 ms
         await conn.command("DEBUG", "SLEEP", "0.05");
+        // Other commands may be slow too on a busy machine: look for the ones that must be.
+        const argvOf = (entry: RespNode) => entry.children![3].children!.map(nodeText).join(" ");
         const entries = parseFrame(await conn.command("SLOWLOG", "GET")).children!;
-        assert.equal(entries.length, 1);
-        const [, , usec, argv] = entries[0].children!;
-        assert.ok(Number(nodeText(usec)) >= 50_000, `duration ${nodeText(usec)}`);
-        assert.deepEqual(argv.children!.map(nodeText), ["DEBUG", "SLEEP", "0.05"]);
+        const sleep = entries.find((e) => argvOf(e) === "DEBUG SLEEP 0.05");
+        assert.ok(sleep, "DEBUG SLEEP 0.05 is not in the slow log");
+        assert.ok(Number(nodeText(sleep.children![2])) >= 50_000);
         const latest = parseFrame(await conn.command("LATENCY", "LATEST")).children!;
-        assert.equal(latest.length, 1);
-        const [event, , last, max] = latest[0].children!;
-        assert.equal(nodeText(event), "command");
+        const command = latest.find((e) => nodeText(e.children![0]) === "command");
+        assert.ok(command, "no latency event 'command'");
+        const [, , last, max] = command.children!;
         assert.ok(Number(nodeText(last)) >= 50 && Number(nodeText(max)) >= 50);
         assert.match(
           text(await conn.command("LATENCY", "GRAPH", "command")),
@@ -294,7 +295,7 @@ Deno.test({
         );
         assert.match(
           text(await conn.command("LATENCY", "DOCTOR")),
-          /1\. command: 1 latency spikes/,
+          /\. command: \d+ latency spikes/,
         );
 
         // Pipelined: the slow command is not first in its batch; the batch is seen as slow
@@ -304,12 +305,7 @@ Deno.test({
         await conn.pipeline(batch);
         await conn.pipeline(batch);
         const logged = parseFrame(await conn.command("SLOWLOG", "GET")).children!;
-        assert.ok(logged.length >= 1);
-        assert.deepEqual(logged[0].children![3].children!.map(nodeText), [
-          "DEBUG",
-          "SLEEP",
-          "0.03",
-        ]);
+        assert.ok(logged.some((e) => argvOf(e) === "DEBUG SLEEP 0.03"));
 
         await conn.command("CONFIG", "SET", "slowlog-log-slower-than", "0");
         await conn.command("SLOWLOG", "RESET");
