@@ -6,9 +6,9 @@ import type { CommandContext, CommandRows } from "./spec.ts";
 import type { ReplyWriter } from "../protocol/reply_writer.ts";
 import {
   LATENCY_SAMPLES,
+  latencyOf,
   type LatencySample,
   type LatencySeries,
-  latencyOf,
 } from "../server/latency_monitor.ts";
 import { infoStatsOf } from "../server/info_stats.ts";
 import { LatencyHistogram } from "../server/latency_histogram.ts";
@@ -25,7 +25,10 @@ function withAllEvents(
 ): void | Promise<void> {
   const own: Events = Object.fromEntries(latencyOf(ctx.shard).events);
   if (isShardPart(ctx)) return replyShardData(ctx, own);
-  return withOtherShards(ctx, (replies) => finish(mergeEvents([own, ...shardData<Events>(replies)])));
+  return withOtherShards(
+    ctx,
+    (replies) => finish(mergeEvents([own, ...shardData<Events>(replies)])),
+  );
 }
 
 export function mergeEvents(perShard: Events[]): Map<string, LatencySeries> {
@@ -111,7 +114,14 @@ export function latencyGraph(event: string, series: LatencySeries, now: number):
   text += "-".repeat(GRAPH_COLUMNS) + "\n";
   for (let from = 0; from < values.length; from += GRAPH_COLUMNS) {
     if (from !== 0) text += "\n";
-    text += sparkline(values, labels, min, max, from, Math.min(GRAPH_COLUMNS, values.length - from));
+    text += sparkline(
+      values,
+      labels,
+      min,
+      max,
+      from,
+      Math.min(GRAPH_COLUMNS, values.length - from),
+    );
   }
   return text;
 }

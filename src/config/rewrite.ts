@@ -142,7 +142,10 @@ export function rewriteToml(old: string, current: CurrentTexts): string {
   if (appended.length) {
     // Top-level keys must come before any [table]: insert them before the first header.
     const firstTable = lines.findIndex((l) => /^\s*\[/.test(l));
-    const block = [...(lines.includes(REWRITE_SIGNATURE) ? [] : ["", REWRITE_SIGNATURE]), ...appended];
+    const block = [
+      ...(lines.includes(REWRITE_SIGNATURE) ? [] : ["", REWRITE_SIGNATURE]),
+      ...appended,
+    ];
     if (firstTable < 0) lines.push(...block);
     else lines.splice(firstTable, 0, ...block, "");
   }

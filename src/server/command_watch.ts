@@ -19,7 +19,11 @@ import type { Shard } from "./shard.ts";
 import { slowlogOf } from "./slowlog.ts";
 import { latencyOf } from "./latency_monitor.ts";
 
-const WATCHED = new Set(["slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold"]);
+const WATCHED = new Set([
+  "slowlog-log-slower-than",
+  "slowlog-max-len",
+  "latency-monitor-threshold",
+]);
 
 export class CommandWatch {
   /** Anything to record at all. */

@@ -19,7 +19,9 @@ export async function runServer(argv: string[]): Promise<number> {
   try {
     setLogFile(String(values.logfile));
   } catch (err) {
-    console.error(`ironcache: can't open the log file ${values.logfile}: ${(err as Error).message}`);
+    console.error(
+      `ironcache: can't open the log file ${values.logfile}: ${(err as Error).message}`,
+    );
     return 1;
   }
   const port = Number(values["port"]);

@@ -39,7 +39,12 @@ self.onmessage = (event) => {
   if (msg.type === "init") start(msg);
   else if (msg.type === "shutdown") shutdown();
   else if (msg.type === "metrics" && shard) {
-    self.postMessage({ type: "metrics", shardId: shard.id, id: msg.id, figures: shardFigures(shard) });
+    self.postMessage({
+      type: "metrics",
+      shardId: shard.id,
+      id: msg.id,
+      figures: shardFigures(shard),
+    });
   }
 };
 
