@@ -18,6 +18,7 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import type { Shard } from "./shard.ts";
 import { slowlogOf } from "./slowlog.ts";
 import { latencyOf } from "./latency_monitor.ts";
+import { log } from "../log.ts";
 
 const WATCHED = new Set([
   "slowlog-log-slower-than",
@@ -63,6 +64,9 @@ export class CommandWatch {
     }
     if (usec >= this.#slowUs) {
       slowlogOf(this.shard).push(spec, ctx.args, ctx.client, usec, this.#maxLen);
+      log.verbose(
+        `Slow command: ${spec.name} took ${Math.floor(usec)} us (client ${ctx.client.addr})`,
+      );
     }
   }
 }
