@@ -95,3 +95,16 @@ export function replyInteger(frame: Uint8Array): number {
 export function isErrorReply(frame: Uint8Array): boolean {
   return frame[0] === 0x2d;
 }
+
+/**
+ * For admin commands whose shard parts only report data (SLOWLOG, LATENCY): a shard part
+ * replies its share as JSON in a bulk string, which only the coordinating shard reads.
+ */
+export function replyShardData(ctx: CommandContext, data: unknown): void {
+  ctx.out.bulkText(JSON.stringify(data));
+}
+
+/** The shard parts' data (see replyShardData), in shard order. */
+export function shardData<T>(replies: Uint8Array[]): T[] {
+  return replies.map((r) => JSON.parse(replyText(r, true)) as T);
+}
