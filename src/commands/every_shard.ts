@@ -4,10 +4,9 @@
 // client. So these handlers do their own shard's part with the real client, then send the
 // same command to the other shards, where it runs as a shard part (ctx.cross is null there)
 // and does only that shard's share.
-import type { Combiner, CommandContext, Handler } from "./spec.ts";
+import { type Combiner, type CommandContext, type Handler, SPANNING } from "./spec.ts";
 import type { Args } from "../protocol/args.ts";
 import { latin1 } from "../protocol/bytes.ts";
-import { SPANNING } from "../server/dispatch.ts";
 
 /** True when this handler runs as one shard's share of a command another shard coordinates. */
 export function isShardPart(ctx: CommandContext): boolean {
