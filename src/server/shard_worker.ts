@@ -10,7 +10,8 @@ import { createKeyspace } from "../engine/engine_module.ts";
 import { Shard } from "./shard.ts";
 import { type LinkRings, Peers } from "./peers.ts";
 import { createBatchExecutor } from "./executor.ts";
-import { Connection } from "./connection.ts";
+import { type ClientConn, Connection } from "./connection.ts";
+import { TlsListeners } from "./tls.ts";
 import { configureClientIds } from "./client.ts";
 import { log, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
@@ -28,17 +29,25 @@ let shard: Shard;
 let peers: Peers | null = null;
 let counters: Int32Array;
 const listeners: Deno.Listener[] = [];
+let tlsListeners: TlsListeners | null = null;
 const connections = new Set<Connection>();
 let shuttingDown = false;
 let stopCron = () => {};
 
 self.onmessage = (event) => {
   const msg = event.data;
-  if (msg.type === "init") start(msg);
-  else if (msg.type === "shutdown") shutdown();
+  if (msg.type === "init") {
+    start(msg).catch((err) =>
+      self.postMessage({
+        type: "fatal",
+        shardId: shard?.id ?? -1,
+        message: err instanceof Error ? err.message : String(err),
+      })
+    );
+  } else if (msg.type === "shutdown") shutdown();
 };
 
-function start(init: InitMessage): void {
+async function start(init: InitMessage): Promise<void> {
   setLogRole(`S${init.shardId}`);
   const config = new ConfigStore(init.config);
   setLogLevel(String(config.get("log-level")));
@@ -59,63 +68,66 @@ function start(init: InitMessage): void {
     return;
   }
   stopCron = startCron(shard);
-  const port = Number(config.get("port"));
-  try {
-    for (const hostname of String(config.get("bind")).split(/\s+/).filter(Boolean)) {
+  // `port 0` disables plain TCP, `tls-port 0` TLS (the main thread refuses both at 0).
+  const port = Number(config.get("port")), tlsPort = Number(config.get("tls-port"));
+  const binds = String(config.get("bind")).split(/\s+/).filter(Boolean);
+  for (const hostname of binds) {
+    if (port !== 0) {
       const listener = Deno.listen({ hostname, port, reusePort: true });
       listeners.push(listener);
       acceptLoop(listener);
     }
-  } catch (err) {
-    self.postMessage({
-      type: "fatal",
-      shardId: shard.id,
-      message: err instanceof Error ? err.message : String(err),
-    });
-    return;
+    if (tlsPort !== 0) {
+      tlsListeners ??= new TlsListeners(config, accept);
+      await tlsListeners.listen(hostname, tlsPort);
+    }
   }
   self.postMessage({ type: "listening", shardId: shard.id });
 }
 
 async function acceptLoop(listener: Deno.Listener): Promise<void> {
-  const maxClients = Number(shard.config.get("maxclients"));
   try {
     for await (const conn of listener) {
-      const tcp = conn as Deno.TcpConn;
-      shard.stats.connectionsReceived++;
-      if (Atomics.add(counters, CONNECTED_CLIENTS, 1) >= maxClients) {
-        Atomics.sub(counters, CONNECTED_CLIENTS, 1);
-        shard.stats.rejectedConnections++;
-        refuse(tcp, ERR_MAX_CLIENTS);
-        continue;
-      }
-      const remote = tcp.remoteAddr as Deno.NetAddr;
-      if (
-        protectedModeRefuses(
-          shard.config.get("protected-mode") === true,
-          shard.acl.default.noPass,
-          remote.hostname,
-        )
-      ) {
-        Atomics.sub(counters, CONNECTED_CLIENTS, 1);
-        shard.stats.rejectedConnections++;
-        refuse(tcp, ERR_DENIED_PROTECTED);
-        continue;
-      }
       try {
-        tcp.setNoDelay(true);
-        tcp.setKeepAlive(true);
+        (conn as Deno.TcpConn).setNoDelay(true);
+        (conn as Deno.TcpConn).setKeepAlive(true);
       } catch { /* the client may already be gone */ }
-      const connection = new Connection(tcp, shard, peers, {
-        isShuttingDown: () => shuttingDown,
-        onIdle: maybeStopped,
-      });
-      admitClient(shard, connection.client);
-      serve(connection);
+      accept(conn);
     }
   } catch (err) {
     if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);
   }
+}
+
+/** A new client on TCP or (after its handshake) TLS: admitted, refused or served. */
+function accept(conn: ClientConn): void {
+  shard.stats.connectionsReceived++;
+  if (shuttingDown) return conn.close();
+  if (Atomics.add(counters, CONNECTED_CLIENTS, 1) >= Number(shard.config.get("maxclients"))) {
+    Atomics.sub(counters, CONNECTED_CLIENTS, 1);
+    shard.stats.rejectedConnections++;
+    refuse(conn, ERR_MAX_CLIENTS);
+    return;
+  }
+  const remote = conn.remoteAddr as Deno.NetAddr;
+  if (
+    protectedModeRefuses(
+      shard.config.get("protected-mode") === true,
+      shard.acl.default.noPass,
+      remote.hostname,
+    )
+  ) {
+    Atomics.sub(counters, CONNECTED_CLIENTS, 1);
+    shard.stats.rejectedConnections++;
+    refuse(conn, ERR_DENIED_PROTECTED);
+    return;
+  }
+  const connection = new Connection(conn, shard, peers, {
+    isShuttingDown: () => shuttingDown,
+    onIdle: maybeStopped,
+  });
+  admitClient(shard, connection.client);
+  serve(connection);
 }
 
 async function serve(connection: Connection): Promise<void> {
@@ -131,7 +143,7 @@ async function serve(connection: Connection): Promise<void> {
   }
 }
 
-async function refuse(conn: Deno.TcpConn, error: string): Promise<void> {
+async function refuse(conn: ClientConn, error: string): Promise<void> {
   try {
     await conn.write(new TextEncoder().encode(`-${error}\r\n`));
   } catch { /* gone */ }
@@ -149,6 +161,7 @@ function shutdown(): void {
       l.close();
     } catch { /* closed */ }
   }
+  tlsListeners?.close();
   for (const c of connections) if (!c.busy) c.close();
   maybeStopped();
 }
