@@ -150,6 +150,7 @@ export class Connection {
         this.processing = true;
         const consumed = await this.processInput(buf, filled);
         this.processing = false;
+        if (this.closed) break; // e.g. over its output buffer limit
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
         this.peers?.poll();
         if (this.writing) await this.writing;
@@ -289,10 +290,9 @@ export class Connection {
         clientInfoLine(this.client, Date.now())
       } scheduled to be closed ASAP for overcoming of output buffer limits.`,
     );
-    // Nothing more is written or run for it (Redis's CLIENT_CLOSE_ASAP).
+    // Nothing more is read, run or written for it (Redis's CLIENT_CLOSE_ASAP); commands
+    // already forwarded to other shards still complete there, as they had run in Redis.
     this.client.closeAfterReply = true;
-    this.out.reset();
-    this.pending.length = 0;
     this.delivered.reset();
     this.close();
     return true;
