@@ -6,6 +6,9 @@ import { ConfigStore } from "../../src/config/store.ts";
 import { overOutputLimit, parseOutputLimits } from "../../src/server/output_limits.ts";
 import { Client } from "../../src/server/client.ts";
 import { RawConnection, startRedis } from "../helpers/servers.ts";
+import { type ClientConn, Connection } from "../../src/server/connection.ts";
+import { Shard } from "../../src/server/shard.ts";
+import { createKeyspace } from "../../src/engine/engine_module.ts";
 
 Deno.test("client-output-buffer-limit: lines and flags that name some classes keep the others", async () => {
   const dir = Deno.makeTempDirSync();
@@ -62,4 +65,39 @@ Deno.test("overOutputLimit: hard at once, soft after its seconds, the first 16 K
   // No limits for the class: never.
   const none = parseOutputLimits("normal 0 0 0 slave 0 0 0 pubsub 0 0 0");
   assert.equal(overOutputLimit(none, client, 1e9, t0), false);
+});
+
+/** A socket whose peer never reads: writes never complete; reads wait for ever. */
+class StuckConn implements ClientConn {
+  readonly remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
+  readonly localAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 2 };
+  closed = false;
+  private ended: () => void = () => {};
+  read(): Promise<number | null> {
+    return new Promise((resolve) => this.ended = () => resolve(null));
+  }
+  write(): Promise<number> {
+    return new Promise(() => {});
+  }
+  close(): void {
+    this.closed = true;
+    this.ended();
+  }
+}
+
+Deno.test("deliveries to a client that does not read are bounded by its class's limit", async () => {
+  const config = new ConfigStore(await loadConfig([], {}));
+  assert.equal(config.setMany([["client-output-buffer-limit", "normal 100kb 0 0"]]), null);
+  const shard = new Shard(0, 1, createKeyspace(), config);
+  const conn = new StuckConn();
+  const connection = new Connection(conn, shard, null, { isShuttingDown: () => false });
+  const served = connection.serve();
+  const chunk = new Uint8Array(40 * 1024);
+  connection.client.deliver(chunk); // written at once: 40 KB stuck in the socket
+  connection.client.deliver(chunk); // 80 KB unsent, minus the 16 KB Redis does not count
+  assert.equal(conn.closed, false);
+  assert.equal(connection.client.pendingOutput, 80 * 1024);
+  connection.client.deliver(chunk); // 104 KB counted: over 100 KB
+  assert.equal(conn.closed, true);
+  await served;
 });
