@@ -22,6 +22,8 @@ import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
+import { pubsubCommands } from "./pubsub.ts";
+import { resetCommands } from "./reset.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -40,6 +42,8 @@ const FAMILIES: CommandRows[] = [
   sortedSetCommands,
   hashCommands,
   aclCommands,
+  pubsubCommands,
+  resetCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

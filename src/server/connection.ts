@@ -16,6 +16,7 @@ import { recordErrorReply, recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
 import { replyModesActive, replySuppressed } from "../commands/client_state.ts";
 import { commandRefused } from "../acl/gate.ts";
+import { refusedWhileSubscribed } from "../commands/pubsub.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -162,6 +163,7 @@ export class Connection {
       this.busy = false;
       this.processing = false;
       this.shard.clients.delete(this.client.id);
+      for (const observer of this.shard.clientClosedObservers) observer(this.client);
       this.close();
     }
   }
@@ -231,6 +233,10 @@ export class Connection {
       const spec = resolveCommand(parser, this.rejected);
       if (typeof spec === "string") this.out.error(spec);
       else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) { /* NOAUTH / NOPERM */ }
+      else if (
+        this.client.subscriptions !== 0 && this.client.resp === 2 &&
+        refusedWhileSubscribed(this.ctx, spec.name)
+      ) this.rejected(spec.name);
       else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
         while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();

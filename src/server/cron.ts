@@ -32,7 +32,8 @@ export function closeIdleClients(shard: Shard, now = Date.now()): number {
   if (timeoutMs <= 0) return 0;
   let closed = 0;
   for (const client of shard.clients.values()) {
-    if (now - client.lastInteractionAt > timeoutMs) {
+    // Like Redis, subscribers are never timed out (they may only listen).
+    if (client.subscriptions === 0 && now - client.lastInteractionAt > timeoutMs) {
       client.kill();
       closed++;
     }

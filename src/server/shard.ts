@@ -51,6 +51,8 @@ export class Shard {
   readonly acl = new AclUsers();
   /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
   readonly writeObservers: WriteObserver[] = [];
+  /** Told when a client's connection ends (its subscriptions, waits... are dropped). */
+  readonly clientClosedObservers: Array<(client: Client) => void> = [];
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");
