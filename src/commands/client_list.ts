@@ -53,9 +53,9 @@ export function clientInfoLine(client: Client, now: number, argvBytes = 0): stri
   return `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${
     client.id + 7
   } name=${name} ` +
-    `age=${age} idle=${idle} flags=${
-      flagLetters(client)
-    } db=${client.db} ${subscriptionFields(client)} multi=-1 ` +
+    `age=${age} idle=${idle} flags=${flagLetters(client)} db=${client.db} ${
+      subscriptionFields(client)
+    } multi=-1 ` +
     `qbuf=0 qbuf-free=0 argv-mem=${argvBytes} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 ` +
     `tot-mem=${argvBytes} events=r cmd=${client.lastCommand} user=${client.user} redir=-1 resp=${client.resp}`;
 }

@@ -8,8 +8,8 @@ import {
   CHANNEL,
   type Kind,
   PATTERN,
-  pubsubOf,
   type PubSubHub,
+  pubsubOf,
   SHARD_CHANNEL,
 } from "../pubsub/hub.ts";
 import { errSubcommandSyntax, writeHelp } from "./help.ts";

@@ -513,7 +513,10 @@ export class Keyspace {
     const n = this.#engine.expiryLogTake();
     if (n === 0) return;
     // Copied first: `each` may call the engine, which may move or reuse the log.
-    const log = this.memoryBytes().slice(this.#engine.expiryLogPtr() >>> 0, (this.#engine.expiryLogPtr() >>> 0) + n);
+    const log = this.memoryBytes().slice(
+      this.#engine.expiryLogPtr() >>> 0,
+      (this.#engine.expiryLogPtr() >>> 0) + n,
+    );
     const view = new DataView(log.buffer);
     for (let p = 0; p < n;) {
       const db = view.getUint32(p, true), klen = view.getUint32(p + 4, true);

@@ -35,10 +35,14 @@ interface Topic {
 }
 
 /** A client's own subscriptions, in subscription order (unsubscribe-all replies follow it). */
-export type ClientSubscriptions = [Map<string, Uint8Array>, Map<string, Uint8Array>, Map<
-  string,
-  Uint8Array
->];
+export type ClientSubscriptions = [
+  Map<string, Uint8Array>,
+  Map<string, Uint8Array>,
+  Map<
+    string,
+    Uint8Array
+  >,
+];
 
 const MESSAGE = 1, COUNT = 2;
 const encoder = new TextEncoder();
@@ -297,7 +301,11 @@ export function subscriptionFields(client: Client): string {
   if (client.subscriptions === 0) return "sub=0 psub=0 ssub=0";
   for (const hub of liveHubs) {
     const subs = hub.subscriptionsOf(client);
-    if (subs) return `sub=${subs[CHANNEL].size} psub=${subs[PATTERN].size} ssub=${subs[SHARD_CHANNEL].size}`;
+    if (subs) {
+      return `sub=${subs[CHANNEL].size} psub=${subs[PATTERN].size} ssub=${
+        subs[SHARD_CHANNEL].size
+      }`;
+    }
   }
   return "sub=0 psub=0 ssub=0";
 }

@@ -124,6 +124,9 @@ export class Connection {
         this.busy = true;
         this.processing = true;
         const consumed = await this.processInput(buf, filled);
+        if (this.shard.batchObservers.length !== 0) {
+          for (const observer of this.shard.batchObservers) observer();
+        }
         this.processing = false;
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
         this.peers?.poll();

@@ -49,6 +49,7 @@ export function startCron(shard: Shard): () => void {
     // Like Redis: no active expiry while DEBUG SET-ACTIVE-EXPIRE 0 or CLIENT PAUSE WRITE.
     if (activeExpireEnabled() && !clientPause.writesPaused()) {
       runExpiryCycle(shard, periodMs() / 4); // the engine counts what it reclaims (INFO expired_keys)
+      for (const observer of shard.batchObservers) observer();
     }
     closeIdleClients(shard);
     sampleRates(shard);
