@@ -182,8 +182,10 @@ const TABLE: Record<string, Events> = {
   pfadd: on(STRING, "pfadd", positive),
   pfmerge: on(STRING, "pfadd"),
   // generic
-  del: eachKey(GENERIC, "del", 1, 1),
-  unlink: eachKey(GENERIC, "del", 1, 1),
+  // The reply counts the deleted keys but does not name them: exact for one key, for none and
+  // for all; otherwise every key named gets the event (docs/compatibility.md).
+  del: (ctx, at, emit) => positive(ctx, at) && eachKey(GENERIC, "del", 1, 1)(ctx, at, emit),
+  unlink: (ctx, at, emit) => TABLE.del(ctx, at, emit),
   expire: expireEvents,
   pexpire: expireEvents,
   expireat: expireEvents,
