@@ -63,7 +63,9 @@ export class Subscribers {
               if (subscribed) frames++;
               else [subscribed] = [true, confirmed()];
             }
-            if (frames) [this.delivered, this.lastAt] = [this.delivered + frames, performance.now()];
+            if (frames) {
+              [this.delivered, this.lastAt] = [this.delivered + frames, performance.now()];
+            }
             buf.copyWithin(0, pos, filled);
             filled -= pos;
           }

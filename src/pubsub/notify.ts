@@ -93,12 +93,15 @@ function configure(shard: Shard, flags: number): void {
   if (commandEvents !== (state.observer !== null) || expiredEvents !== (state.drain !== null)) {
     // The observer also drains expirations, so they keep their place before a write's events.
     if (state.observer) {
-      shard.writeObservers.splice(shard.writeObservers.indexOf(state.observer), 1);
+      for (const list of [shard.writeObservers, shard.spanningWriteObservers]) {
+        list.splice(list.indexOf(state.observer), 1);
+      }
     }
     state.observer = null;
     if (commandEvents || expiredEvents) {
       state.observer = (ctx, spec, replyAt) => observeWrite(ctx, spec, replyAt ?? 0, expiredEvents);
       shard.writeObservers.push(state.observer);
+      shard.spanningWriteObservers.push(state.observer);
     }
   }
   if (expiredEvents !== (state.drain !== null)) {
@@ -120,7 +123,7 @@ function observeWrite(
 ): void {
   if (expiredEvents) drainExpired(ctx.shard);
   // A step IronCache issued for a command whose keys span shards is not the client's command:
-  // its events would be the wrong ones (docs/compatibility.md).
+  // the coordinating shard reports that one (Shard.spanningWriteObservers).
   if (ctx.client.internal) return;
   const events = eventsFor(spec.name);
   if (!events) return;

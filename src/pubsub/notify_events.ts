@@ -43,8 +43,10 @@ function firstBulkOf(ctx: CommandContext, at: number): Uint8Array | null {
 
 const positive = (ctx: CommandContext, at: number) => integerReply(ctx, at) > 0;
 const arg = (ctx: CommandContext, i: number) => ctx.args.bytes(i);
+/** The key no longer exists. Known only on its own shard: a command whose keys span shards is
+ * reported by the coordinating shard, which cannot see the others' keys (no del event then). */
 const gone = (ctx: CommandContext, key: Uint8Array) =>
-  !ctx.shard.keyspace.exists(ctx.client.db, key);
+  ctx.shard.ownerOf(key) === ctx.shard.id && !ctx.shard.keyspace.exists(ctx.client.db, key);
 
 function hasOption(ctx: CommandContext, from: number, ...names: string[]): boolean {
   for (let i = from; i < ctx.args.argc; i++) {

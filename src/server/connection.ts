@@ -277,9 +277,14 @@ export class Connection {
       if (result instanceof Promise) return this.flushPending().then(() => result);
     } else if (owner === SPANNING && spec.acrossShards) {
       const coordinate = spec.acrossShards;
-      return this.flushPending().then(() => {
+      return this.flushPending().then(async () => {
         this.ctx.spec = spec;
-        return coordinate(this.ctx);
+        const replyAt = this.out.length;
+        await coordinate(this.ctx);
+        const observers = this.shard.spanningWriteObservers;
+        if (spec.writes && observers.length !== 0 && this.out.buf[replyAt] !== 0x2d) {
+          for (const observer of observers) observer(this.ctx, spec, replyAt);
+        }
       });
     } else if (owner === SPANNING) {
       this.splitAcrossShards(spec);

@@ -52,6 +52,10 @@ export class Shard {
   readonly acl = new AclUsers();
   /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
   readonly writeObservers: WriteObserver[] = [];
+  /** Like writeObservers, for a write whose keys span shards, coordinated from here
+   * (CommandRow.acrossShards): its steps were observed on their shards as internal commands,
+   * and this tells of the client's command itself, once. */
+  readonly spanningWriteObservers: WriteObserver[] = [];
   /** Told after each batch of commands ran here (a connection's read batch, a forwarded
    * batch, an active-expiry cycle); empty unless a feature needs it (no cost then). */
   readonly batchObservers: Array<() => void> = [];

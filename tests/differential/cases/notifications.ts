@@ -133,6 +133,19 @@ export default [
     ...emits(["ZUNIONSTORE", "{t}zd", "1", "{t}z1"], 1),
     ...emits(["ZREMRANGEBYSCORE", "{t}zd", "0", "5"], 2),
   ]),
+  // With IronCache's two shards these keys live on different shards (a, d, l1, s1, z2 on one;
+  // b, c, l2, s2, z1 on the other): the coordinating shard reports the command's events.
+  session("commands whose keys span shards", "KA", [
+    ...emits(["MSET", "a", "1", "b", "2"], 2),
+    ...emits(["RENAME", "a", "c"], 2),
+    ...emits(["COPY", "c", "d"], 1),
+    ...emits(["RPUSH", "l1", "x", "y"], 1),
+    ...emits(["LMOVE", "l1", "l2", "LEFT", "RIGHT"], 2),
+    ...emits(["SADD", "s1", "m"], 1),
+    ...emits(["SADD", "s2", "m2"], 1),
+    ...emits(["SINTERSTORE", "z1", "s1", "s2"], 0),
+    ...emits(["SUNIONSTORE", "z2", "s1", "s2"], 1),
+  ]),
   session("keyspace then keyevent, one pattern for both", "KEA", [
     ...emits(["SET", "k", "v"], 2),
     ...emits(["LPUSH", "l", "v"], 2),
