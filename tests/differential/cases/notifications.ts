@@ -164,6 +164,10 @@ export default [
     { client: 0, replies: 1 },
     ...emits(["SET", "e", "v", "PX", "20"], 0),
     { client: 0, replies: 1, pauseMs: 400 }, // active expiry (hz 10) finds it meanwhile
+    ...emits(["SET", "w", "v", "PX", "20"], 0),
+    // The write's lookup expires it first (its own set event is not enabled here).
+    { client: 1, cmd: ["SET", "w", "v2"], pauseMs: 60 },
+    { client: 0, replies: 1 },
   ]),
   session("nothing is published without K or E", "A", [
     ...emits(["SET", "k", "v"], 0),
