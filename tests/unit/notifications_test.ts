@@ -56,7 +56,7 @@ Deno.test("notify-keyspace-events off: no observer on the write path, no events"
 });
 
 Deno.test("command events in Redis's order, and expired keys from the engine's log", async () => {
-  const { shard, run, heard, configure } = await setUp();
+  const { run, heard, configure } = await setUp();
   configure("KA");
   run("RPUSH", "l", "a");
   run("LPOP", "l");
