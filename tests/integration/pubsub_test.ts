@@ -75,7 +75,7 @@ Deno.test({
       }
       await Promise.all(publishers);
       // A lost message would leave its subscriber waiting: fail instead of hanging.
-      let timer = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const counts = await Promise.race([
         Promise.all(received),
         new Promise<never>((_, reject) => {
