@@ -223,6 +223,7 @@ export class PubSubHub {
       const name = payload.subarray(3);
       const key = latin1(name);
       const delta = payload[2] === 1 ? 1 : -1;
+      if (delta < 0 && !this.topics[kind].has(key)) return;
       const topic = this.topicFor(kind, key, name.slice());
       topic.remote[from] += delta;
       topic.remoteTotal += delta;
@@ -275,6 +276,7 @@ export function encodePush(resp: 2 | 3, parts: Uint8Array[]): Uint8Array {
   w.pushHeader(parts.length);
   for (const p of parts) w.bulk(p);
   const bytes = w.bytes().slice();
+  w.reset();
   w.shrinkIfIdle(64 * 1024);
   return bytes;
 }
