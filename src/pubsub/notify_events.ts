@@ -4,6 +4,7 @@
 // from its reply (e.g. SETNX's 1, LPOP's non-null) or from whether its key still exists
 // (a list emptied by LPOP emits lpop then del).
 import type { CommandContext } from "../commands/spec.ts";
+import { bytesEqual } from "../protocol/bytes.ts";
 import { GENERIC, HASH, LIST, SET, STRING, ZSET } from "./notify_flags.ts";
 
 export type Emit = (type: number, event: string, key: Uint8Array, db?: number) => void;
@@ -194,6 +195,7 @@ const TABLE: Record<string, Events> = {
   pexpireat: expireEvents,
   persist: on(GENERIC, "persist", positive),
   rename: (ctx, _at, emit) => {
+    if (bytesEqual(arg(ctx, 1), arg(ctx, 2))) return; // RENAME k k: Redis replies at once
     emit(GENERIC, "rename_from", arg(ctx, 1));
     emit(GENERIC, "rename_to", arg(ctx, 2));
   },

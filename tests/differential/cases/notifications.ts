@@ -86,6 +86,7 @@ export default [
     ...emits(["EXPIRE", "k", "0"], 1),
     ...emits(["SET", "{t}a", "1"], 1),
     ...emits(["RENAME", "{t}a", "{t}b"], 2),
+    ...emits(["RENAME", "{t}b", "{t}b"], 0),
     ...emits(["COPY", "{t}b", "{t}c"], 1),
     ...emits(["MOVE", "{t}c", "1"], 2),
     ...emits(["DEL", "{t}b"], 1),
