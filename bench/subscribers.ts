@@ -1,7 +1,7 @@
 // Subscribers for the PUBLISH fan-out workloads: connections that SUBSCRIBE to the workload's
 // channels on one server and count the messages delivered to them, so a run reports delivered
 // messages per second (what a pub/sub server is for), not PUBLISH replies.
-import { encodeCommand, parseReply } from "./resp.ts";
+import { encodeCommand } from "./resp.ts";
 import type { ServerHandle } from "./servers.ts";
 
 export interface SubscriberSpec {
@@ -57,9 +57,9 @@ export class Subscribers {
             filled += n;
             let pos = 0, frames = 0;
             for (;;) {
-              const r = parseReply(buf, pos, filled);
-              if (!r) break;
-              pos = r[1];
+              const end = frameEnd(buf, pos, filled);
+              if (end < 0) break;
+              pos = end;
               if (subscribed) frames++;
               else [subscribed] = [true, confirmed()];
             }
@@ -92,4 +92,29 @@ export class Subscribers {
       } catch { /* closed */ }
     }
   }
+}
+
+/** The decimal number at b[at..] up to CR; [value, index after CRLF], or null if incomplete. */
+function lineNumber(b: Uint8Array, at: number, end: number): [number, number] | null {
+  let n = 0, neg = false, i = at;
+  if (b[i] === 0x2d) [neg, i] = [true, i + 1];
+  while (i < end && b[i] !== 0x0d) n = n * 10 + b[i++] - 48;
+  return i + 1 < end ? [neg ? -n : n, i + 2] : null;
+}
+
+/** Where the push (an array of bulk strings and integers) at `pos` ends, or -1 if it is not
+ * complete yet. Counting messages must keep up with the server: no strings are decoded. */
+function frameEnd(b: Uint8Array, pos: number, end: number): number {
+  if (pos >= end) return -1;
+  const head = lineNumber(b, pos + 1, end);
+  if (!head) return -1;
+  let [items, p] = head;
+  while (items-- > 0) {
+    if (p >= end) return -1;
+    const type = b[p];
+    const line = lineNumber(b, p + 1, end);
+    if (!line) return -1;
+    p = type === 0x24 && line[0] >= 0 ? line[1] + line[0] + 2 : line[1];
+  }
+  return p <= end ? p : -1;
 }
