@@ -3,6 +3,7 @@
 // values combine (info_merge.ts): summed (counters, keys, memory in use), or shard 0's
 // (process-wide or configured values). Derived fields (human sizes, ratios) are computed
 // from the combined values, so a merged INFO is as consistent as a single shard's.
+import { CHANNEL, PATTERN, pubsubOf, SHARD_CHANNEL } from "../pubsub/hub.ts";
 import process from "node:process";
 import type { Shard } from "../server/shard.ts";
 import { infoStatsOf, notePeakMemory, sampleRates } from "../server/info_stats.ts";
@@ -275,9 +276,10 @@ const STATS: Field[] = [
   constant("current_eviction_exceeded_time", 0),
   summed("keyspace_hits", (s) => s.shard.keyspace.keyspaceHits()),
   summed("keyspace_misses", (s) => s.shard.keyspace.keyspaceMisses()),
-  summed("pubsub_channels", () => 0),
-  summed("pubsub_patterns", () => 0),
-  summed("pubsubshard_channels", () => 0),
+  // Every shard sees the channels of all shards (src/pubsub/hub.ts): shard 0's count is whole.
+  { name: "pubsub_channels", get: (s) => pubsubOf(s.shard).topicCount(CHANNEL) },
+  { name: "pubsub_patterns", get: (s) => pubsubOf(s.shard).topicCount(PATTERN) },
+  { name: "pubsubshard_channels", get: (s) => pubsubOf(s.shard).topicCount(SHARD_CHANNEL) },
   constant("latest_fork_usec", 0),
   constant("total_forks", 0),
   constant("migrate_cached_sockets", 0),

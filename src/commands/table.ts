@@ -24,6 +24,8 @@ import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
 import { slowlogCommands } from "./slowlog.ts";
 import { latencyCommands } from "./latency.ts";
+import { pubsubCommands } from "./pubsub.ts";
+import { resetCommands } from "./reset.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -44,6 +46,8 @@ const FAMILIES: CommandRows[] = [
   aclCommands,
   slowlogCommands,
   latencyCommands,
+  pubsubCommands,
+  resetCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

@@ -113,6 +113,9 @@ export interface EngineExports {
   statKeyspaceHits(): number;
   statKeyspaceMisses(): number;
   statExpiredKeys(): number;
+  expiryLogEnable(on: number): void;
+  expiryLogTake(): number;
+  expiryLogPtr(): number;
   statsCount(hits: number, misses: number): void;
   statsReset(): void;
   itemsByteLength(): number;
@@ -497,6 +500,29 @@ export class Keyspace {
    */
   setEvictionMode(mode: "lru" | "lfu", lfuLogFactor = 10, lfuDecayMinutes = 1): void {
     this.#engine.setEvictionMode(mode === "lfu" ? 1 : 0, lfuLogFactor, lfuDecayMinutes);
+  }
+
+  /** Log the keys that expire from now on (keyspace notifications), or stop and drop the log. */
+  logExpiredKeys(on: boolean): void {
+    this.#engine.expiryLogEnable(on ? 1 : 0);
+  }
+
+  /** Calls `each` for every key logged as expired since the last call (see logExpiredKeys), in
+   * the order they expired, and empties the log. Cheap when nothing expired. */
+  drainExpiredKeys(each: (db: number, key: Uint8Array) => void): void {
+    const n = this.#engine.expiryLogTake();
+    if (n === 0) return;
+    // Copied first: `each` may call the engine, which may move or reuse the log.
+    const log = this.memoryBytes().slice(
+      this.#engine.expiryLogPtr() >>> 0,
+      (this.#engine.expiryLogPtr() >>> 0) + n,
+    );
+    const view = new DataView(log.buffer);
+    for (let p = 0; p < n;) {
+      const db = view.getUint32(p, true), klen = view.getUint32(p + 4, true);
+      each(db, log.subarray(p + 8, p + 8 + klen));
+      p += 8 + klen;
+    }
   }
 
   /** Keys reclaimed by lazy and active expiry (INFO expired_keys). */

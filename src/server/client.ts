@@ -47,6 +47,9 @@ export class Client {
    * running commands, else written as soon as no other write is in flight. Set by the
    * connection; stand-in clients drop them. */
   deliver: (bytes: Uint8Array) => void = () => {};
+  /** Channels, patterns and shard channels subscribed to (src/pubsub): while not 0 a RESP2
+   * client may run only the subscribe family, PING, QUIT and RESET. */
+  subscriptions = 0;
   /** Bytes delivered but not yet written to the socket (for output buffer limits). */
   pendingOutput = 0;
   readonly modes: ClientModes = {

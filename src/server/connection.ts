@@ -20,6 +20,7 @@ import { type CommandWatch, commandWatchOf } from "./command_watch.ts";
 import { outputLimitsOf, overOutputLimit, type ShardOutputLimits } from "./output_limits.ts";
 import { clientInfoLine } from "../commands/client_list.ts";
 import { log } from "../log.ts";
+import { refusedWhileSubscribed } from "../commands/pubsub.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -154,6 +155,9 @@ export class Connection {
         this.busy = true;
         this.processing = true;
         const consumed = await this.processInput(buf, filled);
+        if (this.shard.batchObservers.length !== 0) {
+          for (const observer of this.shard.batchObservers) observer();
+        }
         this.processing = false;
         if (this.closed) break; // e.g. over its output buffer limit
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
@@ -194,6 +198,7 @@ export class Connection {
       this.busy = false;
       this.processing = false;
       this.shard.clients.delete(this.client.id);
+      for (const observer of this.shard.clientClosedObservers) observer(this.client);
       this.close();
     }
   }
@@ -272,6 +277,10 @@ export class Connection {
       const spec = resolveCommand(parser, this.rejected);
       if (typeof spec === "string") this.out.error(spec);
       else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) { /* NOAUTH / NOPERM */ }
+      else if (
+        this.client.subscriptions !== 0 && this.client.resp === 2 &&
+        refusedWhileSubscribed(this.ctx, spec.name)
+      ) this.rejected(spec.name);
       else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
         if (clientPause.active && clientPause.isPaused(spec)) {
@@ -347,9 +356,14 @@ export class Connection {
       if (result instanceof Promise) return this.flushPending().then(() => result);
     } else if (owner === SPANNING && spec.acrossShards) {
       const coordinate = spec.acrossShards;
-      return this.flushPending().then(() => {
+      return this.flushPending().then(async () => {
         this.ctx.spec = spec;
-        return coordinate(this.ctx);
+        const replyAt = this.out.length;
+        await coordinate(this.ctx);
+        const observers = this.shard.spanningWriteObservers;
+        if (spec.writes && observers.length !== 0 && this.out.buf[replyAt] !== 0x2d) {
+          for (const observer of observers) observer(this.ctx, spec, replyAt);
+        }
       });
     } else if (owner === SPANNING) {
       this.splitAcrossShards(spec);

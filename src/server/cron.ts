@@ -33,7 +33,8 @@ export function closeIdleClients(shard: Shard, now = Date.now()): number {
   if (timeoutMs <= 0) return 0;
   let closed = 0;
   for (const client of shard.clients.values()) {
-    if (now - client.lastInteractionAt > timeoutMs) {
+    // Like Redis, subscribers are never timed out (they may only listen).
+    if (client.subscriptions === 0 && now - client.lastInteractionAt > timeoutMs) {
       client.kill();
       closed++;
     }
@@ -51,6 +52,7 @@ export function startCron(shard: Shard): () => void {
       const started = performance.now();
       runExpiryCycle(shard, periodMs() / 4); // the engine counts what it reclaims (INFO expired_keys)
       latencyAddSampleIfNeeded(shard, "expire-cycle", performance.now() - started);
+      for (const observer of shard.batchObservers) observer();
     }
     closeIdleClients(shard);
     sampleRates(shard);

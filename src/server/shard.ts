@@ -17,10 +17,11 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
  * counter, WATCH, keyspace notifications, blocked clients waiting for a key. Commands run by
  * a forwarded batch are observed on the shard that owns their keys (ctx.client.internal says
  * whether IronCache itself issued the command as a step of a cross-shard operation).
+ * `replyAt`: where the command's reply starts in ctx.out (an observer may read it).
  * A write whose reply is not an error may still have changed nothing (SET NX on an existing
  * key, DEL of a missing key): observers that must be exact check what they need.
  */
-export type WriteObserver = (ctx: CommandContext, spec: CommandSpec) => void;
+export type WriteObserver = (ctx: CommandContext, spec: CommandSpec, replyAt?: number) => void;
 
 export interface ShardStats {
   commandsProcessed: number;
@@ -61,6 +62,15 @@ export class Shard {
   readonly acl = new AclUsers();
   /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
   readonly writeObservers: WriteObserver[] = [];
+  /** Like writeObservers, for a write whose keys span shards, coordinated from here
+   * (CommandRow.acrossShards): its steps were observed on their shards as internal commands,
+   * and this tells of the client's command itself, once. */
+  readonly spanningWriteObservers: WriteObserver[] = [];
+  /** Told after each batch of commands ran here (a connection's read batch, a forwarded
+   * batch, an active-expiry cycle); empty unless a feature needs it (no cost then). */
+  readonly batchObservers: Array<() => void> = [];
+  /** Told when a client's connection ends (its subscriptions, waits... are dropped). */
+  readonly clientClosedObservers: Array<(client: Client) => void> = [];
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

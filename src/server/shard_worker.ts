@@ -18,6 +18,8 @@ import { configureClientIds } from "./client.ts";
 import { log, setLogFile, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
+import { installPubSub } from "../pubsub/hub.ts";
+import { installNotifications } from "../pubsub/notify.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 
@@ -81,6 +83,8 @@ async function start(init: InitMessage): Promise<void> {
     Object.entries(init.peers).map(([id, r]) => [Number(id), r]),
   );
   if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
+  installPubSub(shard, peers);
+  installNotifications(shard);
   const aclProblem = setUpAcl(shard, init.config);
   if (aclProblem) {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });

@@ -8,6 +8,7 @@ import { reserveScratch, resultAt } from "./buffers";
 import { setNow } from "./clock";
 import { DB_COUNT, dbAt, flushDb, keyCount, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
+import { expiryLogAt, setExpiryLog, takeExpiryLog } from "./expiry_log";
 import { lazyFree } from "./lazyfree";
 import {
   copyKey, dumpKey, moveKey, renameKey, restoreKey,
@@ -226,6 +227,20 @@ export function statExpiredKeys(): f64 {
 /** Adds read lookups counted outside the engine (objects' commands). */
 export function statsCount(hits: f64, misses: f64): void {
   addLookups(<u64>hits, <u64>misses);
+}
+
+/** Keyspace notifications: log expired keys (on) or not (off, the default; drops the log). */
+export function expiryLogEnable(on: i32): void {
+  setExpiryLog(on != 0);
+}
+
+/** Bytes logged since the last call ([u32 db][u32 klen][key]...), at `expiryLogPtr()`. */
+export function expiryLogTake(): usize {
+  return takeExpiryLog();
+}
+
+export function expiryLogPtr(): usize {
+  return expiryLogAt();
 }
 
 export function statsReset(): void {

@@ -13,7 +13,7 @@ import { EMPTY, TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, slotHash 
 import { volatileGet } from "./volatile";
 import { NOT_FOUND } from "./status";
 import { nextRandom } from "./random";
-import { countExpired } from "./stats";
+import { noteExpired } from "./expiry_log";
 
 // ---- SCAN ---------------------------------------------------------------------------------
 
@@ -139,8 +139,8 @@ export function randomKey(db: Db): i32 {
       return <i32>klen;
     }
     findEntry(db, e);
+    noteExpired(db, e);
     removeFound(db, e);
-    countExpired();
   }
   return NOT_FOUND;
 }
@@ -161,8 +161,8 @@ export function expireSample(db: Db, samples: i32): i32 {
     const e = volatileGet(list, list.cursor);
     if (nowMs > expireAtOf(e)) {
       findEntry(db, e);
+      noteExpired(db, e);
       removeFound(db, e); // the list's last item moves into the cursor position
-      countExpired();
       expired++;
     } else {
       list.cursor++;
