@@ -43,7 +43,8 @@ Deno.test("bench: --quick end to end (markdown, JSON, SVG)", async () => {
   try {
     const r = await bench(["--quick", "--out", dir, "--name", "quick"]);
     assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-    assert.ok(r.seconds < 50, `took ${r.seconds.toFixed(1)} s`);
+    // Its duration is printed, not asserted: tests make no timing claims (the machine is shared).
+    console.log(`bench --quick took ${r.seconds.toFixed(1)} s`);
     assert.match(r.stderr, /\[bench +\d+ s\] SET P1: /, "progress lines on stderr");
 
     // Markdown: every workload at both depths, the generator named.
