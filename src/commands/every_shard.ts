@@ -4,7 +4,8 @@
 // client. So these handlers do their own shard's part with the real client, then send the
 // same command to the other shards, where it runs as a shard part (ctx.cross is null there)
 // and does only that shard's share.
-import type { CommandContext } from "./spec.ts";
+import type { Combiner, CommandContext, CommandRow } from "./spec.ts";
+import { SPANNING } from "../server/dispatch.ts";
 import type { Args } from "../protocol/args.ts";
 import { latin1 } from "../protocol/bytes.ts";
 
@@ -69,4 +70,26 @@ export function replyInteger(frame: Uint8Array): number {
 
 export function isErrorReply(frame: Uint8Array): boolean {
   return frame[0] === 0x2d;
+}
+
+/**
+ * The row of a keyless command that changes the whole dataset at once (FLUSHALL, FLUSHDB,
+ * SWAPDB). With several shards it runs on all of them under every shard's lock, so no other
+ * command falls between the shards' parts: that is what Redis's single thread guarantees,
+ * and what lets the AOF log it once, in its place among the shards' writes.
+ */
+export function atomicFanOut(combine: Combiner): CommandRow {
+  return {
+    fanOut: combine,
+    route: (_args, shardCount) => shardCount > 1 ? SPANNING : -1,
+    acrossShards: async (ctx) => {
+      const all = Array.from({ length: ctx.shard.count }, (_, i) => i);
+      const argv = copyArgv(ctx.args);
+      const replies = await ctx.cross!.atomically(
+        all,
+        (run) => Promise.all(all.map((s) => run(s, argv))),
+      );
+      combine(replies, ctx.out, []);
+    },
+  };
 }

@@ -70,6 +70,11 @@ export interface EngineExports {
   scratchReserve(n: number): number;
   resultPtr(): number;
   setClock(nowMs: number): void;
+  setLoadingMode(on: number): void;
+  setExpiredLogging(on: number): void;
+  expiredLogAt(): number;
+  expiredLogLength(): number;
+  expiredLogClear(): void;
   setSeed(lo: number, hi: number): number;
   strGet(db: number, klen: number): number;
   strSet(db: number, klen: number, vlen: number, expireAtMs: number, flags: number): number;
@@ -497,6 +502,33 @@ export class Keyspace {
    */
   setEvictionMode(mode: "lru" | "lfu", lfuLogFactor = 10, lfuDecayMinutes = 1): void {
     this.#engine.setEvictionMode(mode === "lfu" ? 1 : 0, lfuLogFactor, lfuDecayMinutes);
+  }
+
+  /** While an AOF is replayed: nothing expires and past expiry times are kept, as Redis does
+   * while loading (keyIsExpired, checkAlreadyExpired). */
+  setLoading(on: boolean): void {
+    this.#engine.setLoadingMode(on ? 1 : 0);
+  }
+
+  /** Record the keys that expiry reclaims, for takeExpired (the AOF logs them as DEL). */
+  recordExpired(on: boolean): void {
+    this.#engine.setExpiredLogging(on ? 1 : 0);
+  }
+
+  /** Calls `each` for every key reclaimed by expiry since the last call, oldest first. */
+  takeExpired(each: (db: number, key: Uint8Array) => void): void {
+    const length = this.#engine.expiredLogLength() >>> 0;
+    if (length === 0) return;
+    const bytes = this.#view();
+    const start = this.#engine.expiredLogAt() >>> 0, end = start + length;
+    const records = bytes.slice(start, end);
+    this.#engine.expiredLogClear();
+    for (let p = 0; p < records.length;) {
+      const len = records[p + 1] | (records[p + 2] << 8) | (records[p + 3] << 16) |
+        (records[p + 4] << 24);
+      each(records[p], records.subarray(p + 5, p + 5 + len));
+      p += 5 + len;
+    }
   }
 
   /** Keys reclaimed by lazy and active expiry (INFO expired_keys). */

@@ -126,6 +126,8 @@ export class Connection {
         this.processing = false;
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
         this.peers?.poll();
+        const barrier = this.shard.replyBarrier?.();
+        if (barrier) await barrier;
         if (this.writing) await this.writing;
         if (this.out.length > 0) {
           this.shard.stats.netOutputBytes += this.out.length;

@@ -48,7 +48,7 @@ export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promi
     return result.then(() => record(ctx, spec, replyAt, -1, -1));
   }
   const failed = out.length > replyAt && out.buf[replyAt] === 0x2d;
-  if (spec.writes && !failed && shard.writeObservers.length !== 0) observeWrite(ctx, spec);
+  if (spec.writes && !failed && shard.writeObservers.length !== 0) observeWrite(ctx, spec, replyAt);
   if (
     spec === cachedSpec && shard === cachedShard && count === cachedCount + 1 &&
     stats.commandsProcessed === count
@@ -85,13 +85,15 @@ function record(
   count: number,
 ): void {
   const failed = ctx.out.length > replyAt && ctx.out.buf[replyAt] === 0x2d;
-  if (spec.writes && !failed && ctx.shard.writeObservers.length !== 0) observeWrite(ctx, spec);
+  if (spec.writes && !failed && ctx.shard.writeObservers.length !== 0) {
+    observeWrite(ctx, spec, replyAt);
+  }
   const usec = started >= 0 ? (performance.now() - started) * 1000 * TIMING_SAMPLE : 0;
   recordAndCache(ctx.shard, spec, usec, failed, count);
 }
 
-function observeWrite(ctx: CommandContext, spec: CommandSpec): void {
-  for (const observer of ctx.shard.writeObservers) observer(ctx, spec);
+function observeWrite(ctx: CommandContext, spec: CommandSpec, replyAt: number): void {
+  for (const observer of ctx.shard.writeObservers) observer(ctx, spec, replyAt);
 }
 
 /** recordCall, then remember the entry when the handler left the counter at `count`. */

@@ -19,8 +19,10 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
  * whether IronCache itself issued the command as a step of a cross-shard operation).
  * A write whose reply is not an error may still have changed nothing (SET NX on an existing
  * key, DEL of a missing key): observers that must be exact check what they need.
+ * `replyAt`: where the command's reply starts in ctx.out (the AOF logs SPOP by what it
+ * popped).
  */
-export type WriteObserver = (ctx: CommandContext, spec: CommandSpec) => void;
+export type WriteObserver = (ctx: CommandContext, spec: CommandSpec, replyAt: number) => void;
 
 export interface ShardStats {
   commandsProcessed: number;
@@ -51,6 +53,9 @@ export class Shard {
   readonly acl = new AclUsers();
   /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
   readonly writeObservers: WriteObserver[] = [];
+  /** Set while replies must wait for something before they are written (appendfsync
+   * always: the AOF's fsync of the writes they acknowledge); null returned = no wait. */
+  replyBarrier: (() => Promise<void> | null) | null = null;
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

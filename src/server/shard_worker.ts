@@ -17,6 +17,9 @@ import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
+import { setShardAof, ShardAof } from "../persistence/aof/shard_aof.ts";
+import { aofSharedOf } from "../persistence/aof/shared.ts";
+import { loadAppendOnlyFile } from "../persistence/aof/replay.ts";
 
 const self = globalThis as unknown as {
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
@@ -31,11 +34,17 @@ const listeners: Deno.Listener[] = [];
 const connections = new Set<Connection>();
 let shuttingDown = false;
 let stopCron = () => {};
+let aof: ShardAof;
 
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "init") start(msg);
   else if (msg.type === "shutdown") shutdown();
+  else if (msg.type === "aof-rewrite") aof.startRewrite();
+  else if (msg.type === "aof-loaded") {
+    shard.keyspace.setLoading(false);
+    serveClients();
+  }
 };
 
 function start(init: InitMessage): void {
@@ -58,6 +67,22 @@ function start(init: InitMessage): void {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });
     return;
   }
+  aof = new ShardAof(shard, peers, aofSharedOf(init.aof), (m) => self.postMessage(m));
+  setShardAof(shard, aof);
+  if (!init.aofLoad) return serveClients();
+  // Every shard holds still (nothing expires) while shard 0 replays the AOF through them.
+  shard.keyspace.setLoading(true);
+  if (shard.id !== 0) return;
+  loadAppendOnlyFile(shard, peers).then(
+    () => self.postMessage({ type: "aof-loaded", shardId: shard.id }),
+    (err) => self.postMessage({ type: "fatal", shardId: shard.id, message: err.message }),
+  );
+}
+
+/** Start logging (if appendonly), the cron, and accepting clients. */
+function serveClients(): void {
+  const config = shard.config;
+  aof.start();
   stopCron = startCron(shard);
   const port = Number(config.get("port"));
   try {

@@ -17,6 +17,7 @@ import {
   slotEntry, slotHash, tableBury, tableFind, tableFindEntry, tableFree, tableInsert, tableNew, tableRemove, tableSlots,
 } from "./table";
 import { countExpired } from "./stats";
+import { logExpired } from "./expired_log";
 import { VolatileList, volatileAdd, volatileClear, volatileRemove, volatileSet } from "./volatile";
 
 export const DB_COUNT: i32 = 16;
@@ -53,6 +54,11 @@ export function dbAt(index: i32): Db {
   const db = changetype<Db>(dbArea + <usize>index * DB_STRIDE);
   if (db.volatile == 0) db.volatile = changetype<usize>(db) + offsetof<Db>();
   return db;
+}
+
+/** The index of a db (0..15). */
+export function dbIndexOf(db: Db): i32 {
+  return <i32>((changetype<usize>(db) - dbArea) / DB_STRIDE);
 }
 
 // @ts-ignore: decorator
@@ -98,6 +104,7 @@ export function findKey(db: Db, key: usize, klen: usize): usize {
 export function findLiveKey(db: Db, key: usize, klen: usize): usize {
   const e = findKey(db, key, klen);
   if (e != 0 && isExpired(e)) {
+    logExpired(dbIndexOf(db), e);
     removeFound(db, e);
     countExpired();
     return 0;
