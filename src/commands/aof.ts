@@ -1,6 +1,6 @@
 // BGREWRITEAOF (the AOF itself: src/persistence/aof/).
 import type { CommandContext, CommandRows } from "./spec.ts";
-import { shardAofOf } from "../persistence/aof/shard_aof.ts";
+import { shardAofOf } from "../persistence/aof/registry.ts";
 
 function bgrewriteaof(ctx: CommandContext): void {
   const aof = shardAofOf(ctx.shard);

@@ -4,8 +4,7 @@
 // client. So these handlers do their own shard's part with the real client, then send the
 // same command to the other shards, where it runs as a shard part (ctx.cross is null there)
 // and does only that shard's share.
-import type { Combiner, CommandContext, CommandRow } from "./spec.ts";
-import { SPANNING } from "../server/dispatch.ts";
+import { type Combiner, type CommandContext, type CommandRow, SPANNING } from "./spec.ts";
 import type { Args } from "../protocol/args.ts";
 import { latin1 } from "../protocol/bytes.ts";
 

@@ -51,6 +51,9 @@ export interface SplitByKey {
 /** Picks the shard for a command the key ranges can't route (e.g. SCAN by its cursor). */
 export type Router = (args: Args, shardCount: number) => number;
 
+/** What a Router (and dispatch's routing) returns for keys on several shards. */
+export const SPANNING = -2;
+
 /** Key argument indexes for commands whose keys move (Redis's "movablekeys"). */
 export type KeyFinder = (args: Args) => number[];
 

@@ -17,7 +17,8 @@ import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
-import { setShardAof, ShardAof } from "../persistence/aof/shard_aof.ts";
+import { ShardAof } from "../persistence/aof/shard_aof.ts";
+import { setShardAof } from "../persistence/aof/registry.ts";
 import { aofSharedOf } from "../persistence/aof/shared.ts";
 import { loadAppendOnlyFile } from "../persistence/aof/replay.ts";
 

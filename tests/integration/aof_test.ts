@@ -181,7 +181,10 @@ Deno.test("IronCache's appendonlydir passes redis-check-aof, loads into redis-se
 
   const aofDir = `${dir}/appendonlydir`;
   const manifest = await Deno.readTextFile(`${aofDir}/appendonly.aof.manifest`);
-  assert.match(manifest, /^file appendonly\.aof\.1\.base\.rdb seq 1 type b\nfile appendonly\.aof\.2\.incr\.aof seq 2 type i\n$/);
+  assert.match(
+    manifest,
+    /^file appendonly\.aof\.1\.base\.rdb seq 1 type b\nfile appendonly\.aof\.2\.incr\.aof seq 2 type i\n$/,
+  );
   assert.deepEqual([...Deno.readDirSync(aofDir)].map((e) => e.name).sort(), [
     "appendonly.aof.1.base.rdb",
     "appendonly.aof.2.incr.aof",
@@ -241,7 +244,12 @@ Deno.test("IronCache loads an appendonlydir written by redis-server 7", async ()
     const c = await RawConnection.open(redis.port);
     await writeMixedData(c, "base");
     await call(c, "BGREWRITEAOF"); // an RDB base and a new incr file
-    await waitFor("redis's rewrite", async () => (await infoField(c, "aof_rewrite_in_progress")) === "0" && (await infoField(c, "aof_rewrite_scheduled")) === "0");
+    await waitFor(
+      "redis's rewrite",
+      async () =>
+        (await infoField(c, "aof_rewrite_in_progress")) === "0" &&
+        (await infoField(c, "aof_rewrite_scheduled")) === "0",
+    );
     await writeMixedData(c, "tail");
     expected = await dataset(redis.port);
     c.close();

@@ -132,13 +132,3 @@ export class ShardAof {
     return Atomics.load(this.shared.ints, REWRITE_CLAIM) !== 0;
   }
 }
-
-const handles = new WeakMap<Shard, ShardAof>();
-
-export function setShardAof(shard: Shard, aof: ShardAof): void {
-  handles.set(shard, aof);
-}
-
-export function shardAofOf(shard: Shard): ShardAof | undefined {
-  return handles.get(shard);
-}
