@@ -75,7 +75,8 @@ export function isErrorReply(frame: Uint8Array): boolean {
  * The row of a keyless command that changes the whole dataset at once (FLUSHALL, FLUSHDB,
  * SWAPDB). With several shards it runs on all of them under every shard's lock, so no other
  * command falls between the shards' parts: that is what Redis's single thread guarantees,
- * and what lets the AOF log it once, in its place among the shards' writes.
+ * and what lets the AOF log it once, in its place among the shards' writes. Shard 0's part
+ * runs first (the AOF logs it there; see src/persistence/aof/propagate.ts).
  */
 export function atomicFanOut(combine: Combiner): CommandRow {
   return {
@@ -84,10 +85,10 @@ export function atomicFanOut(combine: Combiner): CommandRow {
     acrossShards: async (ctx) => {
       const all = Array.from({ length: ctx.shard.count }, (_, i) => i);
       const argv = copyArgv(ctx.args);
-      const replies = await ctx.cross!.atomically(
-        all,
-        (run) => Promise.all(all.map((s) => run(s, argv))),
-      );
+      const replies = await ctx.cross!.atomically(all, async (run) => {
+        const first = await run(0, argv);
+        return [first, ...await Promise.all(all.slice(1).map((s) => run(s, argv)))];
+      });
       combine(replies, ctx.out, []);
     },
   };

@@ -166,7 +166,7 @@ function ironcacheAof(dir: string, extra: string[] = []): Promise<RunningServer>
 Deno.test("IronCache's appendonlydir passes redis-check-aof, loads into redis-server and back; torn tails", async () => {
   const dir = await tempDir();
   let server = await ironcacheAof(dir);
-  let c = await RawConnection.open(server.port);
+  const c = await RawConnection.open(server.port);
   await writeMixedData(c, "before");
   assert.equal(await call(c, "BGREWRITEAOF"), "Background append only file rewriting started");
   await rewriteDone(c);

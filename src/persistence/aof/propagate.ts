@@ -17,7 +17,7 @@ const encoder = new TextEncoder();
 const word = (s: string | number) => encoder.encode(String(s));
 
 /** Commands whose effect covers every shard: logged once, by shard 0 (they run on all
- * shards at once, under every shard's lock: see atomicFanOut). */
+ * shards under every shard's lock, shard 0's part first: see atomicFanOut). */
 const WHOLE_SERVER = new Set(["flushall", "flushdb", "swapdb"]);
 
 /** Served blocking commands: logged as their non-blocking form (Redis's BLPOP -> LPOP...). */
@@ -132,6 +132,14 @@ export function propagatedCommands(
   return [copyArgv(args)];
 }
 
+/** Where a key of `db` is after FLUSHALL / FLUSHDB / SWAPDB (null: gone). */
+function dbAfterwards(ctx: CommandContext, name: string): (db: number) => number | null {
+  if (name === "flushall") return () => null;
+  if (name === "flushdb") return (db) => db === ctx.client.db ? null : db;
+  const a = ctx.args.int(1), b = ctx.args.int(2);
+  return (db) => db === a ? b : db === b ? a : db;
+}
+
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -193,6 +201,11 @@ export class AofPropagator {
   }
 
   #observe = (ctx: CommandContext, spec: CommandSpec, replyAt: number): void => {
+    if (this.shard.id !== 0 && WHOLE_SERVER.has(spec.name)) {
+      // Shard 0 logged the command already: keys this shard saw expire before its part are
+      // logged after it, in the db they are in now (or not at all: flushed).
+      return this.#takeExpired(dbAfterwards(ctx, spec.name));
+    }
     this.#takeExpired(); // a key that expired during this command is deleted before it
     for (const argv of propagatedCommands(ctx, spec, replyAt)) this.log(ctx.client.db, argv);
   };
@@ -211,8 +224,11 @@ export class AofPropagator {
     }
   }
 
-  #takeExpired(): void {
-    this.shard.keyspace.takeExpired((db, key) => this.log(db, [word("DEL"), key.slice()]));
+  #takeExpired(dbNow: (db: number) => number | null = (db) => db): void {
+    this.shard.keyspace.takeExpired((db, key) => {
+      const now = dbNow(db);
+      if (now !== null) this.log(now, [word("DEL"), key.slice()]);
+    });
   }
 
   /** Sends what was logged (and the keys expiry reclaimed meanwhile). */
