@@ -4,6 +4,7 @@
 // while loading (each shard's engine is in loading mode). A torn tail of the last file is cut
 // when aof-load-truncated is yes (with Redis's log lines), else loading is refused; anything
 // that is not a command is refused.
+import { concatBytes } from "../../cli/bytes.ts";
 import { join } from "node:path";
 import { log } from "../../log.ts";
 import { readRdbFile } from "../rdb/file.ts";
@@ -69,7 +70,7 @@ export function aofCommandStreams(
         );
       }
       const frames = datasetAsCommands(rdb.databases);
-      streams.push(concat(frames));
+      streams.push(concatBytes(frames));
       log.notice(`Reading the remaining AOF tail...`);
       return;
     }
@@ -106,16 +107,6 @@ export function aofCommandStreams(
     streams.push(SELECT_0, bytes.subarray(0, end)); // each file starts in db 0 (a fresh fake client)
   });
   return streams;
-}
-
-function concat(frames: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  let at = 0;
-  for (const f of frames) {
-    out.set(f, at);
-    at += f.length;
-  }
-  return out;
 }
 
 /** A connection-shaped source of bytes whose replies go nowhere (Redis's fake AOF client). */

@@ -3,6 +3,7 @@
 // appendfsync, keeps the manifest, and finishes rewrites (BGREWRITEAOF) with the shards'
 // snapshots: a new base, a new incremental file, the manifest swapped atomically, old files
 // removed.
+import { concatBytes } from "../../cli/bytes.ts";
 import { join } from "node:path";
 import { ByteBuffer } from "../../protocol/byte_buffer.ts";
 import { log } from "../../log.ts";
@@ -308,7 +309,7 @@ export class AofWriter {
       };
       const bytes = s.rdbPreamble
         ? writeRdbFile(merged, { ...REDIS_DEFAULTS, aux: baseAux() })
-        : concat(datasetAsCommands(merged));
+        : concatBytes(datasetAsCommands(merged));
       Deno.mkdirSync(s.directory, { recursive: true });
       replaceFileDurably(s.directory, base.name, bytes);
       const incrs = this.#current ? [this.#current.info] : [];
@@ -428,14 +429,4 @@ function mergeDatabases(parts: RdbDatabase[][]): RdbDatabase[] {
     }
   }
   return [...byIndex.values()].sort((a, b) => a.index - b.index);
-}
-
-function concat(frames: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  let at = 0;
-  for (const f of frames) {
-    out.set(f, at);
-    at += f.length;
-  }
-  return out;
 }
