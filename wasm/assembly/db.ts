@@ -104,7 +104,7 @@ export function findKey(db: Db, key: usize, klen: usize): usize {
 export function findLiveKey(db: Db, key: usize, klen: usize): usize {
   const e = findKey(db, key, klen);
   if (e != 0 && isExpired(e)) {
-    logExpired(dbIndexOf(db), e);
+    logExpired(db, e);
     removeFound(db, e);
     countExpired();
     return 0;

@@ -4,6 +4,7 @@
 
 import { memAlloc, memFree, memResize, capacityOf } from "./alloc";
 import { keyLenOf, keyPtrOf } from "./entry";
+import { Db, dbIndexOf } from "./db";
 
 let recording = false;
 let log: usize = 0;
@@ -18,9 +19,10 @@ export function setExpiredLogging(on: bool): void {
   }
 }
 
-/** Records entry `e` of db `dbIndex`; call before the entry is removed. */
-export function logExpired(dbIndex: i32, e: usize): void {
+/** Records entry `e` of `db`; call before the entry is removed. */
+export function logExpired(db: Db, e: usize): void {
   if (!recording) return;
+  const dbIndex = dbIndexOf(db);
   const klen = keyLenOf(e);
   const need = used + 5 + klen;
   if (log == 0) log = memAlloc(max(need, 4096));

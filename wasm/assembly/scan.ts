@@ -7,7 +7,7 @@
 
 import { outputFor, outputGrow } from "./buffers";
 import { isExpired, nowMs } from "./clock";
-import { Db, dbIndexOf, findEntry, keyCount, removeFound, stepRehash, volatileOf } from "./db";
+import { Db, findEntry, keyCount, removeFound, stepRehash, volatileOf } from "./db";
 import { expireAtOf, keyLenOf, keyPtrOf } from "./entry";
 import { EMPTY, TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, slotHash } from "./table";
 import { volatileGet } from "./volatile";
@@ -139,7 +139,7 @@ export function randomKey(db: Db): i32 {
       memory.copy(outputFor(klen), keyPtrOf(e), klen);
       return <i32>klen;
     }
-    logExpired(dbIndexOf(db), e);
+    logExpired(db, e);
     findEntry(db, e);
     removeFound(db, e);
     countExpired();
@@ -162,7 +162,7 @@ export function expireSample(db: Db, samples: i32): i32 {
     if (list.cursor >= list.count) list.cursor = 0;
     const e = volatileGet(list, list.cursor);
     if (nowMs > expireAtOf(e)) {
-      logExpired(dbIndexOf(db), e);
+      logExpired(db, e);
       findEntry(db, e);
       removeFound(db, e); // the list's last item moves into the cursor position
       countExpired();
