@@ -129,8 +129,12 @@ async function writeMixedData(c: RawConnection, tag: string): Promise<void> {
     const reply = await call(c, ...cmd);
     assert.ok(!(reply && typeof reply === "object" && "error" in reply), `${cmd}: ${reply}`);
   }
-  await new Promise((r) => setTimeout(r, 20)); // gone:* expires; reading it logs its DEL
+  // gone:* expires and is read (lazy expiry); reborn:* is left to the cron (active expiry)
+  // and then set again with NX, which a replay without the expiry's DEL would refuse.
+  await call(c, "SET", `reborn:${tag}`, "old", "PX", "1");
+  await new Promise((r) => setTimeout(r, 400));
   assert.equal(await call(c, "GET", `gone:${tag}`), null);
+  assert.equal(await call(c, "SET", `reborn:${tag}`, "new", "NX"), "OK");
 }
 
 async function tempDir(): Promise<string> {
