@@ -20,7 +20,7 @@ import {
 } from "./manifest.ts";
 import { fileSize, replaceFileDurably, syncDirectory, writeAllSync } from "./files.ts";
 import { datasetAsCommands, selectFrame } from "./commands.ts";
-import { type AofShared, REWRITE_CLAIM, SEQ_DONE, SEQ_NEXT, seqDistance, STAT } from "./shared.ts";
+import { type AofShared, REWRITE_CLAIM, SEQ_DONE, seqDistance, STAT } from "./shared.ts";
 
 export interface AofSettings {
   appendonly: boolean;
@@ -72,8 +72,6 @@ interface Rewrite {
   cut: number;
   parts: Map<number, RdbDatabase[]>;
   startedAt: number;
-  /** The AOF was off (turned on by CONFIG SET): nothing before the cut is kept. */
-  fromScratch: boolean;
 }
 
 interface Queued {
@@ -138,7 +136,7 @@ export class AofWriter {
   #stop(): void {
     for (const target of [this.#previous, this.#current]) {
       if (!target) continue;
-      this.#writeTarget(target);
+      target.write();
       target.fsync();
       target.file.close();
     }
@@ -203,7 +201,7 @@ export class AofWriter {
     try {
       for (const target of [this.#previous, this.#current]) {
         if (!target) continue;
-        this.#size += this.#writeTarget(target);
+        this.#size += target.write();
         if (this.settings.appendfsync === "always") target.fsync();
       }
       this.shared.stats[STAT.lastWriteOk] = 1;
@@ -218,10 +216,6 @@ export class AofWriter {
     Atomics.notify(this.shared.ints, SEQ_DONE);
     this.#publishSizes();
     this.#maybeAutoRewrite();
-  }
-
-  #writeTarget(target: IncrTarget): number {
-    return target.write();
   }
 
   #writeFailed(err: unknown): void {
@@ -270,8 +264,9 @@ export class AofWriter {
 
   /** The first part arrived: what follows the cut goes to a new incremental file. */
   #beginRewrite(id: number, cut: number): Rewrite | null {
+    // No open file: the AOF was off (CONFIG SET appendonly yes), nothing before the cut is kept.
     const fromScratch = this.#current === null;
-    const rewrite: Rewrite = { id, cut, parts: new Map(), startedAt: Date.now(), fromScratch };
+    const rewrite: Rewrite = { id, cut, parts: new Map(), startedAt: Date.now() };
     this.#rewrite = rewrite;
     this.#rewriteRequested = false;
     this.shared.stats[STAT.rewriteStartedAt] = rewrite.startedAt;
@@ -397,19 +392,6 @@ export class AofWriter {
     this.#pump();
     clearInterval(this.#fsyncTimer);
     if (this.settings.appendonly) this.#stop();
-  }
-
-  /** The next sequence number the writer expects (for tests and INFO). */
-  get nextSeq(): number {
-    return this.#nextSeq;
-  }
-
-  static claimed(shared: AofShared): boolean {
-    return Atomics.load(shared.ints, REWRITE_CLAIM) !== 0;
-  }
-
-  static pendingSeq(shared: AofShared): number {
-    return Atomics.load(shared.ints, SEQ_NEXT);
   }
 }
 
