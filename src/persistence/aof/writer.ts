@@ -85,6 +85,8 @@ export class AofWriter {
   /** During a rewrite: the incremental file commands numbered before the cut still go to. */
   #previous: IncrTarget | null = null;
   #rewrite: Rewrite | null = null;
+  /** Parts of a rewrite abandoned (appendonly turned off) may still arrive: ignored. */
+  #abandonedId = 0;
   #queues: Queued[][];
   #nextSeq = 0;
   #size = 0;
@@ -253,6 +255,7 @@ export class AofWriter {
 
   /** One shard's part of a rewrite, taken under every shard's lock at sequence `cut`. */
   onSnapshot(shardId: number, id: number, cut: number, databases: RdbDatabase[]): void {
+    if (id <= this.#abandonedId) return;
     let rewrite = this.#rewrite;
     if (!rewrite || rewrite.id !== id) {
       rewrite = this.#beginRewrite(id, cut);
@@ -334,6 +337,7 @@ export class AofWriter {
   }
 
   #abandonRewrite(why: string): void {
+    this.#abandonedId = Math.max(this.#abandonedId, this.#rewrite?.id ?? 0);
     log.warning(`Background AOF rewrite failed: ${why}`);
     this.shared.stats[STAT.lastRewriteOk] = 0;
     this.shared.stats[STAT.consecutiveFailures]++;
