@@ -10,44 +10,21 @@ import {
   startIronCache,
   startRedis,
 } from "../helpers/servers.ts";
+import { nodeText, parseFrame, type RespNode } from "../differential/resp.ts";
 
 const dec = new TextDecoder();
 type Reply = string | number | null | Reply[] | { error: string };
 
-/** One RESP2 reply, decoded. */
-function decode(b: Uint8Array, pos = 0): [Reply, number] {
-  const lineEnd = b.indexOf(13, pos);
-  const line = dec.decode(b.subarray(pos + 1, lineEnd));
-  const after = lineEnd + 2;
-  switch (String.fromCharCode(b[pos])) {
-    case "+":
-      return [line, after];
-    case "-":
-      return [{ error: line }, after];
-    case ":":
-      return [Number(line), after];
-    case "$": {
-      const n = Number(line);
-      return n < 0 ? [null, after] : [dec.decode(b.subarray(after, after + n)), after + n + 2];
-    }
-    case "*": {
-      const n = Number(line);
-      if (n < 0) return [null, after];
-      const items: Reply[] = [];
-      let p = after;
-      for (let i = 0; i < n; i++) {
-        const [item, next] = decode(b, p);
-        items.push(item);
-        p = next;
-      }
-      return [items, p];
-    }
-  }
-  throw new Error(`unexpected reply ${line}`);
+/** A RESP2 reply as plain values. */
+function toReply(n: RespNode): Reply {
+  if ((n.type === "$" || n.type === "*") && nodeText(n) === "-1" && !n.payload) return null;
+  if (n.type === "-") return { error: nodeText(n) };
+  if (n.type === ":") return Number(nodeText(n));
+  return n.children ? n.children.map(toReply) : nodeText(n);
 }
 
 async function call(c: RawConnection, ...args: string[]): Promise<Reply> {
-  return decode(await c.command(...args))[0];
+  return toReply(parseFrame(await c.command(...args)));
 }
 
 /** Every key of every db: type, value (sets and hashes sorted) and absolute expiry. */
