@@ -11,7 +11,6 @@ import type { RunOnShard } from "../server/cross_shard.ts";
 import { BAD_PAYLOAD, NOT_FOUND, SAME_KEY } from "../engine/keyspace.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { allOk } from "../server/multishard.ts";
-import { atomicFanOut } from "./every_shard.ts";
 import { blobFromRdbValue, rdbValueFromBlob, UnsupportedType } from "../persistence/value_codec.ts";
 import { blobOfMovePayload, createMovePayload } from "../persistence/move_payload.ts";
 import {
@@ -32,6 +31,7 @@ import {
   isNullReply,
   refreshClock,
 } from "./keys_common.ts";
+import { atomicallyOnEveryShard, coordinated } from "./every_shard.ts";
 
 // ---- RENAME, RENAMENX ----------------------------------------------------------------------
 
@@ -259,7 +259,7 @@ export const moveCommands: CommandRows = {
   renamenx: { handler: renameCommand(true), acrossShards: renameAcrossShards(true) },
   copy: { handler: copy, acrossShards: copyAcrossShards },
   move: { handler: move },
-  swapdb: { handler: swapdb, ...atomicFanOut(allOk) },
+  swapdb: { handler: swapdb, route: coordinated, acrossShards: atomicallyOnEveryShard(allOk) },
   dump: { handler: dump },
   restore: { handler: restore },
 };

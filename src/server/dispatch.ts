@@ -1,7 +1,7 @@
 // From parsed arguments to a command: table lookup, subcommand, arity (Redis's
 // processCommand order), and the key positions used to route it to its shard.
 import type { Args } from "../protocol/args.ts";
-import { type CommandSpec, SPANNING } from "../commands/spec.ts";
+import type { CommandSpec } from "../commands/spec.ts";
 import { lookupCommand, lookupSubcommand } from "../commands/table.ts";
 import { errArity, errUnknownCommand, errUnknownSubcommand } from "../protocol/errors.ts";
 
@@ -45,8 +45,7 @@ export function keyIndexes(spec: CommandSpec, args: Args): number[] {
   return out;
 }
 
-/** Shard id when every key of the command lives on one shard (-1 if keyless), or
- * SPANNING when they are spread over several (defined with the rows that return it). */
+import { SPANNING } from "../commands/spec.ts";
 export { SPANNING };
 
 type ShardMap = { ownerOfRange(buf: Uint8Array, start: number, end: number): number };

@@ -12,6 +12,7 @@ import {
   infoStatsOf,
   recordCall,
   recordErrorReply,
+  recordLatency,
   recordRejected,
 } from "./info_stats.ts";
 
@@ -88,8 +89,9 @@ function record(
   if (spec.writes && !failed && ctx.shard.writeObservers.length !== 0) {
     observeWrite(ctx, spec, replyAt);
   }
-  const usec = started >= 0 ? (performance.now() - started) * 1000 * TIMING_SAMPLE : 0;
-  recordAndCache(ctx.shard, spec, usec, failed, count);
+  const usec = started >= 0 ? (performance.now() - started) * 1000 : 0;
+  if (usec > 0) recordLatency(ctx.shard, spec.name, usec, TIMING_SAMPLE);
+  recordAndCache(ctx.shard, spec, usec * TIMING_SAMPLE, failed, count);
 }
 
 function observeWrite(ctx: CommandContext, spec: CommandSpec, replyAt: number): void {

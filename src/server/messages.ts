@@ -2,6 +2,7 @@
 import type { LoadedConfig } from "../config/load.ts";
 import type { LinkRings } from "./peers.ts";
 import type { AofToMain } from "../persistence/aof/shard_aof.ts";
+import type { ShardFigures } from "./shard_metrics.ts";
 
 export interface InitMessage {
   type: "init";
@@ -27,6 +28,8 @@ export interface ServerIdentity {
   startedAt: number;
   /** The config files read, absolute paths ("" when none). */
   configFile: string;
+  /** The config file is TOML (CONFIG REWRITE writes TOML then). */
+  configFileIsToml?: boolean;
   executable: string;
 }
 
@@ -34,9 +37,16 @@ export interface ShutdownMessage {
   type: "shutdown";
 }
 
+/** The main thread's /metrics asks each shard for its figures (src/server/shard_metrics.ts). */
+export interface MetricsRequest {
+  type: "metrics";
+  id: number;
+}
+
 export type ToWorker =
   | InitMessage
   | ShutdownMessage
+  | MetricsRequest
   /** Start an AOF rewrite (auto-aof-rewrite-percentage); sent to shard 0. */
   | { type: "aof-rewrite" }
   /** The AOF is loaded (or there was none): serve. */
@@ -46,6 +56,9 @@ export type FromWorker =
   | { type: "listening"; shardId: number }
   | { type: "fatal"; shardId: number; message: string }
   | { type: "stopped"; shardId: number }
+  /** The shard's data is loaded (/readyz). */
+  | { type: "loaded"; shardId: number }
+  | { type: "metrics"; shardId: number; id: number; figures: ShardFigures }
   /** SHUTDOWN from a client: stop the whole server like SIGTERM. */
   | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" }
   /** Shard 0 replayed the AOF. */
@@ -54,3 +67,5 @@ export type FromWorker =
 
 /** Index of the shared connected-clients counter in `counters`. */
 export const CONNECTED_CLIENTS = 0;
+/** Index of the next slow log entry id, shared so ids are unique across shards. */
+export const SLOWLOG_IDS = 1;
