@@ -26,6 +26,7 @@ import { slowlogCommands } from "./slowlog.ts";
 import { latencyCommands } from "./latency.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { resetCommands } from "./reset.ts";
+import { aofCommands } from "./aof.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -48,6 +49,7 @@ const FAMILIES: CommandRows[] = [
   latencyCommands,
   pubsubCommands,
   resetCommands,
+  aofCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

@@ -419,6 +419,55 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     configSet: "settable",
     description: "Enable the append-only file.",
   },
+  {
+    name: "appendfsync",
+    type: enumType(["always", "everysec", "no"]),
+    default: "everysec",
+    configSet: "settable",
+    description: "When the AOF is fsynced: before each reply, once a second, or by the OS.",
+  },
+  {
+    name: "appenddirname",
+    type: fileNameType,
+    default: "appendonlydir",
+    configSet: "immutable",
+    description: "Directory of the AOF's base, incremental files and manifest (inside dir).",
+  },
+  {
+    name: "appendfilename",
+    type: fileNameType,
+    default: "appendonly.aof",
+    configSet: "immutable",
+    description: "Prefix of the AOF files' names (appendonly.aof.1.base.rdb, ...).",
+  },
+  {
+    name: "auto-aof-rewrite-percentage",
+    type: intType(0n, INT_MAX),
+    default: "100",
+    configSet: "settable",
+    description: "Rewrite the AOF when it grew by this percent over its last base (0 = never).",
+  },
+  {
+    name: "auto-aof-rewrite-min-size",
+    type: sizeType(0n, LLONG_MAX),
+    default: "64mb",
+    configSet: "settable",
+    description: "No automatic AOF rewrite below this size.",
+  },
+  {
+    name: "aof-load-truncated",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "Load an AOF whose last command is cut off (dropping it) instead of refusing.",
+  },
+  {
+    name: "aof-use-rdb-preamble",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "Write the AOF's base file as RDB (else as commands).",
+  },
 ];
 
 /** redis.conf directives (and command-line flags) accepted and ignored, so that existing Redis

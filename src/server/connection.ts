@@ -162,6 +162,8 @@ export class Connection {
         if (this.closed) break; // e.g. over its output buffer limit
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
         this.peers?.poll();
+        const barrier = this.shard.replyBarrier?.();
+        if (barrier) await barrier;
         if (this.writing) await this.writing;
         if (this.out.length > 0) {
           this.shard.stats.netOutputBytes += this.out.length;

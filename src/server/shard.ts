@@ -17,11 +17,12 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
  * counter, WATCH, keyspace notifications, blocked clients waiting for a key. Commands run by
  * a forwarded batch are observed on the shard that owns their keys (ctx.client.internal says
  * whether IronCache itself issued the command as a step of a cross-shard operation).
- * `replyAt`: where the command's reply starts in ctx.out (an observer may read it).
  * A write whose reply is not an error may still have changed nothing (SET NX on an existing
  * key, DEL of a missing key): observers that must be exact check what they need.
+ * `replyAt`: where the command's reply starts in ctx.out (the AOF logs SPOP by what it
+ * popped).
  */
-export type WriteObserver = (ctx: CommandContext, spec: CommandSpec, replyAt?: number) => void;
+export type WriteObserver = (ctx: CommandContext, spec: CommandSpec, replyAt: number) => void;
 
 export interface ShardStats {
   commandsProcessed: number;
@@ -71,6 +72,9 @@ export class Shard {
   readonly batchObservers: Array<() => void> = [];
   /** Told when a client's connection ends (its subscriptions, waits... are dropped). */
   readonly clientClosedObservers: Array<(client: Client) => void> = [];
+  /** Set while replies must wait for something before they are written (appendfsync
+   * always: the AOF's fsync of the writes they acknowledge); null returned = no wait. */
+  replyBarrier: (() => Promise<void> | null) | null = null;
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

@@ -5,7 +5,7 @@
 import { setAccessMode } from "./access";
 import { bytesAllocated, reserveMemory } from "./alloc";
 import { reserveScratch, resultAt } from "./buffers";
-import { setNow } from "./clock";
+import { setLoading, setNow } from "./clock";
 import { DB_COUNT, dbAt, flushDb, keyCount, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
 import { expiryLogAt, setExpiryLog, takeExpiryLog } from "./expiry_log";
@@ -39,6 +39,12 @@ export function resultPtr(): usize {
 export function setClock(nowMs: f64): void {
   setNow(nowMs);
 }
+
+/** While an AOF is replayed: no key expires, past expiry times are kept (clock.ts). */
+export function setLoadingMode(on: i32): void {
+  setLoading(on != 0);
+}
+
 
 /**
  * Seeds key hashing and RANDOMKEY. Only allowed while every db is empty (the hash decides

@@ -160,7 +160,7 @@ export function expireSample(db: Db, samples: i32): i32 {
     if (list.cursor >= list.count) list.cursor = 0;
     const e = volatileGet(list, list.cursor);
     if (nowMs > expireAtOf(e)) {
-      findEntry(db, e);
+        findEntry(db, e);
       noteExpired(db, e);
       removeFound(db, e); // the list's last item moves into the cursor position
       expired++;
