@@ -22,6 +22,7 @@ import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
+import { memoryCommands } from "./memory.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -40,6 +41,7 @@ const FAMILIES: CommandRows[] = [
   sortedSetCommands,
   hashCommands,
   aclCommands,
+  memoryCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
@@ -63,6 +65,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     arity: info.arity,
     flags: info.flags,
     writes: info.flags.includes("write"),
+    denyOom: info.flags.includes("denyoom"),
     categories: info.categories,
     keys,
     getKeys: row.getKeys,

@@ -4,7 +4,7 @@
 import type { Shard } from "./shard.ts";
 import { activeExpireEnabled } from "../commands/debug.ts";
 import { clientPause } from "./pause.ts";
-import { sampleRates } from "./info_stats.ts";
+import { notePeakMemory, sampleRates } from "./info_stats.ts";
 
 const SAMPLE = 20;
 const REPEAT_ABOVE = SAMPLE / 10;
@@ -50,6 +50,8 @@ export function startCron(shard: Shard): () => void {
       runExpiryCycle(shard, periodMs() / 4); // the engine counts what it reclaims (INFO expired_keys)
     }
     closeIdleClients(shard);
+    shard.memory.tick(); // publish memory in use, evict if over maxmemory
+    notePeakMemory(shard, shard.memory.used());
     sampleRates(shard);
     timer = setTimeout(tick, periodMs());
   };

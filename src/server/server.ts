@@ -69,6 +69,7 @@ function serverIdentity(config: LoadedConfig): ServerIdentity {
 
 function startWorkers(count: number, config: LoadedConfig): Worker[] {
   const counters = new SharedArrayBuffer(64);
+  const memoryUsage = new SharedArrayBuffer(count * Float64Array.BYTES_PER_ELEMENT);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
   // One ring per direction between every pair of shards.
@@ -93,6 +94,7 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
       config,
       peers: links[id],
       counters,
+      memoryUsage,
       server,
     };
     worker.postMessage(init);

@@ -9,6 +9,7 @@ import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
 import { AclUsers } from "../acl/users.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
+import { ShardMemory } from "./memory.ts";
 
 /**
  * Told after a command with the "write" flag ran on this shard without an error reply, with
@@ -29,6 +30,8 @@ export interface ShardStats {
   rejectedConnections: number;
   netInputBytes: number;
   netOutputBytes: number;
+  /** Keys evicted by maxmemory (INFO evicted_keys). */
+  evictedKeys: number;
 }
 
 export class Shard {
@@ -40,6 +43,7 @@ export class Shard {
     rejectedConnections: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    evictedKeys: 0,
   };
   /** The connections this shard serves, by client id (CLIENT LIST, CLIENT KILL...). */
   readonly clients = new Map<number, Client>();
@@ -51,6 +55,9 @@ export class Shard {
   readonly acl = new AclUsers();
   /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
   readonly writeObservers: WriteObserver[] = [];
+  /** maxmemory, eviction and this shard's memory figures (memory.ts); `memory.onKeyEvicted`
+   * is the seam for what must follow an eviction. */
+  readonly memory: ShardMemory;
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");
@@ -71,6 +78,7 @@ export class Shard {
     },
   ) {
     this.databases = Number(config.get("databases"));
+    this.memory = new ShardMemory(this);
   }
 
   /** The shard that owns a key. */

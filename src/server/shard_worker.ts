@@ -15,6 +15,7 @@ import { configureClientIds } from "./client.ts";
 import { log, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
+import { notePeakMemory } from "./info_stats.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 
@@ -46,6 +47,8 @@ function start(init: InitMessage): void {
   counters = new Int32Array(init.counters);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
+  shard.memory.attachShared(new Float64Array(init.memoryUsage));
+  notePeakMemory(shard, shard.memory.used()); // used_memory_startup
   shard.executeBatch = createBatchExecutor(shard);
   shard.requestShutdown = (how) =>
     self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
