@@ -104,11 +104,14 @@ function sampleAllKeys(dbIndex: i32, db: Db, samples: i32, kind: i32): void {
   }
 }
 
-/** Samples `samples` random keys with a TTL of the db. */
+/** Samples `samples` distinct keys with a TTL of the db: a run of the volatile list from a
+ * random position (as dictGetSomeKeys walks consecutive buckets). */
 function sampleVolatile(dbIndex: i32, db: Db, samples: i32, kind: i32): void {
   const list = volatileOf(db);
-  for (let i = 0; i < samples; i++) {
-    const e = volatileGet(list, <u32>(nextRandom() % <u64>list.count));
+  let at = <u32>(nextRandom() % <u64>list.count);
+  for (let i = 0; i < samples; i++, at++) {
+    if (at >= list.count) at = 0;
+    const e = volatileGet(list, at);
     poolInsert(dbIndex, e, hashBytes(keyPtrOf(e), keyLenOf(e)), scoreOf(e, kind));
   }
 }
