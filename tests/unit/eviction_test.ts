@@ -45,8 +45,8 @@ Deno.test("LFU counter grows logarithmically as Redis's LFULogIncr (lfu-log-fact
   // is the mean over several keys (a single key's counter is a sum of geometric waits).
   const redisConfTable: Record<number, Array<[number, number, number]>> = {
     1: [[100, 18, 40], [1000, 49, 20]],
-    10: [[100, 10, 40], [1000, 18, 20], [100_000, 142, 2]],
-    100: [[1000, 11, 20], [100_000, 49, 2], [1_000_000, 143, 2]],
+    10: [[100, 10, 40], [1000, 18, 20], [100_000, 142, 4]],
+    100: [[1000, 11, 20], [100_000, 49, 4], [1_000_000, 143, 2]],
   };
   for (const [factorText, rows] of Object.entries(redisConfTable)) {
     const factor = Number(factorText);
@@ -65,7 +65,7 @@ Deno.test("LFU counter grows logarithmically as Redis's LFULogIncr (lfu-log-fact
         `factor ${factor}, ${hits} hits: mean ${mean}, formula expects ${expected.toFixed(1)}`,
       );
       assert.ok(
-        Math.abs(mean - fromTable) <= Math.max(3, fromTable * 0.12),
+        Math.abs(mean - fromTable) <= Math.max(3, fromTable * 0.15),
         `factor ${factor}, ${hits} hits: mean ${mean}, redis.conf says ${fromTable}`,
       );
     }
