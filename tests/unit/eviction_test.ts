@@ -121,7 +121,9 @@ Deno.test("evictKey: allkeys-lru takes the longest idle, allkeys-lfu the least u
   ks.touch(0, b("k0")); // now the most recent
   const lruOrder: string[] = [];
   for (let i = 0; i < 4; i++) {
-    lruOrder.push(new TextDecoder().decode(ks.copyResult(ks.evictKey(EVICT_LRU | EVICT_ALLKEYS, 16))));
+    lruOrder.push(
+      new TextDecoder().decode(ks.copyResult(ks.evictKey(EVICT_LRU | EVICT_ALLKEYS, 16))),
+    );
   }
   assert.deepEqual(lruOrder, ["k1", "k2", "k3", "k4"]);
 
@@ -134,7 +136,9 @@ Deno.test("evictKey: allkeys-lru takes the longest idle, allkeys-lfu the least u
   ks.flush(0);
   const lfuOrder: string[] = [];
   for (let i = 0; i < 3; i++) {
-    lfuOrder.push(new TextDecoder().decode(ks.copyResult(ks.evictKey(EVICT_LFU | EVICT_ALLKEYS, 16))));
+    lfuOrder.push(
+      new TextDecoder().decode(ks.copyResult(ks.evictKey(EVICT_LFU | EVICT_ALLKEYS, 16))),
+    );
   }
   assert.deepEqual(lfuOrder, ["f0", "f1", "f2"]);
 });
@@ -144,7 +148,9 @@ Deno.test("evictions give memory back: refilling after evicting everything reuse
   const baseline = ks.memoryUsed();
   const value = new Uint8Array(100).fill(120);
   const fill = () => {
-    for (let i = 0; i < 20_000; i++) ks.setString(i % 4, b(`key:${i}`), value, i % 2 ? NOW + 1e6 : 0);
+    for (let i = 0; i < 20_000; i++) {
+      ks.setString(i % 4, b(`key:${i}`), value, i % 2 ? NOW + 1e6 : 0);
+    }
   };
   fill();
   const full = ks.memoryUsed();
@@ -154,13 +160,20 @@ Deno.test("evictions give memory back: refilling after evicting everything reuse
   assert.equal(evicted, 20_000);
   // What stays: emptied index tables still draining and the volatile lists' spare pages.
   const left = ks.memoryUsed() - baseline;
-  assert.ok(left < (full - baseline) * 0.15, `after evicting all: ${left} of ${full - baseline} bytes left`);
+  assert.ok(
+    left < (full - baseline) * 0.15,
+    `after evicting all: ${left} of ${full - baseline} bytes left`,
+  );
   fill();
   assert.ok(
     Math.abs(ks.memoryUsed() - full) < full * 0.05,
     `the same data takes the same memory: ${full} then ${ks.memoryUsed()}`,
   );
-  assert.equal(ks.memoryBytes().length, linear, "Wasm memory did not grow: freed blocks were reused");
+  assert.equal(
+    ks.memoryBytes().length,
+    linear,
+    "Wasm memory did not grow: freed blocks were reused",
+  );
 });
 
 Deno.test("MEMORY USAGE measures the key's blocks: entry, index slot, TTL slot, object", async () => {
@@ -174,8 +187,13 @@ Deno.test("MEMORY USAGE measures the key's blocks: entry, index slot, TTL slot, 
   ks.setExpire(0, b("s"), NOW + 100_000);
   assert.ok(ks.memoryUsage(0, b("s")) > small, "a TTL adds its expiry and list slot");
   const before = ks.memoryUsed();
-  const klen = ks.stageKeyAndValues(b("h"), Array.from({ length: 400 }, (_, i) => b(`field-value-${i}`)));
-  (ks.exports as unknown as { hashSet(db: number, klen: number, pairs: number, nx: number): number })
+  const klen = ks.stageKeyAndValues(
+    b("h"),
+    Array.from({ length: 400 }, (_, i) => b(`field-value-${i}`)),
+  );
+  (ks.exports as unknown as {
+    hashSet(db: number, klen: number, pairs: number, nx: number): number;
+  })
     .hashSet(0, klen, 200, 0);
   const added = ks.memoryUsed() - before;
   const usage = ks.memoryUsage(0, b("h"));
