@@ -12,11 +12,12 @@ import { lfuCounterOf } from "./access";
 import { outputFor } from "./buffers";
 import { idleMsOf } from "./clock";
 import { DB_COUNT, Db, dbAt, findEntryByHash, keyCount, removeFound, volatileOf } from "./db";
+import { randomEntry, randomTable } from "./scan";
 import { expireAtOf, hasTtl, keyLenOf, keyPtrOf, lruOf } from "./entry";
 import { hashBytes } from "./hash";
 import { nextRandom } from "./random";
 import { NOT_FOUND } from "./status";
-import { TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, slotHash } from "./table";
+import { TOMBSTONE, nextSegmentStart, slotAt, slotEntry, slotHash } from "./table";
 import { volatileGet } from "./volatile";
 
 /** evictKey's policy: the score kind in the low bits, plus ALLKEYS. */
@@ -82,11 +83,8 @@ function poolInsert(db: i32, e: usize, hash: u32, score: f64): void {
 
 /** Samples up to `samples` keys of the db's index from a random slot on (dictGetSomeKeys). */
 function sampleAllKeys(dbIndex: i32, db: Db, samples: i32, kind: i32): void {
-  const live = changetype<Table>(db.live);
-  const liveUsed: u32 = db.live != 0 ? live.used : 0;
   const r = nextRandom();
-  const useLive = <u32>((r >> 32) % <u64>keyCount(db)) < liveUsed;
-  const t = useLive ? live : changetype<Table>(db.draining);
+  const t = randomTable(db, r);
   let idx = <u32>r & t.mask;
   let found = 0;
   for (let steps = 0; steps < samples * WALK_FACTOR && found < samples; steps++) {
@@ -136,26 +134,7 @@ function evictRandom(allKeys: bool): i32 {
     const db = dbAt(nextRandomDb);
     const n = candidates(db, allKeys);
     if (n == 0) continue;
-    let e: usize;
-    if (allKeys) {
-      const live = changetype<Table>(db.live);
-      const liveUsed: u32 = db.live != 0 ? live.used : 0;
-      const r = nextRandom();
-      const t = <u32>((r >> 32) % <u64>n) < liveUsed ? live : changetype<Table>(db.draining);
-      let idx = <u32>r & t.mask;
-      while (true) {
-        const slot = slotAt(t, idx);
-        if (slot == 0) {
-          idx = nextSegmentStart(idx) & t.mask;
-          continue;
-        }
-        e = slotEntry(slot);
-        if (e > TOMBSTONE) break;
-        idx = (idx + 1) & t.mask;
-      }
-    } else {
-      e = volatileGet(volatileOf(db), <u32>(nextRandom() % <u64>n));
-    }
+    const e = allKeys ? randomEntry(db) : volatileGet(volatileOf(db), <u32>(nextRandom() % <u64>n));
     findEntryByHash(db, e, hashBytes(keyPtrOf(e), keyLenOf(e)));
     return evictEntry(nextRandomDb, db, e);
   }
