@@ -157,9 +157,9 @@ export function memoryStats(ctx: CommandContext): void | Promise<void> {
 /** Redis's getMemoryDoctorReport says an instance under 5 MB is too empty to judge. */
 const DOCTOR_EMPTY_BELOW = 5 * 1024 * 1024;
 const DOCTOR_EMPTY =
-  "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.";
+  "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
 const DOCTOR_FINE =
-  "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.";
+  "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
 
 /** The engine's memory is counted block by block and freed blocks are reused, so of Redis's
  * checks only the empty instance applies (see docs/compatibility.md). */

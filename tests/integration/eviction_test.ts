@@ -3,7 +3,13 @@
 // keys with a TTL and refuse writes once none is left, allkeys-lru / allkeys-lfu keep a hot
 // set, and INFO's evicted_keys counts. One server serves the whole file.
 import assert from "node:assert/strict";
-import { RawConnection, type RunningServer, startIronCache } from "../helpers/servers.ts";
+import {
+  RawConnection,
+  type RunningServer,
+  startIronCache,
+  startRedis,
+} from "../helpers/servers.ts";
+import { parseFrame, type RespNode } from "../differential/resp.ts";
 
 const dec = new TextDecoder();
 
@@ -188,3 +194,52 @@ for (const policy of ["allkeys-lru", "allkeys-lfu"]) {
     assert.ok(cold <= 0.7 && hot > cold + 0.25, `${policy}: hot ${hot}, cold ${cold}`);
   });
 }
+
+/** MEMORY STATS as [name, nested names or the value's RESP type] pairs, in order. */
+function statsShape(node: RespNode): Array<[string, string]> {
+  const items = node.children!;
+  const shape: Array<[string, string]> = [];
+  for (let i = 0; i < items.length; i += 2) {
+    const name = dec.decode(items[i].payload!);
+    const value = items[i + 1];
+    shape.push([name, value.children ? statsShape(value).map(([n]) => n).join(",") : value.type]);
+  }
+  return shape;
+}
+
+Deno.test({
+  name:
+    "MEMORY STATS has Redis 7.0's fields, order and types (RESP2 and RESP3); USAGE grows with the value",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    try {
+      for (const resp of ["2", "3"]) {
+        const shapes = [];
+        for (const port of [(await started()).port, redis.port]) {
+          const c = await RawConnection.open(port);
+          await c.command("HELLO", resp);
+          await c.command("FLUSHALL");
+          await c.command("SET", "k", "v", "EX", "100");
+          shapes.push(statsShape(parseFrame(await c.command("MEMORY", "STATS"))));
+          c.close();
+        }
+        assert.deepEqual(shapes[0], shapes[1], `RESP${resp}`);
+      }
+    } finally {
+      await redis.stop();
+    }
+    const c = await RawConnection.open((await started()).port);
+    await c.command("SET", "small", "v");
+    await c.command("SET", "large", "v".repeat(10_000));
+    const usage = async (key: string) =>
+      Number(dec.decode(await c.command("MEMORY", "USAGE", key)).slice(1));
+    const small = await usage("small"), large = await usage("large");
+    assert.ok(
+      small > 0 && large - small >= 10_000 && large - small < 10_200,
+      `${small} / ${large}`,
+    );
+    c.close();
+  },
+});
