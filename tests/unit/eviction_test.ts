@@ -13,6 +13,14 @@ import {
   NOT_FOUND,
 } from "../../src/engine/keyspace.ts";
 import { evictionTimeLimitMs } from "../../src/server/memory.ts";
+import { Shard } from "../../src/server/shard.ts";
+import { appendToBatch, createBatchExecutor } from "../../src/server/executor.ts";
+import { infoStatsOf } from "../../src/server/info_stats.ts";
+import { ConfigStore } from "../../src/config/store.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { createKeyspace } from "../../src/engine/engine_module.ts";
+import { ByteBuffer } from "../../src/protocol/byte_buffer.ts";
+import { encodeCommand } from "../helpers/servers.ts";
 
 const NOW = 1_700_000_000_000;
 const enc = new TextEncoder();
@@ -206,4 +214,46 @@ Deno.test("maxmemory-eviction-tenacity: Redis's evictionTimeLimitUs", () => {
   assert.equal(evictionTimeLimitMs(10), 0.5);
   assert.ok(Math.abs(evictionTimeLimitMs(20) - 0.5 * 1.15 ** 10) < 1e-12);
   assert.equal(evictionTimeLimitMs(100), Infinity);
+});
+
+Deno.test("the executor evicts before a command: onKeyEvicted hooks get (db, key), write observers nothing; OOM is counted as rejected", async () => {
+  const config = new ConfigStore(await loadConfig([], {}));
+  const shard = new Shard(0, 1, createKeyspace(), config);
+  const execute = createBatchExecutor(shard);
+  const run = (db: number, argv: string[]) => {
+    const batch = new ByteBuffer(256);
+    appendToBatch(batch, db, 2, encodeCommand(argv));
+    return new TextDecoder().decode(execute(batch.bytes()).replies);
+  };
+  for (let i = 0; i < 50; i++) run(i % 3, ["SET", `k${i}`, "v".repeat(100)]);
+  const evicted: string[] = [];
+  shard.memory.onKeyEvicted.push((db, key) =>
+    evicted.push(`${db}:${new TextDecoder().decode(key)}`)
+  );
+  const observed: string[] = [];
+  shard.writeObservers.push((_ctx, spec) => observed.push(spec.name));
+  // Tenacity 100: no time limit, so the first command evicts everything (a cold JIT may take
+  // longer than the default 500 us for 16 keys, and Redis then lets the command run).
+  const settings: [string, string][] = [
+    ["maxmemory-policy", "allkeys-random"],
+    ["maxmemory-eviction-tenacity", "100"],
+    ["maxmemory", "1"],
+  ];
+  assert.equal(config.setMany(settings), null);
+  assert.equal(
+    run(0, ["SET", "new", "v"]),
+    "-OOM command not allowed when used memory > 'maxmemory'.\r\n",
+  );
+  assert.equal(evicted.length, 50, "every key went, one hook call each");
+  assert.deepEqual(
+    new Set(evicted),
+    new Set(Array.from({ length: 50 }, (_, i) => `${i % 3}:k${i}`)),
+  );
+  assert.deepEqual(observed, [], "evictions are not write commands");
+  assert.equal(shard.stats.evictedKeys, 50);
+  assert.equal(run(0, ["GET", "new"]), "$-1\r\n", "reads still run");
+  assert.equal(infoStatsOf(shard).commands.get("set")?.rejected, 1);
+  assert.equal(config.setMany([["maxmemory", "0"]]), null);
+  assert.equal(run(0, ["SET", "new", "v"]), "+OK\r\n");
+  assert.deepEqual(observed, ["set"]);
 });
