@@ -22,6 +22,8 @@ import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
+import { slowlogCommands } from "./slowlog.ts";
+import { latencyCommands } from "./latency.ts";
 import { memoryCommands } from "./memory.ts";
 
 const FAMILIES: CommandRows[] = [
@@ -41,6 +43,8 @@ const FAMILIES: CommandRows[] = [
   sortedSetCommands,
   hashCommands,
   aclCommands,
+  slowlogCommands,
+  latencyCommands,
   memoryCommands,
 ];
 

@@ -16,6 +16,7 @@ import { recordErrorReply, recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
 import { replyModesActive, replySuppressed } from "../commands/client_state.ts";
 import { commandRefused } from "../acl/gate.ts";
+import { type CommandWatch, commandWatchOf } from "./command_watch.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -59,6 +60,9 @@ export class Connection {
   /** The write in flight (a batch's replies or deliveries); writes never overlap. */
   private writing: Promise<void> | null = null;
   private closed = false;
+  private watch: CommandWatch;
+  /** A batch of several commands was slow: time each command of the next batches. */
+  private timeEach = false;
 
   constructor(
     private conn: Deno.TcpConn,
@@ -88,6 +92,7 @@ export class Connection {
       cross: createCrossShard(shard, peers, this.client),
     };
     this.out.onError = (text) => recordErrorReply(shard, text);
+    this.watch = commandWatchOf(shard);
     this.client.kill = () => {
       this.client.closeAfterReply = true;
       if (!this.busy) this.close();
@@ -212,6 +217,10 @@ export class Connection {
     this.client.lastCommandAt = now;
     // One clock reading per batch for every expiry decision in it (Redis: mstime per command).
     this.shard.keyspace.setClock(now);
+    // Command timing for SLOWLOG and LATENCY: see command_watch.ts.
+    const watch = this.watch.on ? this.watch : null;
+    const timeEach = watch !== null && (watch.timeEach || this.timeEach);
+    let timedAt = watch ? performance.now() : 0, ran = 0, slowSeen = false;
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
       if (next === NEED_MORE) break;
@@ -225,7 +234,10 @@ export class Connection {
       pos = next;
       if (parser.argc === 0) continue;
       // Another connection's atomic cross-shard step holds this shard: wait for it.
-      if (!this.shard.lock.allows(null)) await this.shard.lock.whenFree();
+      if (!this.shard.lock.allows(null)) {
+        await this.shard.lock.whenFree();
+        if (watch) timedAt = performance.now();
+      }
       let replyAt = this.out.length, pendingAt = this.pending.length;
       const flushes = this.flushes;
       const spec = resolveCommand(parser, this.rejected);
@@ -233,9 +245,20 @@ export class Connection {
       else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) { /* NOAUTH / NOPERM */ }
       else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
-        while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+        if (clientPause.active && clientPause.isPaused(spec)) {
+          while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+          if (watch) timedAt = performance.now();
+        }
         const result = this.execute(spec, buf, frameStart, pos);
         if (result) await result;
+        if (watch && (ran++ === 0 || timeEach)) {
+          const at = performance.now(), usec = (at - timedAt) * 1000;
+          timedAt = at;
+          if (usec >= watch.minUs) {
+            slowSeen = true;
+            watch.observe(this.ctx, spec, usec);
+          }
+        }
       }
       // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come.
       if (replyModesActive(this.client) && replySuppressed(this.client)) {
@@ -245,6 +268,12 @@ export class Connection {
       }
     }
     if (this.pending.length) await this.flushPending();
+    if (watch && !watch.timeEach) {
+      // Untimed commands after the first one took long in all: time them one by one next.
+      this.timeEach = timeEach
+        ? slowSeen
+        : ran > 1 && (performance.now() - timedAt) * 1000 >= watch.minUs;
+    }
     return pos;
   }
 
@@ -362,6 +391,7 @@ export class Connection {
         continue;
       }
       calls.push(this.peers!.call(s, this.batches[s].bytes(), null, this.replyStores[s]));
+      this.shard.stats.forwardedCommands += this.batchCounts[s];
       this.batches[s].reset();
       this.batchCounts[s] = 0;
     }

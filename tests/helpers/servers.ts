@@ -64,7 +64,10 @@ function running(port: number, spawned: ReturnType<typeof spawnCollecting>): Run
 }
 
 /** Debian's redis-server on a free port, persistence off. Fails with install advice if absent. */
-export async function startRedis(extraArgs: string[] = []): Promise<RunningServer> {
+export async function startRedis(
+  extraArgs: string[] = [],
+  opts: { configFile?: string } = {},
+): Promise<RunningServer> {
   const which = new Deno.Command("sh", { args: ["-c", "command -v redis-server"], stdout: "piped" }).outputSync();
   if (!which.success) {
     throw new Error(
@@ -74,6 +77,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RunningServe
   }
   const port = freePort();
   const spawned = spawnCollecting("redis-server", [
+    ...(opts.configFile ? [opts.configFile] : []), // a config file must come first
     "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
     "--daemonize", "no", "--logfile", "", ...extraArgs,
   ]);
