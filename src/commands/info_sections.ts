@@ -275,8 +275,9 @@ const STATS: Field[] = [
   constant("expire_cycle_cpu_milliseconds", 0),
   summed("evicted_keys", (s) => s.shard.stats.evictedKeys),
   constant("evicted_clients", 0),
-  constant("total_eviction_exceeded_time", 0),
-  constant("current_eviction_exceeded_time", 0),
+  // Memory is over the limit server-wide, so every shard sees the same periods: shard 0's.
+  { name: "total_eviction_exceeded_time", get: (s) => s.shard.memory.exceededTimeMs()[0] },
+  { name: "current_eviction_exceeded_time", get: (s) => s.shard.memory.exceededTimeMs()[1] },
   summed("keyspace_hits", (s) => s.shard.keyspace.keyspaceHits()),
   summed("keyspace_misses", (s) => s.shard.keyspace.keyspaceMisses()),
   summed("pubsub_channels", () => 0),

@@ -19,6 +19,7 @@ import {
 } from "../engine/keyspace.ts";
 import { recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
+import { latencyAddSampleIfNeeded } from "./latency_monitor.ts";
 
 /** Called once per evicted key with its db and name (a copy), after the key is gone. Where
  * keyspace notifications ("evicted"), WATCH and AOF/replica DEL propagation hook in;
@@ -83,6 +84,9 @@ export class ShardMemory {
   #usage: Float64Array | null = null;
   #clientBytes = 0;
   #continueScheduled = false;
+  /** When memory last went over the limit without being brought back (0: it is not). */
+  #exceededSince = 0;
+  #exceededTotalMs = 0;
 
   constructor(private readonly shard: Shard) {
     this.#apply();
@@ -142,6 +146,24 @@ export class ShardMemory {
    */
   performEvictions(): number {
     if (this.limit === 0 || clientPause.writesPaused()) return EVICT_OK; // isSafeToPerformEvictions
+    const result = this.#evict();
+    // INFO's total_ / current_eviction_exceeded_time, as Redis's update_metrics.
+    if (result !== EVICT_OK) {
+      if (this.#exceededSince === 0) this.#exceededSince = performance.now();
+    } else if (this.#exceededSince !== 0) {
+      this.#exceededTotalMs += performance.now() - this.#exceededSince;
+      this.#exceededSince = 0;
+    }
+    return result;
+  }
+
+  /** Milliseconds memory stayed over the limit: [in total, in the current period]. */
+  exceededTimeMs(): [number, number] {
+    const current = this.#exceededSince === 0 ? 0 : performance.now() - this.#exceededSince;
+    return [Math.floor(this.#exceededTotalMs + current), Math.floor(current)];
+  }
+
+  #evict(): number {
     const ks = this.shard.keyspace;
     let toFree = this.total() - this.limit;
     if (toFree <= 0) return EVICT_OK;
@@ -156,20 +178,26 @@ export class ShardMemory {
       const before = ks.memoryUsed();
       const klen = ks.evictKey(this.#policy, this.#samples);
       if (klen < 0) {
-        this.publish();
+        this.#cycleDone(started);
         return EVICT_FAIL;
       }
       freed += before - ks.memoryUsed();
       this.shard.stats.evictedKeys++;
       if (this.onKeyEvicted.length !== 0) this.#tellEvicted(ks.evictedDb(), ks.copyResult(klen));
       if (++keys % KEYS_PER_TIME_CHECK === 0 && performance.now() - started > this.#timeLimitMs) {
-        this.publish();
+        this.#cycleDone(started);
         this.#continueLater();
         return EVICT_RUNNING;
       }
     }
-    this.publish();
+    this.#cycleDone(started);
     return EVICT_OK;
+  }
+
+  /** After an eviction cycle: publish the new figure; LATENCY's "eviction-cycle" event. */
+  #cycleDone(started: number): void {
+    this.publish();
+    latencyAddSampleIfNeeded(this.shard, "eviction-cycle", performance.now() - started);
   }
 
   /** The OOM check of Redis's processCommand: evict first, then refuse a command flagged
