@@ -167,9 +167,13 @@ export class ShardMemory {
     const ks = this.shard.keyspace;
     let toFree = this.total() - this.limit;
     if (toFree <= 0) return EVICT_OK;
-    if (ks.lazyFreeStep(LAZY_FREE_SLOTS) !== 0 || toFree > 0) {
-      toFree = this.total() - this.limit; // a FLUSHALL ASYNC backlog goes first
-      if (toFree <= 0) return EVICT_OK;
+    // A FLUSHALL ASYNC backlog goes first.
+    const beforeLazyFree = ks.memoryUsed();
+    ks.lazyFreeStep(LAZY_FREE_SLOTS);
+    toFree -= beforeLazyFree - ks.memoryUsed();
+    if (toFree <= 0) {
+      this.publish();
+      return EVICT_OK;
     }
     if (this.#policy === NO_EVICTION) return EVICT_FAIL;
     const started = performance.now();
