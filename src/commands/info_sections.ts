@@ -25,8 +25,9 @@ export interface Snapshot {
 
 export function takeSnapshot(shard: Shard, now = Date.now()): Snapshot {
   const heap = Deno.memoryUsage();
-  // A shard's memory: its Wasm keyspace plus its JS isolate's heap.
-  const usedMemory = shard.keyspace.memoryUsed() + heap.heapUsed;
+  // A shard's memory as maxmemory counts it (server/memory.ts): its engine's allocated bytes
+  // plus its connections' buffers. The JS heaps show only in used_memory_rss.
+  const usedMemory = shard.memory.used();
   sampleRates(shard, now);
   notePeakMemory(shard, usedMemory);
   return { shard, now, usedMemory, rss: heap.rss };
@@ -153,7 +154,10 @@ const MEMORY: Field[] = [
     name: "used_memory_peak_perc",
     derive: (f) => perc(f("used_memory"), f("used_memory_peak") || 1),
   },
-  summed("used_memory_overhead", (s) => infoStatsOf(s.shard).memoryStartup),
+  summed(
+    "used_memory_overhead",
+    (s) => infoStatsOf(s.shard).memoryStartup + s.shard.memory.clientBytes,
+  ),
   summed("used_memory_startup", (s) => infoStatsOf(s.shard).memoryStartup),
   {
     name: "used_memory_dataset",
@@ -208,7 +212,7 @@ const MEMORY: Field[] = [
   constant("mem_replication_backlog", 0),
   constant("mem_total_replication_buffers", 0),
   constant("mem_clients_slaves", 0),
-  summed("mem_clients_normal", () => 0),
+  summed("mem_clients_normal", (s) => s.shard.memory.clientBytes),
   constant("mem_cluster_links", 0),
   constant("mem_aof_buffer", 0),
   constant("mem_allocator", "wasm"),
@@ -301,10 +305,11 @@ const STATS: Field[] = [
   constant("expired_stale_perc", "0.00"),
   constant("expired_time_cap_reached_count", 0),
   constant("expire_cycle_cpu_milliseconds", 0),
-  summed("evicted_keys", () => 0),
+  summed("evicted_keys", (s) => s.shard.stats.evictedKeys),
   constant("evicted_clients", 0),
-  constant("total_eviction_exceeded_time", 0),
-  constant("current_eviction_exceeded_time", 0),
+  // Memory is over the limit server-wide, so every shard sees the same periods: shard 0's.
+  { name: "total_eviction_exceeded_time", get: (s) => s.shard.memory.exceededTimeMs()[0] },
+  { name: "current_eviction_exceeded_time", get: (s) => s.shard.memory.exceededTimeMs()[1] },
   summed("keyspace_hits", (s) => s.shard.keyspace.keyspaceHits()),
   summed("keyspace_misses", (s) => s.shard.keyspace.keyspaceMisses()),
   // Every shard sees the channels of all shards (src/pubsub/hub.ts): shard 0's count is whole.

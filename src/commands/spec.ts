@@ -87,6 +87,8 @@ export interface CommandSpec {
   flags: readonly string[];
   /** Has the "write" flag: the executor tells the shard's write observers after it runs. */
   writes: boolean;
+  /** Has the "denyoom" flag: refused while memory is over maxmemory. */
+  denyOom: boolean;
   /** ACL categories without the "@" ("string", "read", "fast", ...). */
   categories: readonly string[];
   /** Legacy (first, last, step) key positions; null when the command takes no keys. */

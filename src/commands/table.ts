@@ -27,6 +27,7 @@ import { latencyCommands } from "./latency.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { resetCommands } from "./reset.ts";
 import { aofCommands } from "./aof.ts";
+import { memoryCommands } from "./memory.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -50,6 +51,7 @@ const FAMILIES: CommandRows[] = [
   pubsubCommands,
   resetCommands,
   aofCommands,
+  memoryCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
@@ -73,6 +75,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     arity: info.arity,
     flags: info.flags,
     writes: info.flags.includes("write"),
+    denyOom: info.flags.includes("denyoom"),
     categories: info.categories,
     keys,
     getKeys: row.getKeys,

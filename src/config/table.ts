@@ -242,6 +242,35 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     configSet: "settable",
     description: "What to evict when maxmemory is reached.",
   },
+  {
+    name: "maxmemory-samples",
+    type: intType(1n, INT_MAX),
+    default: "5",
+    configSet: "settable",
+    description: "Keys sampled per db for each eviction (LRU, LFU and TTL policies).",
+  },
+  {
+    name: "maxmemory-eviction-tenacity",
+    type: intType(0n, 100n),
+    default: "10",
+    configSet: "settable",
+    description:
+      "How long one command may spend evicting (10 = 500 us, +15% per step above; 100 = no limit).",
+  },
+  {
+    name: "lfu-log-factor",
+    type: intType(0n, INT_MAX),
+    default: "10",
+    configSet: "settable",
+    description: "How slowly the LFU counter grows: higher needs more hits per step.",
+  },
+  {
+    name: "lfu-decay-time",
+    type: intType(0n, INT_MAX),
+    default: "1",
+    configSet: "settable",
+    description: "Minutes for the LFU counter to decay by one (0 = never).",
+  },
   // Engine
   {
     name: "hll-sparse-max-bytes",

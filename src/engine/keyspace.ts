@@ -63,6 +63,8 @@ export const ENCODING_NAMES = [
 /** Told of a key expiry reclaimed (the key's bytes are valid during the call only). */
 export type ExpiredKeyListener = (db: number, key: Uint8Array) => void;
 
+/** evictKey policies: the score, plus EVICT_ALLKEYS (else only keys with a TTL). */
+export const EVICT_LRU = 0, EVICT_LFU = 1, EVICT_TTL = 2, EVICT_RANDOM = 3, EVICT_ALLKEYS = 4;
 /** Redis's largest string (proto-max-bulk-len). */
 export const STRING_MAX_BYTES = 512 * 1024 * 1024;
 export const DB_COUNT = 16;
@@ -114,6 +116,10 @@ export interface EngineExports {
   keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
   dbSwap(a: number, b: number): void;
   setEvictionMode(mode: number, logFactor: number, decayMinutes: number): void;
+  evictKey(policy: number, samples: number): number;
+  evictKeyDb(): number;
+  evictPoolReset(): void;
+  keyMemory(db: number, klen: number): number;
   statKeyspaceHits(): number;
   statKeyspaceMisses(): number;
   statExpiredKeys(): number;
@@ -196,6 +202,8 @@ export class Keyspace {
     const seed = crypto.getRandomValues(new Uint32Array(2));
     engine.setSeed(seed[0], seed[1]);
     engine.setClock(Date.now());
+    // The scratch area exists from the start, so the memory at startup includes it.
+    engine.scratchReserve(0);
   }
 
   setClock(nowMs: number): void {
@@ -547,6 +555,31 @@ export class Keyspace {
       for (const listener of this.#expiredListeners) listener(db, key);
       p += 8 + klen;
     }
+  }
+
+  /**
+   * Evicts one key chosen by `policy` (EVICT_* score | EVICT_ALLKEYS) with Redis's sampling
+   * and eviction pool: its length (the key's bytes via copyResult, its db via evictedDb()), or
+   * NOT_FOUND when no key qualifies.
+   */
+  evictKey(policy: number, samples: number): number {
+    return this.#engine.evictKey(policy, samples);
+  }
+
+  /** The db of the key the last evictKey deleted. */
+  evictedDb(): number {
+    return this.#engine.evictKeyDb();
+  }
+
+  /** Forgets the eviction pool's candidates (after a policy change). */
+  resetEvictionPool(): void {
+    this.#engine.evictPoolReset();
+  }
+
+  /** MEMORY USAGE: the bytes the key takes in the engine, or -1 when missing. */
+  memoryUsage(db: number, key: Uint8Array): number {
+    this.#stage(key);
+    return this.#engine.keyMemory(db, key.length);
   }
 
   /** Keys reclaimed by lazy and active expiry (INFO expired_keys). */

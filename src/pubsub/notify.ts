@@ -12,7 +12,7 @@ import type { Shard, WriteObserver } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { CHANNEL, pubsubOf } from "./hub.ts";
 import { eventsFor } from "./notify_events.ts";
-import { EXPIRED, KEYEVENT, KEYSPACE, LETTERS } from "./notify_flags.ts";
+import { EVICTED, EXPIRED, KEYEVENT, KEYSPACE, LETTERS } from "./notify_flags.ts";
 import type { ExpiredKeyListener } from "../engine/keyspace.ts";
 export * from "./notify_flags.ts";
 
@@ -29,6 +29,7 @@ interface NotifyState {
   /** Drains the expiry log into "expired" events (Shard.batchObservers while x is on). */
   drain: (() => void) | null;
   onExpired: ExpiredKeyListener | null;
+  onEvicted: ((db: number, key: Uint8Array) => void) | null;
 }
 
 const states = new WeakMap<Shard, NotifyState>();
@@ -81,12 +82,25 @@ export function installNotifications(shard: Shard): void {
 function configure(shard: Shard, flags: number): void {
   let state = states.get(shard);
   if (!state) {
-    states.set(shard, state = { flags: 0, observer: null, drain: null, onExpired: null });
+    states.set(
+      shard,
+      state = { flags: 0, observer: null, drain: null, onExpired: null, onEvicted: null },
+    );
   }
   state.flags = flags;
   const publishing = (flags & (KEYSPACE | KEYEVENT)) !== 0;
   const commandEvents = publishing && (flags & ~(KEYSPACE | KEYEVENT | EXPIRED)) !== 0;
   const expiredEvents = publishing && (flags & EXPIRED) !== 0;
+  const evictedEvents = publishing && (flags & EVICTED) !== 0;
+  if (evictedEvents !== (state.onEvicted !== null)) {
+    const hooks = shard.memory.onKeyEvicted;
+    if (state.onEvicted) hooks.splice(hooks.indexOf(state.onEvicted), 1);
+    state.onEvicted = null;
+    if (evictedEvents) {
+      state.onEvicted = (db, key) => notifyKeyspaceEvent(shard, EVICTED, "evicted", key, db);
+      hooks.push(state.onEvicted);
+    }
+  }
   if (commandEvents !== (state.observer !== null) || expiredEvents !== (state.drain !== null)) {
     // The observer also drains expirations, so they keep their place before a write's events.
     if (state.observer) {

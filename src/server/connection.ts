@@ -357,6 +357,8 @@ export class Connection {
       // An async command (SHUTDOWN, DEBUG SLEEP...) lets earlier replies land first.
       if (result instanceof Promise) return this.flushPending().then(() => result);
     } else if (owner === SPANNING && spec.acrossShards) {
+      // maxmemory is checked once for the whole command: its steps on each shard are not.
+      if (this.shard.memory.limit !== 0 && this.shard.memory.refuses(this.ctx, spec)) return;
       const coordinate = spec.acrossShards;
       return this.flushPending().then(async () => {
         this.ctx.spec = spec;

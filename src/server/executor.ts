@@ -39,6 +39,9 @@ export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promi
   ctx.spec = spec;
   ctx.client.lastCommand = spec.name;
   const shard = ctx.shard, stats = shard.stats;
+  // maxmemory: evict, then refuse denyoom commands (not the steps of a cross-shard command,
+  // checked once before it began).
+  if (shard.memory.limit !== 0 && !ctx.client.internal && shard.memory.refuses(ctx, spec)) return;
   const timed = (stats.commandsProcessed++ % TIMING_SAMPLE) === 0;
   const count = stats.commandsProcessed;
   const out = ctx.out;

@@ -153,6 +153,7 @@ function startWorkers(
   aofLoad: boolean,
 ): Worker[] {
   const counters = new SharedArrayBuffer(64);
+  const memoryUsage = new SharedArrayBuffer(count * Float64Array.BYTES_PER_ELEMENT);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
   // One ring per direction between every pair of shards.
@@ -177,6 +178,7 @@ function startWorkers(
       config,
       peers: links[id],
       counters,
+      memoryUsage,
       server,
       aof,
       aofLoad,

@@ -9,6 +9,7 @@ import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
 import { AclUsers } from "../acl/users.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
+import { ShardMemory } from "./memory.ts";
 
 /**
  * Told after a command with the "write" flag ran on this shard without an error reply, with
@@ -33,6 +34,8 @@ export interface ShardStats {
   netOutputBytes: number;
   /** Commands this shard's clients sent to other shards (metrics: cross-shard forwards). */
   forwardedCommands: number;
+  /** Keys evicted by maxmemory (INFO evicted_keys). */
+  evictedKeys: number;
 }
 
 export class Shard {
@@ -44,6 +47,7 @@ export class Shard {
     rejectedConnections: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    evictedKeys: 0,
     forwardedCommands: 0,
   };
   /** The shard's data is loaded (readiness, /readyz). Persistence loading sets it through
@@ -75,6 +79,9 @@ export class Shard {
   /** Set while replies must wait for something before they are written (appendfsync
    * always: the AOF's fsync of the writes they acknowledge); null returned = no wait. */
   replyBarrier: (() => Promise<void> | null) | null = null;
+  /** maxmemory, eviction and this shard's memory figures (memory.ts); `memory.onKeyEvicted`
+   * is the seam for what must follow an eviction. */
+  readonly memory: ShardMemory;
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");
@@ -95,6 +102,7 @@ export class Shard {
     },
   ) {
     this.databases = Number(config.get("databases"));
+    this.memory = new ShardMemory(this);
   }
 
   /** The shard that owns a key. */

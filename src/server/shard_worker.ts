@@ -20,6 +20,7 @@ import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
 import { installPubSub } from "../pubsub/hub.ts";
 import { installNotifications } from "../pubsub/notify.ts";
+import { notePeakMemory } from "./info_stats.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 import { ShardAof } from "../persistence/aof/shard_aof.ts";
@@ -83,6 +84,8 @@ async function start(init: InitMessage): Promise<void> {
   shareSlowlogIds(counters, SLOWLOG_IDS);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
+  shard.memory.attachShared(new Float64Array(init.memoryUsage));
+  notePeakMemory(shard, shard.memory.used()); // used_memory_startup
   shard.executeBatch = createBatchExecutor(shard);
   shard.markLoaded = () => {
     shard.loaded = true;

@@ -186,6 +186,7 @@ export class AofPropagator {
     this.#enabled = true;
     this.shard.writeObservers.push(this.#observe);
     this.shard.keyspace.addExpiredListener(this.#onExpired);
+    this.shard.memory.onKeyEvicted.push(this.#onEvicted);
     this.#sweep = setInterval(() => this.flush(), SWEEP_MS);
   }
 
@@ -197,6 +198,8 @@ export class AofPropagator {
     const at = observers.indexOf(this.#observe);
     if (at >= 0) observers.splice(at, 1);
     this.shard.keyspace.removeExpiredListener(this.#onExpired);
+    const hooks = this.shard.memory.onKeyEvicted;
+    hooks.splice(hooks.indexOf(this.#onEvicted), 1);
     clearInterval(this.#sweep);
   }
 
@@ -230,6 +233,13 @@ export class AofPropagator {
   #onExpired = (db: number, key: Uint8Array): void => {
     const now = this.#dbNow(db);
     if (now !== null) this.log(now, [word("DEL"), key.slice()]);
+  };
+
+  /** An evicted key is deleted in the AOF, as Redis propagates evictions (after the keys
+   * that expired before it). */
+  #onEvicted = (db: number, key: Uint8Array): void => {
+    this.#takeExpired();
+    this.log(db, [word("DEL"), key]);
   };
 
   /** Log the keys expiry reclaimed so far (the engine's log serves every listener at once). */
