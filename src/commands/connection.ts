@@ -1,9 +1,10 @@
-// Connection family: PING ECHO HELLO QUIT SELECT (Redis's server.c / networking.c).
+// Connection family: PING ECHO HELLO QUIT SELECT RESET (Redis's server.c / networking.c).
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, errArity } from "../protocol/errors.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";
 import { authenticate, ERR_WRONGPASS } from "../acl/gate.ts";
 import { latin1 } from "../protocol/bytes.ts";
+import { discardTransaction } from "../server/transaction.ts";
 
 const ERR_HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, " +
   "otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and " +
@@ -23,6 +24,22 @@ export function echo(ctx: CommandContext): void {
 export function quit(ctx: CommandContext): void {
   ctx.out.ok();
   ctx.client.closeAfterReply = true;
+}
+
+/** RESET (clearClientConnectionState): back to a fresh connection's state. Pub/sub and
+ * tracking state, once they exist, are cleared by their features here too. */
+export function reset(ctx: CommandContext): void {
+  const { client, shard, out } = ctx;
+  discardTransaction(shard, client);
+  client.db = 0;
+  client.resp = 2;
+  out.resp = 2;
+  client.user = "default";
+  client.authenticated = !shard.acl.authRequired();
+  client.name = null;
+  client.modes.replyOff = client.modes.skipNext = client.modes.skipThis = false;
+  client.modes.noEvict = false;
+  out.simple("RESET");
 }
 
 export function select(ctx: CommandContext): void {
@@ -104,4 +121,5 @@ export const connectionCommands: CommandRows = {
   hello: { handler: hello },
   quit: { handler: quit },
   select: { handler: select },
+  reset: { handler: reset },
 };

@@ -22,6 +22,7 @@ import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
+import { transactionCommands } from "./transactions.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -40,6 +41,7 @@ const FAMILIES: CommandRows[] = [
   sortedSetCommands,
   hashCommands,
   aclCommands,
+  transactionCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
@@ -72,6 +74,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     fanOut: row.fanOut,
     route: row.route,
     acrossShards: row.acrossShards,
+    afterPending: row.afterPending,
     info,
   };
 }

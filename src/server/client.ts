@@ -1,4 +1,5 @@
 // Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME...).
+import type { ClientWatches, QueuedCommand, Transaction } from "./transaction.ts";
 
 let nextClientId = 1;
 
@@ -47,6 +48,15 @@ export class Client {
    * running commands, else written as soon as no other write is in flight. Set by the
    * connection; stand-in clients drop them. */
   deliver: (bytes: Uint8Array) => void = () => {};
+  /** MULTI's queue (src/server/transaction.ts); null outside MULTI. */
+  transaction: Transaction | null = null;
+  /** True while EXEC runs the queued commands: blocking commands must not block then. */
+  inTransaction = false;
+  /** WATCHed keys; null when none. */
+  watches: ClientWatches | null = null;
+  /** Runs EXEC's queued commands and writes their replies as one array (set by the
+   * connection, which routes each command as it would outside MULTI). */
+  runQueued: (commands: QueuedCommand[]) => void | Promise<void> = () => {};
   /** Bytes delivered but not yet written to the socket (for output buffer limits). */
   pendingOutput = 0;
   readonly modes: ClientModes = {

@@ -16,6 +16,12 @@ import { recordErrorReply, recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
 import { replyModesActive, replySuppressed } from "../commands/client_state.ts";
 import { commandRefused } from "../acl/gate.ts";
+import {
+  discardTransaction,
+  flagTransaction,
+  type QueuedCommand,
+  queueInTransaction,
+} from "./transaction.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -39,6 +45,11 @@ export interface ConnectionHooks {
 export class Connection {
   readonly client: Client;
   private parser: RequestParser;
+  /** Parses EXEC's queued commands (the connection's own parser is mid-batch then). */
+  private queuedParser = new RequestParser({
+    maxBulkLen: Number.MAX_SAFE_INTEGER,
+    authRequired: false,
+  });
   private out = new ReplyWriter();
   private ctx: CommandContext;
   private pending: PendingReply[] = [];
@@ -93,6 +104,7 @@ export class Connection {
       if (!this.busy) this.close();
     };
     this.client.deliver = (bytes) => this.deliver(bytes);
+    this.client.runQueued = (commands) => this.runQueued(commands);
     for (let i = 0; i < shard.count; i++) {
       this.batches.push(new ByteBuffer(1024));
       this.batchCounts.push(0);
@@ -162,6 +174,7 @@ export class Connection {
       this.busy = false;
       this.processing = false;
       this.shard.clients.delete(this.client.id);
+      discardTransaction(this.shard, this.client); // no WATCH left behind on any shard
       this.close();
     }
   }
@@ -229,9 +242,15 @@ export class Connection {
       let replyAt = this.out.length, pendingAt = this.pending.length;
       const flushes = this.flushes;
       const spec = resolveCommand(parser, this.rejected);
-      if (typeof spec === "string") this.out.error(spec);
-      else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) { /* NOAUTH / NOPERM */ }
-      else {
+      if (typeof spec === "string") {
+        this.out.error(spec);
+        flagTransaction(this.client);
+      } else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) {
+        flagTransaction(this.client); // NOAUTH / NOPERM
+      } else if (
+        this.client.transaction !== null &&
+        queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))
+      ) { /* +QUEUED, or refused inside MULTI */ } else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
         while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
         const result = this.execute(spec, buf, frameStart, pos);
@@ -257,6 +276,11 @@ export class Connection {
     pos: number,
   ): Promise<void> | undefined {
     this.client.lastCommand = spec.name;
+    if (spec.afterPending) {
+      if (this.pending.length) return this.flushPending().then(() => runCommand(this.ctx, spec));
+      const result = runCommand(this.ctx, spec);
+      return result instanceof Promise ? result : undefined;
+    }
     const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
     if (owner === -1 || owner === this.shard.id) {
       if (spec.fanOut && this.shard.count > 1) {
@@ -282,6 +306,44 @@ export class Connection {
         split: [],
       });
     }
+  }
+
+  /** The shard a command queued in MULTI will run on (see execute). */
+  private queueOwner(spec: CommandSpec): number {
+    return this.shard.count === 1 || spec.afterPending ? -1 : this.ownerOf(spec);
+  }
+
+  /** EXEC's queue: each command runs, is forwarded, split or fanned out exactly as outside
+   * MULTI, under the locks EXEC holds (forwarded batches carry their owner); the replies
+   * form one array. Synchronous when every command is local and synchronous. */
+  private runQueued(commands: QueuedCommand[]): void | Promise<void> {
+    const outer = this.parser, parser = this.queuedParser;
+    this.parser = parser;
+    this.ctx.args = parser;
+    const restore = () => {
+      this.parser = outer;
+      this.ctx.args = outer;
+    };
+    this.out.arrayHeader(commands.length);
+    let next = 0;
+    const runFrom = (): void | Promise<void> => {
+      while (next < commands.length) {
+        const { spec, frame } = commands[next++];
+        parser.next(frame, 0, frame.length);
+        const result = this.execute(spec, frame, 0, frame.length);
+        if (result) return result.then(runFrom);
+      }
+      if (this.pending.length) return this.flushPending();
+    };
+    let result: void | Promise<void>;
+    try {
+      result = runFrom();
+    } catch (err) {
+      restore();
+      throw err;
+    }
+    if (result) return result.finally(restore);
+    restore();
   }
 
   /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
@@ -359,7 +421,9 @@ export class Connection {
         calls.push(null);
         continue;
       }
-      calls.push(this.peers!.call(s, this.batches[s].bytes(), null, this.replyStores[s]));
+      // Under EXEC's locks the batch runs as their owner.
+      const owner = this.ctx.cross?.heldBy() ?? null;
+      calls.push(this.peers!.call(s, this.batches[s].bytes(), owner, this.replyStores[s]));
       this.batches[s].reset();
       this.batchCounts[s] = 0;
     }

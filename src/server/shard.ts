@@ -51,6 +51,9 @@ export class Shard {
   readonly acl = new AclUsers();
   /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
   readonly writeObservers: WriteObserver[] = [];
+  /** Told before a command with the "write" flag runs here (WATCH notes the state of the
+   * watched keys it names, to touch them only if they change). Empty = no cost. */
+  readonly beforeWriteObservers: WriteObserver[] = [];
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");
