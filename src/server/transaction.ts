@@ -385,7 +385,7 @@ function noteWatchedKeys(state: ShardWatches, ctx: CommandContext, spec: Command
       // touchAllWatchedKeysInDb: a watched key that exists on either side changes.
       const a = dbArg(1), b = dbArg(2);
       if (a < 0 || b < 0 || a === b) return;
-      return inDbs([a, b], (db, key) => ks.exists(a, key) || ks.exists(b, key));
+      return inDbs([a, b], (_db, key) => ks.exists(a, key) || ks.exists(b, key));
     }
   }
   for (const i of keyIndexes(spec, args)) {
