@@ -330,6 +330,7 @@ export class Connection {
       while (next < commands.length) {
         const { spec, frame } = commands[next++];
         parser.next(frame, 0, frame.length);
+        if (!this.shard.acl.open && commandRefused(this.ctx, spec, true)) continue;
         const result = this.execute(spec, frame, 0, frame.length);
         if (result) return result.then(runFrom);
       }
