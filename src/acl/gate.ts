@@ -71,7 +71,7 @@ export function commandRefused(
     ? checkCommand(user, cmd, argv)
     : { reason: DENIED_CMD as typeof DENIED_CMD, index: 0 };
   if (!denial) return false;
-  client.lastCommand = spec.name;
+  if (!inExec) client.lastCommand = spec.name;
   const reason = denial.reason === DENIED_CMD
     ? "command"
     : denial.reason === DENIED_KEY

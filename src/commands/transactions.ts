@@ -60,7 +60,6 @@ function runTransaction(ctx: CommandContext): void | Promise<void> {
   const finish = () => {
     client.inTransaction = false;
     client.transaction = null;
-    client.lastCommand = "exec";
   };
   let result: void | Promise<void>;
   try {

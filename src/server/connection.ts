@@ -275,7 +275,7 @@ export class Connection {
     frameStart: number,
     pos: number,
   ): Promise<void> | undefined {
-    this.client.lastCommand = spec.name;
+    if (!this.client.inTransaction) this.client.lastCommand = spec.name;
     if (spec.afterPending) {
       if (this.pending.length) return this.flushPending().then(() => runCommand(this.ctx, spec));
       const result = runCommand(this.ctx, spec);

@@ -36,7 +36,8 @@ let cachedCount = 0;
 /** Run a resolved command; returns a promise only for the few async commands. */
 export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promise<void> {
   ctx.spec = spec;
-  ctx.client.lastCommand = spec.name;
+  // Inside EXEC, CLIENT LIST's cmd= stays "exec" (Redis sets lastcmd per top-level command).
+  if (!ctx.client.inTransaction) ctx.client.lastCommand = spec.name;
   const shard = ctx.shard, stats = shard.stats;
   const timed = (stats.commandsProcessed++ % TIMING_SAMPLE) === 0;
   const count = stats.commandsProcessed;
