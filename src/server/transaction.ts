@@ -162,7 +162,10 @@ interface ShardWatches {
   /** watchName(db, key) -> watchers. */
   keys: Map<string, Set<Watcher>>;
   remote: Map<string, RemoteWatcher>;
-  pending: PendingTouch[];
+  /** Per running command (a handler may run another command inside, e.g. a fan-out's local
+   * part): what its write may touch. A command that replied an error is never observed
+   * after, so its entry is replaced by the context's next write (or dropped with it). */
+  pending: WeakMap<CommandContext, PendingTouch[]>;
   observing: boolean;
   before: (ctx: CommandContext, spec: CommandSpec) => void;
   after: (ctx: CommandContext, spec: CommandSpec) => void;
@@ -180,10 +183,10 @@ function stateOf(shard: Shard): ShardWatches {
       peers: null,
       keys: new Map(),
       remote: new Map(),
-      pending: [],
+      pending: new WeakMap(),
       observing: false,
       before: (ctx, spec) => noteWatchedKeys(s, ctx, spec),
-      after: () => touchChangedKeys(s),
+      after: (ctx) => touchChangedKeys(s, ctx),
     };
     states.set(shard, state = s);
   }
@@ -361,8 +364,8 @@ function stateOfKey(shard: Shard, db: number, key: Uint8Array): KeyState | null 
  * Redis calls signalModifiedKey only when something changed. */
 function noteWatchedKeys(state: ShardWatches, ctx: CommandContext, spec: CommandSpec): void {
   const { shard, client, args } = ctx;
-  const pending = state.pending;
-  pending.length = 0;
+  const pending: PendingTouch[] = [];
+  state.pending.set(ctx, pending);
   const ks = shard.keyspace;
   const inDbs = (dbs: number[], exists: (db: number, key: Uint8Array) => boolean) => {
     for (const name of state.keys.keys()) {
@@ -407,11 +410,13 @@ function sameState(a: KeyState | null, b: KeyState | null): boolean {
   return a.expireAt === b.expireAt && bytesEqual(a.dump, b.dump);
 }
 
-function touchChangedKeys(state: ShardWatches): void {
-  for (const p of state.pending) {
+function touchChangedKeys(state: ShardWatches, ctx: CommandContext): void {
+  const pending = state.pending.get(ctx);
+  if (!pending) return;
+  state.pending.delete(ctx);
+  for (const p of pending) {
     if (p.always || !sameState(p.before, stateOfKey(state.shard, p.db, p.key))) {
       touchName(state, p.name);
     }
   }
-  state.pending.length = 0;
 }
