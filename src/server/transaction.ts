@@ -11,6 +11,7 @@ import { NoticeTopic, type Peers } from "./peers.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes, SPANNING } from "./dispatch.ts";
 import { bytesEqual, latin1 } from "../protocol/bytes.ts";
+import { DEBUG_NOT_ALLOWED, debugAllowed } from "../commands/debug.ts";
 
 export interface QueuedCommand {
   spec: CommandSpec;
@@ -52,9 +53,16 @@ export function queueInTransaction(
 ): boolean {
   const tx = ctx.client.transaction!;
   if (RUN_IN_MULTI.has(spec.name)) return false;
-  if (spec.flags.includes("no_multi")) {
+  // Refused before queueing, as processCommand does: a protected command (DEBUG while
+  // enable-debug-command forbids it) and the no-multi ones.
+  const refusal = spec.name === "debug" && !debugAllowed(ctx)
+    ? DEBUG_NOT_ALLOWED
+    : spec.flags.includes("no_multi")
+    ? ERR_NO_MULTI
+    : null;
+  if (refusal !== null) {
     tx.refused = true;
-    ctx.out.error(ERR_NO_MULTI);
+    ctx.out.error(refusal);
     return true;
   }
   tx.commands.push({ spec, frame: frame.slice() });
@@ -66,8 +74,11 @@ export function queueInTransaction(
 function noteShards(ctx: CommandContext, tx: Transaction, spec: CommandSpec, owner: number): void {
   const shard = ctx.shard;
   if (shard.count === 1 || tx.everyShard) return;
-  // A keyless command that is not "fast" may ask other shards (CLIENT LIST, INFO, DEBUG...).
-  if (spec.fanOut || (owner === -1 && !spec.flags.includes("fast"))) tx.everyShard = true;
+  // A keyless command that is not "fast" may ask other shards (CLIENT LIST, INFO, DEBUG...),
+  // and one its row routes itself may reach any (SORT's BY/GET patterns).
+  const anyShard = (owner === -1 && !spec.flags.includes("fast")) ||
+    (owner === SPANNING && spec.route !== undefined);
+  if (spec.fanOut || anyShard) tx.everyShard = true;
   else if (owner >= 0) tx.shards.add(owner);
   else if (owner === SPANNING) {
     for (const i of keyIndexes(spec, ctx.args)) tx.shards.add(shard.ownerOf(ctx.args.bytes(i)));

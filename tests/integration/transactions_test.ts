@@ -55,7 +55,7 @@ serverTest("EXEC over every shard is never seen half-applied", async (s) => {
   const readers = await connections(s, 3);
   let done = false;
   const write = async (conn: RawConnection, w: number) => {
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 100; i++) {
       const value = `${w}:${i}`;
       const replies = await conn.pipeline([
         ["MULTI"],

@@ -46,6 +46,10 @@ export default [
     cmds: [["MULTI"], ["SET", "a", "1"], ["SHUTDOWN"], ["EXEC"], ["GET", "a"]],
   },
   {
+    name: "DEBUG while enable-debug-command forbids it: EXECABORT",
+    cmds: [["MULTI"], ["SET", "a", "1"], ["DEBUG", "SLEEP", "0"], ["EXEC"], ["GET", "a"]],
+  },
+  {
     name: "unknown subcommand while queueing: EXECABORT",
     cmds: [["MULTI"], ["CLIENT", "NOSUCH"], ["EXEC"]],
   },
@@ -82,6 +86,26 @@ export default [
       ["FLUSHALL"],
       ["DBSIZE"],
     ),
+  },
+  {
+    name: "SORT with BY and GET patterns over both shards inside EXEC",
+    cmds: [
+      ["RPUSH", "l", "1", "2", "3"],
+      ["MSET", "w_1", "30", "w_2", "10", "w_3", "20", "o_1", "a", "o_2", "b", "o_3", "c"],
+      ...exec(
+        ["SORT", "l", "BY", "w_*", "GET", "o_*", "GET", "#"],
+        ["SORT", "l", "BY", "w_*", "STORE", "b"],
+        [
+          "LRANGE",
+          "b",
+          "0",
+          "-1",
+        ],
+        ["SCAN", "0", "COUNT", "1000"],
+        ["DEBUG", "SLEEP", "0"],
+      ),
+    ],
+    unordered: true,
   },
   {
     name: "commands after EXEC in one pipeline",
