@@ -12,6 +12,7 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes, SPANNING } from "./dispatch.ts";
 import { bytesEqual, latin1 } from "../protocol/bytes.ts";
 import { DEBUG_NOT_ALLOWED, debugAllowed } from "../commands/debug.ts";
+import { recordRejected } from "./info_stats.ts";
 
 export interface QueuedCommand {
   spec: CommandSpec;
@@ -62,6 +63,7 @@ export function queueInTransaction(
     : null;
   if (refusal !== null) {
     tx.refused = true;
+    recordRejected(ctx.shard, spec.name);
     ctx.out.error(refusal);
     return true;
   }
