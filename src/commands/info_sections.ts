@@ -420,6 +420,39 @@ const KEYSPACE: DynamicLines = {
 
 const NO_LINES: DynamicLines = { lines: () => [], merge: () => [] };
 
+/** Redis's fillPercentileDistributionLatencies: the configured percentiles of each command's
+ * latency histogram (src/server/latency_histogram.ts), in µs with 3 decimals. Shards keep
+ * separate histograms; the merged line shows, per percentile, the largest shard's value. */
+const LATENCYSTATS: DynamicLines = {
+  lines: (s) => {
+    const text = String(cfg(s, "latency-tracking-info-percentiles"));
+    const percentiles = text === "" ? [] : text.split(" ");
+    return [...infoStatsOf(s.shard).commands]
+      .filter(([, c]) => c.latency)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, c]) =>
+        `latency_percentiles_usec_${name}:` +
+        percentiles.map((p) => `p${p}=${fixed(c.latency!.percentile(Number(p)), 3)}`).join(",")
+      );
+  },
+  merge: (perShard) => {
+    const merged = new Map<string, string[]>();
+    for (const line of perShard.flat()) {
+      const colon = line.indexOf(":");
+      const name = line.slice(0, colon), pairs = line.slice(colon + 1).split(",");
+      const into = merged.get(name);
+      if (!into) merged.set(name, pairs);
+      else {
+        into.forEach((pair, i) => {
+          const [label, value] = pair.split("="), other = Number(pairs[i].split("=")[1]);
+          if (other > Number(value)) into[i] = `${label}=${pairs[i].split("=")[1]}`;
+        });
+      }
+    }
+    return [...merged].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, p]) => `${n}:${p.join(",")}`);
+  },
+};
+
 /** Redis 7.0's sections, in output order. */
 export const SECTIONS: readonly Section[] = [
   { key: "server", title: "Server", fields: SERVER, inDefault: true },
@@ -432,8 +465,7 @@ export const SECTIONS: readonly Section[] = [
   { key: "modules", title: "Modules", dynamic: NO_LINES, inDefault: true },
   { key: "commandstats", title: "Commandstats", dynamic: COMMANDSTATS, inDefault: false },
   { key: "errorstats", title: "Errorstats", dynamic: ERRORSTATS, inDefault: true },
-  // Per-command latency percentiles need histograms IronCache does not keep yet.
-  { key: "latencystats", title: "Latencystats", dynamic: NO_LINES, inDefault: false },
+  { key: "latencystats", title: "Latencystats", dynamic: LATENCYSTATS, inDefault: false },
   { key: "cluster", title: "Cluster", fields: [constant("cluster_enabled", 0)], inDefault: true },
   { key: "keyspace", title: "Keyspace", dynamic: KEYSPACE, inDefault: true },
 ];

@@ -49,6 +49,11 @@ export interface SplitByKey {
 }
 
 /** Picks the shard for a command the key ranges can't route (e.g. SCAN by its cursor). */
+/** What a route or routeCommand returns when the command's keys are spread over several
+ * shards (else the owner's id, or -1 when keyless). Here, a leaf module, so that command
+ * families can use it without importing the dispatcher (which imports them). */
+export const SPANNING = -2;
+
 export type Router = (args: Args, shardCount: number) => number;
 
 /** Key argument indexes for commands whose keys move (Redis's "movablekeys"). */

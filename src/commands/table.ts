@@ -23,6 +23,8 @@ import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
 import { transactionCommands } from "./transactions.ts";
+import { slowlogCommands } from "./slowlog.ts";
+import { latencyCommands } from "./latency.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -42,6 +44,8 @@ const FAMILIES: CommandRows[] = [
   hashCommands,
   aclCommands,
   transactionCommands,
+  slowlogCommands,
+  latencyCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

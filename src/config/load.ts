@@ -23,6 +23,8 @@ export interface LoadedConfig {
   problems: ConfigProblem[];
   /** The config file in use: the TOML file if given, else the redis.conf (absolute path). */
   configFile?: string;
+  /** The config file in use is TOML (--config), not a redis.conf. */
+  configFileIsToml?: boolean;
   /** Every config file read, lowest layer first (absolute paths). */
   configFiles?: string[];
   /** Values exactly as CONFIG GET prints them (exact even for sizes beyond 2^53). */
@@ -55,6 +57,7 @@ export async function loadConfig(
   const loaded = resolveLayers(layers);
   loaded.configFiles = configFiles;
   loaded.configFile = configFiles.at(-1);
+  loaded.configFileIsToml = args.tomlConfig !== undefined;
   loaded.warnings = envLayer.warnings;
   loaded.aclUsers = layers.flatMap((l) => l.users ?? []);
   if (loaded.aclUsers.length && loaded.values.aclfile) {

@@ -224,3 +224,54 @@ export const keyspaceEventsType: ValueType = {
     return ok(value, text);
   },
 };
+
+/** Redis's %f with the trailing zeros (and a bare '.') trimmed: 99.9, 50, 1.5. */
+export function trimmedDouble(x: number): string {
+  return x.toFixed(6).replace(/\.?0+$/, "");
+}
+
+/** `latency-tracking-info-percentiles`: space-separated doubles within [0, 100] ("" = none). */
+export const percentileListType: ValueType = {
+  name: "percentiles",
+  domain: "numbers within 0..100",
+  multiWord: true,
+  toRaw: plainRaw,
+  parse(raw) {
+    const words = raw === "" ? [] : raw.split(" ");
+    const values: number[] = [];
+    for (const w of words) {
+      const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) ? Number(w) : NaN;
+      if (Number.isNaN(x)) {
+        return fail(
+          "Invalid latency-tracking-info-percentiles parameters",
+          `${q(raw)} must be numbers separated by spaces`,
+        );
+      }
+      if (x < 0 || x > 100) {
+        return fail(
+          "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",
+          `${q(w)} is not within 0..100`,
+        );
+      }
+      values.push(x);
+    }
+    const text = values.map(trimmedDouble).join(" ");
+    return ok(text, text);
+  },
+};
+
+/** `metrics-addr`: "" or HOST:PORT (IPv6 hosts in brackets). */
+export function metricsAddressProblem(raw: string): [string, string] | null {
+  if (raw === "" || parseHostPort(raw)) return null;
+  return [
+    "argument must be HOST:PORT",
+    `${q(raw)} is not HOST:PORT (e.g. 127.0.0.1:9121)`,
+  ];
+}
+
+/** "127.0.0.1:9121" or "[::1]:9121" split; null when malformed. */
+export function parseHostPort(raw: string): { hostname: string; port: number } | null {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(raw);
+  if (!m || Number(m[3]) > 65535) return null;
+  return { hostname: m[1] ?? m[2], port: Number(m[3]) };
+}

@@ -22,6 +22,7 @@ import {
   type QueuedCommand,
   queueInTransaction,
 } from "./transaction.ts";
+import { type CommandWatch, commandWatchOf } from "./command_watch.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -70,6 +71,9 @@ export class Connection {
   /** The write in flight (a batch's replies or deliveries); writes never overlap. */
   private writing: Promise<void> | null = null;
   private closed = false;
+  private watch: CommandWatch;
+  /** A batch of several commands was slow: time each command of the next batches. */
+  private timeEach = false;
 
   constructor(
     private conn: Deno.TcpConn,
@@ -99,6 +103,7 @@ export class Connection {
       cross: createCrossShard(shard, peers, this.client),
     };
     this.out.onError = (text) => recordErrorReply(shard, text);
+    this.watch = commandWatchOf(shard);
     this.client.kill = () => {
       this.client.closeAfterReply = true;
       if (!this.busy) this.close();
@@ -225,6 +230,10 @@ export class Connection {
     this.client.lastCommandAt = now;
     // One clock reading per batch for every expiry decision in it (Redis: mstime per command).
     this.shard.keyspace.setClock(now);
+    // Command timing for SLOWLOG and LATENCY: see command_watch.ts.
+    const watch = this.watch.on ? this.watch : null;
+    const timeEach = watch !== null && (watch.timeEach || this.timeEach);
+    let timedAt = watch ? performance.now() : 0, ran = 0, slowSeen = false;
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
       if (next === NEED_MORE) break;
@@ -238,7 +247,10 @@ export class Connection {
       pos = next;
       if (parser.argc === 0) continue;
       // Another connection's atomic cross-shard step holds this shard: wait for it.
-      if (!this.shard.lock.allows(null)) await this.shard.lock.whenFree();
+      if (!this.shard.lock.allows(null)) {
+        await this.shard.lock.whenFree();
+        if (watch) timedAt = performance.now();
+      }
       let replyAt = this.out.length, pendingAt = this.pending.length;
       const flushes = this.flushes;
       const spec = resolveCommand(parser, this.rejected);
@@ -252,9 +264,20 @@ export class Connection {
         queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))
       ) { /* +QUEUED, or refused inside MULTI */ } else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
-        while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+        if (clientPause.active && clientPause.isPaused(spec)) {
+          while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+          if (watch) timedAt = performance.now();
+        }
         const result = this.execute(spec, buf, frameStart, pos);
         if (result) await result;
+        if (watch && (ran++ === 0 || timeEach)) {
+          const at = performance.now(), usec = (at - timedAt) * 1000;
+          timedAt = at;
+          if (usec >= watch.minUs) {
+            slowSeen = true;
+            watch.observe(this.ctx, spec, usec);
+          }
+        }
       }
       // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come.
       if (replyModesActive(this.client) && replySuppressed(this.client)) {
@@ -264,6 +287,12 @@ export class Connection {
       }
     }
     if (this.pending.length) await this.flushPending();
+    if (watch && !watch.timeEach) {
+      // Untimed commands after the first one took long in all: time them one by one next.
+      this.timeEach = timeEach
+        ? slowSeen
+        : ran > 1 && (performance.now() - timedAt) * 1000 >= watch.minUs;
+    }
     return pos;
   }
 
@@ -425,6 +454,7 @@ export class Connection {
       // Under EXEC's locks the batch runs as their owner.
       const owner = this.ctx.cross?.heldBy() ?? null;
       calls.push(this.peers!.call(s, this.batches[s].bytes(), owner, this.replyStores[s]));
+      this.shard.stats.forwardedCommands += this.batchCounts[s];
       this.batches[s].reset();
       this.batchCounts[s] = 0;
     }

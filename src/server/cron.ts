@@ -5,6 +5,7 @@ import type { Shard } from "./shard.ts";
 import { activeExpireEnabled } from "../commands/debug.ts";
 import { clientPause } from "./pause.ts";
 import { sampleRates } from "./info_stats.ts";
+import { latencyAddSampleIfNeeded } from "./latency_monitor.ts";
 
 const SAMPLE = 20;
 const REPEAT_ABOVE = SAMPLE / 10;
@@ -47,7 +48,9 @@ export function startCron(shard: Shard): () => void {
   const tick = () => {
     // Like Redis: no active expiry while DEBUG SET-ACTIVE-EXPIRE 0 or CLIENT PAUSE WRITE.
     if (activeExpireEnabled() && !clientPause.writesPaused()) {
+      const started = performance.now();
       runExpiryCycle(shard, periodMs() / 4); // the engine counts what it reclaims (INFO expired_keys)
+      latencyAddSampleIfNeeded(shard, "expire-cycle", performance.now() - started);
     }
     closeIdleClients(shard);
     sampleRates(shard);

@@ -12,6 +12,7 @@ import {
   infoStatsOf,
   recordCall,
   recordErrorReply,
+  recordLatency,
   recordRejected,
 } from "./info_stats.ts";
 
@@ -90,8 +91,9 @@ function record(
 ): void {
   const failed = ctx.out.length > replyAt && ctx.out.buf[replyAt] === 0x2d;
   if (spec.writes && !failed && ctx.shard.writeObservers.length !== 0) observeWrite(ctx, spec);
-  const usec = started >= 0 ? (performance.now() - started) * 1000 * TIMING_SAMPLE : 0;
-  recordAndCache(ctx.shard, spec, usec, failed, count);
+  const usec = started >= 0 ? (performance.now() - started) * 1000 : 0;
+  if (usec > 0) recordLatency(ctx.shard, spec.name, usec, TIMING_SAMPLE);
+  recordAndCache(ctx.shard, spec, usec * TIMING_SAMPLE, failed, count);
 }
 
 function observeWrite(ctx: CommandContext, spec: CommandSpec): void {

@@ -1,6 +1,7 @@
 // Messages between the main thread and the shard workers.
 import type { LoadedConfig } from "../config/load.ts";
 import type { LinkRings } from "./peers.ts";
+import type { ShardFigures } from "./shard_metrics.ts";
 
 export interface InitMessage {
   type: "init";
@@ -22,6 +23,8 @@ export interface ServerIdentity {
   startedAt: number;
   /** The config files read, absolute paths ("" when none). */
   configFile: string;
+  /** The config file is TOML (CONFIG REWRITE writes TOML then). */
+  configFileIsToml?: boolean;
   executable: string;
 }
 
@@ -29,14 +32,25 @@ export interface ShutdownMessage {
   type: "shutdown";
 }
 
-export type ToWorker = InitMessage | ShutdownMessage;
+/** The main thread's /metrics asks each shard for its figures (src/server/shard_metrics.ts). */
+export interface MetricsRequest {
+  type: "metrics";
+  id: number;
+}
+
+export type ToWorker = InitMessage | ShutdownMessage | MetricsRequest;
 
 export type FromWorker =
   | { type: "listening"; shardId: number }
   | { type: "fatal"; shardId: number; message: string }
   | { type: "stopped"; shardId: number }
+  /** The shard's data is loaded (/readyz). */
+  | { type: "loaded"; shardId: number }
+  | { type: "metrics"; shardId: number; id: number; figures: ShardFigures }
   /** SHUTDOWN from a client: stop the whole server like SIGTERM. */
   | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" };
 
 /** Index of the shared connected-clients counter in `counters`. */
 export const CONNECTED_CLIENTS = 0;
+/** Index of the next slow log entry id, shared so ids are unique across shards. */
+export const SLOWLOG_IDS = 1;

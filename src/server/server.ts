@@ -2,10 +2,11 @@
 // link the workers pairwise for forwarding, and stop gracefully on SIGTERM/SIGINT.
 import { formatProblem, loadConfig, type LoadedConfig } from "../config/load.ts";
 import type { FromWorker, InitMessage, ServerIdentity } from "./messages.ts";
-import { log, setLogLevel } from "../log.ts";
+import { log, setLogFile, setLogLevel } from "../log.ts";
 import { IRONCACHE_VERSION } from "../version.ts";
 import type { LinkRings } from "./peers.ts";
 import { createRing, ringCapacity } from "./shard_link.ts";
+import { startMetricsServer } from "./metrics.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -14,7 +15,15 @@ export async function runServer(argv: string[]): Promise<number> {
     return 1;
   }
   const values = loaded.values;
-  setLogLevel(String(values["log-level"]));
+  setLogLevel(String(values.loglevel));
+  try {
+    setLogFile(String(values.logfile));
+  } catch (err) {
+    console.error(
+      `ironcache: can't open the log file ${values.logfile}: ${(err as Error).message}`,
+    );
+    return 1;
+  }
   const port = Number(values["port"]);
   const binds = String(values["bind"]).split(/\s+/).filter(Boolean);
   const shardCount = Number(values["shards"]);
@@ -34,6 +43,14 @@ export async function runServer(argv: string[]): Promise<number> {
   }
 
   const workers = startWorkers(shardCount, loaded);
+  // Up before the shards are ready: /livez answers at once, /readyz says 503 until loaded.
+  const metricsAddr = String(values["metrics-addr"]);
+  const metrics = metricsAddr === "" ? null : startMetricsServer(metricsAddr, workers);
+  if (metricsAddr !== "" && !metrics) {
+    console.error(`ironcache: cannot serve metrics on ${metricsAddr}`);
+    for (const w of workers) w.terminate();
+    return 1;
+  }
   // Signals are handled from the start: a stop may arrive while the workers come up.
   const stopped = untilStopped(workers);
   try {
@@ -41,10 +58,14 @@ export async function runServer(argv: string[]): Promise<number> {
       waitForAll(workers, "listening").then(() => "listening" as const),
       stopped,
     ]);
-    if (first !== "listening") return first; // stopped before it was ready
+    if (first !== "listening") {
+      await metrics?.close();
+      return first; // stopped before it was ready
+    }
   } catch (err) {
     console.error(`ironcache: ${(err as Error).message}`);
     for (const w of workers) w.terminate();
+    await metrics?.close();
     return 1;
   }
   log.always(
@@ -53,7 +74,9 @@ export async function runServer(argv: string[]): Promise<number> {
     } shards=${shardCount}` +
       (loaded.configFile ? ` config=${loaded.configFile}` : ""),
   );
-  return await stopped;
+  const code = await stopped;
+  await metrics?.close();
+  return code;
 }
 
 function serverIdentity(config: LoadedConfig): ServerIdentity {
@@ -63,6 +86,7 @@ function serverIdentity(config: LoadedConfig): ServerIdentity {
     pid: Deno.pid,
     startedAt: Date.now(),
     configFile: config.configFile ?? "",
+    configFileIsToml: config.configFileIsToml,
     executable: Deno.execPath(),
   };
 }

@@ -29,6 +29,8 @@ export interface ShardStats {
   rejectedConnections: number;
   netInputBytes: number;
   netOutputBytes: number;
+  /** Commands this shard's clients sent to other shards (metrics: cross-shard forwards). */
+  forwardedCommands: number;
 }
 
 export class Shard {
@@ -40,6 +42,14 @@ export class Shard {
     rejectedConnections: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    forwardedCommands: 0,
+  };
+  /** The shard's data is loaded (readiness, /readyz). Persistence loading sets it through
+   * markLoaded() when done; a shard with nothing to load marks itself at start. */
+  loaded = false;
+  /** Sets `loaded` and tells the main thread (set by the worker). */
+  markLoaded: () => void = () => {
+    this.loaded = true;
   };
   /** The connections this shard serves, by client id (CLIENT LIST, CLIENT KILL...). */
   readonly clients = new Map<number, Client>();

@@ -3,7 +3,9 @@
 // executes batches forwarded by the other shards.
 /// <reference lib="deno.worker" />
 import type { FromWorker, InitMessage, ToWorker } from "./messages.ts";
-import { CONNECTED_CLIENTS } from "./messages.ts";
+import { CONNECTED_CLIENTS, SLOWLOG_IDS } from "./messages.ts";
+import { shareSlowlogIds } from "./slowlog.ts";
+import { shardFigures } from "./shard_metrics.ts";
 import { ConfigStore } from "../config/store.ts";
 import { followEncodingLimits } from "../engine/encoding_limits.ts";
 import { createKeyspace } from "../engine/engine_module.ts";
@@ -12,7 +14,7 @@ import { type LinkRings, Peers } from "./peers.ts";
 import { createBatchExecutor } from "./executor.ts";
 import { Connection } from "./connection.ts";
 import { configureClientIds } from "./client.ts";
-import { log, setLogLevel, setLogRole } from "../log.ts";
+import { log, setLogFile, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
 import { setUpTransactions } from "./transaction.ts";
@@ -37,17 +39,34 @@ self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "init") start(msg);
   else if (msg.type === "shutdown") shutdown();
+  else if (msg.type === "metrics" && shard) {
+    self.postMessage({
+      type: "metrics",
+      shardId: shard.id,
+      id: msg.id,
+      figures: shardFigures(shard),
+    });
+  }
 };
 
 function start(init: InitMessage): void {
   setLogRole(`S${init.shardId}`);
   const config = new ConfigStore(init.config);
-  setLogLevel(String(config.get("log-level")));
+  setLogLevel(String(config.get("loglevel")));
+  setLogFile(String(config.get("logfile")));
+  config.onChange((name, value) => {
+    if (name === "loglevel") setLogLevel(String(value));
+  });
   configureClientIds(init.shardId, init.shardCount);
   counters = new Int32Array(init.counters);
+  shareSlowlogIds(counters, SLOWLOG_IDS);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
   shard.executeBatch = createBatchExecutor(shard);
+  shard.markLoaded = () => {
+    shard.loaded = true;
+    self.postMessage({ type: "loaded", shardId: shard.id });
+  };
   shard.requestShutdown = (how) =>
     self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
   const rings = new Map<number, LinkRings>(
@@ -77,6 +96,8 @@ function start(init: InitMessage): void {
     return;
   }
   self.postMessage({ type: "listening", shardId: shard.id });
+  // Nothing to load yet: persistence loading will call markLoaded() once it has loaded.
+  shard.markLoaded();
 }
 
 async function acceptLoop(listener: Deno.Listener): Promise<void> {
@@ -88,6 +109,7 @@ async function acceptLoop(listener: Deno.Listener): Promise<void> {
       if (Atomics.add(counters, CONNECTED_CLIENTS, 1) >= maxClients) {
         Atomics.sub(counters, CONNECTED_CLIENTS, 1);
         shard.stats.rejectedConnections++;
+        noteClientLimit(maxClients);
         refuse(tcp, ERR_MAX_CLIENTS);
         continue;
       }
@@ -118,6 +140,16 @@ async function acceptLoop(listener: Deno.Listener): Promise<void> {
   } catch (err) {
     if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);
   }
+}
+
+let clientLimitLoggedAt = 0;
+
+/** One warning per minute at most while clients are refused for maxclients. */
+function noteClientLimit(maxClients: number): void {
+  const now = Date.now();
+  if (now - clientLimitLoggedAt < 60_000) return;
+  clientLimitLoggedAt = now;
+  log.warning(`Max number of clients reached (maxclients ${maxClients}): refusing connections`);
 }
 
 async function serve(connection: Connection): Promise<void> {

@@ -8,8 +8,8 @@
 import type { Client } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import { NoticeTopic, type Peers } from "./peers.ts";
-import type { CommandContext, CommandSpec } from "../commands/spec.ts";
-import { keyIndexes, SPANNING } from "./dispatch.ts";
+import { type CommandContext, type CommandSpec, SPANNING } from "../commands/spec.ts";
+import { keyIndexes } from "./dispatch.ts";
 import { bytesEqual, latin1 } from "../protocol/bytes.ts";
 import { DEBUG_NOT_ALLOWED, debugAllowed } from "../commands/debug.ts";
 import { recordRejected } from "./info_stats.ts";
