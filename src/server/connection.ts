@@ -46,6 +46,8 @@ export interface ConnectionHooks {
 export class Connection {
   readonly client: Client;
   private parser: RequestParser;
+  /** The EXEC that just ran turned replies off inside: its own reply still goes out. */
+  private repliesOffInExec = false;
   /** Parses EXEC's queued commands (the connection's own parser is mid-batch then). */
   private queuedParser = new RequestParser({
     maxBulkLen: Number.MAX_SAFE_INTEGER,
@@ -279,11 +281,11 @@ export class Connection {
           }
         }
       }
-      // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come.
+      // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come (an EXEC
+      // whose queue turned replies off keeps its array: the queue dropped what followed).
       if (replyModesActive(this.client) && replySuppressed(this.client)) {
-        if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
-        this.out.length = replyAt;
-        this.pending.length = pendingAt;
+        if (this.repliesOffInExec) this.repliesOffInExec = false;
+        else this.dropReplySince(replyAt, pendingAt, flushes);
       }
     }
     if (this.pending.length) await this.flushPending();
@@ -294,6 +296,14 @@ export class Connection {
         : ran > 1 && (performance.now() - timedAt) * 1000 >= watch.minUs;
     }
     return pos;
+  }
+
+  /** Drops the replies made since `out` was at replyAt and `pending` at pendingAt (or since
+   * the last splice, if pending replies were spliced meanwhile: `flushes` was the count). */
+  private dropReplySince(replyAt: number, pendingAt: number, flushes: number): void {
+    if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
+    this.out.length = replyAt;
+    this.pending.length = pendingAt;
   }
 
   /** Run, forward, split or fan out one resolved command. Returns a promise only when the
@@ -354,15 +364,31 @@ export class Connection {
       this.ctx.args = outer;
     };
     this.out.arrayHeader(commands.length);
+    const modes = this.client.modes, offAtStart = modes.replyOff || modes.skipThis;
     let next = 0;
+    // A queued CLIENT REPLY OFF silences the replies after it, not EXEC's array header.
+    const silenceIfOff = (replyAt: number, pendingAt: number, flushes: number) => {
+      if (modes.replyOff) this.dropReplySince(replyAt, pendingAt, flushes);
+    };
     const runFrom = (): void | Promise<void> => {
       while (next < commands.length) {
         const { spec, frame } = commands[next++];
+        const replyAt = this.out.length, pendingAt = this.pending.length, flushes = this.flushes;
         parser.next(frame, 0, frame.length);
-        if (!this.shard.acl.open && commandRefused(this.ctx, spec, true)) continue;
+        if (!this.shard.acl.open && commandRefused(this.ctx, spec, true)) {
+          silenceIfOff(replyAt, pendingAt, flushes);
+          continue;
+        }
         const result = this.execute(spec, frame, 0, frame.length);
-        if (result) return result.then(runFrom);
+        if (result) {
+          return result.then(() => {
+            silenceIfOff(replyAt, pendingAt, flushes);
+            return runFrom();
+          });
+        }
+        silenceIfOff(replyAt, pendingAt, flushes);
       }
+      this.repliesOffInExec = !offAtStart && modes.replyOff;
       if (this.pending.length) return this.flushPending();
     };
     let result: void | Promise<void>;

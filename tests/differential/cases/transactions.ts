@@ -1,7 +1,7 @@
 // MULTI EXEC DISCARD WATCH UNWATCH (Redis's multi.c, tests/unit/multi.tcl). Keys "a" and "b"
 // hash to slots 15495 and 3300: with --shards 2 they live on different shards, so these
 // cases exercise EXEC under the locks of both and WATCH registered on another shard.
-import type { Case } from "../case.ts";
+import { type Case, concat, resp } from "../case.ts";
 
 const exec = (...queued: string[][]) => [["MULTI"], ...queued, ["EXEC"]];
 const emptyExec = exec(["PING"]);
@@ -254,6 +254,26 @@ export default [
     raw: [
       "*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n" +
       "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nEXEC\r\n*3\r\n$4\r\nMGET\r\n$1\r\na\r\n$1\r\nb\r\n",
+    ],
+  },
+  {
+    name: "CLIENT REPLY OFF and SKIP queued inside MULTI",
+    raw: [
+      resp("MULTI"),
+      resp("SET", "b", "1"),
+      resp("CLIENT", "REPLY", "OFF"),
+      resp("GET", "a"),
+      resp("SET", "a", "1"),
+      resp("EXEC"),
+      resp("PING"),
+      resp("CLIENT", "REPLY", "ON"),
+      resp("MGET", "a", "b"),
+      concat(resp("MULTI"), resp("CLIENT", "REPLY", "SKIP"), resp("GET", "b"), resp("EXEC")),
+      resp("PING"),
+      resp("PING"),
+      concat(resp("CLIENT", "REPLY", "SKIP"), resp("MULTI"), resp("GET", "b"), resp("EXEC")),
+      concat(resp("CLIENT", "REPLY", "OFF"), resp("MULTI"), resp("GET", "b"), resp("EXEC")),
+      resp("CLIENT", "REPLY", "ON"),
     ],
   },
   {
