@@ -6,7 +6,7 @@ import { readEnv } from "./env.ts";
 import type { ConfigProblem } from "./problems.ts";
 import { parseRedisConf } from "./redis-conf.ts";
 import { DEFAULT_SOURCE, type Layer } from "./setting.ts";
-import { CONFIG_TABLE, type ConfigEntry, defaultRaw } from "./table.ts";
+import { CONFIG_TABLE, type ConfigEntry, defaultRaw, relativeRaw } from "./table.ts";
 import { parseTomlConfig } from "./toml-file.ts";
 import type { ConfigValue } from "./types.ts";
 import { absolutePath } from "./value-types.ts";
@@ -86,7 +86,7 @@ export function resolveLayers(layers: Layer[]): LoadedConfig {
     const problems = [...layer.problems];
     const setHere = new Set<string>();
     for (const s of layer.settings) {
-      let r = s.entry.type.parse(s.raw);
+      let r = s.entry.type.parse(relativeRaw(s.entry, out.texts[s.entry.name], s.raw));
       if (!r.ok) {
         problems.push({ ...s.at, key: s.key, message: r.why });
         continue;

@@ -11,6 +11,7 @@ import {
   intType,
   keyspaceEventsType,
   metricsAddressProblem,
+  outputBufferLimitsType,
   percentileListType,
   saveParamsType,
   sizeType,
@@ -45,6 +46,13 @@ export function defaultRaw(entry: ConfigEntry): string {
   return typeof entry.default === "function" ? entry.default() : entry.default;
 }
 
+/** The text to parse for a setting: a relative type's value applies on top of the current
+ *  text (see ValueType.relative; "" changes nothing, as in Redis). */
+export function relativeRaw(entry: ConfigEntry, current: string, raw: string): string {
+  if (!entry.type.relative) return raw;
+  return raw === "" ? current : `${current} ${raw}`;
+}
+
 const MB = 1024n * 1024n;
 
 function cpuCount(): string {
@@ -67,6 +75,67 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: "127.0.0.1",
     configSet: "immutable",
     description: 'Addresses to listen on, space-separated (e.g. "127.0.0.1 ::1").',
+  },
+  {
+    name: "tls-port",
+    type: intType(0n, 65535n),
+    default: "0",
+    configSet: "immutable",
+    description: "TLS port to listen on (0 = no TLS listener); beside or instead of `port`.",
+  },
+  {
+    name: "tls-cert-file",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description:
+      "Server certificate (PEM, may hold the chain); CONFIG SET reloads it for new connections.",
+  },
+  {
+    name: "tls-key-file",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description: "Private key of tls-cert-file (PEM).",
+  },
+  {
+    name: "tls-key-file-pass",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    sensitive: true,
+    description: 'Passphrase of an encrypted tls-key-file ("" = not encrypted).',
+  },
+  {
+    name: "tls-ca-cert-file",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description: "CA certificates (PEM) that client certificates are verified against.",
+  },
+  {
+    name: "tls-ca-cert-dir",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description:
+      "A directory whose PEM files are CA certificates too (read as a whole, not hashed).",
+  },
+  {
+    name: "tls-auth-clients",
+    type: enumType(["no", "yes", "optional"]),
+    default: "yes",
+    configSet: "settable",
+    description:
+      "Client certificates: yes = required, optional = verified when sent, no = not requested.",
+  },
+  {
+    name: "tls-protocols",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description:
+      'TLS versions to accept, e.g. "TLSv1.2 TLSv1.3" ("" = both; older ones are not supported).',
   },
   {
     name: "protected-mode",
@@ -141,6 +210,14 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: "1gb",
     configSet: "settable",
     description: "Largest query buffer of one client.",
+  },
+  {
+    name: "client-output-buffer-limit",
+    type: outputBufferLimitsType,
+    default: "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60",
+    configSet: "settable",
+    description:
+      "Per client class (normal, replica, pubsub): close a client whose unsent output exceeds HARD bytes, or SOFT bytes for more than SECONDS (0 = no limit).",
   },
   {
     name: "maxmemory",
@@ -380,4 +457,14 @@ export const KNOWN_NOOP_DIRECTIVES: readonly NoopDirective[] = [
   { name: "rdb-save-incremental-fsync", why: "not applicable to IronCache" },
   { name: "aof-rewrite-incremental-fsync", why: "not applicable to IronCache" },
   { name: "rdb-del-sync-files", why: "not applicable to IronCache" },
+  { name: "tls-replication", only: ["no"], why: "IronCache has no replication" },
+  { name: "tls-cluster", only: ["no"], why: "IronCache has no cluster bus" },
+  { name: "tls-client-cert-file", why: "used only for outgoing replication connections" },
+  { name: "tls-client-key-file", why: "used only for outgoing replication connections" },
+  { name: "tls-client-key-file-pass", why: "used only for outgoing replication connections" },
+  { name: "tls-dh-params-file", why: "IronCache's TLS (rustls) uses only ECDHE key exchange" },
+  { name: "tls-ciphers", why: "rustls chooses its own safe TLS 1.2 cipher suites" },
+  { name: "tls-ciphersuites", why: "rustls chooses its own safe TLS 1.3 cipher suites" },
+  { name: "tls-prefer-server-ciphers", why: "rustls chooses its own safe cipher suites" },
+  { name: "tls-session-*", why: "TLS session caching is managed by the runtime" },
 ];

@@ -23,6 +23,9 @@ import {
   queueInTransaction,
 } from "./transaction.ts";
 import { type CommandWatch, commandWatchOf } from "./command_watch.ts";
+import { outputLimitsOf, overOutputLimit, type ShardOutputLimits } from "./output_limits.ts";
+import { clientInfoLine } from "../commands/client_list.ts";
+import { log } from "../log.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -35,6 +38,17 @@ interface PendingReply {
   /** How the parts' replies become one; null: a single forwarded reply, copied as is. */
   combine: Combiner | null;
   split: SplitPart[];
+}
+
+/** What a connection needs of its socket: Deno.TcpConn and Deno.TlsConn have it, and so does
+ * TlsSocketConn (a node:tls socket, see tls.ts). */
+export interface ClientConn {
+  readonly remoteAddr: Deno.Addr;
+  readonly localAddr: Deno.Addr;
+  read(into: Uint8Array): Promise<number | null>;
+  /** May write only part of the bytes; resolves with how many were taken. */
+  write(bytes: Uint8Array): Promise<number>;
+  close(): void;
 }
 
 export interface ConnectionHooks {
@@ -72,13 +86,16 @@ export class Connection {
   private delivered = new ByteBuffer(256);
   /** The write in flight (a batch's replies or deliveries); writes never overlap. */
   private writing: Promise<void> | null = null;
+  /** Bytes of the write in flight that the socket has not taken yet (a slow reader's). */
+  private unwritten = 0;
   private closed = false;
   private watch: CommandWatch;
   /** A batch of several commands was slow: time each command of the next batches. */
   private timeEach = false;
+  private readonly outputLimits: ShardOutputLimits;
 
   constructor(
-    private conn: Deno.TcpConn,
+    private conn: ClientConn,
     private shard: Shard,
     private peers: Peers | null,
     private hooks: ConnectionHooks,
@@ -106,6 +123,7 @@ export class Connection {
     };
     this.out.onError = (text) => recordErrorReply(shard, text);
     this.watch = commandWatchOf(shard);
+    this.outputLimits = outputLimitsOf(shard.config);
     this.client.kill = () => {
       this.client.closeAfterReply = true;
       if (!this.busy) this.close();
@@ -127,7 +145,15 @@ export class Connection {
     try {
       for (;;) {
         if (filled === buf.length) {
-          if (buf.length >= queryLimit) break; // Redis closes a client whose query buffer overflows
+          if (buf.length >= queryLimit) {
+            // Redis closes a client whose query buffer overflows (the bytes are not logged).
+            log.warning(
+              `Closing client that reached max query buffer length: ${
+                clientInfoLine(this.client, Date.now())
+              }`,
+            );
+            break;
+          }
           const grown = new Uint8Array(
             Math.min(queryLimit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)),
           );
@@ -143,6 +169,7 @@ export class Connection {
         this.processing = true;
         const consumed = await this.processInput(buf, filled);
         this.processing = false;
+        if (this.closed) break; // e.g. over its output buffer limit
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
         this.peers?.poll();
         if (this.writing) await this.writing;
@@ -194,7 +221,8 @@ export class Connection {
       return;
     }
     this.delivered.raw(bytes);
-    this.client.pendingOutput = this.delivered.length;
+    this.client.pendingOutput = this.delivered.length + this.unwritten;
+    if (this.overOutputLimit(0)) return;
     // A busy connection writes deliveries after its batch's replies; an idle one now.
     if (!this.busy && !this.writing) {
       this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
@@ -248,6 +276,7 @@ export class Connection {
       const frameStart = pos;
       pos = next;
       if (parser.argc === 0) continue;
+      if (this.outputLimits.any && this.overOutputLimit(this.out.length)) break;
       // Another connection's atomic cross-shard step holds this shard: wait for it.
       if (!this.shard.lock.allows(null)) {
         await this.shard.lock.whenFree();
@@ -295,6 +324,7 @@ export class Connection {
         ? slowSeen
         : ran > 1 && (performance.now() - timedAt) * 1000 >= watch.minUs;
     }
+    if (this.outputLimits.any) this.overOutputLimit(this.out.length);
     return pos;
   }
 
@@ -304,6 +334,26 @@ export class Connection {
     if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
     this.out.length = replyAt;
     this.pending.length = pendingAt;
+  }
+
+  /** Closes the client, as Redis does, when its unsent output (`extra` bytes of replies not
+   * yet handed to the writer, plus deliveries and the unwritten rest of the write in flight)
+   * is over its class's client-output-buffer-limit. */
+  private overOutputLimit(extra: number): boolean {
+    if (!this.outputLimits.any || this.closed) return false;
+    const pending = extra + this.delivered.length + this.unwritten;
+    if (!overOutputLimit(this.outputLimits.limits, this.client, pending)) return false;
+    log.warning(
+      `Client ${
+        clientInfoLine(this.client, Date.now())
+      } scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    // Nothing more is read, run or written for it (Redis's CLIENT_CLOSE_ASAP); commands
+    // already forwarded to other shards still complete there, as they had run in Redis.
+    this.client.closeAfterReply = true;
+    this.delivered.reset();
+    this.close();
+    return true;
   }
 
   /** Run, forward, split or fan out one resolved command. Returns a promise only when the
@@ -515,6 +565,14 @@ export class Connection {
 
   private async writeAll(bytes: Uint8Array): Promise<void> {
     let off = 0;
-    while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+    this.unwritten = bytes.length;
+    try {
+      while (off < bytes.length) {
+        off += await this.conn.write(bytes.subarray(off));
+        this.unwritten = bytes.length - off;
+      }
+    } finally {
+      this.unwritten = 0;
+    }
   }
 }

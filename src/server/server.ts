@@ -7,6 +7,7 @@ import { IRONCACHE_VERSION } from "../version.ts";
 import type { LinkRings } from "./peers.ts";
 import { createRing, ringCapacity } from "./shard_link.ts";
 import { startMetricsServer } from "./metrics.ts";
+import { tlsServerOptions } from "./tls.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -24,21 +25,36 @@ export async function runServer(argv: string[]): Promise<number> {
     );
     return 1;
   }
-  const port = Number(values["port"]);
+  const port = Number(values["port"]), tlsPort = Number(values["tls-port"]);
   const binds = String(values["bind"]).split(/\s+/).filter(Boolean);
   const shardCount = Number(values["shards"]);
+  if (port === 0 && tlsPort === 0) {
+    console.error("ironcache: Configured to not listen anywhere, exiting.");
+    return 1;
+  }
+  if (tlsPort !== 0) {
+    // A bad certificate or key stops the server here, once, instead of in every worker.
+    try {
+      tlsServerOptions((name) => values[name]);
+    } catch (err) {
+      console.error(`ironcache: Failed to configure TLS: ${(err as Error).message}`);
+      return 1;
+    }
+  }
 
   // Workers bind with SO_REUSEPORT, which would silently share the port with another
   // reuse-port process; a plain bind first turns "in use" into one clear error.
   for (const hostname of binds) {
-    try {
-      Deno.listen({ hostname, port }).close();
-    } catch (err) {
-      const why = err instanceof Deno.errors.AddrInUse
-        ? "address already in use"
-        : (err as Error).message;
-      console.error(`ironcache: cannot listen on ${hostname}:${port}: ${why}`);
-      return 1;
+    for (const p of [port, tlsPort].filter((p) => p !== 0)) {
+      try {
+        Deno.listen({ hostname, port: p }).close();
+      } catch (err) {
+        const why = err instanceof Deno.errors.AddrInUse
+          ? "address already in use"
+          : (err as Error).message;
+        console.error(`ironcache: cannot listen on ${hostname}:${p}: ${why}`);
+        return 1;
+      }
     }
   }
 
@@ -69,9 +85,9 @@ export async function runServer(argv: string[]): Promise<number> {
     return 1;
   }
   log.always(
-    `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port} bind=${
-      binds.join(",")
-    } shards=${shardCount}` +
+    `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port}${
+      tlsPort ? ` tls-port=${tlsPort}` : ""
+    } bind=${binds.join(",")} shards=${shardCount}` +
       (loaded.configFile ? ` config=${loaded.configFile}` : ""),
   );
   const code = await stopped;

@@ -12,7 +12,8 @@ import { createKeyspace } from "../engine/engine_module.ts";
 import { Shard } from "./shard.ts";
 import { type LinkRings, Peers } from "./peers.ts";
 import { createBatchExecutor } from "./executor.ts";
-import { Connection } from "./connection.ts";
+import { type ClientConn, Connection } from "./connection.ts";
+import { TlsListeners } from "./tls.ts";
 import { configureClientIds } from "./client.ts";
 import { log, setLogFile, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
@@ -31,14 +32,22 @@ let shard: Shard;
 let peers: Peers | null = null;
 let counters: Int32Array;
 const listeners: Deno.Listener[] = [];
+let tlsListeners: TlsListeners | null = null;
 const connections = new Set<Connection>();
 let shuttingDown = false;
 let stopCron = () => {};
 
 self.onmessage = (event) => {
   const msg = event.data;
-  if (msg.type === "init") start(msg);
-  else if (msg.type === "shutdown") shutdown();
+  if (msg.type === "init") {
+    start(msg).catch((err) =>
+      self.postMessage({
+        type: "fatal",
+        shardId: shard?.id ?? -1,
+        message: err instanceof Error ? err.message : String(err),
+      })
+    );
+  } else if (msg.type === "shutdown") shutdown();
   else if (msg.type === "metrics" && shard) {
     self.postMessage({
       type: "metrics",
@@ -49,7 +58,7 @@ self.onmessage = (event) => {
   }
 };
 
-function start(init: InitMessage): void {
+async function start(init: InitMessage): Promise<void> {
   setLogRole(`S${init.shardId}`);
   const config = new ConfigStore(init.config);
   setLogLevel(String(config.get("loglevel")));
@@ -80,20 +89,19 @@ function start(init: InitMessage): void {
     return;
   }
   stopCron = startCron(shard);
-  const port = Number(config.get("port"));
-  try {
-    for (const hostname of String(config.get("bind")).split(/\s+/).filter(Boolean)) {
+  // `port 0` disables plain TCP, `tls-port 0` TLS (the main thread refuses both at 0).
+  const port = Number(config.get("port")), tlsPort = Number(config.get("tls-port"));
+  const binds = String(config.get("bind")).split(/\s+/).filter(Boolean);
+  for (const hostname of binds) {
+    if (port !== 0) {
       const listener = Deno.listen({ hostname, port, reusePort: true });
       listeners.push(listener);
       acceptLoop(listener);
     }
-  } catch (err) {
-    self.postMessage({
-      type: "fatal",
-      shardId: shard.id,
-      message: err instanceof Error ? err.message : String(err),
-    });
-    return;
+    if (tlsPort !== 0) {
+      tlsListeners ??= new TlsListeners(config, accept);
+      await tlsListeners.listen(hostname, tlsPort);
+    }
   }
   self.postMessage({ type: "listening", shardId: shard.id });
   // Nothing to load yet: persistence loading will call markLoaded() once it has loaded.
@@ -101,41 +109,13 @@ function start(init: InitMessage): void {
 }
 
 async function acceptLoop(listener: Deno.Listener): Promise<void> {
-  const maxClients = Number(shard.config.get("maxclients"));
   try {
     for await (const conn of listener) {
-      const tcp = conn as Deno.TcpConn;
-      shard.stats.connectionsReceived++;
-      if (Atomics.add(counters, CONNECTED_CLIENTS, 1) >= maxClients) {
-        Atomics.sub(counters, CONNECTED_CLIENTS, 1);
-        shard.stats.rejectedConnections++;
-        noteClientLimit(maxClients);
-        refuse(tcp, ERR_MAX_CLIENTS);
-        continue;
-      }
-      const remote = tcp.remoteAddr as Deno.NetAddr;
-      if (
-        protectedModeRefuses(
-          shard.config.get("protected-mode") === true,
-          shard.acl.default.noPass,
-          remote.hostname,
-        )
-      ) {
-        Atomics.sub(counters, CONNECTED_CLIENTS, 1);
-        shard.stats.rejectedConnections++;
-        refuse(tcp, ERR_DENIED_PROTECTED);
-        continue;
-      }
       try {
-        tcp.setNoDelay(true);
-        tcp.setKeepAlive(true);
+        (conn as Deno.TcpConn).setNoDelay(true);
+        (conn as Deno.TcpConn).setKeepAlive(true);
       } catch { /* the client may already be gone */ }
-      const connection = new Connection(tcp, shard, peers, {
-        isShuttingDown: () => shuttingDown,
-        onIdle: maybeStopped,
-      });
-      admitClient(shard, connection.client);
-      serve(connection);
+      accept(conn);
     }
   } catch (err) {
     if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);
@@ -152,6 +132,39 @@ function noteClientLimit(maxClients: number): void {
   log.warning(`Max number of clients reached (maxclients ${maxClients}): refusing connections`);
 }
 
+/** A new client on TCP or (after its handshake) TLS: admitted, refused or served. */
+function accept(conn: ClientConn): void {
+  shard.stats.connectionsReceived++;
+  if (shuttingDown) return conn.close();
+  const maxClients = Number(shard.config.get("maxclients"));
+  if (Atomics.add(counters, CONNECTED_CLIENTS, 1) >= maxClients) {
+    Atomics.sub(counters, CONNECTED_CLIENTS, 1);
+    shard.stats.rejectedConnections++;
+    noteClientLimit(maxClients);
+    refuse(conn, ERR_MAX_CLIENTS);
+    return;
+  }
+  const remote = conn.remoteAddr as Deno.NetAddr;
+  if (
+    protectedModeRefuses(
+      shard.config.get("protected-mode") === true,
+      shard.acl.default.noPass,
+      remote.hostname,
+    )
+  ) {
+    Atomics.sub(counters, CONNECTED_CLIENTS, 1);
+    shard.stats.rejectedConnections++;
+    refuse(conn, ERR_DENIED_PROTECTED);
+    return;
+  }
+  const connection = new Connection(conn, shard, peers, {
+    isShuttingDown: () => shuttingDown,
+    onIdle: maybeStopped,
+  });
+  admitClient(shard, connection.client);
+  serve(connection);
+}
+
 async function serve(connection: Connection): Promise<void> {
   connections.add(connection);
   shard.stats.connectedClients++;
@@ -165,7 +178,7 @@ async function serve(connection: Connection): Promise<void> {
   }
 }
 
-async function refuse(conn: Deno.TcpConn, error: string): Promise<void> {
+async function refuse(conn: ClientConn, error: string): Promise<void> {
   try {
     await conn.write(new TextEncoder().encode(`-${error}\r\n`));
   } catch { /* gone */ }
@@ -183,6 +196,7 @@ function shutdown(): void {
       l.close();
     } catch { /* closed */ }
   }
+  tlsListeners?.close();
   for (const c of connections) if (!c.busy) c.close();
   maybeStopped();
 }

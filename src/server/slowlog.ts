@@ -6,7 +6,7 @@ import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
 import type { Args } from "../protocol/args.ts";
 import type { CommandSpec } from "../commands/spec.ts";
-import { lookupKey } from "../config/names.ts";
+import { REDACTED, secretArgIndexes } from "../acl/redact.ts";
 
 /** Redis's SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING. */
 const MAX_ARGC = 32;
@@ -23,7 +23,6 @@ export interface SlowlogEntry {
 }
 
 const encoder = new TextEncoder();
-const REDACTED = encoder.encode("(redacted)");
 
 let sharedIds: Int32Array | null = null;
 let sharedIdIndex = 0;
@@ -39,48 +38,12 @@ function nextId(): number {
   return sharedIds ? Atomics.add(sharedIds, sharedIdIndex, 1) : localNextId++;
 }
 
-/**
- * The arguments Redis replaces by "(redacted)" (redactClientCommandArgument): passwords of
- * AUTH, HELLO AUTH, MIGRATE AUTH/AUTH2, every rule of ACL SETUSER, and the values of
- * sensitive configs in CONFIG SET.
- */
-function redacted(spec: CommandSpec, args: Args): Set<number> {
-  const hidden = new Set<number>();
-  const from = (i: number) => {
-    for (; i < args.argc; i++) hidden.add(i);
-  };
-  switch (spec.name) {
-    case "auth":
-      from(1);
-      break;
-    case "acl|setuser":
-      from(2);
-      break;
-    case "hello":
-      for (let i = 2; i < args.argc; i++) {
-        if (args.is(i, "auth") && i + 2 < args.argc) [i + 1, i + 2].forEach((j) => hidden.add(j));
-      }
-      break;
-    case "migrate":
-      for (let i = 6; i < args.argc; i++) {
-        if (args.is(i, "keys")) break;
-        if (args.is(i, "auth")) hidden.add(i + 1);
-        if (args.is(i, "auth2")) [i + 1, i + 2].forEach((j) => hidden.add(j));
-      }
-      break;
-    case "config|set":
-      for (let i = 2; i + 1 < args.argc; i += 2) {
-        if (lookupKey(args.text(i))?.entry.sensitive) hidden.add(i + 1);
-      }
-      break;
-  }
-  return hidden;
-}
-
 /** The arguments as Redis keeps them: at most 32 (the last saying how many more there
  * were), each cut to 128 bytes plus "... (N more bytes)". */
 export function loggedArgv(spec: CommandSpec, args: Args): Uint8Array[] {
-  const hidden = redacted(spec, args);
+  const hidden = new Set(
+    secretArgIndexes(spec, Array.from({ length: args.argc }, (_, i) => args.bytes(i))),
+  );
   const argc = Math.min(args.argc, MAX_ARGC);
   const argv: Uint8Array[] = [];
   for (let i = 0; i < argc; i++) {

@@ -139,10 +139,18 @@ export async function startIronCache(
 /** A raw RESP connection: send bytes, read exactly one complete reply frame as bytes. */
 export class RawConnection {
   private buf = new Uint8Array(0);
-  private constructor(private conn: Deno.TcpConn) {}
+  private constructor(private conn: Deno.Conn) {}
 
   static async open(port: number): Promise<RawConnection> {
     return new RawConnection(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Over TLS to 127.0.0.1; `cert`/`key` (PEM) present a client certificate. */
+  static async openTls(
+    port: number,
+    opts: { caCerts: string[]; cert?: string; key?: string },
+  ): Promise<RawConnection> {
+    return new RawConnection(await Deno.connectTls({ hostname: "127.0.0.1", port, ...opts }));
   }
 
   async send(bytes: Uint8Array | string): Promise<void> {
