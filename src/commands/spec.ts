@@ -73,6 +73,9 @@ export interface CommandRow {
   getKeys?: KeyFinder;
   /** Keys span shards and Redis makes the command atomic: coordinate it here (MSET...). */
   acrossShards?: Handler;
+  /** Runs on the client's own shard whatever its keys, once the connection's earlier commands
+   * have replied (WATCH registers keys of other shards itself; EXEC runs the queue). */
+  afterPending?: boolean;
   subcommands?: Record<string, CommandRow>;
 }
 
@@ -102,6 +105,8 @@ export interface CommandSpec {
   fanOut?: Combiner;
   route?: Router;
   acrossShards?: Handler;
+  /** See CommandRow.afterPending. */
+  afterPending?: boolean;
   /** Redis's COMMAND INFO entry, replayed by COMMAND. */
   info: RedisCommandInfo;
 }

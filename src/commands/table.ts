@@ -22,6 +22,7 @@ import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
+import { transactionCommands } from "./transactions.ts";
 import { slowlogCommands } from "./slowlog.ts";
 import { latencyCommands } from "./latency.ts";
 import { pubsubCommands } from "./pubsub.ts";
@@ -46,6 +47,7 @@ const FAMILIES: CommandRows[] = [
   sortedSetCommands,
   hashCommands,
   aclCommands,
+  transactionCommands,
   slowlogCommands,
   latencyCommands,
   pubsubCommands,
@@ -85,6 +87,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     fanOut: row.fanOut,
     route: row.route,
     acrossShards: row.acrossShards,
+    afterPending: row.afterPending,
     info,
   };
 }

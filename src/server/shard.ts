@@ -82,6 +82,9 @@ export class Shard {
   /** maxmemory, eviction and this shard's memory figures (memory.ts); `memory.onKeyEvicted`
    * is the seam for what must follow an eviction. */
   readonly memory: ShardMemory;
+  /** Told before a command with the "write" flag runs here (WATCH notes the state of the
+   * watched keys it names, to touch them only if they change). Empty = no cost. */
+  readonly beforeWriteObservers: WriteObserver[] = [];
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

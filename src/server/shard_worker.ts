@@ -21,6 +21,7 @@ import { startCron } from "./cron.ts";
 import { installPubSub } from "../pubsub/hub.ts";
 import { installNotifications } from "../pubsub/notify.ts";
 import { notePeakMemory } from "./info_stats.ts";
+import { setUpTransactions } from "./transaction.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 import { ShardAof } from "../persistence/aof/shard_aof.ts";
@@ -99,6 +100,7 @@ async function start(init: InitMessage): Promise<void> {
   if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
   installPubSub(shard, peers);
   installNotifications(shard);
+  setUpTransactions(shard, peers);
   const aclProblem = setUpAcl(shard, init.config);
   if (aclProblem) {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });
