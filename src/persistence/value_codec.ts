@@ -6,18 +6,19 @@
 //                                           | hashtable: u32 n | (u32 len | bytes)...
 //   zset  u32 kind (0 listpack, 1 skiplist) | u32 n | (f64 score | u32 len | bytes)...
 //   hash  u32 kind (0 listpack, 1 hashtable) | u32 n | (u32 len | field | u32 len | value)...
-import { blobStringValue, blobType, objectBlob, objectBytes, stringBlob } from "../engine/value_blob.ts";
+import {
+  blobStringValue,
+  blobType,
+  objectBlob,
+  objectBytes,
+  stringBlob,
+} from "../engine/value_blob.ts";
 import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_STRING, TYPE_ZSET } from "../engine/keyspace.ts";
 import type { EncodingLimits } from "../engine/encoding_limits.ts";
 import { canonicalInt64 } from "./rdb/integers.ts";
 import { encodeIntset, intsetValues } from "./rdb/intset.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import type { HashEntry, RdbValue, ZsetEntry } from "./rdb/value.ts";
-
-/** A value whose type has no RDB mapping (`type`: Redis's name, as TYPE prints it). */
-export class UnsupportedType {
-  constructor(readonly type: string) {}
-}
 
 const SET_INTSET = 1, SET_HASHTABLE = 2;
 const COMPACT = 0, LARGE = 1;
@@ -74,7 +75,11 @@ export function rdbValueFromBlob(blob: Uint8Array): RdbValue {
         const members = Array.from({ length: r.u32() }, () => intText(r.i64(width)));
         return { kind: "set", members, compact: true };
       }
-      return { kind: "set", members: Array.from({ length: r.u32() }, () => r.blob()), compact: false };
+      return {
+        kind: "set",
+        members: Array.from({ length: r.u32() }, () => r.blob()),
+        compact: false,
+      };
     }
     case TYPE_ZSET: {
       const compact = r.u32() === COMPACT;

@@ -16,7 +16,8 @@ const PAYLOAD = {
   hashHashtable: hex("0402026631027631026632c3094046017878e039000178780a0038df4bbb57b050ad"),
 };
 
-const many = (n: number, f: (i: number) => string[]) => Array.from({ length: n }, (_, i) => f(i)).flat();
+const many = (n: number, f: (i: number) => string[]) =>
+  Array.from({ length: n }, (_, i) => f(i)).flat();
 
 export default [
   {
