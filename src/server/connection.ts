@@ -9,6 +9,8 @@ import { Client } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import { type BatchReply, type Peers, ReplyStore } from "./peers.ts";
 import { resolveCommand, routeCommand, SPANNING } from "./dispatch.ts";
+
+const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 import { appendToBatch, runCommand } from "./executor.ts";
 import { encodeCommand } from "./multishard.ts";
 import { createCrossShard } from "./cross_shard.ts";
@@ -231,6 +233,7 @@ export class Connection {
       const spec = resolveCommand(parser, this.rejected);
       if (typeof spec === "string") this.out.error(spec);
       else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) { /* NOAUTH / NOPERM */ }
+      else if (this.shard.loading && !spec.flags.includes("loading")) this.out.error(ERR_LOADING);
       else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
         while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();

@@ -42,6 +42,7 @@ export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promi
   const count = stats.commandsProcessed;
   const out = ctx.out;
   const replyAt = out.length;
+  if (spec.writes && shard.beforeWrite !== null) shard.beforeWrite(ctx, spec);
   if (timed) return runTimed(ctx, spec, replyAt, count);
   const result = spec.handler(ctx);
   if (result !== undefined && result instanceof Promise) {

@@ -1,6 +1,7 @@
 // Messages between the main thread and the shard workers.
 import type { LoadedConfig } from "../config/load.ts";
 import type { LinkRings } from "./peers.ts";
+import type { PersistFromWorker, PersistToWorker } from "../persistence/messages.ts";
 
 export interface InitMessage {
   type: "init";
@@ -13,6 +14,9 @@ export interface InitMessage {
   counters: SharedArrayBuffer;
   /** Facts about the whole server that every shard reports the same way (INFO). */
   server: ServerIdentity;
+  /** Float64Array over a SharedArrayBuffer: each shard's change count (src/persistence);
+   * `loading`: an RDB file will be loaded, so commands get -LOADING until it is. */
+  persistence: { changes: SharedArrayBuffer; loading: boolean };
 }
 
 export interface ServerIdentity {
@@ -29,14 +33,15 @@ export interface ShutdownMessage {
   type: "shutdown";
 }
 
-export type ToWorker = InitMessage | ShutdownMessage;
+export type ToWorker = InitMessage | ShutdownMessage | PersistToWorker;
 
 export type FromWorker =
   | { type: "listening"; shardId: number }
   | { type: "fatal"; shardId: number; message: string }
   | { type: "stopped"; shardId: number }
   /** SHUTDOWN from a client: stop the whole server like SIGTERM. */
-  | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" };
+  | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" }
+  | PersistFromWorker;
 
 /** Index of the shared connected-clients counter in `counters`. */
 export const CONNECTED_CLIENTS = 0;

@@ -6,6 +6,9 @@ import { log, setLogLevel } from "../log.ts";
 import { IRONCACHE_VERSION } from "../version.ts";
 import type { LinkRings } from "./peers.ts";
 import { createRing, ringCapacity } from "./shard_link.ts";
+import { PersistenceCoordinator } from "../persistence/coordinator.ts";
+import { ConfigStore } from "../config/store.ts";
+import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -33,9 +36,30 @@ export async function runServer(argv: string[]): Promise<number> {
     }
   }
 
-  const workers = startWorkers(shardCount, loaded);
+  const changes = new SharedArrayBuffer(8 * shardCount);
+  const config = new ConfigStore(loaded);
+  const settings = {
+    save: String(values["save"]),
+    dir: String(values["dir"]),
+    dbfilename: String(values["dbfilename"]),
+  };
+  const rdbPath = `${settings.dir.replace(/\/+$/, "") || "."}/${settings.dbfilename}`;
+  const loading = await Deno.stat(rdbPath).then((s) => s.isFile, () => false);
+  const workers = startWorkers(shardCount, loaded, { changes, loading });
+  const persistence = new PersistenceCoordinator(
+    workers,
+    new Float64Array(changes),
+    settings,
+    encodingLimitsOf(config),
+    Number(values["databases"]),
+    () => requestStop("SHUTDOWN"),
+  );
+  for (const w of workers) {
+    w.addEventListener("message", (e: MessageEvent<FromWorker>) => persistence.onMessage(w, e.data));
+  }
   // Signals are handled from the start: a stop may arrive while the workers come up.
-  const stopped = untilStopped(workers);
+  let requestStop: (why: string) => void = () => {};
+  const stopped = untilStopped(workers, persistence, (stop) => requestStop = stop);
   try {
     const first = await Promise.race([
       waitForAll(workers, "listening").then(() => "listening" as const),
@@ -46,6 +70,15 @@ export async function runServer(argv: string[]): Promise<number> {
     console.error(`ironcache: ${(err as Error).message}`);
     for (const w of workers) w.terminate();
     return 1;
+  }
+  if (loading) {
+    try {
+      await persistence.load(rdbPath);
+    } catch (err) {
+      log.warning(`Fatal error loading the DB from ${rdbPath}: ${(err as Error).message}. Exiting.`);
+      for (const w of workers) w.terminate();
+      return 1;
+    }
   }
   log.always(
     `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port} bind=${
@@ -67,7 +100,11 @@ function serverIdentity(config: LoadedConfig): ServerIdentity {
   };
 }
 
-function startWorkers(count: number, config: LoadedConfig): Worker[] {
+function startWorkers(
+  count: number,
+  config: LoadedConfig,
+  persistence: InitMessage["persistence"],
+): Worker[] {
   const counters = new SharedArrayBuffer(64);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
@@ -94,6 +131,7 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
       peers: links[id],
       counters,
       server,
+      persistence,
     };
     worker.postMessage(init);
     workers.push(worker);
@@ -122,16 +160,17 @@ function waitForAll(workers: Worker[], type: FromWorker["type"]): Promise<void> 
   });
 }
 
-/** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully, a second signal
- * exits at once. */
-function untilStopped(workers: Worker[]): Promise<number> {
+/** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully (saving first when save
+ * points are set: a failed save keeps the server running, as Redis), a second signal exits at
+ * once. `expose` receives the stop function (SHUTDOWN, after its own save). */
+function untilStopped(
+  workers: Worker[],
+  persistence: PersistenceCoordinator,
+  expose: (stop: (why: string) => void) => void,
+): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (why: string) => {
-      if (stopping) {
-        log.warning(`${why} received again: exiting now`);
-        Deno.exit(1);
-      }
       stopping = true;
       log.notice(`${why} received: shutting down`);
       const stopped = waitForAll(workers, "stopped");
@@ -145,8 +184,26 @@ function untilStopped(workers: Worker[]): Promise<number> {
         resolve(1);
       });
     };
-    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    const onSignal = async (why: string) => {
+      if (stopping) {
+        log.warning(`${why} received again: exiting now`);
+        Deno.exit(1);
+      }
+      stopping = true;
+      if (persistence.savesOnShutdown && !persistence.status.loading) {
+        if (!(await persistence.saveForShutdown())) {
+          log.warning(`${why} received but errors trying to shut down the server, check the logs`);
+          stopping = false;
+          return;
+        }
+      }
+      stop(why);
+    };
+    expose((why) => {
+      if (!stopping) stop(why);
+    });
+    Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
+    Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
     for (const w of workers) {
       w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
         if (e.data.type === "shutdown-request" && !stopping) stop("SHUTDOWN");

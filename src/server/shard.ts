@@ -51,6 +51,15 @@ export class Shard {
   readonly acl = new AclUsers();
   /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
   readonly writeObservers: WriteObserver[] = [];
+  /**
+   * Called before a command with the "write" flag runs here, while an RDB snapshot walks this
+   * shard (src/persistence/snapshot_shard.ts saves the old values of the keys it will touch);
+   * null otherwise (no cost then).
+   */
+  beforeWrite: WriteObserver | null = null;
+  /** The dataset is being loaded (boot, DEBUG RELOAD): commands without the "loading" flag
+   * get -LOADING. */
+  loading = false;
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

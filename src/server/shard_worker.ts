@@ -15,6 +15,7 @@ import { configureClientIds } from "./client.ts";
 import { log, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
+import { setUpShardPersistence } from "../persistence/shard_persistence.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 
@@ -32,10 +33,13 @@ const connections = new Set<Connection>();
 let shuttingDown = false;
 let stopCron = () => {};
 
+let persistenceMessage: (msg: ToWorker) => boolean = () => false;
+
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "init") start(msg);
   else if (msg.type === "shutdown") shutdown();
+  else persistenceMessage(msg);
 };
 
 function start(init: InitMessage): void {
@@ -47,6 +51,12 @@ function start(init: InitMessage): void {
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
   shard.executeBatch = createBatchExecutor(shard);
+  persistenceMessage = setUpShardPersistence(
+    shard,
+    init.persistence.changes,
+    init.persistence.loading,
+    (m) => self.postMessage(m),
+  );
   shard.requestShutdown = (how) =>
     self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
   const rings = new Map<number, LinkRings>(
