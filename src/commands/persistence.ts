@@ -3,12 +3,16 @@
 // handlers ask it and reply what it answers.
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_SYNTAX } from "../protocol/errors.ts";
-import type { PersistOp } from "../persistence/messages.ts";
+import type { PersistOp, PersistOptions } from "../persistence/messages.ts";
 import { persistStatus, requestPersistence } from "../persistence/shard_persistence.ts";
 
 /** Runs `op` on the coordinator and replies its answer (`ok`: the reply when it has none). */
-export async function replyPersistence(ctx: CommandContext, op: PersistOp): Promise<void> {
-  const reply = await requestPersistence(ctx.shard, op);
+export async function replyPersistence(
+  ctx: CommandContext,
+  op: PersistOp,
+  options: PersistOptions = {},
+): Promise<void> {
+  const reply = await requestPersistence(ctx.shard, op, options);
   if (reply.error !== undefined) ctx.out.error(reply.error);
   else if (reply.status !== undefined) ctx.out.simple(reply.status);
   else ctx.out.ok();

@@ -47,7 +47,7 @@ async function shutdown(ctx: CommandContext): Promise<void> {
   if (abort) return out.error("ERR No shutdown in progress.");
   log.warning("User requested shutdown...");
   const how = save ? "save" : nosave ? "nosave" : "default";
-  const reply = await requestPersistence(ctx.shard, "shutdown", how);
+  const reply = await requestPersistence(ctx.shard, "shutdown", { how });
   if (reply.error !== undefined) {
     if (!force) return out.error(reply.error);
     ctx.shard.requestShutdown(how);

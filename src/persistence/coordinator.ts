@@ -16,7 +16,14 @@ import { blobFromRdbValue } from "./value_codec.ts";
 import { LoadBatch } from "./load_batch.ts";
 import { type ShardPart, writeSnapshotFile } from "./snapshot_file.ts";
 import type { PartSection } from "./snapshot_shard.ts";
-import type { PersistFromWorker, PersistOp, PersistReply, PersistStatus, PersistToWorker } from "./messages.ts";
+import type {
+  PersistFromWorker,
+  PersistOp,
+  PersistOptions,
+  PersistReply,
+  PersistStatus,
+  PersistToWorker,
+} from "./messages.ts";
 
 export interface PersistSettings {
   save: string;
@@ -83,7 +90,7 @@ export class PersistenceCoordinator {
         this.#settings = { save: m.save, dir: m.dir, dbfilename: m.dbfilename };
         return true;
       case "persist-request":
-        this.#request(m.op, m.how).then((reply) => {
+        this.#request(m.op, m.options).then((reply) => {
           this.#post(worker, { type: "persist-reply", reqId: m.reqId, reply });
           if (m.op === "shutdown" && reply.error === undefined) this.stop();
         });
@@ -125,7 +132,7 @@ export class PersistenceCoordinator {
     });
   }
 
-  async #request(op: PersistOp, how?: string): Promise<PersistReply> {
+  async #request(op: PersistOp, options: PersistOptions): Promise<PersistReply> {
     switch (op) {
       case "save":
         if (this.status.saving) return { error: "ERR Background save already in progress" };
@@ -141,10 +148,11 @@ export class PersistenceCoordinator {
         this.save("bgsave");
         return { status: "Background saving started" };
       case "reload":
-      case "reload-nosave":
-        return await this.#reload(op === "reload");
+        return await this.#reload(options.reload ?? { save: true, flush: true });
       case "shutdown":
-        if (how === "save" || (how === "default" && this.#settings.save.trim() !== "")) {
+        if (
+          options.how === "save" || (options.how === "default" && this.#settings.save.trim() !== "")
+        ) {
           if (!(await this.saveForShutdown())) return { error: "ERR Errors trying to SHUTDOWN. Check logs." };
         }
         return {};
@@ -297,11 +305,12 @@ export class PersistenceCoordinator {
     return { keys, expired };
   }
 
-  /** DEBUG RELOAD: save, empty every shard, load the file back. */
-  async #reload(save: boolean): Promise<PersistReply> {
+  /** DEBUG RELOAD: save, empty every shard, load the file back (keys in it replace ours). */
+  async #reload({ save, flush }: { save: boolean; flush: boolean }): Promise<PersistReply> {
+    if (this.status.saving) return { error: "ERR Background save already in progress" };
     if (save && !(await this.save("save"))) return { error: "ERR" };
     this.#setLoading(true);
-    await this.#askAll((_, id) => ({ type: "flush", id }));
+    if (flush) await this.#askAll((_, id) => ({ type: "flush", id }));
     try {
       await this.load(this.rdbPath);
     } catch (e) {

@@ -22,7 +22,13 @@ export interface PersistStatus {
   lastLoadKeysExpired: number;
 }
 
-export type PersistOp = "save" | "bgsave" | "bgsave-schedule" | "reload" | "reload-nosave" | "shutdown";
+export type PersistOp = "save" | "bgsave" | "bgsave-schedule" | "reload" | "shutdown";
+
+/** The request's details: SHUTDOWN's save choice, DEBUG RELOAD's options. */
+export interface PersistOptions {
+  how?: "save" | "nosave" | "default";
+  reload?: { save: boolean; flush: boolean };
+}
 
 export interface PersistReply {
   /** The error to reply (without the "-"), or undefined when done. */
@@ -44,7 +50,7 @@ export type PersistFromWorker =
     shardId: number;
     reqId: number;
     op: PersistOp;
-    how?: "save" | "nosave" | "default";
+    options: PersistOptions;
   }
   | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
   | { type: "snapshot-done"; shardId: number; id: number; sections?: PartSection[]; error?: string }

@@ -6,7 +6,14 @@
 import type { Shard } from "../server/shard.ts";
 import { BAD_PAYLOAD } from "../engine/keyspace.ts";
 import { log } from "../log.ts";
-import type { PersistFromWorker, PersistOp, PersistReply, PersistStatus, PersistToWorker } from "./messages.ts";
+import type {
+  PersistFromWorker,
+  PersistOp,
+  PersistOptions,
+  PersistReply,
+  PersistStatus,
+  PersistToWorker,
+} from "./messages.ts";
 import { ShardSnapshot } from "./snapshot_shard.ts";
 import { forEachLoadRecord } from "./load_batch.ts";
 
@@ -67,13 +74,13 @@ export function changesSinceSave(shard: Shard): number {
 export function requestPersistence(
   shard: Shard,
   op: PersistOp,
-  how?: "save" | "nosave" | "default",
+  options: PersistOptions = {},
 ): Promise<PersistReply> {
   const state = stateOf(shard);
   const reqId = ++state.nextRequest;
   return new Promise((resolve) => {
     state.pending.set(reqId, resolve);
-    state.post({ type: "persist-request", shardId: shard.id, reqId, op, how });
+    state.post({ type: "persist-request", shardId: shard.id, reqId, op, options });
   });
 }
 
