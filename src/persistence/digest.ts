@@ -3,7 +3,6 @@
 // Unordered parts (set members, hash pairs, sorted set entries, the keys of a database) are
 // combined by XOR of their SHA-1s, so the result does not depend on storage order; that also
 // lets each shard digest its own keys, and the shards' parts be XORed together.
-import { createHash } from "node:crypto";
 import type { Keyspace } from "../engine/keyspace.ts";
 import { formatDouble17g } from "../protocol/numbers.ts";
 import { latin1 } from "../protocol/bytes.ts";
@@ -14,8 +13,54 @@ const encoder = new TextEncoder();
 const EXPIRE_MARK = encoder.encode("!!expire!!");
 const TYPE_CODE: Record<RdbValue["kind"], number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4 };
 
-function sha1(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha1").update(bytes).digest());
+const W = new Int32Array(80);
+let block = new Uint8Array(128);
+
+/** SHA-1 (FIPS 180-4), synchronous: a digest hashes a few short inputs per element, where
+ * node:crypto's per-call overhead dominated DEBUG DIGEST. */
+export function sha1(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length, total = ((n + 8) >> 6) + 1 << 6;
+  if (block.length < total) block = new Uint8Array(total * 2);
+  const m = block.subarray(0, total);
+  m.set(bytes);
+  m.fill(0, n);
+  m[n] = 0x80;
+  const view = new DataView(m.buffer, m.byteOffset, total);
+  view.setUint32(total - 8, Math.floor(n / 0x20000000), false);
+  view.setUint32(total - 4, (n * 8) >>> 0, false);
+  let h0 = 0x67452301, h1 = 0xefcdab89 | 0, h2 = 0x98badcfe | 0, h3 = 0x10325476, h4 = 0xc3d2e1f0 | 0;
+  for (let at = 0; at < total; at += 64) {
+    for (let i = 0; i < 16; i++) W[i] = view.getInt32(at + i * 4, false);
+    for (let i = 16; i < 80; i++) {
+      const x = W[i - 3] ^ W[i - 8] ^ W[i - 14] ^ W[i - 16];
+      W[i] = (x << 1) | (x >>> 31);
+    }
+    let a = h0, b = h1, c = h2, d = h3, e = h4;
+    for (let i = 0; i < 80; i++) {
+      const f = i < 20
+        ? ((b & c) | (~b & d)) + 0x5a827999
+        : i < 40
+        ? (b ^ c ^ d) + 0x6ed9eba1
+        : i < 60
+        ? ((b & c) | (b & d) | (c & d)) + 0x8f1bbcdc
+        : (b ^ c ^ d) + 0xca62c1d6;
+      const t = (((a << 5) | (a >>> 27)) + f + e + W[i]) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    h0 = (h0 + a) | 0;
+    h1 = (h1 + b) | 0;
+    h2 = (h2 + c) | 0;
+    h3 = (h3 + d) | 0;
+    h4 = (h4 + e) | 0;
+  }
+  const out = new Uint8Array(20);
+  const o = new DataView(out.buffer);
+  [h0, h1, h2, h3, h4].forEach((h, i) => o.setInt32(i * 4, h, false));
+  return out;
 }
 
 /** digest ^= SHA1(bytes). */
