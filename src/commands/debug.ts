@@ -187,7 +187,9 @@ function reload(ctx: CommandContext): void | Promise<void> {
     if (ctx.args.is(j, "merge")) continue; // loaded keys always replace existing ones here
     else if (ctx.args.is(j, "noflush")) options.flush = false;
     else if (ctx.args.is(j, "nosave")) options.save = false;
-    else return ctx.out.error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+    else {return ctx.out.error(
+        "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+      );}
   }
   return replyPersistence(ctx, "reload", { reload: options });
 }
@@ -220,7 +222,10 @@ function digestValue(ctx: CommandContext): void | Promise<void> {
   return (async () => {
     for (const [i, key] of keys.entries()) {
       if (!remote(key)) continue;
-      const [reply] = await askShards(ctx, [shard.ownerOf(key)], [...copyArgv(args, 0).slice(0, 2), key]);
+      const [reply] = await askShards(ctx, [shard.ownerOf(key)], [
+        ...copyArgv(args, 0).slice(0, 2),
+        key,
+      ]);
       digests[i] = /[0-9a-f]{40}/.exec(latin1(reply))![0];
     }
     finish();

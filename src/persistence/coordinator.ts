@@ -7,7 +7,7 @@
 // For the AOF: `writeSnapshot(path, { aofBase: true })` writes a point-in-time RDB of the
 // whole server to `path` (atomically replaced) and resolves with its key count.
 import { log } from "../log.ts";
-import { slotOwner, keyHashSlot } from "../cluster/slot.ts";
+import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
 import type { EncodingLimits } from "../engine/encoding_limits.ts";
 import { Crc64 } from "./rdb/crc64.ts";
 import { RdbFormatError } from "./rdb/constants.ts";
@@ -127,7 +127,13 @@ export class PersistenceCoordinator {
     return new Promise((done) => {
       this.#waiting.set(id, { replies: [], left, done });
       messages.forEach((m, s) => {
-        if (m) this.#post(this.workers[s], m, m.type === "load-batch" ? [m.batch.buffer as ArrayBuffer] : []);
+        if (m) {
+          this.#post(
+            this.workers[s],
+            m,
+            m.type === "load-batch" ? [m.batch.buffer as ArrayBuffer] : [],
+          );
+        }
       });
     });
   }
@@ -153,7 +159,9 @@ export class PersistenceCoordinator {
         if (
           options.how === "save" || (options.how === "default" && this.#settings.save.trim() !== "")
         ) {
-          if (!(await this.saveForShutdown())) return { error: "ERR Errors trying to SHUTDOWN. Check logs." };
+          if (!(await this.saveForShutdown())) {
+            return { error: "ERR Errors trying to SHUTDOWN. Check logs." };
+          }
         }
         return {};
     }
@@ -176,7 +184,9 @@ export class PersistenceCoordinator {
     let ok = true;
     try {
       await this.writeSnapshot(this.rdbPath);
-      log.notice(kind === "bgsave" ? "Background saving terminated with success" : "DB saved on disk");
+      log.notice(
+        kind === "bgsave" ? "Background saving terminated with success" : "DB saved on disk",
+      );
     } catch (e) {
       ok = false;
       log.warning(`Failed saving the DB to ${this.rdbPath}: ${(e as Error).message}`);
@@ -224,7 +234,10 @@ export class PersistenceCoordinator {
       const replies = await this.#askAll((s, id) => ({ type: "snapshot", id, path: parts[s] }));
       const failed = replies.find((r) => r.error !== undefined);
       if (failed) throw new Error(failed.error);
-      const shardParts: ShardPart[] = replies.map((r, s) => ({ path: parts[s], sections: r.sections! }));
+      const shardParts: ShardPart[] = replies.map((r, s) => ({
+        path: parts[s],
+        sections: r.sections!,
+      }));
       const aux = defaultAux();
       if (options.aofBase) aux[aux.length - 1] = ["aof-base", 1];
       return await writeSnapshotFile(path, shardParts, aux, this.databases);
@@ -259,7 +272,9 @@ export class PersistenceCoordinator {
       this.status.lastLoadKeysLoaded = result.keys;
       this.status.lastLoadKeysExpired = result.expired;
       log.notice(`Done loading RDB, keys loaded: ${result.keys}, keys expired: ${result.expired}.`);
-      log.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+      log.notice(
+        `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
+      );
       return result;
     } finally {
       this.#setLoading(false);
@@ -286,7 +301,9 @@ export class PersistenceCoordinator {
         continue;
       }
       const blob = blobFromRdbValue(value, this.limits);
-      const shard = this.workers.length === 1 ? 0 : slotOwner(keyHashSlot(key), this.workers.length);
+      const shard = this.workers.length === 1
+        ? 0
+        : slotOwner(keyHashSlot(key), this.workers.length);
       batches[shard].add(item.db, key, blob, expireAtMs ?? 0);
       keys++;
       pendingBytes += key.length + blob.length + 17;

@@ -11,7 +11,13 @@ import { rdbValueFromBlob } from "./value_codec.ts";
 
 const encoder = new TextEncoder();
 const EXPIRE_MARK = encoder.encode("!!expire!!");
-const TYPE_CODE: Record<RdbValue["kind"], number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4 };
+const TYPE_CODE: Record<RdbValue["kind"], number> = {
+  string: 0,
+  list: 1,
+  set: 2,
+  zset: 3,
+  hash: 4,
+};
 
 const W = new Int32Array(80);
 let block = new Uint8Array(128);
@@ -28,7 +34,11 @@ export function sha1(bytes: Uint8Array): Uint8Array {
   const view = new DataView(m.buffer, m.byteOffset, total);
   view.setUint32(total - 8, Math.floor(n / 0x20000000), false);
   view.setUint32(total - 4, (n * 8) >>> 0, false);
-  let h0 = 0x67452301, h1 = 0xefcdab89 | 0, h2 = 0x98badcfe | 0, h3 = 0x10325476, h4 = 0xc3d2e1f0 | 0;
+  let h0 = 0x67452301,
+    h1 = 0xefcdab89 | 0,
+    h2 = 0x98badcfe | 0,
+    h3 = 0x10325476,
+    h4 = 0xc3d2e1f0 | 0;
   for (let at = 0; at < total; at += 64) {
     for (let i = 0; i < 16; i++) W[i] = view.getInt32(at + i * 4, false);
     for (let i = 16; i < 80; i++) {

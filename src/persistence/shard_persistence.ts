@@ -136,7 +136,12 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
       writePart(shard, msg.id, msg.path, state.post);
       return true;
     case "load-batch":
-      state.post({ type: "persist-ack", shardId: shard.id, id: msg.id, error: applyLoadBatch(shard, msg.batch) });
+      state.post({
+        type: "persist-ack",
+        shardId: shard.id,
+        id: msg.id,
+        error: applyLoadBatch(shard, msg.batch),
+      });
       return true;
     case "flush":
       for (let db = 0; db < shard.databases; db++) shard.keyspace.flush(db);

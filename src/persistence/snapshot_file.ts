@@ -5,7 +5,7 @@
 // a kill at any moment leaves the previous file or the new one, whole.
 import { Crc64 } from "./rdb/crc64.ts";
 import { RDB_OPCODE_EOF } from "./rdb/constants.ts";
-import { writeDbHeader, writeRdbHeader, type WriteOptions } from "./rdb/file.ts";
+import { writeDbHeader, type WriteOptions, writeRdbHeader } from "./rdb/file.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import type { PartSection } from "./snapshot_shard.ts";
 

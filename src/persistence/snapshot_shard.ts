@@ -125,7 +125,11 @@ export class ShardSnapshot {
     if (expireAt === -2) return;
     const blob = ks.dump(db, key);
     if (blob === null) return;
-    const entry = { key, value: rdbValueFromBlob(blob), ...(expireAt >= 0 ? { expireAtMs: expireAt } : {}) };
+    const entry = {
+      key,
+      value: rdbValueFromBlob(blob),
+      ...(expireAt >= 0 ? { expireAtMs: expireAt } : {}),
+    };
     writeRdbEntry(to.w, entry, this.#options);
     to.keys++;
     if (expireAt >= 0) to.expires++;

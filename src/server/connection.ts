@@ -9,8 +9,6 @@ import { Client } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import { type BatchReply, type Peers, ReplyStore } from "./peers.ts";
 import { resolveCommand, routeCommand, SPANNING } from "./dispatch.ts";
-
-const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 import { appendToBatch, runCommand } from "./executor.ts";
 import { encodeCommand } from "./multishard.ts";
 import { createCrossShard } from "./cross_shard.ts";
@@ -18,6 +16,9 @@ import { recordErrorReply, recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
 import { replyModesActive, replySuppressed } from "../commands/client_state.ts";
 import { commandRefused } from "../acl/gate.ts";
+
+/** Commands without the "loading" flag while the dataset loads (boot, DEBUG RELOAD). */
+const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 
 const INITIAL_READ = 16 * 1024;
 

@@ -55,7 +55,10 @@ export async function runServer(argv: string[]): Promise<number> {
     () => requestStop("SHUTDOWN"),
   );
   for (const w of workers) {
-    w.addEventListener("message", (e: MessageEvent<FromWorker>) => persistence.onMessage(w, e.data));
+    w.addEventListener(
+      "message",
+      (e: MessageEvent<FromWorker>) => persistence.onMessage(w, e.data),
+    );
   }
   // Signals are handled from the start: a stop may arrive while the workers come up.
   let requestStop: (why: string) => void = () => {};
@@ -75,7 +78,9 @@ export async function runServer(argv: string[]): Promise<number> {
     try {
       await persistence.load(rdbPath);
     } catch (err) {
-      log.warning(`Fatal error loading the DB from ${rdbPath}: ${(err as Error).message}. Exiting.`);
+      log.warning(
+        `Fatal error loading the DB from ${rdbPath}: ${(err as Error).message}. Exiting.`,
+      );
       for (const w of workers) w.terminate();
       return 1;
     }

@@ -75,7 +75,12 @@ async function describe(port: number): Promise<Record<string, string>> {
         .map((m) => m[1]);
       for (const key of keys) {
         const parts = [];
-        for (const cmd of [["TYPE"], ["OBJECT", "ENCODING"], ["PEXPIRETIME"], ["DEBUG", "DIGEST-VALUE"]]) {
+        for (
+          const cmd of [["TYPE"], ["OBJECT", "ENCODING"], ["PEXPIRETIME"], [
+            "DEBUG",
+            "DIGEST-VALUE",
+          ]]
+        ) {
           parts.push(dec.decode(await c.command(...cmd, key)).trim());
         }
         seen[`${db}:${key}`] = parts.join(" ");
@@ -89,7 +94,11 @@ async function describe(port: number): Promise<Record<string, string>> {
 }
 
 function checkRdb(path: string): void {
-  const out = new Deno.Command("redis-check-rdb", { args: [path], stdout: "piped", stderr: "piped" })
+  const out = new Deno.Command("redis-check-rdb", {
+    args: [path],
+    stdout: "piped",
+    stderr: "piped",
+  })
     .outputSync();
   const text = dec.decode(out.stdout) + dec.decode(out.stderr);
   assert.ok(out.success && text.includes("RDB looks OK"), text);
@@ -158,7 +167,9 @@ Deno.test("BGSAVE while writing saves the dataset as it was when it began", asyn
     assert.equal(replies[0], "+Background saving started\r\n");
     assert.match(replies.at(-1)!, /rdb_bgsave_in_progress:1/, "the writes ran during the BGSAVE");
     for (let i = 0; i < 100; i++) {
-      if ((await call(ours.port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) break;
+      if ((await call(ours.port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.match(await call(ours.port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
@@ -223,7 +234,9 @@ Deno.test("a truncated or corrupt dump.rdb is refused: clear log line, non-zero 
     assert.match(truncated.output, /Fatal error loading the DB .*checksum/);
     // Right checksum, broken contents: a value's type byte made unknown.
     const broken = good.slice();
-    const at = broken.findIndex((b, i) => b === 0xfe && broken[i + 1] === 0 && broken[i + 2] === 0xfb);
+    const at = broken.findIndex((b, i) =>
+      b === 0xfe && broken[i + 1] === 0 && broken[i + 2] === 0xfb
+    );
     broken[at + 5] = 100; // SELECTDB 0, RESIZEDB n m, then the first key's type byte
     broken.set(new Crc64().update(broken, 0, broken.length - 8).bytes(), broken.length - 8);
     await Deno.writeFile(`${dir}/dump.rdb`, broken);
