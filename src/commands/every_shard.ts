@@ -4,9 +4,10 @@
 // client. So these handlers do their own shard's part with the real client, then send the
 // same command to the other shards, where it runs as a shard part (ctx.cross is null there)
 // and does only that shard's share.
-import type { CommandContext } from "./spec.ts";
+import type { Combiner, CommandContext, Handler } from "./spec.ts";
 import type { Args } from "../protocol/args.ts";
 import { latin1 } from "../protocol/bytes.ts";
+import { SPANNING } from "../server/dispatch.ts";
 
 /** True when this handler runs as one shard's share of a command another shard coordinates. */
 export function isShardPart(ctx: CommandContext): boolean {
@@ -49,6 +50,30 @@ export function withOtherShards(
 ): void | Promise<void> {
   if (isShardPart(ctx) || ctx.shard.count === 1) return finish([]);
   return askShards(ctx, otherShards(ctx), copyArgv(ctx.args)).then(finish);
+}
+
+/** The route of a command its handler coordinates across every shard (SORT, SWAPDB...):
+ * never forwarded, and with one shard simply run. */
+export function coordinated(_args: unknown, shardCount: number): number {
+  return shardCount > 1 ? SPANNING : -1;
+}
+
+/**
+ * For a keyless command that changes every shard (SWAPDB, FLUSHALL, FLUSHDB): the same
+ * command runs on every shard while all their locks are held, so no client sees some shards
+ * changed and others not (a plain fan-out reaches each shard at its own moment); the replies
+ * combine as a fan-out's would. Use with `route: coordinated`.
+ */
+export function atomicallyOnEveryShard(combine: Combiner): Handler {
+  return async (ctx) => {
+    const argv = copyArgv(ctx.args);
+    const shards = [...Array(ctx.shard.count).keys()];
+    const replies = await ctx.cross!.atomically(
+      shards,
+      (run) => Promise.all(shards.map((s) => run(s, argv))),
+    );
+    combine(replies, ctx.out, []);
+  };
 }
 
 const decoder = new TextDecoder();
