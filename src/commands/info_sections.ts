@@ -9,7 +9,7 @@ import { infoStatsOf, notePeakMemory, sampleRates } from "../server/info_stats.t
 import { IRONCACHE_VERSION, REDIS_COMPAT_VERSION } from "../version.ts";
 import { masterReplId, NO_REPL_ID } from "./server_identity.ts";
 import { bytesToHuman, fixed, secondsFromMicros } from "./info_format.ts";
-import { changesSinceSave, persistStatus } from "../persistence/shard_persistence.ts";
+import { changesSinceSave, persistStatus } from "../persistence/shard_status.ts";
 
 type Value = string | number;
 

@@ -4,7 +4,7 @@
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_SYNTAX } from "../protocol/errors.ts";
 import type { PersistOp, PersistOptions } from "../persistence/messages.ts";
-import { persistStatus, requestPersistence } from "../persistence/shard_persistence.ts";
+import { persistStatus, requestPersistence } from "../persistence/shard_status.ts";
 
 /** Runs `op` on the coordinator and replies its answer (`ok`: the reply when it has none). */
 export async function replyPersistence(

@@ -3,7 +3,7 @@
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { log } from "../log.ts";
-import { requestPersistence } from "../persistence/shard_persistence.ts";
+import { requestPersistence } from "../persistence/shard_status.ts";
 import { commandRow } from "./introspection.ts";
 import { debug } from "./debug.ts";
 import { lolwut } from "./lolwut.ts";

@@ -1,88 +1,14 @@
 // A shard worker's side of persistence: it counts its changes (the save policy's and INFO's
-// rdb_changes_since_last_save), asks the main thread's coordinator to save (SAVE, BGSAVE,
-// DEBUG RELOAD, SHUTDOWN), writes its part of snapshots, applies loaded keys, and keeps the
-// coordinator's status for INFO and LASTSAVE. Shard 0 also checks the `save` policy once a
+// rdb_changes_since_last_save), writes its part of snapshots, applies loaded keys, and keeps
+// the coordinator's status (shard_status.ts) for INFO and LASTSAVE. Shard 0 also checks the `save` policy once a
 // second and tells the coordinator the settings it needs (they may change by CONFIG SET).
 import type { Shard } from "../server/shard.ts";
 import { BAD_PAYLOAD } from "../engine/keyspace.ts";
 import { log } from "../log.ts";
-import type {
-  PersistFromWorker,
-  PersistOp,
-  PersistOptions,
-  PersistReply,
-  PersistStatus,
-  PersistToWorker,
-} from "./messages.ts";
+import type { PersistFromWorker, PersistToWorker } from "./messages.ts";
 import { ShardSnapshot } from "./snapshot_shard.ts";
 import { forEachLoadRecord } from "./load_batch.ts";
-
-interface ShardPersistence {
-  status: PersistStatus;
-  /** Float64 per shard: each shard's count of changes since start (monotonic). */
-  changes: Float64Array;
-  post: (m: PersistFromWorker) => void;
-  pending: Map<number, (reply: PersistReply) => void>;
-  nextRequest: number;
-}
-
-const states = new WeakMap<Shard, ShardPersistence>();
-
-function initialStatus(shard: Shard): PersistStatus {
-  return {
-    lastSave: Math.floor(shard.server.startedAt / 1000),
-    lastBgsaveOk: true,
-    lastBgsaveTimeSec: -1,
-    bgsaveStartedMs: 0,
-    saving: false,
-    scheduled: false,
-    saves: 0,
-    changesAtLastSave: new Array(shard.count).fill(0),
-    loading: false,
-    lastLoadKeysLoaded: 0,
-    lastLoadKeysExpired: 0,
-  };
-}
-
-function stateOf(shard: Shard): ShardPersistence {
-  let state = states.get(shard);
-  if (!state) {
-    state = {
-      status: initialStatus(shard),
-      changes: new Float64Array(shard.count),
-      post: () => {},
-      pending: new Map(),
-      nextRequest: 0,
-    };
-    states.set(shard, state);
-  }
-  return state;
-}
-
-/** The coordinator's last status (INFO persistence, LASTSAVE). */
-export function persistStatus(shard: Shard): PersistStatus {
-  return stateOf(shard).status;
-}
-
-/** This shard's changes since the last successful save began. */
-export function changesSinceSave(shard: Shard): number {
-  const state = stateOf(shard);
-  return state.changes[shard.id] - (state.status.changesAtLastSave[shard.id] ?? 0);
-}
-
-/** Asks the coordinator to run `op`; resolves with the reply for the client. */
-export function requestPersistence(
-  shard: Shard,
-  op: PersistOp,
-  options: PersistOptions = {},
-): Promise<PersistReply> {
-  const state = stateOf(shard);
-  const reqId = ++state.nextRequest;
-  return new Promise((resolve) => {
-    state.pending.set(reqId, resolve);
-    state.post({ type: "persist-request", shardId: shard.id, reqId, op, options });
-  });
-}
+import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
 
 /**
  * Starts the shard's side: the change counter (a write observer), and on shard 0 the save
