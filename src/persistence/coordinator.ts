@@ -16,6 +16,7 @@ import { blobFromRdbValue } from "./value_codec.ts";
 import { LoadBatch } from "./load_batch.ts";
 import { type ShardPart, writeSnapshotFile } from "./snapshot_file.ts";
 import type { PartSection } from "./snapshot_shard.ts";
+import { initialStatus } from "./messages.ts";
 import type {
   PersistFromWorker,
   PersistOp,
@@ -58,19 +59,7 @@ export class PersistenceCoordinator {
     private readonly stop: () => void,
   ) {
     this.#settings = settings;
-    this.status = {
-      lastSave: Math.floor(Date.now() / 1000),
-      lastBgsaveOk: true,
-      lastBgsaveTimeSec: -1,
-      bgsaveStartedMs: 0,
-      saving: false,
-      scheduled: false,
-      saves: 0,
-      changesAtLastSave: new Array(workers.length).fill(0),
-      loading: false,
-      lastLoadKeysLoaded: 0,
-      lastLoadKeysExpired: 0,
-    };
+    this.status = initialStatus(Date.now(), workers.length);
   }
 
   get settings(): PersistSettings {

@@ -22,6 +22,23 @@ export interface PersistStatus {
   lastLoadKeysExpired: number;
 }
 
+/** The status before any save or load: `lastSave` is the start time, as Redis. */
+export function initialStatus(startedAtMs: number, shards: number): PersistStatus {
+  return {
+    lastSave: Math.floor(startedAtMs / 1000),
+    lastBgsaveOk: true,
+    lastBgsaveTimeSec: -1,
+    bgsaveStartedMs: 0,
+    saving: false,
+    scheduled: false,
+    saves: 0,
+    changesAtLastSave: new Array(shards).fill(0),
+    loading: false,
+    lastLoadKeysLoaded: 0,
+    lastLoadKeysExpired: 0,
+  };
+}
+
 export type PersistOp = "save" | "bgsave" | "bgsave-schedule" | "reload" | "shutdown";
 
 /** The request's details: SHUTDOWN's save choice, DEBUG RELOAD's options. */

@@ -9,6 +9,7 @@ import type {
   PersistReply,
   PersistStatus,
 } from "./messages.ts";
+import { initialStatus } from "./messages.ts";
 
 export interface ShardPersistence {
   status: PersistStatus;
@@ -21,27 +22,11 @@ export interface ShardPersistence {
 
 const states = new WeakMap<Shard, ShardPersistence>();
 
-function initialStatus(shard: Shard): PersistStatus {
-  return {
-    lastSave: Math.floor(shard.server.startedAt / 1000),
-    lastBgsaveOk: true,
-    lastBgsaveTimeSec: -1,
-    bgsaveStartedMs: 0,
-    saving: false,
-    scheduled: false,
-    saves: 0,
-    changesAtLastSave: new Array(shard.count).fill(0),
-    loading: false,
-    lastLoadKeysLoaded: 0,
-    lastLoadKeysExpired: 0,
-  };
-}
-
 export function stateOf(shard: Shard): ShardPersistence {
   let state = states.get(shard);
   if (!state) {
     state = {
-      status: initialStatus(shard),
+      status: initialStatus(shard.server.startedAt, shard.count),
       changes: new Float64Array(shard.count),
       post: () => {},
       pending: new Map(),
