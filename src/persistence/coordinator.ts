@@ -273,16 +273,21 @@ export class PersistenceCoordinator {
   async #distribute(bytes: Uint8Array, started: number): Promise<LoadResult> {
     const batches = this.workers.map(() => new LoadBatch());
     let pendingBytes = 0, keys = 0, expired = 0, lastLog = started;
+    // One batch in flight: the shards apply it while the next one is parsed here.
+    let inFlight: Promise<void> | null = null;
     const send = async () => {
-      const acks = await this.#askAll((s, id) =>
-        batches[s].keys === 0 ? null : { type: "load-batch", id, batch: batches[s].take() }
-      );
-      const failed = acks.find((a) => a?.error !== undefined);
-      if (failed) throw new RdbFormatError(failed.error!);
+      if (inFlight) await inFlight;
       pendingBytes = 0;
+      inFlight = this.#askAll((s, id) =>
+        batches[s].keys === 0 ? null : { type: "load-batch", id, batch: batches[s].take() }
+      ).then((acks) => {
+        const failed = acks.find((a) => a?.error !== undefined);
+        if (failed) throw new RdbFormatError(failed.error!);
+      });
+      inFlight.catch(() => {}); // handled where it is awaited (next batch or the end)
     };
     const now = Date.now();
-    for (const item of iterateRdbFile(bytes)) {
+    for (const item of iterateRdbFile(bytes, false)) { // the checksum was verified first
       if (item.kind === "aux") continue;
       const { key, value, expireAtMs } = item.entry;
       if (expireAtMs !== undefined && expireAtMs < now) {
@@ -308,6 +313,7 @@ export class PersistenceCoordinator {
       }
     }
     await send();
+    await inFlight;
     return { keys, expired };
   }
 
