@@ -12,6 +12,7 @@ import { masterReplId, NO_REPL_ID } from "./server_identity.ts";
 import { bytesToHuman, fixed, secondsFromMicros } from "./info_format.ts";
 import { shardAofOf } from "../persistence/aof/registry.ts";
 import { STAT } from "../persistence/aof/shared.ts";
+import { changesSinceSave, persistStatus } from "../persistence/shard_status.ts";
 
 type Value = string | number;
 
@@ -233,9 +234,10 @@ const whenAof = (name: string, get: (s: Snapshot) => Value): BaseField => ({
   get: (s) => aofEnabled(s) ? get(s) : undefined,
 });
 
-// RDB: Redis's values for a server that never saved or loaded anything.
+// RDB fields from the persistence coordinator's status (src/persistence/shard_persistence.ts).
+const rdb = (s: Snapshot) => persistStatus(s.shard);
 const PERSISTENCE: Field[] = [
-  constant("loading", 0),
+  { name: "loading", get: (s) => rdb(s).loading ? 1 : 0 },
   constant("async_loading", 0),
   constant("current_cow_peak", 0),
   constant("current_cow_size", 0),
@@ -243,16 +245,19 @@ const PERSISTENCE: Field[] = [
   constant("current_fork_perc", "0.00"),
   constant("current_save_keys_processed", 0),
   constant("current_save_keys_total", 0),
-  summed("rdb_changes_since_last_save", () => 0),
-  constant("rdb_bgsave_in_progress", 0),
-  { name: "rdb_last_save_time", get: (s) => seconds(s.shard.server.startedAt) },
-  constant("rdb_last_bgsave_status", "ok"),
-  constant("rdb_last_bgsave_time_sec", -1),
-  constant("rdb_current_bgsave_time_sec", -1),
-  constant("rdb_saves", 0),
+  summed("rdb_changes_since_last_save", (s) => changesSinceSave(s.shard)),
+  { name: "rdb_bgsave_in_progress", get: (s) => rdb(s).bgsaveStartedMs ? 1 : 0 },
+  { name: "rdb_last_save_time", get: (s) => rdb(s).lastSave },
+  { name: "rdb_last_bgsave_status", get: (s) => rdb(s).lastBgsaveOk ? "ok" : "err" },
+  { name: "rdb_last_bgsave_time_sec", get: (s) => rdb(s).lastBgsaveTimeSec },
+  {
+    name: "rdb_current_bgsave_time_sec",
+    get: (s) => rdb(s).bgsaveStartedMs ? seconds(s.now - rdb(s).bgsaveStartedMs) : -1,
+  },
+  { name: "rdb_saves", get: (s) => rdb(s).saves },
   constant("rdb_last_cow_size", 0),
-  constant("rdb_last_load_keys_expired", 0),
-  constant("rdb_last_load_keys_loaded", 0),
+  { name: "rdb_last_load_keys_expired", get: (s) => rdb(s).lastLoadKeysExpired },
+  { name: "rdb_last_load_keys_loaded", get: (s) => rdb(s).lastLoadKeysLoaded },
   { name: "aof_enabled", get: (s) => aofEnabled(s) ? 1 : 0 },
   { name: "aof_rewrite_in_progress", get: (s) => shardAofOf(s.shard)?.rewriteInProgress ? 1 : 0 },
   constant("aof_rewrite_scheduled", 0),

@@ -29,6 +29,7 @@ import { pubsubCommands } from "./pubsub.ts";
 import { resetCommands } from "./reset.ts";
 import { aofCommands } from "./aof.ts";
 import { memoryCommands } from "./memory.ts";
+import { persistenceCommands } from "./persistence.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -54,6 +55,7 @@ const FAMILIES: CommandRows[] = [
   resetCommands,
   aofCommands,
   memoryCommands,
+  persistenceCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

@@ -28,6 +28,9 @@ import { clientInfoLine } from "../commands/client_list.ts";
 import { log } from "../log.ts";
 import { refusedWhileSubscribed } from "../commands/pubsub.ts";
 
+/** Commands without the "loading" flag while the dataset loads (boot, DEBUG RELOAD). */
+const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
+
 const INITIAL_READ = 16 * 1024;
 
 /** A reply that other shards will produce, and where it goes in this batch's output. */
@@ -303,6 +306,8 @@ export class Connection {
       ) {
         this.rejected(spec.name);
         flagTransaction(this.client);
+      } else if (this.shard.loading && !spec.flags.includes("loading")) {
+        this.out.error(ERR_LOADING);
       } else if (
         this.client.transaction !== null &&
         queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))

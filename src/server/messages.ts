@@ -3,6 +3,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import type { LinkRings } from "./peers.ts";
 import type { AofToMain } from "../persistence/aof/shard_aof.ts";
 import type { ShardFigures } from "./shard_metrics.ts";
+import type { PersistFromWorker, PersistToWorker } from "../persistence/messages.ts";
 
 export interface InitMessage {
   type: "init";
@@ -22,6 +23,9 @@ export interface InitMessage {
   aof: SharedArrayBuffer;
   /** Load the AOF before serving: shard 0 replays it, the others wait for "aof-loaded". */
   aofLoad: boolean;
+  /** Float64Array over a SharedArrayBuffer: each shard's change count (src/persistence);
+   * `loading`: an RDB file will be loaded, so commands get -LOADING until it is. */
+  persistence: { changes: SharedArrayBuffer; loading: boolean };
 }
 
 export interface ServerIdentity {
@@ -53,7 +57,8 @@ export type ToWorker =
   /** Start an AOF rewrite (auto-aof-rewrite-percentage); sent to shard 0. */
   | { type: "aof-rewrite" }
   /** The AOF is loaded (or there was none): serve. */
-  | { type: "aof-loaded" };
+  | { type: "aof-loaded" }
+  | PersistToWorker;
 
 export type FromWorker =
   | { type: "listening"; shardId: number }
@@ -66,7 +71,8 @@ export type FromWorker =
   | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" }
   /** Shard 0 replayed the AOF. */
   | { type: "aof-loaded"; shardId: number }
-  | AofToMain;
+  | AofToMain
+  | PersistFromWorker;
 
 /** Index of the shared connected-clients counter in `counters`. */
 export const CONNECTED_CLIENTS = 0;

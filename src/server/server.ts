@@ -12,6 +12,9 @@ import { AofWriter } from "../persistence/aof/writer.ts";
 import { aofSharedOf, createAofShared } from "../persistence/aof/shared.ts";
 import { aofSettings } from "../persistence/aof/settings.ts";
 import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
+import { PersistenceCoordinator } from "../persistence/coordinator.ts";
+import { ConfigStore } from "../config/store.ts";
+import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -72,7 +75,18 @@ export async function runServer(argv: string[]): Promise<number> {
     console.error(`ironcache: ${err.message}`);
     return 1;
   }
-  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad);
+  // The RDB file is the dataset unless the AOF is on (Redis then reads only the AOF).
+  const changes = new SharedArrayBuffer(8 * shardCount);
+  const config = new ConfigStore(loaded);
+  const rdbSettings = {
+    save: String(values["save"]),
+    dir: String(values["dir"]),
+    dbfilename: String(values["dbfilename"]),
+  };
+  const rdbPath = `${rdbSettings.dir.replace(/\/+$/, "") || "."}/${rdbSettings.dbfilename}`;
+  const loading = !settings.appendonly &&
+    await Deno.stat(rdbPath).then((s) => s.isFile, () => false);
+  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad, { changes, loading });
   const writer = new AofWriter(
     settings,
     aofSharedOf(aofShared),
@@ -88,8 +102,28 @@ export async function runServer(argv: string[]): Promise<number> {
     for (const w of workers) w.terminate();
     return 1;
   }
+  const persistence = new PersistenceCoordinator(
+    workers,
+    new Float64Array(changes),
+    rdbSettings,
+    encodingLimitsOf(config),
+    Number(values["databases"]),
+    () => requestStop("SHUTDOWN"),
+  );
+  for (const w of workers) {
+    w.addEventListener(
+      "message",
+      (e: MessageEvent<FromWorker>) => persistence.onMessage(w, e.data),
+    );
+  }
   // Signals are handled from the start: a stop may arrive while the workers come up.
-  const stopped = untilStopped(workers, () => writer.close());
+  let requestStop: (why: string) => void = () => {};
+  const stopped = untilStopped(
+    workers,
+    persistence,
+    (stop) => requestStop = stop,
+    () => writer.close(),
+  );
   try {
     const first = await Promise.race([
       waitForAll(workers, "listening").then(() => "listening" as const),
@@ -104,6 +138,17 @@ export async function runServer(argv: string[]): Promise<number> {
     for (const w of workers) w.terminate();
     await metrics?.close();
     return 1;
+  }
+  if (loading) {
+    try {
+      await persistence.load(rdbPath);
+    } catch (err) {
+      log.warning(
+        `Fatal error loading the DB from ${rdbPath}: ${(err as Error).message}. Exiting.`,
+      );
+      for (const w of workers) w.terminate();
+      return 1;
+    }
   }
   log.always(
     `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port}${
@@ -151,6 +196,7 @@ function startWorkers(
   config: LoadedConfig,
   aof: SharedArrayBuffer,
   aofLoad: boolean,
+  persistence: InitMessage["persistence"],
 ): Worker[] {
   const counters = new SharedArrayBuffer(64);
   const memoryUsage = new SharedArrayBuffer(count * Float64Array.BYTES_PER_ELEMENT);
@@ -182,6 +228,7 @@ function startWorkers(
       server,
       aof,
       aofLoad,
+      persistence,
     };
     worker.postMessage(init);
     workers.push(worker);
@@ -210,16 +257,18 @@ function waitForAll(workers: Worker[], type: FromWorker["type"]): Promise<void> 
   });
 }
 
-/** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully, a second signal
- * exits at once. */
-function untilStopped(workers: Worker[], beforeExit: () => void): Promise<number> {
+/** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully (saving first when save
+ * points are set: a failed save keeps the server running, as Redis), a second signal exits at
+ * once. `expose` receives the stop function (SHUTDOWN, after its own save). */
+function untilStopped(
+  workers: Worker[],
+  persistence: PersistenceCoordinator,
+  expose: (stop: (why: string) => void) => void,
+  beforeExit: () => void,
+): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (why: string) => {
-      if (stopping) {
-        log.warning(`${why} received again: exiting now`);
-        Deno.exit(1);
-      }
       stopping = true;
       log.notice(`${why} received: shutting down`);
       const stopped = waitForAll(workers, "stopped");
@@ -234,8 +283,26 @@ function untilStopped(workers: Worker[], beforeExit: () => void): Promise<number
         resolve(1);
       });
     };
-    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    const onSignal = async (why: string) => {
+      if (stopping) {
+        log.warning(`${why} received again: exiting now`);
+        Deno.exit(1);
+      }
+      stopping = true;
+      if (persistence.savesOnShutdown && !persistence.status.loading) {
+        if (!(await persistence.saveForShutdown())) {
+          log.warning(`${why} received but errors trying to shut down the server, check the logs`);
+          stopping = false;
+          return;
+        }
+      }
+      stop(why);
+    };
+    expose((why) => {
+      if (!stopping) stop(why);
+    });
+    Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
+    Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
     for (const w of workers) {
       w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
         if (e.data.type === "shutdown-request" && !stopping) stop("SHUTDOWN");

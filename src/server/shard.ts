@@ -85,6 +85,9 @@ export class Shard {
   /** Told before a command with the "write" flag runs here (WATCH notes the state of the
    * watched keys it names, to touch them only if they change). Empty = no cost. */
   readonly beforeWriteObservers: WriteObserver[] = [];
+  /** The dataset is being loaded (boot, DEBUG RELOAD): commands without the "loading" flag
+   * get -LOADING. */
+  loading = false;
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");

@@ -22,6 +22,7 @@ import { installPubSub } from "../pubsub/hub.ts";
 import { installNotifications } from "../pubsub/notify.ts";
 import { notePeakMemory } from "./info_stats.ts";
 import { setUpTransactions } from "./transaction.ts";
+import { setUpShardPersistence } from "../persistence/shard_persistence.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 import { ShardAof } from "../persistence/aof/shard_aof.ts";
@@ -45,6 +46,8 @@ let shuttingDown = false;
 let stopCron = () => {};
 let aof: ShardAof;
 
+let persistenceMessage: (msg: ToWorker) => boolean = () => false;
+
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "init") start(msg).catch(fatal);
@@ -60,7 +63,7 @@ self.onmessage = (event) => {
   else if (msg.type === "aof-loaded") {
     shard.keyspace.setLoading(false);
     serveClients().catch(fatal);
-  }
+  } else persistenceMessage(msg);
 };
 
 /** Report a failure that stops this shard (the main thread exits with the message). */
@@ -92,6 +95,12 @@ async function start(init: InitMessage): Promise<void> {
     shard.loaded = true;
     self.postMessage({ type: "loaded", shardId: shard.id });
   };
+  persistenceMessage = setUpShardPersistence(
+    shard,
+    init.persistence.changes,
+    init.persistence.loading,
+    (m) => self.postMessage(m),
+  );
   shard.requestShutdown = (how) =>
     self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
   const rings = new Map<number, LinkRings>(
@@ -138,8 +147,9 @@ async function serveClients(): Promise<void> {
     }
   }
   self.postMessage({ type: "listening", shardId: shard.id });
-  // Loaded: the AOF, if there was one, was replayed before the shards started serving.
-  shard.markLoaded();
+  // Loaded: the AOF, if there was one, was replayed before the shards started serving; an RDB
+  // file is loaded while they serve -LOADING (shard_persistence.ts marks the end).
+  if (!shard.loading) shard.markLoaded();
 }
 
 async function acceptLoop(listener: Deno.Listener): Promise<void> {
