@@ -437,7 +437,7 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   {
     name: "save",
     type: saveParamsType,
-    default: "",
+    default: "3600 1 300 100 60 10000", // Redis 7's
     configSet: "settable",
     description: 'Snapshot after SECONDS if at least CHANGES writes happened; "" = never.',
   },

@@ -123,7 +123,15 @@ export async function startIronCache(
   opts: { env?: Record<string, string>; port?: number; noPortFlag?: boolean } = {},
 ): Promise<RunningServer> {
   const port = opts.port ?? freePort();
-  const args = ["server", ...(opts.noPortFlag ? [] : ["--port", String(port)]), ...extraArgs];
+  // No snapshots unless a test asks (as the reference runs with --save ""): a test server
+  // must not leave or load a dump.rdb in the working directory.
+  const noSave = extraArgs.includes("--save") ? [] : ["--save", ""];
+  const args = [
+    "server",
+    ...(opts.noPortFlag ? [] : ["--port", String(port)]),
+    ...extraArgs,
+    ...noSave,
+  ];
   const spawned = spawnCollecting(`${repoRoot}/ironcache`, args, opts.env);
   await waitForPort(
     port,

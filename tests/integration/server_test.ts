@@ -147,7 +147,7 @@ Deno.test("a port already in use is one clear error line and exit 1", async () =
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   try {
-    const r = await ironcache(["server", "--port", String(port)]);
+    const r = await ironcache(["server", "--port", String(port), "--save", ""]);
     assert.equal(r.code, 1);
     const lines = r.stderr.trim().split("\n");
     assert.equal(lines.length, 1, r.stderr);
