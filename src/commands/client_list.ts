@@ -29,9 +29,11 @@ export function clientType(_client: Client): ClientType {
   return "normal";
 }
 
-/** Redis's flags letters: e (no-evict), c (close after reply); N when none applies. */
+/** Redis's flags letters: b (blocked), c (close after reply), e (no-evict); N when none
+ * applies. */
 function flagLetters(client: Client): string {
   let flags = "";
+  if (client.blocked) flags += "b";
   if (client.closeAfterReply) flags += "c";
   if (clientModes(client).noEvict) flags += "e";
   return flags || "N";

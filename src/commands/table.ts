@@ -22,6 +22,7 @@ import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
+import { blockingCommands } from "./blocking.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -40,6 +41,7 @@ const FAMILIES: CommandRows[] = [
   sortedSetCommands,
   hashCommands,
   aclCommands,
+  blockingCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

@@ -15,6 +15,7 @@ import { configureClientIds } from "./client.ts";
 import { log, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
+import { setUpBlocking } from "./blocking.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 
@@ -53,6 +54,7 @@ function start(init: InitMessage): void {
     Object.entries(init.peers).map(([id, r]) => [Number(id), r]),
   );
   if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
+  setUpBlocking(shard, peers);
   const aclProblem = setUpAcl(shard, init.config);
   if (aclProblem) {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });
