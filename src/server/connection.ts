@@ -205,7 +205,8 @@ export class Connection {
 
   private async readWhileBlocked(): Promise<void> {
     const chunk = new Uint8Array(4096);
-    while (this.client.blocked && !this.closed) {
+    // Started just before the client blocks: read at least once.
+    do {
       let n: number | null = null;
       try {
         n = await this.conn.read(chunk);
@@ -216,7 +217,7 @@ export class Connection {
         return;
       }
       this.readWhileBlockedBytes.raw(chunk.subarray(0, n));
-    }
+    } while (this.client.blocked && !this.closed);
   }
 
   /** See Client.deliver. */

@@ -135,8 +135,10 @@ export class Peers {
       case CALL: {
         const owner = n ? decoder.decode(msg.subarray(HEADER, HEADER + n)) : null;
         const batch = msg.subarray(HEADER + pad4(n));
-        // msg is only valid during this call: a batch that has to wait gets a copy.
-        if (this.deferred.length || !this.lock.allows(owner)) {
+        // msg is only valid during this call: a batch that has to wait gets a copy. The lock
+        // holder's own batches never wait behind others' (those wait for its release).
+        const holder = owner !== null && this.lock.owner === owner;
+        if (!holder && (this.deferred.length || !this.lock.allows(owner))) {
           this.defer({ link, id, owner, batch: batch.slice() });
         } else this.runCall({ link, id, owner, batch });
         break;

@@ -151,7 +151,10 @@ function shutdown(): void {
       l.close();
     } catch { /* closed */ }
   }
-  for (const c of connections) if (!c.busy) c.close();
+  for (const c of connections) {
+    if (!c.busy) c.close();
+    else if (c.client.blocked) c.client.kill(); // a blocked command would never finish
+  }
   maybeStopped();
 }
 
