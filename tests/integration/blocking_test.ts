@@ -36,6 +36,40 @@ async function untilBlocked(admin: RawConnection, n: number): Promise<void> {
   assert.equal(await blockedClients(admin), n);
 }
 
+/** Runs `test` with an admin connection and a list of waiter connections, closed after. */
+async function withWaiters(
+  test: (port: number, admin: RawConnection, waiters: RawConnection[]) => Promise<void>,
+): Promise<void> {
+  const { port } = await ironcache();
+  const admin = await RawConnection.open(port);
+  const waiters: RawConnection[] = [];
+  try {
+    await test(port, admin, waiters);
+  } finally {
+    waiters.forEach((c) => c.close());
+    admin.close();
+  }
+}
+
+/** Open `n` connections (added to `waiters`) that each send command(i) and block; `inOrder`:
+ * each one has blocked before the next is opened. */
+async function blockClients(
+  port: number,
+  admin: RawConnection,
+  waiters: RawConnection[],
+  n: number,
+  command: (i: number) => string[],
+  inOrder: boolean,
+): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const conn = await RawConnection.open(port);
+    waiters.push(conn);
+    await conn.send(encodeCommand(command(i)));
+    if (inOrder) await untilBlocked(admin, i + 1);
+  }
+  await untilBlocked(admin, n);
+}
+
 // With --shards 2, "fifo-a" lives on shard 1 and "fifo-b" on shard 0 (slots 9845 and 5654).
 const KEYS = ["fifo-a", "fifo-b"];
 
@@ -43,16 +77,9 @@ Deno.test(
   "100 blocked clients on keys of both shards are served FIFO",
   SHARED_SERVER_TEST_OPTIONS,
   async () => {
-    const { port } = await ironcache();
-    const admin = await RawConnection.open(port);
-    const waiters: RawConnection[] = [];
-    try {
-      for (let i = 0; i < 100; i++) {
-        const conn = await RawConnection.open(port);
-        waiters.push(conn);
-        await conn.send(encodeCommand(["BLPOP", KEYS[i % 2], "0"]));
-        await untilBlocked(admin, i + 1);
-      }
+    await withWaiters(async (port, admin, waiters) => {
+      // One at a time, so the order in which they blocked is known.
+      await blockClients(port, admin, waiters, 100, (i) => ["BLPOP", KEYS[i % 2], "0"], true);
       const list = text(await admin.command("CLIENT", "LIST"));
       assert.equal(list.split("\n").filter((l) => / flags=b /.test(l)).length, 100);
       for (const key of KEYS) {
@@ -68,10 +95,7 @@ Deno.test(
       }
       assert.equal(await blockedClients(admin), 0);
       assert.equal(text(await admin.command("EXISTS", ...KEYS)), ":0\r\n");
-    } finally {
-      waiters.forEach((c) => c.close());
-      admin.close();
-    }
+    });
   },
 );
 
@@ -79,18 +103,9 @@ Deno.test(
   "blocked clients that disconnect or are killed leave nothing behind",
   SHARED_SERVER_TEST_OPTIONS,
   async () => {
-    const { port } = await ironcache();
-    const admin = await RawConnection.open(port);
-    const waiters: RawConnection[] = [];
-    try {
-      for (let i = 0; i < 20; i++) {
-        const conn = await RawConnection.open(port);
-        waiters.push(conn);
-        await conn.send(
-          encodeCommand(["BLMOVE", KEYS[i % 2], KEYS[(i + 1) % 2], "LEFT", "LEFT", "0"]),
-        );
-      }
-      await untilBlocked(admin, 20);
+    await withWaiters(async (port, admin, waiters) => {
+      const move = (i: number) => ["BLMOVE", KEYS[i % 2], KEYS[(i + 1) % 2], "LEFT", "LEFT", "0"];
+      await blockClients(port, admin, waiters, 20, move, false);
       // Kill one by id (from whichever shard the admin connection is on), drop the others.
       const ids = [...text(await admin.command("CLIENT", "LIST")).matchAll(/id=(\d+) .* flags=b /g)]
         .map((m) => m[1]);
@@ -105,10 +120,7 @@ Deno.test(
       assert.equal(text(await admin.command("LLEN", KEYS[0])), ":1\r\n");
       assert.equal(text(await admin.command("LLEN", KEYS[1])), ":1\r\n");
       assert.equal(text(await admin.command("DEL", ...KEYS)), ":2\r\n");
-    } finally {
-      waiters.forEach((c) => c.close());
-      admin.close();
-    }
+    });
   },
 );
 
