@@ -9,7 +9,6 @@ import { infoStatsOf, notePeakMemory, sampleRates } from "../server/info_stats.t
 import { IRONCACHE_VERSION, REDIS_COMPAT_VERSION } from "../version.ts";
 import { masterReplId, NO_REPL_ID } from "./server_identity.ts";
 import { bytesToHuman, fixed, secondsFromMicros } from "./info_format.ts";
-import { blockingOf } from "../server/blocking.ts";
 
 type Value = string | number;
 
@@ -132,7 +131,11 @@ const CLIENTS: Field[] = [
   { name: "maxclients", get: (s) => cfg(s, "maxclients") as number },
   constant("client_recent_max_input_buffer", 0),
   constant("client_recent_max_output_buffer", 0),
-  summed("blocked_clients", (s) => blockingOf(s.shard).blockedClients),
+  summed("blocked_clients", (s) => {
+    let blocked = 0;
+    for (const client of s.shard.clients.values()) if (client.blocked) blocked++;
+    return blocked;
+  }),
   summed("tracking_clients", () => 0),
   constant("clients_in_timeout_table", 0),
 ];

@@ -93,11 +93,6 @@ export class Blocking {
     });
   }
 
-  /** Clients of this shard now blocked (INFO blocked_clients). */
-  get blockedClients(): number {
-    return this.waits.size;
-  }
-
   private send(target: number, msg: Message): void {
     if (target === this.shard.id) queueMicrotask(() => this.receive(target, msg));
     else this.peers!.notify(target, NoticeTopic.blocking, encoder.encode(JSON.stringify(msg)));
