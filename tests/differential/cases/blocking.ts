@@ -289,6 +289,20 @@ export default [
     ],
   },
   {
+    name: "waiters wait in their own db",
+    clients: 2,
+    steps: [
+      sends(0, "SELECT", "1"),
+      blocks(0, "BLPOP", "q", "b", "0"),
+      sends(1, "RPUSH", "q", "db0"),
+      sends(1, "SELECT", "1"),
+      sends(1, "RPUSH", "b", "db1"),
+      served(0),
+      sends(1, "SELECT", "0"),
+      sends(1, "LRANGE", "q", "0", "-1"),
+    ],
+  },
+  {
     name: "BLPOP inside MULTI replies as if timed out",
     pendingUntil: "MULTI/EXEC (feat-multi)",
     cmds: [
