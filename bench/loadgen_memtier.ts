@@ -75,6 +75,9 @@ export function memtierArgs(spec: LoadSpec, jsonFile: string): string[] {
       return [...args, ...command("", `ZRANGE ${ZSET_KEY} __key__ +inf BYSCORE LIMIT 0 10`)];
     case "PUBLISH":
       return [...args, ...command("", "PUBLISH bench:channel __data__")];
+    case "PUBLISH-50SUB":
+    case "PUBLISH-1000CH":
+      return [...args, ...command("key:", "PUBLISH __key__ __data__")];
   }
 }
 

@@ -81,6 +81,10 @@ export function redisBenchmarkArgs(spec: LoadSpec): string[][] {
       return [[...common(spec.clients, spec.requests), "ZRANGE", ZSET_KEY, "__rand_int__", "+inf", "BYSCORE", "LIMIT", "0", "10"]];
     case "PUBLISH":
       return [[...common(spec.clients, spec.requests), "PUBLISH", "bench:channel", value]];
+    case "PUBLISH-50SUB":
+    case "PUBLISH-1000CH":
+      // -r keyspace turns key:__rand_int__ into the subscribed channels key:000000000xxx.
+      return [[...common(spec.clients, spec.requests), "PUBLISH", "key:__rand_int__", value]];
   }
 }
 

@@ -8,6 +8,7 @@ import { cpuTime } from "./procstat.ts";
 import { ReplyError, RespClient } from "./resp.ts";
 import type { ServerHandle } from "./servers.ts";
 import { PROBE_KEYS, type Workload } from "./workloads.ts";
+import { Subscribers } from "./subscribers.ts";
 
 export interface RunRecord {
   round: number;
@@ -100,7 +101,15 @@ export async function measureWorkload(
     }
   }
 
+  // Fan-out workloads: subscribers on every server for the whole measurement.
+  const listeners = new Map<string, Subscribers>();
   try {
+    if (workload.subscribers) {
+      for (const s of servers) {
+        o.progress(`${tag}: subscribing on ${s.label}`);
+        listeners.set(s.label, await Subscribers.open(s, workload.subscribers, gen.keyName));
+      }
+    }
     for (const s of servers) {
       o.progress(`${tag}: preparing ${s.label} (${workload.prepare})`);
       await prepare(gen, workload, s, keyspace, dataSize, o.prepared);
@@ -110,6 +119,7 @@ export async function measureWorkload(
       o.progress(`${tag}: warm-up on ${s.label}`);
       // Deeper pipelines go ~10x faster: warm up for about as long.
       warm.push((await gen.run(spec(s, o.warmupRequests * (pipeline > 1 ? 10 : 1)))).opsPerSec);
+      await listeners.get(s.label)?.settle(Infinity);
     }
     const requests = o.requests ??
       Math.min(o.maxRequests, Math.max(o.minRequests, Math.round(Math.max(...warm) * o.seconds / 1000) * 1000));
@@ -119,7 +129,9 @@ export async function measureWorkload(
     for (let round = 1; round <= o.rounds; round++) {
       for (const s of servers) {
         o.progress(`${tag}: round ${round}/${o.rounds} on ${s.label} (${requests} requests)`);
-        result.runs[s.label].push(await measuredRun(gen, spec(s, requests), s, round));
+        result.runs[s.label].push(
+          await measuredRun(gen, spec(s, requests), s, round, listeners.get(s.label)),
+        );
       }
     }
   } catch (err) {
@@ -127,6 +139,8 @@ export async function measureWorkload(
     result.status = "error";
     result.reason = (err as Error).message;
     return result;
+  } finally {
+    for (const l of listeners.values()) l.close();
   }
 
   for (const s of servers) result.summary[s.label] = summarize(result.runs[s.label]);
@@ -138,9 +152,25 @@ export async function measureWorkload(
   return result;
 }
 
-async function measuredRun(gen: LoadGenerator, spec: LoadSpec, s: ServerHandle, round: number): Promise<RunRecord> {
+/** One run; with subscribers, ops are the messages delivered to them and the run lasts until
+ * the last one arrived. */
+async function measuredRun(
+  gen: LoadGenerator,
+  spec: LoadSpec,
+  s: ServerHandle,
+  round: number,
+  listeners?: Subscribers,
+): Promise<RunRecord> {
   const before = s.pid === null ? null : cpuTime(s.pid);
+  const startedAt = performance.now(), deliveredBefore = listeners?.delivered ?? 0;
   const r = await gen.run(spec);
+  if (listeners) {
+    const perPublish = spec.workload.subscribers!.perChannel;
+    await listeners.settle(deliveredBefore + r.ops * perPublish);
+    r.ops = listeners.delivered - deliveredBefore;
+    r.seconds = (listeners.lastAt - startedAt) / 1000;
+    r.opsPerSec = r.ops / r.seconds;
+  }
   const after = s.pid === null ? null : cpuTime(s.pid);
   const cpuNsPerOp = before && after && after.source === before.source ? (after.ns - before.ns) / r.ops : null;
   return { round, ops: r.ops, seconds: r.seconds, opsPerSec: r.opsPerSec, cpuNsPerOp, latencyMs: r.latencyMs, parts: r.parts };

@@ -141,11 +141,13 @@ export class RespClient {
     return { replies, errors };
   }
 
-  private async writeAll(data: Uint8Array) {
+  /** Writes raw bytes (e.g. several encoded commands at once). */
+  async writeAll(data: Uint8Array) {
     while (data.length) data = data.subarray(await this.conn.write(data));
   }
 
-  private async readReply(): Promise<Reply> {
+  /** The next reply (or pushed message) from the server. */
+  async readReply(): Promise<Reply> {
     for (;;) {
       const b = this.buf;
       const p = this.start;

@@ -11,7 +11,7 @@ import { type BenchReport, type ServerDescription, toJson, toMarkdown } from "./
 import { dbSize } from "./fill.ts";
 import { attach, type ServerHandle, startIronCache, startRedis } from "./servers.ts";
 import { toSvg } from "./svg.ts";
-import { DEFAULT_WORKLOADS, parseWorkloadList, WORKLOADS, type WorkloadId } from "./workloads.ts";
+import { DEFAULT_WORKLOADS, FANOUT_WORKLOADS, parseWorkloadList, WORKLOADS, type WorkloadId } from "./workloads.ts";
 
 const USAGE = `Usage: ironcache bench [OPTIONS]
 
@@ -27,7 +27,7 @@ Servers (default: start both on free ports of 127.0.0.1, persistence off):
   --allow-flush            attached servers holding keys are flushed (FLUSHALL): say so explicitly
   --shards N               shards of the started IronCache (default 1)
 Workloads:
-  --workloads LIST         comma-separated subset of: ${DEFAULT_WORKLOADS.join(", ")}
+  --workloads LIST         comma-separated subset of: ${[...DEFAULT_WORKLOADS, ...FANOUT_WORKLOADS].join(", ")}
   --pipelines LIST         pipeline depths (default 1,16)
   --clients N              connections (default 50)
   --keyspace N             keys (default 1000000)
@@ -129,7 +129,10 @@ export function parseOptions(argv: string[]): Options | string {
     baselinePid: values["baseline-pid"] ? int("baseline-pid", values["baseline-pid"], 0) : null,
     allowFlush: values["allow-flush"],
     shards: int("shards", values.shards, 1),
-    workloads: parseWorkloadList(values.workloads ?? values.only ?? DEFAULT_WORKLOADS.join(",")),
+    workloads: parseWorkloadList(
+      values.workloads ?? values.only ??
+        (quick ? DEFAULT_WORKLOADS : [...DEFAULT_WORKLOADS, ...FANOUT_WORKLOADS]).join(","),
+    ),
     pipelines,
     clients: int("clients", values.clients, 50),
     keyspace: int("keyspace", values.keyspace, quick ? 1000 : 1_000_000),

@@ -1,6 +1,7 @@
 // The benchmark's workloads: what each one sends, how the servers are prepared for it, and the
 // commands that probe whether the target supports it. The load generators map a workload id to
 // their own flags (bench/loadgen_*.ts).
+import type { SubscriberSpec } from "./subscribers.ts";
 
 export type WorkloadId =
   | "SET"
@@ -13,6 +14,8 @@ export type WorkloadId =
   | "ZADD"
   | "ZRANGE"
   | "PUBLISH"
+  | "PUBLISH-50SUB"
+  | "PUBLISH-1000CH"
   | "SET-4K";
 
 /** How the keyspace must look before the measured runs (on both servers). */
@@ -29,6 +32,9 @@ export interface Workload {
   dataSize?: number;
   /** Keyspace override (large values over a 1 M keyspace would need gigabytes). */
   keyspace?: number;
+  /** Subscribers listening during the runs (bench/subscribers.ts): the result is then
+   * delivered messages per second, and channel i is the generator's key name i. */
+  subscribers?: SubscriberSpec;
 }
 
 const PROBE = "bench:probe";
@@ -97,6 +103,22 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
     prepare: "flush",
     probes: [["PUBLISH", `${PROBE}:channel`, "x"]],
   },
+  "PUBLISH-50SUB": {
+    id: "PUBLISH-50SUB",
+    description: "PUBLISH key:000000000000 <value> with 50 subscribers on that channel; ops = messages delivered to the subscribers",
+    prepare: "flush",
+    probes: [["PUBLISH", `${PROBE}:channel`, "x"]],
+    keyspace: 1,
+    subscribers: { channels: 1, perChannel: 50 },
+  },
+  "PUBLISH-1000CH": {
+    id: "PUBLISH-1000CH",
+    description: "PUBLISH key:<random of 1000> <value>, one subscriber per channel; ops = messages delivered to the subscribers",
+    prepare: "flush",
+    probes: [["PUBLISH", `${PROBE}:channel`, "x"]],
+    keyspace: 1000,
+    subscribers: { channels: 1000, perChannel: 1 },
+  },
   "SET-4K": {
     id: "SET-4K",
     description: "SET key:<random> <4096-byte value> over 10 k keys (CPU-heavy: the server parses and copies 4 KiB per command while the client resends one prebuilt buffer)",
@@ -120,6 +142,10 @@ export const DEFAULT_WORKLOADS: WorkloadId[] = [
   "ZRANGE",
   "PUBLISH",
 ];
+
+/** The pub/sub fan-out workloads: part of a full run, left out of --quick (a smoke test of the
+ * runner), since their subscriber connections take most of its time budget. */
+export const FANOUT_WORKLOADS: WorkloadId[] = ["PUBLISH-50SUB", "PUBLISH-1000CH"];
 
 export const PROBE_KEYS = [`${PROBE}:str`, `${PROBE}:ctr`, `${PROBE}:list`, `${PROBE}:hash`, `${PROBE}:set`, `${PROBE}:zset`];
 

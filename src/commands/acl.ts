@@ -1,6 +1,7 @@
 // ACL and AUTH (Redis 7.0's aclCommand and authCommand, acl.c). The users live on every shard
 // (src/acl/users.ts): SETUSER, DELUSER and LOAD fan out and each shard applies them alike;
 // LOG gathers the shards' logs; the rest reads this shard's copy.
+import { dropRevokedSubscribers } from "../pubsub/acl_revoke.ts";
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { allOk } from "../server/multishard.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
@@ -62,6 +63,7 @@ function setUser(ctx: CommandContext): void {
   if (existing) {
     existing.copyFrom(staged);
     shard.acl.refresh();
+    dropRevokedSubscribers(shard, existing);
   } else shard.acl.set(staged);
   out.ok();
 }

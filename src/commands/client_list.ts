@@ -4,6 +4,7 @@
 import type { Client } from "../server/client.ts";
 import { latin1 } from "../protocol/bytes.ts";
 import { clientModes } from "./client_state.ts";
+import { subscriptionFields } from "../pubsub/hub.ts";
 
 export type ClientType = "normal" | "master" | "replica" | "pubsub";
 
@@ -24,16 +25,19 @@ export function clientTypeNamed(name: string): ClientType | null {
   }
 }
 
-/** Every IronCache connection is a normal client (no replication, no pub/sub yet). */
-export function clientType(_client: Client): ClientType {
-  return "normal";
+/** A client with subscriptions is a pubsub client; every other one is normal (no replication). */
+export function clientType(client: Client): ClientType {
+  return client.subscriptions !== 0 ? "pubsub" : "normal";
 }
 
 /** Redis's flags letters: b (blocked), c (close after reply), e (no-evict); N when none
  * applies. */
 function flagLetters(client: Client): string {
   let flags = "";
+  if (client.subscriptions !== 0) flags += "P";
+  if (client.transaction !== null) flags += "x";
   if (client.blocked) flags += "b";
+  if (client.watches?.dirty) flags += "d";
   if (client.closeAfterReply) flags += "c";
   if (clientModes(client).noEvict) flags += "e";
   return flags || "N";
@@ -53,9 +57,9 @@ export function clientInfoLine(client: Client, now: number, argvBytes = 0): stri
   return `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${
     client.id + 7
   } name=${name} ` +
-    `age=${age} idle=${idle} flags=${
-      flagLetters(client)
-    } db=${client.db} sub=0 psub=0 ssub=0 multi=-1 ` +
+    `age=${age} idle=${idle} flags=${flagLetters(client)} db=${client.db} ${
+      subscriptionFields(client)
+    } multi=${client.transaction?.commands.length ?? -1} ` +
     `qbuf=0 qbuf-free=0 argv-mem=${argvBytes} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 ` +
     `tot-mem=${argvBytes} events=r cmd=${client.lastCommand} user=${client.user} redir=-1 resp=${client.resp}`;
 }

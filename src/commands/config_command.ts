@@ -6,6 +6,8 @@ import { allOk } from "../server/multishard.ts";
 import { ERR_SYNTAX } from "../protocol/errors.ts";
 import { resetInfoStats } from "../server/info_stats.ts";
 import { writeHelp } from "./help.ts";
+import { rewriteConfigFile } from "../config/rewrite.ts";
+import { log } from "../log.ts";
 
 const decoder = new TextDecoder();
 
@@ -41,12 +43,20 @@ function configResetStat(ctx: CommandContext): void {
   ctx.out.ok();
 }
 
-/** IronCache does not rewrite config files yet: with one, say so instead of pretending. */
+/** CONFIG REWRITE (src/config/rewrite.ts); every shard holds the same values. */
 function configRewrite(ctx: CommandContext): void {
-  if (!ctx.shard.server.configFile) {
-    return ctx.out.error("ERR The server is running without a config file");
+  const { configFile, configFileIsToml } = ctx.shard.server;
+  if (!configFile) return ctx.out.error("ERR The server is running without a config file");
+  const current = new Map(ctx.shard.config.entries().map((e) => [e.name, e.value]));
+  try {
+    rewriteConfigFile(configFile, configFileIsToml === true, current);
+  } catch (e) {
+    const why = e instanceof Error ? e.message.replace(/\s*\(os error \d+\).*$/s, "") : String(e);
+    log.warning(`CONFIG REWRITE failed: ${why}`);
+    return ctx.out.error(`ERR Rewriting config file: ${why}`);
   }
-  ctx.out.error("ERR Rewriting config file: CONFIG REWRITE is not supported by IronCache yet");
+  log.notice("CONFIG REWRITE executed with success.");
+  ctx.out.ok();
 }
 
 const CONFIG_HELP = [

@@ -1,4 +1,4 @@
-// Connection family: PING ECHO HELLO QUIT SELECT (Redis's server.c / networking.c).
+// Connection family: PING ECHO HELLO QUIT SELECT RESET (Redis's server.c / networking.c).
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, errArity } from "../protocol/errors.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";
@@ -12,6 +12,12 @@ const ERR_HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already au
 export function ping(ctx: CommandContext): void {
   const { args, out } = ctx;
   if (args.argc > 2) return out.error(errArity("ping"));
+  if (ctx.client.subscriptions !== 0 && ctx.client.resp === 2) {
+    // Subscribed RESP2 clients get a push-shaped reply (Redis's pingCommand).
+    out.arrayHeader(2);
+    out.bulkText("pong");
+    return args.argc === 1 ? out.bulkText("") : out.bulk(args.bytes(1));
+  }
   if (args.argc === 1) out.simple("PONG");
   else out.bulk(args.bytes(1));
 }

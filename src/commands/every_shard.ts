@@ -4,7 +4,7 @@
 // client. So these handlers do their own shard's part with the real client, then send the
 // same command to the other shards, where it runs as a shard part (ctx.cross is null there)
 // and does only that shard's share.
-import type { CommandContext } from "./spec.ts";
+import { type Combiner, type CommandContext, type Handler, SPANNING } from "./spec.ts";
 import type { Args } from "../protocol/args.ts";
 import { latin1 } from "../protocol/bytes.ts";
 
@@ -51,6 +51,32 @@ export function withOtherShards(
   return askShards(ctx, otherShards(ctx), copyArgv(ctx.args)).then(finish);
 }
 
+/** The route of a command its handler coordinates across every shard (SORT, SWAPDB...):
+ * never forwarded, and with one shard simply run. */
+export function coordinated(_args: unknown, shardCount: number): number {
+  return shardCount > 1 ? SPANNING : -1;
+}
+
+/**
+ * For a keyless command that changes every shard (SWAPDB, FLUSHALL, FLUSHDB): the same
+ * command runs on every shard while all their locks are held, so no client sees some shards
+ * changed and others not (a plain fan-out reaches each shard at its own moment); the replies
+ * combine as a fan-out's would. Use with `route: coordinated`. Shard 0's part runs first:
+ * the AOF logs the command there, once, in its place among every shard's writes (see
+ * src/persistence/aof/propagate.ts).
+ */
+export function atomicallyOnEveryShard(combine: Combiner): Handler {
+  return async (ctx) => {
+    const argv = copyArgv(ctx.args);
+    const shards = [...Array(ctx.shard.count).keys()];
+    const replies = await ctx.cross!.atomically(shards, async (run) => {
+      const first = await run(0, argv);
+      return [first, ...await Promise.all(shards.slice(1).map((s) => run(s, argv)))];
+    });
+    combine(replies, ctx.out, []);
+  };
+}
+
 const decoder = new TextDecoder();
 
 /** The text of a bulk ($) or verbatim (=, "txt:" prefix) reply frame: latin1, or UTF-8
@@ -69,4 +95,17 @@ export function replyInteger(frame: Uint8Array): number {
 
 export function isErrorReply(frame: Uint8Array): boolean {
   return frame[0] === 0x2d;
+}
+
+/**
+ * For admin commands whose shard parts only report data (SLOWLOG, LATENCY): a shard part
+ * replies its share as JSON in a bulk string, which only the coordinating shard reads.
+ */
+export function replyShardData(ctx: CommandContext, data: unknown): void {
+  ctx.out.bulkText(JSON.stringify(data));
+}
+
+/** The shard parts' data (see replyShardData), in shard order. */
+export function shardData<T>(replies: Uint8Array[]): T[] {
+  return replies.map((r) => JSON.parse(replyText(r, true)) as T);
 }

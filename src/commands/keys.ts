@@ -9,6 +9,7 @@ import { refreshClock, typeName } from "./keys_common.ts";
 import { scanCommands } from "./keys_scan.ts";
 import { moveCommands } from "./keys_move.ts";
 import { objectCommands } from "./keys_object.ts";
+import { atomicallyOnEveryShard, coordinated } from "./every_shard.ts";
 
 /** DEL and UNLINK (values are freed at once either way). */
 export function del(ctx: CommandContext): void {
@@ -78,8 +79,8 @@ export const keyCommands: CommandRows = {
   exists: { handler: exists, splitByKey: { combine: sumIntegers } },
   touch: { handler: touch, splitByKey: { combine: sumIntegers } },
   type: { handler: type },
-  flushall: { handler: flushall, fanOut: allOk },
-  flushdb: { handler: flushdb, fanOut: allOk },
+  flushall: { handler: flushall, route: coordinated, acrossShards: atomicallyOnEveryShard(allOk) },
+  flushdb: { handler: flushdb, route: coordinated, acrossShards: atomicallyOnEveryShard(allOk) },
   dbsize: { handler: dbsize, fanOut: sumIntegers },
   ...scanCommands,
   ...moveCommands,

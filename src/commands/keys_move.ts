@@ -31,6 +31,7 @@ import {
   isNullReply,
   refreshClock,
 } from "./keys_common.ts";
+import { atomicallyOnEveryShard, coordinated } from "./every_shard.ts";
 
 // ---- RENAME, RENAMENX ----------------------------------------------------------------------
 
@@ -258,7 +259,7 @@ export const moveCommands: CommandRows = {
   renamenx: { handler: renameCommand(true), acrossShards: renameAcrossShards(true) },
   copy: { handler: copy, acrossShards: copyAcrossShards },
   move: { handler: move },
-  swapdb: { handler: swapdb, fanOut: allOk },
+  swapdb: { handler: swapdb, route: coordinated, acrossShards: atomicallyOnEveryShard(allOk) },
   dump: { handler: dump },
   restore: { handler: restore },
 };

@@ -11,7 +11,7 @@ import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { parseLongLong, parseStrtod } from "../protocol/numbers.ts";
 import { arrayElements } from "../server/multishard.ts";
 import { bulkPayload, isErrorReply, isNullReply } from "./keys_common.ts";
-import { SPANNING } from "../server/dispatch.ts";
+import { coordinated } from "./every_shard.ts";
 
 const encoder = new TextEncoder();
 const [TYPE, LRANGE, SMEMBERS, ZRANGE, MGET, HGET, DEL, RPUSH, ZERO, MINUS_ONE] = [
@@ -92,11 +92,6 @@ function parseOptions(ctx: CommandContext, readonly: boolean): SortOptions | nul
 /** A pattern substitutes '*' with an element: it may name a key on any shard. */
 function substitutes(pattern: Uint8Array): boolean {
   return !(pattern.length === 1 && pattern[0] === 0x23) && pattern.includes(STAR);
-}
-
-/** SORT always coordinates (a pattern may reach any shard): never forward it. */
-function route(_args: unknown, shardCount: number): number {
-  return shardCount > 1 ? SPANNING : -1;
 }
 
 /** Where a pattern leads for one element (Redis's lookupKeyByPattern). */
@@ -291,11 +286,11 @@ export const sortCommands: CommandRows = {
   sort: {
     handler: (ctx) => sortGeneric(ctx, false),
     acrossShards: (ctx) => sortGeneric(ctx, false),
-    route,
+    route: coordinated,
   },
   sort_ro: {
     handler: (ctx) => sortGeneric(ctx, true),
     acrossShards: (ctx) => sortGeneric(ctx, true),
-    route,
+    route: coordinated,
   },
 };

@@ -49,6 +49,11 @@ export interface SplitByKey {
 }
 
 /** Picks the shard for a command the key ranges can't route (e.g. SCAN by its cursor). */
+/** What a route or routeCommand returns when the command's keys are spread over several
+ * shards (else the owner's id, or -1 when keyless). Here, a leaf module, so that command
+ * families can use it without importing the dispatcher (which imports them). */
+export const SPANNING = -2;
+
 export type Router = (args: Args, shardCount: number) => number;
 
 /** Key argument indexes for commands whose keys move (Redis's "movablekeys"). */
@@ -68,6 +73,9 @@ export interface CommandRow {
   getKeys?: KeyFinder;
   /** Keys span shards and Redis makes the command atomic: coordinate it here (MSET...). */
   acrossShards?: Handler;
+  /** Runs on the client's own shard whatever its keys, once the connection's earlier commands
+   * have replied (WATCH registers keys of other shards itself; EXEC runs the queue). */
+  afterPending?: boolean;
   subcommands?: Record<string, CommandRow>;
 }
 
@@ -82,6 +90,8 @@ export interface CommandSpec {
   flags: readonly string[];
   /** Has the "write" flag: the executor tells the shard's write observers after it runs. */
   writes: boolean;
+  /** Has the "denyoom" flag: refused while memory is over maxmemory. */
+  denyOom: boolean;
   /** ACL categories without the "@" ("string", "read", "fast", ...). */
   categories: readonly string[];
   /** Legacy (first, last, step) key positions; null when the command takes no keys. */
@@ -95,6 +105,8 @@ export interface CommandSpec {
   fanOut?: Combiner;
   route?: Router;
   acrossShards?: Handler;
+  /** See CommandRow.afterPending. */
+  afterPending?: boolean;
   /** Redis's COMMAND INFO entry, replayed by COMMAND. */
   info: RedisCommandInfo;
 }

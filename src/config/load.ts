@@ -6,7 +6,7 @@ import { readEnv } from "./env.ts";
 import type { ConfigProblem } from "./problems.ts";
 import { parseRedisConf } from "./redis-conf.ts";
 import { DEFAULT_SOURCE, type Layer } from "./setting.ts";
-import { CONFIG_TABLE, type ConfigEntry, defaultRaw } from "./table.ts";
+import { CONFIG_TABLE, type ConfigEntry, defaultRaw, relativeRaw } from "./table.ts";
 import { parseTomlConfig } from "./toml-file.ts";
 import type { ConfigValue } from "./types.ts";
 import { absolutePath } from "./value-types.ts";
@@ -23,6 +23,8 @@ export interface LoadedConfig {
   problems: ConfigProblem[];
   /** The config file in use: the TOML file if given, else the redis.conf (absolute path). */
   configFile?: string;
+  /** The config file in use is TOML (--config), not a redis.conf. */
+  configFileIsToml?: boolean;
   /** Every config file read, lowest layer first (absolute paths). */
   configFiles?: string[];
   /** Values exactly as CONFIG GET prints them (exact even for sizes beyond 2^53). */
@@ -55,6 +57,7 @@ export async function loadConfig(
   const loaded = resolveLayers(layers);
   loaded.configFiles = configFiles;
   loaded.configFile = configFiles.at(-1);
+  loaded.configFileIsToml = args.tomlConfig !== undefined;
   loaded.warnings = envLayer.warnings;
   loaded.aclUsers = layers.flatMap((l) => l.users ?? []);
   if (loaded.aclUsers.length && loaded.values.aclfile) {
@@ -83,7 +86,7 @@ export function resolveLayers(layers: Layer[]): LoadedConfig {
     const problems = [...layer.problems];
     const setHere = new Set<string>();
     for (const s of layer.settings) {
-      let r = s.entry.type.parse(s.raw);
+      let r = s.entry.type.parse(relativeRaw(s.entry, out.texts[s.entry.name], s.raw));
       if (!r.ok) {
         problems.push({ ...s.at, key: s.key, message: r.why });
         continue;

@@ -4,12 +4,14 @@ import { globMatch, isGlob } from "./glob.ts";
 import type { LoadedConfig } from "./load.ts";
 import { DEFAULT_SOURCE } from "./setting.ts";
 import { entryFor, lookupKey } from "./names.ts";
-import { CONFIG_TABLE, type ConfigEntry, defaultRaw } from "./table.ts";
+import { CONFIG_TABLE, type ConfigEntry, defaultRaw, relativeRaw } from "./table.ts";
 import type { ConfigValue } from "./types.ts";
 
 export const RUNTIME_SOURCE = "runtime CONFIG SET";
 
 type Listener = (name: string, value: ConfigValue) => void;
+/** Returns Redis's reason text when the new values cannot be applied, else null. */
+export type ConfigCheck = (get: (name: string) => ConfigValue) => string | null;
 
 interface Current {
   value: ConfigValue;
@@ -20,6 +22,7 @@ interface Current {
 export class ConfigStore {
   #current = new Map<string, Current>();
   #listeners: Listener[] = [];
+  #checks: Array<{ names: string[]; check: ConfigCheck }> = [];
 
   constructor(loaded: LoadedConfig) {
     for (const entry of CONFIG_TABLE) {
@@ -96,19 +99,33 @@ export class ConfigStore {
     const parsed: [ConfigEntry, ConfigValue, string][] = [];
     for (const [i, [name, raw]] of pairs.entries()) {
       const entry = entryFor(name);
-      const r = entry.type.parse(raw);
+      const r = entry.type.parse(relativeRaw(entry, this.#cur(entry).text, raw));
       if (!r.ok) return setFailed(redisNames[i], r.redisError);
       parsed.push([entry, r.value, r.text]);
     }
+    const pending = new Map(parsed.map(([entry, value]) => [entry.name, value]));
+    for (const { names, check } of this.#checks) {
+      const first = parsed.find(([entry]) => names.includes(entry.name));
+      if (!first) continue;
+      const why = check((n) => pending.get(entryFor(n).name) ?? this.get(n));
+      if (why) return setFailed(first[0].name, why);
+    }
     this.#commit(parsed);
     return null;
+  }
+
+  /** A check of a CONFIG SET as a whole before anything is applied (Redis's apply functions,
+   *  e.g. TLS files that must load): `get` sees the new values; a failure is reported against
+   *  the first of `names` that the command sets. */
+  addCheck(names: string[], check: ConfigCheck): void {
+    this.#checks.push({ names, check });
   }
 
   /** Apply a CONFIG SET that another worker already validated with setMany(). */
   applyValidated(pairs: [string, string][]): void {
     this.#commit(pairs.map(([name, raw]) => {
       const entry = entryFor(name);
-      const r = entry.type.parse(raw);
+      const r = entry.type.parse(relativeRaw(entry, this.#cur(entry).text, raw));
       if (!r.ok) throw new Error(`applyValidated: '${name}' ${r.why}`);
       return [entry, r.value, r.text];
     }));

@@ -10,6 +10,9 @@ import {
   fileNameType,
   intType,
   keyspaceEventsType,
+  metricsAddressProblem,
+  outputBufferLimitsType,
+  percentileListType,
   saveParamsType,
   sizeType,
   stringType,
@@ -43,6 +46,13 @@ export function defaultRaw(entry: ConfigEntry): string {
   return typeof entry.default === "function" ? entry.default() : entry.default;
 }
 
+/** The text to parse for a setting: a relative type's value applies on top of the current
+ *  text (see ValueType.relative; "" changes nothing, as in Redis). */
+export function relativeRaw(entry: ConfigEntry, current: string, raw: string): string {
+  if (!entry.type.relative) return raw;
+  return raw === "" ? current : `${current} ${raw}`;
+}
+
 const MB = 1024n * 1024n;
 
 function cpuCount(): string {
@@ -65,6 +75,67 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: "127.0.0.1",
     configSet: "immutable",
     description: 'Addresses to listen on, space-separated (e.g. "127.0.0.1 ::1").',
+  },
+  {
+    name: "tls-port",
+    type: intType(0n, 65535n),
+    default: "0",
+    configSet: "immutable",
+    description: "TLS port to listen on (0 = no TLS listener); beside or instead of `port`.",
+  },
+  {
+    name: "tls-cert-file",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description:
+      "Server certificate (PEM, may hold the chain); CONFIG SET reloads it for new connections.",
+  },
+  {
+    name: "tls-key-file",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description: "Private key of tls-cert-file (PEM).",
+  },
+  {
+    name: "tls-key-file-pass",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    sensitive: true,
+    description: 'Passphrase of an encrypted tls-key-file ("" = not encrypted).',
+  },
+  {
+    name: "tls-ca-cert-file",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description: "CA certificates (PEM) that client certificates are verified against.",
+  },
+  {
+    name: "tls-ca-cert-dir",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description:
+      "A directory whose PEM files are CA certificates too (read as a whole, not hashed).",
+  },
+  {
+    name: "tls-auth-clients",
+    type: enumType(["no", "yes", "optional"]),
+    default: "yes",
+    configSet: "settable",
+    description:
+      "Client certificates: yes = required, optional = verified when sent, no = not requested.",
+  },
+  {
+    name: "tls-protocols",
+    type: stringType(),
+    default: "",
+    configSet: "settable",
+    description:
+      'TLS versions to accept, e.g. "TLSv1.2 TLSv1.3" ("" = both; older ones are not supported).',
   },
   {
     name: "protected-mode",
@@ -141,6 +212,14 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     description: "Largest query buffer of one client.",
   },
   {
+    name: "client-output-buffer-limit",
+    type: outputBufferLimitsType,
+    default: "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60",
+    configSet: "settable",
+    description:
+      "Per client class (normal, replica, pubsub): close a client whose unsent output exceeds HARD bytes, or SOFT bytes for more than SECONDS (0 = no limit).",
+  },
+  {
     name: "maxmemory",
     type: sizeType(0n, ULLONG_MAX),
     default: "0",
@@ -162,6 +241,35 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: "noeviction",
     configSet: "settable",
     description: "What to evict when maxmemory is reached.",
+  },
+  {
+    name: "maxmemory-samples",
+    type: intType(1n, INT_MAX),
+    default: "5",
+    configSet: "settable",
+    description: "Keys sampled per db for each eviction (LRU, LFU and TTL policies).",
+  },
+  {
+    name: "maxmemory-eviction-tenacity",
+    type: intType(0n, 100n),
+    default: "10",
+    configSet: "settable",
+    description:
+      "How long one command may spend evicting (10 = 500 us, +15% per step above; 100 = no limit).",
+  },
+  {
+    name: "lfu-log-factor",
+    type: intType(0n, INT_MAX),
+    default: "10",
+    configSet: "settable",
+    description: "How slowly the LFU counter grows: higher needs more hits per step.",
+  },
+  {
+    name: "lfu-decay-time",
+    type: intType(0n, INT_MAX),
+    default: "1",
+    configSet: "settable",
+    description: "Minutes for the LFU counter to decay by one (0 = never).",
   },
   // Engine
   {
@@ -268,6 +376,43 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     description: "Entries kept in the slow log.",
   },
   {
+    name: "latency-monitor-threshold",
+    type: intType(0n, LLONG_MAX),
+    default: "0",
+    configSet: "settable",
+    description:
+      "Record latency events (LATENCY) of at least this many milliseconds (0 = monitor off).",
+  },
+  {
+    name: "latency-tracking",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "Keep per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats).",
+  },
+  {
+    name: "latency-tracking-info-percentiles",
+    type: percentileListType,
+    default: "50 99 99.9",
+    configSet: "settable",
+    description: "Percentiles INFO latencystats reports for each command.",
+  },
+  {
+    name: "logfile",
+    type: stringType(),
+    default: "",
+    configSet: "immutable",
+    description: 'Append log lines to this file ("" = standard error).',
+  },
+  {
+    name: "metrics-addr",
+    type: stringType(metricsAddressProblem),
+    default: "",
+    configSet: "immutable",
+    description:
+      'Serve Prometheus /metrics, /livez and /readyz over HTTP on HOST:PORT ("" = off; IronCache only).',
+  },
+  {
     name: "notify-keyspace-events",
     type: keyspaceEventsType,
     default: "",
@@ -303,6 +448,55 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     configSet: "settable",
     description: "Enable the append-only file.",
   },
+  {
+    name: "appendfsync",
+    type: enumType(["always", "everysec", "no"]),
+    default: "everysec",
+    configSet: "settable",
+    description: "When the AOF is fsynced: before each reply, once a second, or by the OS.",
+  },
+  {
+    name: "appenddirname",
+    type: fileNameType,
+    default: "appendonlydir",
+    configSet: "immutable",
+    description: "Directory of the AOF's base, incremental files and manifest (inside dir).",
+  },
+  {
+    name: "appendfilename",
+    type: fileNameType,
+    default: "appendonly.aof",
+    configSet: "immutable",
+    description: "Prefix of the AOF files' names (appendonly.aof.1.base.rdb, ...).",
+  },
+  {
+    name: "auto-aof-rewrite-percentage",
+    type: intType(0n, INT_MAX),
+    default: "100",
+    configSet: "settable",
+    description: "Rewrite the AOF when it grew by this percent over its last base (0 = never).",
+  },
+  {
+    name: "auto-aof-rewrite-min-size",
+    type: sizeType(0n, LLONG_MAX),
+    default: "64mb",
+    configSet: "settable",
+    description: "No automatic AOF rewrite below this size.",
+  },
+  {
+    name: "aof-load-truncated",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "Load an AOF whose last command is cut off (dropping it) instead of refusing.",
+  },
+  {
+    name: "aof-use-rdb-preamble",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "Write the AOF's base file as RDB (else as commands).",
+  },
 ];
 
 /** redis.conf directives (and command-line flags) accepted and ignored, so that existing Redis
@@ -317,7 +511,6 @@ export const KNOWN_NOOP_DIRECTIVES: readonly NoopDirective[] = [
   { name: "daemonize", only: ["no"], why: "IronCache always runs in the foreground" },
   { name: "supervised", why: "IronCache does not notify systemd; use Type=simple units" },
   { name: "pidfile", why: "IronCache writes no pid file" },
-  { name: "logfile", why: "IronCache logs to stdout/stderr" },
   { name: "syslog-enabled", only: ["no"], why: "IronCache logs to stdout/stderr" },
   { name: "syslog-ident", why: "IronCache does not use syslog" },
   { name: "syslog-facility", why: "IronCache does not use syslog" },
@@ -342,4 +535,14 @@ export const KNOWN_NOOP_DIRECTIVES: readonly NoopDirective[] = [
   { name: "rdb-save-incremental-fsync", why: "not applicable to IronCache" },
   { name: "aof-rewrite-incremental-fsync", why: "not applicable to IronCache" },
   { name: "rdb-del-sync-files", why: "not applicable to IronCache" },
+  { name: "tls-replication", only: ["no"], why: "IronCache has no replication" },
+  { name: "tls-cluster", only: ["no"], why: "IronCache has no cluster bus" },
+  { name: "tls-client-cert-file", why: "used only for outgoing replication connections" },
+  { name: "tls-client-key-file", why: "used only for outgoing replication connections" },
+  { name: "tls-client-key-file-pass", why: "used only for outgoing replication connections" },
+  { name: "tls-dh-params-file", why: "IronCache's TLS (rustls) uses only ECDHE key exchange" },
+  { name: "tls-ciphers", why: "rustls chooses its own safe TLS 1.2 cipher suites" },
+  { name: "tls-ciphersuites", why: "rustls chooses its own safe TLS 1.3 cipher suites" },
+  { name: "tls-prefer-server-ciphers", why: "rustls chooses its own safe cipher suites" },
+  { name: "tls-session-*", why: "TLS session caching is managed by the runtime" },
 ];

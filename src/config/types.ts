@@ -21,4 +21,7 @@ export interface ValueType {
   multiWord?: boolean;
   /** Repeating the directive inside one file or command line adds to it (Redis's `save`). */
   combine?(previous: string, next: string): string;
+  /** A value changes only the parts it names (client-output-buffer-limit): it is applied on
+   *  top of the current value, by CONFIG SET and by each config layer. */
+  relative?: boolean;
 }

@@ -224,3 +224,103 @@ export const keyspaceEventsType: ValueType = {
     return ok(value, text);
   },
 };
+
+/** Redis's %f with the trailing zeros (and a bare '.') trimmed: 99.9, 50, 1.5. */
+export function trimmedDouble(x: number): string {
+  return x.toFixed(6).replace(/\.?0+$/, "");
+}
+
+/** `latency-tracking-info-percentiles`: space-separated doubles within [0, 100] ("" = none). */
+export const percentileListType: ValueType = {
+  name: "percentiles",
+  domain: "numbers within 0..100",
+  multiWord: true,
+  toRaw: plainRaw,
+  parse(raw) {
+    const words = raw === "" ? [] : raw.split(" ");
+    const values: number[] = [];
+    for (const w of words) {
+      const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) ? Number(w) : NaN;
+      if (Number.isNaN(x)) {
+        return fail(
+          "Invalid latency-tracking-info-percentiles parameters",
+          `${q(raw)} must be numbers separated by spaces`,
+        );
+      }
+      if (x < 0 || x > 100) {
+        return fail(
+          "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",
+          `${q(w)} is not within 0..100`,
+        );
+      }
+      values.push(x);
+    }
+    const text = values.map(trimmedDouble).join(" ");
+    return ok(text, text);
+  },
+};
+
+/** `metrics-addr`: "" or HOST:PORT (IPv6 hosts in brackets). */
+export function metricsAddressProblem(raw: string): [string, string] | null {
+  if (raw === "" || parseHostPort(raw)) return null;
+  return [
+    "argument must be HOST:PORT",
+    `${q(raw)} is not HOST:PORT (e.g. 127.0.0.1:9121)`,
+  ];
+}
+
+/** "127.0.0.1:9121" or "[::1]:9121" split; null when malformed. */
+export function parseHostPort(raw: string): { hostname: string; port: number } | null {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(raw);
+  if (!m || Number(m[3]) > 65535) return null;
+  return { hostname: m[1] ?? m[2], port: Number(m[3]) };
+}
+
+/** Redis's getClientTypeByName for buffer limits ("master" is refused, "replica" prints "slave"). */
+const LIMIT_CLASSES: Record<string, number> = { normal: 0, slave: 1, replica: 1, pubsub: 2 };
+const LIMIT_CLASS_NAMES = ["normal", "slave", "pubsub"];
+
+/**
+ * `client-output-buffer-limit`: "<class> <hard> <soft> <soft-seconds>" groups (updateClientOutputBufferLimit
+ * of Redis 7.0), all checked before any applies. Relative: a value sets only the classes it
+ * names, so the store parses it after the current text; printed as all three classes in bytes.
+ */
+export const outputBufferLimitsType: ValueType = {
+  name: "buffer limits",
+  domain: '"CLASS HARD SOFT SECONDS ..." (class: normal, replica, pubsub)',
+  multiWord: true,
+  relative: true,
+  toRaw: plainRaw,
+  parse(raw) {
+    const words = raw === "" ? [] : raw.split(" "); // CONFIG SET splits on single spaces
+    if (words.length % 4) {
+      return fail(
+        "Wrong number of arguments in buffer limit configuration.",
+        `${q(raw)} must be groups of "CLASS HARD SOFT SECONDS"`,
+      );
+    }
+    const limits = [["0", "0", "0"], ["0", "0", "0"], ["0", "0", "0"]];
+    for (let i = 0; i < words.length; i += 4) {
+      const cls = LIMIT_CLASSES[words[i].toLowerCase()];
+      if (cls === undefined) {
+        return fail(
+          "Invalid client class specified in buffer limit configuration.",
+          `${q(words[i])} is not a client class (normal, replica, pubsub)`,
+        );
+      }
+      const hard = memtoull(words[i + 1]), soft = memtoull(words[i + 2]);
+      const seconds = strtollWhole(words[i + 3]);
+      if (hard === null || soft === null || seconds === null || seconds < 0n) {
+        return fail(
+          "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+          `${
+            q(words.slice(i, i + 4).join(" "))
+          }: HARD and SOFT must be sizes, SECONDS a number >= 0`,
+        );
+      }
+      limits[cls] = [hard.toString(), soft.toString(), seconds.toString()];
+    }
+    const text = limits.map((l, cls) => `${LIMIT_CLASS_NAMES[cls]} ${l.join(" ")}`).join(" ");
+    return ok(text, text);
+  },
+};

@@ -64,40 +64,143 @@ function stripZeros(text: string): string {
   return text.slice(0, end);
 }
 
-const STRTOD_DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const STRTOD_HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
-const STRTOD_INFINITY = /^([+-]?)(?:inf|infinity)$/i;
+// glibc strtod (decimal, hexadecimal, inf/infinity, nan), exactly: Redis reads scores and
+// SORT weights with it.
+
+const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const lower = (c: number) => c | 0x20;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isHex = (c: number) => isDigit(c) || (lower(c) >= 0x61 && lower(c) <= 0x66);
+
+function matchesWord(b: Uint8Array, at: number, word: string): boolean {
+  if (at + word.length > b.length) return false;
+  for (let i = 0; i < word.length; i++) if (lower(b[at + i]) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** strtod's result: the value, where parsing stopped, and whether errno would be ERANGE. */
+export interface Strtod {
+  value: number;
+  end: number;
+  range: boolean;
+}
+
+/** m x 2^e rounded to the nearest double (ties to even), with subnormals; Infinity past the top. */
+function scaleBinary(m: bigint, e: number): number {
+  if (m === 0n) return 0;
+  const bits = m.toString(2).length;
+  let shift = Math.max(bits - 53, -1074 - e);
+  if (shift > 0) {
+    const big = BigInt(shift);
+    let q = m >> big;
+    const rest = m - (q << big), half = 1n << (big - 1n);
+    if (rest > half || (rest === half && (q & 1n) === 1n)) q++;
+    m = q;
+    e += shift;
+  } else shift = 0;
+  if (e > 1100) return Infinity;
+  // Both factors are exact; their product rounds (or overflows) like the real value.
+  return Number(m) * 2 ** e;
+}
+
+/** glibc strtod over b[start...] (C locale); `end` = start when nothing converts. */
+export function strtod(b: Uint8Array, start = 0): Strtod {
+  let p = start;
+  while (p < b.length && isSpace(b[p])) p++;
+  let negative = false;
+  if (b[p] === 0x2b || b[p] === 0x2d) negative = b[p++] === 0x2d;
+  const sign = negative ? -1 : 1;
+  if (matchesWord(b, p, "inf")) {
+    const end = matchesWord(b, p + 3, "inity") ? p + 8 : p + 3;
+    return { value: sign * Infinity, end, range: false };
+  }
+  if (matchesWord(b, p, "nan")) {
+    let end = p + 3;
+    if (b[end] === 0x28) {
+      let q = end + 1;
+      while (
+        q < b.length &&
+        (isDigit(b[q]) || (lower(b[q]) >= 0x61 && lower(b[q]) <= 0x7a) || b[q] === 0x5f)
+      ) q++;
+      if (b[q] === 0x29) end = q + 1;
+    }
+    return { value: NaN, end, range: false };
+  }
+  if (b[p] === 0x30 && (b[p + 1] | 0x20) === 0x78) {
+    let q = p + 2, digits = "", fraction = 0;
+    while (q < b.length && isHex(b[q])) digits += String.fromCharCode(b[q++]);
+    if (b[q] === 0x2e) {
+      q++;
+      while (q < b.length && isHex(b[q])) {
+        digits += String.fromCharCode(b[q++]);
+        fraction++;
+      }
+    }
+    if (digits === "") return { value: sign * 0, end: p + 1, range: false }; // just the "0"
+    let exponent = 0;
+    if ((b[q] | 0x20) === 0x70) {
+      let r = q + 1, expNegative = false;
+      if (b[r] === 0x2b || b[r] === 0x2d) expNegative = b[r++] === 0x2d;
+      if (isDigit(b[r])) {
+        let text = "";
+        while (r < b.length && isDigit(b[r])) text += String.fromCharCode(b[r++]);
+        exponent = Math.min(Number(text), 1e6) * (expNegative ? -1 : 1);
+        q = r;
+      }
+    }
+    const m = BigInt("0x" + digits);
+    const value = scaleBinary(m, exponent - 4 * fraction);
+    return {
+      value: sign * value,
+      end: q,
+      range: m !== 0n && (value === Infinity || value < 2 ** -1022),
+    };
+  }
+  let q = p, text = "", nonzero = false;
+  while (q < b.length && isDigit(b[q])) {
+    if (b[q] !== 0x30) nonzero = true;
+    text += String.fromCharCode(b[q++]);
+  }
+  let digits = text.length;
+  if (b[q] === 0x2e) {
+    let r = q + 1, fraction = "";
+    while (r < b.length && isDigit(b[r])) {
+      if (b[r] !== 0x30) nonzero = true;
+      fraction += String.fromCharCode(b[r++]);
+    }
+    if (digits + fraction.length > 0) {
+      text += "." + fraction;
+      digits += fraction.length;
+      q = r;
+    }
+  }
+  if (digits === 0) return { value: 0, end: start, range: false };
+  if ((b[q] | 0x20) === 0x65) {
+    let r = q + 1, exp = "e";
+    if (b[r] === 0x2b || b[r] === 0x2d) exp += String.fromCharCode(b[r++]);
+    if (isDigit(b[r])) {
+      while (r < b.length && isDigit(b[r])) exp += String.fromCharCode(b[r++]);
+      text += exp;
+      q = r;
+    }
+  }
+  const value = Number(text);
+  return {
+    value: sign * value,
+    end: q,
+    range: value === Infinity || (nonzero && value < 2 ** -1022),
+  };
+}
 
 /**
- * C's strtod over a whole string, as Redis's SORT reads weights: leading white space is
- * skipped, parsing stops at a NUL byte, an empty string is 0; null when characters are left
- * over, for NaN, and for ERANGE (overflow, or a nonzero number that underflows to zero).
+ * C's strtod over a whole string, as Redis's SORT reads weights: parsing stops at a NUL byte,
+ * an empty string is 0; null when characters are left over (or nothing converts), for NaN,
+ * and for any ERANGE (overflow, or a result below the normal range).
  */
 export function parseStrtod(bytes: Uint8Array): number | null {
   let end = bytes.indexOf(0);
   if (end < 0) end = bytes.length;
-  let start = 0;
-  while (start < end && (bytes[start] === 0x20 || (bytes[start] >= 0x09 && bytes[start] <= 0x0d))) {
-    start++;
-  }
-  if (start === end) return 0;
-  let text = "";
-  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
-  if (STRTOD_DECIMAL.test(text)) {
-    const value = Number(text);
-    if (!Number.isFinite(value)) return null;
-    if (value === 0 && /[1-9]/.test(text.replace(/[eE].*$/, ""))) return null;
-    return value;
-  }
-  const hex = STRTOD_HEX.exec(text);
-  if (hex && (hex[2] || hex[3])) {
-    const fraction = hex[3] ?? "";
-    const mantissa = parseInt((hex[2] || "0") + fraction, 16);
-    const value = mantissa * 2 ** (Number(hex[4] ?? 0) - 4 * fraction.length);
-    if (!Number.isFinite(value)) return null;
-    return hex[1] === "-" ? -value : value;
-  }
-  const inf = STRTOD_INFINITY.exec(text);
-  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
-  return null;
+  const r = strtod(bytes.subarray(0, end));
+  if (r.end !== end || Number.isNaN(r.value)) return null;
+  return r.range ? null : r.value;
 }

@@ -16,6 +16,17 @@ import { recordErrorReply, recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
 import { replyModesActive, replySuppressed } from "../commands/client_state.ts";
 import { commandRefused } from "../acl/gate.ts";
+import {
+  discardTransaction,
+  flagTransaction,
+  type QueuedCommand,
+  queueInTransaction,
+} from "./transaction.ts";
+import { type CommandWatch, commandWatchOf } from "./command_watch.ts";
+import { outputLimitsOf, overOutputLimit, type ShardOutputLimits } from "./output_limits.ts";
+import { clientInfoLine } from "../commands/client_list.ts";
+import { log } from "../log.ts";
+import { refusedWhileSubscribed } from "../commands/pubsub.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -30,6 +41,17 @@ interface PendingReply {
   split: SplitPart[];
 }
 
+/** What a connection needs of its socket: Deno.TcpConn and Deno.TlsConn have it, and so does
+ * TlsSocketConn (a node:tls socket, see tls.ts). */
+export interface ClientConn {
+  readonly remoteAddr: Deno.Addr;
+  readonly localAddr: Deno.Addr;
+  read(into: Uint8Array): Promise<number | null>;
+  /** May write only part of the bytes; resolves with how many were taken. */
+  write(bytes: Uint8Array): Promise<number>;
+  close(): void;
+}
+
 export interface ConnectionHooks {
   /** Called after each batch's replies are written (shutdown waits for in-flight work). */
   onIdle?: () => void;
@@ -39,6 +61,13 @@ export interface ConnectionHooks {
 export class Connection {
   readonly client: Client;
   private parser: RequestParser;
+  /** The EXEC that just ran turned replies off inside: its own reply still goes out. */
+  private repliesOffInExec = false;
+  /** Parses EXEC's queued commands (the connection's own parser is mid-batch then). */
+  private queuedParser = new RequestParser({
+    maxBulkLen: Number.MAX_SAFE_INTEGER,
+    authRequired: false,
+  });
   private out = new ReplyWriter();
   private ctx: CommandContext;
   private pending: PendingReply[] = [];
@@ -58,10 +87,16 @@ export class Connection {
   private delivered = new ByteBuffer(256);
   /** The write in flight (a batch's replies or deliveries); writes never overlap. */
   private writing: Promise<void> | null = null;
+  /** Bytes of the write in flight that the socket has not taken yet (a slow reader's). */
+  private unwritten = 0;
   private closed = false;
+  private watch: CommandWatch;
+  /** A batch of several commands was slow: time each command of the next batches. */
+  private timeEach = false;
+  private readonly outputLimits: ShardOutputLimits;
 
   constructor(
-    private conn: Deno.TcpConn,
+    private conn: ClientConn,
     private shard: Shard,
     private peers: Peers | null,
     private hooks: ConnectionHooks,
@@ -88,6 +123,8 @@ export class Connection {
       cross: createCrossShard(shard, peers, this.client),
     };
     this.out.onError = (text) => recordErrorReply(shard, text);
+    this.watch = commandWatchOf(shard);
+    this.outputLimits = outputLimitsOf(shard.config);
     this.client.kill = () => {
       this.client.closeAfterReply = true;
       this.client.blocked?.abort();
@@ -95,6 +132,7 @@ export class Connection {
     };
     this.client.deliver = (bytes) => this.deliver(bytes);
     this.client.writeRepliesSoFar = () => this.writeRepliesSoFar();
+    this.client.runQueued = (commands) => this.runQueued(commands);
     for (let i = 0; i < shard.count; i++) {
       this.batches.push(new ByteBuffer(1024));
       this.batchCounts.push(0);
@@ -110,7 +148,15 @@ export class Connection {
     try {
       for (;;) {
         if (filled === buf.length) {
-          if (buf.length >= queryLimit) break; // Redis closes a client whose query buffer overflows
+          if (buf.length >= queryLimit) {
+            // Redis closes a client whose query buffer overflows (the bytes are not logged).
+            log.warning(
+              `Closing client that reached max query buffer length: ${
+                clientInfoLine(this.client, Date.now())
+              }`,
+            );
+            break;
+          }
           const grown = new Uint8Array(
             Math.min(queryLimit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)),
           );
@@ -139,9 +185,15 @@ export class Connection {
         this.busy = true;
         this.processing = true;
         const consumed = await this.processInput(buf, filled);
+        if (this.shard.batchObservers.length !== 0) {
+          for (const observer of this.shard.batchObservers) observer();
+        }
         this.processing = false;
+        if (this.closed) break; // e.g. over its output buffer limit
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
         this.peers?.poll();
+        const barrier = this.shard.replyBarrier?.();
+        if (barrier) await barrier;
         if (this.writing) await this.writing;
         if (this.out.length > 0) {
           this.shard.stats.netOutputBytes += this.out.length;
@@ -178,6 +230,8 @@ export class Connection {
       this.busy = false;
       this.processing = false;
       this.shard.clients.delete(this.client.id);
+      for (const observer of this.shard.clientClosedObservers) observer(this.client);
+      discardTransaction(this.shard, this.client); // no WATCH left behind on any shard
       this.close();
     }
   }
@@ -228,7 +282,8 @@ export class Connection {
       return;
     }
     this.delivered.raw(bytes);
-    this.client.pendingOutput = this.delivered.length;
+    this.client.pendingOutput = this.delivered.length + this.unwritten;
+    if (this.overOutputLimit(0)) return;
     // A busy connection writes deliveries after its batch's replies; an idle one now.
     if (!this.busy && !this.writing) {
       this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
@@ -266,6 +321,10 @@ export class Connection {
     this.client.lastCommandAt = now;
     // One clock reading per batch for every expiry decision in it (Redis: mstime per command).
     this.shard.keyspace.setClock(now);
+    // Command timing for SLOWLOG and LATENCY: see command_watch.ts.
+    const watch = this.watch.on ? this.watch : null;
+    const timeEach = watch !== null && (watch.timeEach || this.timeEach);
+    let timedAt = watch ? performance.now() : 0, ran = 0, slowSeen = false;
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
       if (next === NEED_MORE) break;
@@ -278,28 +337,90 @@ export class Connection {
       const frameStart = pos;
       pos = next;
       if (parser.argc === 0) continue;
+      if (this.outputLimits.any && this.overOutputLimit(this.out.length)) break;
       // Another connection's atomic cross-shard step holds this shard: wait for it.
-      if (!this.shard.lock.allows(null)) await this.shard.lock.whenFree();
-      let replyAt = this.out.length, pendingAt = this.pending.length;
+      if (!this.shard.lock.allows(null)) {
+        await this.shard.lock.whenFree();
+        if (watch) timedAt = performance.now();
+      }
+      const replyAt = this.out.length, pendingAt = this.pending.length;
       const flushes = this.flushes;
       const spec = resolveCommand(parser, this.rejected);
-      if (typeof spec === "string") this.out.error(spec);
-      else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) { /* NOAUTH / NOPERM */ }
-      else {
+      if (typeof spec === "string") {
+        this.out.error(spec);
+        flagTransaction(this.client);
+      } else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) {
+        flagTransaction(this.client); // NOAUTH / NOPERM
+      } else if (
+        this.client.subscriptions !== 0 && this.client.resp === 2 &&
+        refusedWhileSubscribed(this.ctx, spec.name)
+      ) {
+        this.rejected(spec.name);
+        flagTransaction(this.client);
+      } else if (
+        this.client.transaction !== null &&
+        queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))
+      ) { /* +QUEUED, or refused inside MULTI */ } else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
-        while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+        if (clientPause.active && clientPause.isPaused(spec)) {
+          while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+          if (watch) timedAt = performance.now();
+        }
         const result = this.execute(spec, buf, frameStart, pos);
         if (result) await result;
+        if (watch && (ran++ === 0 || timeEach)) {
+          const at = performance.now(), usec = (at - timedAt) * 1000;
+          timedAt = at;
+          if (usec >= watch.minUs) {
+            slowSeen = true;
+            watch.observe(this.ctx, spec, usec);
+          }
+        }
       }
-      // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come.
+      // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come (an EXEC
+      // whose queue turned replies off keeps its array: the queue dropped what followed).
       if (replyModesActive(this.client) && replySuppressed(this.client)) {
-        if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
-        this.out.length = replyAt;
-        this.pending.length = pendingAt;
+        if (this.repliesOffInExec) this.repliesOffInExec = false;
+        else this.dropReplySince(replyAt, pendingAt, flushes);
       }
     }
     if (this.pending.length) await this.flushPending();
+    if (watch && !watch.timeEach) {
+      // Untimed commands after the first one took long in all: time them one by one next.
+      this.timeEach = timeEach
+        ? slowSeen
+        : ran > 1 && (performance.now() - timedAt) * 1000 >= watch.minUs;
+    }
+    if (this.outputLimits.any) this.overOutputLimit(this.out.length);
     return pos;
+  }
+
+  /** Drops the replies made since `out` was at replyAt and `pending` at pendingAt (or since
+   * the last splice, if pending replies were spliced meanwhile: `flushes` was the count). */
+  private dropReplySince(replyAt: number, pendingAt: number, flushes: number): void {
+    if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
+    this.out.length = replyAt;
+    this.pending.length = pendingAt;
+  }
+
+  /** Closes the client, as Redis does, when its unsent output (`extra` bytes of replies not
+   * yet handed to the writer, plus deliveries and the unwritten rest of the write in flight)
+   * is over its class's client-output-buffer-limit. */
+  private overOutputLimit(extra: number): boolean {
+    if (!this.outputLimits.any || this.closed) return false;
+    const pending = extra + this.delivered.length + this.unwritten;
+    if (!overOutputLimit(this.outputLimits.limits, this.client, pending)) return false;
+    log.warning(
+      `Client ${
+        clientInfoLine(this.client, Date.now())
+      } scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    // Nothing more is read, run or written for it (Redis's CLIENT_CLOSE_ASAP); commands
+    // already forwarded to other shards still complete there, as they had run in Redis.
+    this.client.closeAfterReply = true;
+    this.delivered.reset();
+    this.close();
+    return true;
   }
 
   /** Run, forward, split or fan out one resolved command. Returns a promise only when the
@@ -310,7 +431,12 @@ export class Connection {
     frameStart: number,
     pos: number,
   ): Promise<void> | undefined {
-    this.client.lastCommand = spec.name;
+    if (!this.client.inTransaction) this.client.lastCommand = spec.name;
+    if (spec.afterPending) {
+      if (this.pending.length) return this.flushPending().then(() => runCommand(this.ctx, spec));
+      const result = runCommand(this.ctx, spec);
+      return result instanceof Promise ? result : undefined;
+    }
     const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
     if (owner === -1 || owner === this.shard.id) {
       if (spec.fanOut && this.shard.count > 1) {
@@ -321,10 +447,17 @@ export class Connection {
       // An async command (SHUTDOWN, DEBUG SLEEP...) lets earlier replies land first.
       if (result instanceof Promise) return this.flushPending().then(() => result);
     } else if (owner === SPANNING && spec.acrossShards) {
+      // maxmemory is checked once for the whole command: its steps on each shard are not.
+      if (this.shard.memory.limit !== 0 && this.shard.memory.refuses(this.ctx, spec)) return;
       const coordinate = spec.acrossShards;
-      return this.flushPending().then(() => {
+      return this.flushPending().then(async () => {
         this.ctx.spec = spec;
-        return coordinate(this.ctx);
+        const replyAt = this.out.length;
+        await coordinate(this.ctx);
+        const observers = this.shard.spanningWriteObservers;
+        if (spec.writes && observers.length !== 0 && this.out.buf[replyAt] !== 0x2d) {
+          for (const observer of observers) observer(this.ctx, spec, replyAt);
+        }
       });
     } else if (owner === SPANNING) {
       this.splitAcrossShards(spec);
@@ -336,6 +469,61 @@ export class Connection {
         split: [],
       });
     }
+  }
+
+  /** The shard a command queued in MULTI will run on (see execute). */
+  private queueOwner(spec: CommandSpec): number {
+    return this.shard.count === 1 || spec.afterPending ? -1 : this.ownerOf(spec);
+  }
+
+  /** EXEC's queue: each command runs, is forwarded, split or fanned out exactly as outside
+   * MULTI, under the locks EXEC holds (forwarded batches carry their owner); the replies
+   * form one array. Synchronous when every command is local and synchronous. */
+  private runQueued(commands: QueuedCommand[]): void | Promise<void> {
+    const outer = this.parser, parser = this.queuedParser;
+    this.parser = parser;
+    this.ctx.args = parser;
+    const restore = () => {
+      this.parser = outer;
+      this.ctx.args = outer;
+    };
+    this.out.arrayHeader(commands.length);
+    const modes = this.client.modes, offAtStart = modes.replyOff || modes.skipThis;
+    let next = 0;
+    // A queued CLIENT REPLY OFF silences the replies after it, not EXEC's array header.
+    const silenceIfOff = (replyAt: number, pendingAt: number, flushes: number) => {
+      if (modes.replyOff) this.dropReplySince(replyAt, pendingAt, flushes);
+    };
+    const runFrom = (): void | Promise<void> => {
+      while (next < commands.length) {
+        const { spec, frame } = commands[next++];
+        const replyAt = this.out.length, pendingAt = this.pending.length, flushes = this.flushes;
+        parser.next(frame, 0, frame.length);
+        if (!this.shard.acl.open && commandRefused(this.ctx, spec, true)) {
+          silenceIfOff(replyAt, pendingAt, flushes);
+          continue;
+        }
+        const result = this.execute(spec, frame, 0, frame.length);
+        if (result) {
+          return result.then(() => {
+            silenceIfOff(replyAt, pendingAt, flushes);
+            return runFrom();
+          });
+        }
+        silenceIfOff(replyAt, pendingAt, flushes);
+      }
+      this.repliesOffInExec = !offAtStart && modes.replyOff;
+      if (this.pending.length) return this.flushPending();
+    };
+    let result: void | Promise<void>;
+    try {
+      result = runFrom();
+    } catch (err) {
+      restore();
+      throw err;
+    }
+    if (result) return result.finally(restore);
+    restore();
   }
 
   /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
@@ -413,7 +601,10 @@ export class Connection {
         calls.push(null);
         continue;
       }
-      calls.push(this.peers!.call(s, this.batches[s].bytes(), null, this.replyStores[s]));
+      // Under EXEC's locks the batch runs as their owner.
+      const owner = this.ctx.cross?.heldBy() ?? null;
+      calls.push(this.peers!.call(s, this.batches[s].bytes(), owner, this.replyStores[s]));
+      this.shard.stats.forwardedCommands += this.batchCounts[s];
       this.batches[s].reset();
       this.batchCounts[s] = 0;
     }
@@ -448,6 +639,14 @@ export class Connection {
 
   private async writeAll(bytes: Uint8Array): Promise<void> {
     let off = 0;
-    while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+    this.unwritten = bytes.length;
+    try {
+      while (off < bytes.length) {
+        off += await this.conn.write(bytes.subarray(off));
+        this.unwritten = bytes.length - off;
+      }
+    } finally {
+      this.unwritten = 0;
+    }
   }
 }

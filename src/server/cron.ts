@@ -4,7 +4,8 @@
 import type { Shard } from "./shard.ts";
 import { activeExpireEnabled } from "../commands/debug.ts";
 import { clientPause } from "./pause.ts";
-import { sampleRates } from "./info_stats.ts";
+import { notePeakMemory, sampleRates } from "./info_stats.ts";
+import { latencyAddSampleIfNeeded } from "./latency_monitor.ts";
 
 const SAMPLE = 20;
 const REPEAT_ABOVE = SAMPLE / 10;
@@ -32,7 +33,8 @@ export function closeIdleClients(shard: Shard, now = Date.now()): number {
   if (timeoutMs <= 0) return 0;
   let closed = 0;
   for (const client of shard.clients.values()) {
-    if (now - client.lastInteractionAt > timeoutMs) {
+    // Like Redis, subscribers are never timed out (they may only listen).
+    if (client.subscriptions === 0 && now - client.lastInteractionAt > timeoutMs) {
       client.kill();
       closed++;
     }
@@ -47,9 +49,14 @@ export function startCron(shard: Shard): () => void {
   const tick = () => {
     // Like Redis: no active expiry while DEBUG SET-ACTIVE-EXPIRE 0 or CLIENT PAUSE WRITE.
     if (activeExpireEnabled() && !clientPause.writesPaused()) {
+      const started = performance.now();
       runExpiryCycle(shard, periodMs() / 4); // the engine counts what it reclaims (INFO expired_keys)
+      latencyAddSampleIfNeeded(shard, "expire-cycle", performance.now() - started);
+      for (const observer of shard.batchObservers) observer();
     }
     closeIdleClients(shard);
+    shard.memory.tick(); // publish memory in use, evict if over maxmemory
+    notePeakMemory(shard, shard.memory.used());
     sampleRates(shard);
     timer = setTimeout(tick, periodMs());
   };

@@ -45,9 +45,8 @@ export function keyIndexes(spec: CommandSpec, args: Args): number[] {
   return out;
 }
 
-/** Shard id when every key of the command lives on one shard (-1 if keyless), or
- * SPANNING when they are spread over several. */
-export const SPANNING = -2;
+import { SPANNING } from "../commands/spec.ts";
+export { SPANNING };
 
 type ShardMap = { ownerOfRange(buf: Uint8Array, start: number, end: number): number };
 

@@ -12,6 +12,7 @@ import {
   infoStatsOf,
   recordCall,
   recordErrorReply,
+  recordLatency,
   recordRejected,
 } from "./info_stats.ts";
 
@@ -36,19 +37,26 @@ let cachedCount = 0;
 /** Run a resolved command; returns a promise only for the few async commands. */
 export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promise<void> {
   ctx.spec = spec;
-  ctx.client.lastCommand = spec.name;
+  // Inside EXEC, CLIENT LIST's cmd= stays "exec" (Redis sets lastcmd per top-level command).
+  if (!ctx.client.inTransaction) ctx.client.lastCommand = spec.name;
   const shard = ctx.shard, stats = shard.stats;
+  // maxmemory: evict, then refuse denyoom commands (not the steps of a cross-shard command,
+  // checked once before it began).
+  if (shard.memory.limit !== 0 && !ctx.client.internal && shard.memory.refuses(ctx, spec)) return;
   const timed = (stats.commandsProcessed++ % TIMING_SAMPLE) === 0;
   const count = stats.commandsProcessed;
   const out = ctx.out;
   const replyAt = out.length;
+  if (spec.writes && shard.beforeWriteObservers.length !== 0) {
+    for (const observer of shard.beforeWriteObservers) observer(ctx, spec, replyAt);
+  }
   if (timed) return runTimed(ctx, spec, replyAt, count);
   const result = spec.handler(ctx);
   if (result !== undefined && result instanceof Promise) {
     return result.then(() => record(ctx, spec, replyAt, -1, -1));
   }
   const failed = out.length > replyAt && out.buf[replyAt] === 0x2d;
-  if (spec.writes && !failed && shard.writeObservers.length !== 0) observeWrite(ctx, spec);
+  if (spec.writes && !failed && shard.writeObservers.length !== 0) observeWrite(ctx, spec, replyAt);
   if (
     spec === cachedSpec && shard === cachedShard && count === cachedCount + 1 &&
     stats.commandsProcessed === count
@@ -85,13 +93,16 @@ function record(
   count: number,
 ): void {
   const failed = ctx.out.length > replyAt && ctx.out.buf[replyAt] === 0x2d;
-  if (spec.writes && !failed && ctx.shard.writeObservers.length !== 0) observeWrite(ctx, spec);
-  const usec = started >= 0 ? (performance.now() - started) * 1000 * TIMING_SAMPLE : 0;
-  recordAndCache(ctx.shard, spec, usec, failed, count);
+  if (spec.writes && !failed && ctx.shard.writeObservers.length !== 0) {
+    observeWrite(ctx, spec, replyAt);
+  }
+  const usec = started >= 0 ? (performance.now() - started) * 1000 : 0;
+  if (usec > 0) recordLatency(ctx.shard, spec.name, usec, TIMING_SAMPLE);
+  recordAndCache(ctx.shard, spec, usec * TIMING_SAMPLE, failed, count);
 }
 
-function observeWrite(ctx: CommandContext, spec: CommandSpec): void {
-  for (const observer of ctx.shard.writeObservers) observer(ctx, spec);
+function observeWrite(ctx: CommandContext, spec: CommandSpec, replyAt: number): void {
+  for (const observer of ctx.shard.writeObservers) observer(ctx, spec, replyAt);
 }
 
 /** recordCall, then remember the entry when the handler left the counter at `count`. */
@@ -166,6 +177,11 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
       }
       ends[count++] = out.length;
       p = start + len;
+    }
+    if (shard.batchObservers.length !== 0) {
+      for (const observer of shard.batchObservers) {
+        observer();
+      }
     }
     return { replies: out.bytes(), ends: ends.subarray(0, count) };
   };

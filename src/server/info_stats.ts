@@ -3,6 +3,7 @@
 // memory peak. Kept beside the Shard (a WeakMap) so the hot path adds nothing it doesn't
 // call. CONFIG RESETSTAT clears them (resetInfoStats).
 import type { Shard } from "./shard.ts";
+import { LatencyHistogram } from "./latency_histogram.ts";
 
 export interface CommandStat {
   calls: number;
@@ -11,6 +12,8 @@ export interface CommandStat {
   rejected: number;
   /** Ran and replied with an error: Redis's failed_calls. */
   failed: number;
+  /** latency-tracking: this command's timed runs (INFO latencystats, LATENCY HISTOGRAM). */
+  latency?: LatencyHistogram;
 }
 
 /** Redis samples every 100 ms and averages the last 16 samples (STATS_METRIC_SAMPLES). */
@@ -85,6 +88,13 @@ export function recordCall(shard: Shard, fullName: string, usec: number, failed:
   if (failed) c.failed++;
 }
 
+/** One timed run of a command (µs), standing for `weight` runs, when latency-tracking is on. */
+export function recordLatency(shard: Shard, fullName: string, usec: number, weight: number): void {
+  if (shard.config.get("latency-tracking") !== true) return;
+  const c = commandStat(infoStatsOf(shard), fullName);
+  (c.latency ??= new LatencyHistogram()).add(usec, weight);
+}
+
 /** A known command was refused before it ran (arity error and the like). */
 export function recordRejected(shard: Shard, fullName: string): void {
   commandStat(infoStatsOf(shard), fullName).rejected++;
@@ -130,6 +140,8 @@ export function resetInfoStats(shard: Shard): void {
   st.rejectedConnections = 0;
   st.netInputBytes = 0;
   st.netOutputBytes = 0;
+  st.evictedKeys = 0;
+  st.forwardedCommands = 0;
   const s = infoStatsOf(shard);
   const fresh = new InfoStats();
   fresh.memoryStartup = s.memoryStartup;

@@ -1,6 +1,8 @@
 // Messages between the main thread and the shard workers.
 import type { LoadedConfig } from "../config/load.ts";
 import type { LinkRings } from "./peers.ts";
+import type { AofToMain } from "../persistence/aof/shard_aof.ts";
+import type { ShardFigures } from "./shard_metrics.ts";
 
 export interface InitMessage {
   type: "init";
@@ -11,8 +13,15 @@ export interface InitMessage {
   peers: Record<number, LinkRings>;
   /** Int32Array over a SharedArrayBuffer: [0] = connected clients across all shards. */
   counters: SharedArrayBuffer;
+  /** Float64Array over a SharedArrayBuffer: [shard id] = that shard's memory in use
+   * (src/server/memory.ts), for the server-wide maxmemory. */
+  memoryUsage: SharedArrayBuffer;
   /** Facts about the whole server that every shard reports the same way (INFO). */
   server: ServerIdentity;
+  /** The AOF's shared state (src/persistence/aof/shared.ts). */
+  aof: SharedArrayBuffer;
+  /** Load the AOF before serving: shard 0 replays it, the others wait for "aof-loaded". */
+  aofLoad: boolean;
 }
 
 export interface ServerIdentity {
@@ -22,6 +31,8 @@ export interface ServerIdentity {
   startedAt: number;
   /** The config files read, absolute paths ("" when none). */
   configFile: string;
+  /** The config file is TOML (CONFIG REWRITE writes TOML then). */
+  configFileIsToml?: boolean;
   executable: string;
 }
 
@@ -29,14 +40,35 @@ export interface ShutdownMessage {
   type: "shutdown";
 }
 
-export type ToWorker = InitMessage | ShutdownMessage;
+/** The main thread's /metrics asks each shard for its figures (src/server/shard_metrics.ts). */
+export interface MetricsRequest {
+  type: "metrics";
+  id: number;
+}
+
+export type ToWorker =
+  | InitMessage
+  | ShutdownMessage
+  | MetricsRequest
+  /** Start an AOF rewrite (auto-aof-rewrite-percentage); sent to shard 0. */
+  | { type: "aof-rewrite" }
+  /** The AOF is loaded (or there was none): serve. */
+  | { type: "aof-loaded" };
 
 export type FromWorker =
   | { type: "listening"; shardId: number }
   | { type: "fatal"; shardId: number; message: string }
   | { type: "stopped"; shardId: number }
+  /** The shard's data is loaded (/readyz). */
+  | { type: "loaded"; shardId: number }
+  | { type: "metrics"; shardId: number; id: number; figures: ShardFigures }
   /** SHUTDOWN from a client: stop the whole server like SIGTERM. */
-  | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" };
+  | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" }
+  /** Shard 0 replayed the AOF. */
+  | { type: "aof-loaded"; shardId: number }
+  | AofToMain;
 
 /** Index of the shared connected-clients counter in `counters`. */
 export const CONNECTED_CLIENTS = 0;
+/** Index of the next slow log entry id, shared so ids are unique across shards. */
+export const SLOWLOG_IDS = 1;

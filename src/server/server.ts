@@ -2,10 +2,16 @@
 // link the workers pairwise for forwarding, and stop gracefully on SIGTERM/SIGINT.
 import { formatProblem, loadConfig, type LoadedConfig } from "../config/load.ts";
 import type { FromWorker, InitMessage, ServerIdentity } from "./messages.ts";
-import { log, setLogLevel } from "../log.ts";
+import { log, setLogFile, setLogLevel } from "../log.ts";
 import { IRONCACHE_VERSION } from "../version.ts";
 import type { LinkRings } from "./peers.ts";
 import { createRing, ringCapacity } from "./shard_link.ts";
+import { startMetricsServer } from "./metrics.ts";
+import { tlsServerOptions } from "./tls.ts";
+import { AofWriter } from "../persistence/aof/writer.ts";
+import { aofSharedOf, createAofShared } from "../persistence/aof/shared.ts";
+import { aofSettings } from "../persistence/aof/settings.ts";
+import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -14,46 +20,100 @@ export async function runServer(argv: string[]): Promise<number> {
     return 1;
   }
   const values = loaded.values;
-  setLogLevel(String(values["log-level"]));
-  const port = Number(values["port"]);
+  setLogLevel(String(values.loglevel));
+  try {
+    setLogFile(String(values.logfile));
+  } catch (err) {
+    console.error(
+      `ironcache: can't open the log file ${values.logfile}: ${(err as Error).message}`,
+    );
+    return 1;
+  }
+  const port = Number(values["port"]), tlsPort = Number(values["tls-port"]);
   const binds = String(values["bind"]).split(/\s+/).filter(Boolean);
   const shardCount = Number(values["shards"]);
-
-  // Workers bind with SO_REUSEPORT, which would silently share the port with another
-  // reuse-port process; a plain bind first turns "in use" into one clear error.
-  for (const hostname of binds) {
+  if (port === 0 && tlsPort === 0) {
+    console.error("ironcache: Configured to not listen anywhere, exiting.");
+    return 1;
+  }
+  if (tlsPort !== 0) {
+    // A bad certificate or key stops the server here, once, instead of in every worker.
     try {
-      Deno.listen({ hostname, port }).close();
+      tlsServerOptions((name) => values[name]);
     } catch (err) {
-      const why = err instanceof Deno.errors.AddrInUse
-        ? "address already in use"
-        : (err as Error).message;
-      console.error(`ironcache: cannot listen on ${hostname}:${port}: ${why}`);
+      console.error(`ironcache: Failed to configure TLS: ${(err as Error).message}`);
       return 1;
     }
   }
 
-  const workers = startWorkers(shardCount, loaded);
+  // Workers bind with SO_REUSEPORT, which would silently share the port with another
+  // reuse-port process; a plain bind first turns "in use" into one clear error.
+  for (const hostname of binds) {
+    for (const p of [port, tlsPort].filter((p) => p !== 0)) {
+      try {
+        Deno.listen({ hostname, port: p }).close();
+      } catch (err) {
+        const why = err instanceof Deno.errors.AddrInUse
+          ? "address already in use"
+          : (err as Error).message;
+        console.error(`ironcache: cannot listen on ${hostname}:${p}: ${why}`);
+        return 1;
+      }
+    }
+  }
+
+  const aofShared = createAofShared();
+  const settings = aofSettings((name) => values[name]);
+  let aofLoad = false;
+  try {
+    aofLoad = settings.appendonly && findManifest(settings.directory, settings.prefix) !== null;
+  } catch (err) {
+    if (!(err instanceof AofLoadError)) throw err;
+    console.error(`ironcache: ${err.message}`);
+    return 1;
+  }
+  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad);
+  const writer = new AofWriter(
+    settings,
+    aofSharedOf(aofShared),
+    shardCount,
+    () => workers[0].postMessage({ type: "aof-rewrite" }),
+  );
+  followAof(workers, writer, aofLoad);
+  // Up before the shards are ready: /livez answers at once, /readyz says 503 until loaded.
+  const metricsAddr = String(values["metrics-addr"]);
+  const metrics = metricsAddr === "" ? null : startMetricsServer(metricsAddr, workers);
+  if (metricsAddr !== "" && !metrics) {
+    console.error(`ironcache: cannot serve metrics on ${metricsAddr}`);
+    for (const w of workers) w.terminate();
+    return 1;
+  }
   // Signals are handled from the start: a stop may arrive while the workers come up.
-  const stopped = untilStopped(workers);
+  const stopped = untilStopped(workers, () => writer.close());
   try {
     const first = await Promise.race([
       waitForAll(workers, "listening").then(() => "listening" as const),
       stopped,
     ]);
-    if (first !== "listening") return first; // stopped before it was ready
+    if (first !== "listening") {
+      await metrics?.close();
+      return first; // stopped before it was ready
+    }
   } catch (err) {
     console.error(`ironcache: ${(err as Error).message}`);
     for (const w of workers) w.terminate();
+    await metrics?.close();
     return 1;
   }
   log.always(
-    `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port} bind=${
-      binds.join(",")
-    } shards=${shardCount}` +
+    `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port}${
+      tlsPort ? ` tls-port=${tlsPort}` : ""
+    } bind=${binds.join(",")} shards=${shardCount}` +
       (loaded.configFile ? ` config=${loaded.configFile}` : ""),
   );
-  return await stopped;
+  const code = await stopped;
+  await metrics?.close();
+  return code;
 }
 
 function serverIdentity(config: LoadedConfig): ServerIdentity {
@@ -63,12 +123,37 @@ function serverIdentity(config: LoadedConfig): ServerIdentity {
     pid: Deno.pid,
     startedAt: Date.now(),
     configFile: config.configFile ?? "",
+    configFileIsToml: config.configFileIsToml,
     executable: Deno.execPath(),
   };
 }
 
-function startWorkers(count: number, config: LoadedConfig): Worker[] {
+/** The shards' AOF messages to the writer; after the AOF is loaded (if it was), it opens. */
+function followAof(workers: Worker[], writer: AofWriter, loading: boolean): void {
+  if (!loading) writer.start();
+  for (const w of workers) {
+    w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
+      const msg = e.data;
+      if (msg.type === "aof-entries") writer.onEntries(msg.shardId, msg.data);
+      else if (msg.type === "aof-snapshot") {
+        writer.onSnapshot(msg.shardId, msg.rewriteId, msg.cut, msg.databases);
+      } else if (msg.type === "aof-config") writer.configure(msg.settings);
+      else if (msg.type === "aof-loaded") {
+        writer.start();
+        for (const each of workers) each.postMessage({ type: "aof-loaded" });
+      }
+    });
+  }
+}
+
+function startWorkers(
+  count: number,
+  config: LoadedConfig,
+  aof: SharedArrayBuffer,
+  aofLoad: boolean,
+): Worker[] {
   const counters = new SharedArrayBuffer(64);
+  const memoryUsage = new SharedArrayBuffer(count * Float64Array.BYTES_PER_ELEMENT);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
   // One ring per direction between every pair of shards.
@@ -93,7 +178,10 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
       config,
       peers: links[id],
       counters,
+      memoryUsage,
       server,
+      aof,
+      aofLoad,
     };
     worker.postMessage(init);
     workers.push(worker);
@@ -124,7 +212,7 @@ function waitForAll(workers: Worker[], type: FromWorker["type"]): Promise<void> 
 
 /** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully, a second signal
  * exits at once. */
-function untilStopped(workers: Worker[]): Promise<number> {
+function untilStopped(workers: Worker[], beforeExit: () => void): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (why: string) => {
@@ -137,6 +225,7 @@ function untilStopped(workers: Worker[]): Promise<number> {
       const stopped = waitForAll(workers, "stopped");
       for (const w of workers) w.postMessage({ type: "shutdown" });
       stopped.then(() => {
+        beforeExit();
         for (const w of workers) w.terminate();
         log.notice("IronCache is now ready to exit, bye bye...");
         resolve(0);

@@ -9,6 +9,7 @@ import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
 import { AclUsers } from "../acl/users.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
+import { ShardMemory } from "./memory.ts";
 
 /**
  * Told after a command with the "write" flag ran on this shard without an error reply, with
@@ -19,8 +20,10 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
  * whether IronCache itself issued the command as a step of a cross-shard operation).
  * A write whose reply is not an error may still have changed nothing (SET NX on an existing
  * key, DEL of a missing key): observers that must be exact check what they need.
+ * `replyAt`: where the command's reply starts in ctx.out (the AOF logs SPOP by what it
+ * popped).
  */
-export type WriteObserver = (ctx: CommandContext, spec: CommandSpec) => void;
+export type WriteObserver = (ctx: CommandContext, spec: CommandSpec, replyAt: number) => void;
 
 export interface ShardStats {
   commandsProcessed: number;
@@ -29,6 +32,10 @@ export interface ShardStats {
   rejectedConnections: number;
   netInputBytes: number;
   netOutputBytes: number;
+  /** Commands this shard's clients sent to other shards (metrics: cross-shard forwards). */
+  forwardedCommands: number;
+  /** Keys evicted by maxmemory (INFO evicted_keys). */
+  evictedKeys: number;
 }
 
 export class Shard {
@@ -40,6 +47,15 @@ export class Shard {
     rejectedConnections: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    evictedKeys: 0,
+    forwardedCommands: 0,
+  };
+  /** The shard's data is loaded (readiness, /readyz). Persistence loading sets it through
+   * markLoaded() when done; a shard with nothing to load marks itself at start. */
+  loaded = false;
+  /** Sets `loaded` and tells the main thread (set by the worker). */
+  markLoaded: () => void = () => {
+    this.loaded = true;
   };
   /** The connections this shard serves, by client id (CLIENT LIST, CLIENT KILL...). */
   readonly clients = new Map<number, Client>();
@@ -51,6 +67,24 @@ export class Shard {
   readonly acl = new AclUsers();
   /** See WriteObserver; empty unless a feature that needs them is on (no cost then). */
   readonly writeObservers: WriteObserver[] = [];
+  /** Like writeObservers, for a write whose keys span shards, coordinated from here
+   * (CommandRow.acrossShards): its steps were observed on their shards as internal commands,
+   * and this tells of the client's command itself, once. */
+  readonly spanningWriteObservers: WriteObserver[] = [];
+  /** Told after each batch of commands ran here (a connection's read batch, a forwarded
+   * batch, an active-expiry cycle); empty unless a feature needs it (no cost then). */
+  readonly batchObservers: Array<() => void> = [];
+  /** Told when a client's connection ends (its subscriptions, waits... are dropped). */
+  readonly clientClosedObservers: Array<(client: Client) => void> = [];
+  /** Set while replies must wait for something before they are written (appendfsync
+   * always: the AOF's fsync of the writes they acknowledge); null returned = no wait. */
+  replyBarrier: (() => Promise<void> | null) | null = null;
+  /** maxmemory, eviction and this shard's memory figures (memory.ts); `memory.onKeyEvicted`
+   * is the seam for what must follow an eviction. */
+  readonly memory: ShardMemory;
+  /** Told before a command with the "write" flag runs here (WATCH notes the state of the
+   * watched keys it names, to touch them only if they change). Empty = no cost. */
+  readonly beforeWriteObservers: WriteObserver[] = [];
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");
@@ -71,6 +105,7 @@ export class Shard {
     },
   ) {
     this.databases = Number(config.get("databases"));
+    this.memory = new ShardMemory(this);
   }
 
   /** The shard that owns a key. */

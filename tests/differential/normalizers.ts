@@ -86,6 +86,22 @@ export const NORMALIZERS: Normalizer[] = [
       }
     },
   },
+  {
+    name: "slowlog-volatile-fields",
+    why: "SLOWLOG GET entries carry a server-wide id (it counts every command logged since the " +
+      "server started, in earlier cases too), the time, the duration and the client's address " +
+      "and port. The number of entries, their order, arguments (truncation and redaction " +
+      "included) and client names still count.",
+    commands: ["SLOWLOG"],
+    apply: (reply) => {
+      if (reply.type !== "*" || !reply.children) return;
+      for (const entry of reply.children) {
+        const fields = entry.children;
+        if (entry.type !== "*" || fields?.length !== 6) continue;
+        for (const i of [0, 1, 2, 4]) if (!fields[i].children) setNodeText(fields[i], PLACEHOLDER);
+      }
+    },
+  },
 ];
 
 /** The single-command rules after the category rules of one ACL rule list (selectors aside). */

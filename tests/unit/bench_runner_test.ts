@@ -12,7 +12,7 @@ Deno.test("bench runner: defaults, --quick, subsets and bad values", () => {
   assert.equal(full.rounds, 3);
   assert.deepEqual(full.pipelines, [1, 16]);
   assert.equal(full.memoryKeys, 1_000_000);
-  assert.equal(full.workloads.length, 10);
+  assert.equal(full.workloads.length, 12);
   assert.equal(full.scalingWorkload, "SET-4K");
   assert.ok(full.out.endsWith("/bench/results"));
 

@@ -33,11 +33,15 @@ Deno.test("getMatching: exact names answer as given, globs as Redis names, each 
     ["maxclients", "10000"],
     ["maxmemory", "0"],
     ["maxmemory-policy", "noeviction"],
+    ["maxmemory-samples", "5"],
+    ["maxmemory-eviction-tenacity", "10"],
   ]);
   assert.deepEqual(s.getMatching(["MAXMEMORY", "max*"]).map(([k]) => k), [
     "MAXMEMORY",
     "maxclients",
     "maxmemory-policy",
+    "maxmemory-samples",
+    "maxmemory-eviction-tenacity",
   ]);
   assert.deepEqual(s.getMatching(["*level*"]), [["loglevel", "notice"]]); // IronCache aliases are not listed
   assert.deepEqual(
@@ -274,7 +278,7 @@ Deno.test("differential: CONFIG SET/GET replies are byte-identical to redis-serv
     for (const pattern of ["*max*", "*", "[mp]*", "*-*-*"]) {
       const redisPairs = new Set(parseFlatArray(await conn.command("CONFIG", "GET", pattern)));
       for (const [k, v] of ours.getMatching([pattern])) {
-        if (["port", "bind", "dir", "shards"].includes(k)) continue; // differ by design or setup
+        if (["port", "bind", "dir", "shards", "metrics-addr"].includes(k)) continue; // differ by design or setup
         assert.ok(redisPairs.has(`${k}=${v}`), `CONFIG GET ${pattern}: redis lacks ${k}=${v}`);
       }
     }

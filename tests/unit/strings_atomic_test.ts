@@ -76,3 +76,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "SWAPDB and FLUSHDB change every shard at once for an atomic reader (SORT ... GET)",
+  ...opts,
+  fn: async () => {
+    const [writer, reader] = await open(2);
+    const keys = keysOf(2000);
+    const fill = async (db: string, value: string) => {
+      await send(writer, ["SELECT", db]);
+      await send(writer, ["MSET", ...keys.flatMap((k) => [k, value])]);
+      await send(writer, ["DEL", "idx"]);
+      await send(writer, ["RPUSH", "idx", ...keys.map((_, i) => String(i))]);
+    };
+    await fill("1", "one");
+    await fill("0", "zero");
+    // SORT with a GET pattern locks every shard, so it reads one moment of the whole keyspace.
+    const read = () => send(reader, ["SORT", "idx", "BY", "nosort", "GET", "r2000:k*"]);
+    // Pipelined SWAPDBs, an odd number per write: a non-atomic fan-out leaves the writer's own
+    // shard swapped while the others wait for their part.
+    const swaps = (async () => {
+      const frames = Array.from({ length: 51 }, () => encodeCommand(["SWAPDB", "0", "1"]));
+      const batch = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+      frames.reduce((at, f) => (batch.set(f, at), at + f.length), 0);
+      for (let i = 0; i < 20; i++) {
+        await writer.send(batch);
+        for (let j = 0; j < 51; j++) {
+          assert.equal(decoder.decode(await writer.readReply()), "+OK\r\n");
+        }
+      }
+    })();
+    const seen = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const values = bulkValues(await read());
+      assert.equal(values.length, keys.length);
+      assert.equal(new Set(values).size, 1, `read ${i}: ${values.join(" ")}`);
+      seen.add(values[0]);
+    }
+    await swaps;
+    await send(writer, ["SELECT", "0"]);
+    const flush = send(writer, ["FLUSHDB"]);
+    const after = await read();
+    assert.ok(after === "*0\r\n" || new Set(bulkValues(after)).size === 1, after);
+    assert.equal(await flush, "+OK\r\n");
+    assert.equal(await read(), "*0\r\n");
+  },
+});

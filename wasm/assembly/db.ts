@@ -16,7 +16,7 @@ import {
   Table, TOMBSTONE, foundIndex, isLastOfSegment, nextSegmentStart, releaseSegmentOf, setSlotEntry, slotAt,
   slotEntry, slotHash, tableBury, tableFind, tableFindEntry, tableFree, tableInsert, tableNew, tableRemove, tableSlots,
 } from "./table";
-import { countExpired } from "./stats";
+import { noteExpired } from "./expiry_log";
 import { VolatileList, volatileAdd, volatileClear, volatileRemove, volatileSet } from "./volatile";
 
 export const DB_COUNT: i32 = 16;
@@ -46,6 +46,11 @@ const GROW_STEP_MAX: usize = 1 << 20;
 // Each db is followed by its VolatileList, in static memory (4 + 4 fields of 4 bytes).
 const DB_STRIDE: usize = 32;
 const dbArea: usize = memory.data(16 * 32, 16);
+
+/** The index of a db (0..15). */
+export function dbIndexOf(db: Db): i32 {
+  return <i32>((changetype<usize>(db) - dbArea) / DB_STRIDE);
+}
 
 /** The db with this index; traps on an index outside 0..15 rather than corrupting memory. */
 export function dbAt(index: i32): Db {
@@ -98,8 +103,8 @@ export function findKey(db: Db, key: usize, klen: usize): usize {
 export function findLiveKey(db: Db, key: usize, klen: usize): usize {
   const e = findKey(db, key, klen);
   if (e != 0 && isExpired(e)) {
+    noteExpired(db, e);
     removeFound(db, e);
-    countExpired();
     return 0;
   }
   return e;
@@ -107,7 +112,15 @@ export function findLiveKey(db: Db, key: usize, klen: usize): usize {
 
 /** Locates an entry reached other than by key (active expiry, random key) so it can be removed. */
 export function findEntry(db: Db, e: usize): void {
-  const hash = hashBytes(keyPtrOf(e), keyLenOf(e));
+  if (!findEntryByHash(db, e, hashBytes(keyPtrOf(e), keyLenOf(e)))) unreachable(); // every entry is indexed
+}
+
+/**
+ * Locates entry address `e` under its key's hash without reading the entry, so it may be a
+ * stale address (an eviction pool candidate): true (and found, for removal) only while a
+ * slot of the db indexes that address.
+ */
+export function findEntryByHash(db: Db, e: usize, hash: u32): bool {
   for (let i = 0; i < 2; i++) {
     const table = i == 0 ? db.live : db.draining;
     if (table == 0) continue;
@@ -116,10 +129,10 @@ export function findEntry(db: Db, e: usize): void {
       foundTable = table;
       foundAt = foundIndex;
       foundSlot = slot;
-      return;
+      return true;
     }
   }
-  unreachable(); // every entry is indexed
+  return false;
 }
 
 // ---- insert / remove -----------------------------------------------------------------

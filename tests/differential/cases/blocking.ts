@@ -304,7 +304,6 @@ export default [
   },
   {
     name: "BLPOP inside MULTI replies as if timed out",
-    pendingUntil: "MULTI/EXEC (feat-multi)",
     cmds: [
       ["MULTI"],
       ["BLPOP", "q", "0"],
@@ -317,7 +316,6 @@ export default [
   },
   {
     name: "a push inside MULTI/EXEC wakes a waiter after EXEC",
-    pendingUntil: "MULTI/EXEC (feat-multi)",
     clients: 2,
     steps: [
       blocks(0, "BLPOP", "q", "b", "0"),

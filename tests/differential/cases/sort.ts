@@ -25,12 +25,19 @@ export default [
       ["RPUSH", "ties", "1.0", "1", "01", "1e0"],
       ["SORT", "ties"],
       ["SORT", "ties", "DESC"],
-      // After an ERANGE (1e400 below) Redis's errno stays set, failing later SORTs: keep last.
+      // strtod converting nothing (spaces only) or stopping early fails; hex and inf convert.
+      ["RPUSH", "odd", "  ", "1"],
+      ["SORT", "odd"],
+      ["RPUSH", "hexinf", "0x10", " 3", "inf", "-Infinity", "2.5"],
+      ["SORT", "hexinf"],
+      // After an ERANGE (a subnormal 1e-310, 1e400 below) Redis's errno stays set, failing later SORTs: keep last.
       ["RPUSH", "bad", "1", "x", "2"],
       ["SORT", "bad"],
       ["SORT", "bad", "ALPHA"],
       ["RPUSH", "nan", "nan"],
       ["SORT", "nan"],
+      ["RPUSH", "tiny", "1e-310", "1"],
+      ["SORT", "tiny"],
       ["RPUSH", "big", "1e400", "1"],
       ["SORT", "big"],
     ],

@@ -1,0 +1,313 @@
+// Pub/sub on one shard, and across shards (Redis's pubsub.c, split over workers).
+//
+// A subscriber lives on its connection's shard: its subscriptions are registered here, where
+// its messages are delivered. Every shard also keeps a view of how many subscribers each
+// channel and pattern has on every other shard, kept current by one-way notices
+// (NoticeTopic.pubsub) sent when a subscription is added or dropped. A PUBLISH then runs on
+// the publisher's shard alone, without a round trip: it delivers to the local subscribers,
+// counts the receivers everywhere from the view (as Redis counts them: one per channel
+// subscriber plus one per matching pattern subscription), and sends the message in one notice
+// to each shard whose view shows a receiver. Notices on a link arrive in send order, so one
+// publisher's messages on a channel reach every subscriber in publish order.
+//
+// The view is exact for a client that saw a SUBSCRIBE reply before publishing: the owner
+// shard wrote its notice to the ring before that reply, and PUBLISH takes what the rings hold
+// first (Peers.poll). Only if a ring were full (over 1 MiB of calls and replies in flight)
+// could a notice wait in its writer's backlog past the reply (docs/compatibility.md).
+import type { Client } from "../server/client.ts";
+import type { Shard } from "../server/shard.ts";
+import { NoticeTopic, type Peers } from "../server/peers.ts";
+import { stringMatch } from "../commands/glob.ts";
+import { latin1 } from "../protocol/bytes.ts";
+import { ByteBuffer } from "../protocol/byte_buffer.ts";
+import { ReplyWriter } from "../protocol/reply_writer.ts";
+
+/** The three namespaces: SUBSCRIBE channels, PSUBSCRIBE patterns, SSUBSCRIBE shard channels. */
+export const CHANNEL = 0, PATTERN = 1, SHARD_CHANNEL = 2;
+export type Kind = typeof CHANNEL | typeof PATTERN | typeof SHARD_CHANNEL;
+
+/** One channel or pattern: its subscribers here, and their number on each other shard. */
+interface Topic {
+  name: Uint8Array;
+  local: Set<Client>;
+  remote: number[];
+  remoteTotal: number;
+}
+
+/** A client's own subscriptions, in subscription order (unsubscribe-all replies follow it). */
+export type ClientSubscriptions = [
+  Map<string, Uint8Array>,
+  Map<string, Uint8Array>,
+  Map<
+    string,
+    Uint8Array
+  >,
+];
+
+const MESSAGE = 1, COUNT = 2;
+const encoder = new TextEncoder();
+const MESSAGE_WORDS = [encoder.encode("message"), encoder.encode("smessage")];
+const PMESSAGE = encoder.encode("pmessage");
+
+export class PubSubHub {
+  private topics: [Map<string, Topic>, Map<string, Topic>, Map<string, Topic>] = [
+    new Map(),
+    new Map(),
+    new Map(),
+  ];
+  private subscribers = new Map<Client, ClientSubscriptions>();
+  private notice = new ByteBuffer(256);
+  /** Per shard: the message notice must go there (reused by publish). */
+  private targets: boolean[];
+  /** Frames built once per message and protocol (index: resp - 2). */
+  private frames: Array<Uint8Array | null> = [null, null];
+
+  constructor(private shard: Shard, private peers: Peers | null) {
+    this.targets = new Array(shard.count).fill(false);
+    peers?.onNotice(NoticeTopic.pubsub, (from, payload) => this.receive(from, payload));
+    shard.clientClosedObservers.push((client) => this.unsubscribeAll(client));
+  }
+
+  /** The client's subscriptions (null if it never subscribed). */
+  subscriptionsOf(client: Client): ClientSubscriptions | null {
+    return this.subscribers.get(client) ?? null;
+  }
+
+  /** Channels + patterns (Redis's clientSubscriptionsCount: the count SUBSCRIBE replies). */
+  channelAndPatternCount(client: Client): number {
+    const subs = this.subscribers.get(client);
+    return subs ? subs[CHANNEL].size + subs[PATTERN].size : 0;
+  }
+
+  /** Add a subscription; false if the client had it already. */
+  subscribe(client: Client, kind: Kind, name: Uint8Array): boolean {
+    let subs = this.subscribers.get(client);
+    if (!subs) this.subscribers.set(client, subs = [new Map(), new Map(), new Map()]);
+    const key = latin1(name);
+    if (subs[kind].has(key)) return false;
+    const copy = name.slice();
+    subs[kind].set(key, copy);
+    this.topicFor(kind, key, copy).local.add(client);
+    client.subscriptions++;
+    this.announce(kind, key, 1);
+    return true;
+  }
+
+  /** Drop a subscription; false if the client did not have it. */
+  unsubscribe(client: Client, kind: Kind, key: string): boolean {
+    const subs = this.subscribers.get(client);
+    if (!subs || !subs[kind].delete(key)) return false;
+    const topic = this.topics[kind].get(key)!;
+    topic.local.delete(client);
+    this.dropIfUnused(kind, key, topic);
+    client.subscriptions--;
+    if (client.subscriptions === 0) this.subscribers.delete(client);
+    this.announce(kind, key, -1);
+    return true;
+  }
+
+  /** Every subscription of the client (disconnect, RESET). */
+  unsubscribeAll(client: Client): void {
+    const subs = this.subscribers.get(client);
+    if (!subs) return;
+    for (const kind of [CHANNEL, PATTERN, SHARD_CHANNEL] as Kind[]) {
+      for (const key of [...subs[kind].keys()]) this.unsubscribe(client, kind, key);
+    }
+  }
+
+  /** Take the subscription changes other shards sent (a publisher then counts exactly). */
+  catchUp(): void {
+    this.peers?.poll();
+  }
+
+  /**
+   * PUBLISH / SPUBLISH: deliver to every subscriber on every shard; returns how many received
+   * it (Redis's count). `kind` is CHANNEL or SHARD_CHANNEL (shard channels ignore patterns).
+   */
+  publish(kind: Kind, channel: Uint8Array, message: Uint8Array): number {
+    const targets = this.targets;
+    let receivers = 0, anyRemote = false;
+    this.frames[0] = this.frames[1] = null;
+    const topic = this.topics[kind].size ? this.topics[kind].get(latin1(channel)) : undefined;
+    if (topic) {
+      receivers += topic.local.size + topic.remoteTotal;
+      if (topic.local.size) this.deliverMessage(topic.local, kind, channel, message);
+      if (topic.remoteTotal) anyRemote = this.markTargets(topic);
+    }
+    if (kind === CHANNEL && this.topics[PATTERN].size) {
+      for (const pattern of this.topics[PATTERN].values()) {
+        if (!stringMatch(pattern.name, channel)) continue;
+        receivers += pattern.local.size + pattern.remoteTotal;
+        if (pattern.local.size) this.deliverPatternMessage(pattern, channel, message);
+        if (pattern.remoteTotal && this.markTargets(pattern)) anyRemote = true;
+      }
+    }
+    if (anyRemote) {
+      const n = this.notice;
+      n.reset();
+      n.u8(MESSAGE);
+      n.u8(kind);
+      n.u32(channel.length);
+      n.raw(channel);
+      n.raw(message);
+      for (let s = 0; s < targets.length; s++) {
+        if (!targets[s]) continue;
+        targets[s] = false;
+        this.peers!.notify(s, NoticeTopic.pubsub, n.bytes());
+      }
+    }
+    return receivers;
+  }
+
+  /** Channels (or shard channels) with subscribers anywhere, optionally matching a glob. */
+  activeChannels(kind: Kind, pattern: Uint8Array | null): Uint8Array[] {
+    const found: Uint8Array[] = [];
+    for (const t of this.topics[kind].values()) {
+      if (!pattern || stringMatch(pattern, t.name)) found.push(t.name);
+    }
+    return found;
+  }
+
+  /** Subscribers of one channel (or shard channel, or pattern) on every shard. */
+  subscriberCount(kind: Kind, name: Uint8Array): number {
+    const t = this.topics[kind].get(latin1(name));
+    return t ? t.local.size + t.remoteTotal : 0;
+  }
+
+  /** Distinct channels, patterns or shard channels with subscribers anywhere (INFO, NUMPAT). */
+  topicCount(kind: Kind): number {
+    return this.topics[kind].size;
+  }
+
+  private markTargets(topic: Topic): boolean {
+    let any = false;
+    for (let s = 0; s < topic.remote.length; s++) {
+      if (topic.remote[s] > 0) this.targets[s] = any = true;
+    }
+    return any;
+  }
+
+  private topicFor(kind: Kind, key: string, name: Uint8Array): Topic {
+    let topic = this.topics[kind].get(key);
+    if (!topic) {
+      topic = {
+        name,
+        local: new Set(),
+        remote: new Array(this.shard.count).fill(0),
+        remoteTotal: 0,
+      };
+      this.topics[kind].set(key, topic);
+    }
+    return topic;
+  }
+
+  private dropIfUnused(kind: Kind, key: string, topic: Topic): void {
+    if (topic.local.size === 0 && topic.remoteTotal === 0) this.topics[kind].delete(key);
+  }
+
+  /** Tell the other shards that this shard's subscribers of `key` changed by `delta`. */
+  private announce(kind: Kind, key: string, delta: number): void {
+    if (!this.peers) return;
+    const n = this.notice;
+    n.reset();
+    n.u8(COUNT);
+    n.u8(kind);
+    n.u8(delta > 0 ? 1 : 0);
+    n.raw(this.topics[kind].get(key)?.name ?? Uint8Array.from(key, (c) => c.charCodeAt(0)));
+    this.peers.notifyAll(NoticeTopic.pubsub, n.bytes());
+  }
+
+  private receive(from: number, payload: Uint8Array): void {
+    const kind = payload[1] as Kind;
+    if (payload[0] === COUNT) {
+      const name = payload.subarray(3);
+      const key = latin1(name);
+      const delta = payload[2] === 1 ? 1 : -1;
+      if (delta < 0 && !this.topics[kind].has(key)) return;
+      const topic = this.topicFor(kind, key, name.slice());
+      topic.remote[from] += delta;
+      topic.remoteTotal += delta;
+      this.dropIfUnused(kind, key, topic);
+      return;
+    }
+    const clen = payload[2] | (payload[3] << 8) | (payload[4] << 16) | (payload[5] << 24);
+    const channel = payload.subarray(6, 6 + clen), message = payload.subarray(6 + clen);
+    this.frames[0] = this.frames[1] = null;
+    const topic = this.topics[kind].get(latin1(channel));
+    if (topic?.local.size) this.deliverMessage(topic.local, kind, channel, message);
+    if (kind !== CHANNEL) return;
+    for (const pattern of this.topics[PATTERN].values()) {
+      if (pattern.local.size && stringMatch(pattern.name, channel)) {
+        this.deliverPatternMessage(pattern, channel, message);
+      }
+    }
+  }
+
+  private deliverMessage(
+    clients: Set<Client>,
+    kind: Kind,
+    channel: Uint8Array,
+    message: Uint8Array,
+  ): void {
+    const word = MESSAGE_WORDS[kind === SHARD_CHANNEL ? 1 : 0];
+    for (const c of clients) {
+      const i = c.resp - 2;
+      c.deliver(this.frames[i] ??= encodePush(c.resp, [word, channel, message]));
+    }
+  }
+
+  private deliverPatternMessage(pattern: Topic, channel: Uint8Array, message: Uint8Array): void {
+    // Not cached in `frames`: several patterns may match one message.
+    const frames: Array<Uint8Array | null> = [null, null];
+    for (const c of pattern.local) {
+      const i = c.resp - 2;
+      c.deliver(frames[i] ??= encodePush(c.resp, [PMESSAGE, pattern.name, channel, message]));
+    }
+  }
+}
+
+const pushWriter = new ReplyWriter(256);
+
+/** A push of bulk strings: `>n` in RESP3, `*n` in RESP2 (a copy the caller may keep). */
+export function encodePush(resp: 2 | 3, parts: Uint8Array[]): Uint8Array {
+  const w = pushWriter;
+  w.reset();
+  w.resp = resp;
+  w.pushHeader(parts.length);
+  for (const p of parts) w.bulk(p);
+  const bytes = w.bytes().slice();
+  w.reset();
+  w.shrinkIfIdle(64 * 1024);
+  return bytes;
+}
+
+const hubs = new WeakMap<Shard, PubSubHub>();
+/** The hubs of this worker (one, except in tests that run several shards in one process). */
+const liveHubs = new Set<PubSubHub>();
+
+/** Set up the shard's pub/sub with its links to the other shards (the worker, at start). */
+export function installPubSub(shard: Shard, peers: Peers | null): PubSubHub {
+  const hub = new PubSubHub(shard, peers);
+  hubs.set(shard, hub);
+  liveHubs.add(hub);
+  return hub;
+}
+
+/** The shard's pub/sub (a shard without links gets a local one: tests, --shards 1). */
+export function pubsubOf(shard: Shard): PubSubHub {
+  return hubs.get(shard) ?? installPubSub(shard, null);
+}
+
+/** CLIENT LIST's "sub=N psub=N ssub=N" (the client's shard holds its subscriptions). */
+export function subscriptionFields(client: Client): string {
+  if (client.subscriptions === 0) return "sub=0 psub=0 ssub=0";
+  for (const hub of liveHubs) {
+    const subs = hub.subscriptionsOf(client);
+    if (subs) {
+      return `sub=${subs[CHANNEL].size} psub=${subs[PATTERN].size} ssub=${
+        subs[SHARD_CHANNEL].size
+      }`;
+    }
+  }
+  return "sub=0 psub=0 ssub=0";
+}

@@ -1,0 +1,4 @@
+import cases from "./cases/notifications.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("notifications", cases);

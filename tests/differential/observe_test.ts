@@ -1,0 +1,4 @@
+import cases from "./cases/observe.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("observe", cases);
