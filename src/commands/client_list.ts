@@ -30,11 +30,13 @@ export function clientType(client: Client): ClientType {
   return client.subscriptions !== 0 ? "pubsub" : "normal";
 }
 
-/** Redis's flags letters: e (no-evict), c (close after reply); N when none applies. */
+/** Redis's flags letters: b (blocked), c (close after reply), e (no-evict); N when none
+ * applies. */
 function flagLetters(client: Client): string {
   let flags = "";
   if (client.subscriptions !== 0) flags += "P";
   if (client.transaction !== null) flags += "x";
+  if (client.blocked) flags += "b";
   if (client.watches?.dirty) flags += "d";
   if (client.closeAfterReply) flags += "c";
   if (clientModes(client).noEvict) flags += "e";

@@ -137,7 +137,11 @@ const CLIENTS: Field[] = [
   { name: "maxclients", get: (s) => cfg(s, "maxclients") as number },
   constant("client_recent_max_input_buffer", 0),
   constant("client_recent_max_output_buffer", 0),
-  summed("blocked_clients", () => 0),
+  summed("blocked_clients", (s) => {
+    let blocked = 0;
+    for (const client of s.shard.clients.values()) if (client.blocked) blocked++;
+    return blocked;
+  }),
   summed("tracking_clients", () => 0),
   constant("clients_in_timeout_table", 0),
 ];

@@ -30,6 +30,7 @@ import { resetCommands } from "./reset.ts";
 import { aofCommands } from "./aof.ts";
 import { memoryCommands } from "./memory.ts";
 import { persistenceCommands } from "./persistence.ts";
+import { blockingCommands } from "./blocking.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -56,6 +57,7 @@ const FAMILIES: CommandRows[] = [
   aofCommands,
   memoryCommands,
   persistenceCommands,
+  blockingCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

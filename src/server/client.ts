@@ -21,6 +21,19 @@ export function configureClientIds(shardId: number, shardCount: number): void {
 }
 let idStep = 1;
 
+/** The shard whose connection a client id belongs to (ids are shard + 1 + k * shardCount). */
+export function homeShardOf(id: number, shardCount: number): number {
+  return (id - 1) % shardCount;
+}
+
+/** A client waiting in a blocking command (src/server/blocking.ts). */
+export interface BlockedWait {
+  /** CLIENT UNBLOCK: reply as on timeout, or with the UNBLOCKED error. */
+  unblock(how: "timeout" | "error"): void;
+  /** The client is gone (disconnect, CLIENT KILL): no reply, nothing left registered. */
+  abort(): void;
+}
+
 export class Client {
   readonly id: number;
   db = 0;
@@ -62,6 +75,11 @@ export class Client {
   runQueued: (commands: QueuedCommand[]) => void | Promise<void> = () => {};
   /** Bytes delivered but not yet written to the socket (for output buffer limits). */
   pendingOutput = 0;
+  /** Set while the client waits in a blocking command. */
+  blocked: BlockedWait | null = null;
+  /** Write the replies of the commands before the one running now, before it blocks (and
+   * keep watching the socket while it waits). Set by the connection. */
+  writeRepliesSoFar: () => Promise<void> = () => Promise.resolve();
   readonly modes: ClientModes = {
     replyOff: false,
     skipNext: false,

@@ -130,9 +130,11 @@ export class Connection {
     this.outputLimits = outputLimitsOf(shard.config);
     this.client.kill = () => {
       this.client.closeAfterReply = true;
+      this.client.blocked?.abort();
       if (!this.busy) this.close();
     };
     this.client.deliver = (bytes) => this.deliver(bytes);
+    this.client.writeRepliesSoFar = () => this.writeRepliesSoFar();
     this.client.runQueued = (commands) => this.runQueued(commands);
     for (let i = 0; i < shard.count; i++) {
       this.batches.push(new ByteBuffer(1024));
@@ -164,7 +166,21 @@ export class Connection {
           grown.set(buf.subarray(0, filled));
           buf = grown;
         }
-        const n = await this.conn.read(buf.subarray(filled));
+        let n: number | null;
+        if (this.sideReading || this.readWhileBlockedBytes.length) {
+          // Input that arrived while a command was blocked: it runs now, in order.
+          if (!this.readWhileBlockedBytes.length) await this.sideReading;
+          if (this.peerClosed) break;
+          const stashed = this.readWhileBlockedBytes.bytes();
+          if (filled + stashed.length > buf.length) {
+            const grown = new Uint8Array(Math.max(buf.length * 2, filled + stashed.length));
+            grown.set(buf.subarray(0, filled));
+            buf = grown;
+          }
+          buf.set(stashed, filled);
+          n = stashed.length;
+          this.readWhileBlockedBytes.reset();
+        } else n = await this.conn.read(buf.subarray(filled));
         if (n === null) break;
         filled += n;
         this.shard.stats.netInputBytes += n;
@@ -221,6 +237,44 @@ export class Connection {
       discardTransaction(this.shard, this.client); // no WATCH left behind on any shard
       this.close();
     }
+  }
+
+  /** See Client.writeRepliesSoFar: a command is about to block (its connection is idle
+   * until it is served), so the replies before it go out now, as in Redis. While it waits,
+   * the socket is still read: a closed socket ends the wait, and input is kept for later. */
+  private async writeRepliesSoFar(): Promise<void> {
+    if (this.writing) await this.writing;
+    if (this.out.length > 0) {
+      this.shard.stats.netOutputBytes += this.out.length;
+      await this.writeAll(this.out.bytes());
+    }
+    this.out.reset();
+    this.flushes++;
+    this.flushedTo = 0;
+    if (!this.sideReading) {
+      this.sideReading = this.readWhileBlocked().finally(() => this.sideReading = null);
+    }
+  }
+
+  private sideReading: Promise<void> | null = null;
+  private readWhileBlockedBytes = new ByteBuffer(256);
+  private peerClosed = false;
+
+  private async readWhileBlocked(): Promise<void> {
+    const chunk = new Uint8Array(4096);
+    // Started just before the client blocks: read at least once.
+    do {
+      let n: number | null = null;
+      try {
+        n = await this.conn.read(chunk);
+      } catch { /* reset or closed: the client is gone */ }
+      if (n === null) {
+        this.peerClosed = this.client.closeAfterReply = true;
+        this.client.blocked?.abort();
+        return;
+      }
+      this.readWhileBlockedBytes.raw(chunk.subarray(0, n));
+    } while (this.client.blocked && !this.closed);
   }
 
   /** See Client.deliver. */

@@ -23,6 +23,7 @@ import { installNotifications } from "../pubsub/notify.ts";
 import { notePeakMemory } from "./info_stats.ts";
 import { setUpTransactions } from "./transaction.ts";
 import { setUpShardPersistence } from "../persistence/shard_persistence.ts";
+import { setUpBlocking } from "./blocking.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 import { ShardAof } from "../persistence/aof/shard_aof.ts";
@@ -110,6 +111,7 @@ async function start(init: InitMessage): Promise<void> {
   installPubSub(shard, peers);
   installNotifications(shard);
   setUpTransactions(shard, peers);
+  setUpBlocking(shard, peers);
   const aclProblem = setUpAcl(shard, init.config);
   if (aclProblem) {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });
@@ -241,7 +243,10 @@ function shutdown(): void {
     } catch { /* closed */ }
   }
   tlsListeners?.close();
-  for (const c of connections) if (!c.busy) c.close();
+  for (const c of connections) {
+    if (!c.busy) c.close();
+    else if (c.client.blocked) c.client.kill(); // a blocked command would never finish
+  }
   maybeStopped();
 }
 
