@@ -34,6 +34,11 @@ export function clientType(client: Client): ClientType {
 function flagLetters(client: Client): string {
   let flags = "";
   if (client.subscriptions !== 0) flags += "P";
+  if (client.tracking) {
+    flags += "t";
+    if (client.tracking.brokenRedirect) flags += "R";
+    if (client.tracking.bcast) flags += "B";
+  }
   if (client.closeAfterReply) flags += "c";
   if (clientModes(client).noEvict) flags += "e";
   return flags || "N";
@@ -57,7 +62,9 @@ export function clientInfoLine(client: Client, now: number, argvBytes = 0): stri
       subscriptionFields(client)
     } multi=-1 ` +
     `qbuf=0 qbuf-free=0 argv-mem=${argvBytes} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 ` +
-    `tot-mem=${argvBytes} events=r cmd=${client.lastCommand} user=${client.user} redir=-1 resp=${client.resp}`;
+    `tot-mem=${argvBytes} events=r cmd=${client.lastCommand} user=${client.user} redir=${
+      client.tracking ? client.tracking.redirect : -1
+    } resp=${client.resp}`;
 }
 
 /** The client id a CLIENT LIST line starts with. */

@@ -1,4 +1,5 @@
 // Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME...).
+import type { TrackingState } from "../tracking/tracking.ts";
 
 let nextClientId = 1;
 
@@ -50,6 +51,11 @@ export class Client {
   /** Channels, patterns and shard channels subscribed to (src/pubsub): while not 0 a RESP2
    * client may run only the subscribe family, PING, QUIT and RESET. */
   subscriptions = 0;
+  /** CLIENT TRACKING settings (src/tracking); null while tracking is off. */
+  tracking: TrackingState | null = null;
+  /** On a forwarded batch's stand-in client: the id of the client whose command runs, when
+   * it was sent (while any client tracks); 0 otherwise. */
+  callerId = 0;
   /** Bytes delivered but not yet written to the socket (for output buffer limits). */
   pendingOutput = 0;
   readonly modes: ClientModes = {

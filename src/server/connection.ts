@@ -21,6 +21,7 @@ import { outputLimitsOf, overOutputLimit, type ShardOutputLimits } from "./outpu
 import { clientInfoLine } from "../commands/client_list.ts";
 import { log } from "../log.ts";
 import { refusedWhileSubscribed } from "../commands/pubsub.ts";
+import { remembersRead, type Tracker, trackerOf } from "../tracking/tracking.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -81,6 +82,9 @@ export class Connection {
   /** A batch of several commands was slow: time each command of the next batches. */
   private timeEach = false;
   private readonly outputLimits: ShardOutputLimits;
+  private readonly tracker: Tracker;
+  /** The command being run is a tracking client's read whose keys are remembered. */
+  private trackRead = false;
 
   constructor(
     private conn: ClientConn,
@@ -112,6 +116,7 @@ export class Connection {
     this.out.onError = (text) => recordErrorReply(shard, text);
     this.watch = commandWatchOf(shard);
     this.outputLimits = outputLimitsOf(shard.config);
+    this.tracker = trackerOf(shard);
     this.client.kill = () => {
       this.client.closeAfterReply = true;
       if (!this.busy) this.close();
@@ -345,6 +350,8 @@ export class Connection {
     pos: number,
   ): Promise<void> | undefined {
     this.client.lastCommand = spec.name;
+    const tracking = this.client.tracking;
+    this.trackRead = tracking !== null && remembersRead(tracking, spec);
     const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
     if (owner === -1 || owner === this.shard.id) {
       if (spec.fanOut && this.shard.count > 1) {
@@ -352,6 +359,7 @@ export class Connection {
         return;
       }
       const result = runCommand(this.ctx, spec);
+      if (this.trackRead) this.tracker.remember(this.ctx, spec, this.client.id);
       // An async command (SHUTDOWN, DEBUG SLEEP...) lets earlier replies land first.
       if (result instanceof Promise) return this.flushPending().then(() => result);
     } else if (owner === SPANNING && spec.acrossShards) {
@@ -379,8 +387,14 @@ export class Connection {
 
   /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
   private forward(owner: number, frame: Uint8Array): [number, number] {
-    appendToBatch(this.batches[owner], this.client.db, this.client.resp, frame);
+    this.appendTo(this.batches[owner], frame);
     return [owner, this.batchCounts[owner]++];
+  }
+
+  /** This client's command as a batch entry (with its id while any client tracks). */
+  private appendTo(batch: ByteBuffer, frame: Uint8Array): void {
+    const caller = this.tracker.anyTracking() ? this.client.id : 0;
+    appendToBatch(batch, this.client.db, this.client.resp, frame, false, caller, this.trackRead);
   }
 
   private ownerOf(spec: CommandSpec): number {
@@ -439,7 +453,7 @@ export class Connection {
    * kept: the frame is run by a separate parser). */
   private runLocalFrame(frame: Uint8Array): Uint8Array {
     const batch = new ByteBuffer(frame.length + 8);
-    appendToBatch(batch, this.client.db, this.client.resp, frame);
+    this.appendTo(batch, frame);
     return this.shard.executeBatch(batch.bytes()).replies.slice();
   }
 

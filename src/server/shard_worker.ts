@@ -20,6 +20,7 @@ import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
 import { installPubSub } from "../pubsub/hub.ts";
 import { installNotifications } from "../pubsub/notify.ts";
+import { installTracking } from "../tracking/tracking.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 
@@ -85,6 +86,7 @@ async function start(init: InitMessage): Promise<void> {
   if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
   installPubSub(shard, peers);
   installNotifications(shard);
+  installTracking(shard, peers, counters);
   const aclProblem = setUpAcl(shard, init.config);
   if (aclProblem) {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });
