@@ -35,7 +35,7 @@ export interface TrackingState {
   prefixes: Uint8Array[];
 }
 
-const KEYS = 1, FLUSH = 2, BCAST_ON = 3, BCAST_OFF = 4, REDIRECTED = 5, BROKEN = 6;
+const KEYS = 1, BCAST_ON = 3, BCAST_OFF = 4, REDIRECTED = 5, BROKEN = 6;
 const encoder = new TextEncoder();
 const INVALIDATE_PUSH = encoder.encode(">2\r\n$10\r\ninvalidate\r\n");
 const INVALIDATE_MESSAGE = encoder.encode(
