@@ -67,6 +67,15 @@ export interface SessionCase extends CaseBase {
   clients: number;
   steps: SessionStep[];
   unordered?: boolean;
+  /** Client ids differ between the servers: with this set, each server's clients are asked
+   * CLIENT ID first, an argument `clientId(n)` becomes client n's id on that server, and an
+   * integer reply (or element) equal to client n's id reads as `{id n}` on both sides. */
+  clientIds?: boolean;
+}
+
+/** Client n's id, as an argument of a `clientIds` session case. */
+export function clientId(n: number): string {
+  return `{clientId ${n}}`;
 }
 
 export type Case = CommandCase | RawCase | SessionCase;

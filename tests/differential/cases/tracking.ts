@@ -1,7 +1,7 @@
 // Client-side caching: CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO and invalidations.
 // Against IronCache (--shards 2) "foo" and "bar" live on different shards, and the clients on
 // either, so reads are remembered and invalidations sent across shards.
-import { type Arg, type Case, type SessionStep } from "../case.ts";
+import { type Arg, type Case, clientId, type SessionStep } from "../case.ts";
 
 const step = (client: number, cmd: Arg[], replies = 1): SessionStep => ({ client, cmd, replies });
 const read = (client: number, n = 1): SessionStep => ({ client, replies: n });
@@ -16,7 +16,6 @@ export default [
       ["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "ab", "PREFIX", "a"],
       ["CLIENT", "TRACKING", "on", "REDIRECT", "notanumber"],
       ["CLIENT", "TRACKING", "on", "REDIRECT", "999999"],
-      ["CLIENT", "TRACKING", "on", "REDIRECT", "1", "REDIRECT", "2"],
       ["CLIENT", "TRACKING", "on", "FOO"],
       ["CLIENT", "TRACKING", "maybe"],
       ["CLIENT", "TRACKING", "on", "PREFIX"],
@@ -137,7 +136,44 @@ export default [
   {
     name: "self invalidation follows the reply (key on the other shard)",
     protocols: [3],
-    pendingUntil: "self invalidation of a key on the other shard arrives after the next reply",
     cmds: [["CLIENT", "TRACKING", "on"], ["GET", "bar"], ["SET", "bar", "1"], ["PING"]],
+  },
+  {
+    name: "REDIRECT to a subscriber of __redis__:invalidate (RESP2 too)",
+    clients: 3,
+    clientIds: true,
+    steps: [
+      step(1, ["SUBSCRIBE", "__redis__:invalidate"]),
+      step(0, ["CLIENT", "TRACKING", "on", "REDIRECT", clientId(1)]),
+      step(0, ["CLIENT", "TRACKING", "on", "REDIRECT", clientId(1), "REDIRECT", clientId(2)]),
+      step(0, ["CLIENT", "GETREDIR"]),
+      step(0, ["CLIENT", "TRACKINGINFO"]),
+      step(0, ["GET", "foo"]),
+      step(0, ["GET", "bar"]),
+      step(2, ["SET", "foo", "1"]),
+      read(1),
+      step(2, ["MSET", "bar", "1", "foo", "2"]),
+      read(1),
+      step(0, ["GET", "foo"]),
+      step(2, ["FLUSHALL"]),
+      read(1),
+    ],
+  },
+  {
+    name: "REDIRECT to a client that is gone: tracking-redir-broken",
+    protocols: [3],
+    clients: 3,
+    clientIds: true,
+    steps: [
+      step(0, ["CLIENT", "TRACKING", "on", "REDIRECT", clientId(1)]),
+      step(1, ["QUIT"]),
+      step(0, ["GET", "foo"]),
+      step(0, ["GET", "bar"]),
+      step(2, ["SET", "foo", "1"]),
+      read(0),
+      step(0, ["CLIENT", "TRACKINGINFO"]),
+      step(2, ["SET", "bar", "1"]),
+      read(0),
+    ],
   },
 ] satisfies Case[];
