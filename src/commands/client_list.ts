@@ -5,6 +5,7 @@ import type { Client } from "../server/client.ts";
 import { latin1 } from "../protocol/bytes.ts";
 import { clientModes } from "./client_state.ts";
 import { subscriptionFields } from "../pubsub/hub.ts";
+import { isMonitor } from "../server/monitor.ts";
 
 export type ClientType = "normal" | "master" | "replica" | "pubsub";
 
@@ -33,6 +34,7 @@ export function clientType(client: Client): ClientType {
 /** Redis's flags letters: e (no-evict), c (close after reply); N when none applies. */
 function flagLetters(client: Client): string {
   let flags = "";
+  if (isMonitor(client)) flags += "O";
   if (client.subscriptions !== 0) flags += "P";
   if (client.tracking) {
     flags += "t";

@@ -25,6 +25,7 @@ import { aclCommands } from "./acl.ts";
 import { slowlogCommands } from "./slowlog.ts";
 import { latencyCommands } from "./latency.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { monitorCommands } from "./monitor.ts";
 import { resetCommands } from "./reset.ts";
 
 const FAMILIES: CommandRows[] = [
@@ -48,6 +49,7 @@ const FAMILIES: CommandRows[] = [
   latencyCommands,
   pubsubCommands,
   resetCommands,
+  monitorCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */

@@ -22,6 +22,7 @@ import { clientInfoLine } from "../commands/client_list.ts";
 import { log } from "../log.ts";
 import { refusedWhileSubscribed } from "../commands/pubsub.ts";
 import { remembersRead, type Tracker, trackerOf } from "../tracking/tracking.ts";
+import { monitorsOf } from "./monitor.ts";
 
 const INITIAL_READ = 16 * 1024;
 
@@ -259,6 +260,8 @@ export class Connection {
     const watch = this.watch.on ? this.watch : null;
     const timeEach = watch !== null && (watch.timeEach || this.timeEach);
     let timedAt = watch ? performance.now() : 0, ran = 0, slowSeen = false;
+    const monitors = monitorsOf(this.shard);
+    const monitored = monitors.any();
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
       if (next === NEED_MORE) break;
@@ -294,6 +297,7 @@ export class Connection {
         }
         const result = this.execute(spec, buf, frameStart, pos);
         if (result) await result;
+        if (monitored) monitors.feed(this.ctx, spec);
         if (watch && (ran++ === 0 || timeEach)) {
           const at = performance.now(), usec = (at - timedAt) * 1000;
           timedAt = at;

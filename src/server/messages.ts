@@ -57,3 +57,5 @@ export const SLOWLOG_IDS = 1;
 /** Clients with tracking on across all shards: forwarded commands carry their caller's id
  * while it is not 0 (src/tracking). */
 export const TRACKING_CLIENTS = 2;
+/** MONITOR clients across all shards (src/server/monitor.ts): commands are fed while not 0. */
+export const MONITORS = 3;

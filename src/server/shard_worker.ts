@@ -21,6 +21,7 @@ import { startCron } from "./cron.ts";
 import { installPubSub } from "../pubsub/hub.ts";
 import { installNotifications } from "../pubsub/notify.ts";
 import { installTracking } from "../tracking/tracking.ts";
+import { installMonitors } from "./monitor.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 
@@ -87,6 +88,7 @@ async function start(init: InitMessage): Promise<void> {
   installPubSub(shard, peers);
   installNotifications(shard);
   installTracking(shard, peers, counters);
+  installMonitors(shard, peers, counters);
   const aclProblem = setUpAcl(shard, init.config);
   if (aclProblem) {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });

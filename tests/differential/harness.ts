@@ -19,7 +19,7 @@ import {
   type SessionCase,
 } from "./case.ts";
 import { bytesEqual, describeBoth, describeCommand, escapeBytes } from "./escape.ts";
-import { normalizeReply, sortUnordered } from "./normalizers.ts";
+import { normalizeReply, PUSHED, sortUnordered } from "./normalizers.ts";
 import { type ReadResult, WireConnection } from "./wire.ts";
 
 /** IRONCACHE_DIFF_TARGET=redis compares redis-server with itself: proves the cases are sound. */
@@ -205,7 +205,7 @@ async function runSessionCase(
         }
         const [refBytes, tgtBytes] = [ref[r].bytes, tgt[r].bytes].map((b0, s) => {
           const b = idsNamed(s, b0);
-          const normalized = step.cmd ? normalizeReply(step.cmd, b) : b;
+          const normalized = normalizeReply(step.cmd ?? [PUSHED], b);
           return c.unordered ? sortUnordered(normalized) : normalized;
         });
         if (!sameResult(ref[r], refBytes, tgt[r], tgtBytes)) {

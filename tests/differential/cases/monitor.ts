@@ -1,0 +1,51 @@
+// MONITOR: the line format (escaping, redaction, db), which commands are fed, and commands of
+// clients on every shard reaching a monitor on any shard (--shards 2 against IronCache).
+import { type Arg, bytes, type Case, type SessionStep } from "../case.ts";
+
+const step = (client: number, cmd: Arg[], replies = 1): SessionStep => ({ client, cmd, replies });
+const read = (client: number, n = 1): SessionStep => ({ client, replies: n });
+
+export default [
+  {
+    name: "lines of other clients, escaped, redacted, admin commands left out",
+    clients: 3,
+    steps: [
+      step(0, ["MONITOR"]),
+      step(1, ["SET", "foo", bytes('a "b"\\\r\n\t\x07\x08\x00\xff')]),
+      read(0),
+      step(2, ["GET", "bar"]),
+      read(0),
+      step(1, ["AUTH", "secret"]),
+      read(0),
+      step(1, ["HELLO", "2", "AUTH", "default", "pw"]),
+      read(0),
+      step(2, ["CONFIG", "GET", "maxmemory"]),
+      step(2, ["NOSUCHCOMMAND"]),
+      step(2, ["GET"]),
+      step(2, ["SELECT", "1"]),
+      read(0),
+      step(2, ["Incr", "n"]),
+      read(0),
+      step(1, ["MGET", "foo", "bar"]),
+      read(0),
+      step(0, ["MONITOR"], 0),
+      step(0, ["RESET"]),
+      step(1, ["PING"]),
+      step(0, ["PING"]),
+    ],
+  },
+  {
+    name: "a client's lines keep their order across shards",
+    clients: 3,
+    steps: [
+      step(0, ["MONITOR"]),
+      step(1, ["MONITOR"]),
+      step(2, ["SET", "foo", "1"]),
+      step(2, ["SET", "bar", "2"]),
+      step(2, ["MSET", "foo", "3", "bar", "4"]),
+      step(2, ["DEL", "foo", "bar"]),
+      read(0, 4),
+      read(1, 4),
+    ],
+  },
+] satisfies Case[];
