@@ -73,6 +73,16 @@ export interface SessionCase extends CaseBase {
   clientIds?: boolean;
 }
 
+/** A session step: `client` sends `cmd` and reads `replies` frames. */
+export const step = (client: number, cmd: Arg[], replies = 1): SessionStep => ({
+  client,
+  cmd,
+  replies,
+});
+
+/** A session step: `client` reads `n` pushed frames. */
+export const read = (client: number, n = 1): SessionStep => ({ client, replies: n });
+
 /** Client n's id, as an argument of a `clientIds` session case. */
 export function clientId(n: number): string {
   return `{clientId ${n}}`;

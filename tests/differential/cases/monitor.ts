@@ -1,9 +1,6 @@
 // MONITOR: the line format (escaping, redaction, db), which commands are fed, and commands of
 // clients on every shard reaching a monitor on any shard (--shards 2 against IronCache).
-import { type Arg, bytes, type Case, type SessionStep } from "../case.ts";
-
-const step = (client: number, cmd: Arg[], replies = 1): SessionStep => ({ client, cmd, replies });
-const read = (client: number, n = 1): SessionStep => ({ client, replies: n });
+import { bytes, type Case, read, step } from "../case.ts";
 
 export default [
   {

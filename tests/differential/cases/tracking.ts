@@ -1,10 +1,7 @@
 // Client-side caching: CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO and invalidations.
 // Against IronCache (--shards 2) "foo" and "bar" live on different shards, and the clients on
 // either, so reads are remembered and invalidations sent across shards.
-import { type Arg, type Case, clientId, type SessionStep } from "../case.ts";
-
-const step = (client: number, cmd: Arg[], replies = 1): SessionStep => ({ client, cmd, replies });
-const read = (client: number, n = 1): SessionStep => ({ client, replies: n });
+import { type Case, clientId, read, step } from "../case.ts";
 
 export default [
   {
