@@ -27,6 +27,9 @@ interface NotifyState {
   observer: WriteObserver | null;
   /** Drains the expiry log into "expired" events (Shard.batchObservers while x is on). */
   drain: (() => void) | null;
+  /** Also told of every expired key (client-side caching invalidates them); see
+   * setExpiredKeyListener. */
+  expiredListener: ((db: number, key: Uint8Array) => void) | null;
 }
 
 const states = new WeakMap<Shard, NotifyState>();
@@ -66,11 +69,33 @@ export function notifyKeyspaceEvent(
   if (flags & KEYEVENT) hub.publish(CHANNEL, joined(prefix("keyevent", db), eventBytes), key);
 }
 
-/** Publish "expired" for every key the engine logged since the last drain. */
-function drainExpired(shard: Shard): void {
-  shard.keyspace.drainExpiredKeys((db, key) =>
-    notifyKeyspaceEvent(shard, EXPIRED, "expired", key, db)
-  );
+/** Publish "expired" for every key the engine logged since the last drain (and tell the
+ * expired-key listener). */
+export function drainExpired(shard: Shard): void {
+  const listener = states.get(shard)?.expiredListener;
+  shard.keyspace.drainExpiredKeys((db, key) => {
+    notifyKeyspaceEvent(shard, EXPIRED, "expired", key, db);
+    listener?.(db, key);
+  });
+}
+
+/** Have the engine log expired keys for `listener` too (null: no more), whatever
+ * `notify-keyspace-events` says: one log, drained at the same points for both. */
+export function setExpiredKeyListener(
+  shard: Shard,
+  listener: ((db: number, key: Uint8Array) => void) | null,
+): void {
+  const state = stateOf(shard);
+  state.expiredListener = listener;
+  configure(shard, state.flags);
+}
+
+function stateOf(shard: Shard): NotifyState {
+  let state = states.get(shard);
+  if (!state) {
+    states.set(shard, state = { flags: 0, observer: null, drain: null, expiredListener: null });
+  }
+  return state;
 }
 
 /** Follow `notify-keyspace-events` on this shard (the worker calls it once at start). */
@@ -84,12 +109,12 @@ export function installNotifications(shard: Shard): void {
 }
 
 function configure(shard: Shard, flags: number): void {
-  let state = states.get(shard);
-  if (!state) states.set(shard, state = { flags: 0, observer: null, drain: null });
+  const state = stateOf(shard);
   state.flags = flags;
   const publishing = (flags & (KEYSPACE | KEYEVENT)) !== 0;
   const commandEvents = publishing && (flags & ~(KEYSPACE | KEYEVENT | EXPIRED)) !== 0;
   const expiredEvents = publishing && (flags & EXPIRED) !== 0;
+  const logExpired = expiredEvents || state.expiredListener !== null;
   if (commandEvents !== (state.observer !== null) || expiredEvents !== (state.drain !== null)) {
     // The observer also drains expirations, so they keep their place before a write's events.
     if (state.observer) {
@@ -104,11 +129,11 @@ function configure(shard: Shard, flags: number): void {
       shard.spanningWriteObservers.push(state.observer);
     }
   }
-  if (expiredEvents !== (state.drain !== null)) {
+  if (logExpired !== (state.drain !== null)) {
     if (state.drain) shard.batchObservers.splice(shard.batchObservers.indexOf(state.drain), 1);
     state.drain = null;
-    shard.keyspace.logExpiredKeys(expiredEvents);
-    if (expiredEvents) {
+    shard.keyspace.logExpiredKeys(logExpired);
+    if (logExpired) {
       state.drain = () => drainExpired(shard);
       shard.batchObservers.push(state.drain);
     }

@@ -16,7 +16,7 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { latin1 } from "../protocol/bytes.ts";
-import { forEachChangedKey } from "../pubsub/notify.ts";
+import { drainExpired, forEachChangedKey, setExpiredKeyListener } from "../pubsub/notify.ts";
 import { setTrackingFigures } from "./figures.ts";
 import { TRACKING_CLIENTS } from "../server/messages.ts";
 
@@ -132,6 +132,9 @@ export class Tracker {
 
   /** Remember the keys of a read command for client `id` (Redis's trackingRememberKeys). */
   remember(ctx: CommandContext, spec: CommandSpec, id: number): void {
+    // A key the read found expired was deleted before it was read, as in Redis: its
+    // invalidation goes first, then the key is remembered again.
+    if (this.observer) drainExpired(this.shard);
     for (const i of keyIndexes(spec, ctx.args)) {
       const key = latin1(ctx.args.bytes(i));
       let ids = this.table.get(key);
@@ -154,11 +157,14 @@ export class Tracker {
       this.shard.writeObservers.splice(this.shard.writeObservers.indexOf(this.observer), 1);
       this.shard.batchObservers.splice(this.shard.batchObservers.indexOf(this.batchEnd!), 1);
       this.observer = this.batchEnd = null;
+      setExpiredKeyListener(this.shard, null);
       return;
     }
     this.observer = (ctx, spec, replyAt) => this.observeWrite(ctx, spec, replyAt ?? 0);
     this.batchEnd = () => this.sendBroadcasts();
     this.shard.writeObservers.push(this.observer);
+    // Expired keys are drained (and invalidated) before the batch's BCAST keys are sent.
+    setExpiredKeyListener(this.shard, (_db, key) => this.invalidateKey(key, 0));
     this.shard.batchObservers.push(this.batchEnd);
   }
 
