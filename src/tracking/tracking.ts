@@ -407,6 +407,11 @@ export function trackerOf(shard: Shard): Tracker {
   return trackers.get(shard) ?? installTracking(shard, null, null);
 }
 
+/** A key of this shard was deleted outside a command (eviction): invalidate it. */
+export function invalidateDeletedKey(shard: Shard, key: Uint8Array): void {
+  trackers.get(shard)?.invalidateKey(key, 0);
+}
+
 /**
  * Before a command of a tracking client: whether its keys are to be remembered (Redis's
  * call(): read-only commands, not in BCAST mode; OPTIN only after CLIENT CACHING yes, OPTOUT
