@@ -97,7 +97,8 @@ function ironcacheCommand(): [string, string[]] {
 export async function startIronCache(label: string, shards: number, extra: string[] = []): Promise<ServerHandle> {
   const port = freePort();
   const [cmd, pre] = ironcacheCommand();
-  const settings = ["--bind", "127.0.0.1", "--shards", String(shards), ...extra];
+  // No snapshots, as the redis-server it is compared with (REDIS_SETTINGS).
+  const settings = ["--bind", "127.0.0.1", "--shards", String(shards), "--save", "", ...extra];
   const s = spawn(cmd, [...pre, "server", "--port", String(port), ...settings]);
   await waitReady(s, port, "ironcache server", 60_000);
   // The ready line (pid, version) follows the shards' listening by a moment.

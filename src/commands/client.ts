@@ -3,12 +3,19 @@
 // and KILL do this shard's part with the caller's real client, then ask the other shards
 // (every_shard.ts); PAUSE and UNPAUSE fan out, since every shard keeps the pause.
 import type { CommandContext, CommandRows } from "./spec.ts";
-import type { Client } from "../server/client.ts";
+import { type Client, homeShardOf } from "../server/client.ts";
 import { allOk } from "../server/multishard.ts";
-import { ERR_SYNTAX } from "../protocol/errors.ts";
+import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { clientPause } from "../server/pause.ts";
 import { validateClientName } from "./connection.ts";
-import { isShardPart, replyInteger, replyText, withOtherShards } from "./every_shard.ts";
+import {
+  askShards,
+  copyArgv,
+  isShardPart,
+  replyInteger,
+  replyText,
+  withOtherShards,
+} from "./every_shard.ts";
 import {
   clientInfoLine,
   type ClientType,
@@ -180,6 +187,30 @@ function kill(ctx: CommandContext): void | Promise<void> {
   });
 }
 
+/** CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked. The client's id names
+ * the shard its connection is on, which does the unblocking. */
+function unblock(ctx: CommandContext): void | Promise<void> {
+  const { args, out, shard } = ctx;
+  if (args.argc > 4) return out.error(errSubcommandSyntax(ctx));
+  let how: "timeout" | "error" = "timeout";
+  if (args.argc === 4) {
+    if (args.is(3, "error")) how = "error";
+    else if (!args.is(3, "timeout")) {
+      return out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  const id = args.int(2);
+  if (id === null) return out.error(ERR_NOT_INTEGER);
+  const home = id > 0 ? homeShardOf(id, shard.count) : shard.id;
+  if (home === shard.id || isShardPart(ctx)) {
+    const target = shard.clients.get(id);
+    if (!target?.blocked) return out.integer(0);
+    target.blocked.unblock(how);
+    return out.integer(1);
+  }
+  return askShards(ctx, [home], copyArgv(args)).then(([reply]) => out.raw(reply));
+}
+
 /** CLIENT PAUSE timeout [WRITE|ALL]: Redis checks the mode before the timeout. */
 function pause(ctx: CommandContext): void {
   const { args, out } = ctx;
@@ -281,6 +312,7 @@ export const clientCommands: CommandRows = {
       info: { handler: info },
       list: { handler: list },
       kill: { handler: kill },
+      unblock: { handler: unblock },
       pause: { handler: pause, fanOut: allOk },
       unpause: { handler: unpause, fanOut: allOk },
       reply: { handler: reply },

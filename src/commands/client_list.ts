@@ -31,16 +31,20 @@ export function clientType(client: Client): ClientType {
   return client.subscriptions !== 0 ? "pubsub" : "normal";
 }
 
-/** Redis's flags letters: e (no-evict), c (close after reply); N when none applies. */
+/** Redis's flags letters: b (blocked), c (close after reply), e (no-evict); N when none
+ * applies. */
 function flagLetters(client: Client): string {
   let flags = "";
   if (isMonitor(client)) flags += "O";
   if (client.subscriptions !== 0) flags += "P";
+  if (client.transaction !== null) flags += "x";
+  if (client.blocked) flags += "b";
   if (client.tracking) {
     flags += "t";
     if (client.tracking.brokenRedirect) flags += "R";
     if (client.tracking.bcast) flags += "B";
   }
+  if (client.watches?.dirty) flags += "d";
   if (client.closeAfterReply) flags += "c";
   if (clientModes(client).noEvict) flags += "e";
   return flags || "N";
@@ -62,7 +66,7 @@ export function clientInfoLine(client: Client, now: number, argvBytes = 0): stri
   } name=${name} ` +
     `age=${age} idle=${idle} flags=${flagLetters(client)} db=${client.db} ${
       subscriptionFields(client)
-    } multi=-1 ` +
+    } multi=${client.transaction?.commands.length ?? -1} ` +
     `qbuf=0 qbuf-free=0 argv-mem=${argvBytes} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 ` +
     `tot-mem=${argvBytes} events=r cmd=${client.lastCommand} user=${client.user} redir=${
       client.tracking ? client.tracking.redirect : -1

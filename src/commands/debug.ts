@@ -1,5 +1,6 @@
 // DEBUG (Redis 7.0's debug.c), the subcommands that make sense for IronCache: HELP, SLEEP,
-// SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, OBJECT, ERROR, LOG, POPULATE. Like Redis, DEBUG is
+// SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, OBJECT, ERROR, LOG, POPULATE, RELOAD, DIGEST,
+// DIGEST-VALUE. Like Redis, DEBUG is
 // refused unless enable-debug-command allows it ("yes", or "local" for loopback clients).
 // Subcommands that change every shard (SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, POPULATE) run
 // here and then on the other shards as shard parts; OBJECT runs on the key's shard.
@@ -15,8 +16,19 @@ import { changeReplId } from "./server_identity.ts";
 import { errSubcommandSyntax, writeHelp } from "./help.ts";
 import { DEBUG_HELP } from "./debug_help.ts";
 import { encodingName, isSharedInteger } from "./keys_object.ts";
+import { bulkPayload } from "./keys_common.ts";
+import { latin1 } from "../protocol/bytes.ts";
+import { replyPersistence } from "./persistence.ts";
+import {
+  datasetDigest,
+  decodeShardDigest,
+  encodeShardDigest,
+  hex,
+  shardDigest,
+  valueDigest,
+} from "../persistence/digest.ts";
 
-const NOT_ALLOWED =
+export const DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can ' +
   "run it from a local connection, otherwise you need to set this option in the configuration file, and then " +
   "restart the server.";
@@ -29,7 +41,7 @@ function isLocalClient(client: Client): boolean {
 
 /** enable-debug-command: "no" (Redis's default, also while the config table lacks the key),
  * "yes", or "local". */
-function debugAllowed(ctx: CommandContext): boolean {
+export function debugAllowed(ctx: CommandContext): boolean {
   if (!lookupKey("enable-debug-command")) return false;
   const setting = String(ctx.shard.config.get("enable-debug-command")).toLowerCase();
   return setting === "yes" || (setting === "local" && isLocalClient(ctx.client));
@@ -167,12 +179,65 @@ function populate(ctx: CommandContext): void | Promise<void> {
   return onEveryShard(ctx, () => populateHere(ctx, count, prefix, size));
 }
 
+// ---- DEBUG RELOAD, DIGEST, DIGEST-VALUE ---------------------------------------------------------
+
+function reload(ctx: CommandContext): void | Promise<void> {
+  const options = { save: true, flush: true };
+  for (let j = 2; j < ctx.args.argc; j++) {
+    if (ctx.args.is(j, "merge")) continue; // loaded keys always replace existing ones here
+    else if (ctx.args.is(j, "noflush")) options.flush = false;
+    else if (ctx.args.is(j, "nosave")) options.save = false;
+    else {return ctx.out.error(
+        "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+      );}
+  }
+  return replyPersistence(ctx, "reload", { reload: options });
+}
+
+/** DEBUG DIGEST: each shard digests its keys; the parts combine as computeDatasetDigest. */
+function digest(ctx: CommandContext): void | Promise<void> {
+  const { shard, out } = ctx;
+  const own = shardDigest(shard.keyspace, shard.databases);
+  if (isShardPart(ctx)) return out.bulk(encodeShardDigest(own));
+  return withOtherShards(ctx, (replies) => {
+    const parts = [own, ...replies.map((r) => decodeShardDigest(bulkPayload(r)))];
+    out.simple(hex(datasetDigest(parts, shard.databases)));
+  });
+}
+
+/** DEBUG DIGEST-VALUE key...: each key's digest, from the shard that owns it (synchronous
+ * when every key is here: a shard part runs inside a forwarded batch). */
+function digestValue(ctx: CommandContext): void | Promise<void> {
+  const { shard, args, out } = ctx;
+  const keys = copyArgv(args, 2);
+  const remote = (key: Uint8Array) => !isShardPart(ctx) && shard.ownerOf(key) !== shard.id;
+  const digests = keys.map((key) =>
+    remote(key) ? "" : hex(valueDigest(shard.keyspace, ctx.client.db, key))
+  );
+  const finish = () => {
+    out.arrayHeader(digests.length);
+    for (const d of digests) out.simple(d);
+  };
+  if (!keys.some(remote)) return finish();
+  return (async () => {
+    for (const [i, key] of keys.entries()) {
+      if (!remote(key)) continue;
+      const [reply] = await askShards(ctx, [shard.ownerOf(key)], [
+        ...copyArgv(args, 0).slice(0, 2),
+        key,
+      ]);
+      digests[i] = /[0-9a-f]{40}/.exec(latin1(reply))![0];
+    }
+    finish();
+  })();
+}
+
 // ---- dispatch ---------------------------------------------------------------------------------
 
 export function debug(ctx: CommandContext): void | Promise<void> {
   const { args, out } = ctx;
   // A shard part was already allowed by the shard that coordinates it.
-  if (!isShardPart(ctx) && !debugAllowed(ctx)) return out.error(NOT_ALLOWED);
+  if (!isShardPart(ctx) && !debugAllowed(ctx)) return out.error(DEBUG_NOT_ALLOWED);
   const sub = (name: string, argc: number) => args.is(1, name) && args.argc === argc;
   if (sub("help", 2)) return writeHelp(ctx, DEBUG_HELP);
   if (sub("sleep", 3)) return sleep(ctx);
@@ -192,5 +257,8 @@ export function debug(ctx: CommandContext): void | Promise<void> {
     return out.ok();
   }
   if (args.is(1, "populate") && args.argc >= 3 && args.argc <= 5) return populate(ctx);
+  if (args.is(1, "reload")) return reload(ctx);
+  if (sub("digest", 2)) return digest(ctx);
+  if (args.is(1, "digest-value")) return digestValue(ctx);
   out.error(errSubcommandSyntax(ctx));
 }

@@ -11,7 +11,8 @@ import type { RunOnShard } from "../server/cross_shard.ts";
 import { BAD_PAYLOAD, NOT_FOUND, SAME_KEY } from "../engine/keyspace.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { allOk } from "../server/multishard.ts";
-import { blobFromRdbValue, rdbValueFromBlob, UnsupportedType } from "../persistence/value_codec.ts";
+import { blobFromRdbValue, rdbValueFromBlob } from "../persistence/value_codec.ts";
+import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 import { blobOfMovePayload, createMovePayload } from "../persistence/move_payload.ts";
 import {
   createDumpPayload,
@@ -156,10 +157,9 @@ function restoreArgv(key: Uint8Array, { payload, expireAt }: Dumped): Uint8Array
 
 // ---- DUMP, RESTORE -------------------------------------------------------------------------------
 
-// DUMP replies Redis's payload (RDB value + version + CRC-64) for the types the RDB codec maps
-// (src/persistence/value_codec.ts), else IronCache's move payload (the engine blob, framed
-// alike). A cross-shard step asks for the move payload for every type, so RENAME / COPY
-// across shards keep a value's exact encoding. RESTORE takes either.
+// DUMP replies Redis's payload (RDB value + version + CRC-64, src/persistence/value_codec.ts).
+// A cross-shard step asks for IronCache's move payload instead (the engine blob, framed
+// alike), so RENAME / COPY across shards keep a value's exact encoding. RESTORE takes either.
 const ERR_BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
 const ERR_BAD_DATA = "ERR Bad data format";
 
@@ -168,28 +168,22 @@ function dump(ctx: CommandContext): void {
   refreshClock(ks);
   const blob = ks.dump(ctx.client.db, ctx.args.bytes(1));
   if (blob === null) return ctx.out.nullBulk();
-  const value = ctx.client.internal ? null : rdbValueFromBlob(blob);
-  if (value === null || value instanceof UnsupportedType) ctx.out.bulk(createMovePayload(blob));
-  else ctx.out.bulk(createDumpPayload(value));
+  if (ctx.client.internal) return ctx.out.bulk(createMovePayload(blob));
+  const options = { ...encodingLimitsOf(ctx.shard.config), compress: true };
+  ctx.out.bulk(createDumpPayload(rdbValueFromBlob(blob), options));
 }
 
 /** The engine blob a RESTORE payload stands for, or the error to reply. */
-function blobOfPayload(payload: Uint8Array): Uint8Array | string {
+function blobOfPayload(ctx: CommandContext, payload: Uint8Array): Uint8Array | string {
   const moved = blobOfMovePayload(payload);
   if (moved !== null) return moved;
   if (!verifyDumpPayload(payload)) return ERR_BAD_PAYLOAD;
-  let value;
   try {
-    value = parseDumpPayload(payload);
+    return blobFromRdbValue(parseDumpPayload(payload), encodingLimitsOf(ctx.shard.config));
   } catch (e) {
     if (e instanceof RdbFormatError) return ERR_BAD_DATA;
     throw e;
   }
-  const blob = blobFromRdbValue(value);
-  if (blob instanceof UnsupportedType) {
-    return `ERR RESTORE of a ${blob.type} from a Redis DUMP payload is not supported`;
-  }
-  return blob;
 }
 
 /** RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] (Redis's restoreCommand). */
@@ -223,7 +217,7 @@ function restore(ctx: CommandContext): void {
   const ttl = args.int(2);
   if (ttl === null) return out.error(ERR_NOT_INTEGER);
   if (ttl < 0) return out.error("ERR Invalid TTL value, must be >= 0");
-  const blob = blobOfPayload(args.bytes(3));
+  const blob = blobOfPayload(ctx, args.bytes(3));
   if (typeof blob === "string") return out.error(blob);
   const expireAt = ttl === 0 ? 0 : absolute ? ttl : now + ttl;
   const result = ks.restore(ctx.client.db, key, blob, expireAt, replace);

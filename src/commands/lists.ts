@@ -87,7 +87,7 @@ function moveCommand(fixed?: [boolean, boolean]) {
   };
 }
 
-function moveSides(ctx: CommandContext): [boolean, boolean] | null {
+export function moveSides(ctx: CommandContext): [boolean, boolean] | null {
   const from = sideArg(ctx, 3);
   if (from === null) return null;
   const to = sideArg(ctx, 4);
@@ -105,7 +105,7 @@ interface MultiPop {
 
 /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: Redis's lmpopGenericCommand
  * checks, or null after replying the error. */
-function multiPopArgs(ctx: CommandContext): MultiPop | null {
+export function multiPopArgs(ctx: CommandContext): MultiPop | null {
   const { args, out } = ctx;
   const numkeys = args.int(1);
   if (numkeys === null || numkeys < 1) {

@@ -3,6 +3,7 @@
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { log } from "../log.ts";
+import { requestPersistence } from "../persistence/shard_status.ts";
 import { commandRow } from "./introspection.ts";
 import { debug } from "./debug.ts";
 import { lolwut } from "./lolwut.ts";
@@ -27,11 +28,11 @@ function role(ctx: CommandContext): void {
 
 /**
  * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. There is no replica to wait for and no
- * shutdown in progress to abort. IronCache can't save yet: where Redis would save (SAVE, or
- * save points configured without NOSAVE) it fails like Redis when saving fails, unless FORCE.
+ * shutdown in progress to abort. The coordinator saves first where Redis would (SAVE, or save
+ * points configured without NOSAVE); a failed save keeps the server running unless FORCE.
  * On success there is no reply: the connection closes as the server stops.
  */
-function shutdown(ctx: CommandContext): void {
+async function shutdown(ctx: CommandContext): Promise<void> {
   const { args, out } = ctx;
   let nosave = false, save = false, now = false, force = false, abort = false;
   for (let i = 1; i < args.argc; i++) {
@@ -44,15 +45,13 @@ function shutdown(ctx: CommandContext): void {
   }
   if ((abort && (nosave || save || now || force)) || (nosave && save)) return out.error(ERR_SYNTAX);
   if (abort) return out.error("ERR No shutdown in progress.");
-  const savePoints = String(ctx.shard.config.get("save")).trim() !== "";
-  if ((save || (savePoints && !nosave)) && !force) {
-    log.warning(
-      "Error trying to save the DB, can't exit: IronCache has no persistence yet (use NOSAVE or FORCE).",
-    );
-    return out.error("ERR Errors trying to SHUTDOWN. Check logs.");
-  }
   log.warning("User requested shutdown...");
-  ctx.shard.requestShutdown(save ? "save" : nosave ? "nosave" : "default");
+  const how = save ? "save" : nosave ? "nosave" : "default";
+  const reply = await requestPersistence(ctx.shard, "shutdown", { how });
+  if (reply.error !== undefined) {
+    if (!force) return out.error(reply.error);
+    ctx.shard.requestShutdown(how);
+  }
   ctx.client.closeAfterReply = true;
 }
 

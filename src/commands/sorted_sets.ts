@@ -438,7 +438,7 @@ interface MpopRequest {
 }
 
 /** ZMPOP numkeys key... MIN|MAX [COUNT count] (zmpopGenericCommand), or null after the error. */
-function parseMpop(ctx: CommandContext): MpopRequest | null {
+export function parseMpop(ctx: CommandContext): MpopRequest | null {
   const { args, out } = ctx;
   const numkeys = args.int(1);
   if (numkeys === null || numkeys < 1) {

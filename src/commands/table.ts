@@ -22,11 +22,16 @@ import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
+import { transactionCommands } from "./transactions.ts";
 import { slowlogCommands } from "./slowlog.ts";
 import { latencyCommands } from "./latency.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { monitorCommands } from "./monitor.ts";
 import { resetCommands } from "./reset.ts";
+import { aofCommands } from "./aof.ts";
+import { memoryCommands } from "./memory.ts";
+import { persistenceCommands } from "./persistence.ts";
+import { blockingCommands } from "./blocking.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -45,11 +50,16 @@ const FAMILIES: CommandRows[] = [
   sortedSetCommands,
   hashCommands,
   aclCommands,
+  transactionCommands,
   slowlogCommands,
   latencyCommands,
   pubsubCommands,
   resetCommands,
   monitorCommands,
+  aofCommands,
+  memoryCommands,
+  persistenceCommands,
+  blockingCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
@@ -73,6 +83,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     arity: info.arity,
     flags: info.flags,
     writes: info.flags.includes("write"),
+    denyOom: info.flags.includes("denyoom"),
     categories: info.categories,
     keys,
     getKeys: row.getKeys,
@@ -82,6 +93,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     fanOut: row.fanOut,
     route: row.route,
     acrossShards: row.acrossShards,
+    afterPending: row.afterPending,
     info,
   };
 }

@@ -27,7 +27,8 @@ function clampU32(value: unknown): number {
   return Math.min(Number(value), 0xffffffff);
 }
 
-function readLimits(config: ConfigStore): EncodingLimits {
+/** The current settings. */
+export function encodingLimitsOf(config: ConfigStore): EncodingLimits {
   return {
     hashMaxListpackEntries: clampU32(config.get("hash-max-listpack-entries")),
     hashMaxListpackValue: clampU32(config.get("hash-max-listpack-value")),
@@ -40,8 +41,8 @@ function readLimits(config: ConfigStore): EncodingLimits {
 
 /** Applies the settings now and after every change. */
 export function followEncodingLimits(config: ConfigStore, keyspace: Keyspace): void {
-  keyspace.setEncodingLimits(readLimits(config));
+  keyspace.setEncodingLimits(encodingLimitsOf(config));
   config.onChange((name) => {
-    if (KEYS.includes(name)) keyspace.setEncodingLimits(readLimits(config));
+    if (KEYS.includes(name)) keyspace.setEncodingLimits(encodingLimitsOf(config));
   });
 }

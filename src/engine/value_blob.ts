@@ -44,3 +44,25 @@ export function stringBlob(value: Uint8Array, asInteger: bigint | null): Uint8Ar
   else view.setBigInt64(HEADER, asInteger, true);
   return blob;
 }
+
+const ENCODING_OBJECT = 2;
+
+/** A typed value's serialized object (the bytes after the header). */
+export function objectBytes(blob: Uint8Array): Uint8Array {
+  if (blob.length < HEADER || blob[0] !== BLOB_VERSION || blob[2] !== ENCODING_OBJECT) {
+    throw new RangeError("not an engine object blob");
+  }
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  return blob.subarray(HEADER, HEADER + view.getUint32(8, true));
+}
+
+/** A blob of type `type` (TYPE_LIST...) around serialize's bytes; a fresh access field. */
+export function objectBlob(type: number, serialized: Uint8Array): Uint8Array {
+  const blob = new Uint8Array(HEADER + serialized.length);
+  blob[0] = BLOB_VERSION;
+  blob[1] = type;
+  blob[2] = ENCODING_OBJECT;
+  new DataView(blob.buffer).setUint32(8, serialized.length, true);
+  blob.set(serialized, HEADER);
+  return blob;
+}

@@ -1,5 +1,6 @@
 // Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME...).
 import type { TrackingState } from "../tracking/tracking.ts";
+import type { ClientWatches, QueuedCommand, Transaction } from "./transaction.ts";
 
 let nextClientId = 1;
 
@@ -20,6 +21,19 @@ export function configureClientIds(shardId: number, shardCount: number): void {
   idStep = shardCount;
 }
 let idStep = 1;
+
+/** The shard whose connection a client id belongs to (ids are shard + 1 + k * shardCount). */
+export function homeShardOf(id: number, shardCount: number): number {
+  return (id - 1) % shardCount;
+}
+
+/** A client waiting in a blocking command (src/server/blocking.ts). */
+export interface BlockedWait {
+  /** CLIENT UNBLOCK: reply as on timeout, or with the UNBLOCKED error. */
+  unblock(how: "timeout" | "error"): void;
+  /** The client is gone (disconnect, CLIENT KILL): no reply, nothing left registered. */
+  abort(): void;
+}
 
 export class Client {
   readonly id: number;
@@ -56,8 +70,22 @@ export class Client {
   /** On a forwarded batch's stand-in client: the id of the client whose command runs, when
    * it was sent (while any client tracks); 0 otherwise. */
   callerId = 0;
+  /** MULTI's queue (src/server/transaction.ts); null outside MULTI. */
+  transaction: Transaction | null = null;
+  /** True while EXEC runs the queued commands: blocking commands must not block then. */
+  inTransaction = false;
+  /** WATCHed keys; null when none. */
+  watches: ClientWatches | null = null;
+  /** Runs EXEC's queued commands and writes their replies as one array (set by the
+   * connection, which routes each command as it would outside MULTI). */
+  runQueued: (commands: QueuedCommand[]) => void | Promise<void> = () => {};
   /** Bytes delivered but not yet written to the socket (for output buffer limits). */
   pendingOutput = 0;
+  /** Set while the client waits in a blocking command. */
+  blocked: BlockedWait | null = null;
+  /** Write the replies of the commands before the one running now, before it blocks (and
+   * keep watching the socket while it waits). Set by the connection. */
+  writeRepliesSoFar: () => Promise<void> = () => Promise.resolve();
   readonly modes: ClientModes = {
     replyOff: false,
     skipNext: false,

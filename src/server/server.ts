@@ -8,6 +8,13 @@ import type { LinkRings } from "./peers.ts";
 import { createRing, ringCapacity } from "./shard_link.ts";
 import { startMetricsServer } from "./metrics.ts";
 import { tlsServerOptions } from "./tls.ts";
+import { AofWriter } from "../persistence/aof/writer.ts";
+import { aofSharedOf, createAofShared } from "../persistence/aof/shared.ts";
+import { aofSettings } from "../persistence/aof/settings.ts";
+import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
+import { PersistenceCoordinator } from "../persistence/coordinator.ts";
+import { ConfigStore } from "../config/store.ts";
+import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -58,7 +65,35 @@ export async function runServer(argv: string[]): Promise<number> {
     }
   }
 
-  const workers = startWorkers(shardCount, loaded);
+  const aofShared = createAofShared();
+  const settings = aofSettings((name) => values[name]);
+  let aofLoad = false;
+  try {
+    aofLoad = settings.appendonly && findManifest(settings.directory, settings.prefix) !== null;
+  } catch (err) {
+    if (!(err instanceof AofLoadError)) throw err;
+    console.error(`ironcache: ${err.message}`);
+    return 1;
+  }
+  // The RDB file is the dataset unless the AOF is on (Redis then reads only the AOF).
+  const changes = new SharedArrayBuffer(8 * shardCount);
+  const config = new ConfigStore(loaded);
+  const rdbSettings = {
+    save: String(values["save"]),
+    dir: String(values["dir"]),
+    dbfilename: String(values["dbfilename"]),
+  };
+  const rdbPath = `${rdbSettings.dir.replace(/\/+$/, "") || "."}/${rdbSettings.dbfilename}`;
+  const loading = !settings.appendonly &&
+    await Deno.stat(rdbPath).then((s) => s.isFile, () => false);
+  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad, { changes, loading });
+  const writer = new AofWriter(
+    settings,
+    aofSharedOf(aofShared),
+    shardCount,
+    () => workers[0].postMessage({ type: "aof-rewrite" }),
+  );
+  followAof(workers, writer, aofLoad);
   // Up before the shards are ready: /livez answers at once, /readyz says 503 until loaded.
   const metricsAddr = String(values["metrics-addr"]);
   const metrics = metricsAddr === "" ? null : startMetricsServer(metricsAddr, workers);
@@ -67,8 +102,28 @@ export async function runServer(argv: string[]): Promise<number> {
     for (const w of workers) w.terminate();
     return 1;
   }
+  const persistence = new PersistenceCoordinator(
+    workers,
+    new Float64Array(changes),
+    rdbSettings,
+    encodingLimitsOf(config),
+    Number(values["databases"]),
+    () => requestStop("SHUTDOWN"),
+  );
+  for (const w of workers) {
+    w.addEventListener(
+      "message",
+      (e: MessageEvent<FromWorker>) => persistence.onMessage(w, e.data),
+    );
+  }
   // Signals are handled from the start: a stop may arrive while the workers come up.
-  const stopped = untilStopped(workers);
+  let requestStop: (why: string) => void = () => {};
+  const stopped = untilStopped(
+    workers,
+    persistence,
+    (stop) => requestStop = stop,
+    () => writer.close(),
+  );
   try {
     const first = await Promise.race([
       waitForAll(workers, "listening").then(() => "listening" as const),
@@ -83,6 +138,17 @@ export async function runServer(argv: string[]): Promise<number> {
     for (const w of workers) w.terminate();
     await metrics?.close();
     return 1;
+  }
+  if (loading) {
+    try {
+      await persistence.load(rdbPath);
+    } catch (err) {
+      log.warning(
+        `Fatal error loading the DB from ${rdbPath}: ${(err as Error).message}. Exiting.`,
+      );
+      for (const w of workers) w.terminate();
+      return 1;
+    }
   }
   log.always(
     `IronCache ${IRONCACHE_VERSION} ready: pid=${Deno.pid} port=${port}${
@@ -107,8 +173,33 @@ function serverIdentity(config: LoadedConfig): ServerIdentity {
   };
 }
 
-function startWorkers(count: number, config: LoadedConfig): Worker[] {
+/** The shards' AOF messages to the writer; after the AOF is loaded (if it was), it opens. */
+function followAof(workers: Worker[], writer: AofWriter, loading: boolean): void {
+  if (!loading) writer.start();
+  for (const w of workers) {
+    w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
+      const msg = e.data;
+      if (msg.type === "aof-entries") writer.onEntries(msg.shardId, msg.data);
+      else if (msg.type === "aof-snapshot") {
+        writer.onSnapshot(msg.shardId, msg.rewriteId, msg.cut, msg.databases);
+      } else if (msg.type === "aof-config") writer.configure(msg.settings);
+      else if (msg.type === "aof-loaded") {
+        writer.start();
+        for (const each of workers) each.postMessage({ type: "aof-loaded" });
+      }
+    });
+  }
+}
+
+function startWorkers(
+  count: number,
+  config: LoadedConfig,
+  aof: SharedArrayBuffer,
+  aofLoad: boolean,
+  persistence: InitMessage["persistence"],
+): Worker[] {
   const counters = new SharedArrayBuffer(64);
+  const memoryUsage = new SharedArrayBuffer(count * Float64Array.BYTES_PER_ELEMENT);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
   // One ring per direction between every pair of shards.
@@ -133,7 +224,11 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
       config,
       peers: links[id],
       counters,
+      memoryUsage,
       server,
+      aof,
+      aofLoad,
+      persistence,
     };
     worker.postMessage(init);
     workers.push(worker);
@@ -162,21 +257,24 @@ function waitForAll(workers: Worker[], type: FromWorker["type"]): Promise<void> 
   });
 }
 
-/** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully, a second signal
- * exits at once. */
-function untilStopped(workers: Worker[]): Promise<number> {
+/** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully (saving first when save
+ * points are set: a failed save keeps the server running, as Redis), a second signal exits at
+ * once. `expose` receives the stop function (SHUTDOWN, after its own save). */
+function untilStopped(
+  workers: Worker[],
+  persistence: PersistenceCoordinator,
+  expose: (stop: (why: string) => void) => void,
+  beforeExit: () => void,
+): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (why: string) => {
-      if (stopping) {
-        log.warning(`${why} received again: exiting now`);
-        Deno.exit(1);
-      }
       stopping = true;
       log.notice(`${why} received: shutting down`);
       const stopped = waitForAll(workers, "stopped");
       for (const w of workers) w.postMessage({ type: "shutdown" });
       stopped.then(() => {
+        beforeExit();
         for (const w of workers) w.terminate();
         log.notice("IronCache is now ready to exit, bye bye...");
         resolve(0);
@@ -185,8 +283,26 @@ function untilStopped(workers: Worker[]): Promise<number> {
         resolve(1);
       });
     };
-    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    const onSignal = async (why: string) => {
+      if (stopping) {
+        log.warning(`${why} received again: exiting now`);
+        Deno.exit(1);
+      }
+      stopping = true;
+      if (persistence.savesOnShutdown && !persistence.status.loading) {
+        if (!(await persistence.saveForShutdown())) {
+          log.warning(`${why} received but errors trying to shut down the server, check the logs`);
+          stopping = false;
+          return;
+        }
+      }
+      stop(why);
+    };
+    expose((why) => {
+      if (!stopping) stop(why);
+    });
+    Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
+    Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
     for (const w of workers) {
       w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
         if (e.data.type === "shutdown-request" && !stopping) stop("SHUTDOWN");

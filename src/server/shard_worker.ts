@@ -22,8 +22,16 @@ import { installPubSub } from "../pubsub/hub.ts";
 import { installNotifications } from "../pubsub/notify.ts";
 import { installTracking } from "../tracking/tracking.ts";
 import { installMonitors } from "./monitor.ts";
+import { notePeakMemory } from "./info_stats.ts";
+import { setUpTransactions } from "./transaction.ts";
+import { setUpShardPersistence } from "../persistence/shard_persistence.ts";
+import { setUpBlocking } from "./blocking.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
+import { ShardAof } from "../persistence/aof/shard_aof.ts";
+import { setShardAof } from "../persistence/aof/registry.ts";
+import { aofSharedOf } from "../persistence/aof/shared.ts";
+import { loadAppendOnlyFile } from "../persistence/aof/replay.ts";
 
 const self = globalThis as unknown as {
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
@@ -39,18 +47,14 @@ let tlsListeners: TlsListeners | null = null;
 const connections = new Set<Connection>();
 let shuttingDown = false;
 let stopCron = () => {};
+let aof: ShardAof;
+
+let persistenceMessage: (msg: ToWorker) => boolean = () => false;
 
 self.onmessage = (event) => {
   const msg = event.data;
-  if (msg.type === "init") {
-    start(msg).catch((err) =>
-      self.postMessage({
-        type: "fatal",
-        shardId: shard?.id ?? -1,
-        message: err instanceof Error ? err.message : String(err),
-      })
-    );
-  } else if (msg.type === "shutdown") shutdown();
+  if (msg.type === "init") start(msg).catch(fatal);
+  else if (msg.type === "shutdown") shutdown();
   else if (msg.type === "metrics" && shard) {
     self.postMessage({
       type: "metrics",
@@ -58,8 +62,21 @@ self.onmessage = (event) => {
       id: msg.id,
       figures: shardFigures(shard),
     });
-  }
+  } else if (msg.type === "aof-rewrite") aof.startRewrite();
+  else if (msg.type === "aof-loaded") {
+    shard.keyspace.setLoading(false);
+    serveClients().catch(fatal);
+  } else persistenceMessage(msg);
 };
+
+/** Report a failure that stops this shard (the main thread exits with the message). */
+function fatal(err: unknown): void {
+  self.postMessage({
+    type: "fatal",
+    shardId: shard?.id ?? -1,
+    message: err instanceof Error ? err.message : String(err),
+  });
+}
 
 async function start(init: InitMessage): Promise<void> {
   setLogRole(`S${init.shardId}`);
@@ -74,11 +91,19 @@ async function start(init: InitMessage): Promise<void> {
   shareSlowlogIds(counters, SLOWLOG_IDS);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
+  shard.memory.attachShared(new Float64Array(init.memoryUsage));
+  notePeakMemory(shard, shard.memory.used()); // used_memory_startup
   shard.executeBatch = createBatchExecutor(shard);
   shard.markLoaded = () => {
     shard.loaded = true;
     self.postMessage({ type: "loaded", shardId: shard.id });
   };
+  persistenceMessage = setUpShardPersistence(
+    shard,
+    init.persistence.changes,
+    init.persistence.loading,
+    (m) => self.postMessage(m),
+  );
   shard.requestShutdown = (how) =>
     self.postMessage({ type: "shutdown-request", shardId: shard.id, how });
   const rings = new Map<number, LinkRings>(
@@ -89,11 +114,29 @@ async function start(init: InitMessage): Promise<void> {
   installNotifications(shard);
   installTracking(shard, peers, counters);
   installMonitors(shard, peers, counters);
+  setUpTransactions(shard, peers);
+  setUpBlocking(shard, peers);
   const aclProblem = setUpAcl(shard, init.config);
   if (aclProblem) {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });
     return;
   }
+  aof = new ShardAof(shard, peers, aofSharedOf(init.aof), (m) => self.postMessage(m));
+  setShardAof(shard, aof);
+  if (!init.aofLoad) return await serveClients();
+  // Every shard holds still (nothing expires) while shard 0 replays the AOF through them.
+  shard.keyspace.setLoading(true);
+  if (shard.id !== 0) return;
+  loadAppendOnlyFile(shard, peers).then(
+    () => self.postMessage({ type: "aof-loaded", shardId: shard.id }),
+    (err) => self.postMessage({ type: "fatal", shardId: shard.id, message: err.message }),
+  );
+}
+
+/** Start logging (if appendonly), the cron, and accepting clients. */
+async function serveClients(): Promise<void> {
+  const config = shard.config;
+  aof.start();
   stopCron = startCron(shard);
   // `port 0` disables plain TCP, `tls-port 0` TLS (the main thread refuses both at 0).
   const port = Number(config.get("port")), tlsPort = Number(config.get("tls-port"));
@@ -110,8 +153,9 @@ async function start(init: InitMessage): Promise<void> {
     }
   }
   self.postMessage({ type: "listening", shardId: shard.id });
-  // Nothing to load yet: persistence loading will call markLoaded() once it has loaded.
-  shard.markLoaded();
+  // Loaded: the AOF, if there was one, was replayed before the shards started serving; an RDB
+  // file is loaded while they serve -LOADING (shard_persistence.ts marks the end).
+  if (!shard.loading) shard.markLoaded();
 }
 
 async function acceptLoop(listener: Deno.Listener): Promise<void> {
@@ -203,7 +247,10 @@ function shutdown(): void {
     } catch { /* closed */ }
   }
   tlsListeners?.close();
-  for (const c of connections) if (!c.busy) c.close();
+  for (const c of connections) {
+    if (!c.busy) c.close();
+    else if (c.client.blocked) c.client.kill(); // a blocked command would never finish
+  }
   maybeStopped();
 }
 

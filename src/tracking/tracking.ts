@@ -16,7 +16,7 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { latin1 } from "../protocol/bytes.ts";
-import { drainExpired, forEachChangedKey, setExpiredKeyListener } from "../pubsub/notify.ts";
+import { forEachChangedKey } from "../pubsub/notify.ts";
 import { setTrackingFigures } from "./figures.ts";
 import { TRACKING_CLIENTS } from "../server/messages.ts";
 
@@ -60,6 +60,8 @@ export class Tracker {
   /** Clients of this shard with tracking on (INFO tracking_clients). */
   localClients = 0;
   private observer: WriteObserver | null = null;
+  /** An expired or evicted key (Redis's signalModifiedKey from expiry and eviction). */
+  private readonly keyGone = (_db: number, key: Uint8Array) => this.invalidateKey(key, 0);
   private batchEnd: (() => void) | null = null;
   private notice = new ByteBuffer(256);
 
@@ -134,7 +136,7 @@ export class Tracker {
   remember(ctx: CommandContext, spec: CommandSpec, id: number): void {
     // A key the read found expired was deleted before it was read, as in Redis: its
     // invalidation goes first, then the key is remembered again.
-    if (this.observer) drainExpired(this.shard);
+    if (this.observer) this.shard.keyspace.drainExpiredKeys();
     for (const i of keyIndexes(spec, ctx.args)) {
       const key = latin1(ctx.args.bytes(i));
       let ids = this.table.get(key);
@@ -153,18 +155,25 @@ export class Tracker {
   private sync(): void {
     const active = this.table.size > 0 || this.prefixes.size > 0 || this.localClients > 0;
     if (active === (this.observer !== null)) return;
+    const keyGone = this.keyGone;
     if (this.observer) {
       this.shard.writeObservers.splice(this.shard.writeObservers.indexOf(this.observer), 1);
       this.shard.batchObservers.splice(this.shard.batchObservers.indexOf(this.batchEnd!), 1);
       this.observer = this.batchEnd = null;
-      setExpiredKeyListener(this.shard, null);
+      const evicted = this.shard.memory.onKeyEvicted;
+      evicted.splice(evicted.indexOf(keyGone), 1);
+      this.shard.keyspace.removeExpiredListener(keyGone); // drains first (re-enters sync)
       return;
     }
     this.observer = (ctx, spec, replyAt) => this.observeWrite(ctx, spec, replyAt ?? 0);
-    this.batchEnd = () => this.sendBroadcasts();
-    this.shard.writeObservers.push(this.observer);
     // Expired keys are drained (and invalidated) before the batch's BCAST keys are sent.
-    setExpiredKeyListener(this.shard, (_db, key) => this.invalidateKey(key, 0));
+    this.batchEnd = () => {
+      this.shard.keyspace.drainExpiredKeys();
+      this.sendBroadcasts();
+    };
+    this.shard.writeObservers.push(this.observer);
+    this.shard.keyspace.addExpiredListener(keyGone);
+    this.shard.memory.onKeyEvicted.push(keyGone);
     this.shard.batchObservers.push(this.batchEnd);
   }
 
@@ -405,11 +414,6 @@ export function installTracking(
 
 export function trackerOf(shard: Shard): Tracker {
   return trackers.get(shard) ?? installTracking(shard, null, null);
-}
-
-/** A key of this shard was deleted outside a command (eviction): invalidate it. */
-export function invalidateDeletedKey(shard: Shard, key: Uint8Array): void {
-  trackers.get(shard)?.invalidateKey(key, 0);
 }
 
 /**

@@ -40,7 +40,7 @@ Deno.test("compile: dist/ironcache runs `version` and serves PING, or the script
 
   const port = freePort();
   const server = new Deno.Command(binary, {
-    args: ["server", "--port", String(port)],
+    args: ["server", "--port", String(port), "--save", ""],
     stdout: "null",
     stderr: "piped",
   }).spawn();

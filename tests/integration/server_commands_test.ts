@@ -390,11 +390,14 @@ serverTest("DEBUG is refused while enable-debug-command is no", async ({ ic }) =
 
 // ---- SHUTDOWN (its own server) -------------------------------------------------------------------
 
-Deno.test("SHUTDOWN refuses to lose data it should save, and NOSAVE stops the server", async () => {
-  const server = await startIronCache(["--save", "3600 1"]);
+Deno.test("SHUTDOWN saves when it should, refuses to stop when that fails, NOSAVE stops", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ironcache-shutdown-" });
+  const server = await startIronCache(["--save", "3600 1", "--dir", dir]);
   try {
     const c = await RawConnection.open(server.port);
     try {
+      await c.command("SET", "k", "v");
+      await Deno.remove(dir, { recursive: true }); // the save can't write its file now
       assert.equal(
         dec.decode(await c.command("SHUTDOWN")),
         "-ERR Errors trying to SHUTDOWN. Check logs.\r\n",
@@ -403,8 +406,9 @@ Deno.test("SHUTDOWN refuses to lose data it should save, and NOSAVE stops the se
         dec.decode(await c.command("SHUTDOWN", "SAVE")),
         "-ERR Errors trying to SHUTDOWN. Check logs.\r\n",
       );
-      await c.send("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
-      assert.ok(await c.closedByServer(5000));
+      await Deno.mkdir(dir);
+      await c.send("*1\r\n$8\r\nSHUTDOWN\r\n");
+      assert.ok(await c.closedByServer(10_000));
     } finally {
       c.close();
     }
@@ -413,8 +417,29 @@ Deno.test("SHUTDOWN refuses to lose data it should save, and NOSAVE stops the se
       new Promise<null>((r) => setTimeout(() => r(null), 10_000)),
     ]);
     assert.equal(status?.code, 0);
+    assert.ok((await Deno.stat(`${dir}/dump.rdb`)).isFile, "SHUTDOWN saved the dataset");
   } finally {
     await server.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("SHUTDOWN NOSAVE stops without saving", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ironcache-shutdown-" });
+  const server = await startIronCache(["--save", "3600 1", "--dir", dir]);
+  try {
+    const c = await RawConnection.open(server.port);
+    try {
+      await c.send("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
+      assert.ok(await c.closedByServer(5000));
+    } finally {
+      c.close();
+    }
+    assert.equal((await server.process.status).code, 0);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

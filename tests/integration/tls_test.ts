@@ -304,7 +304,7 @@ Deno.test("TLS only (port 0): redis-cli --tls works; nowhere to listen is refuse
     certs.remove();
   }
   const nowhere = await new Deno.Command(`${repoRoot}/ironcache`, {
-    args: ["server", "--port", "0"],
+    args: ["server", "--port", "0", "--save", ""],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -186,8 +186,9 @@ Deno.test("active expiry reclaims 200k keys expiring in the same ms in bounded c
   }
   assert.equal(reclaimed, doomed);
   assert.equal(ks.dbSize(db), later + persistent);
-  // Generous bound for a shared CI machine; typically well under 1 ms for 1000 samples.
-  assert.ok(slowest < 20, `slowest activeExpire call took ${slowest.toFixed(2)} ms`);
+  // The work per call is bounded by its sample budget (asserted above); its time is only
+  // reported (tests make no timing claims on a shared machine).
+  console.log(`slowest activeExpire call: ${slowest.toFixed(2)} ms for ${SAMPLES} samples`);
   assert.equal(ks.activeExpire(db, SAMPLES), 0, "the survivors are not expired");
   for (let i = 0; i < later; i += 997) assert.ok(ks.exists(db, keyAt(108, i)));
 

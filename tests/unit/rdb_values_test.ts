@@ -1,6 +1,7 @@
 // Value bodies of every RDB type (legacy ones included), their errors, DUMP payload framing,
 // and the engine seam (value_codec, move payloads).
 import assert from "node:assert/strict";
+import { createKeyspace } from "../../src/engine/engine_module.ts";
 import { RdbWriter } from "../../src/persistence/rdb/writer.ts";
 import { RdbReader } from "../../src/persistence/rdb/reader.ts";
 import { RdbEmptyKeyError, readValue } from "../../src/persistence/rdb/value_decode.ts";
@@ -14,11 +15,7 @@ import {
   verifyDumpPayload,
 } from "../../src/persistence/rdb/dump_payload.ts";
 import { RdbFormatError, RdbUnsupportedError } from "../../src/persistence/rdb/constants.ts";
-import {
-  blobFromRdbValue,
-  rdbValueFromBlob,
-  UnsupportedType,
-} from "../../src/persistence/value_codec.ts";
+import { blobFromRdbValue, rdbValueFromBlob } from "../../src/persistence/value_codec.ts";
 import { blobOfMovePayload, createMovePayload } from "../../src/persistence/move_payload.ts";
 import { blobStringValue, stringBlob } from "../../src/engine/value_blob.ts";
 import { ziplist } from "../helpers/rdb_bytes.ts";
@@ -194,19 +191,37 @@ Deno.test("DUMP payload verification: version, checksum, length", () => {
   assert.ok(!verifyDumpPayload(v11), "version 11 (Redis 7.2) is refused");
 });
 
-Deno.test("value_codec: strings map both ways as Redis loads them; other types are unsupported", () => {
-  const intBlob = blobFromRdbValue({ kind: "string", value: b("-42") });
-  assert.ok(intBlob instanceof Uint8Array);
+Deno.test("value_codec: strings map both ways as Redis loads them", () => {
+  const intBlob = blobFromRdbValue({ kind: "string", value: b("-42") }, REDIS_DEFAULTS);
   assert.equal(intBlob[2], 1, "the int encoding");
   assert.equal(text(blobStringValue(intBlob)!), "-42");
-  const textBlob = blobFromRdbValue({ kind: "string", value: b("042") }) as Uint8Array;
+  const textBlob = blobFromRdbValue({ kind: "string", value: b("042") }, REDIS_DEFAULTS);
   assert.equal(textBlob[2], 0);
   assert.deepEqual(rdbValueFromBlob(textBlob), { kind: "string", value: b("042") });
   assert.deepEqual(rdbValueFromBlob(stringBlob(b(""), 7n)), { kind: "string", value: b("7") });
-  const list = blobFromRdbValue({ kind: "list", elements: [b("a")] });
-  assert.ok(list instanceof UnsupportedType && list.type === "list");
-  const listBlob = Uint8Array.of(1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-  assert.deepEqual(rdbValueFromBlob(listBlob), new UnsupportedType("list"));
+});
+
+Deno.test("value_codec: typed values go through the engine and back in their encoding", () => {
+  const ks = createKeyspace();
+  const values: RdbValue[] = [
+    { kind: "list", elements: [b("a"), b("1")] },
+    { kind: "set", members: [b("3"), b("-1")], compact: true },
+    { kind: "set", members: [b("x")], compact: false },
+    { kind: "zset", entries: [{ member: b("m"), score: 1.5 }], compact: true },
+    { kind: "hash", entries: [[b("f"), b("v")]], compact: true },
+  ];
+  const expected: RdbValue[] = [
+    values[0],
+    { kind: "set", members: [b("-1"), b("3")], compact: true },
+    values[2],
+    values[3],
+    values[4],
+  ];
+  values.forEach((value, i) => {
+    assert.equal(ks.restore(0, b("k"), blobFromRdbValue(value, REDIS_DEFAULTS), 0, true), 1);
+    assert.deepEqual(rdbValueFromBlob(ks.dump(0, b("k"))!), expected[i]);
+  });
+  ks.delete(0, b("k"));
 });
 
 Deno.test("move payloads: round trip, checksum, and never mistaken for Redis's", () => {

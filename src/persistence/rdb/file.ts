@@ -67,38 +67,70 @@ export function defaultAux(nowMs = Date.now(), usedMemory = 0): Array<[string, s
   ];
 }
 
+/** The start of a version 10 file: "REDIS0010" and the AUX fields. */
+export function writeRdbHeader(w: RdbWriter, aux: WriteOptions["aux"]): void {
+  w.raw(encoder.encode(MAGIC + String(RDB_VERSION).padStart(4, "0")));
+  for (const [name, value] of aux) {
+    w.u8(RDB_OPCODE_AUX).string(encoder.encode(name)).string(encoder.encode(String(value)));
+  }
+}
+
+/** SELECTDB and RESIZEDB before a database's keys. */
+export function writeDbHeader(w: RdbWriter, index: number, keys: number, expiring: number): void {
+  w.u8(RDB_OPCODE_SELECTDB).len(index);
+  w.u8(RDB_OPCODE_RESIZEDB).len(keys).len(expiring);
+}
+
+/** One key: its expiry (if any), type, name and value. */
+export function writeRdbEntry(w: RdbWriter, entry: RdbEntry, options: EncodeOptions): void {
+  if (entry.expireAtMs !== undefined) w.u8(RDB_OPCODE_EXPIRETIME_MS).i64le(entry.expireAtMs);
+  const type = rdbTypeOf(entry.value, options);
+  w.u8(type).string(entry.key);
+  writeValueBody(w, type, entry.value, options);
+}
+
 /** A complete RDB file of version 10 holding the databases' keys. */
 export function writeRdbFile(
   databases: readonly RdbDatabase[],
   options: WriteOptions = { ...REDIS_DEFAULTS, aux: defaultAux() },
 ): Uint8Array {
   const w = new RdbWriter({ compress: options.compress }, 4096);
-  w.raw(encoder.encode(MAGIC + String(RDB_VERSION).padStart(4, "0")));
-  for (const [name, value] of options.aux) {
-    w.u8(RDB_OPCODE_AUX).string(encoder.encode(name)).string(encoder.encode(String(value)));
-  }
+  writeRdbHeader(w, options.aux);
   for (const db of databases) {
     if (db.entries.length === 0) continue;
     const expiring = db.entries.filter((e) => e.expireAtMs !== undefined).length;
-    w.u8(RDB_OPCODE_SELECTDB).len(db.index);
-    w.u8(RDB_OPCODE_RESIZEDB).len(db.entries.length).len(expiring);
-    for (const entry of db.entries) {
-      if (entry.expireAtMs !== undefined) w.u8(RDB_OPCODE_EXPIRETIME_MS).i64le(entry.expireAtMs);
-      const type = rdbTypeOf(entry.value, options);
-      w.u8(type).string(entry.key);
-      writeValueBody(w, type, entry.value, options);
-    }
+    writeDbHeader(w, db.index, db.entries.length, expiring);
+    for (const entry of db.entries) writeRdbEntry(w, entry, options);
   }
   w.u8(RDB_OPCODE_EOF);
   w.raw(new Crc64().update(w.bytes()).bytes());
   return w.bytes().slice();
 }
 
+/** What iterateRdbFile finds, in file order; `position` is where the reader stands after it. */
+export type RdbItem =
+  | { kind: "aux"; name: string; value: string; position: number }
+  | { kind: "entry"; db: number; entry: RdbEntry; position: number };
+
 /**
  * Reads a whole RDB file (versions 1..11). The checksum is verified unless it is zero (a file
  * saved with rdbchecksum no). Empty collections are skipped, as Redis skips them on load.
  */
 export function readRdbFile(bytes: Uint8Array): RdbFile {
+  const file: RdbFile = { version: rdbFileVersion(bytes), aux: [], databases: [] };
+  for (const item of iterateRdbFile(bytes)) {
+    if (item.kind === "aux") file.aux.push([item.name, item.value]);
+    else {
+      let db = file.databases.find((d) => d.index === item.db);
+      if (!db) file.databases.push(db = { index: item.db, entries: [] });
+      db.entries.push(item.entry);
+    }
+  }
+  return file;
+}
+
+/** The version of an RDB file, or an RdbFormatError for a wrong signature or version. */
+export function rdbFileVersion(bytes: Uint8Array): number {
   if (bytes.length < 9 || latin1.decode(bytes.subarray(0, 5)) !== MAGIC) {
     throw new RdbFormatError("not an RDB file (wrong signature)");
   }
@@ -108,10 +140,15 @@ export function readRdbFile(bytes: Uint8Array): RdbFile {
       `can't handle RDB format version ${latin1.decode(bytes.subarray(5, 9))}`,
     );
   }
+  return version;
+}
+
+/** The AUX fields and keys of a file one by one (rdbLoadRio), the checksum checked at EOF
+ * unless the caller has (`verify` false). */
+export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<RdbItem> {
+  const version = rdbFileVersion(bytes);
   const r = new RdbReader(bytes, 9);
-  const file: RdbFile = { version, aux: [], databases: [] };
-  let db: RdbDatabase = { index: 0, entries: [] };
-  file.databases.push(db);
+  let db = 0;
   let expireAtMs: number | undefined;
   while (true) {
     const type = r.u8();
@@ -128,35 +165,37 @@ export function readRdbFile(bytes: Uint8Array): RdbFile {
       case RDB_OPCODE_IDLE:
         r.len(); // LRU idle seconds: likewise
         continue;
-      case RDB_OPCODE_AUX:
-        file.aux.push([latin1.decode(r.string()), latin1.decode(r.string())]);
+      case RDB_OPCODE_AUX: {
+        const name = latin1.decode(r.string()), value = latin1.decode(r.string());
+        yield { kind: "aux", name, value, position: r.position };
         continue;
+      }
       case RDB_OPCODE_RESIZEDB:
         r.len();
         r.len();
         continue;
-      case RDB_OPCODE_SELECTDB: {
-        const index = r.len();
-        db = file.databases.find((d) => d.index === index) ?? { index, entries: [] };
-        if (!file.databases.includes(db)) file.databases.push(db);
+      case RDB_OPCODE_SELECTDB:
+        db = r.len();
         continue;
-      }
       case RDB_OPCODE_MODULE_AUX:
         throw new RdbUnsupportedError("RDB files with module data are not supported");
       case RDB_OPCODE_FUNCTION:
       case RDB_OPCODE_FUNCTION2:
         throw new RdbUnsupportedError("RDB files with functions are not supported");
       case RDB_OPCODE_EOF:
-        verifyChecksum(bytes, r, version);
-        file.databases = file.databases.filter((d) => d.entries.length > 0);
-        return file;
+        if (verify) verifyChecksum(bytes, r, version);
+        return;
     }
     const key = r.string().slice();
+    let value: RdbValue | null = null;
     try {
-      const value = readValueBody(r, type);
-      db.entries.push({ key, value, ...(expireAtMs === undefined ? {} : { expireAtMs }) });
+      value = readValueBody(r, type);
     } catch (e) {
       if (!(e instanceof RdbEmptyKeyError)) throw e;
+    }
+    if (value !== null) {
+      const entry = { key, value, ...(expireAtMs === undefined ? {} : { expireAtMs }) };
+      yield { kind: "entry", db, entry, position: r.position };
     }
     expireAtMs = undefined;
   }

@@ -38,6 +38,12 @@ export class RdbWriter {
   }
 
   /** The bytes written so far (a view: valid until the next write). */
+  /** Empties the writer, keeping its buffer. */
+  reset(): this {
+    this.#length = 0;
+    return this;
+  }
+
   bytes(): Uint8Array {
     return this.#buf.subarray(0, this.#length);
   }

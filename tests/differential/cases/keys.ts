@@ -665,7 +665,6 @@ export default [
   },
   {
     name: "RESTORE of a Redis list payload",
-    pendingUntil: "lists in the RDB value codec (issue 7)",
     cmds: [["RESTORE", "l", "0", PAYLOAD.list], ["LRANGE", "l", "0", "-1"]],
   },
   {

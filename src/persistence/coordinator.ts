@@ -1,0 +1,349 @@
+// The main thread's side of persistence: one place for the whole server's saves and loads.
+// It runs SAVE / BGSAVE / BGSAVE SCHEDULE / DEBUG RELOAD / SHUTDOWN's save for the shards
+// that ask, writes snapshots (every shard writes its part, snapshot_file.ts splices them into
+// one RDB file), loads an RDB file at boot into the shards that own its keys, and tells every
+// shard the status INFO persistence and LASTSAVE report.
+//
+// For the AOF: `writeSnapshot(path, { aofBase: true })` writes a point-in-time RDB of the
+// whole server to `path` (atomically replaced) and resolves with its key count.
+import { log } from "../log.ts";
+import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
+import type { EncodingLimits } from "../engine/encoding_limits.ts";
+import { Crc64 } from "./rdb/crc64.ts";
+import { RdbFormatError } from "./rdb/constants.ts";
+import { defaultAux, iterateRdbFile, rdbFileVersion } from "./rdb/file.ts";
+import { blobFromRdbValue } from "./value_codec.ts";
+import { LoadBatch } from "./load_batch.ts";
+import { type ShardPart, writeSnapshotFile } from "./snapshot_file.ts";
+import type { PartSection } from "./snapshot_shard.ts";
+import { initialStatus } from "./messages.ts";
+import type {
+  PersistFromWorker,
+  PersistOp,
+  PersistOptions,
+  PersistReply,
+  PersistStatus,
+  PersistToWorker,
+} from "./messages.ts";
+
+export interface PersistSettings {
+  save: string;
+  dir: string;
+  dbfilename: string;
+}
+
+export interface LoadResult {
+  keys: number;
+  expired: number;
+}
+
+/** Keys per load batch before the coordinator waits for the shards to apply them. */
+const LOAD_BATCH_BYTES = 4 << 20;
+
+type Ack = { error?: string; sections?: PartSection[] };
+
+export class PersistenceCoordinator {
+  readonly status: PersistStatus;
+  #settings: PersistSettings;
+  #nextId = 0;
+  #snapshots = 0;
+  #waiting = new Map<number, { replies: Ack[]; left: number; done: (r: Ack[]) => void }>();
+
+  constructor(
+    private readonly workers: Worker[],
+    private readonly changes: Float64Array,
+    settings: PersistSettings,
+    private readonly limits: EncodingLimits,
+    private readonly databases: number,
+    /** Stops the server (SHUTDOWN after its save). */
+    private readonly stop: () => void,
+  ) {
+    this.#settings = settings;
+    this.status = initialStatus(Date.now(), workers.length);
+  }
+
+  get settings(): PersistSettings {
+    return this.#settings;
+  }
+
+  /** dir/dbfilename. */
+  get rdbPath(): string {
+    return `${this.#settings.dir.replace(/\/+$/, "") || "."}/${this.#settings.dbfilename}`;
+  }
+
+  /** Handles a worker's persistence message; false when it is not one. */
+  onMessage(worker: Worker, msg: { type: string }): boolean {
+    const m = msg as PersistFromWorker;
+    switch (m.type) {
+      case "persist-config":
+        this.#settings = { save: m.save, dir: m.dir, dbfilename: m.dbfilename };
+        return true;
+      case "persist-request":
+        this.#request(m.op, m.options).then((reply) => {
+          this.#post(worker, { type: "persist-reply", reqId: m.reqId, reply });
+          if (m.op === "shutdown" && reply.error === undefined) this.stop();
+        });
+        return true;
+      case "snapshot-done":
+      case "persist-ack": {
+        const wait = this.#waiting.get(m.id);
+        if (!wait) return true;
+        wait.replies[m.shardId] = m;
+        if (--wait.left === 0) {
+          this.#waiting.delete(m.id);
+          wait.done(wait.replies);
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #post(worker: Worker, msg: PersistToWorker, transfer: Transferable[] = []): void {
+    worker.postMessage(msg, transfer);
+  }
+
+  #broadcast(): void {
+    for (const w of this.workers) this.#post(w, { type: "persist-status", status: this.status });
+  }
+
+  /** Sends each shard its message and resolves with their replies in shard order. */
+  #askAll(make: (shard: number, id: number) => PersistToWorker | null): Promise<Ack[]> {
+    const id = ++this.#nextId;
+    const messages = this.workers.map((_, s) => make(s, id));
+    const left = messages.filter((m) => m !== null).length;
+    if (left === 0) return Promise.resolve([]);
+    return new Promise((done) => {
+      this.#waiting.set(id, { replies: [], left, done });
+      messages.forEach((m, s) => {
+        if (m) {
+          this.#post(
+            this.workers[s],
+            m,
+            m.type === "load-batch" ? [m.batch.buffer as ArrayBuffer] : [],
+          );
+        }
+      });
+    });
+  }
+
+  async #request(op: PersistOp, options: PersistOptions): Promise<PersistReply> {
+    switch (op) {
+      case "save":
+        if (this.status.saving) return { error: "ERR Background save already in progress" };
+        return (await this.save("save")) ? {} : { error: "ERR" };
+      case "bgsave":
+      case "bgsave-schedule":
+        if (this.status.saving) {
+          if (op === "bgsave") return { error: "ERR Background save already in progress" };
+          this.status.scheduled = true;
+          this.#broadcast();
+          return { status: "Background saving scheduled" };
+        }
+        this.save("bgsave");
+        return { status: "Background saving started" };
+      case "reload":
+        return await this.#reload(options.reload ?? { save: true, flush: true });
+      case "shutdown":
+        if (
+          options.how === "save" || (options.how === "default" && this.#settings.save.trim() !== "")
+        ) {
+          if (!(await this.saveForShutdown())) {
+            return { error: "ERR Errors trying to SHUTDOWN. Check logs." };
+          }
+        }
+        return {};
+    }
+  }
+
+  /**
+   * A save to dir/dbfilename with Redis's bookkeeping (LASTSAVE, the change counter, INFO's
+   * rdb_* fields); false when it failed (logged). A BGSAVE resolves when the file is written.
+   */
+  async save(kind: "save" | "bgsave"): Promise<boolean> {
+    if (this.status.saving) return false;
+    const started = Date.now();
+    const changesAtStart = Array.from(this.changes);
+    this.status.saving = true;
+    if (kind === "bgsave") {
+      this.status.bgsaveStartedMs = started;
+      log.notice("Background saving started");
+    }
+    this.#broadcast();
+    let ok = true;
+    try {
+      await this.writeSnapshot(this.rdbPath);
+      log.notice(
+        kind === "bgsave" ? "Background saving terminated with success" : "DB saved on disk",
+      );
+    } catch (e) {
+      ok = false;
+      log.warning(`Failed saving the DB to ${this.rdbPath}: ${(e as Error).message}`);
+    }
+    const s = this.status;
+    s.saving = false;
+    if (ok) {
+      s.changesAtLastSave = changesAtStart;
+      s.lastSave = Math.floor(Date.now() / 1000);
+      s.saves++;
+    }
+    if (kind === "bgsave") {
+      s.bgsaveStartedMs = 0;
+      s.lastBgsaveOk = ok;
+      s.lastBgsaveTimeSec = Math.round((Date.now() - started) / 1000);
+    } else if (ok) s.lastBgsaveOk = true;
+    this.#broadcast();
+    if (s.scheduled) {
+      s.scheduled = false;
+      this.save("bgsave");
+    }
+    return ok;
+  }
+
+  /** The save SHUTDOWN and SIGTERM make when save points are set (or SHUTDOWN SAVE). */
+  async saveForShutdown(): Promise<boolean> {
+    log.notice("Saving the final RDB snapshot before exiting.");
+    while (this.status.saving) await new Promise((r) => setTimeout(r, 10));
+    const ok = await this.save("save");
+    if (!ok) log.warning("Error trying to save the DB, can't exit.");
+    return ok;
+  }
+
+  /** Whether a signal should save before stopping (save points configured). */
+  get savesOnShutdown(): boolean {
+    return this.#settings.save.trim() !== "";
+  }
+
+  /** A point-in-time RDB file of every shard's keys at `path`; resolves with its key count. */
+  async writeSnapshot(path: string, options: { aofBase?: boolean } = {}): Promise<number> {
+    const dir = path.lastIndexOf("/") >= 0 ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+    const seq = ++this.#snapshots;
+    const parts = this.workers.map((_, s) => `${dir}/temp-${Deno.pid}-${seq}-shard${s}.part`);
+    try {
+      const replies = await this.#askAll((s, id) => ({ type: "snapshot", id, path: parts[s] }));
+      const failed = replies.find((r) => r.error !== undefined);
+      if (failed) throw new Error(failed.error);
+      const shardParts: ShardPart[] = replies.map((r, s) => ({
+        path: parts[s],
+        sections: r.sections!,
+      }));
+      const aux = defaultAux();
+      if (options.aofBase) aux[aux.length - 1] = ["aof-base", 1];
+      return await writeSnapshotFile(path, shardParts, aux, this.databases);
+    } finally {
+      await Promise.all(parts.map((p) => Deno.remove(p).catch(() => {})));
+    }
+  }
+
+  #setLoading(loading: boolean): void {
+    this.status.loading = loading;
+    this.#broadcast();
+  }
+
+  /**
+   * Loads the RDB file at `path` into the shards (keys already expired are skipped, as a
+   * master does). null when there is no file. Throws (RdbFormatError...) for a file that
+   * is not a whole, valid RDB; its checksum is checked before any key is stored.
+   */
+  async load(path: string): Promise<LoadResult | null> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+    verifyWholeFile(bytes);
+    const started = performance.now();
+    this.#setLoading(true);
+    try {
+      const result = await this.#distribute(bytes, started);
+      this.status.lastLoadKeysLoaded = result.keys;
+      this.status.lastLoadKeysExpired = result.expired;
+      log.notice(`Done loading RDB, keys loaded: ${result.keys}, keys expired: ${result.expired}.`);
+      log.notice(
+        `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
+      );
+      return result;
+    } finally {
+      this.#setLoading(false);
+    }
+  }
+
+  async #distribute(bytes: Uint8Array, started: number): Promise<LoadResult> {
+    const batches = this.workers.map(() => new LoadBatch());
+    let pendingBytes = 0, keys = 0, expired = 0, lastLog = started;
+    // One batch in flight: the shards apply it while the next one is parsed here.
+    let inFlight: Promise<void> | null = null;
+    const send = async () => {
+      if (inFlight) await inFlight;
+      pendingBytes = 0;
+      inFlight = this.#askAll((s, id) =>
+        batches[s].keys === 0 ? null : { type: "load-batch", id, batch: batches[s].take() }
+      ).then((acks) => {
+        const failed = acks.find((a) => a?.error !== undefined);
+        if (failed) throw new RdbFormatError(failed.error!);
+      });
+      inFlight.catch(() => {}); // handled where it is awaited (next batch or the end)
+    };
+    const now = Date.now();
+    for (const item of iterateRdbFile(bytes, false)) { // the checksum was verified first
+      if (item.kind === "aux") continue;
+      const { key, value, expireAtMs } = item.entry;
+      if (expireAtMs !== undefined && expireAtMs < now) {
+        expired++;
+        continue;
+      }
+      const blob = blobFromRdbValue(value, this.limits);
+      const shard = this.workers.length === 1
+        ? 0
+        : slotOwner(keyHashSlot(key), this.workers.length);
+      batches[shard].add(item.db, key, blob, expireAtMs ?? 0);
+      keys++;
+      pendingBytes += key.length + blob.length + 17;
+      if (pendingBytes >= LOAD_BATCH_BYTES) {
+        await send();
+        const t = performance.now();
+        if (t - lastLog >= 1000) {
+          lastLog = t;
+          const percent = (item.position / bytes.length * 100).toFixed(1);
+          const rate = Math.round(keys / ((t - started) / 1000));
+          log.notice(`Loading RDB: ${percent}% (${keys} keys, ${rate} keys/s)`);
+        }
+      }
+    }
+    await send();
+    await inFlight;
+    return { keys, expired };
+  }
+
+  /** DEBUG RELOAD: save, empty every shard, load the file back (keys in it replace ours). */
+  async #reload({ save, flush }: { save: boolean; flush: boolean }): Promise<PersistReply> {
+    if (this.status.saving) return { error: "ERR Background save already in progress" };
+    if (save && !(await this.save("save"))) return { error: "ERR" };
+    this.#setLoading(true);
+    if (flush) await this.#askAll((_, id) => ({ type: "flush", id }));
+    try {
+      await this.load(this.rdbPath);
+    } catch (e) {
+      log.warning(`Error loading ${this.rdbPath}: ${(e as Error).message}`);
+      this.#setLoading(false);
+      return { error: "ERR Error trying to load the RDB dump, check server logs." };
+    }
+    log.notice("DB reloaded by DEBUG RELOAD");
+    return {};
+  }
+}
+
+/** The signature, version and (for version 5 and later) the CRC-64 of the whole file. */
+function verifyWholeFile(bytes: Uint8Array): void {
+  const version = rdbFileVersion(bytes);
+  if (version < 5) return;
+  if (bytes.length < 18) throw new RdbFormatError("the file is truncated");
+  const stored = bytes.subarray(bytes.length - 8);
+  if (stored.every((b) => b === 0)) return;
+  const crc = new Crc64().update(bytes, 0, bytes.length - 8).bytes();
+  if (!crc.every((b, i) => b === stored[i])) {
+    throw new RdbFormatError("wrong RDB checksum (the file is truncated or corrupt)");
+  }
+}

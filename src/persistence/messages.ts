@@ -1,0 +1,74 @@
+// Messages between the main thread's persistence coordinator (coordinator.ts) and the shard
+// workers (shard_persistence.ts).
+import type { PartSection } from "./snapshot_shard.ts";
+
+/** What every shard reports the same way in INFO persistence and LASTSAVE. */
+export interface PersistStatus {
+  /** Unix seconds of the last successful save (the start time before any). */
+  lastSave: number;
+  lastBgsaveOk: boolean;
+  /** Seconds the last BGSAVE took, -1 before any. */
+  lastBgsaveTimeSec: number;
+  /** Unix ms a BGSAVE started, 0 when none runs. */
+  bgsaveStartedMs: number;
+  /** A save of any kind runs (SAVE included). */
+  saving: boolean;
+  scheduled: boolean;
+  saves: number;
+  /** Per shard: its change counter when the last successful save began. */
+  changesAtLastSave: number[];
+  loading: boolean;
+  lastLoadKeysLoaded: number;
+  lastLoadKeysExpired: number;
+}
+
+/** The status before any save or load: `lastSave` is the start time, as Redis. */
+export function initialStatus(startedAtMs: number, shards: number): PersistStatus {
+  return {
+    lastSave: Math.floor(startedAtMs / 1000),
+    lastBgsaveOk: true,
+    lastBgsaveTimeSec: -1,
+    bgsaveStartedMs: 0,
+    saving: false,
+    scheduled: false,
+    saves: 0,
+    changesAtLastSave: new Array(shards).fill(0),
+    loading: false,
+    lastLoadKeysLoaded: 0,
+    lastLoadKeysExpired: 0,
+  };
+}
+
+export type PersistOp = "save" | "bgsave" | "bgsave-schedule" | "reload" | "shutdown";
+
+/** The request's details: SHUTDOWN's save choice, DEBUG RELOAD's options. */
+export interface PersistOptions {
+  how?: "save" | "nosave" | "default";
+  reload?: { save: boolean; flush: boolean };
+}
+
+export interface PersistReply {
+  /** The error to reply (without the "-"), or undefined when done. */
+  error?: string;
+  /** A status reply text, when the command replies one. */
+  status?: string;
+}
+
+export type PersistToWorker =
+  | { type: "persist-status"; status: PersistStatus }
+  | { type: "persist-reply"; reqId: number; reply: PersistReply }
+  | { type: "snapshot"; id: number; path: string }
+  | { type: "load-batch"; id: number; batch: Uint8Array }
+  | { type: "flush"; id: number };
+
+export type PersistFromWorker =
+  | {
+    type: "persist-request";
+    shardId: number;
+    reqId: number;
+    op: PersistOp;
+    options: PersistOptions;
+  }
+  | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
+  | { type: "snapshot-done"; shardId: number; id: number; sections?: PartSection[]; error?: string }
+  | { type: "persist-ack"; shardId: number; id: number; error?: string };

@@ -1,0 +1,130 @@
+// A shard worker's side of persistence: it counts its changes (the save policy's and INFO's
+// rdb_changes_since_last_save), writes its part of snapshots, applies loaded keys, and keeps
+// the coordinator's status (shard_status.ts) for INFO and LASTSAVE. Shard 0 also checks the `save` policy once a
+// second and tells the coordinator the settings it needs (they may change by CONFIG SET).
+import type { Shard } from "../server/shard.ts";
+import { BAD_PAYLOAD } from "../engine/keyspace.ts";
+import { log } from "../log.ts";
+import type { PersistFromWorker, PersistToWorker } from "./messages.ts";
+import { ShardSnapshot } from "./snapshot_shard.ts";
+import { forEachLoadRecord } from "./load_batch.ts";
+import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
+
+/**
+ * Starts the shard's side: the change counter (a write observer), and on shard 0 the save
+ * policy check and the settings report. Returns the handler of the coordinator's messages
+ * (true when the message was one of them).
+ */
+export function setUpShardPersistence(
+  shard: Shard,
+  changes: SharedArrayBuffer,
+  loading: boolean,
+  post: (m: PersistFromWorker) => void,
+): (msg: { type: string }) => boolean {
+  const state = stateOf(shard);
+  state.changes = new Float64Array(changes);
+  state.post = post;
+  shard.loading = state.status.loading = loading;
+  const counter = state.changes, id = shard.id;
+  shard.writeObservers.push(() => counter[id]++);
+  if (shard.id === 0) {
+    const report = () =>
+      post({
+        type: "persist-config",
+        shardId: 0,
+        save: String(shard.config.get("save")),
+        dir: String(shard.config.get("dir")),
+        dbfilename: String(shard.config.get("dbfilename")),
+      });
+    report();
+    shard.config.onChange((name) => {
+      if (name === "save" || name === "dir" || name === "dbfilename") report();
+    });
+    const timer = setInterval(() => checkSavePolicy(shard), 1000);
+    Deno.unrefTimer(timer);
+  }
+  return (msg) => handle(shard, state, msg as PersistToWorker);
+}
+
+function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): boolean {
+  switch (msg.type) {
+    case "persist-status":
+      state.status = msg.status;
+      // The end of a load (boot, DEBUG RELOAD): the shard is ready (/readyz).
+      if (shard.loading && !msg.status.loading) shard.markLoaded();
+      shard.loading = msg.status.loading;
+      return true;
+    case "persist-reply": {
+      const resolve = state.pending.get(msg.reqId);
+      state.pending.delete(msg.reqId);
+      resolve?.(msg.reply);
+      return true;
+    }
+    case "snapshot":
+      writePart(shard, msg.id, msg.path, state.post);
+      return true;
+    case "load-batch":
+      state.post({
+        type: "persist-ack",
+        shardId: shard.id,
+        id: msg.id,
+        error: applyLoadBatch(shard, msg.batch),
+      });
+      return true;
+    case "flush":
+      for (let db = 0; db < shard.databases; db++) shard.keyspace.flush(db);
+      state.post({ type: "persist-ack", shardId: shard.id, id: msg.id });
+      return true;
+  }
+  return false;
+}
+
+async function writePart(
+  shard: Shard,
+  id: number,
+  path: string,
+  post: (m: PersistFromWorker) => void,
+): Promise<void> {
+  try {
+    const sections = await new ShardSnapshot(shard, path).run();
+    post({ type: "snapshot-done", shardId: shard.id, id, sections });
+  } catch (e) {
+    post({ type: "snapshot-done", shardId: shard.id, id, error: (e as Error).message });
+  }
+}
+
+/** Stores a batch of loaded keys; an error text when the engine refused one. */
+function applyLoadBatch(shard: Shard, batch: Uint8Array): string | undefined {
+  const ks = shard.keyspace;
+  ks.setClock(Date.now());
+  let error: string | undefined;
+  forEachLoadRecord(batch, (db, key, blob, expireAt) => {
+    if (error === undefined && ks.restore(db, key, blob, expireAt, true) === BAD_PAYLOAD) {
+      error = "a value the engine can't hold";
+    }
+  });
+  return error;
+}
+
+/** serverCron's save points: BGSAVE after `seconds` when at least `changes` happened (and,
+ * after a failed BGSAVE, not before 5 s, CONFIG_BGSAVE_RETRY_DELAY). */
+function checkSavePolicy(shard: Shard): void {
+  const { status, changes } = stateOf(shard);
+  if (status.saving || status.loading) return;
+  const words = String(shard.config.get("save")).split(" ").filter(Boolean).map(Number);
+  if (words.length === 0) return;
+  let dirty = 0;
+  for (let s = 0; s < shard.count; s++) dirty += changes[s] - (status.changesAtLastSave[s] ?? 0);
+  const now = Date.now() / 1000;
+  for (let i = 0; i + 1 < words.length; i += 2) {
+    const [seconds, wanted] = [words[i], words[i + 1]];
+    if (
+      dirty >= wanted && now - status.lastSave > seconds &&
+      (status.lastBgsaveOk || now - status.lastSave > 5)
+    ) {
+      log.notice(`${dirty} changes in ${seconds} seconds. Saving...`);
+      requestPersistence(shard, "bgsave");
+      return;
+    }
+  }
+}

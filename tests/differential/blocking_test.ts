@@ -1,0 +1,4 @@
+import cases from "./cases/blocking.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("blocking", cases);

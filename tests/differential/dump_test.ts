@@ -1,0 +1,4 @@
+import cases from "./cases/dump.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("dump", cases);
