@@ -8,6 +8,10 @@ import { onClientReset } from "./reset.ts";
 onClientReset((client, shard) => monitorsOf(shard).remove(client));
 
 function monitor(ctx: CommandContext): void {
+  // Redis refuses clients that expect one reply per command (CLIENT_DENY_BLOCKING: EXEC).
+  if (ctx.client.inTransaction) {
+    return ctx.out.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  }
   if (isMonitor(ctx.client)) return;
   monitorsOf(ctx.shard).add(ctx.client);
   ctx.out.ok();

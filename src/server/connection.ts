@@ -511,6 +511,7 @@ export class Connection {
     const silenceIfOff = (replyAt: number, pendingAt: number, flushes: number) => {
       if (modes.replyOff) this.dropReplySince(replyAt, pendingAt, flushes);
     };
+    const monitors = monitorsOf(this.shard);
     const runFrom = (): void | Promise<void> => {
       while (next < commands.length) {
         const { spec, frame } = commands[next++];
@@ -523,10 +524,13 @@ export class Connection {
         const result = this.execute(spec, frame, 0, frame.length);
         if (result) {
           return result.then(() => {
+            if (monitors.any()) monitors.feed(this.ctx, spec);
             silenceIfOff(replyAt, pendingAt, flushes);
             return runFrom();
           });
         }
+        // Each command EXEC runs reaches monitors, before EXEC's own line (as Redis's call()).
+        if (monitors.any()) monitors.feed(this.ctx, spec);
         silenceIfOff(replyAt, pendingAt, flushes);
       }
       this.repliesOffInExec = !offAtStart && modes.replyOff;

@@ -45,4 +45,20 @@ export default [
       read(1, 4),
     ],
   },
+  {
+    name: "MONITOR inside MULTI; a transaction's commands on a monitor",
+    clients: 2,
+    steps: [
+      step(0, ["MULTI"]),
+      step(0, ["MONITOR"]),
+      step(0, ["EXEC"]),
+      step(0, ["MONITOR"]),
+      step(1, ["MULTI"]),
+      read(0),
+      step(1, ["SET", "foo", "1"]),
+      step(1, ["GET", "bar"]),
+      step(1, ["EXEC"]),
+      read(0, 3),
+    ],
+  },
 ] satisfies Case[];
