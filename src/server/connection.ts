@@ -380,8 +380,11 @@ export class Connection {
           if (watch) timedAt = performance.now();
         }
         const result = this.execute(spec, buf, frameStart, pos);
+        // A blocking command shows when it blocks (as Redis); the others once they ran.
+        const blocking = monitored && spec.flags.includes("blocking");
+        if (blocking) monitors.feed(this.ctx, spec);
         if (result) await result;
-        if (monitored) monitors.feed(this.ctx, spec);
+        if (monitored && !blocking) monitors.feed(this.ctx, spec);
         if (watch && (ran++ === 0 || timeEach)) {
           const at = performance.now(), usec = (at - timedAt) * 1000;
           timedAt = at;
@@ -522,15 +525,14 @@ export class Connection {
           continue;
         }
         const result = this.execute(spec, frame, 0, frame.length);
+        // Each command EXEC runs reaches monitors, before EXEC's own line (as Redis's call()).
+        if (monitors.any()) monitors.feed(this.ctx, spec);
         if (result) {
           return result.then(() => {
-            if (monitors.any()) monitors.feed(this.ctx, spec);
             silenceIfOff(replyAt, pendingAt, flushes);
             return runFrom();
           });
         }
-        // Each command EXEC runs reaches monitors, before EXEC's own line (as Redis's call()).
-        if (monitors.any()) monitors.feed(this.ctx, spec);
         silenceIfOff(replyAt, pendingAt, flushes);
       }
       this.repliesOffInExec = !offAtStart && modes.replyOff;

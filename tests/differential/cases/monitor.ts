@@ -61,4 +61,15 @@ export default [
       read(0, 3),
     ],
   },
+  {
+    name: "a blocking command on a monitor",
+    clients: 3,
+    steps: [
+      step(0, ["MONITOR"]),
+      step(1, ["BLPOP", "foo", "0"], 0),
+      step(2, ["LPUSH", "foo", "a"]),
+      read(1),
+      read(0, 2),
+    ],
+  },
 ] satisfies Case[];
