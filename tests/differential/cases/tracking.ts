@@ -3,6 +3,23 @@
 // either, so reads are remembered and invalidations sent across shards.
 import { type Case, clientId, read, step } from "../case.ts";
 
+/** A key read by a tracking client expires: invalidated once, then remembered again. */
+const expiredKeyCase = (key: string): Case => ({
+  name: `an expired key is invalidated (${key})`,
+  protocols: [3],
+  clients: 2,
+  steps: [
+    step(1, ["SET", key, "1", "PX", "30"]),
+    step(0, ["CLIENT", "TRACKING", "on"]),
+    step(0, ["GET", key]),
+    { client: 1, cmd: ["GET", key], replies: 1, pauseMs: 120 },
+    read(0),
+    step(0, ["GET", key]),
+    step(1, ["SET", key, "2"]),
+    read(0),
+  ],
+});
+
 export default [
   {
     name: "option errors",
@@ -136,36 +153,7 @@ export default [
     protocols: [3],
     cmds: [["CLIENT", "TRACKING", "on"], ["GET", "bar"], ["SET", "bar", "1"], ["PING"]],
   },
-  {
-    name: "an expired key is invalidated (foo)",
-    protocols: [3],
-    clients: 2,
-    steps: [
-      step(1, ["SET", "foo", "1", "PX", "30"]),
-      step(0, ["CLIENT", "TRACKING", "on"]),
-      step(0, ["GET", "foo"]),
-      { client: 1, cmd: ["GET", "foo"], replies: 1, pauseMs: 120 },
-      read(0),
-      step(0, ["GET", "foo"]),
-      step(1, ["SET", "foo", "2"]),
-      read(0),
-    ],
-  },
-  {
-    name: "an expired key is invalidated (bar)",
-    protocols: [3],
-    clients: 2,
-    steps: [
-      step(1, ["SET", "bar", "1", "PX", "30"]),
-      step(0, ["CLIENT", "TRACKING", "on"]),
-      step(0, ["GET", "bar"]),
-      { client: 1, cmd: ["GET", "bar"], replies: 1, pauseMs: 120 },
-      read(0),
-      step(0, ["GET", "bar"]),
-      step(1, ["SET", "bar", "2"]),
-      read(0),
-    ],
-  },
+  ...["foo", "bar"].map(expiredKeyCase),
   {
     name: "REDIRECT to a subscriber of __redis__:invalidate (RESP2 too)",
     clients: 3,
