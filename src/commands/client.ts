@@ -26,6 +26,7 @@ import {
 import { clientModes } from "./client_state.ts";
 import { timeoutArg } from "./timeout.ts";
 import { errSubcommandSyntax, writeHelp } from "./help.ts";
+import { clientTrackingSubcommands } from "./client_tracking.ts";
 
 /** Writes the error and gives null: for the argument parsers below. */
 function fail(ctx: CommandContext, error: string): null {
@@ -317,6 +318,7 @@ export const clientCommands: CommandRows = {
       reply: { handler: reply },
       "no-evict": { handler: noEvict },
       help: { handler: (ctx) => writeHelp(ctx, CLIENT_HELP) },
+      ...clientTrackingSubcommands,
     },
   },
 };

@@ -5,6 +5,7 @@ import type { Client } from "../server/client.ts";
 import { latin1 } from "../protocol/bytes.ts";
 import { clientModes } from "./client_state.ts";
 import { subscriptionFields } from "../pubsub/hub.ts";
+import { isMonitor } from "../server/monitor.ts";
 
 export type ClientType = "normal" | "master" | "replica" | "pubsub";
 
@@ -34,9 +35,15 @@ export function clientType(client: Client): ClientType {
  * applies. */
 function flagLetters(client: Client): string {
   let flags = "";
+  if (isMonitor(client)) flags += "O";
   if (client.subscriptions !== 0) flags += "P";
   if (client.transaction !== null) flags += "x";
   if (client.blocked) flags += "b";
+  if (client.tracking) {
+    flags += "t";
+    if (client.tracking.brokenRedirect) flags += "R";
+    if (client.tracking.bcast) flags += "B";
+  }
   if (client.watches?.dirty) flags += "d";
   if (client.closeAfterReply) flags += "c";
   if (clientModes(client).noEvict) flags += "e";
@@ -61,7 +68,9 @@ export function clientInfoLine(client: Client, now: number, argvBytes = 0): stri
       subscriptionFields(client)
     } multi=${client.transaction?.commands.length ?? -1} ` +
     `qbuf=0 qbuf-free=0 argv-mem=${argvBytes} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 ` +
-    `tot-mem=${argvBytes} events=r cmd=${client.lastCommand} user=${client.user} redir=-1 resp=${client.resp}`;
+    `tot-mem=${argvBytes} events=r cmd=${client.lastCommand} user=${client.user} redir=${
+      client.tracking ? client.tracking.redirect : -1
+    } resp=${client.resp}`;
 }
 
 /** The client id a CLIENT LIST line starts with. */

@@ -10,6 +10,7 @@ import { infoStatsOf, notePeakMemory, sampleRates } from "../server/info_stats.t
 import { IRONCACHE_VERSION, REDIS_COMPAT_VERSION } from "../version.ts";
 import { masterReplId, NO_REPL_ID } from "./server_identity.ts";
 import { bytesToHuman, fixed, secondsFromMicros } from "./info_format.ts";
+import { trackingFigures } from "../tracking/figures.ts";
 import { shardAofOf } from "../persistence/aof/registry.ts";
 import { STAT } from "../persistence/aof/shared.ts";
 import { changesSinceSave, persistStatus } from "../persistence/shard_status.ts";
@@ -142,7 +143,7 @@ const CLIENTS: Field[] = [
     for (const client of s.shard.clients.values()) if (client.blocked) blocked++;
     return blocked;
   }),
-  summed("tracking_clients", () => 0),
+  summed("tracking_clients", (s) => trackingFigures(s.shard).localClients),
   constant("clients_in_timeout_table", 0),
 ];
 
@@ -335,9 +336,10 @@ const STATS: Field[] = [
   constant("active_defrag_key_misses", 0),
   constant("total_active_defrag_time", 0),
   constant("current_active_defrag_time", 0),
-  constant("tracking_total_keys", 0),
-  constant("tracking_total_items", 0),
-  constant("tracking_total_prefixes", 0),
+  summed("tracking_total_keys", (s) => trackingFigures(s.shard).table.size),
+  summed("tracking_total_items", (s) => trackingFigures(s.shard).items),
+  // Every shard holds every prefix: the prefix count is one shard's.
+  { name: "tracking_total_prefixes", get: (s) => trackingFigures(s.shard).prefixes.size },
   constant("unexpected_error_replies", 0),
   summed("total_error_replies", (s) => infoStatsOf(s.shard).totalErrorReplies),
   constant("dump_payload_sanitizations", 0),

@@ -26,6 +26,7 @@ import { transactionCommands } from "./transactions.ts";
 import { slowlogCommands } from "./slowlog.ts";
 import { latencyCommands } from "./latency.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { monitorCommands } from "./monitor.ts";
 import { resetCommands } from "./reset.ts";
 import { aofCommands } from "./aof.ts";
 import { memoryCommands } from "./memory.ts";
@@ -54,6 +55,7 @@ const FAMILIES: CommandRows[] = [
   latencyCommands,
   pubsubCommands,
   resetCommands,
+  monitorCommands,
   aofCommands,
   memoryCommands,
   persistenceCommands,

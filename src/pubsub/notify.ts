@@ -146,3 +146,14 @@ function observeWrite(
     (type, event, key, db = ctx.client.db) => notifyKeyspaceEvent(ctx.shard, type, event, key, db),
   );
 }
+
+/** Every key a write changed, as the event table of notify_events.ts knows it (client-side
+ * caching invalidates these): one table decides for both. */
+export function forEachChangedKey(
+  ctx: CommandContext,
+  spec: CommandSpec,
+  replyAt: number,
+  each: (key: Uint8Array, db: number) => void,
+): void {
+  eventsFor(spec.name)?.(ctx, replyAt, (_type, _event, key, db = ctx.client.db) => each(key, db));
+}

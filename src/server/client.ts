@@ -1,4 +1,5 @@
 // Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME...).
+import type { TrackingState } from "../tracking/tracking.ts";
 import type { ClientWatches, QueuedCommand, Transaction } from "./transaction.ts";
 
 let nextClientId = 1;
@@ -64,6 +65,11 @@ export class Client {
   /** Channels, patterns and shard channels subscribed to (src/pubsub): while not 0 a RESP2
    * client may run only the subscribe family, PING, QUIT and RESET. */
   subscriptions = 0;
+  /** CLIENT TRACKING settings (src/tracking); null while tracking is off. */
+  tracking: TrackingState | null = null;
+  /** On a forwarded batch's stand-in client: the id of the client whose command runs, when
+   * it was sent (while any client tracks); 0 otherwise. */
+  callerId = 0;
   /** MULTI's queue (src/server/transaction.ts); null outside MULTI. */
   transaction: Transaction | null = null;
   /** True while EXEC runs the queued commands: blocking commands must not block then. */

@@ -27,6 +27,8 @@ import { outputLimitsOf, overOutputLimit, type ShardOutputLimits } from "./outpu
 import { clientInfoLine } from "../commands/client_list.ts";
 import { log } from "../log.ts";
 import { refusedWhileSubscribed } from "../commands/pubsub.ts";
+import { remembersRead, type Tracker, trackerOf } from "../tracking/tracking.ts";
+import { monitorsOf } from "./monitor.ts";
 
 /** Commands without the "loading" flag while the dataset loads (boot, DEBUG RELOAD). */
 const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
@@ -97,6 +99,9 @@ export class Connection {
   /** A batch of several commands was slow: time each command of the next batches. */
   private timeEach = false;
   private readonly outputLimits: ShardOutputLimits;
+  private readonly tracker: Tracker;
+  /** The command being run is a tracking client's read whose keys are remembered. */
+  private trackRead = false;
 
   constructor(
     private conn: ClientConn,
@@ -128,6 +133,7 @@ export class Connection {
     this.out.onError = (text) => recordErrorReply(shard, text);
     this.watch = commandWatchOf(shard);
     this.outputLimits = outputLimitsOf(shard.config);
+    this.tracker = trackerOf(shard);
     this.client.kill = () => {
       this.client.closeAfterReply = true;
       this.client.blocked?.abort();
@@ -328,6 +334,8 @@ export class Connection {
     const watch = this.watch.on ? this.watch : null;
     const timeEach = watch !== null && (watch.timeEach || this.timeEach);
     let timedAt = watch ? performance.now() : 0, ran = 0, slowSeen = false;
+    const monitors = monitorsOf(this.shard);
+    const monitored = monitors.any();
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
       if (next === NEED_MORE) break;
@@ -372,7 +380,11 @@ export class Connection {
           if (watch) timedAt = performance.now();
         }
         const result = this.execute(spec, buf, frameStart, pos);
+        // A blocking command shows when it blocks (as Redis); the others once they ran.
+        const blocking = monitored && spec.flags.includes("blocking");
+        if (blocking) monitors.feed(this.ctx, spec);
         if (result) await result;
+        if (monitored && !blocking) monitors.feed(this.ctx, spec);
         if (watch && (ran++ === 0 || timeEach)) {
           const at = performance.now(), usec = (at - timedAt) * 1000;
           timedAt = at;
@@ -437,6 +449,8 @@ export class Connection {
     pos: number,
   ): Promise<void> | undefined {
     if (!this.client.inTransaction) this.client.lastCommand = spec.name;
+    const tracking = this.client.tracking;
+    this.trackRead = tracking !== null && remembersRead(tracking, spec);
     if (spec.afterPending) {
       if (this.pending.length) return this.flushPending().then(() => runCommand(this.ctx, spec));
       const result = runCommand(this.ctx, spec);
@@ -449,6 +463,7 @@ export class Connection {
         return;
       }
       const result = runCommand(this.ctx, spec);
+      if (this.trackRead) this.tracker.remember(this.ctx, spec, this.client.id);
       // An async command (SHUTDOWN, DEBUG SLEEP...) lets earlier replies land first.
       if (result instanceof Promise) return this.flushPending().then(() => result);
     } else if (owner === SPANNING && spec.acrossShards) {
@@ -499,6 +514,7 @@ export class Connection {
     const silenceIfOff = (replyAt: number, pendingAt: number, flushes: number) => {
       if (modes.replyOff) this.dropReplySince(replyAt, pendingAt, flushes);
     };
+    const monitors = monitorsOf(this.shard);
     const runFrom = (): void | Promise<void> => {
       while (next < commands.length) {
         const { spec, frame } = commands[next++];
@@ -509,6 +525,8 @@ export class Connection {
           continue;
         }
         const result = this.execute(spec, frame, 0, frame.length);
+        // Each command EXEC runs reaches monitors, before EXEC's own line (as Redis's call()).
+        if (monitors.any()) monitors.feed(this.ctx, spec);
         if (result) {
           return result.then(() => {
             silenceIfOff(replyAt, pendingAt, flushes);
@@ -533,8 +551,14 @@ export class Connection {
 
   /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
   private forward(owner: number, frame: Uint8Array): [number, number] {
-    appendToBatch(this.batches[owner], this.client.db, this.client.resp, frame);
+    this.appendTo(this.batches[owner], frame);
     return [owner, this.batchCounts[owner]++];
+  }
+
+  /** This client's command as a batch entry (with its id while any client tracks). */
+  private appendTo(batch: ByteBuffer, frame: Uint8Array): void {
+    const caller = this.tracker.anyTracking() ? this.client.id : 0;
+    appendToBatch(batch, this.client.db, this.client.resp, frame, false, caller, this.trackRead);
   }
 
   private ownerOf(spec: CommandSpec): number {
@@ -593,7 +617,7 @@ export class Connection {
    * kept: the frame is run by a separate parser). */
   private runLocalFrame(frame: Uint8Array): Uint8Array {
     const batch = new ByteBuffer(frame.length + 8);
-    appendToBatch(batch, this.client.db, this.client.resp, frame);
+    this.appendTo(batch, frame);
     return this.shard.executeBatch(batch.bytes()).replies.slice();
   }
 

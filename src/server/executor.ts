@@ -7,6 +7,7 @@ import { Client } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import type { BatchExecutor } from "./peers.ts";
 import { resolveCommand } from "./dispatch.ts";
+import { trackerOf } from "../tracking/tracking.ts";
 import {
   type CommandStat,
   infoStatsOf,
@@ -125,18 +126,28 @@ function recordAndCache(
 /** Bit 7 of a batch entry's resp byte: the command was issued by IronCache itself (a step of
  * a cross-shard operation), not by a client; see Client.internal. */
 const INTERNAL_CALL = 0x80;
+/** Bit 6: [u32 caller id][u8 remember its keys] follow the length (client-side caching). */
+const TRACKED_CALL = 0x40;
 
-/** The batch format of src/server/peers.ts: [u8 db][u8 resp][u32 length][frame]... */
+/** The batch format of src/server/peers.ts: [u8 db][u8 resp][u32 length][frame]...
+ * `caller`: the client's id while any client tracks (0: not sent); `remember`: a tracking
+ * client's read whose keys the owner shard remembers (src/tracking). */
 export function appendToBatch(
   batch: { u8(v: number): void; u32(v: number): void; raw(b: Uint8Array): void },
   db: number,
   resp: number,
   frame: Uint8Array,
   internal = false,
+  caller = 0,
+  remember = false,
 ): void {
   batch.u8(db);
-  batch.u8(internal ? resp | INTERNAL_CALL : resp);
+  batch.u8((internal ? resp | INTERNAL_CALL : resp) | (caller !== 0 ? TRACKED_CALL : 0));
   batch.u32(frame.length);
+  if (caller !== 0) {
+    batch.u32(caller);
+    batch.u8(remember ? 1 : 0);
+  }
   batch.raw(frame);
 }
 
@@ -160,16 +171,23 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
       const db = batch[p], resp = batch[p + 1];
       const len = (batch[p + 2] | (batch[p + 3] << 8) | (batch[p + 4] << 16)) +
         batch[p + 5] * 16777216;
-      const start = p + 6;
+      let start = p + 6, remember = false;
+      client.callerId = 0;
+      if (resp & TRACKED_CALL) {
+        client.callerId = (batch[start] | (batch[start + 1] << 8) | (batch[start + 2] << 16)) +
+          batch[start + 3] * 16777216;
+        remember = batch[start + 4] === 1;
+        start += 5;
+      }
       parser.next(batch, start, start + len);
       client.db = db;
       client.internal = (resp & INTERNAL_CALL) !== 0;
-      client.resp = out.resp = (resp & ~INTERNAL_CALL) as 2 | 3;
+      client.resp = out.resp = (resp & 3) as 2 | 3;
       const spec = resolveCommand(parser, rejected);
       if (typeof spec === "string") out.error(spec);
       else if (runCommand(ctx, spec) instanceof Promise) {
         throw new Error(`async command ${spec.name} cannot run in a forwarded batch`);
-      }
+      } else if (remember) trackerOf(shard).remember(ctx, spec, client.callerId);
       if (count === ends.length) {
         const grown = new Int32Array(count * 2);
         grown.set(ends);

@@ -78,3 +78,8 @@ export type FromWorker =
 export const CONNECTED_CLIENTS = 0;
 /** Index of the next slow log entry id, shared so ids are unique across shards. */
 export const SLOWLOG_IDS = 1;
+/** Clients with tracking on across all shards: forwarded commands carry their caller's id
+ * while it is not 0 (src/tracking). */
+export const TRACKING_CLIENTS = 2;
+/** MONITOR clients across all shards (src/server/monitor.ts): commands are fed while not 0. */
+export const MONITORS = 3;

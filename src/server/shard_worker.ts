@@ -20,6 +20,8 @@ import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
 import { installPubSub } from "../pubsub/hub.ts";
 import { installNotifications } from "../pubsub/notify.ts";
+import { installTracking } from "../tracking/tracking.ts";
+import { installMonitors } from "./monitor.ts";
 import { notePeakMemory } from "./info_stats.ts";
 import { setUpTransactions } from "./transaction.ts";
 import { setUpShardPersistence } from "../persistence/shard_persistence.ts";
@@ -110,6 +112,8 @@ async function start(init: InitMessage): Promise<void> {
   if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
   installPubSub(shard, peers);
   installNotifications(shard);
+  installTracking(shard, peers, counters);
+  installMonitors(shard, peers, counters);
   setUpTransactions(shard, peers);
   setUpBlocking(shard, peers);
   const aclProblem = setUpAcl(shard, init.config);

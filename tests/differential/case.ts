@@ -67,6 +67,25 @@ export interface SessionCase extends CaseBase {
   clients: number;
   steps: SessionStep[];
   unordered?: boolean;
+  /** Client ids differ between the servers: with this set, each server's clients are asked
+   * CLIENT ID first, an argument `clientId(n)` becomes client n's id on that server, and an
+   * integer reply (or element) equal to client n's id reads as `{id n}` on both sides. */
+  clientIds?: boolean;
+}
+
+/** A session step: `client` sends `cmd` and reads `replies` frames. */
+export const step = (client: number, cmd: Arg[], replies = 1): SessionStep => ({
+  client,
+  cmd,
+  replies,
+});
+
+/** A session step: `client` reads `n` pushed frames. */
+export const read = (client: number, n = 1): SessionStep => ({ client, replies: n });
+
+/** Client n's id, as an argument of a `clientIds` session case. */
+export function clientId(n: number): string {
+  return `{clientId ${n}}`;
 }
 
 export type Case = CommandCase | RawCase | SessionCase;

@@ -19,7 +19,7 @@ import {
   type SessionCase,
 } from "./case.ts";
 import { bytesEqual, describeBoth, describeCommand, escapeBytes } from "./escape.ts";
-import { normalizeReply, sortUnordered } from "./normalizers.ts";
+import { normalizeReply, PUSHED, sortUnordered } from "./normalizers.ts";
 import { type ReadResult, WireConnection } from "./wire.ts";
 
 /** IRONCACHE_DIFF_TARGET=redis compares redis-server with itself: proves the cases are sound. */
@@ -157,6 +157,29 @@ async function runSessionCase(
         await prepare(sides[s], conn, protocol, i === 0);
       }
     }
+    // Per side: each client's id, for clientIds cases (see SessionCase.clientIds).
+    const ids: string[][] = [[], []];
+    if (c.clientIds) {
+      for (const s of [0, 1]) {
+        for (const conn of conns[s]) {
+          await conn.write(encodeCommand(["CLIENT", "ID"]));
+          const frame = await conn.readFrame();
+          ids[s].push(new TextDecoder().decode(frame.bytes).slice(1, -2));
+        }
+      }
+    }
+    const withIds = (side: number, cmd: Arg[]): Arg[] =>
+      cmd.map((a) =>
+        typeof a === "string" ? a.replace(/\{clientId (\d+)\}/g, (_, n) => ids[side][n]) : a
+      );
+    const idsNamed = (side: number, b: Uint8Array): Uint8Array => {
+      if (!c.clientIds) return b;
+      let text = latin1Text(b);
+      ids[side].forEach((id, n) => {
+        text = text.replaceAll(`:${id}\r\n`, `:{id ${n}}\r\n`);
+      });
+      return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+    };
     let readNothing = false;
     for (const [i, step] of c.steps.entries()) {
       const pause = step.pauseMs ?? (readNothing ? 20 : 0);
@@ -166,9 +189,9 @@ async function runSessionCase(
       const where = `step ${i + 1} of ${c.steps.length} (client ${step.client}): ${
         step.cmd ? describeCommand(step.cmd) : "read"
       }`;
-      const [ref, tgt] = await Promise.all(conns.map(async (side) => {
+      const [ref, tgt] = await Promise.all(conns.map(async (side, s) => {
         const conn = side[step.client];
-        if (step.cmd) await conn.write(encodeCommand(step.cmd));
+        if (step.cmd) await conn.write(encodeCommand(withIds(s, step.cmd)));
         const frames: ReadResult[] = [];
         for (let r = 0; r < replies; r++) frames.push(await conn.readFrame());
         return frames;
@@ -180,8 +203,9 @@ async function runSessionCase(
             `${where}: ${pair.reference.label} itself did not reply; the case is wrong`,
           );
         }
-        const [refBytes, tgtBytes] = [ref[r].bytes, tgt[r].bytes].map((b) => {
-          const normalized = step.cmd ? normalizeReply(step.cmd, b) : b;
+        const [refBytes, tgtBytes] = [ref[r].bytes, tgt[r].bytes].map((b0, s) => {
+          const b = idsNamed(s, b0);
+          const normalized = normalizeReply(step.cmd ?? [PUSHED], b);
           return c.unordered ? sortUnordered(normalized) : normalized;
         });
         if (!sameResult(ref[r], refBytes, tgt[r], tgtBytes)) {
@@ -193,7 +217,7 @@ async function runSessionCase(
     }
     for (let client = 0; client < c.clients; client++) {
       const [ref, tgt] = await Promise.all(conns.map((side) => side[client].readQuiet(50)));
-      if (!sameResult(ref, ref.bytes, tgt, tgt.bytes)) {
+      if (!sameResult(ref, idsNamed(0, ref.bytes), tgt, idsNamed(1, tgt.bytes))) {
         throw new CaseFailure(
           `client ${client}'s output after the last step\n${
             describePair(pair, ref, ref.bytes, tgt, tgt.bytes)
@@ -366,4 +390,10 @@ function exitNote(side: Side): string {
 
 function show(line: string): void {
   if (SHOW) console.log(`  ${line}`);
+}
+
+function latin1Text(b: Uint8Array): string {
+  let text = "";
+  for (const byte of b) text += String.fromCharCode(byte);
+  return text;
 }

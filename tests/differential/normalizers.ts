@@ -15,6 +15,8 @@ export interface Normalizer {
 }
 
 const PLACEHOLDER = "<normalized>";
+/** The command name normalizers list for frames a session step reads without a command. */
+export const PUSHED = "(PUSHED)";
 
 /** The client-info-volatile-fields normalizer's fields, each "name=value" in a CLIENT INFO line. */
 const CLIENT_VOLATILE_FIELDS =
@@ -84,6 +86,23 @@ export const NORMALIZERS: Normalizer[] = [
           }
         }
       }
+    },
+  },
+  {
+    name: "monitor-line-volatile-fields",
+    why: "A MONITOR line starts with the time the command ran and names the client by address " +
+      "and port; the db, the address, the arguments (quoting, escaping, redaction) and which " +
+      "commands are fed still count.",
+    commands: [PUSHED],
+    apply: (reply) => {
+      if (reply.type !== "+") return;
+      setNodeText(
+        reply,
+        nodeText(reply).replace(
+          /^\d+\.\d{6} \[(\d+) ([^\]]*):\d+\] /,
+          `${PLACEHOLDER} [$1 $2:${PLACEHOLDER}] `,
+        ),
+      );
     },
   },
   {

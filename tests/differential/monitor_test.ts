@@ -1,0 +1,4 @@
+import cases from "./cases/monitor.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("monitor", cases);

@@ -1,0 +1,4 @@
+import cases from "./cases/tracking.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("tracking", cases);
