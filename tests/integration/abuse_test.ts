@@ -78,6 +78,24 @@ Deno.test("2 000 idle clients, a stalled half frame and a connection flood: a cl
     const info = await command(port, "INFO", "clients");
     assert.ok(Number(/connected_clients:(\d+)/.exec(info)![1]) >= 2001, info);
 
+    // First with only the idle and the stalled clients: a normal client's PING.
+    const pinger = await RawConnection.open(port);
+    const pings: number[] = [];
+    for (let n = 0; n < 300; n++) {
+      const t0 = performance.now();
+      assert.equal(text(await pinger.command("PING")), "+PONG\r\n");
+      pings.push(performance.now() - t0);
+    }
+    pinger.close();
+    pings.sort((a, b) => a - b);
+    console.log(
+      `PING beside 2000 idle clients and a stalled frame: p50 ${
+        percentile(pings, 0.5).toFixed(2)
+      } ms, p99 ${percentile(pings, 0.99).toFixed(2)} ms, max ${
+        pings[pings.length - 1].toFixed(2)
+      } ms`,
+    );
+
     let floodConnections = 0;
     const flood = Array.from({ length: 6 }, async () => {
       while (flooding) {
