@@ -2,7 +2,8 @@
 // client stalled in the middle of a frame and a flood of short connections while a normal
 // client keeps being answered (its PING latency is reported, not asserted); and the limits,
 // side by side with redis-server: maxclients, client-output-buffer-limit (a client that
-// pipelines large GETs without reading is closed), client-query-buffer-limit and timeout.
+// pipelines large GETs, or a subscriber of large messages, without reading is closed),
+// client-query-buffer-limit and timeout.
 import assert from "node:assert/strict";
 import {
   freePort,
@@ -201,6 +202,61 @@ Deno.test("client-output-buffer-limit: Redis's syntax, and a client not reading 
     assert.match(
       servers[1].output(),
       /Client id=\d+ addr=\S+ .* scheduled to be closed ASAP for overcoming of output buffer limits\./,
+    );
+  });
+});
+
+/** Reads and discards until `bytes` bytes came; false if the connection closed first. */
+async function readBytes(conn: Deno.Conn, bytes: number): Promise<boolean> {
+  const buf = new Uint8Array(1 << 16);
+  for (let got = 0; got < bytes;) {
+    const n = await conn.read(buf);
+    if (n === null) return false;
+    got += n;
+  }
+  return true;
+}
+
+Deno.test("client-output-buffer-limit pubsub: a subscriber not reading is closed, the rest served", async () => {
+  await withPair([], async (servers) => {
+    const limit = ["CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 32kb 1"];
+    const payload = "p".repeat(64 * 1024);
+    const messages = 200; // 12.8 MB to each subscriber against a 64 KB hard limit
+    const frame = `*3\r\n$7\r\nmessage\r\n$3\r\nbig\r\n$${payload.length}\r\n${payload}\r\n`;
+    const outcome = await Promise.all(servers.map(async (s) => {
+      assert.equal(await command(s.port, ...limit), "+OK\r\n");
+      const stalled = await RawConnection.open(s.port);
+      const reader = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      const publisher = await RawConnection.open(s.port);
+      try {
+        const stalledId = text(await stalled.command("CLIENT", "ID")).trim().slice(1);
+        await stalled.command("SUBSCRIBE", "big"); // and never reads again
+        await reader.write(encodeCommand(["SUBSCRIBE", "big"]));
+        assert.equal(
+          await readBytes(reader, "*3\r\n$9\r\nsubscribe\r\n$3\r\nbig\r\n:1\r\n".length),
+          true,
+        );
+        const readAll = readBytes(reader, frame.length * messages);
+        const counts: string[] = [];
+        for (let i = 0; i < messages; i++) {
+          counts.push(text(await publisher.command("PUBLISH", "big", payload)));
+        }
+        assert.equal(await readAll, true, "the reading subscriber got every message");
+        assert.equal(await stalled.closedByServer(5000), true);
+        // The server is healthy: the reader still receives, a PING answers, the client is gone.
+        assert.equal(text(await publisher.command("PUBLISH", "big", "x")), ":1\r\n");
+        assert.equal(await command(s.port, "PING"), "+PONG\r\n");
+        const list = await command(s.port, "CLIENT", "LIST");
+        assert.ok(!new RegExp(`\\bid=${stalledId}\\b`).test(list), list);
+        return counts[0];
+      } finally {
+        for (const c of [stalled, publisher, reader]) c.close();
+      }
+    }));
+    assert.deepEqual(outcome, [":2\r\n", ":2\r\n"]);
+    assert.match(
+      servers[1].output(),
+      /Client id=\d+ addr=\S+ .* flags=P .* scheduled to be closed ASAP for overcoming of output buffer limits\./,
     );
   });
 });
