@@ -9,6 +9,8 @@ export interface MemoryResult {
   label: string;
   keys: number;
   dataSize: number;
+  /** Set when the fill made hashes of this many fields instead of strings. */
+  hashFields?: number;
   /** Keys the server holds after the fill (DBSIZE), to show the fill really happened. */
   dbsize: number | null;
   fillSeconds: number;
