@@ -38,7 +38,7 @@ export function logDenial(
   ctx.shard.acl.log.add({
     count: 1,
     reason,
-    context: "toplevel",
+    context: ctx.client.transaction !== null ? "multi" : "toplevel",
     object,
     username,
     ctime: now,
@@ -48,13 +48,18 @@ export function logDenial(
 
 /**
  * Writes the rejection and returns true when the client may not run `spec` now: not yet
- * authenticated (NOAUTH), or its user lacks the permission (NOPERM, logged).
+ * authenticated (NOAUTH), or its user lacks the permission (NOPERM, logged). `inExec`: a
+ * queued command checked again as EXEC runs it (the rules may have changed meanwhile).
  */
-export function commandRefused(ctx: CommandContext, spec: CommandSpec): boolean {
+export function commandRefused(
+  ctx: CommandContext,
+  spec: CommandSpec,
+  inExec = false,
+): boolean {
   const { client, shard, args, out } = ctx;
   const acl = shard.acl;
   const cmd = aclCommandOf(spec);
-  if (!client.authenticated && acl.authRequired() && !cmd.noAuth) {
+  if (!inExec && !client.authenticated && acl.authRequired() && !cmd.noAuth) {
     client.lastCommand = spec.name;
     recordRejected(shard, spec.name);
     out.error(ERR_NOAUTH);
@@ -66,17 +71,30 @@ export function commandRefused(ctx: CommandContext, spec: CommandSpec): boolean 
     ? checkCommand(user, cmd, argv)
     : { reason: DENIED_CMD as typeof DENIED_CMD, index: 0 };
   if (!denial) return false;
-  client.lastCommand = spec.name;
+  if (!inExec) client.lastCommand = spec.name;
   const reason = denial.reason === DENIED_CMD
     ? "command"
     : denial.reason === DENIED_KEY
     ? "key"
     : "channel";
   logDenial(ctx, reason, reason === "command" ? cmd.fullName : latin1(argv[denial.index]));
+  if (inExec) {
+    out.error(ERR_ACL_CHANGED + EXEC_DENIAL_REASONS[reason]);
+    return true;
+  }
   recordRejected(shard, spec.name);
   out.error(deniedText(denial, cmd));
   return true;
 }
+
+/** execCommand's text for a queued command the user may no longer run. */
+const ERR_ACL_CHANGED = "NOPERM ACLs rules changed between the moment the transaction was " +
+  "accumulated and the EXEC call. This command is no longer allowed for the following reason: ";
+const EXEC_DENIAL_REASONS = {
+  command: "no permission to execute the command or subcommand",
+  key: "no permission to touch the specified keys",
+  channel: "no permission to access one of the channels used as arguments",
+};
 
 /** ACLAuthenticateUser: on success the client becomes `username`; else the failure is logged. */
 export function authenticate(ctx: CommandContext, username: string, password: string): boolean {

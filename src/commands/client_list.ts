@@ -34,6 +34,8 @@ export function clientType(client: Client): ClientType {
 function flagLetters(client: Client): string {
   let flags = "";
   if (client.subscriptions !== 0) flags += "P";
+  if (client.transaction !== null) flags += "x";
+  if (client.watches?.dirty) flags += "d";
   if (client.closeAfterReply) flags += "c";
   if (clientModes(client).noEvict) flags += "e";
   return flags || "N";
@@ -55,7 +57,7 @@ export function clientInfoLine(client: Client, now: number, argvBytes = 0): stri
   } name=${name} ` +
     `age=${age} idle=${idle} flags=${flagLetters(client)} db=${client.db} ${
       subscriptionFields(client)
-    } multi=-1 ` +
+    } multi=${client.transaction?.commands.length ?? -1} ` +
     `qbuf=0 qbuf-free=0 argv-mem=${argvBytes} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 ` +
     `tot-mem=${argvBytes} events=r cmd=${client.lastCommand} user=${client.user} redir=-1 resp=${client.resp}`;
 }

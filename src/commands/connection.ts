@@ -1,4 +1,4 @@
-// Connection family: PING ECHO HELLO QUIT SELECT (Redis's server.c / networking.c).
+// Connection family: PING ECHO HELLO QUIT SELECT RESET (Redis's server.c / networking.c).
 import type { CommandContext, CommandRows } from "./spec.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, errArity } from "../protocol/errors.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";

@@ -16,7 +16,7 @@ import { errSubcommandSyntax, writeHelp } from "./help.ts";
 import { DEBUG_HELP } from "./debug_help.ts";
 import { encodingName, isSharedInteger } from "./keys_object.ts";
 
-const NOT_ALLOWED =
+export const DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can ' +
   "run it from a local connection, otherwise you need to set this option in the configuration file, and then " +
   "restart the server.";
@@ -29,7 +29,7 @@ function isLocalClient(client: Client): boolean {
 
 /** enable-debug-command: "no" (Redis's default, also while the config table lacks the key),
  * "yes", or "local". */
-function debugAllowed(ctx: CommandContext): boolean {
+export function debugAllowed(ctx: CommandContext): boolean {
   if (!lookupKey("enable-debug-command")) return false;
   const setting = String(ctx.shard.config.get("enable-debug-command")).toLowerCase();
   return setting === "yes" || (setting === "local" && isLocalClient(ctx.client));
@@ -172,7 +172,7 @@ function populate(ctx: CommandContext): void | Promise<void> {
 export function debug(ctx: CommandContext): void | Promise<void> {
   const { args, out } = ctx;
   // A shard part was already allowed by the shard that coordinates it.
-  if (!isShardPart(ctx) && !debugAllowed(ctx)) return out.error(NOT_ALLOWED);
+  if (!isShardPart(ctx) && !debugAllowed(ctx)) return out.error(DEBUG_NOT_ALLOWED);
   const sub = (name: string, argc: number) => args.is(1, name) && args.argc === argc;
   if (sub("help", 2)) return writeHelp(ctx, DEBUG_HELP);
   if (sub("sleep", 3)) return sleep(ctx);

@@ -61,16 +61,18 @@ export function coordinated(_args: unknown, shardCount: number): number {
  * For a keyless command that changes every shard (SWAPDB, FLUSHALL, FLUSHDB): the same
  * command runs on every shard while all their locks are held, so no client sees some shards
  * changed and others not (a plain fan-out reaches each shard at its own moment); the replies
- * combine as a fan-out's would. Use with `route: coordinated`.
+ * combine as a fan-out's would. Use with `route: coordinated`. Shard 0's part runs first:
+ * the AOF logs the command there, once, in its place among every shard's writes (see
+ * src/persistence/aof/propagate.ts).
  */
 export function atomicallyOnEveryShard(combine: Combiner): Handler {
   return async (ctx) => {
     const argv = copyArgv(ctx.args);
     const shards = [...Array(ctx.shard.count).keys()];
-    const replies = await ctx.cross!.atomically(
-      shards,
-      (run) => Promise.all(shards.map((s) => run(s, argv))),
-    );
+    const replies = await ctx.cross!.atomically(shards, async (run) => {
+      const first = await run(0, argv);
+      return [first, ...await Promise.all(shards.slice(1).map((s) => run(s, argv)))];
+    });
     combine(replies, ctx.out, []);
   };
 }

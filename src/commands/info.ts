@@ -38,16 +38,24 @@ export function chooseSections(args: string[]): SectionChoice {
   return choice;
 }
 
-function fieldLines(fields: Field[], value: (f: BaseField) => string): string[] {
+/** A field whose value is undefined is left out (Redis prints some only in some states). */
+function fieldLines(fields: Field[], value: (f: BaseField) => string | undefined): string[] {
   const values = new Map<string, string>();
-  for (const f of fields) if (!isDerived(f)) values.set(f.name, value(f));
+  for (const f of fields) {
+    const v = isDerived(f) ? undefined : value(f);
+    if (v !== undefined) values.set(f.name, v);
+  }
   const num = (name: string) => Number(values.get(name));
-  return fields.map((f) => `${f.name}:${isDerived(f) ? f.derive(num) : values.get(f.name)}`);
+  return fields.filter((f) => isDerived(f) || values.has(f.name))
+    .map((f) => `${f.name}:${isDerived(f) ? f.derive(num) : values.get(f.name)}`);
 }
 
 function sectionLines(section: Section, s: Snapshot): string[] {
   if (section.dynamic) return section.dynamic.lines(s);
-  return fieldLines(section.fields!, (f) => String(f.get(s)));
+  return fieldLines(section.fields!, (f) => {
+    const v = f.get(s);
+    return v === undefined ? undefined : String(v);
+  });
 }
 
 /** Sections joined by a blank line, each "# Title" then its "name:value" lines. */
@@ -97,6 +105,7 @@ function mergeFields(fields: Field[], perShard: string[][]): string[] {
     new Map(lines.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]))
   );
   return fieldLines(fields, (f) => {
+    if (!byName[0].has(f.name)) return undefined;
     const values = byName.map((m) => m.get(f.name) ?? "0");
     return f.sum ? addTexts(values) : values[0];
   });

@@ -10,6 +10,8 @@ import { infoStatsOf, notePeakMemory, sampleRates } from "../server/info_stats.t
 import { IRONCACHE_VERSION, REDIS_COMPAT_VERSION } from "../version.ts";
 import { masterReplId, NO_REPL_ID } from "./server_identity.ts";
 import { bytesToHuman, fixed, secondsFromMicros } from "./info_format.ts";
+import { shardAofOf } from "../persistence/aof/registry.ts";
+import { STAT } from "../persistence/aof/shared.ts";
 
 type Value = string | number;
 
@@ -23,8 +25,9 @@ export interface Snapshot {
 
 export function takeSnapshot(shard: Shard, now = Date.now()): Snapshot {
   const heap = Deno.memoryUsage();
-  // A shard's memory: its Wasm keyspace plus its JS isolate's heap.
-  const usedMemory = shard.keyspace.memoryUsed() + heap.heapUsed;
+  // A shard's memory as maxmemory counts it (server/memory.ts): its engine's allocated bytes
+  // plus its connections' buffers. The JS heaps show only in used_memory_rss.
+  const usedMemory = shard.memory.used();
   sampleRates(shard, now);
   notePeakMemory(shard, usedMemory);
   return { shard, now, usedMemory, rss: heap.rss };
@@ -33,7 +36,8 @@ export function takeSnapshot(shard: Shard, now = Date.now()): Snapshot {
 /** A value this shard reports; `sum`: shards' values add up, else shard 0's is shown. */
 export interface BaseField {
   name: string;
-  get: (s: Snapshot) => Value;
+  /** undefined: the line is left out. */
+  get: (s: Snapshot) => Value | undefined;
   sum?: true;
 }
 
@@ -150,7 +154,10 @@ const MEMORY: Field[] = [
     name: "used_memory_peak_perc",
     derive: (f) => perc(f("used_memory"), f("used_memory_peak") || 1),
   },
-  summed("used_memory_overhead", (s) => infoStatsOf(s.shard).memoryStartup),
+  summed(
+    "used_memory_overhead",
+    (s) => infoStatsOf(s.shard).memoryStartup + s.shard.memory.clientBytes,
+  ),
   summed("used_memory_startup", (s) => infoStatsOf(s.shard).memoryStartup),
   {
     name: "used_memory_dataset",
@@ -205,7 +212,7 @@ const MEMORY: Field[] = [
   constant("mem_replication_backlog", 0),
   constant("mem_total_replication_buffers", 0),
   constant("mem_clients_slaves", 0),
-  summed("mem_clients_normal", () => 0),
+  summed("mem_clients_normal", (s) => s.shard.memory.clientBytes),
   constant("mem_cluster_links", 0),
   constant("mem_aof_buffer", 0),
   constant("mem_allocator", "wasm"),
@@ -214,7 +221,19 @@ const MEMORY: Field[] = [
   constant("lazyfreed_objects", 0),
 ];
 
-// No persistence yet: Redis's values for a server that never saved or loaded anything.
+const aofEnabled = (s: Snapshot) => cfg(s, "appendonly") === true;
+/** The AOF writer's figures (src/persistence/aof/shared.ts), shared by every shard. */
+const aofStat = (s: Snapshot, index: number, none: number) => {
+  const aof = shardAofOf(s.shard);
+  return aof ? aof.shared.stats[index] : none;
+};
+const okOrErr = (ok: number) => ok ? "ok" : "err";
+const whenAof = (name: string, get: (s: Snapshot) => Value): BaseField => ({
+  name,
+  get: (s) => aofEnabled(s) ? get(s) : undefined,
+});
+
+// RDB: Redis's values for a server that never saved or loaded anything.
 const PERSISTENCE: Field[] = [
   constant("loading", 0),
   constant("async_loading", 0),
@@ -234,18 +253,34 @@ const PERSISTENCE: Field[] = [
   constant("rdb_last_cow_size", 0),
   constant("rdb_last_load_keys_expired", 0),
   constant("rdb_last_load_keys_loaded", 0),
-  constant("aof_enabled", 0),
-  constant("aof_rewrite_in_progress", 0),
+  { name: "aof_enabled", get: (s) => aofEnabled(s) ? 1 : 0 },
+  { name: "aof_rewrite_in_progress", get: (s) => shardAofOf(s.shard)?.rewriteInProgress ? 1 : 0 },
   constant("aof_rewrite_scheduled", 0),
-  constant("aof_last_rewrite_time_sec", -1),
-  constant("aof_current_rewrite_time_sec", -1),
-  constant("aof_last_bgrewrite_status", "ok"),
-  constant("aof_rewrites", 0),
-  constant("aof_rewrites_consecutive_failures", 0),
-  constant("aof_last_write_status", "ok"),
+  { name: "aof_last_rewrite_time_sec", get: (s) => aofStat(s, STAT.lastRewriteSec, -1) },
+  {
+    name: "aof_current_rewrite_time_sec",
+    get: (s) => {
+      const started = aofStat(s, STAT.rewriteStartedAt, 0);
+      return started ? seconds(s.now - started) : -1;
+    },
+  },
+  { name: "aof_last_bgrewrite_status", get: (s) => okOrErr(aofStat(s, STAT.lastRewriteOk, 1)) },
+  { name: "aof_rewrites", get: (s) => aofStat(s, STAT.rewrites, 0) },
+  {
+    name: "aof_rewrites_consecutive_failures",
+    get: (s) => aofStat(s, STAT.consecutiveFailures, 0),
+  },
+  { name: "aof_last_write_status", get: (s) => okOrErr(aofStat(s, STAT.lastWriteOk, 1)) },
   constant("aof_last_cow_size", 0),
   constant("module_fork_in_progress", 0),
   constant("module_fork_last_cow_size", 0),
+  // Only while appendonly is yes, as Redis prints them.
+  whenAof("aof_current_size", (s) => aofStat(s, STAT.currentSize, 0)),
+  whenAof("aof_base_size", (s) => aofStat(s, STAT.baseSize, 0)),
+  whenAof("aof_pending_rewrite", () => 0),
+  whenAof("aof_buffer_length", () => 0),
+  whenAof("aof_pending_bio_fsync", () => 0),
+  whenAof("aof_delayed_fsync", () => 0),
 ];
 
 const kbps = (bytesPerSec: number) => fixed(bytesPerSec / 1024, 2);
@@ -270,10 +305,11 @@ const STATS: Field[] = [
   constant("expired_stale_perc", "0.00"),
   constant("expired_time_cap_reached_count", 0),
   constant("expire_cycle_cpu_milliseconds", 0),
-  summed("evicted_keys", () => 0),
+  summed("evicted_keys", (s) => s.shard.stats.evictedKeys),
   constant("evicted_clients", 0),
-  constant("total_eviction_exceeded_time", 0),
-  constant("current_eviction_exceeded_time", 0),
+  // Memory is over the limit server-wide, so every shard sees the same periods: shard 0's.
+  { name: "total_eviction_exceeded_time", get: (s) => s.shard.memory.exceededTimeMs()[0] },
+  { name: "current_eviction_exceeded_time", get: (s) => s.shard.memory.exceededTimeMs()[1] },
   summed("keyspace_hits", (s) => s.shard.keyspace.keyspaceHits()),
   summed("keyspace_misses", (s) => s.shard.keyspace.keyspaceMisses()),
   // Every shard sees the channels of all shards (src/pubsub/hub.ts): shard 0's count is whole.

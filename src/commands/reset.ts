@@ -4,6 +4,7 @@
 import type { CommandContext, CommandRows } from "./spec.ts";
 import type { Client } from "../server/client.ts";
 import type { Shard } from "../server/shard.ts";
+import { discardTransaction } from "../server/transaction.ts";
 
 type ResetHook = (client: Client, shard: Shard) => void;
 const resetHooks: ResetHook[] = [];
@@ -15,12 +16,14 @@ export function onClientReset(hook: ResetHook): void {
 
 function reset(ctx: CommandContext): void {
   const { client, shard, out } = ctx;
+  discardTransaction(shard, client);
   client.db = 0;
   client.resp = out.resp = 2;
   client.user = "default";
   client.authenticated = !shard.acl.authRequired();
   client.name = null;
   client.modes.replyOff = client.modes.skipNext = client.modes.skipThis = false;
+  client.modes.noEvict = false;
   for (const hook of resetHooks) hook(client, shard);
   out.simple("RESET");
 }

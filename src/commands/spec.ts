@@ -73,6 +73,9 @@ export interface CommandRow {
   getKeys?: KeyFinder;
   /** Keys span shards and Redis makes the command atomic: coordinate it here (MSET...). */
   acrossShards?: Handler;
+  /** Runs on the client's own shard whatever its keys, once the connection's earlier commands
+   * have replied (WATCH registers keys of other shards itself; EXEC runs the queue). */
+  afterPending?: boolean;
   subcommands?: Record<string, CommandRow>;
 }
 
@@ -87,6 +90,8 @@ export interface CommandSpec {
   flags: readonly string[];
   /** Has the "write" flag: the executor tells the shard's write observers after it runs. */
   writes: boolean;
+  /** Has the "denyoom" flag: refused while memory is over maxmemory. */
+  denyOom: boolean;
   /** ACL categories without the "@" ("string", "read", "fast", ...). */
   categories: readonly string[];
   /** Legacy (first, last, step) key positions; null when the command takes no keys. */
@@ -100,6 +105,8 @@ export interface CommandSpec {
   fanOut?: Combiner;
   route?: Router;
   acrossShards?: Handler;
+  /** See CommandRow.afterPending. */
+  afterPending?: boolean;
   /** Redis's COMMAND INFO entry, replayed by COMMAND. */
   info: RedisCommandInfo;
 }

@@ -22,10 +22,13 @@ import { setCommands } from "./sets.ts";
 import { sortedSetCommands } from "./sorted_sets.ts";
 import { hashCommands } from "./hashes.ts";
 import { aclCommands } from "./acl.ts";
+import { transactionCommands } from "./transactions.ts";
 import { slowlogCommands } from "./slowlog.ts";
 import { latencyCommands } from "./latency.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { resetCommands } from "./reset.ts";
+import { aofCommands } from "./aof.ts";
+import { memoryCommands } from "./memory.ts";
 
 const FAMILIES: CommandRows[] = [
   connectionCommands,
@@ -44,10 +47,13 @@ const FAMILIES: CommandRows[] = [
   sortedSetCommands,
   hashCommands,
   aclCommands,
+  transactionCommands,
   slowlogCommands,
   latencyCommands,
   pubsubCommands,
   resetCommands,
+  aofCommands,
+  memoryCommands,
 ];
 
 /** A container called without a subcommand where Redis allows that (none so far). */
@@ -71,6 +77,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     arity: info.arity,
     flags: info.flags,
     writes: info.flags.includes("write"),
+    denyOom: info.flags.includes("denyoom"),
     categories: info.categories,
     keys,
     getKeys: row.getKeys,
@@ -80,6 +87,7 @@ function toSpec(name: string, row: CommandRow, info: RedisCommandInfo): CommandS
     fanOut: row.fanOut,
     route: row.route,
     acrossShards: row.acrossShards,
+    afterPending: row.afterPending,
     info,
   };
 }

@@ -242,6 +242,35 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     configSet: "settable",
     description: "What to evict when maxmemory is reached.",
   },
+  {
+    name: "maxmemory-samples",
+    type: intType(1n, INT_MAX),
+    default: "5",
+    configSet: "settable",
+    description: "Keys sampled per db for each eviction (LRU, LFU and TTL policies).",
+  },
+  {
+    name: "maxmemory-eviction-tenacity",
+    type: intType(0n, 100n),
+    default: "10",
+    configSet: "settable",
+    description:
+      "How long one command may spend evicting (10 = 500 us, +15% per step above; 100 = no limit).",
+  },
+  {
+    name: "lfu-log-factor",
+    type: intType(0n, INT_MAX),
+    default: "10",
+    configSet: "settable",
+    description: "How slowly the LFU counter grows: higher needs more hits per step.",
+  },
+  {
+    name: "lfu-decay-time",
+    type: intType(0n, INT_MAX),
+    default: "1",
+    configSet: "settable",
+    description: "Minutes for the LFU counter to decay by one (0 = never).",
+  },
   // Engine
   {
     name: "hll-sparse-max-bytes",
@@ -418,6 +447,55 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: "no",
     configSet: "settable",
     description: "Enable the append-only file.",
+  },
+  {
+    name: "appendfsync",
+    type: enumType(["always", "everysec", "no"]),
+    default: "everysec",
+    configSet: "settable",
+    description: "When the AOF is fsynced: before each reply, once a second, or by the OS.",
+  },
+  {
+    name: "appenddirname",
+    type: fileNameType,
+    default: "appendonlydir",
+    configSet: "immutable",
+    description: "Directory of the AOF's base, incremental files and manifest (inside dir).",
+  },
+  {
+    name: "appendfilename",
+    type: fileNameType,
+    default: "appendonly.aof",
+    configSet: "immutable",
+    description: "Prefix of the AOF files' names (appendonly.aof.1.base.rdb, ...).",
+  },
+  {
+    name: "auto-aof-rewrite-percentage",
+    type: intType(0n, INT_MAX),
+    default: "100",
+    configSet: "settable",
+    description: "Rewrite the AOF when it grew by this percent over its last base (0 = never).",
+  },
+  {
+    name: "auto-aof-rewrite-min-size",
+    type: sizeType(0n, LLONG_MAX),
+    default: "64mb",
+    configSet: "settable",
+    description: "No automatic AOF rewrite below this size.",
+  },
+  {
+    name: "aof-load-truncated",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "Load an AOF whose last command is cut off (dropping it) instead of refusing.",
+  },
+  {
+    name: "aof-use-rdb-preamble",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "Write the AOF's base file as RDB (else as commands).",
   },
 ];
 

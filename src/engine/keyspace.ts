@@ -60,6 +60,11 @@ export const ENCODING_NAMES = [
   "skiplist",
 ] as const;
 
+/** Told of a key expiry reclaimed (the key's bytes are valid during the call only). */
+export type ExpiredKeyListener = (db: number, key: Uint8Array) => void;
+
+/** evictKey policies: the score, plus EVICT_ALLKEYS (else only keys with a TTL). */
+export const EVICT_LRU = 0, EVICT_LFU = 1, EVICT_TTL = 2, EVICT_RANDOM = 3, EVICT_ALLKEYS = 4;
 /** Redis's largest string (proto-max-bulk-len). */
 export const STRING_MAX_BYTES = 512 * 1024 * 1024;
 export const DB_COUNT = 16;
@@ -70,6 +75,7 @@ export interface EngineExports {
   scratchReserve(n: number): number;
   resultPtr(): number;
   setClock(nowMs: number): void;
+  setLoadingMode(on: number): void;
   setSeed(lo: number, hi: number): number;
   strGet(db: number, klen: number): number;
   strSet(db: number, klen: number, vlen: number, expireAtMs: number, flags: number): number;
@@ -111,6 +117,10 @@ export interface EngineExports {
   keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
   dbSwap(a: number, b: number): void;
   setEvictionMode(mode: number, logFactor: number, decayMinutes: number): void;
+  evictKey(policy: number, samples: number): number;
+  evictKeyDb(): number;
+  evictPoolReset(): void;
+  keyMemory(db: number, klen: number): number;
   statKeyspaceHits(): number;
   statKeyspaceMisses(): number;
   statExpiredKeys(): number;
@@ -193,6 +203,8 @@ export class Keyspace {
     const seed = crypto.getRandomValues(new Uint32Array(2));
     engine.setSeed(seed[0], seed[1]);
     engine.setClock(Date.now());
+    // The scratch area exists from the start, so the memory at startup includes it.
+    engine.scratchReserve(0);
   }
 
   setClock(nowMs: number): void {
@@ -508,17 +520,36 @@ export class Keyspace {
     this.#engine.setEvictionMode(mode === "lfu" ? 1 : 0, lfuLogFactor, lfuDecayMinutes);
   }
 
-  /** Log the keys that expire from now on (keyspace notifications), or stop and drop the log. */
-  logExpiredKeys(on: boolean): void {
-    this.#engine.expiryLogEnable(on ? 1 : 0);
+  /** While an AOF is replayed: nothing expires and past expiry times are kept, as Redis does
+   * while loading (keyIsExpired, checkAlreadyExpired). */
+  setLoading(on: boolean): void {
+    this.#engine.setLoadingMode(on ? 1 : 0);
   }
 
-  /** Calls `each` for every key logged as expired since the last call (see logExpiredKeys), in
-   * the order they expired, and empties the log. Cheap when nothing expired. */
-  drainExpiredKeys(each: (db: number, key: Uint8Array) => void): void {
+  #expiredListeners: ExpiredKeyListener[] = [];
+
+  /** Hear of every key that expiry reclaims (keyspace notifications' "expired", the AOF's
+   * DEL...). While any listener is registered the engine logs expirations; drainExpiredKeys
+   * hands them to every listener at once, so whoever drains first serves all. */
+  addExpiredListener(listener: ExpiredKeyListener): void {
+    this.#expiredListeners.push(listener);
+    if (this.#expiredListeners.length === 1) this.#engine.expiryLogEnable(1);
+  }
+
+  removeExpiredListener(listener: ExpiredKeyListener): void {
+    const at = this.#expiredListeners.indexOf(listener);
+    if (at < 0) return;
+    this.drainExpiredKeys();
+    this.#expiredListeners.splice(at, 1);
+    if (this.#expiredListeners.length === 0) this.#engine.expiryLogEnable(0);
+  }
+
+  /** Gives every key logged as expired since the last call to every listener, in the order
+   * they expired, and empties the log. Cheap when nothing expired. */
+  drainExpiredKeys(): void {
     const n = this.#engine.expiryLogTake();
     if (n === 0) return;
-    // Copied first: `each` may call the engine, which may move or reuse the log.
+    // Copied first: a listener may call the engine, which may move or reuse the log.
     const log = this.memoryBytes().slice(
       this.#engine.expiryLogPtr() >>> 0,
       (this.#engine.expiryLogPtr() >>> 0) + n,
@@ -526,9 +557,35 @@ export class Keyspace {
     const view = new DataView(log.buffer);
     for (let p = 0; p < n;) {
       const db = view.getUint32(p, true), klen = view.getUint32(p + 4, true);
-      each(db, log.subarray(p + 8, p + 8 + klen));
+      const key = log.subarray(p + 8, p + 8 + klen);
+      for (const listener of this.#expiredListeners) listener(db, key);
       p += 8 + klen;
     }
+  }
+
+  /**
+   * Evicts one key chosen by `policy` (EVICT_* score | EVICT_ALLKEYS) with Redis's sampling
+   * and eviction pool: its length (the key's bytes via copyResult, its db via evictedDb()), or
+   * NOT_FOUND when no key qualifies.
+   */
+  evictKey(policy: number, samples: number): number {
+    return this.#engine.evictKey(policy, samples);
+  }
+
+  /** The db of the key the last evictKey deleted. */
+  evictedDb(): number {
+    return this.#engine.evictKeyDb();
+  }
+
+  /** Forgets the eviction pool's candidates (after a policy change). */
+  resetEvictionPool(): void {
+    this.#engine.evictPoolReset();
+  }
+
+  /** MEMORY USAGE: the bytes the key takes in the engine, or -1 when missing. */
+  memoryUsage(db: number, key: Uint8Array): number {
+    this.#stage(key);
+    return this.#engine.keyMemory(db, key.length);
   }
 
   /** Keys reclaimed by lazy and active expiry (INFO expired_keys). */

@@ -12,7 +12,8 @@ import type { Shard, WriteObserver } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { CHANNEL, pubsubOf } from "./hub.ts";
 import { eventsFor } from "./notify_events.ts";
-import { EXPIRED, KEYEVENT, KEYSPACE, LETTERS } from "./notify_flags.ts";
+import { EVICTED, EXPIRED, KEYEVENT, KEYSPACE, LETTERS } from "./notify_flags.ts";
+import type { ExpiredKeyListener } from "../engine/keyspace.ts";
 export * from "./notify_flags.ts";
 
 /** The setting's value (config/value-types.ts lists every class explicitly) as bits. */
@@ -27,6 +28,8 @@ interface NotifyState {
   observer: WriteObserver | null;
   /** Drains the expiry log into "expired" events (Shard.batchObservers while x is on). */
   drain: (() => void) | null;
+  onExpired: ExpiredKeyListener | null;
+  onEvicted: ((db: number, key: Uint8Array) => void) | null;
 }
 
 const states = new WeakMap<Shard, NotifyState>();
@@ -66,13 +69,6 @@ export function notifyKeyspaceEvent(
   if (flags & KEYEVENT) hub.publish(CHANNEL, joined(prefix("keyevent", db), eventBytes), key);
 }
 
-/** Publish "expired" for every key the engine logged since the last drain. */
-function drainExpired(shard: Shard): void {
-  shard.keyspace.drainExpiredKeys((db, key) =>
-    notifyKeyspaceEvent(shard, EXPIRED, "expired", key, db)
-  );
-}
-
 /** Follow `notify-keyspace-events` on this shard (the worker calls it once at start). */
 export function installNotifications(shard: Shard): void {
   const apply = () =>
@@ -85,11 +81,26 @@ export function installNotifications(shard: Shard): void {
 
 function configure(shard: Shard, flags: number): void {
   let state = states.get(shard);
-  if (!state) states.set(shard, state = { flags: 0, observer: null, drain: null });
+  if (!state) {
+    states.set(
+      shard,
+      state = { flags: 0, observer: null, drain: null, onExpired: null, onEvicted: null },
+    );
+  }
   state.flags = flags;
   const publishing = (flags & (KEYSPACE | KEYEVENT)) !== 0;
   const commandEvents = publishing && (flags & ~(KEYSPACE | KEYEVENT | EXPIRED)) !== 0;
   const expiredEvents = publishing && (flags & EXPIRED) !== 0;
+  const evictedEvents = publishing && (flags & EVICTED) !== 0;
+  if (evictedEvents !== (state.onEvicted !== null)) {
+    const hooks = shard.memory.onKeyEvicted;
+    if (state.onEvicted) hooks.splice(hooks.indexOf(state.onEvicted), 1);
+    state.onEvicted = null;
+    if (evictedEvents) {
+      state.onEvicted = (db, key) => notifyKeyspaceEvent(shard, EVICTED, "evicted", key, db);
+      hooks.push(state.onEvicted);
+    }
+  }
   if (commandEvents !== (state.observer !== null) || expiredEvents !== (state.drain !== null)) {
     // The observer also drains expirations, so they keep their place before a write's events.
     if (state.observer) {
@@ -106,10 +117,12 @@ function configure(shard: Shard, flags: number): void {
   }
   if (expiredEvents !== (state.drain !== null)) {
     if (state.drain) shard.batchObservers.splice(shard.batchObservers.indexOf(state.drain), 1);
-    state.drain = null;
-    shard.keyspace.logExpiredKeys(expiredEvents);
+    if (state.onExpired) shard.keyspace.removeExpiredListener(state.onExpired);
+    state.drain = state.onExpired = null;
     if (expiredEvents) {
-      state.drain = () => drainExpired(shard);
+      state.onExpired = (db, key) => notifyKeyspaceEvent(shard, EXPIRED, "expired", key, db);
+      shard.keyspace.addExpiredListener(state.onExpired);
+      state.drain = () => shard.keyspace.drainExpiredKeys();
       shard.batchObservers.push(state.drain);
     }
   }
@@ -121,7 +134,7 @@ function observeWrite(
   replyAt: number,
   expiredEvents: boolean,
 ): void {
-  if (expiredEvents) drainExpired(ctx.shard);
+  if (expiredEvents) ctx.shard.keyspace.drainExpiredKeys();
   // A step IronCache issued for a command whose keys span shards is not the client's command:
   // the coordinating shard reports that one (Shard.spanningWriteObservers).
   if (ctx.client.internal) return;

@@ -1,4 +1,5 @@
 // Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME...).
+import type { ClientWatches, QueuedCommand, Transaction } from "./transaction.ts";
 
 let nextClientId = 1;
 
@@ -50,6 +51,15 @@ export class Client {
   /** Channels, patterns and shard channels subscribed to (src/pubsub): while not 0 a RESP2
    * client may run only the subscribe family, PING, QUIT and RESET. */
   subscriptions = 0;
+  /** MULTI's queue (src/server/transaction.ts); null outside MULTI. */
+  transaction: Transaction | null = null;
+  /** True while EXEC runs the queued commands: blocking commands must not block then. */
+  inTransaction = false;
+  /** WATCHed keys; null when none. */
+  watches: ClientWatches | null = null;
+  /** Runs EXEC's queued commands and writes their replies as one array (set by the
+   * connection, which routes each command as it would outside MULTI). */
+  runQueued: (commands: QueuedCommand[]) => void | Promise<void> = () => {};
   /** Bytes delivered but not yet written to the socket (for output buffer limits). */
   pendingOutput = 0;
   readonly modes: ClientModes = {

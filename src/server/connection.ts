@@ -16,6 +16,12 @@ import { recordErrorReply, recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
 import { replyModesActive, replySuppressed } from "../commands/client_state.ts";
 import { commandRefused } from "../acl/gate.ts";
+import {
+  discardTransaction,
+  flagTransaction,
+  type QueuedCommand,
+  queueInTransaction,
+} from "./transaction.ts";
 import { type CommandWatch, commandWatchOf } from "./command_watch.ts";
 import { outputLimitsOf, overOutputLimit, type ShardOutputLimits } from "./output_limits.ts";
 import { clientInfoLine } from "../commands/client_list.ts";
@@ -55,6 +61,13 @@ export interface ConnectionHooks {
 export class Connection {
   readonly client: Client;
   private parser: RequestParser;
+  /** The EXEC that just ran turned replies off inside: its own reply still goes out. */
+  private repliesOffInExec = false;
+  /** Parses EXEC's queued commands (the connection's own parser is mid-batch then). */
+  private queuedParser = new RequestParser({
+    maxBulkLen: Number.MAX_SAFE_INTEGER,
+    authRequired: false,
+  });
   private out = new ReplyWriter();
   private ctx: CommandContext;
   private pending: PendingReply[] = [];
@@ -121,6 +134,7 @@ export class Connection {
       if (!this.busy) this.close();
     };
     this.client.deliver = (bytes) => this.deliver(bytes);
+    this.client.runQueued = (commands) => this.runQueued(commands);
     for (let i = 0; i < shard.count; i++) {
       this.batches.push(new ByteBuffer(1024));
       this.batchCounts.push(0);
@@ -166,6 +180,8 @@ export class Connection {
         if (this.closed) break; // e.g. over its output buffer limit
         // Take what other shards sent meanwhile: a busy shard needs no wakeups.
         this.peers?.poll();
+        const barrier = this.shard.replyBarrier?.();
+        if (barrier) await barrier;
         if (this.writing) await this.writing;
         if (this.out.length > 0) {
           this.shard.stats.netOutputBytes += this.out.length;
@@ -203,6 +219,7 @@ export class Connection {
       this.processing = false;
       this.shard.clients.delete(this.client.id);
       for (const observer of this.shard.clientClosedObservers) observer(this.client);
+      discardTransaction(this.shard, this.client); // no WATCH left behind on any shard
       this.close();
     }
   }
@@ -276,16 +293,24 @@ export class Connection {
         await this.shard.lock.whenFree();
         if (watch) timedAt = performance.now();
       }
-      let replyAt = this.out.length, pendingAt = this.pending.length;
+      const replyAt = this.out.length, pendingAt = this.pending.length;
       const flushes = this.flushes;
       const spec = resolveCommand(parser, this.rejected);
-      if (typeof spec === "string") this.out.error(spec);
-      else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) { /* NOAUTH / NOPERM */ }
-      else if (
+      if (typeof spec === "string") {
+        this.out.error(spec);
+        flagTransaction(this.client);
+      } else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) {
+        flagTransaction(this.client); // NOAUTH / NOPERM
+      } else if (
         this.client.subscriptions !== 0 && this.client.resp === 2 &&
         refusedWhileSubscribed(this.ctx, spec.name)
-      ) this.rejected(spec.name);
-      else {
+      ) {
+        this.rejected(spec.name);
+        flagTransaction(this.client);
+      } else if (
+        this.client.transaction !== null &&
+        queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))
+      ) { /* +QUEUED, or refused inside MULTI */ } else {
         // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
         if (clientPause.active && clientPause.isPaused(spec)) {
           while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
@@ -302,11 +327,11 @@ export class Connection {
           }
         }
       }
-      // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come.
+      // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come (an EXEC
+      // whose queue turned replies off keeps its array: the queue dropped what followed).
       if (replyModesActive(this.client) && replySuppressed(this.client)) {
-        if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
-        this.out.length = replyAt;
-        this.pending.length = pendingAt;
+        if (this.repliesOffInExec) this.repliesOffInExec = false;
+        else this.dropReplySince(replyAt, pendingAt, flushes);
       }
     }
     if (this.pending.length) await this.flushPending();
@@ -318,6 +343,14 @@ export class Connection {
     }
     if (this.outputLimits.any) this.overOutputLimit(this.out.length);
     return pos;
+  }
+
+  /** Drops the replies made since `out` was at replyAt and `pending` at pendingAt (or since
+   * the last splice, if pending replies were spliced meanwhile: `flushes` was the count). */
+  private dropReplySince(replyAt: number, pendingAt: number, flushes: number): void {
+    if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
+    this.out.length = replyAt;
+    this.pending.length = pendingAt;
   }
 
   /** Closes the client, as Redis does, when its unsent output (`extra` bytes of replies not
@@ -348,7 +381,12 @@ export class Connection {
     frameStart: number,
     pos: number,
   ): Promise<void> | undefined {
-    this.client.lastCommand = spec.name;
+    if (!this.client.inTransaction) this.client.lastCommand = spec.name;
+    if (spec.afterPending) {
+      if (this.pending.length) return this.flushPending().then(() => runCommand(this.ctx, spec));
+      const result = runCommand(this.ctx, spec);
+      return result instanceof Promise ? result : undefined;
+    }
     const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
     if (owner === -1 || owner === this.shard.id) {
       if (spec.fanOut && this.shard.count > 1) {
@@ -359,6 +397,8 @@ export class Connection {
       // An async command (SHUTDOWN, DEBUG SLEEP...) lets earlier replies land first.
       if (result instanceof Promise) return this.flushPending().then(() => result);
     } else if (owner === SPANNING && spec.acrossShards) {
+      // maxmemory is checked once for the whole command: its steps on each shard are not.
+      if (this.shard.memory.limit !== 0 && this.shard.memory.refuses(this.ctx, spec)) return;
       const coordinate = spec.acrossShards;
       return this.flushPending().then(async () => {
         this.ctx.spec = spec;
@@ -379,6 +419,61 @@ export class Connection {
         split: [],
       });
     }
+  }
+
+  /** The shard a command queued in MULTI will run on (see execute). */
+  private queueOwner(spec: CommandSpec): number {
+    return this.shard.count === 1 || spec.afterPending ? -1 : this.ownerOf(spec);
+  }
+
+  /** EXEC's queue: each command runs, is forwarded, split or fanned out exactly as outside
+   * MULTI, under the locks EXEC holds (forwarded batches carry their owner); the replies
+   * form one array. Synchronous when every command is local and synchronous. */
+  private runQueued(commands: QueuedCommand[]): void | Promise<void> {
+    const outer = this.parser, parser = this.queuedParser;
+    this.parser = parser;
+    this.ctx.args = parser;
+    const restore = () => {
+      this.parser = outer;
+      this.ctx.args = outer;
+    };
+    this.out.arrayHeader(commands.length);
+    const modes = this.client.modes, offAtStart = modes.replyOff || modes.skipThis;
+    let next = 0;
+    // A queued CLIENT REPLY OFF silences the replies after it, not EXEC's array header.
+    const silenceIfOff = (replyAt: number, pendingAt: number, flushes: number) => {
+      if (modes.replyOff) this.dropReplySince(replyAt, pendingAt, flushes);
+    };
+    const runFrom = (): void | Promise<void> => {
+      while (next < commands.length) {
+        const { spec, frame } = commands[next++];
+        const replyAt = this.out.length, pendingAt = this.pending.length, flushes = this.flushes;
+        parser.next(frame, 0, frame.length);
+        if (!this.shard.acl.open && commandRefused(this.ctx, spec, true)) {
+          silenceIfOff(replyAt, pendingAt, flushes);
+          continue;
+        }
+        const result = this.execute(spec, frame, 0, frame.length);
+        if (result) {
+          return result.then(() => {
+            silenceIfOff(replyAt, pendingAt, flushes);
+            return runFrom();
+          });
+        }
+        silenceIfOff(replyAt, pendingAt, flushes);
+      }
+      this.repliesOffInExec = !offAtStart && modes.replyOff;
+      if (this.pending.length) return this.flushPending();
+    };
+    let result: void | Promise<void>;
+    try {
+      result = runFrom();
+    } catch (err) {
+      restore();
+      throw err;
+    }
+    if (result) return result.finally(restore);
+    restore();
   }
 
   /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
@@ -456,7 +551,9 @@ export class Connection {
         calls.push(null);
         continue;
       }
-      calls.push(this.peers!.call(s, this.batches[s].bytes(), null, this.replyStores[s]));
+      // Under EXEC's locks the batch runs as their owner.
+      const owner = this.ctx.cross?.heldBy() ?? null;
+      calls.push(this.peers!.call(s, this.batches[s].bytes(), owner, this.replyStores[s]));
       this.shard.stats.forwardedCommands += this.batchCounts[s];
       this.batches[s].reset();
       this.batchCounts[s] = 0;

@@ -4,7 +4,7 @@
 import type { Shard } from "./shard.ts";
 import { activeExpireEnabled } from "../commands/debug.ts";
 import { clientPause } from "./pause.ts";
-import { sampleRates } from "./info_stats.ts";
+import { notePeakMemory, sampleRates } from "./info_stats.ts";
 import { latencyAddSampleIfNeeded } from "./latency_monitor.ts";
 
 const SAMPLE = 20;
@@ -68,6 +68,8 @@ export function startCron(shard: Shard): () => void {
     }
     runRehashCycle(shard, 1);
     closeIdleClients(shard);
+    shard.memory.tick(); // publish memory in use, evict if over maxmemory
+    notePeakMemory(shard, shard.memory.used());
     sampleRates(shard);
     timer = setTimeout(tick, periodMs());
   };

@@ -1,6 +1,7 @@
 // Atomic work across shards for one connection: lock the shards involved (ascending order,
 // see shard_lock.ts), run commands on them under the lock, release. Used by commands whose
-// keys span shards and that Redis makes atomic (MSET, MSETNX, RENAME, ...).
+// keys span shards and that Redis makes atomic (MSET, MSETNX, RENAME, ...), and by EXEC,
+// which holds the locks of every shard its queued commands touch while they all run.
 import type { Shard } from "./shard.ts";
 import type { Peers } from "./peers.ts";
 import type { Client } from "./client.ts";
@@ -14,38 +15,88 @@ export type RunOnShard = (shard: number, argv: Uint8Array[], db?: number) => Pro
 
 export interface CrossShard {
   atomically<T>(shards: Iterable<number>, work: (run: RunOnShard) => Promise<T>): Promise<T>;
+  /** Take the locks of `shards` until release(): atomically() inside runs under them (its
+   * shards must be among them), and heldBy() names the owner for forwarded batches. */
+  hold(shards: Iterable<number>): Promise<void>;
+  release(): void;
+  /** The lock owner while hold() is in force, else null. */
+  heldBy(): string | null;
+  /** Runs one internal command on shard `target` without taking locks (it waits there if
+   * another owner holds that shard). */
+  call(target: number, argv: Uint8Array[]): Promise<Uint8Array>;
 }
 
 let lockSequence = 0;
 
 export function createCrossShard(shard: Shard, peers: Peers | null, client: Client): CrossShard {
+  let heldOwner: string | null = null;
+  let heldShards: number[] = [];
+
+  async function lockAll(owner: string, ordered: number[], held: number[]): Promise<void> {
+    for (const s of ordered) {
+      if (s === shard.id) await shard.lock.acquire(owner);
+      else await peers!.lockShard(s, owner);
+      held.push(s);
+    }
+  }
+
+  function unlockAll(owner: string, held: number[]): void {
+    for (const s of held) {
+      if (s === shard.id) shard.lock.release(owner);
+      else peers!.unlockShard(s, owner);
+    }
+  }
+
+  const runUnder = (owner: string | null): RunOnShard => async (target, argv, db = client.db) => {
+    const batch = new ByteBuffer(256);
+    appendToBatch(batch, db, client.resp, encodeCommand(argv), true);
+    if (target === shard.id) return shard.executeBatch(batch.bytes()).replies.slice();
+    return (await peers!.call(target, batch.bytes(), owner)).replies;
+  };
+
+  const ascending = (shards: Iterable<number>) => [...new Set(shards)].sort((a, b) => a - b);
+
   return {
     async atomically<T>(
       shards: Iterable<number>,
       work: (run: RunOnShard) => Promise<T>,
     ): Promise<T> {
+      const ordered = ascending(shards);
+      if (heldOwner !== null) {
+        // Inside EXEC: the transaction's locks already cover this step.
+        if (ordered.some((s) => !heldShards.includes(s))) {
+          throw new Error("a step inside EXEC needs a shard the transaction did not lock");
+        }
+        return await work(runUnder(heldOwner));
+      }
       const owner = `${shard.id}:${++lockSequence}`;
-      const ordered = [...new Set(shards)].sort((a, b) => a - b);
       const held: number[] = [];
       try {
-        for (const s of ordered) {
-          if (s === shard.id) await shard.lock.acquire(owner);
-          else await peers!.lockShard(s, owner);
-          held.push(s);
-        }
-        const run: RunOnShard = async (target, argv, db = client.db) => {
-          const batch = new ByteBuffer(256);
-          appendToBatch(batch, db, client.resp, encodeCommand(argv), true);
-          if (target === shard.id) return shard.executeBatch(batch.bytes()).replies.slice();
-          return (await peers!.call(target, batch.bytes(), owner)).replies;
-        };
-        return await work(run);
+        await lockAll(owner, ordered, held);
+        return await work(runUnder(owner));
       } finally {
-        for (const s of held) {
-          if (s === shard.id) shard.lock.release(owner);
-          else peers!.unlockShard(s, owner);
-        }
+        unlockAll(owner, held);
       }
     },
+    async hold(shards: Iterable<number>): Promise<void> {
+      const owner = `${shard.id}:${++lockSequence}`;
+      const held: number[] = [];
+      try {
+        await lockAll(owner, ascending(shards), held);
+      } catch (err) {
+        unlockAll(owner, held);
+        throw err;
+      }
+      heldOwner = owner;
+      heldShards = held;
+    },
+    release(): void {
+      if (heldOwner === null) return;
+      unlockAll(heldOwner, heldShards);
+      heldOwner = null;
+      heldShards = [];
+    },
+    heldBy: () => heldOwner,
+    call: (target, argv) => runUnder(null)(target, argv),
   };
 }

@@ -37,12 +37,19 @@ let cachedCount = 0;
 /** Run a resolved command; returns a promise only for the few async commands. */
 export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promise<void> {
   ctx.spec = spec;
-  ctx.client.lastCommand = spec.name;
+  // Inside EXEC, CLIENT LIST's cmd= stays "exec" (Redis sets lastcmd per top-level command).
+  if (!ctx.client.inTransaction) ctx.client.lastCommand = spec.name;
   const shard = ctx.shard, stats = shard.stats;
+  // maxmemory: evict, then refuse denyoom commands (not the steps of a cross-shard command,
+  // checked once before it began).
+  if (shard.memory.limit !== 0 && !ctx.client.internal && shard.memory.refuses(ctx, spec)) return;
   const timed = (stats.commandsProcessed++ % TIMING_SAMPLE) === 0;
   const count = stats.commandsProcessed;
   const out = ctx.out;
   const replyAt = out.length;
+  if (spec.writes && shard.beforeWriteObservers.length !== 0) {
+    for (const observer of shard.beforeWriteObservers) observer(ctx, spec, replyAt);
+  }
   if (timed) return runTimed(ctx, spec, replyAt, count);
   const result = spec.handler(ctx);
   if (result !== undefined && result instanceof Promise) {

@@ -140,6 +140,7 @@ export function resetInfoStats(shard: Shard): void {
   st.rejectedConnections = 0;
   st.netInputBytes = 0;
   st.netOutputBytes = 0;
+  st.evictedKeys = 0;
   st.forwardedCommands = 0;
   const s = infoStatsOf(shard);
   const fresh = new InfoStats();

@@ -1,6 +1,7 @@
 // Messages between the main thread and the shard workers.
 import type { LoadedConfig } from "../config/load.ts";
 import type { LinkRings } from "./peers.ts";
+import type { AofToMain } from "../persistence/aof/shard_aof.ts";
 import type { ShardFigures } from "./shard_metrics.ts";
 
 export interface InitMessage {
@@ -12,8 +13,15 @@ export interface InitMessage {
   peers: Record<number, LinkRings>;
   /** Int32Array over a SharedArrayBuffer: [0] = connected clients across all shards. */
   counters: SharedArrayBuffer;
+  /** Float64Array over a SharedArrayBuffer: [shard id] = that shard's memory in use
+   * (src/server/memory.ts), for the server-wide maxmemory. */
+  memoryUsage: SharedArrayBuffer;
   /** Facts about the whole server that every shard reports the same way (INFO). */
   server: ServerIdentity;
+  /** The AOF's shared state (src/persistence/aof/shared.ts). */
+  aof: SharedArrayBuffer;
+  /** Load the AOF before serving: shard 0 replays it, the others wait for "aof-loaded". */
+  aofLoad: boolean;
 }
 
 export interface ServerIdentity {
@@ -38,7 +46,14 @@ export interface MetricsRequest {
   id: number;
 }
 
-export type ToWorker = InitMessage | ShutdownMessage | MetricsRequest;
+export type ToWorker =
+  | InitMessage
+  | ShutdownMessage
+  | MetricsRequest
+  /** Start an AOF rewrite (auto-aof-rewrite-percentage); sent to shard 0. */
+  | { type: "aof-rewrite" }
+  /** The AOF is loaded (or there was none): serve. */
+  | { type: "aof-loaded" };
 
 export type FromWorker =
   | { type: "listening"; shardId: number }
@@ -48,7 +63,10 @@ export type FromWorker =
   | { type: "loaded"; shardId: number }
   | { type: "metrics"; shardId: number; id: number; figures: ShardFigures }
   /** SHUTDOWN from a client: stop the whole server like SIGTERM. */
-  | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" };
+  | { type: "shutdown-request"; shardId: number; how: "save" | "nosave" | "default" }
+  /** Shard 0 replayed the AOF. */
+  | { type: "aof-loaded"; shardId: number }
+  | AofToMain;
 
 /** Index of the shared connected-clients counter in `counters`. */
 export const CONNECTED_CLIENTS = 0;

@@ -8,6 +8,10 @@ import type { LinkRings } from "./peers.ts";
 import { createRing, ringCapacity } from "./shard_link.ts";
 import { startMetricsServer } from "./metrics.ts";
 import { tlsServerOptions } from "./tls.ts";
+import { AofWriter } from "../persistence/aof/writer.ts";
+import { aofSharedOf, createAofShared } from "../persistence/aof/shared.ts";
+import { aofSettings } from "../persistence/aof/settings.ts";
+import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -58,7 +62,24 @@ export async function runServer(argv: string[]): Promise<number> {
     }
   }
 
-  const workers = startWorkers(shardCount, loaded);
+  const aofShared = createAofShared();
+  const settings = aofSettings((name) => values[name]);
+  let aofLoad = false;
+  try {
+    aofLoad = settings.appendonly && findManifest(settings.directory, settings.prefix) !== null;
+  } catch (err) {
+    if (!(err instanceof AofLoadError)) throw err;
+    console.error(`ironcache: ${err.message}`);
+    return 1;
+  }
+  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad);
+  const writer = new AofWriter(
+    settings,
+    aofSharedOf(aofShared),
+    shardCount,
+    () => workers[0].postMessage({ type: "aof-rewrite" }),
+  );
+  followAof(workers, writer, aofLoad);
   // Up before the shards are ready: /livez answers at once, /readyz says 503 until loaded.
   const metricsAddr = String(values["metrics-addr"]);
   const metrics = metricsAddr === "" ? null : startMetricsServer(metricsAddr, workers);
@@ -68,7 +89,7 @@ export async function runServer(argv: string[]): Promise<number> {
     return 1;
   }
   // Signals are handled from the start: a stop may arrive while the workers come up.
-  const stopped = untilStopped(workers);
+  const stopped = untilStopped(workers, () => writer.close());
   try {
     const first = await Promise.race([
       waitForAll(workers, "listening").then(() => "listening" as const),
@@ -107,8 +128,32 @@ function serverIdentity(config: LoadedConfig): ServerIdentity {
   };
 }
 
-function startWorkers(count: number, config: LoadedConfig): Worker[] {
+/** The shards' AOF messages to the writer; after the AOF is loaded (if it was), it opens. */
+function followAof(workers: Worker[], writer: AofWriter, loading: boolean): void {
+  if (!loading) writer.start();
+  for (const w of workers) {
+    w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
+      const msg = e.data;
+      if (msg.type === "aof-entries") writer.onEntries(msg.shardId, msg.data);
+      else if (msg.type === "aof-snapshot") {
+        writer.onSnapshot(msg.shardId, msg.rewriteId, msg.cut, msg.databases);
+      } else if (msg.type === "aof-config") writer.configure(msg.settings);
+      else if (msg.type === "aof-loaded") {
+        writer.start();
+        for (const each of workers) each.postMessage({ type: "aof-loaded" });
+      }
+    });
+  }
+}
+
+function startWorkers(
+  count: number,
+  config: LoadedConfig,
+  aof: SharedArrayBuffer,
+  aofLoad: boolean,
+): Worker[] {
   const counters = new SharedArrayBuffer(64);
+  const memoryUsage = new SharedArrayBuffer(count * Float64Array.BYTES_PER_ELEMENT);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
   // One ring per direction between every pair of shards.
@@ -133,7 +178,10 @@ function startWorkers(count: number, config: LoadedConfig): Worker[] {
       config,
       peers: links[id],
       counters,
+      memoryUsage,
       server,
+      aof,
+      aofLoad,
     };
     worker.postMessage(init);
     workers.push(worker);
@@ -164,7 +212,7 @@ function waitForAll(workers: Worker[], type: FromWorker["type"]): Promise<void> 
 
 /** Runs until SIGTERM/SIGINT or SHUTDOWN: the first stops gracefully, a second signal
  * exits at once. */
-function untilStopped(workers: Worker[]): Promise<number> {
+function untilStopped(workers: Worker[], beforeExit: () => void): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (why: string) => {
@@ -177,6 +225,7 @@ function untilStopped(workers: Worker[]): Promise<number> {
       const stopped = waitForAll(workers, "stopped");
       for (const w of workers) w.postMessage({ type: "shutdown" });
       stopped.then(() => {
+        beforeExit();
         for (const w of workers) w.terminate();
         log.notice("IronCache is now ready to exit, bye bye...");
         resolve(0);

@@ -9,6 +9,7 @@ import { ShardLock } from "./shard_lock.ts";
 import { keyHashSlot, keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
 import { AclUsers } from "../acl/users.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
+import { ShardMemory } from "./memory.ts";
 
 /**
  * Told after a command with the "write" flag ran on this shard without an error reply, with
@@ -17,11 +18,12 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
  * counter, WATCH, keyspace notifications, blocked clients waiting for a key. Commands run by
  * a forwarded batch are observed on the shard that owns their keys (ctx.client.internal says
  * whether IronCache itself issued the command as a step of a cross-shard operation).
- * `replyAt`: where the command's reply starts in ctx.out (an observer may read it).
  * A write whose reply is not an error may still have changed nothing (SET NX on an existing
  * key, DEL of a missing key): observers that must be exact check what they need.
+ * `replyAt`: where the command's reply starts in ctx.out (the AOF logs SPOP by what it
+ * popped).
  */
-export type WriteObserver = (ctx: CommandContext, spec: CommandSpec, replyAt?: number) => void;
+export type WriteObserver = (ctx: CommandContext, spec: CommandSpec, replyAt: number) => void;
 
 export interface ShardStats {
   commandsProcessed: number;
@@ -32,6 +34,8 @@ export interface ShardStats {
   netOutputBytes: number;
   /** Commands this shard's clients sent to other shards (metrics: cross-shard forwards). */
   forwardedCommands: number;
+  /** Keys evicted by maxmemory (INFO evicted_keys). */
+  evictedKeys: number;
 }
 
 export class Shard {
@@ -43,6 +47,7 @@ export class Shard {
     rejectedConnections: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    evictedKeys: 0,
     forwardedCommands: 0,
   };
   /** The shard's data is loaded (readiness, /readyz). Persistence loading sets it through
@@ -71,6 +76,15 @@ export class Shard {
   readonly batchObservers: Array<() => void> = [];
   /** Told when a client's connection ends (its subscriptions, waits... are dropped). */
   readonly clientClosedObservers: Array<(client: Client) => void> = [];
+  /** Set while replies must wait for something before they are written (appendfsync
+   * always: the AOF's fsync of the writes they acknowledge); null returned = no wait. */
+  replyBarrier: (() => Promise<void> | null) | null = null;
+  /** maxmemory, eviction and this shard's memory figures (memory.ts); `memory.onKeyEvicted`
+   * is the seam for what must follow an eviction. */
+  readonly memory: ShardMemory;
+  /** Told before a command with the "write" flag runs here (WATCH notes the state of the
+   * watched keys it names, to touch them only if they change). Empty = no cost. */
+  readonly beforeWriteObservers: WriteObserver[] = [];
   /** Runs a batch of commands owned here (set by the worker once the shard exists). */
   executeBatch: BatchExecutor = () => {
     throw new Error("shard not started");
@@ -91,6 +105,7 @@ export class Shard {
     },
   ) {
     this.databases = Number(config.get("databases"));
+    this.memory = new ShardMemory(this);
   }
 
   /** The shard that owns a key. */

@@ -20,8 +20,14 @@ import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
 import { startCron } from "./cron.ts";
 import { installPubSub } from "../pubsub/hub.ts";
 import { installNotifications } from "../pubsub/notify.ts";
+import { notePeakMemory } from "./info_stats.ts";
+import { setUpTransactions } from "./transaction.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
+import { ShardAof } from "../persistence/aof/shard_aof.ts";
+import { setShardAof } from "../persistence/aof/registry.ts";
+import { aofSharedOf } from "../persistence/aof/shared.ts";
+import { loadAppendOnlyFile } from "../persistence/aof/replay.ts";
 
 const self = globalThis as unknown as {
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
@@ -37,18 +43,12 @@ let tlsListeners: TlsListeners | null = null;
 const connections = new Set<Connection>();
 let shuttingDown = false;
 let stopCron = () => {};
+let aof: ShardAof;
 
 self.onmessage = (event) => {
   const msg = event.data;
-  if (msg.type === "init") {
-    start(msg).catch((err) =>
-      self.postMessage({
-        type: "fatal",
-        shardId: shard?.id ?? -1,
-        message: err instanceof Error ? err.message : String(err),
-      })
-    );
-  } else if (msg.type === "shutdown") shutdown();
+  if (msg.type === "init") start(msg).catch(fatal);
+  else if (msg.type === "shutdown") shutdown();
   else if (msg.type === "metrics" && shard) {
     self.postMessage({
       type: "metrics",
@@ -56,8 +56,21 @@ self.onmessage = (event) => {
       id: msg.id,
       figures: shardFigures(shard),
     });
+  } else if (msg.type === "aof-rewrite") aof.startRewrite();
+  else if (msg.type === "aof-loaded") {
+    shard.keyspace.setLoading(false);
+    serveClients().catch(fatal);
   }
 };
+
+/** Report a failure that stops this shard (the main thread exits with the message). */
+function fatal(err: unknown): void {
+  self.postMessage({
+    type: "fatal",
+    shardId: shard?.id ?? -1,
+    message: err instanceof Error ? err.message : String(err),
+  });
+}
 
 async function start(init: InitMessage): Promise<void> {
   setLogRole(`S${init.shardId}`);
@@ -72,6 +85,8 @@ async function start(init: InitMessage): Promise<void> {
   shareSlowlogIds(counters, SLOWLOG_IDS);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
+  shard.memory.attachShared(new Float64Array(init.memoryUsage));
+  notePeakMemory(shard, shard.memory.used()); // used_memory_startup
   shard.executeBatch = createBatchExecutor(shard);
   shard.markLoaded = () => {
     shard.loaded = true;
@@ -85,11 +100,28 @@ async function start(init: InitMessage): Promise<void> {
   if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
   installPubSub(shard, peers);
   installNotifications(shard);
+  setUpTransactions(shard, peers);
   const aclProblem = setUpAcl(shard, init.config);
   if (aclProblem) {
     self.postMessage({ type: "fatal", shardId: shard.id, message: aclProblem });
     return;
   }
+  aof = new ShardAof(shard, peers, aofSharedOf(init.aof), (m) => self.postMessage(m));
+  setShardAof(shard, aof);
+  if (!init.aofLoad) return await serveClients();
+  // Every shard holds still (nothing expires) while shard 0 replays the AOF through them.
+  shard.keyspace.setLoading(true);
+  if (shard.id !== 0) return;
+  loadAppendOnlyFile(shard, peers).then(
+    () => self.postMessage({ type: "aof-loaded", shardId: shard.id }),
+    (err) => self.postMessage({ type: "fatal", shardId: shard.id, message: err.message }),
+  );
+}
+
+/** Start logging (if appendonly), the cron, and accepting clients. */
+async function serveClients(): Promise<void> {
+  const config = shard.config;
+  aof.start();
   stopCron = startCron(shard);
   // `port 0` disables plain TCP, `tls-port 0` TLS (the main thread refuses both at 0).
   const port = Number(config.get("port")), tlsPort = Number(config.get("tls-port"));
@@ -106,7 +138,7 @@ async function start(init: InitMessage): Promise<void> {
     }
   }
   self.postMessage({ type: "listening", shardId: shard.id });
-  // Nothing to load yet: persistence loading will call markLoaded() once it has loaded.
+  // Loaded: the AOF, if there was one, was replayed before the shards started serving.
   shard.markLoaded();
 }
 

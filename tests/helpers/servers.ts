@@ -18,7 +18,14 @@ export interface RunningServer {
 
 /** Waits until the server process printed `readyLine` (so a port opened by some other
  * process is never mistaken for ours) and its port accepts connections. */
-async function waitForPort(port: number, child: Deno.ChildProcess, timeoutMs: number, what: string, output: () => string, readyLine: RegExp) {
+async function waitForPort(
+  port: number,
+  child: Deno.ChildProcess,
+  timeoutMs: number,
+  what: string,
+  output: () => string,
+  readyLine: RegExp,
+) {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.status.then(() => exited = true);
@@ -37,7 +44,13 @@ async function waitForPort(port: number, child: Deno.ChildProcess, timeoutMs: nu
 }
 
 function spawnCollecting(cmd: string, args: string[], env?: Record<string, string>) {
-  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null", env }).spawn();
+  const child = new Deno.Command(cmd, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env,
+  }).spawn();
   let text = "";
   const dec = new TextDecoder();
   const pump = async (s: ReadableStream<Uint8Array>) => {
@@ -68,7 +81,8 @@ export async function startRedis(
   extraArgs: string[] = [],
   opts: { configFile?: string } = {},
 ): Promise<RunningServer> {
-  const which = new Deno.Command("sh", { args: ["-c", "command -v redis-server"], stdout: "piped" }).outputSync();
+  const which = new Deno.Command("sh", { args: ["-c", "command -v redis-server"], stdout: "piped" })
+    .outputSync();
   if (!which.success) {
     throw new Error(
       "redis-server is not installed; the differential tests need it. Install it with: " +
@@ -78,10 +92,28 @@ export async function startRedis(
   const port = freePort();
   const spawned = spawnCollecting("redis-server", [
     ...(opts.configFile ? [opts.configFile] : []), // a config file must come first
-    "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--daemonize", "no", "--logfile", "", ...extraArgs,
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--daemonize",
+    "no",
+    "--logfile",
+    "",
+    ...extraArgs,
   ]);
-  await waitForPort(port, spawned.child, 10_000, "redis-server", spawned.output, /Ready to accept connections/);
+  await waitForPort(
+    port,
+    spawned.child,
+    10_000,
+    "redis-server",
+    spawned.output,
+    /Ready to accept connections/,
+  );
   return running(port, spawned);
 }
 
@@ -93,7 +125,14 @@ export async function startIronCache(
   const port = opts.port ?? freePort();
   const args = ["server", ...(opts.noPortFlag ? [] : ["--port", String(port)]), ...extraArgs];
   const spawned = spawnCollecting(`${repoRoot}/ironcache`, args, opts.env);
-  await waitForPort(port, spawned.child, 20_000, "ironcache", spawned.output, /IronCache .* ready: pid=/);
+  await waitForPort(
+    port,
+    spawned.child,
+    20_000,
+    "ironcache",
+    spawned.output,
+    /IronCache .* ready: pid=/,
+  );
   return running(port, spawned);
 }
 
@@ -152,7 +191,12 @@ export class RawConnection {
       }
       const chunk = new Uint8Array(65536);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error("timed out waiting for a reply; have: " + JSON.stringify(new TextDecoder().decode(this.buf)));
+      if (left <= 0) {
+        throw new Error(
+          "timed out waiting for a reply; have: " +
+            JSON.stringify(new TextDecoder().decode(this.buf)),
+        );
+      }
       let timer: ReturnType<typeof setTimeout> | undefined;
       const n = await Promise.race([
         this.conn.read(chunk),
@@ -176,7 +220,9 @@ export class RawConnection {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const n = await Promise.race([
         this.conn.read(chunk).catch(() => null),
-        new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), deadline - Date.now())),
+        new Promise<"timeout">((r) =>
+          timer = setTimeout(() => r("timeout"), deadline - Date.now())
+        ),
       ]);
       clearTimeout(timer);
       if (n === null) return true;
@@ -223,14 +269,26 @@ export function frameEnd(b: Uint8Array, pos: number): number {
   const header = new TextDecoder().decode(b.subarray(pos + 1, lineEnd));
   const after = lineEnd + 2;
   switch (type) {
-    case "+": case "-": case ":": case "_": case ",": case "#": case "(":
+    case "+":
+    case "-":
+    case ":":
+    case "_":
+    case ",":
+    case "#":
+    case "(":
       return after;
-    case "$": case "!": case "=": {
+    case "$":
+    case "!":
+    case "=": {
       const n = Number(header);
       if (n < 0) return after;
       return b.length >= after + n + 2 ? after + n + 2 : -1;
     }
-    case "*": case "~": case ">": case "%": case "|": {
+    case "*":
+    case "~":
+    case ">":
+    case "%":
+    case "|": {
       let n = Number(header);
       if (n < 0) return after;
       if (type === "%" || type === "|") n *= 2;
@@ -243,7 +301,11 @@ export function frameEnd(b: Uint8Array, pos: number): number {
       return type === "|" ? frameEnd(b, p) : p;
     }
     default:
-      throw new Error(`unknown RESP type byte ${JSON.stringify(type)} in ${JSON.stringify(new TextDecoder().decode(b.subarray(pos, pos + 40)))}`);
+      throw new Error(
+        `unknown RESP type byte ${JSON.stringify(type)} in ${
+          JSON.stringify(new TextDecoder().decode(b.subarray(pos, pos + 40)))
+        }`,
+      );
   }
 }
 
@@ -278,7 +340,8 @@ export function sharedIronCache(args: string[]): {
   });
   return {
     connection,
-    reply: async (...cmd: string[]) => new TextDecoder().decode(await (await connection()).command(...cmd)),
+    reply: async (...cmd: string[]) =>
+      new TextDecoder().decode(await (await connection()).command(...cmd)),
   };
 }
 

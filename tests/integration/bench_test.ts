@@ -13,19 +13,41 @@ const dec = new TextDecoder();
  * (the same program, only the permission added).
  */
 function benchCommand(args: string[]): [string, string[]] {
-  const flags = Deno.readTextFileSync(`${repoRoot}/scripts/runtime-flags`).split("\n").map((l) => l.trim())
+  const flags = Deno.readTextFileSync(`${repoRoot}/scripts/runtime-flags`).split("\n").map((l) =>
+    l.trim()
+  )
     .filter((l) => l && !l.startsWith("#"));
   if (flags.includes("--allow-run") || flags.includes("--allow-all") || flags.includes("-A")) {
     return [`${repoRoot}/ironcache`, ["bench", ...args]];
   }
-  return [Deno.execPath(), ["run", "--quiet", "--no-prompt", ...flags, "--allow-run", `${repoRoot}/src/main.ts`, "bench", ...args]];
+  return [Deno.execPath(), [
+    "run",
+    "--quiet",
+    "--no-prompt",
+    ...flags,
+    "--allow-run",
+    `${repoRoot}/src/main.ts`,
+    "bench",
+    ...args,
+  ]];
 }
 
 async function bench(args: string[]) {
   const [cmd, argv] = benchCommand(args);
   const t0 = performance.now();
-  const out = await new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped", stdin: "null", env: { DENO_NO_UPDATE_CHECK: "1" } }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), seconds: (performance.now() - t0) / 1000 };
+  const out = await new Deno.Command(cmd, {
+    args: argv,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+  }).output();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 function processGone(pid: number): boolean {
@@ -43,7 +65,8 @@ Deno.test("bench: --quick end to end (markdown, JSON, SVG)", async () => {
   try {
     const r = await bench(["--quick", "--out", dir, "--name", "quick"]);
     assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-    assert.ok(r.seconds < 50, `took ${r.seconds.toFixed(1)} s`);
+    // Its duration is printed, not asserted: tests make no timing claims (the machine is shared).
+    console.log(`bench --quick took ${r.seconds.toFixed(1)} s`);
     assert.match(r.stderr, /\[bench +\d+ s\] SET P1: /, "progress lines on stderr");
 
     // Markdown: every workload at both depths, the generator named.
@@ -61,7 +84,10 @@ Deno.test("bench: --quick end to end (markdown, JSON, SVG)", async () => {
     assert.equal(report.quick, true);
     assert.equal(report.workloads.length, DEFAULT_WORKLOADS.length * 2);
     for (const w of report.workloads) {
-      assert.ok(["ok", "unsupported"].includes(w.status), `${w.workload} P${w.pipeline}: ${w.status} ${w.reason ?? ""}`);
+      assert.ok(
+        ["ok", "unsupported"].includes(w.status),
+        `${w.workload} P${w.pipeline}: ${w.status} ${w.reason ?? ""}`,
+      );
       if (w.status === "unsupported") {
         assert.match(w.reason, /^unsupported by target: /);
         assert.equal(w.ratio, null);
@@ -72,18 +98,28 @@ Deno.test("bench: --quick end to end (markdown, JSON, SVG)", async () => {
       for (const label of ["IronCache", "redis"]) {
         const s = w.summary[label];
         assert.equal(w.runs[label].length, report.settings.rounds);
-        assert.ok(s.opsPerSec.min > 0 && s.opsPerSec.min <= s.opsPerSec.median && s.opsPerSec.median <= s.opsPerSec.max);
+        assert.ok(
+          s.opsPerSec.min > 0 && s.opsPerSec.min <= s.opsPerSec.median &&
+            s.opsPerSec.median <= s.opsPerSec.max,
+        );
         assert.ok(s.cpuNsPerOp.median > 0, `${label} ${w.workload} CPU ns/op`);
         assert.ok(s.latencyMs.p50 > 0 && s.latencyMs.p99 >= s.latencyMs.p50);
       }
     }
-    const ok = report.workloads.filter((w: { status: string }) => w.status === "ok").map((w: { workload: string }) => w.workload);
-    for (const w of ["SET", "GET", "MIX", "INCR"]) assert.ok(ok.includes(w), `${w} runs on IronCache`);
+    const ok = report.workloads.filter((w: { status: string }) => w.status === "ok").map((
+      w: { workload: string },
+    ) => w.workload);
+    for (const w of ["SET", "GET", "MIX", "INCR"]) {
+      assert.ok(ok.includes(w), `${w} runs on IronCache`);
+    }
     for (const m of report.memory) {
       assert.equal(m.dbsize, 10000, `${m.label} holds the filled keys`);
       assert.ok(m.rssBytesPerKey !== null, `${m.label} RSS per key`);
     }
-    assert.ok(report.memory.find((m: { label: string }) => m.label === "redis").usedMemoryBytesPerKey > 16 + 32);
+    assert.ok(
+      report.memory.find((m: { label: string }) => m.label === "redis").usedMemoryBytesPerKey >
+        16 + 32,
+    );
     assert.equal(report.scaling.result.status, "ok");
     assert.equal(typeof report.scaling.result.ratio, "number");
 
@@ -95,7 +131,9 @@ Deno.test("bench: --quick end to end (markdown, JSON, SVG)", async () => {
     assert.equal(ratios.length, ok.length);
 
     // Every server the runner started is gone.
-    for (const s of report.servers) assert.ok(processGone(s.pid), `${s.label} (pid ${s.pid}) stopped`);
+    for (const s of report.servers) {
+      assert.ok(processGone(s.pid), `${s.label} (pid ${s.pid}) stopped`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -107,13 +145,29 @@ Deno.test("bench: attaches to running servers (--target/--baseline), refuses to 
   const dir = await Deno.makeTempDir({ prefix: "ironcache-bench-" });
   try {
     const common = [
-      "--quick", "--target", `127.0.0.1:${ic.port}`, "--baseline", `127.0.0.1:${redis.port}`,
-      "--workloads", "SET,HSET", "--pipelines", "16", "--memory-keys", "1000", "--out", dir, "--name", "attach",
+      "--quick",
+      "--target",
+      `127.0.0.1:${ic.port}`,
+      "--baseline",
+      `127.0.0.1:${redis.port}`,
+      "--workloads",
+      "SET,HSET",
+      "--pipelines",
+      "16",
+      "--memory-keys",
+      "1000",
+      "--out",
+      dir,
+      "--name",
+      "attach",
     ];
     const r = await bench(common);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(await Deno.readTextFile(`${dir}/attach.json`));
-    assert.deepEqual(report.servers.map((s: { pid: number }) => s.pid), [ic.process.pid, redis.process.pid]);
+    assert.deepEqual(report.servers.map((s: { pid: number }) => s.pid), [
+      ic.process.pid,
+      redis.process.pid,
+    ]);
     assert.ok(report.servers.every((s: { started: boolean }) => !s.started));
     assert.equal(report.workloads[0].status, "ok");
     assert.ok(report.workloads[0].summary.IronCache.cpuNsPerOp.median > 0);
@@ -123,7 +177,10 @@ Deno.test("bench: attaches to running servers (--target/--baseline), refuses to 
     // The attached servers now hold keys: without --allow-flush the runner stops.
     const refused = await bench(common);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /holds \d+ keys; the benchmark runs FLUSHALL\. Pass --allow-flush/);
+    assert.match(
+      refused.stderr,
+      /holds \d+ keys; the benchmark runs FLUSHALL\. Pass --allow-flush/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
     await ic.stop();

@@ -21,15 +21,33 @@ function prng(seed: number) {
 }
 
 const enc = new TextEncoder();
-const resp = (...args: string[]) => `*${args.length}\r\n` + args.map((a) => `$${enc.encode(a).length}\r\n${a}\r\n`).join("");
+const resp = (...args: string[]) =>
+  `*${args.length}\r\n` + args.map((a) => `$${enc.encode(a).length}\r\n${a}\r\n`).join("");
 
 // Commands both servers implement, deterministic replies only.
 const SEEDS = [
-  resp("PING"), resp("PING", "hi"), resp("ECHO", "x\r\ny"), resp("SET", "k", "v"), resp("GET", "k"),
-  resp("SET", "n", "41"), resp("INCR", "n"), resp("INCRBY", "n", "-5"), resp("DECR", "n"),
-  resp("DEL", "k", "n", "z"), resp("EXISTS", "k", "a", "b"), resp("SET", "k", "v", "NX"),
-  resp("SET", "k", "v", "XX", "GET"), resp("SELECT", "3"), resp("DBSIZE"), resp("GET", "\x00\xff"),
-  "PING\r\n", "SET a b\r\n", 'ECHO "q\\x41"\r\n', "GET a\n", "\r\n", resp("NOSUCH", "a", "b"),
+  resp("PING"),
+  resp("PING", "hi"),
+  resp("ECHO", "x\r\ny"),
+  resp("SET", "k", "v"),
+  resp("GET", "k"),
+  resp("SET", "n", "41"),
+  resp("INCR", "n"),
+  resp("INCRBY", "n", "-5"),
+  resp("DECR", "n"),
+  resp("DEL", "k", "n", "z"),
+  resp("EXISTS", "k", "a", "b"),
+  resp("SET", "k", "v", "NX"),
+  resp("SET", "k", "v", "XX", "GET"),
+  resp("SELECT", "3"),
+  resp("DBSIZE"),
+  resp("GET", "\x00\xff"),
+  "PING\r\n",
+  "SET a b\r\n",
+  'ECHO "q\\x41"\r\n',
+  "GET a\n",
+  "\r\n",
+  resp("NOSUCH", "a", "b"),
 ];
 
 function mutate(rand: () => number, input: Uint8Array): Uint8Array {
@@ -38,22 +56,46 @@ function mutate(rand: () => number, input: Uint8Array): Uint8Array {
   for (let i = 0; i < ops && bytes.length; i++) {
     const at = Math.floor(rand() * bytes.length);
     switch (Math.floor(rand() * 7)) {
-      case 0: bytes[at] = Math.floor(rand() * 256); break; // random byte
-      case 1: bytes.splice(at, 1 + Math.floor(rand() * 4)); break; // delete
-      case 2: bytes.splice(at, 0, ...enc.encode(["\r\n", "*", "$", "-1", "0", "9999999999", "\0", " ", '"'][Math.floor(rand() * 9)])); break;
-      case 3: bytes.splice(at, 0, ...bytes.slice(at, at + Math.floor(rand() * 12))); break; // duplicate
-      case 4: bytes.length = at; break; // truncate
-      case 5: bytes[at] = "0123456789"[Math.floor(rand() * 10)].charCodeAt(0); break; // digit
-      default: bytes.splice(at, 0, ...enc.encode(SEEDS[Math.floor(rand() * SEEDS.length)])); // splice a frame in
+      case 0:
+        bytes[at] = Math.floor(rand() * 256);
+        break; // random byte
+      case 1:
+        bytes.splice(at, 1 + Math.floor(rand() * 4));
+        break; // delete
+      case 2:
+        bytes.splice(
+          at,
+          0,
+          ...enc.encode(
+            ["\r\n", "*", "$", "-1", "0", "9999999999", "\0", " ", '"'][Math.floor(rand() * 9)],
+          ),
+        );
+        break;
+      case 3:
+        bytes.splice(at, 0, ...bytes.slice(at, at + Math.floor(rand() * 12)));
+        break; // duplicate
+      case 4:
+        bytes.length = at;
+        break; // truncate
+      case 5:
+        bytes[at] = "0123456789"[Math.floor(rand() * 10)].charCodeAt(0);
+        break; // digit
+      default:
+        bytes.splice(at, 0, ...enc.encode(SEEDS[Math.floor(rand() * SEEDS.length)])); // splice a frame in
     }
   }
   return Uint8Array.from(bytes);
 }
 
 function randomInput(rand: () => number): Uint8Array {
-  const frames = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => SEEDS[Math.floor(rand() * SEEDS.length)]);
+  const frames = Array.from(
+    { length: 1 + Math.floor(rand() * 4) },
+    () => SEEDS[Math.floor(rand() * SEEDS.length)],
+  );
   const clean = enc.encode(frames.join(""));
-  return rand() < 0.15 ? Uint8Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)) : mutate(rand, clean);
+  return rand() < 0.15
+    ? Uint8Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256))
+    : mutate(rand, clean);
 }
 
 /** Send `input`, half-close, and collect everything the server sends until it closes. */
@@ -94,11 +136,21 @@ Deno.test(`protocol fuzz: random and mutated frames give Redis's bytes (seed ${S
     for (let round = 0; round < ROUNDS; round++) {
       const input = randomInput(rand);
       await Promise.all([flushAll(redis.port), flushAll(iron.port)]);
-      const [expected, actual]: Uint8Array[] = await Promise.all([exchange(redis!.port, input), exchange(iron!.port, input)]);
-      assert.equal(show(actual), show(expected), `seed ${SEED} round ${round}: input ${show(input)}`);
+      const [expected, actual]: Uint8Array[] = await Promise.all([
+        exchange(redis!.port, input),
+        exchange(iron!.port, input),
+      ]);
+      assert.equal(
+        show(actual),
+        show(expected),
+        `seed ${SEED} round ${round}: input ${show(input)}`,
+      );
     }
     // Still alive and serving.
-    assert.equal(show(await exchange(iron.port, enc.encode("PING\r\n"))), show(enc.encode("+PONG\r\n")));
+    assert.equal(
+      show(await exchange(iron.port, enc.encode("PING\r\n"))),
+      show(enc.encode("+PONG\r\n")),
+    );
   } finally {
     await Promise.all([redis?.stop(), iron?.stop()]);
   }
@@ -109,12 +161,22 @@ Deno.test("a client that vanishes mid-pipeline or mid-frame costs nothing else",
   try {
     for (let i = 0; i < 20; i++) {
       const c = await Deno.connect({ hostname: "127.0.0.1", port: iron.port });
-      await c.write(enc.encode(resp("SET", `k${i}`, "v").repeat(50) + "*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$100\r\nabc"));
+      await c.write(
+        enc.encode(
+          resp("SET", `k${i}`, "v").repeat(50) + "*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$100\r\nabc",
+        ),
+      );
       c.close(); // reset with replies unread and a frame half sent
     }
-    const big = await exchange(iron.port, enc.encode(resp("SET", "big", "x".repeat(4 << 20)) + resp("GET", "big").repeat(3)));
+    const big = await exchange(
+      iron.port,
+      enc.encode(resp("SET", "big", "x".repeat(4 << 20)) + resp("GET", "big").repeat(3)),
+    );
     assert.equal(big.length, "+OK\r\n".length + 3 * ("$4194304\r\n".length + (4 << 20) + 2));
-    assert.equal(new TextDecoder().decode(await exchange(iron.port, enc.encode(resp("EXISTS", "k0", "k19")))), ":2\r\n");
+    assert.equal(
+      new TextDecoder().decode(await exchange(iron.port, enc.encode(resp("EXISTS", "k0", "k19")))),
+      ":2\r\n",
+    );
   } finally {
     await iron.stop();
   }

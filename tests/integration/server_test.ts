@@ -6,7 +6,10 @@ import { freePort, RawConnection, repoRoot, startIronCache } from "../helpers/se
 
 const dec = new TextDecoder();
 
-async function ironcache(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
+async function ironcache(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+) {
   const child = new Deno.Command(`${repoRoot}/ironcache`, {
     args,
     stdin: opts.stdin === undefined ? "null" : "piped",
@@ -45,7 +48,11 @@ Deno.test("--port flag, IRONCACHE_PORT, a TOML file and a redis.conf each choose
   assert.equal((await viaFlag.stop()).code, 0);
 
   const envPort = freePort();
-  const viaEnv = await startIronCache([], { env: { IRONCACHE_PORT: String(envPort) }, port: envPort, noPortFlag: true });
+  const viaEnv = await startIronCache([], {
+    env: { IRONCACHE_PORT: String(envPort) },
+    port: envPort,
+    noPortFlag: true,
+  });
   assert.equal(await ping(envPort), "+PONG\r\n");
   await viaEnv.stop();
 
@@ -66,7 +73,11 @@ Deno.test("precedence: flag > env > TOML, and CONFIG-visible values follow it", 
   const [tomlPort, envPort, flagPort] = [freePort(), freePort(), freePort()];
   const toml = await tempFile("p.toml", `port = ${tomlPort}\nmaxclients = 111\n`);
   // env beats TOML
-  const a = await startIronCache(["--config", toml], { env: { IRONCACHE_PORT: String(envPort) }, port: envPort, noPortFlag: true });
+  const a = await startIronCache(["--config", toml], {
+    env: { IRONCACHE_PORT: String(envPort) },
+    port: envPort,
+    noPortFlag: true,
+  });
   assert.equal(await ping(envPort), "+PONG\r\n");
   await a.stop();
   // flag beats env and TOML
@@ -78,7 +89,9 @@ Deno.test("precedence: flag > env > TOML, and CONFIG-visible values follow it", 
   assert.equal(await ping(flagPort), "+PONG\r\n");
   await b.stop();
   // `ironcache config` shows where each value came from
-  const shown = await ironcache(["config", "--config", toml, "--port", String(flagPort)], { env: { IRONCACHE_PORT: String(envPort) } });
+  const shown = await ironcache(["config", "--config", toml, "--port", String(flagPort)], {
+    env: { IRONCACHE_PORT: String(envPort) },
+  });
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, new RegExp(`port\\s+${flagPort}\\s+.*flag`));
   assert.match(shown.stdout, /maxclients\s+111\s+.*p\.toml/);
@@ -89,7 +102,9 @@ Deno.test("cli one-shot and piped stdin against the server", async () => {
   try {
     const set = await ironcache(["cli", "-p", String(server.port), "SET", "a", "b"]);
     assert.equal(set.stdout, "OK\n");
-    const piped = await ironcache(["cli", "-p", String(server.port)], { stdin: "SET x 1\nINCR x\n" });
+    const piped = await ironcache(["cli", "-p", String(server.port)], {
+      stdin: "SET x 1\nINCR x\n",
+    });
     assert.equal(piped.stdout, "OK\n(integer) 2\n");
     const get = await ironcache(["cli", "-p", String(server.port), "GET", "a"]);
     assert.equal(get.stdout, '"b"\n');
@@ -102,7 +117,9 @@ Deno.test("check: one clear line per problem and exit 1; a good file exits 0", a
   const bad = await tempFile("bad.toml", `prot = 1\nmaxmemory = "12xb"\nport = 70000\n`);
   const r = await ironcache(["check", "--config", bad]);
   assert.equal(r.code, 1);
-  const lines = r.stderr.trim().split("\n").concat(r.stdout.trim().split("\n")).filter((l) => l.includes("bad.toml"));
+  const lines = r.stderr.trim().split("\n").concat(r.stdout.trim().split("\n")).filter((l) =>
+    l.includes("bad.toml")
+  );
   assert.equal(lines.length, 3, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /prot.*port/); // the typo names the nearest key
   assert.doesNotMatch(r.stdout + r.stderr, /at .*\.ts:\d+/); // no stack trace
@@ -145,10 +162,15 @@ Deno.test("with several shards, keys on every shard are reachable from any conne
   try {
     const conns = await Promise.all([1, 2, 3, 4].map(() => RawConnection.open(server.port)));
     const keys = Array.from({ length: 40 }, (_, i) => `key:${i}`);
-    for (const [i, k] of keys.entries()) assert.equal(dec.decode(await conns[i % 4].command("SET", k, `v${i}`)), "+OK\r\n");
+    for (const [i, k] of keys.entries()) {
+      assert.equal(dec.decode(await conns[i % 4].command("SET", k, `v${i}`)), "+OK\r\n");
+    }
     for (const [i, k] of keys.entries()) {
       const v = `v${i}`;
-      assert.equal(dec.decode(await conns[(i + 1) % 4].command("GET", k)), `$${v.length}\r\n${v}\r\n`);
+      assert.equal(
+        dec.decode(await conns[(i + 1) % 4].command("GET", k)),
+        `$${v.length}\r\n${v}\r\n`,
+      );
     }
     assert.equal(dec.decode(await conns[0].command("EXISTS", ...keys, "nope")), ":40\r\n");
     assert.equal(dec.decode(await conns[1].command("DEL", ...keys.slice(0, 20))), ":20\r\n");
@@ -156,7 +178,14 @@ Deno.test("with several shards, keys on every shard are reachable from any conne
     await conns[2].send("SET p 1\r\nSELECT 1\r\nSET p 2\r\nGET p\r\nSELECT 0\r\nINCR p\r\n");
     const replies = [];
     for (let i = 0; i < 6; i++) replies.push(dec.decode(await conns[2].readReply()));
-    assert.deepEqual(replies, ["+OK\r\n", "+OK\r\n", "+OK\r\n", "$1\r\n2\r\n", "+OK\r\n", ":2\r\n"]);
+    assert.deepEqual(replies, [
+      "+OK\r\n",
+      "+OK\r\n",
+      "+OK\r\n",
+      "$1\r\n2\r\n",
+      "+OK\r\n",
+      ":2\r\n",
+    ]);
     for (const c of conns) c.close();
   } finally {
     await server.stop();

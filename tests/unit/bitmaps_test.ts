@@ -2,12 +2,7 @@
 // naive bit-by-bit model: random strings, ranges and operations; plus the lookups they count
 // and how writes reshape the value (TTL kept, raw text).
 import assert from "node:assert/strict";
-import {
-  ENC_RAW,
-  instantiateEngine,
-  Keyspace,
-  NOT_FOUND,
-} from "../../src/engine/keyspace.ts";
+import { ENC_RAW, instantiateEngine, Keyspace, NOT_FOUND } from "../../src/engine/keyspace.ts";
 import {
   bitmapsOf,
   BITOP_AND,

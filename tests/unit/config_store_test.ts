@@ -33,11 +33,15 @@ Deno.test("getMatching: exact names answer as given, globs as Redis names, each 
     ["maxclients", "10000"],
     ["maxmemory", "0"],
     ["maxmemory-policy", "noeviction"],
+    ["maxmemory-samples", "5"],
+    ["maxmemory-eviction-tenacity", "10"],
   ]);
   assert.deepEqual(s.getMatching(["MAXMEMORY", "max*"]).map(([k]) => k), [
     "MAXMEMORY",
     "maxclients",
     "maxmemory-policy",
+    "maxmemory-samples",
+    "maxmemory-eviction-tenacity",
   ]);
   assert.deepEqual(s.getMatching(["*level*"]), [["loglevel", "notice"]]); // IronCache aliases are not listed
   assert.deepEqual(

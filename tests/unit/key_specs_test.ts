@@ -13,6 +13,7 @@ function specOf(name: string): CommandSpec {
     arity: info.arity,
     flags: info.flags,
     writes: info.flags.includes("write"),
+    denyOom: info.flags.includes("denyoom"),
     categories: info.categories,
     keys: null,
     handler: () => {},

@@ -42,9 +42,34 @@ export function memResize(ptr: usize, size: usize): usize {
   return moved;
 }
 
+/** While set, memFree only adds up the blocks it is given (measureBlocks). */
+let measuring: bool = false;
+let measuredBytes: usize = 0;
+
 export function memFree(ptr: usize): void {
+  if (measuring) {
+    measuredBytes += footprint(ptr);
+    return;
+  }
   allocatedBytes -= footprint(ptr);
   heap.free(ptr);
+}
+
+/**
+ * The bytes a structure's free function would release, without releasing anything: MEMORY
+ * USAGE walks an object with its type's own `free` (which only reads and frees blocks).
+ */
+export function measureBlocks<T>(free: (obj: T) => void, obj: T): usize {
+  measuring = true;
+  measuredBytes = 0;
+  free(obj);
+  measuring = false;
+  return measuredBytes;
+}
+
+/** The bytes one block takes, header included. */
+export function blockFootprint(ptr: usize): usize {
+  return footprint(ptr);
 }
 
 export function bytesAllocated(): usize {

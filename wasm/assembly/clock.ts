@@ -11,6 +11,17 @@ export let lruClock: u32 = 0;
 /** Redis's LFUGetTimeInMinutes: unix minutes & 65535 (the LFU decay clock). */
 export let lfuMinutes: u32 = 0;
 
+/**
+ * True while an AOF is replayed: nothing expires (Redis's keyIsExpired returns 0 while
+ * loading, and checkAlreadyExpired lets past times through), so the log's commands act on the
+ * keys as they did when they were logged.
+ */
+export let loading = false;
+
+export function setLoading(on: bool): void {
+  loading = on;
+}
+
 export function setNow(ms: f64): void {
   nowMs = ms;
   lruClock = <u32>(<u64>(ms / LRU_RESOLUTION_MS)) & LRU_MASK;
@@ -20,7 +31,7 @@ export function setNow(ms: f64): void {
 /** Redis keyIsExpired: expired once now is strictly past the expiry time. */
 // @ts-ignore: decorator
 @inline export function isExpired(e: usize): bool {
-  return hasTtl(e) && nowMs > expireAtOf(e);
+  return hasTtl(e) && nowMs > expireAtOf(e) && !loading;
 }
 
 /** Redis estimateObjectIdleTime, in ms (the clock wraps every 194 days). */

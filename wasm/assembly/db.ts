@@ -112,7 +112,15 @@ export function findLiveKey(db: Db, key: usize, klen: usize): usize {
 
 /** Locates an entry reached other than by key (active expiry, random key) so it can be removed. */
 export function findEntry(db: Db, e: usize): void {
-  const hash = hashBytes(keyPtrOf(e), keyLenOf(e));
+  if (!findEntryByHash(db, e, hashBytes(keyPtrOf(e), keyLenOf(e)))) unreachable(); // every entry is indexed
+}
+
+/**
+ * Locates entry address `e` under its key's hash without reading the entry, so it may be a
+ * stale address (an eviction pool candidate): true (and found, for removal) only while a
+ * slot of the db indexes that address.
+ */
+export function findEntryByHash(db: Db, e: usize, hash: u32): bool {
   for (let i = 0; i < 2; i++) {
     const table = i == 0 ? db.live : db.draining;
     if (table == 0) continue;
@@ -121,10 +129,10 @@ export function findEntry(db: Db, e: usize): void {
       foundTable = table;
       foundAt = foundIndex;
       foundSlot = slot;
-      return;
+      return true;
     }
   }
-  unreachable(); // every entry is indexed
+  return false;
 }
 
 // ---- insert / remove -----------------------------------------------------------------

@@ -5,11 +5,13 @@
 import { setAccessMode } from "./access";
 import { bytesAllocated, reserveMemory } from "./alloc";
 import { reserveScratch, resultAt } from "./buffers";
-import { setNow } from "./clock";
+import { setLoading, setNow } from "./clock";
 import { DB_COUNT, dbAt, flushDb, keyCount, stepRehash, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
 import { expiryLogAt, setExpiryLog, takeExpiryLog } from "./expiry_log";
 import { lazyFree } from "./lazyfree";
+import { evictedDb, evictionPoolClear, evictOne } from "./evict";
+import { keyMemoryUsage } from "./memusage";
 import {
   copyKey, dumpKey, moveKey, renameKey, restoreKey,
 } from "./keymove";
@@ -39,6 +41,12 @@ export function resultPtr(): usize {
 export function setClock(nowMs: f64): void {
   setNow(nowMs);
 }
+
+/** While an AOF is replayed: no key expires, past expiry times are kept (clock.ts). */
+export function setLoadingMode(on: i32): void {
+  setLoading(on != 0);
+}
+
 
 /**
  * Seeds key hashing and RANDOMKEY. Only allowed while every db is empty (the hash decides
@@ -258,6 +266,29 @@ export function statsReset(): void {
 
 export function memoryUsed(): f64 {
   return <f64>bytesAllocated();
+}
+
+/**
+ * Evicts one key chosen by `policy` (0 LRU, 1 LFU, 2 TTL, 3 random; + 4 all keys, else only
+ * keys with a TTL) from `samples` keys per db and the eviction pool (evict.ts): the key's
+ * length (bytes at resultPtr, db from evictKeyDb()), or NOT_FOUND when no key qualifies.
+ */
+export function evictKey(policy: i32, samples: i32): i32 {
+  return evictOne(policy, samples);
+}
+
+export function evictKeyDb(): i32 {
+  return evictedDb();
+}
+
+/** Empties the eviction pool (the policy changed). */
+export function evictPoolReset(): void {
+  evictionPoolClear();
+}
+
+/** MEMORY USAGE: bytes the key takes (entry, index slot, object), -1 missing. */
+export function keyMemory(db: i32, klen: usize): f64 {
+  return keyMemoryUsage(dbAt(db), klen);
 }
 
 /** Pre-grows memory by about `bytes` (see reserveMemory in alloc.ts); returns the memory size. */

@@ -9,7 +9,7 @@ import { touchEntry } from "./access";
 import { memFree } from "./alloc";
 import { resultAt, scratchBase } from "./buffers";
 import { writerBegin, writerLength, writerReserve } from "./bytewriter";
-import { nowMs } from "./clock";
+import { loading, nowMs } from "./clock";
 import {
   Db, FRESH_ACCESS, cloneEntry, findEntry, findLiveKey, insertKeyed, newEntry, removeFound, unlinkFound,
 } from "./db";
@@ -173,7 +173,7 @@ export function restoreKey(db: Db, klen: usize, blen: usize, expireAt: f64, flag
     }
     removeFound(db, d);
   }
-  if (expireAt > 0 && expireAt <= nowMs) {
+  if (expireAt > 0 && expireAt <= nowMs && !loading) {
     if (isObject) freeObject(type, obj);
     return 1;
   }

@@ -3,7 +3,7 @@
 
 import { lfuCounterOf, touchEntry } from "./access";
 import { scratchBase } from "./buffers";
-import { idleMsOf, nowMs } from "./clock";
+import { idleMsOf, loading, nowMs } from "./clock";
 import { Db, findLiveKey, removeFound, retimeFound } from "./db";
 import {
   ENC_INT, TYPE_STRING, entryEncoding, entryType, expireAtOf, hasTtl, lruOf, rawFlagOf,
@@ -55,7 +55,7 @@ export function setKeyExpire(db: Db, klen: usize, atMs: f64, flags: i32): i32 {
   if ((flags & EXPIRE_XX) && !ttl) return 0;
   if ((flags & EXPIRE_GT) && (!ttl || atMs <= expireAtOf(e))) return 0;
   if ((flags & EXPIRE_LT) && ttl && atMs >= expireAtOf(e)) return 0;
-  if (atMs <= nowMs) {
+  if (atMs <= nowMs && !loading) {
     removeFound(db, e); // Redis checkAlreadyExpired: deleting counts as success
     return 1;
   }

@@ -116,14 +116,18 @@ function entryNear(t: Table, start: u32): usize {
   }
 }
 
-/** A random entry, choosing the table by its share of the keys (a sparse draining table
- * would otherwise cost long walks). */
-function randomEntry(db: Db): usize {
-  const r = nextRandom();
+/** One of the db's tables (it has keys), chosen by the high bits of `r` in proportion to
+ * their keys (a sparse draining table would otherwise cost long walks). */
+export function randomTable(db: Db, r: u64): Table {
   const live = changetype<Table>(db.live);
   const liveUsed: u64 = db.live != 0 ? live.used : 0;
-  const useLive = <u64>(r >> 32) % <u64>keyCount(db) < liveUsed;
-  return entryNear(useLive ? live : changetype<Table>(db.draining), <u32>r);
+  return <u64>(r >> 32) % <u64>keyCount(db) < liveUsed ? live : changetype<Table>(db.draining);
+}
+
+/** A random entry of a db that has keys. */
+export function randomEntry(db: Db): usize {
+  const r = nextRandom();
+  return entryNear(randomTable(db, r), <u32>r);
 }
 
 /** Give up after this many expired picks (each of which is deleted), as a stall bound. */
@@ -160,7 +164,7 @@ export function expireSample(db: Db, samples: i32): i32 {
     if (list.cursor >= list.count) list.cursor = 0;
     const e = volatileGet(list, list.cursor);
     if (nowMs > expireAtOf(e)) {
-      findEntry(db, e);
+        findEntry(db, e);
       noteExpired(db, e);
       removeFound(db, e); // the list's last item moves into the cursor position
       expired++;

@@ -4,7 +4,7 @@
 
 import { touchEntry } from "./access";
 import { outputFor, resultAt, scratchBase, setResult } from "./buffers";
-import { nowMs } from "./clock";
+import { loading, nowMs } from "./clock";
 import { Db, FRESH_ACCESS, findLiveKey, insertNew, newEntry, removeFound, reshapeFound } from "./db";
 import {
   ENC_INT, ENC_RAW, FLAG_RAW, TYPE_STRING, entryEncoding, entryType, expireAtOf, hasTtl, valueLenOf,
@@ -88,7 +88,7 @@ export function stringSet(db: Db, klen: usize, vlen: usize, expireAt: f64, flags
   // dbOverwrite does in LFU mode).
   if (e != 0) touchEntry(e);
   if (((flags & SET_NX) && e != 0) || ((flags & SET_XX) && e == 0)) return CONDITION;
-  if (expireAt > 0 && expireAt <= nowMs) {
+  if (expireAt > 0 && expireAt <= nowMs && !loading) {
     // Redis: a SET whose expiry time has already passed leaves no key behind.
     if (e != 0) removeFound(db, e);
     return 0;

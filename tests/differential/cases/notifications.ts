@@ -170,6 +170,17 @@ export default [
     { client: 1, cmd: ["SET", "w", "v2"], pauseMs: 60 },
     { client: 0, replies: 1 },
   ]),
+  // Eviction: keys of one shard ({t}), as IronCache's shards each evict their own keys.
+  session("evicted keys emit evicted", "Ke", [
+    ...emits(["SET", "{t}old", "v"], 0),
+    { client: 1, cmd: ["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"] },
+    { client: 1, cmd: ["CONFIG", "SET", "maxmemory", "1"] },
+    // Everything is evicted, then the write is still over the limit: OOM.
+    { client: 1, cmd: ["SET", "{t}new", "v"] },
+    { client: 0, replies: 1 },
+    { client: 1, cmd: ["CONFIG", "SET", "maxmemory", "0"] },
+    { client: 1, cmd: ["CONFIG", "SET", "maxmemory-policy", "noeviction"] },
+  ]),
   session("nothing is published without K or E", "A", [
     ...emits(["SET", "k", "v"], 0),
     { client: 1, cmd: ["CONFIG", "SET", "notify-keyspace-events", "K$"] },

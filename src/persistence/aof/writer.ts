@@ -1,0 +1,418 @@
+// The AOF writer, on the main thread: merges the shards' logged commands in global sequence
+// order into the current incremental file (SELECT when the db changes), fsyncs per
+// appendfsync, keeps the manifest, and finishes rewrites (BGREWRITEAOF) with the shards'
+// snapshots: a new base, a new incremental file, the manifest swapped atomically, old files
+// removed.
+import { concatBytes } from "../../cli/bytes.ts";
+import { join } from "node:path";
+import { ByteBuffer } from "../../protocol/byte_buffer.ts";
+import { log } from "../../log.ts";
+import { defaultAux, type RdbDatabase, writeRdbFile } from "../rdb/file.ts";
+import { REDIS_DEFAULTS } from "../rdb/value.ts";
+import {
+  type AofFileInfo,
+  type AofManifest,
+  baseName,
+  formatManifest,
+  incrName,
+  manifestName,
+  parseManifest,
+} from "./manifest.ts";
+import { fileSize, replaceFileDurably, syncDirectory, writeAllSync } from "./files.ts";
+import { datasetAsCommands, selectFrame } from "./commands.ts";
+import { type AofShared, REWRITE_CLAIM, SEQ_DONE, seqDistance, STAT } from "./shared.ts";
+
+export interface AofSettings {
+  appendonly: boolean;
+  appendfsync: "always" | "everysec" | "no";
+  /** `dir` joined with `appenddirname`. */
+  directory: string;
+  /** appendfilename: the files' prefix. */
+  prefix: string;
+  autoRewritePercentage: number;
+  autoRewriteMinSize: number;
+  rdbPreamble: boolean;
+}
+
+/** An open incremental file and what is waiting to be written to it. */
+class IncrTarget {
+  readonly pending = new ByteBuffer(64 * 1024);
+  lastDb = -1;
+  dirty = false;
+  constructor(readonly info: AofFileInfo, readonly file: Deno.FsFile) {}
+
+  add(db: number, frame: Uint8Array): void {
+    if (db !== this.lastDb) {
+      this.pending.raw(selectFrame(db));
+      this.lastDb = db;
+    }
+    this.pending.raw(frame);
+  }
+
+  /** Writes what is pending; returns the bytes written. */
+  write(): number {
+    const n = this.pending.length;
+    if (n === 0) return 0;
+    writeAllSync(this.file, this.pending.bytes());
+    this.pending.reset();
+    this.pending.shrinkIfIdle();
+    this.dirty = true;
+    return n;
+  }
+
+  fsync(): void {
+    if (!this.dirty) return;
+    this.file.syncDataSync();
+    this.dirty = false;
+  }
+}
+
+interface Rewrite {
+  id: number;
+  cut: number;
+  parts: Map<number, RdbDatabase[]>;
+  startedAt: number;
+}
+
+interface Queued {
+  data: Uint8Array;
+  pos: number;
+}
+
+export class AofWriter {
+  #manifest: AofManifest = { base: null, incrs: [], history: [] };
+  #current: IncrTarget | null = null;
+  /** During a rewrite: the incremental file commands numbered before the cut still go to. */
+  #previous: IncrTarget | null = null;
+  #rewrite: Rewrite | null = null;
+  /** Parts of a rewrite abandoned (appendonly turned off) may still arrive: ignored. */
+  #abandonedId = 0;
+  #queues: Queued[][];
+  #nextSeq = 0;
+  #size = 0;
+  #baseSize = 0;
+  #rewriteRequested = false;
+  #fsyncTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private settings: AofSettings,
+    private readonly shared: AofShared,
+    shardCount: number,
+    /** Ask the shards for a rewrite (auto-aof-rewrite, CONFIG SET appendonly yes). */
+    private readonly requestRewrite: () => void,
+  ) {
+    this.#queues = Array.from({ length: shardCount }, () => []);
+  }
+
+  get manifestPath(): string {
+    return join(this.settings.directory, manifestName(this.settings.prefix));
+  }
+
+  /** At boot (after the AOF, if any, was loaded): append to the manifest's last
+   * incremental file, or start a new one. */
+  start(): void {
+    if (!this.settings.appendonly) return;
+    Deno.mkdirSync(this.settings.directory, { recursive: true });
+    this.#manifest = this.#manifestOnDisk();
+    const last = this.#manifest.incrs.at(-1);
+    if (last) this.#current = this.#openIncr(last);
+    else {
+      this.#current = this.#openIncr(this.#nextIncrInfo());
+      this.#manifest.incrs.push(this.#current.info);
+      this.#persistManifest();
+    }
+    this.#size = this.#filesSize();
+    this.#baseSize = this.#size;
+    this.#publishSizes();
+    this.#armFsyncTimer();
+  }
+
+  configure(settings: AofSettings): void {
+    const was = this.settings;
+    this.settings = settings;
+    if (was.appendonly && !settings.appendonly) this.#stop();
+    this.#armFsyncTimer();
+  }
+
+  /** appendonly turned off: flush, fsync and close (Redis's stopAppendOnly). */
+  #stop(): void {
+    for (const target of [this.#previous, this.#current]) {
+      if (!target) continue;
+      target.write();
+      target.fsync();
+      target.file.close();
+    }
+    this.#previous = this.#current = null;
+    if (this.#rewrite) this.#abandonRewrite("appendonly turned off");
+  }
+
+  #armFsyncTimer(): void {
+    clearInterval(this.#fsyncTimer);
+    this.#fsyncTimer = undefined;
+    if (this.settings.appendonly && this.settings.appendfsync === "everysec") {
+      this.#fsyncTimer = setInterval(() => this.#fsyncAll(), 1000);
+    }
+  }
+
+  #fsyncAll(): void {
+    try {
+      this.#previous?.fsync();
+      this.#current?.fsync();
+    } catch (err) {
+      this.#writeFailed(err);
+    }
+  }
+
+  /** A batch of entries from a shard ([u32 seq][u8 db][u32 length][frame]...). */
+  onEntries(shardId: number, data: Uint8Array): void {
+    this.#queues[shardId].push({ data, pos: 0 });
+    this.#pump();
+  }
+
+  #pump(): void {
+    let progressed = true;
+    while (progressed) {
+      progressed = false;
+      for (const queue of this.#queues) {
+        while (queue.length) {
+          const head = queue[0], d = head.data, p = head.pos;
+          const seq = (d[p] | (d[p + 1] << 8) | (d[p + 2] << 16) | (d[p + 3] << 24)) | 0;
+          if (seq !== this.#nextSeq) break;
+          const len = (d[p + 5] | (d[p + 6] << 8) | (d[p + 7] << 16)) + d[p + 8] * 16777216;
+          this.#route(seq, d[p + 4], d.subarray(p + 9, p + 9 + len));
+          head.pos = p + 9 + len;
+          if (head.pos >= d.length) queue.shift();
+          this.#nextSeq = (this.#nextSeq + 1) | 0;
+          progressed = true;
+        }
+      }
+    }
+    this.#flushWrites();
+  }
+
+  #route(seq: number, db: number, frame: Uint8Array): void {
+    const rewrite = this.#rewrite;
+    if (rewrite && seqDistance(seq, rewrite.cut) < 0) {
+      this.#previous?.add(db, frame); // before the cut: the old file (none: dropped)
+      return;
+    }
+    this.#current?.add(db, frame);
+  }
+
+  #flushWrites(): void {
+    try {
+      for (const target of [this.#previous, this.#current]) {
+        if (!target) continue;
+        this.#size += target.write();
+        if (this.settings.appendfsync === "always") target.fsync();
+      }
+      this.shared.stats[STAT.lastWriteOk] = 1;
+    } catch (err) {
+      this.#writeFailed(err);
+    }
+    const rewrite = this.#rewrite;
+    if (this.#previous && rewrite && seqDistance(this.#nextSeq, rewrite.cut) >= 0) {
+      this.#closePrevious();
+    }
+    Atomics.store(this.shared.ints, SEQ_DONE, this.#nextSeq);
+    Atomics.notify(this.shared.ints, SEQ_DONE);
+    this.#publishSizes();
+    this.#maybeAutoRewrite();
+  }
+
+  #writeFailed(err: unknown): void {
+    if (this.shared.stats[STAT.lastWriteOk] === 1) {
+      log.warning(`Error writing to the AOF file: ${err instanceof Error ? err.message : err}`);
+    }
+    this.shared.stats[STAT.lastWriteOk] = 0;
+  }
+
+  #closePrevious(): void {
+    const previous = this.#previous!;
+    this.#previous = null;
+    try {
+      previous.write();
+      previous.fsync();
+    } catch (err) {
+      this.#writeFailed(err);
+    }
+    previous.file.close();
+  }
+
+  #maybeAutoRewrite(): void {
+    const s = this.settings;
+    if (!s.appendonly || this.#rewrite || this.#rewriteRequested || s.autoRewritePercentage <= 0) {
+      return;
+    }
+    if (this.#size <= s.autoRewriteMinSize) return;
+    const base = this.#baseSize || 1;
+    const growth = Math.floor(this.#size * 100 / base) - 100;
+    if (growth < s.autoRewritePercentage) return;
+    log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
+    this.#rewriteRequested = true;
+    this.requestRewrite();
+  }
+
+  /** One shard's part of a rewrite, taken under every shard's lock at sequence `cut`. */
+  onSnapshot(shardId: number, id: number, cut: number, databases: RdbDatabase[]): void {
+    if (id <= this.#abandonedId) return;
+    let rewrite = this.#rewrite;
+    if (!rewrite || rewrite.id !== id) {
+      rewrite = this.#beginRewrite(id, cut);
+      if (!rewrite) return;
+    }
+    rewrite.parts.set(shardId, databases);
+    if (rewrite.parts.size === this.#queues.length) this.#finishRewrite(rewrite);
+  }
+
+  /** The first part arrived: what follows the cut goes to a new incremental file. */
+  #beginRewrite(id: number, cut: number): Rewrite | null {
+    // No open file: the AOF was off (CONFIG SET appendonly yes), nothing before the cut is kept.
+    const fromScratch = this.#current === null;
+    const rewrite: Rewrite = { id, cut, parts: new Map(), startedAt: Date.now() };
+    this.#rewrite = rewrite;
+    this.#rewriteRequested = false;
+    this.shared.stats[STAT.rewriteStartedAt] = rewrite.startedAt;
+    if (fromScratch) this.#manifest = this.#manifestOnDisk(); // its files are replaced
+    if (!this.settings.appendonly && fromScratch) return rewrite; // base only
+    try {
+      Deno.mkdirSync(this.settings.directory, { recursive: true });
+      const next = this.#openIncr(this.#nextIncrInfo());
+      this.#previous = this.#current;
+      this.#current = next;
+      if (!fromScratch) {
+        // Redis's openNewIncrAofForAppend: the new file joins the manifest at once, so a
+        // crash during the rewrite still loads everything.
+        this.#manifest.incrs.push(next.info);
+        this.#persistManifest();
+      }
+      log.notice(`Creating AOF incr file ${next.info.name} on background rewrite`);
+    } catch (err) {
+      this.#abandonRewrite(err instanceof Error ? err.message : String(err));
+      return null;
+    }
+    return rewrite;
+  }
+
+  #finishRewrite(rewrite: Rewrite): void {
+    const s = this.settings;
+    try {
+      const merged = mergeDatabases([...rewrite.parts.values()]);
+      const old = this.#manifest;
+      const baseSeq = (old.base?.seq ?? 0) + 1;
+      const base: AofFileInfo = {
+        name: baseName(s.prefix, baseSeq, s.rdbPreamble),
+        seq: baseSeq,
+        type: "b",
+      };
+      const bytes = s.rdbPreamble
+        ? writeRdbFile(merged, { ...REDIS_DEFAULTS, aux: baseAux() })
+        : concatBytes(datasetAsCommands(merged));
+      Deno.mkdirSync(s.directory, { recursive: true });
+      replaceFileDurably(s.directory, base.name, bytes);
+      const incrs = this.#current ? [this.#current.info] : [];
+      this.#manifest = { base, incrs, history: [] };
+      this.#persistManifest();
+      const kept = new Set([base.name, ...incrs.map((f) => f.name)]);
+      for (const f of [...(old.base ? [old.base] : []), ...old.incrs, ...old.history]) {
+        if (kept.has(f.name)) continue;
+        try {
+          Deno.removeSync(join(s.directory, f.name));
+        } catch { /* already gone */ }
+      }
+      this.#size = this.#filesSize();
+      this.#baseSize = this.#size;
+      const stats = this.shared.stats;
+      stats[STAT.lastRewriteOk] = 1;
+      stats[STAT.rewrites]++;
+      stats[STAT.consecutiveFailures] = 0;
+      stats[STAT.lastRewriteSec] = Math.round((Date.now() - rewrite.startedAt) / 1000);
+      log.notice("Background AOF rewrite finished successfully");
+    } catch (err) {
+      this.shared.stats[STAT.lastRewriteOk] = 0;
+      this.shared.stats[STAT.consecutiveFailures]++;
+      log.warning(`Background AOF rewrite failed: ${err instanceof Error ? err.message : err}`);
+    }
+    this.#endRewrite();
+  }
+
+  #abandonRewrite(why: string): void {
+    this.#abandonedId = Math.max(this.#abandonedId, this.#rewrite?.id ?? 0);
+    log.warning(`Background AOF rewrite failed: ${why}`);
+    this.shared.stats[STAT.lastRewriteOk] = 0;
+    this.shared.stats[STAT.consecutiveFailures]++;
+    this.#endRewrite();
+  }
+
+  #endRewrite(): void {
+    if (this.#previous && this.#rewrite && seqDistance(this.#nextSeq, this.#rewrite.cut) >= 0) {
+      this.#closePrevious();
+    }
+    this.#rewrite = null;
+    this.shared.stats[STAT.rewriteStartedAt] = 0;
+    this.#publishSizes();
+    Atomics.store(this.shared.ints, REWRITE_CLAIM, 0);
+  }
+
+  #manifestOnDisk(): AofManifest {
+    try {
+      return parseManifest(Deno.readTextFileSync(this.manifestPath));
+    } catch {
+      return { base: null, incrs: [], history: [] };
+    }
+  }
+
+  #nextIncrInfo(): AofFileInfo {
+    const seq = (this.#manifest.incrs.at(-1)?.seq ?? 0) + 1;
+    return { name: incrName(this.settings.prefix, seq), seq, type: "i" };
+  }
+
+  #openIncr(info: AofFileInfo): IncrTarget {
+    const path = join(this.settings.directory, info.name);
+    const file = Deno.openSync(path, { write: true, create: true, append: true });
+    syncDirectory(this.settings.directory);
+    return new IncrTarget(info, file);
+  }
+
+  #persistManifest(): void {
+    const bytes = new TextEncoder().encode(formatManifest(this.#manifest));
+    replaceFileDurably(this.settings.directory, manifestName(this.settings.prefix), bytes);
+  }
+
+  #filesSize(): number {
+    const m = this.#manifest, dir = this.settings.directory;
+    return [...(m.base ? [m.base] : []), ...m.incrs]
+      .reduce((n, f) => n + fileSize(join(dir, f.name)), 0);
+  }
+
+  #publishSizes(): void {
+    const stats = this.shared.stats;
+    stats[STAT.currentSize] = this.#size;
+    stats[STAT.baseSize] = this.#baseSize;
+  }
+
+  /** Shutdown: everything written and fsynced. */
+  close(): void {
+    this.#pump();
+    clearInterval(this.#fsyncTimer);
+    if (this.settings.appendonly) this.#stop();
+  }
+}
+
+/** The AUX fields of a base file: a plain save's, with aof-base 1 (rdbSaveInfoAuxFields). */
+function baseAux(): Array<[string, string | number]> {
+  return defaultAux().map(([k, v]) => [k, k === "aof-base" ? 1 : v]);
+}
+
+/** Each shard's databases into one list per db index, in index order. */
+function mergeDatabases(parts: RdbDatabase[][]): RdbDatabase[] {
+  const byIndex = new Map<number, RdbDatabase>();
+  for (const part of parts) {
+    for (const db of part) {
+      const into = byIndex.get(db.index);
+      if (into) into.entries.push(...db.entries);
+      else byIndex.set(db.index, { index: db.index, entries: [...db.entries] });
+    }
+  }
+  return [...byIndex.values()].sort((a, b) => a.index - b.index);
+}

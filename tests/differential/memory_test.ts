@@ -1,0 +1,4 @@
+import cases from "./cases/memory.ts";
+import { defineDifferentialSuite } from "./harness.ts";
+
+defineDifferentialSuite("memory", cases);

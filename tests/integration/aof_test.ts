@@ -1,0 +1,356 @@
+// The append-only file against Redis's own tools and servers: redis-check-aof accepts
+// IronCache's appendonlydir and redis-server loads the same dataset from it; IronCache loads
+// a redis-server's appendonlydir; kill -9 under a write load loses no acknowledged write
+// (appendfsync always) or only the last moments (everysec); a torn tail is cut or refused per
+// aof-load-truncated; BGREWRITEAOF during writes and CONFIG SET appendonly yes keep every write.
+import assert from "node:assert/strict";
+import {
+  freePort,
+  RawConnection,
+  type RunningServer,
+  startIronCache,
+  startRedis,
+} from "../helpers/servers.ts";
+import { nodeText, parseFrame, type RespNode } from "../differential/resp.ts";
+
+const dec = new TextDecoder();
+type Reply = string | number | null | Reply[] | { error: string };
+
+/** A RESP2 reply as plain values. */
+function toReply(n: RespNode): Reply {
+  if ((n.type === "$" || n.type === "*") && nodeText(n) === "-1" && !n.payload) return null;
+  if (n.type === "-") return { error: nodeText(n) };
+  if (n.type === ":") return Number(nodeText(n));
+  return n.children ? n.children.map(toReply) : nodeText(n);
+}
+
+async function call(c: RawConnection, ...args: string[]): Promise<Reply> {
+  return toReply(parseFrame(await c.command(...args)));
+}
+
+/** Every key of every db: type, value (sets and hashes sorted) and absolute expiry. */
+async function dataset(port: number): Promise<Map<string, string>> {
+  const c = await RawConnection.open(port);
+  const out = new Map<string, string>();
+  try {
+    for (let db = 0; db < 16; db++) {
+      await call(c, "SELECT", String(db));
+      const keys = (await call(c, "KEYS", "*")) as string[];
+      for (const key of keys) {
+        const type = (await call(c, "TYPE", key)) as string;
+        const read: Record<string, string[]> = {
+          string: ["GET", key],
+          list: ["LRANGE", key, "0", "-1"],
+          set: ["SMEMBERS", key],
+          zset: ["ZRANGE", key, "0", "-1", "WITHSCORES"],
+          hash: ["HGETALL", key],
+        };
+        let value = await call(c, ...read[type]);
+        if (type === "set") value = (value as string[]).sort();
+        if (type === "hash") {
+          const pairs = value as string[];
+          value = pairs.map((_, i) => i % 2 ? "" : `${pairs[i]}=${pairs[i + 1]}`).filter(Boolean)
+            .sort();
+        }
+        const expireAt = await call(c, "PEXPIRETIME", key);
+        out.set(`${db}:${key}`, JSON.stringify([type, value, expireAt]));
+      }
+    }
+  } finally {
+    c.close();
+  }
+  return out;
+}
+
+function assertSameDataset(actual: Map<string, string>, expected: Map<string, string>): void {
+  assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+  for (const [key, value] of expected) assert.equal(actual.get(key), value, key);
+}
+
+/** Writes of every type, in several dbs, with the commands the AOF rewrites. */
+async function writeMixedData(c: RawConnection, tag: string): Promise<void> {
+  const now = Date.now();
+  const commands: string[][] = [
+    ["SET", `s:${tag}`, "plain"],
+    ["SET", `n:${tag}`, "12345"],
+    ["SET", `ex:${tag}`, "v", "EX", "1000"],
+    ["SETEX", `setex:${tag}`, "500", "v"],
+    ["SET", `pxat:${tag}`, "v", "PXAT", String(now + 900_000)],
+    ["SET", `gone:${tag}`, "v", "PX", "1"],
+    ["RPUSH", `l:${tag}`, "a", "b", "c", "d"],
+    ["LPOP", `l:${tag}`],
+    ["SADD", `set:${tag}`, ...Array.from({ length: 20 }, (_, i) => `m${i}`)],
+    ["SPOP", `set:${tag}`, "3"],
+    ["SPOP", `set:${tag}`],
+    ["SADD", `ints:${tag}`, "1", "2", "3"],
+    ["ZADD", `z:${tag}`, "1.5", "a", "-2", "b", "3e10", "c"],
+    ["ZINCRBY", `z:${tag}`, "0.1", "a"],
+    ["HSET", `h:${tag}`, "f1", "v1", "f2", "v2"],
+    ["HINCRBYFLOAT", `h:${tag}`, "f3", "2.5"],
+    ["INCRBYFLOAT", `f:${tag}`, "10.1"],
+    ["INCRBYFLOAT", `f:${tag}`, "0.2"],
+    ["EXPIRE", `s:${tag}`, "3000"],
+    ["PEXPIRE", `n:${tag}`, "4000000"],
+    ["GETEX", `ex:${tag}`, "EX", "2000"],
+    ["SELECT", "5"],
+    ["SET", `db5:${tag}`, "five"],
+    ["MSET", `m1:${tag}`, "1", `m2:${tag}`, "2", `m3:${tag}`, "3"],
+    ["RENAME", `m1:${tag}`, `renamed:${tag}`],
+    ["SELECT", "6"],
+    ["SET", `db6:${tag}`, "six"],
+    ["FLUSHDB"],
+    ["SET", `after-flush:${tag}`, "x"],
+    ["SWAPDB", "6", "7"],
+    ["SELECT", "0"],
+  ];
+  for (const cmd of commands) {
+    const reply = await call(c, ...cmd);
+    assert.ok(!(reply && typeof reply === "object" && "error" in reply), `${cmd}: ${reply}`);
+  }
+  // gone:* expires and is read (lazy expiry); reborn:* is left to the cron (active expiry)
+  // and then set again with NX, which a replay without the expiry's DEL would refuse.
+  await call(c, "SET", `reborn:${tag}`, "old", "PX", "1");
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(await call(c, "GET", `gone:${tag}`), null);
+  assert.equal(await call(c, "SET", `reborn:${tag}`, "new", "NX"), "OK");
+}
+
+async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "ironcache-aof-" });
+}
+
+async function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
+  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function infoField(c: RawConnection, name: string): Promise<string | undefined> {
+  const text = (await call(c, "INFO", "persistence")) as string;
+  return text.split("\r\n").find((l) => l.startsWith(name + ":"))?.slice(name.length + 1);
+}
+
+async function rewriteDone(c: RawConnection): Promise<void> {
+  await waitFor("the rewrite", async () => (await infoField(c, "aof_rewrite_in_progress")) === "0");
+}
+
+function ironcacheAof(dir: string, extra: string[] = []): Promise<RunningServer> {
+  return startIronCache(["--shards", "2", "--dir", dir, "--appendonly", "yes", ...extra]);
+}
+
+Deno.test("IronCache's appendonlydir passes redis-check-aof, loads into redis-server and back; torn tails", async () => {
+  const dir = await tempDir();
+  let server = await ironcacheAof(dir);
+  const c = await RawConnection.open(server.port);
+  await writeMixedData(c, "before");
+  assert.equal(await call(c, "BGREWRITEAOF"), "Background append only file rewriting started");
+  await rewriteDone(c);
+  await writeMixedData(c, "after"); // into the new incremental file
+  assert.equal(await infoField(c, "aof_enabled"), "1");
+  assert.equal(await infoField(c, "aof_last_bgrewrite_status"), "ok");
+  assert.equal(await infoField(c, "aof_rewrites"), "1");
+  assert.ok(Number(await infoField(c, "aof_current_size")) > 0);
+  const expected = await dataset(server.port);
+  c.close();
+  assert.equal((await server.stop()).code, 0);
+
+  const aofDir = `${dir}/appendonlydir`;
+  const manifest = await Deno.readTextFile(`${aofDir}/appendonly.aof.manifest`);
+  assert.match(
+    manifest,
+    /^file appendonly\.aof\.1\.base\.rdb seq 1 type b\nfile appendonly\.aof\.2\.incr\.aof seq 2 type i\n$/,
+  );
+  assert.deepEqual([...Deno.readDirSync(aofDir)].map((e) => e.name).sort(), [
+    "appendonly.aof.1.base.rdb",
+    "appendonly.aof.2.incr.aof",
+    "appendonly.aof.manifest",
+  ]);
+  const check = await run("redis-check-aof", [`${aofDir}/appendonly.aof.manifest`]);
+  assert.equal(check.code, 0, check.out);
+  assert.match(check.out, /All AOF files and manifest are valid/);
+
+  // redis-server started on a copy holds the same keys, values and expiry times.
+  const copy = await tempDir();
+  await run("cp", ["-r", aofDir, `${copy}/`]);
+  const redis = await startRedis(["--dir", copy, "--appendonly", "yes"]);
+  try {
+    assertSameDataset(await dataset(redis.port), expected);
+  } finally {
+    await redis.stop();
+  }
+
+  // IronCache restarted on its own files.
+  server = await ironcacheAof(dir);
+  assertSameDataset(await dataset(server.port), expected);
+  await server.stop();
+
+  // A torn tail: refused with aof-load-truncated no, cut (with a log line) with yes.
+  const incr = `${aofDir}/appendonly.aof.2.incr.aof`;
+  const sizeBefore = (await Deno.stat(incr)).size;
+  await Deno.writeFile(incr, new TextEncoder().encode("*3\r\n$3\r\nSET\r\n$4\r\ntorn"), {
+    append: true,
+  });
+  const refused = await run(`${Deno.cwd()}/ironcache`, [
+    "server",
+    "--port",
+    String(await freePort()),
+    "--dir",
+    dir,
+    "--appendonly",
+    "yes",
+    "--aof-load-truncated",
+    "no",
+  ]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.out, /Unexpected end of file reading the append only file/);
+  server = await ironcacheAof(dir, ["--aof-load-truncated", "yes"]);
+  assert.match(server.output(), /!!! Warning: short read while loading the AOF file/);
+  assert.match(server.output(), /Truncating the AOF appendonly\.aof\.2\.incr\.aof at offset/);
+  assert.equal((await Deno.stat(incr)).size, sizeBefore);
+  assertSameDataset(await dataset(server.port), expected);
+  await server.stop();
+});
+
+Deno.test("IronCache loads an appendonlydir written by redis-server 7", async () => {
+  const dir = await tempDir();
+  const redis = await startRedis(["--dir", dir, "--appendonly", "yes"]);
+  let expected: Map<string, string>;
+  try {
+    const c = await RawConnection.open(redis.port);
+    await writeMixedData(c, "base");
+    await call(c, "BGREWRITEAOF"); // an RDB base and a new incr file
+    await waitFor(
+      "redis's rewrite",
+      async () =>
+        (await infoField(c, "aof_rewrite_in_progress")) === "0" &&
+        (await infoField(c, "aof_rewrite_scheduled")) === "0",
+    );
+    await writeMixedData(c, "tail");
+    expected = await dataset(redis.port);
+    c.close();
+  } finally {
+    await redis.stop();
+  }
+  const server = await ironcacheAof(dir);
+  try {
+    assertSameDataset(await dataset(server.port), expected);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Clients writing counters until the server dies; what each had acknowledged, and when. */
+function writeLoad(port: number, clients: number): {
+  acked: Map<string, { value: number; at: number }>;
+  stop: () => Promise<void>;
+} {
+  const acked = new Map<string, { value: number; at: number }>();
+  let running = true;
+  const loops = Array.from({ length: clients }, async (_, id) => {
+    const c = await RawConnection.open(port);
+    try {
+      for (let i = 1; running; i++) {
+        const key = `load:${id}:${i % 50}`;
+        const reply = dec.decode(await c.command("SET", key, String(i)));
+        if (reply !== "+OK\r\n") break;
+        acked.set(key, { value: i, at: Date.now() });
+      }
+    } catch { /* the server was killed */ }
+    c.close();
+  });
+  return {
+    acked,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** Keys (with the value acknowledged) missing or older after the restart. */
+async function lostWrites(
+  port: number,
+  acked: Map<string, { value: number; at: number }>,
+): Promise<Array<{ key: string; at: number }>> {
+  const c = await RawConnection.open(port);
+  const lost: Array<{ key: string; at: number }> = [];
+  for (const [key, { value, at }] of acked) {
+    const now = await call(c, "GET", key);
+    if (now === null || Number(now) < value) lost.push({ key, at });
+  }
+  c.close();
+  return lost;
+}
+
+Deno.test("kill -9 under writes with appendfsync always loses no acknowledged write, also across BGREWRITEAOF", async () => {
+  const dir = await tempDir();
+  let server = await ironcacheAof(dir, ["--appendfsync", "always"]);
+  const load = writeLoad(server.port, 4);
+  const admin = await RawConnection.open(server.port);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(await call(admin, "BGREWRITEAOF"), "Background append only file rewriting started");
+  await rewriteDone(admin);
+  await new Promise((r) => setTimeout(r, 400));
+  admin.close();
+  await server.stop("SIGKILL");
+  await load.stop();
+  assert.ok(load.acked.size > 20, `only ${load.acked.size} writes acknowledged`);
+  server = await ironcacheAof(dir);
+  try {
+    assert.deepEqual(await lostWrites(server.port, load.acked), []);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("kill -9 under writes with appendfsync everysec loses at most about the last second", async () => {
+  const dir = await tempDir();
+  let server = await ironcacheAof(dir, ["--appendfsync", "everysec"]);
+  const load = writeLoad(server.port, 4);
+  await new Promise((r) => setTimeout(r, 1500));
+  const killedAt = Date.now();
+  await server.stop("SIGKILL");
+  await load.stop();
+  server = await ironcacheAof(dir);
+  try {
+    const lost = await lostWrites(server.port, load.acked);
+    for (const { key, at } of lost) assert.ok(killedAt - at < 1500, `${key} lost`);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("CONFIG SET appendonly yes at runtime writes a base first, then logs", async () => {
+  const dir = await tempDir();
+  let server = await startIronCache(["--shards", "2", "--dir", dir]);
+  const c = await RawConnection.open(server.port);
+  await writeMixedData(c, "before");
+  assert.equal(await infoField(c, "aof_current_size"), undefined); // only while enabled
+  assert.equal(await call(c, "CONFIG", "SET", "appendonly", "yes"), "OK");
+  await waitFor("the base", async () => {
+    try {
+      return (await Deno.readTextFile(`${dir}/appendonlydir/appendonly.aof.manifest`))
+        .includes("type b");
+    } catch {
+      return false;
+    }
+  });
+  await rewriteDone(c);
+  await writeMixedData(c, "after");
+  const expected = await dataset(server.port);
+  c.close();
+  await server.stop();
+  server = await ironcacheAof(dir);
+  try {
+    assertSameDataset(await dataset(server.port), expected);
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,183 @@
+// Redis's approximated eviction (evict.c, 7.0): one key per call, chosen by sampling.
+//
+// LRU / LFU / TTL policies keep a pool of the 16 best candidates seen so far (EVPOOL_SIZE),
+// sorted by ascending "idle" score: each call samples `samples` keys of every db (all keys,
+// or only the keys with a TTL for volatile-*), inserts them as evictionPoolPopulate does,
+// then evicts the best candidate that still exists, from the right end. The pool holds entry
+// addresses plus their key hash (not key copies as Redis does): a candidate is still valid
+// only while its block is indexed under that hash, which the engine checks before deleting.
+// Random policies pick a random key of the next non-empty db (round robin, as Redis).
+
+import { lfuCounterOf } from "./access";
+import { outputFor } from "./buffers";
+import { idleMsOf } from "./clock";
+import { DB_COUNT, Db, dbAt, findEntryByHash, keyCount, removeFound, volatileOf } from "./db";
+import { randomEntry, randomTable } from "./scan";
+import { expireAtOf, hasTtl, keyLenOf, keyPtrOf, lruOf } from "./entry";
+import { hashBytes } from "./hash";
+import { nextRandom } from "./random";
+import { NOT_FOUND } from "./status";
+import { TOMBSTONE, nextSegmentStart, slotAt, slotEntry, slotHash } from "./table";
+import { volatileGet } from "./volatile";
+
+/** evictKey's policy: the score kind in the low bits, plus ALLKEYS. */
+export const SCORE_LRU: i32 = 0;
+export const SCORE_LFU: i32 = 1;
+export const SCORE_TTL: i32 = 2;
+export const SCORE_RANDOM: i32 = 3;
+export const ALLKEYS: i32 = 4;
+
+const POOL_SIZE: i32 = 16;
+/** A pool bucket: f64 score, u32 entry (0 = empty), u32 key hash, i32 db, 4 padding. */
+const BUCKET: usize = 24;
+const pool: usize = memory.data(16 * 24, 8);
+/** A sample never walks more than this many index slots per wanted key (dictGetSomeKeys). */
+const WALK_FACTOR: i32 = 10;
+
+let evictedDbIndex: i32 = 0;
+let nextRandomDb: i32 = 0;
+
+export function evictedDb(): i32 {
+  return evictedDbIndex;
+}
+
+// @ts-ignore: decorator
+@inline function bucketAt(k: i32): usize {
+  return pool + <usize>k * BUCKET;
+}
+// @ts-ignore: decorator
+@inline function bucketEntry(k: i32): u32 {
+  return load<u32>(bucketAt(k), 8);
+}
+// @ts-ignore: decorator
+@inline function bucketScore(k: i32): f64 {
+  return load<f64>(bucketAt(k));
+}
+
+/** Higher = better to evict: ms idle (LRU), 255 - decayed counter (LFU), -expiry (TTL). */
+function scoreOf(e: usize, kind: i32): f64 {
+  if (kind == SCORE_LFU) return <f64>(255 - lfuCounterOf(lruOf(e)));
+  if (kind == SCORE_TTL) return -expireAtOf(e);
+  return idleMsOf(lruOf(e));
+}
+
+/** evictionPoolPopulate's insertion of one sampled key. */
+function poolInsert(db: i32, e: usize, hash: u32, score: f64): void {
+  let k = 0;
+  while (k < POOL_SIZE && bucketEntry(k) != 0 && bucketScore(k) < score) k++;
+  if (k == 0 && bucketEntry(POOL_SIZE - 1) != 0) return; // worse than all, and no room
+  if (k < POOL_SIZE && bucketEntry(k) == 0) {
+    // an empty bucket: nothing to shift
+  } else if (bucketEntry(POOL_SIZE - 1) == 0) {
+    memory.copy(bucketAt(k + 1), bucketAt(k), <usize>(POOL_SIZE - k - 1) * BUCKET);
+  } else {
+    k--; // full: drop the worst (leftmost) candidate
+    memory.copy(pool, pool + BUCKET, <usize>k * BUCKET);
+  }
+  const b = bucketAt(k);
+  store<f64>(b, score);
+  store<u32>(b, <u32>e, 8);
+  store<u32>(b, hash, 12);
+  store<i32>(b, db, 16);
+}
+
+/** Samples up to `samples` keys of the db's index from a random slot on (dictGetSomeKeys). */
+function sampleAllKeys(dbIndex: i32, db: Db, samples: i32, kind: i32): void {
+  const r = nextRandom();
+  const t = randomTable(db, r);
+  let idx = <u32>r & t.mask;
+  let found = 0;
+  for (let steps = 0; steps < samples * WALK_FACTOR && found < samples; steps++) {
+    const slot = slotAt(t, idx);
+    if (slot == 0) {
+      idx = nextSegmentStart(idx) & t.mask;
+      continue;
+    }
+    const e = slotEntry(slot);
+    if (e > TOMBSTONE) {
+      poolInsert(dbIndex, e, slotHash(slot), scoreOf(e, kind));
+      found++;
+    }
+    idx = (idx + 1) & t.mask;
+  }
+}
+
+/** Samples `samples` distinct keys with a TTL of the db: a run of the volatile list from a
+ * random position (as dictGetSomeKeys walks consecutive buckets). */
+function sampleVolatile(dbIndex: i32, db: Db, samples: i32, kind: i32): void {
+  const list = volatileOf(db);
+  let at = <u32>(nextRandom() % <u64>list.count);
+  for (let i = 0; i < samples; i++, at++) {
+    if (at >= list.count) at = 0;
+    const e = volatileGet(list, at);
+    poolInsert(dbIndex, e, hashBytes(keyPtrOf(e), keyLenOf(e)), scoreOf(e, kind));
+  }
+}
+
+/** Candidates in this db for the policy. */
+function candidates(db: Db, allKeys: bool): u32 {
+  return allKeys ? keyCount(db) : volatileOf(db).count;
+}
+
+/** Copies the key to the output, deletes it, and returns its length. */
+function evictEntry(dbIndex: i32, db: Db, e: usize): i32 {
+  const klen = keyLenOf(e);
+  memory.copy(outputFor(klen), keyPtrOf(e), klen);
+  removeFound(db, e);
+  evictedDbIndex = dbIndex;
+  return <i32>klen;
+}
+
+function evictRandom(allKeys: bool): i32 {
+  for (let i = 0; i < DB_COUNT; i++) {
+    nextRandomDb = (nextRandomDb + 1) % DB_COUNT;
+    const db = dbAt(nextRandomDb);
+    const n = candidates(db, allKeys);
+    if (n == 0) continue;
+    const e = allKeys ? randomEntry(db) : volatileGet(volatileOf(db), <u32>(nextRandom() % <u64>n));
+    findEntryByHash(db, e, hashBytes(keyPtrOf(e), keyLenOf(e)));
+    return evictEntry(nextRandomDb, db, e);
+  }
+  return NOT_FOUND;
+}
+
+/**
+ * Evicts one key chosen by the policy (SCORE_* | ALLKEYS): returns its length (key bytes at
+ * resultPtr, db from evictedDb()), or NOT_FOUND when no key qualifies.
+ */
+export function evictOne(policy: i32, samples: i32): i32 {
+  const kind = policy & 3;
+  const allKeys = (policy & ALLKEYS) != 0;
+  if (kind == SCORE_RANDOM) return evictRandom(allKeys);
+  const wanted = max(samples, 1);
+  while (true) {
+    let total: u32 = 0;
+    for (let i = 0; i < DB_COUNT; i++) {
+      const db = dbAt(i);
+      const n = candidates(db, allKeys);
+      if (n == 0) continue;
+      total += n;
+      const count = <i32>min<u32>(<u32>wanted, n); // dictGetSomeKeys never returns more
+      if (allKeys) sampleAllKeys(i, db, count, kind);
+      else sampleVolatile(i, db, count, kind);
+    }
+    if (total == 0) return NOT_FOUND;
+    // From the best candidate down; ghosts (deleted, moved, or lost their TTL) are dropped.
+    for (let k = POOL_SIZE - 1; k >= 0; k--) {
+      const e = <usize>bucketEntry(k);
+      if (e == 0) continue;
+      const b = bucketAt(k);
+      const dbIndex = load<i32>(b, 16);
+      const hash = load<u32>(b, 12);
+      store<u32>(b, 0, 8);
+      const db = dbAt(dbIndex);
+      if (findEntryByHash(db, e, hash) && (allKeys || hasTtl(e))) return evictEntry(dbIndex, db, e);
+    }
+    // Every candidate was a ghost: sample again (Redis loops the same way).
+  }
+}
+
+/** Forgets every candidate (a switch of policy makes the old scores meaningless). */
+export function evictionPoolClear(): void {
+  memory.fill(pool, 0, <usize>POOL_SIZE * BUCKET);
+}
