@@ -47,3 +47,16 @@ export async function fillZset(server: ServerHandle, members: number, entry: (i:
   }
   check("the sorted-set fill", server, await withClient(server, (c) => c.pipeline(commands(), 50)));
 }
+
+/** HSET keyName(i) with `fields` fields `field<j>` = `value:<i>:<j>`, one command per key: the
+ * "small hashes" shape of issue #5's memory target. */
+export async function fillHashes(server: ServerHandle, keys: number, fields: number, keyName: (i: number) => string): Promise<void> {
+  function* commands() {
+    for (let i = 0; i < keys; i++) {
+      const cmd = ["HSET", keyName(i)];
+      for (let j = 0; j < fields; j++) cmd.push(`field${j}`, `value:${i}:${j}`);
+      yield cmd;
+    }
+  }
+  check("the hash fill", server, await withClient(server, (c) => c.pipeline(commands())));
+}

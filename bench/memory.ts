@@ -1,5 +1,5 @@
-// Memory per key: fill N string keys (16-byte names, 32-byte values by default) into an empty
-// server and divide the growth by N, from the server's own accounting (INFO memory's
+// Memory per key: fill N string keys (16-byte names, 32-byte values by default), or N small
+// hashes (--memory-hash-fields), into an empty server and divide the growth by N, from the server's own accounting (INFO memory's
 // used_memory, when the server supports INFO) and from the process's resident set (VmRSS).
 import { dbSize, fillStrings, flushAll } from "./fill.ts";
 import { rssBytes } from "./procstat.ts";
@@ -9,6 +9,8 @@ export interface MemoryResult {
   label: string;
   keys: number;
   dataSize: number;
+  /** Set when the fill made hashes of this many fields instead of strings. */
+  hashFields?: number;
   /** Keys the server holds after the fill (DBSIZE), to show the fill really happened. */
   dbsize: number | null;
   fillSeconds: number;
@@ -35,6 +37,8 @@ export async function measureMemory(
   keys: number,
   dataSize: number,
   keyName: (i: number) => string,
+  /** Fills the server; the default SETs `keys` strings of `dataSize` bytes. */
+  fill: (server: ServerHandle) => Promise<void> = (s) => fillStrings(s, keys, dataSize, keyName),
 ): Promise<MemoryResult> {
   const notes: string[] = [];
   await flushAll(server);
@@ -42,7 +46,7 @@ export async function measureMemory(
   const rssBefore = server.pid === null ? null : rssBytes(server.pid);
   const usedMemoryBefore = await usedMemory(server);
   const t0 = performance.now();
-  await fillStrings(server, keys, dataSize, keyName);
+  await fill(server);
   const fillSeconds = (performance.now() - t0) / 1000;
   await settle();
   const rssAfter = server.pid === null ? null : rssBytes(server.pid);

@@ -117,7 +117,9 @@ export function toMarkdown(r: BenchReport, files: { json?: string; svg?: string 
   out.push(...workloadTable(r.workloads, labels));
   if (r.memory) {
     out.push("");
-    out.push(`### Memory: ${r.memory[0]?.keys ?? 0} keys (16-byte names, ${r.memory[0]?.dataSize ?? 0}-byte values)`);
+    const fields = r.memory[0]?.hashFields;
+    const shape = fields ? `hashes of ${fields} fields, field<j> = value:<i>:<j>` : `${r.memory[0]?.dataSize ?? 0}-byte values`;
+    out.push(`### Memory: ${r.memory[0]?.keys ?? 0} keys (16-byte names, ${shape})`);
     out.push("");
     out.push("| server | keys after fill (DBSIZE) | used_memory bytes/key | RSS bytes/key | fill time | notes |");
     out.push("|---|---:|---:|---:|---:|---|");

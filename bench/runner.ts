@@ -8,7 +8,7 @@ import { measureMemory, type MemoryResult } from "./memory.ts";
 import { measureWorkload, type MethodOptions, type WorkloadResult } from "./method.ts";
 import { loadAverage, machineInfo, pinProcess } from "./procstat.ts";
 import { type BenchReport, type ServerDescription, toJson, toMarkdown } from "./report.ts";
-import { dbSize } from "./fill.ts";
+import { dbSize, fillHashes } from "./fill.ts";
 import { attach, type ServerHandle, startIronCache, startRedis } from "./servers.ts";
 import { toSvg } from "./svg.ts";
 import { DEFAULT_WORKLOADS, FANOUT_WORKLOADS, parseWorkloadList, WORKLOADS, type WorkloadId } from "./workloads.ts";
@@ -40,6 +40,7 @@ Method:
   --generator G            auto | memtier | redis-benchmark (default auto)
 Extras:
   --memory-keys N          keys for the memory-per-key fill (default 1000000; 0 skips it)
+  --memory-hash-fields N   fill hashes of N fields (field<j> = value:<i>:<j>) instead of strings
   --no-scaling             skip IronCache --shards 1 vs --shards 2
   --scaling-workload W     the workload of that comparison (default SET-4K: 4 KiB values, P16)
 Output:
@@ -67,6 +68,7 @@ interface Options {
   pin: boolean;
   generator: "auto" | "memtier" | "redis-benchmark";
   memoryKeys: number;
+  memoryHashFields: number;
   scaling: boolean;
   scalingWorkload: WorkloadId;
   out: string;
@@ -100,6 +102,7 @@ export function parseOptions(argv: string[]): Options | string {
       "no-pin": { type: "boolean", default: false },
       generator: { type: "string" },
       "memory-keys": { type: "string" },
+      "memory-hash-fields": { type: "string" },
       "no-scaling": { type: "boolean", default: false },
       "scaling-workload": { type: "string" },
       out: { type: "string" },
@@ -143,6 +146,7 @@ export function parseOptions(argv: string[]): Options | string {
     pin: !values["no-pin"],
     generator: generator as Options["generator"],
     memoryKeys: int("memory-keys", values["memory-keys"], quick ? 10_000 : 1_000_000, 0),
+    memoryHashFields: int("memory-hash-fields", values["memory-hash-fields"], 0, 0),
     scaling: !values["no-scaling"],
     scalingWorkload: parseWorkloadList(values["scaling-workload"] ?? "SET-4K")[0] ?? "SET-4K",
     out: values.out ?? `${repoRoot}/bench/results`,
@@ -258,7 +262,9 @@ export async function runBench(argv: string[]): Promise<number> {
       for (const s of servers) {
         progress.show(`memory: filling ${o.memoryKeys} keys into ${s.label}`);
         try {
-          memory.push(await measureMemory(s, o.memoryKeys, o.dataSize, gen.keyName));
+          const fields = o.memoryHashFields;
+          const fill = fields > 0 ? (x: ServerHandle) => fillHashes(x, o.memoryKeys, fields, gen.keyName) : undefined;
+          memory.push({ ...await measureMemory(s, o.memoryKeys, o.dataSize, gen.keyName, fill), hashFields: fields || undefined });
         } catch (err) {
           memory.push({
             label: s.label, keys: o.memoryKeys, dataSize: o.dataSize, dbsize: null, fillSeconds: 0,
@@ -269,7 +275,7 @@ export async function runBench(argv: string[]): Promise<number> {
         }
       }
       // The fill is the GET workload's fill when the sizes match.
-      if (o.memoryKeys === o.keyspace) for (const s of servers) method.prepared.set(s.label, `fill-strings:${o.keyspace}:${o.dataSize}`);
+      if (o.memoryKeys === o.keyspace && o.memoryHashFields === 0) for (const s of servers) method.prepared.set(s.label, `fill-strings:${o.keyspace}:${o.dataSize}`);
     }
 
     const workloads: WorkloadResult[] = [];

@@ -525,7 +525,7 @@ export const KNOWN_NOOP_DIRECTIVES: readonly NoopDirective[] = [
   { name: "oom-score-adj-values", why: "not managed by IronCache" },
   { name: "disable-thp", why: "not managed by IronCache" },
   { name: "jemalloc-bg-thread", why: "IronCache does not use jemalloc" },
-  { name: "activerehashing", why: "internal to Redis's hash tables" },
+  { name: "activerehashing", why: "IronCache's cron always finishes index rehashes (as yes)" },
   { name: "activedefrag", why: "IronCache does not use jemalloc" },
   { name: "active-defrag-*", why: "IronCache does not use jemalloc" },
   { name: "dynamic-hz", why: "IronCache uses a fixed hz" },

@@ -96,6 +96,7 @@ export interface EngineExports {
   lastScanCount(): number;
   dbRandomKey(db: number): number;
   activeExpire(db: number, samples: number): number;
+  dbRehashStep(db: number, steps: number): number;
   volatileCount(db: number): number;
   memoryUsed(): number;
   memoryReserve(bytes: number): number;
@@ -337,6 +338,11 @@ export class Keyspace {
 
   volatileCount(db: number): number {
     return this.#engine.volatileCount(db);
+  }
+
+  /** Up to `steps` steps (16 entries each) of a pending index rehash; true while one remains. */
+  rehashStep(db: number, steps: number): boolean {
+    return this.#engine.dbRehashStep(db, steps) !== 0;
   }
 
   /** Bytes the engine has allocated (keys, values, index tables, buffers). */

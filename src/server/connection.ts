@@ -94,6 +94,10 @@ export class Connection {
   private writing: Promise<void> | null = null;
   /** Bytes of the write in flight that the socket has not taken yet (a slow reader's). */
   private unwritten = 0;
+  /** When the pending write call started (0: none); whether the socket took less than a
+   * write offered (see socketRefuses). */
+  private writeCallAt = 0;
+  private socketRefused = false;
   private closed = false;
   private watch: CommandWatch;
   /** A batch of several commands was slow: time each command of the next batches. */
@@ -292,7 +296,7 @@ export class Connection {
     }
     this.delivered.raw(bytes);
     this.client.pendingOutput = this.delivered.length + this.unwritten;
-    if (this.overOutputLimit(0)) return;
+    if (this.writing && this.socketRefuses() && this.overOutputLimit(0)) return;
     // A busy connection writes deliveries after its batch's replies; an idle one now.
     if (!this.busy && !this.writing) {
       this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
@@ -671,11 +675,27 @@ export class Connection {
     this.unwritten = bytes.length;
     try {
       while (off < bytes.length) {
+        this.writeCallAt = Date.now();
         off += await this.conn.write(bytes.subarray(off));
         this.unwritten = bytes.length - off;
+        if (off < bytes.length) {
+          this.socketRefused = true;
+          if (this.overOutputLimit(0)) return;
+        }
       }
     } finally {
       this.unwritten = 0;
+      this.socketRefused = false;
+      this.writeCallAt = 0;
     }
+  }
+
+  /** True when the socket does not take this client's output: a write took less than it was
+   * offered, or a write call has waited for a second. Redis counts only what write() did
+   * not take; a Deno write resolves a tick later even when the socket took everything at
+   * once, so bytes waiting for that tick do not count (they would close a subscriber that
+   * reads, when a burst of messages from another shard arrives during one write). */
+  private socketRefuses(): boolean {
+    return this.socketRefused || (this.writeCallAt !== 0 && Date.now() - this.writeCallAt >= 1000);
   }
 }

@@ -27,6 +27,18 @@ export function runExpiryCycle(shard: Shard, budgetMs: number): number {
   return expired;
 }
 
+/** Rehash steps per db and cron tick: 16 entries each, about 0.1 ms in all. */
+const REHASH_STEPS = 64;
+
+/** Redis's activerehashing (databasesCron's incrementallyRehash, always on here): finishes a
+ * pending index rehash of an idle shard, so the old table's memory is returned. */
+export function runRehashCycle(shard: Shard, budgetMs: number): void {
+  const deadline = performance.now() + budgetMs;
+  for (let db = 0; db < shard.databases && performance.now() < deadline; db++) {
+    while (shard.keyspace.rehashStep(db, REHASH_STEPS) && performance.now() < deadline);
+  }
+}
+
 /** Redis's clientsCronHandleTimeout: close clients idle for longer than `timeout` seconds. */
 export function closeIdleClients(shard: Shard, now = Date.now()): number {
   const timeoutMs = Number(shard.config.get("timeout")) * 1000;
@@ -54,6 +66,7 @@ export function startCron(shard: Shard): () => void {
       latencyAddSampleIfNeeded(shard, "expire-cycle", performance.now() - started);
       for (const observer of shard.batchObservers) observer();
     }
+    runRehashCycle(shard, 1);
     closeIdleClients(shard);
     shard.memory.tick(); // publish memory in use, evict if over maxmemory
     notePeakMemory(shard, shard.memory.used());

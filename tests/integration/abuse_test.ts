@@ -2,7 +2,8 @@
 // client stalled in the middle of a frame and a flood of short connections while a normal
 // client keeps being answered (its PING latency is reported, not asserted); and the limits,
 // side by side with redis-server: maxclients, client-output-buffer-limit (a client that
-// pipelines large GETs without reading is closed), client-query-buffer-limit and timeout.
+// pipelines large GETs, or a subscriber of large messages, without reading is closed),
+// client-query-buffer-limit and timeout.
 import assert from "node:assert/strict";
 import {
   freePort,
@@ -74,8 +75,13 @@ Deno.test("2 000 idle clients, a stalled half frame and a connection flood: a cl
     }
     const stalled = await Deno.connect({ hostname: "127.0.0.1", port });
     await stalled.write(new TextEncoder().encode("*3\r\n$3\r\nSET\r\n$7\r\nstalled\r\n$5\r\nval"));
-    // The server has them all.
-    const info = await command(port, "INFO", "clients");
+    // The server takes them all (accepting 2000 connections may lag the connects a moment).
+    let info = "";
+    for (let tries = 0; tries < 100; tries++) {
+      info = await command(port, "INFO", "clients");
+      if (Number(/connected_clients:(\d+)/.exec(info)![1]) >= 2001) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.ok(Number(/connected_clients:(\d+)/.exec(info)![1]) >= 2001, info);
 
     // First with only the idle and the stalled clients: a normal client's PING.
@@ -219,6 +225,69 @@ Deno.test("client-output-buffer-limit: Redis's syntax, and a client not reading 
     assert.match(
       servers[1].output(),
       /Client id=\d+ addr=\S+ .* scheduled to be closed ASAP for overcoming of output buffer limits\./,
+    );
+  });
+});
+
+/** A reader that discards what it reads; `upTo(n)` waits until n bytes came in all (false if
+ * the connection closed first). */
+function byteCounter(conn: Deno.Conn) {
+  const buf = new Uint8Array(1 << 16);
+  let got = 0;
+  return {
+    async upTo(total: number): Promise<boolean> {
+      while (got < total) {
+        const n = await conn.read(buf);
+        if (n === null) return false;
+        got += n;
+      }
+      return true;
+    },
+  };
+}
+
+Deno.test("client-output-buffer-limit pubsub: a subscriber not reading is closed, the rest served", async () => {
+  await withPair([], async (servers) => {
+    const limit = ["CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 32kb 1"];
+    const payload = "p".repeat(64 * 1024);
+    const messages = 200; // 12.8 MB to each subscriber against a 64 KB hard limit
+    const frame = `*3\r\n$7\r\nmessage\r\n$3\r\nbig\r\n$${payload.length}\r\n${payload}\r\n`;
+    const outcome = await Promise.all(servers.map(async (s) => {
+      assert.equal(await command(s.port, ...limit), "+OK\r\n");
+      const stalled = await RawConnection.open(s.port);
+      const reader = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      const publisher = await RawConnection.open(s.port);
+      try {
+        const stalledId = text(await stalled.command("CLIENT", "ID")).trim().slice(1);
+        await stalled.command("SUBSCRIBE", "big"); // and never reads again
+        await reader.write(encodeCommand(["SUBSCRIBE", "big"]));
+        const received = byteCounter(reader);
+        const confirm = "*3\r\n$9\r\nsubscribe\r\n$3\r\nbig\r\n:1\r\n".length;
+        assert.equal(await received.upTo(confirm), true);
+        // The reader stays at most 8 messages (512 KB, which the sockets hold) behind, so a busy
+        // machine cannot make it fall behind; the publisher still runs ahead of its writes.
+        const counts: string[] = [];
+        for (let i = 0; i < messages; i++) {
+          counts.push(text(await publisher.command("PUBLISH", "big", payload)));
+          if (i >= 8) assert.equal(await received.upTo(confirm + (i - 8) * frame.length), true);
+        }
+        const all = confirm + messages * frame.length;
+        assert.equal(await received.upTo(all), true, "the reader got every message");
+        assert.equal(await stalled.closedByServer(5000), true);
+        // The server is healthy: the reader still receives, a PING answers, the client is gone.
+        assert.equal(text(await publisher.command("PUBLISH", "big", "x")), ":1\r\n");
+        assert.equal(await command(s.port, "PING"), "+PONG\r\n");
+        const list = await command(s.port, "CLIENT", "LIST");
+        assert.ok(!new RegExp(`\\bid=${stalledId}\\b`).test(list), list);
+        return counts[0];
+      } finally {
+        for (const c of [stalled, publisher, reader]) c.close();
+      }
+    }));
+    assert.deepEqual(outcome, [":2\r\n", ":2\r\n"]);
+    assert.match(
+      servers[1].output(),
+      /Client id=\d+ addr=\S+ .* flags=P .* scheduled to be closed ASAP for overcoming of output buffer limits\./,
     );
   });
 });

@@ -219,3 +219,44 @@ Deno.test({
     });
   },
 });
+
+Deno.test("requirepass: pub/sub before AUTH gets NOAUTH, and publishes never reach the client", async () => {
+  await withPair(["--requirepass", "pw"], ["--requirepass", "pw"], async (servers) => {
+    const replies = await sameReplies(servers, [
+      ["SUBSCRIBE", "news"],
+      ["PSUBSCRIBE", "n*"],
+      ["SSUBSCRIBE", "news"],
+      ["PUBLISH", "news", "m"],
+      ["SPUBLISH", "news", "m"],
+      ["UNSUBSCRIBE"],
+      ["PUBSUB", "NUMSUB", "news"],
+      ["PING"],
+    ]);
+    for (const r of replies) assert.match(r, /^-NOAUTH Authentication required\./);
+    const seen = await Promise.all(servers.map(async (s) => {
+      const stranger = await RawConnection.open(s.port);
+      const [subscriber, publisher] = await Promise.all(
+        [0, 1].map(() => RawConnection.open(s.port)),
+      );
+      try {
+        const out: string[] = [];
+        out.push(text(await stranger.command("SUBSCRIBE", "news")));
+        out.push(text(await stranger.command("PSUBSCRIBE", "*")));
+        for (const c of [subscriber, publisher]) out.push(text(await c.command("AUTH", "pw")));
+        out.push(text(await subscriber.command("SUBSCRIBE", "news")));
+        // Only the authenticated subscriber counts and receives.
+        out.push(text(await publisher.command("PUBLISH", "news", "hello")));
+        out.push(text(await subscriber.readReply()));
+        // Had the message reached the stranger, it would come before this reply.
+        out.push(text(await stranger.command("PING")));
+        return out;
+      } finally {
+        for (const c of [stranger, subscriber, publisher]) c.close();
+      }
+    }));
+    assert.deepEqual(seen[1], seen[0]);
+    assert.equal(seen[0][5], ":1\r\n");
+    assert.equal(seen[0][6], "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n");
+    assert.match(seen[0][7], /^-NOAUTH/);
+  });
+});

@@ -472,3 +472,20 @@ Deno.test("zero-copy API: arguments by index, results written as RESP without vi
   ks.writeResult(out, ks.getStringArg(0, request("GET", "huge"), 1));
   assert.equal(out.length, huge.length);
 });
+
+Deno.test("active rehashing: rehashStep finishes a pending index grow and frees the old table", async () => {
+  const ks = await engine();
+  assert.equal(ks.rehashStep(0, 64), false); // an empty db has nothing to rehash
+  // 6 145 keys pass 3/4 of 8 192 slots: the index starts growing to 16 384 and, with a few
+  // inserts after it, most of the old table is still to drain.
+  const keys = Array.from({ length: 6150 }, (_, i) => `key:${i}`);
+  for (const k of keys) ks.setString(0, b(k), b("v"));
+  const before = ks.memoryUsed();
+  let steps = 0;
+  while (ks.rehashStep(0, 1) && steps < 1e5) steps++;
+  assert.ok(steps > 100, `${steps} steps`); // one step moves 16 entries at most
+  assert.ok(before - ks.memoryUsed() >= 16 * 1024, `freed ${before - ks.memoryUsed()} bytes`);
+  assert.equal(ks.dbSize(0), keys.length);
+  for (const k of keys) assert.equal(text(ks.getString(0, b(k))), "v", k);
+  assert.equal(ks.rehashStep(0, 64), false);
+});

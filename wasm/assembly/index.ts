@@ -6,7 +6,7 @@ import { setAccessMode } from "./access";
 import { bytesAllocated, reserveMemory } from "./alloc";
 import { reserveScratch, resultAt } from "./buffers";
 import { setLoading, setNow } from "./clock";
-import { DB_COUNT, dbAt, flushDb, keyCount, swapDbs, volatileOf } from "./db";
+import { DB_COUNT, dbAt, flushDb, keyCount, stepRehash, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
 import { expiryLogAt, setExpiryLog, takeExpiryLog } from "./expiry_log";
 import { lazyFree } from "./lazyfree";
@@ -203,6 +203,15 @@ export function dbRandomKey(db: i32): i32 {
 
 export function activeExpire(db: i32, samples: i32): i32 {
   return expireSample(dbAt(db), samples);
+}
+
+/** Redis's activerehashing: up to `steps` rehash steps of a db whose index is being rehashed
+ * (the cron's share, so an idle shard frees the old table instead of keeping it until
+ * enough commands have walked it). Returns 1 while the rehash is still going on. */
+export function dbRehashStep(db: i32, steps: i32): i32 {
+  const d = dbAt(db);
+  for (let i = 0; i < steps && d.draining != 0; i++) stepRehash(d);
+  return d.draining != 0 ? 1 : 0;
 }
 
 export function volatileCount(db: i32): i32 {
