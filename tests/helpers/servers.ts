@@ -251,6 +251,13 @@ export class ConnectionClosed extends Error {
   }
 }
 
+const utf8 = new TextDecoder();
+
+/** A reply's bytes as text (UTF-8), for comparing with expected RESP in tests. */
+export function replyText(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
+
 export function encodeCommand(args: (string | Uint8Array)[]): Uint8Array {
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [enc.encode(`*${args.length}\r\n`)];

@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import {
   freePort,
   RawConnection,
+  replyText,
   type RunningServer,
   startIronCache,
   startRedis,
 } from "../helpers/servers.ts";
 import { encodeCommand } from "../helpers/servers.ts";
 
-const dec = new TextDecoder();
-const text = (b: Uint8Array) => dec.decode(b);
+const text = replyText;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function withPair(args: string[], fn: (servers: RunningServer[]) => Promise<void>) {

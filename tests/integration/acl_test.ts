@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   freePort,
   RawConnection,
+  replyText,
   type RunningServer,
   startIronCache,
   startRedis,
@@ -13,8 +14,7 @@ import {
 import { normalizeReply } from "../differential/normalizers.ts";
 import { isLoopback, protectedModeRefuses } from "../../src/acl/gate.ts";
 
-const dec = new TextDecoder();
-const text = (b: Uint8Array) => dec.decode(b);
+const text = replyText;
 
 async function withPair(
   redisArgs: string[],

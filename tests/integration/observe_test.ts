@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   freePort,
   RawConnection,
+  replyText,
   type RunningServer,
   startIronCache,
   startRedis,
@@ -14,7 +15,7 @@ import {
 import { parseFrame, type RespNode } from "../differential/resp.ts";
 
 const dec = new TextDecoder();
-const text = (reply: Uint8Array) => dec.decode(reply);
+const text = replyText;
 const nodeText = (n: RespNode) => dec.decode(n.payload ?? n.line);
 
 async function withServer(

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   freePort,
   RawConnection,
+  replyText,
   type RunningServer,
   startIronCache,
   startRedis,
@@ -14,7 +15,7 @@ import { makeTestCerts, type TestCerts } from "../helpers/certs.ts";
 import { repoRoot } from "../helpers/paths.ts";
 
 const dec = new TextDecoder();
-const text = (b: Uint8Array) => dec.decode(b);
+const text = replyText;
 
 interface TlsServer {
   server: RunningServer;

@@ -3,7 +3,12 @@
 // between clients resolve as Redis's rules say (exactly one of two competing
 // check-and-set transactions on a watched key wins; no increment is lost).
 import assert from "node:assert/strict";
-import { RawConnection, type RunningServer, startIronCache } from "../helpers/servers.ts";
+import {
+  RawConnection,
+  replyText,
+  type RunningServer,
+  startIronCache,
+} from "../helpers/servers.ts";
 import { parseFrame, type RespNode } from "../differential/resp.ts";
 import { keyHashSlot, slotOwner } from "../../src/cluster/slot.ts";
 
@@ -33,7 +38,7 @@ async function connections(s: RunningServer, n: number): Promise<RawConnection[]
   return await Promise.all([...Array(n)].map(() => RawConnection.open(s.port)));
 }
 
-const text = (frame: Uint8Array) => dec.decode(frame);
+const text = replyText;
 
 /** The bulk strings of an array reply (or of a node of one), null for nil. */
 function values(reply: Uint8Array | RespNode): (string | null)[] {
