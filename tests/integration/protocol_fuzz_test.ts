@@ -4,21 +4,11 @@
 // stream each sends back must be identical, and IronCache must still answer PING after.
 import assert from "node:assert/strict";
 import { type RunningServer, startIronCache, startRedis } from "../helpers/servers.ts";
+// Mulberry32, seeded, so a failure can be replayed with FUZZ_SEED.
+import { seededRandom as prng } from "../../bench/zipf.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 1_000_000);
 const ROUNDS = Number(Deno.env.get("FUZZ_ROUNDS") ?? 300);
-
-/** Mulberry32: a small seeded PRNG, so a failure can be replayed with FUZZ_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const enc = new TextEncoder();
 const resp = (...args: string[]) =>
