@@ -1,8 +1,9 @@
 // In-process microbenchmark of the command path without sockets: a fake connection feeds
 // pipelined batches of GET/SET (16 commands per read, like `-P 16`) through Connection,
 // parser, table, handlers, the Wasm keyspace and the reply writer. Reports ns per command.
-// `--lists`: LPUSH/LPOP of one list instead (redis-benchmark's `-t lpush,lpop`).
-//   deno run -A bench/command_path_micro.ts [--pipeline N] [--lists] [config flags, e.g.
+// `--lists`: LPUSH/LPOP of one list instead (redis-benchmark's `-t lpush,lpop`); `--sets`:
+// SADD to one set and ZADD to one sorted set (`-t sadd` / `-t zadd`, 100000 members).
+//   deno run -A bench/command_path_micro.ts [--pipeline N] [--lists|--sets] [config flags, e.g.
 //     --slowlog-log-slower-than -1] [--cpu-prof]
 import process from "node:process";
 import { Connection } from "../src/server/connection.ts";
@@ -16,8 +17,8 @@ const KEYS = 100_000;
 const argv = [...Deno.args];
 const pipelineAt = argv.indexOf("--pipeline");
 const PIPELINE = pipelineAt >= 0 ? Number(argv.splice(pipelineAt, 2)[1]) : 16;
-const LISTS = argv.includes("--lists");
-const configFlags = argv.filter((a) => a !== "--cpu-prof" && a !== "--lists");
+const MODE = argv.includes("--lists") ? "lists" : argv.includes("--sets") ? "sets" : "strings";
+const configFlags = argv.filter((a) => !["--cpu-prof", "--lists", "--sets"].includes(a));
 const BATCHES = 40_000;
 const enc = new TextEncoder();
 const frame = (...a: string[]) =>
@@ -25,12 +26,14 @@ const frame = (...a: string[]) =>
 const key = (i: number) => `key:${String(i).padStart(12, "0")}`;
 const value = "x".repeat(32);
 
-type Kind = "GET" | "SET" | "LPUSH" | "LPOP";
+type Kind = "GET" | "SET" | "LPUSH" | "LPOP" | "SADD" | "ZADD";
 const commandFrame: Record<Kind, (k: number) => string> = {
   GET: (k) => frame("GET", key(k)),
   SET: (k) => frame("SET", key(k), value),
   LPUSH: () => frame("LPUSH", "mylist", value),
   LPOP: () => frame("LPOP", "mylist"),
+  SADD: (k) => frame("SADD", "myset", `element:${k}`),
+  ZADD: (k) => frame("ZADD", "myzset", String(k % 1000), `element:${k}`),
 };
 
 function batches(kind: Kind): Uint8Array[] {
@@ -83,7 +86,11 @@ async function run(kind: Kind, n: number): Promise<number> {
   return ((cpu.user + cpu.system) * 1e3) / (n * PIPELINE);
 }
 
-const [write, read]: [Kind, Kind] = LISTS ? ["LPUSH", "LPOP"] : ["SET", "GET"];
+const [write, read]: [Kind, Kind] = MODE === "lists"
+  ? ["LPUSH", "LPOP"]
+  : MODE === "sets"
+  ? ["SADD", "ZADD"]
+  : ["SET", "GET"];
 await run(write, 10_000); // fill + warm up
 for (let round = 0; round < 3; round++) {
   const w = await run(write, BATCHES);
@@ -91,6 +98,6 @@ for (let round = 0; round < 3; round++) {
   console.log(
     `round ${round}: ${write} ${w.toFixed(0)} CPU ns/cmd, ${read} ${
       r.toFixed(0)
-    } CPU ns/cmd (${PIPELINE} per read, ${LISTS ? "one list" : `${KEYS} keys`})`,
+    } CPU ns/cmd (${PIPELINE} per read, ${MODE === "strings" ? `${KEYS} keys` : "one key each"})`,
   );
 }
