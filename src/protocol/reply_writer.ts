@@ -45,7 +45,9 @@ export class ReplyWriter extends ByteBuffer {
   }
 
   private decimal(n: number): void {
-    if (n >= 0 && n < SMALL_INTS.length && Number.isInteger(n)) {
+    if (n >= 0 && n < 10 && (n | 0) === n) {
+      this.buf[this.length++] = 48 + n; // one digit (the 0 / 1 of most replies): no copy call
+    } else if (n >= 0 && n < SMALL_INTS.length && Number.isInteger(n)) {
       const d = SMALL_INTS[n];
       this.buf.set(d, this.length);
       this.length += d.length;
