@@ -1,7 +1,9 @@
 // In-process microbenchmark of the command path without sockets: a fake connection feeds
 // pipelined batches of GET/SET (16 commands per read, like `-P 16`) through Connection,
 // parser, table, handlers, the Wasm keyspace and the reply writer. Reports ns per command.
-//   deno run -A bench/command_path_micro.ts [--pipeline N] [config flags, e.g.
+// `--lists`: LPUSH/LPOP of one list instead (redis-benchmark's `-t lpush,lpop`); `--sets`:
+// SADD to one set and ZADD to one sorted set (`-t sadd` / `-t zadd`, 100000 members).
+//   deno run -A bench/command_path_micro.ts [--pipeline N] [--lists|--sets] [config flags, e.g.
 //     --slowlog-log-slower-than -1] [--cpu-prof]
 import process from "node:process";
 import { Connection } from "../src/server/connection.ts";
@@ -15,7 +17,8 @@ const KEYS = 100_000;
 const argv = [...Deno.args];
 const pipelineAt = argv.indexOf("--pipeline");
 const PIPELINE = pipelineAt >= 0 ? Number(argv.splice(pipelineAt, 2)[1]) : 16;
-const configFlags = argv.filter((a) => a !== "--cpu-prof");
+const MODE = argv.includes("--lists") ? "lists" : argv.includes("--sets") ? "sets" : "strings";
+const configFlags = argv.filter((a) => !["--cpu-prof", "--lists", "--sets"].includes(a));
 const BATCHES = 40_000;
 const enc = new TextEncoder();
 const frame = (...a: string[]) =>
@@ -23,13 +26,23 @@ const frame = (...a: string[]) =>
 const key = (i: number) => `key:${String(i).padStart(12, "0")}`;
 const value = "x".repeat(32);
 
-function batches(kind: "GET" | "SET"): Uint8Array[] {
+type Kind = "GET" | "SET" | "LPUSH" | "LPOP" | "SADD" | "ZADD";
+const commandFrame: Record<Kind, (k: number) => string> = {
+  GET: (k) => frame("GET", key(k)),
+  SET: (k) => frame("SET", key(k), value),
+  LPUSH: () => frame("LPUSH", "mylist", value),
+  LPOP: () => frame("LPOP", "mylist"),
+  SADD: (k) => frame("SADD", "myset", `element:${k}`),
+  ZADD: (k) => frame("ZADD", "myzset", String(k % 1000), `element:${k}`),
+};
+
+function batches(kind: Kind): Uint8Array[] {
   const out: Uint8Array[] = [];
   let k = 0;
   for (let b = 0; b < 1000; b++) {
     let s = "";
     for (let i = 0; i < PIPELINE; i++, k = (k * 7 + 13) % KEYS) {
-      s += kind === "GET" ? frame("GET", key(k)) : frame("SET", key(k), value);
+      s += commandFrame[kind](k);
     }
     out.push(enc.encode(s));
   }
@@ -61,7 +74,7 @@ const loaded = await loadConfig(["--shards", "1", ...configFlags], {});
 const shard = new Shard(0, 1, createKeyspace(), new ConfigStore(loaded));
 shard.executeBatch = createBatchExecutor(shard);
 
-async function run(kind: "GET" | "SET", n: number): Promise<number> {
+async function run(kind: Kind, n: number): Promise<number> {
   const conn = new FakeConn(batches(kind), n);
   const c = new Connection(conn as unknown as Deno.TcpConn, shard, null, {
     isShuttingDown: () => false,
@@ -73,13 +86,18 @@ async function run(kind: "GET" | "SET", n: number): Promise<number> {
   return ((cpu.user + cpu.system) * 1e3) / (n * PIPELINE);
 }
 
-await run("SET", 10_000); // fill + warm up
+const [write, read]: [Kind, Kind] = MODE === "lists"
+  ? ["LPUSH", "LPOP"]
+  : MODE === "sets"
+  ? ["SADD", "ZADD"]
+  : ["SET", "GET"];
+await run(write, 10_000); // fill + warm up
 for (let round = 0; round < 3; round++) {
-  const set = await run("SET", BATCHES);
-  const get = await run("GET", BATCHES);
+  const w = await run(write, BATCHES);
+  const r = await run(read, BATCHES);
   console.log(
-    `round ${round}: SET ${set.toFixed(0)} CPU ns/cmd, GET ${
-      get.toFixed(0)
-    } CPU ns/cmd (${PIPELINE} per read, ${KEYS} keys)`,
+    `round ${round}: ${write} ${w.toFixed(0)} CPU ns/cmd, ${read} ${
+      r.toFixed(0)
+    } CPU ns/cmd (${PIPELINE} per read, ${MODE === "strings" ? `${KEYS} keys` : "one key each"})`,
   );
 }

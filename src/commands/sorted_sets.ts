@@ -32,7 +32,13 @@ import {
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../protocol/errors.ts";
 import { formatDouble17g } from "../protocol/numbers.ts";
 import { latin1 } from "../protocol/bytes.ts";
-import { parseScore, parseScoreBound, type ScoreBound, validLexBound } from "./zset_numbers.ts";
+import {
+  parseScore,
+  parseScoreBound,
+  plainInteger,
+  type ScoreBound,
+  validLexBound,
+} from "./zset_numbers.ts";
 import { parseCursor, scanOptions } from "./keys_scan.ts";
 import { stringMatch } from "./glob.ts";
 import { bulkPayload, isErrorReply, isNullReply } from "./keys_common.ts";
@@ -95,6 +101,9 @@ function zaddGeneric(incrby: boolean) {
     let scoreIndex = 2;
     if (!incrby) {
       for (; scoreIndex < args.argc; scoreIndex++) {
+        // Options are words; a score (the usual first argument) needs no string to tell.
+        const first = args.argBuf[args.argStart[scoreIndex]] | 0x20;
+        if (args.argLen[scoreIndex] === 0 || first < 0x61 || first > 0x7a) break;
         const flag = ADD_OPTIONS[args.text(scoreIndex).toLowerCase()];
         if (flag === undefined) break;
         flags |= flag;
@@ -115,7 +124,9 @@ function zaddGeneric(incrby: boolean) {
     }
     const scores: number[] = new Array(pairs);
     for (let j = 0; j < pairs; j++) {
-      const score = parseScore(args.bytes(scoreIndex + 2 * j));
+      const at = scoreIndex + 2 * j, start = args.argStart[at];
+      const score = plainInteger(args.argBuf, start, start + args.argLen[at]) ??
+        parseScore(args.bytes(at));
       if (score === null) return out.error(ERR_NOT_FLOAT);
       scores[j] = score;
     }

@@ -191,6 +191,7 @@ export class Keyspace {
   readonly #memory: WebAssembly.Memory;
   /** View over all of Wasm memory; memory growth detaches it (byteLength becomes 0). */
   #bytes: Uint8Array;
+  #itemsView: DataView | null = null;
   #scratch = 0;
   #scratchCapacity = 0;
 
@@ -848,7 +849,10 @@ export class Keyspace {
 
   /** The item list the last typed operation produced (read it before the next engine call). */
   replyItems(): ReplyItems {
-    return new ReplyItems(this.#view(), this.#engine.resultPtr() >>> 0);
+    const bytes = this.#view();
+    // One DataView per memory buffer: making one per reply cost more than reading the items.
+    if (this.#itemsView?.buffer !== bytes.buffer) this.#itemsView = new DataView(bytes.buffer);
+    return new ReplyItems(bytes, this.#engine.resultPtr() >>> 0, this.#itemsView);
   }
 
   /** The *-max-listpack-* and set-max-intset-entries settings (see encoding_limits.ts). */

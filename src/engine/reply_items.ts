@@ -11,10 +11,11 @@ export class ReplyItems {
   #view: DataView;
   #at: number;
 
-  /** `memory` and `at`: Keyspace.memoryBytes() and resultOffset() right after the operation. */
-  constructor(memory: Uint8Array, at: number) {
+  /** `memory` and `at`: Keyspace.memoryBytes() and resultOffset() right after the operation;
+   * `view`: a DataView of memory's whole buffer, if the caller keeps one. */
+  constructor(memory: Uint8Array, at: number, view = new DataView(memory.buffer)) {
     this.#bytes = memory;
-    this.#view = new DataView(memory.buffer);
+    this.#view = view;
     this.#at = at;
   }
 

@@ -49,6 +49,7 @@ export interface ScoredMember {
 export class Zsets {
   readonly #ks: Keyspace;
   readonly #x: ZsetExports;
+  #scoreView: DataView | null = null;
 
   constructor(ks: Keyspace) {
     this.#ks = ks;
@@ -58,8 +59,11 @@ export class Zsets {
   /** Writes scores into the engine's score buffer (before staging: that may move memory). */
   #putScores(scores: ArrayLike<number>): void {
     const at = this.#x.zsetScoreBuffer(scores.length) >>> 0;
-    const view = new Float64Array(this.#ks.memoryBytes().buffer, at, scores.length);
-    for (let i = 0; i < scores.length; i++) view[i] = scores[i];
+    // One DataView per memory buffer, not a typed array per command.
+    const buffer = this.#ks.memoryBytes().buffer;
+    if (this.#scoreView?.buffer !== buffer) this.#scoreView = new DataView(buffer);
+    const view = this.#scoreView;
+    for (let i = 0; i < scores.length; i++) view.setFloat64(at + 8 * i, scores[i], true);
   }
 
   /** ZADD with members args[first], args[first + 2]... (their scores given). */

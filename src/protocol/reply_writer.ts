@@ -45,10 +45,22 @@ export class ReplyWriter extends ByteBuffer {
   }
 
   private decimal(n: number): void {
-    if (n >= 0 && n < SMALL_INTS.length && Number.isInteger(n)) {
+    if (n >= 0 && n < 10 && (n | 0) === n) {
+      this.buf[this.length++] = 48 + n; // one digit (the 0 / 1 of most replies): no copy call
+    } else if (n >= 0 && n < SMALL_INTS.length && Number.isInteger(n)) {
       const d = SMALL_INTS[n];
       this.buf.set(d, this.length);
       this.length += d.length;
+    } else if (n >= 0 && n <= 0xffffffff && Number.isInteger(n)) {
+      // Digits straight into the buffer, without a string (list lengths, counters).
+      let digits = 1;
+      for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+      const b = this.buf;
+      let p = this.length + digits;
+      this.length = p;
+      for (let rest = n; p > this.length - digits; rest = Math.floor(rest / 10)) {
+        b[--p] = 48 + rest % 10;
+      }
     } else {
       this.ascii(String(n));
     }

@@ -64,27 +64,32 @@ export function outputLimitsOf(config: ConfigStore): ShardOutputLimits {
 
 /** When each client first went over its soft limit (Redis's obuf_soft_limit_reached_time). */
 const softSince = new WeakMap<Client, number>();
+/** False until some client first went over a soft limit: the check runs before every
+ * command, and until then it needs neither the clock nor a WeakMap delete. */
+let softTracked = false;
 
 /** True when a client with `pending` unsent bytes must be closed now. */
 export function overOutputLimit(
   limits: OutputLimits,
   client: Client,
   pending: number,
-  now = Date.now(),
+  now?: number,
 ): boolean {
-  const limit = limits[limitIndex(client)];
   const used = pending - STATIC_REPLY_BUFFER;
   if (used <= 0) {
-    softSince.delete(client);
+    if (softTracked) softSince.delete(client);
     return false;
   }
+  const limit = limits[limitIndex(client)];
   if (limit.hard > 0 && used >= limit.hard) return true;
   if (limit.soft === 0 || used < limit.soft) {
-    softSince.delete(client);
+    if (softTracked) softSince.delete(client);
     return false;
   }
+  now ??= Date.now();
   const since = softSince.get(client);
   if (since === undefined) {
+    softTracked = true;
     softSince.set(client, Math.floor(now / 1000)); // the first time: not yet
     return false;
   }
