@@ -15,27 +15,12 @@ import {
   WRONG_TYPE,
 } from "../../src/engine/keyspace.ts";
 import * as hash from "../../src/engine/hash.ts";
+import { makeRandom } from "../helpers/random.ts";
 
 const SEED = Number(Deno.env.get("HASH_TEST_SEED") ?? (Date.now() % 2 ** 31));
 const ROUNDS = Number(Deno.env.get("HASH_TEST_ROUNDS") ?? 4);
 const LISTPACK = 4, HASHTABLE = 7;
 
-function makeRandom(seed: number) {
-  let a = 0x9e3779b9, b = 0x243f6a88, c = 0xb7e15162, d = seed | 0;
-  const next = () => {
-    a |= 0, b |= 0, c |= 0, d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 16; i++) next();
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, chance: (p: number) => next() < p };
-}
 type Random = ReturnType<typeof makeRandom>;
 
 function latin1(s: string): Uint8Array {
