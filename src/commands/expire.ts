@@ -1,8 +1,15 @@
 // Expiry family: EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST
-// (Redis's expire.c). Times are int64 milliseconds in Redis; they stay exact numbers up to
-// 2^53 here (the engine stores f64), and Redis's overflow checks run on BigInt.
+// (Redis's expire.c). Times are int64 milliseconds, as in Redis (the engine stores i64):
+// numbers while they are safe integers, BigInt beyond, where Redis's overflow checks run.
 import type { CommandContext, CommandRows, Handler } from "./spec.ts";
-import { EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX } from "../engine/keyspace.ts";
+import {
+  EXPIRE_GT,
+  EXPIRE_LT,
+  EXPIRE_NX,
+  EXPIRE_XX,
+  type ExpireTime,
+  expireTime,
+} from "../engine/keyspace.ts";
 import { ERR_NOT_INTEGER, errExpireTime } from "../protocol/errors.ts";
 import { refreshClock } from "./keys_common.ts";
 
@@ -42,7 +49,7 @@ const SMALL_TIME = 1e12;
  * The absolute expiry in ms for argument `n` (its decimal `text`), or null when Redis calls it
  * invalid: the unit conversion or the base time addition would overflow a C long long.
  */
-function absoluteMs(n: number, text: string, unitMs: number, baseMs: number): number | null {
+function absoluteMs(n: number, text: string, unitMs: number, baseMs: number): ExpireTime | null {
   if (n > -SMALL_TIME && n < SMALL_TIME) return n * unitMs + baseMs;
   let when = BigInt(text);
   if (unitMs === 1000) {
@@ -50,7 +57,7 @@ function absoluteMs(n: number, text: string, unitMs: number, baseMs: number): nu
     when *= 1000n;
   }
   if (when > LLONG_MAX - BigInt(baseMs)) return null;
-  return Number(when + BigInt(baseMs));
+  return expireTime(when + BigInt(baseMs));
 }
 
 /**
@@ -73,7 +80,8 @@ function expireCommand(unitMs: 1 | 1000, relative: boolean): Handler {
   };
 }
 
-const TWO_POW_63 = 2 ** 63;
+/** Below this, `ms + 500` is exact in a double. */
+const EXACT_SUM_MAX = 2 ** 52;
 
 /**
  * TTL, PTTL, EXPIRETIME, PEXPIRETIME key: -2 missing, -1 no expiry, else the time left (or the
@@ -84,15 +92,14 @@ function ttlCommand(inMs: boolean, absolute: boolean): Handler {
     const ks = ctx.shard.keyspace;
     const now = refreshClock(ks);
     const at = ks.expireAt(ctx.client.db, ctx.args.bytes(1));
-    if (at < 0) return ctx.out.integer(at);
-    if (at < Number.MAX_SAFE_INTEGER) {
+    if (at === -1 || at === -2) return ctx.out.integer(at);
+    if (typeof at === "number" && at < EXACT_SUM_MAX) {
       const ms = Math.max(0, absolute ? at : at - now);
       return ctx.out.integer(inMs ? ms : Math.floor((ms + 500) / 1000));
     }
-    // Beyond 2^53 the engine's double rounds; 2^63 stands for int64's largest, LLONG_MAX.
-    const exact = at >= TWO_POW_63 ? LLONG_MAX : BigInt(at);
-    const ms = absolute ? exact : exact - BigInt(now);
-    ctx.out.integer(inMs ? ms : (ms + 500n) / 1000n);
+    let ms = absolute ? BigInt(at) : BigInt(at) - BigInt(now);
+    if (ms < 0n) ms = 0n;
+    ctx.out.integer(inMs ? ms : (ms + 500n) / 1000n); // never negative: / rounds down
   };
 }
 

@@ -96,3 +96,8 @@ export function bulkPayload(frame: Uint8Array): Uint8Array {
 export function integerOf(frame: Uint8Array): number {
   return Number(latin1(frame.subarray(1, frame.length - 2)));
 }
+
+/** The value of an integer frame, exact whatever its size (an int64 expiry time). */
+export function exactIntegerOf(frame: Uint8Array): bigint {
+  return BigInt(latin1(frame.subarray(1, frame.length - 2)));
+}

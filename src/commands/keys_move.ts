@@ -8,7 +8,13 @@
 // the destination's.
 import type { CommandContext, CommandRows } from "./spec.ts";
 import type { RunOnShard } from "../server/cross_shard.ts";
-import { BAD_PAYLOAD, NOT_FOUND, SAME_KEY } from "../engine/keyspace.ts";
+import {
+  BAD_PAYLOAD,
+  type ExpireTime,
+  expireTime,
+  NOT_FOUND,
+  SAME_KEY,
+} from "../engine/keyspace.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { allOk } from "../server/multishard.ts";
 import { blobFromRdbValue, rdbValueFromBlob } from "../persistence/value_codec.ts";
@@ -26,6 +32,7 @@ import {
   dbIndexArg,
   ERR_NO_SUCH_KEY,
   ERR_SAME_OBJECT,
+  exactIntegerOf,
   intArg,
   integerOf,
   isErrorReply,
@@ -135,7 +142,7 @@ const [DUMP, RESTORE, DEL, EXISTS, PEXPIRETIME, REPLACE, ABSTTL] = [
 interface Dumped {
   payload: Uint8Array;
   /** Absolute expiry in ms, or -1 for none. */
-  expireAt: number;
+  expireAt: ExpireTime;
 }
 
 /**
@@ -144,7 +151,7 @@ interface Dumped {
  * travels without its TTL.
  */
 async function dumpAcross(run: RunOnShard, shard: number, key: Uint8Array): Promise<Dumped | null> {
-  const expireAt = integerOf(await run(shard, [PEXPIRETIME, key]));
+  const expireAt = expireTime(exactIntegerOf(await run(shard, [PEXPIRETIME, key])));
   if (expireAt === -2) return null;
   const reply = await run(shard, [DUMP, key]);
   if (isNullReply(reply) || isErrorReply(reply)) return null;
@@ -152,7 +159,8 @@ async function dumpAcross(run: RunOnShard, shard: number, key: Uint8Array): Prom
 }
 
 function restoreArgv(key: Uint8Array, { payload, expireAt }: Dumped): Uint8Array[] {
-  return [RESTORE, key, encoder.encode(String(Math.max(0, expireAt))), payload, REPLACE, ABSTTL];
+  const ttl = encoder.encode(String(expireAt < 0 ? 0 : expireAt));
+  return [RESTORE, key, ttl, payload, REPLACE, ABSTTL];
 }
 
 // ---- DUMP, RESTORE -------------------------------------------------------------------------------
@@ -219,7 +227,14 @@ function restore(ctx: CommandContext): void {
   if (ttl < 0) return out.error("ERR Invalid TTL value, must be >= 0");
   const blob = blobOfPayload(ctx, args.bytes(3));
   if (typeof blob === "string") return out.error(blob);
-  const expireAt = ttl === 0 ? 0 : absolute ? ttl : now + ttl;
+  let expireAt: ExpireTime = 0;
+  if (ttl !== 0) {
+    // Exact int64 arithmetic: a relative ttl + now past LLONG_MAX wraps negative in C, which
+    // is a time already past (the key is not restored), as any time <= now.
+    const exact = BigInt(args.text(2));
+    const at = absolute ? exact : BigInt.asIntN(64, exact + BigInt(now));
+    expireAt = at > 0n ? expireTime(at) : 1;
+  }
   const result = ks.restore(ctx.client.db, key, blob, expireAt, replace);
   if (result === BAD_PAYLOAD) out.error(ERR_BAD_DATA);
   else out.ok();

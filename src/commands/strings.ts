@@ -4,7 +4,7 @@
 import type { CommandContext, CommandRows } from "./spec.ts";
 import type { ReplyWriter } from "../protocol/reply_writer.ts";
 import { ERR_STRING_TOO_LONG, ERR_WRONGTYPE } from "../protocol/errors.ts";
-import { CONDITION, NOT_FOUND, TOO_LARGE } from "../engine/keyspace.ts";
+import { CONDITION, type ExpireTime, NOT_FOUND, TOO_LARGE } from "../engine/keyspace.ts";
 import {
   ENGINE_SET_FLAGS,
   expireAtMs,
@@ -56,7 +56,7 @@ function setGeneric(
   ctx: CommandContext,
   valueArg: number,
   flags: number,
-  expireAt: number,
+  expireAt: ExpireTime,
   replies: SetReplies,
 ): void {
   const { out } = ctx;
@@ -88,7 +88,7 @@ export function set(ctx: CommandContext): void {
   const options = parseExtendedStringArguments(args, "set", out);
   if (!options) return;
   const { flags, expireArg } = options;
-  let expireAt = 0;
+  let expireAt: ExpireTime = 0;
   if (expireArg > 0) {
     const at = expireAtMs(args, expireArg, flags, ctx.spec.name, out);
     if (at === null) return;
@@ -135,7 +135,7 @@ export function getex(ctx: CommandContext): void {
   const n = ks.getStringArg(db, args, 1);
   // Redis answers a missing key (or another type) before looking at the expiry value.
   if (n < 0) return replyStringResult(ctx, n);
-  let expireAt = 0;
+  let expireAt: ExpireTime = 0;
   if (expireArg > 0) {
     const at = expireAtMs(args, expireArg, flags, ctx.spec.name, out);
     if (at === null) return;

@@ -5,7 +5,14 @@ import type { Args } from "../protocol/args.ts";
 import type { ReplyWriter } from "../protocol/reply_writer.ts";
 import { equalsLower } from "../protocol/bytes.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, errExpireTime } from "../protocol/errors.ts";
-import { SET_GET, SET_KEEPTTL, SET_NX, SET_XX } from "../engine/keyspace.ts";
+import {
+  type ExpireTime,
+  expireTime,
+  SET_GET,
+  SET_KEEPTTL,
+  SET_NX,
+  SET_XX,
+} from "../engine/keyspace.ts";
 
 // The low bits are the engine's strSet flags, so `flags & ENGINE_SET_FLAGS` goes straight in;
 // the others (from bit 8, clear of the engine's) say which expiry form was given.
@@ -106,7 +113,7 @@ export function expireAtMs(
   flags: number,
   command: string,
   out: ReplyWriter,
-): number | null {
+): ExpireTime | null {
   const n = args.int(i);
   if (n === null) {
     out.error(ERR_NOT_INTEGER);
@@ -114,7 +121,7 @@ export function expireAtMs(
   }
   const seconds = (flags & IN_SECONDS) !== 0;
   const relative = (flags & RELATIVE) !== 0;
-  let ms = -1;
+  let ms: ExpireTime = -1;
   if (n > 0 && n < EXACT_IN_DOUBLES / 1000) {
     ms = (seconds ? n * 1000 : n) + (relative ? Date.now() : 0);
   } else if (n > 0) ms = exactExpireAt(BigInt(args.text(i)), seconds, relative);
@@ -126,9 +133,9 @@ export function expireAtMs(
 }
 
 /** The same in exact 64-bit arithmetic, for values near LLONG_MAX: -1 where C overflows. */
-function exactExpireAt(n: bigint, seconds: boolean, relative: boolean): number {
+function exactExpireAt(n: bigint, seconds: boolean, relative: boolean): ExpireTime {
   if (seconds && n > LLONG_MAX / 1000n) return -1;
   let ms = seconds ? n * 1000n : n;
   if (relative) ms += BigInt(Date.now());
-  return ms > LLONG_MAX ? -1 : Number(ms);
+  return ms > LLONG_MAX ? -1 : expireTime(ms);
 }

@@ -23,6 +23,8 @@
 
 import { ReplyItems } from "./reply_items.ts";
 import type { EncodingLimits } from "./encoding_limits.ts";
+import type { ExpireTime } from "./expire_time.ts";
+export { type ExpireTime, expireTime } from "./expire_time.ts";
 
 /** Status codes (negative results); same values as wasm/assembly/status.ts. */
 export const NOT_FOUND = -1,
@@ -115,6 +117,8 @@ export interface EngineExports {
   keyCopy(srcDb: number, klen: number, dstDb: number, nlen: number, replace: number): number;
   keyDump(db: number, klen: number): number;
   keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
+  stageExpireAt(atMs: bigint): void;
+  lastExpireAt(): bigint;
   dbSwap(a: number, b: number): void;
   setEvictionMode(mode: number, logFactor: number, decayMinutes: number): void;
   evictKey(policy: number, samples: number): number;
@@ -222,10 +226,23 @@ export class Keyspace {
   }
 
   /** 0, or CONDITION (NX/XX not met), WRONG_TYPE (SET_GET on a non-string), TOO_LARGE. */
-  setString(db: number, key: Uint8Array, value: Uint8Array, expireAtMs = 0, flags = 0): number {
+  setString(
+    db: number,
+    key: Uint8Array,
+    value: Uint8Array,
+    expireAtMs: ExpireTime = 0,
+    flags = 0,
+  ): number {
     if (value.length > STRING_MAX_BYTES) return TOO_LARGE;
     this.#stage(key, value);
-    return this.#engine.strSet(db, key.length, value.length, expireAtMs, flags);
+    return this.#engine.strSet(db, key.length, value.length, this.#expireArg(expireAtMs), flags);
+  }
+
+  /** An expiry time for the engine: the number itself, or (a bigint) staged, passed as NaN. */
+  #expireArg(at: ExpireTime): number {
+    if (typeof at === "number") return at;
+    this.#engine.stageExpireAt(at);
+    return NaN;
   }
 
   /** After setString with SET_GET: the old value view, or NOT_FOUND / WRONG_TYPE. */
@@ -262,9 +279,9 @@ export class Keyspace {
   }
 
   /** Redis 7 EXPIRE semantics with EXPIRE_* flags: 1 set (or deleted: time passed), 0 not. */
-  setExpire(db: number, key: Uint8Array, atMs: number, flags = 0): number {
+  setExpire(db: number, key: Uint8Array, atMs: ExpireTime, flags = 0): number {
     this.#stage(key);
-    return this.#engine.keySetExpire(db, key.length, atMs, flags);
+    return this.#engine.keySetExpire(db, key.length, this.#expireArg(atMs), flags);
   }
 
   persist(db: number, key: Uint8Array): boolean {
@@ -273,9 +290,10 @@ export class Keyspace {
   }
 
   /** -2 missing, -1 no expiry, else the absolute expiry time in ms. */
-  expireAt(db: number, key: Uint8Array): number {
+  expireAt(db: number, key: Uint8Array): ExpireTime {
     this.#stage(key);
-    return this.#engine.keyExpireAt(db, key.length);
+    const at = this.#engine.keyExpireAt(db, key.length);
+    return at === at ? at : this.#engine.lastExpireAt(); // NaN: beyond 2^53, exact as a bigint
   }
 
   /** Ms since the key was last read or written (1 s resolution, as OBJECT IDLETIME); -2 missing. */
@@ -496,7 +514,7 @@ export class Keyspace {
     db: number,
     key: Uint8Array,
     blob: Uint8Array,
-    expireAtMs = 0,
+    expireAtMs: ExpireTime = 0,
     replace = false,
     keepAccess = false,
   ): number {
@@ -505,7 +523,7 @@ export class Keyspace {
       db,
       key.length,
       blob.length,
-      expireAtMs,
+      this.#expireArg(expireAtMs),
       (replace ? 1 : 0) | (keepAccess ? 2 : 0),
     );
   }
@@ -632,13 +650,14 @@ export class Keyspace {
     args: ArgSource,
     keyIndex: number,
     valueIndex: number,
-    expireAtMs = 0,
+    expireAtMs: ExpireTime = 0,
     flags = 0,
   ): number {
     const vlen = args.argLen[valueIndex];
     if (vlen > STRING_MAX_BYTES) return TOO_LARGE;
     this.#stageArgs(args, keyIndex, valueIndex);
-    return this.#engine.strSet(db, args.argLen[keyIndex], vlen, expireAtMs, flags);
+    const at = typeof expireAtMs === "number" ? expireAtMs : this.#expireArg(expireAtMs);
+    return this.#engine.strSet(db, args.argLen[keyIndex], vlen, at, flags);
   }
 
   /** After setStringArg with SET_GET: the old value's length (at resultOffset()), NOT_FOUND
@@ -736,8 +755,9 @@ export class Keyspace {
     return this.#engine.keyTouch(db, this.#stageArg(args, i)) === 1;
   }
 
-  setExpireArg(db: number, args: ArgSource, i: number, atMs: number, flags = 0): number {
-    return this.#engine.keySetExpire(db, this.#stageArg(args, i), atMs, flags);
+  setExpireArg(db: number, args: ArgSource, i: number, atMs: ExpireTime, flags = 0): number {
+    const klen = this.#stageArg(args, i);
+    return this.#engine.keySetExpire(db, klen, this.#expireArg(atMs), flags);
   }
 
   persistArg(db: number, args: ArgSource, i: number): boolean {

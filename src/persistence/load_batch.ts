@@ -1,14 +1,17 @@
 // Loaded keys on their way from the coordinator to the shard that owns them, packed into one
 // buffer per batch: per key [u8 db][u32 key length][key][u32 blob length][engine blob]
-// [f64 expiry ms, 0 = none].
+// [f64 expiry ms, 0 = none; NaN: the exact i64 follows (a time beyond 2^53)].
 import { RdbWriter } from "./rdb/writer.ts";
+import { type ExpireTime, expireTime } from "../engine/expire_time.ts";
 
 export class LoadBatch {
   readonly w = new RdbWriter({ compress: false }, 1 << 16);
   keys = 0;
 
-  add(db: number, key: Uint8Array, blob: Uint8Array, expireAt: number): void {
-    this.w.u8(db).u32le(key.length).raw(key).u32le(blob.length).raw(blob).binaryDouble(expireAt);
+  add(db: number, key: Uint8Array, blob: Uint8Array, expireAt: ExpireTime): void {
+    this.w.u8(db).u32le(key.length).raw(key).u32le(blob.length).raw(blob);
+    if (typeof expireAt === "number") this.w.binaryDouble(expireAt);
+    else this.w.binaryDouble(NaN).i64le(expireAt);
     this.keys++;
   }
 
@@ -23,7 +26,7 @@ export class LoadBatch {
 
 export function forEachLoadRecord(
   batch: Uint8Array,
-  each: (db: number, key: Uint8Array, blob: Uint8Array, expireAt: number) => void,
+  each: (db: number, key: Uint8Array, blob: Uint8Array, expireAt: ExpireTime) => void,
 ): void {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   let at = 0;
@@ -35,7 +38,12 @@ export function forEachLoadRecord(
     const blen = view.getUint32(at, true);
     const blob = batch.subarray(at + 4, at + 4 + blen);
     at += 4 + blen;
-    each(db, key, blob, view.getFloat64(at, true));
+    const expireAt = view.getFloat64(at, true);
     at += 8;
+    if (expireAt === expireAt) each(db, key, blob, expireAt);
+    else {
+      each(db, key, blob, expireTime(view.getBigInt64(at, true)));
+      at += 8;
+    }
   }
 }

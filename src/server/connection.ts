@@ -78,6 +78,9 @@ export class Connection {
   private pending: PendingReply[] = [];
   private batches: ByteBuffer[] = [];
   private batchCounts: number[] = [];
+  /** Commands in `batches` not sent yet (a reply dropped by CLIENT REPLY OFF leaves its
+   * command there with no pending reply: it must still be sent, in order). */
+  private unsent = 0;
   /** Per shard, where its replies to this connection's batch land (one call at a time). */
   private replyStores: ReplyStore[] = [];
   /** The local replies while forwarded ones are spliced in (reused). */
@@ -405,7 +408,7 @@ export class Connection {
         else this.dropReplySince(replyAt, pendingAt, flushes);
       }
     }
-    if (this.pending.length) await this.flushPending();
+    if (this.pending.length || this.unsent) await this.flushPending();
     if (watch && !watch.timeEach) {
       // Untimed commands after the first one took long in all: time them one by one next.
       this.timeEach = timeEach
@@ -456,15 +459,16 @@ export class Connection {
     const tracking = this.client.tracking;
     this.trackRead = tracking !== null && remembersRead(tracking, spec);
     if (spec.afterPending) {
-      if (this.pending.length) return this.flushPending().then(() => runCommand(this.ctx, spec));
+      if (this.pending.length || this.unsent) {
+        return this.flushPending().then(() => runCommand(this.ctx, spec));
+      }
       const result = runCommand(this.ctx, spec);
       return result instanceof Promise ? result : undefined;
     }
     const owner = this.shard.count === 1 ? -1 : this.ownerOf(spec);
     if (owner === -1 || owner === this.shard.id) {
       if (spec.fanOut && this.shard.count > 1) {
-        this.fanOut(spec.fanOut, buf.subarray(frameStart, pos));
-        return;
+        return this.fanOut(spec, spec.fanOut, buf.subarray(frameStart, pos));
       }
       const result = runCommand(this.ctx, spec);
       if (this.trackRead) this.tracker.remember(this.ctx, spec, this.client.id);
@@ -484,7 +488,7 @@ export class Connection {
         }
       });
     } else if (owner === SPANNING) {
-      this.splitAcrossShards(spec);
+      return this.splitAcrossShards(spec);
     } else {
       this.pending.push({
         at: this.out.length,
@@ -540,7 +544,7 @@ export class Connection {
         silenceIfOff(replyAt, pendingAt, flushes);
       }
       this.repliesOffInExec = !offAtStart && modes.replyOff;
-      if (this.pending.length) return this.flushPending();
+      if (this.pending.length || this.unsent) return this.flushPending();
     };
     let result: void | Promise<void>;
     try {
@@ -556,6 +560,7 @@ export class Connection {
   /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
   private forward(owner: number, frame: Uint8Array): [number, number] {
     this.appendTo(this.batches[owner], frame);
+    this.unsent++;
     return [owner, this.batchCounts[owner]++];
   }
 
@@ -571,19 +576,53 @@ export class Connection {
   }
 
   /** Run this keyless command on every shard and combine the replies. Each shard runs it in
-   * order with this connection's other commands for that shard. */
-  private fanOut(combine: Combiner, frame: Uint8Array): void {
-    const parts: PendingReply["parts"] = [];
-    for (let s = 0; s < this.shard.count; s++) {
-      parts.push(s === this.shard.id ? this.runLocalFrame(frame) : this.forward(s, frame));
+   * order with this connection's other commands for that shard; a read of the keyspace
+   * (DBSIZE, KEYS...) runs under every shard's lock (see runLocked). */
+  private fanOut(
+    spec: CommandSpec,
+    combine: Combiner,
+    frame: Uint8Array,
+  ): Promise<void> | undefined {
+    const shards = [...Array(this.shard.count).keys()];
+    if (spec.flags.includes("readonly") && this.ctx.cross!.heldBy() === null) {
+      return this.runLocked(shards.map((s) => [s, frame]), combine, []);
     }
+    const parts = shards.map((s) =>
+      s === this.shard.id ? this.runLocalFrame(frame) : this.forward(s, frame)
+    );
     this.pending.push({ at: this.out.length, parts, combine, split: [] });
   }
 
+  /**
+   * A command whose keys (or keyless read) span shards is atomic, as every command is in
+   * Redis: each shard's frame runs under the locks of all of them, so no cross-shard MSET,
+   * DEL or EXEC runs half before and half after it. Earlier commands reply first. Inside
+   * EXEC the transaction's locks already cover it, and the parts are batched as usual.
+   */
+  private runLocked(
+    frames: Array<[number, Uint8Array]>,
+    combine: Combiner,
+    split: SplitPart[],
+  ): Promise<void> {
+    // The entries are made now, with the db and tracking state of this point of the batch.
+    const batches = frames.map(([target, frame]): [number, Uint8Array] => {
+      const batch = new ByteBuffer(frame.length + 16);
+      this.appendTo(batch, frame);
+      return [target, batch.bytes()];
+    });
+    return this.flushPending().then(async () => {
+      const replies = await this.ctx.cross!.atomically(
+        batches.map(([target]) => target),
+        (_run, send) => Promise.all(batches.map(([target, batch]) => send(target, batch))),
+      );
+      combine(replies, this.out, split);
+    });
+  }
+
   /** A command whose keys span shards: each shard gets the command with its own key groups
-   * (key plus the `step - 1` arguments after it); this shard's part runs now so it stays in
-   * order with what follows. */
-  private splitAcrossShards(spec: CommandSpec): void {
+   * (key plus the `step - 1` arguments after it), under the locks of all of them (runLocked);
+   * inside EXEC this shard's part runs now so it stays in order with what follows. */
+  private splitAcrossShards(spec: CommandSpec): Promise<void> | undefined {
     const args = this.parser;
     if (!spec.splitByKey || !spec.keys) {
       this.out.error(
@@ -600,15 +639,17 @@ export class Connection {
       if (!part) split.set(owner, part = { shard: owner, argIndexes: [] });
       part.argIndexes.push(i);
     }
-    const parts: PendingReply["parts"] = [];
-    for (const part of split.values()) {
+    const frames = [...split.values()].map((part): [number, Uint8Array] => {
       const argv = [...Array(first).keys()].map((i) => args.bytes(i));
       for (const i of part.argIndexes) for (let j = 0; j < step; j++) argv.push(args.bytes(i + j));
-      const frame = encodeCommand(argv);
-      parts.push(
-        part.shard === this.shard.id ? this.runLocalFrame(frame) : this.forward(part.shard, frame),
-      );
+      return [part.shard, encodeCommand(argv)];
+    });
+    if (this.ctx.cross!.heldBy() === null) {
+      return this.runLocked(frames, spec.splitByKey.combine, [...split.values()]);
     }
+    const parts = frames.map(([target, frame]) =>
+      target === this.shard.id ? this.runLocalFrame(frame) : this.forward(target, frame)
+    );
     this.pending.push({
       at: this.out.length,
       parts,
@@ -627,7 +668,8 @@ export class Connection {
 
   /** Send every shard's batch, wait for the replies, and splice them into `out` in order. */
   private async flushPending(): Promise<void> {
-    if (!this.pending.length) return;
+    if (!this.pending.length && !this.unsent) return;
+    this.unsent = 0;
     const calls: Array<Promise<BatchReply> | null> = [];
     for (let s = 0; s < this.batches.length; s++) {
       if (this.batchCounts[s] === 0) {

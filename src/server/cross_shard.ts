@@ -13,8 +13,15 @@ import { encodeCommand } from "./multishard.ts";
  * `db` is given; resolves with its reply. */
 export type RunOnShard = (shard: number, argv: Uint8Array[], db?: number) => Promise<Uint8Array>;
 
+/** Runs a batch (entries made with appendToBatch) on a shard under the caller's locks;
+ * resolves with its replies, back to back. */
+export type SendToShard = (shard: number, batch: Uint8Array) => Promise<Uint8Array>;
+
 export interface CrossShard {
-  atomically<T>(shards: Iterable<number>, work: (run: RunOnShard) => Promise<T>): Promise<T>;
+  atomically<T>(
+    shards: Iterable<number>,
+    work: (run: RunOnShard, send: SendToShard) => Promise<T>,
+  ): Promise<T>;
   /** Take the locks of `shards` until release(): atomically() inside runs under them (its
    * shards must be among them), and heldBy() names the owner for forwarded batches. */
   hold(shards: Iterable<number>): Promise<void>;
@@ -47,11 +54,15 @@ export function createCrossShard(shard: Shard, peers: Peers | null, client: Clie
     }
   }
 
-  const runUnder = (owner: string | null): RunOnShard => async (target, argv, db = client.db) => {
+  const sendUnder = (owner: string | null): SendToShard => async (target, batch) => {
+    if (target === shard.id) return shard.executeBatch(batch).replies.slice();
+    return (await peers!.call(target, batch, owner)).replies;
+  };
+
+  const runUnder = (owner: string | null): RunOnShard => (target, argv, db = client.db) => {
     const batch = new ByteBuffer(256);
     appendToBatch(batch, db, client.resp, encodeCommand(argv), true);
-    if (target === shard.id) return shard.executeBatch(batch.bytes()).replies.slice();
-    return (await peers!.call(target, batch.bytes(), owner)).replies;
+    return sendUnder(owner)(target, batch.bytes());
   };
 
   const ascending = (shards: Iterable<number>) => [...new Set(shards)].sort((a, b) => a - b);
@@ -59,7 +70,7 @@ export function createCrossShard(shard: Shard, peers: Peers | null, client: Clie
   return {
     async atomically<T>(
       shards: Iterable<number>,
-      work: (run: RunOnShard) => Promise<T>,
+      work: (run: RunOnShard, send: SendToShard) => Promise<T>,
     ): Promise<T> {
       const ordered = ascending(shards);
       if (heldOwner !== null) {
@@ -67,13 +78,13 @@ export function createCrossShard(shard: Shard, peers: Peers | null, client: Clie
         if (ordered.some((s) => !heldShards.includes(s))) {
           throw new Error("a step inside EXEC needs a shard the transaction did not lock");
         }
-        return await work(runUnder(heldOwner));
+        return await work(runUnder(heldOwner), sendUnder(heldOwner));
       }
       const owner = `${shard.id}:${++lockSequence}`;
       const held: number[] = [];
       try {
         await lockAll(owner, ordered, held);
-        return await work(runUnder(owner));
+        return await work(runUnder(owner), sendUnder(owner));
       } finally {
         unlockAll(owner, held);
       }

@@ -13,6 +13,7 @@ import { keyIndexes } from "./dispatch.ts";
 import { bytesEqual, latin1 } from "../protocol/bytes.ts";
 import { DEBUG_NOT_ALLOWED, debugAllowed } from "../commands/debug.ts";
 import { recordRejected } from "./info_stats.ts";
+import type { ExpireTime } from "../engine/expire_time.ts";
 
 export interface QueuedCommand {
   spec: CommandSpec;
@@ -166,7 +167,7 @@ interface PendingTouch {
 
 interface KeyState {
   dump: Uint8Array;
-  expireAt: number;
+  expireAt: ExpireTime;
 }
 
 interface ShardWatches {
@@ -267,8 +268,8 @@ function forgetRemote(state: ShardWatches, token: string): void {
 }
 
 /** The key's expiry if it is live and has one, else -1. */
-function liveExpiry(at: number, now: number): number {
-  return at >= 0 && now <= at ? at : -1;
+function liveExpiry(at: ExpireTime, now: number): number {
+  return at >= 0 && now <= at ? Number(at) : -1; // beyond 2^53 (rounded) is never reached
 }
 
 /** WATCH of keys owned by this shard for a client of this shard. */
@@ -324,7 +325,7 @@ export function watchForRemote(
   db: number,
   token: string,
   keys: Uint8Array[],
-): number[] {
+): ExpireTime[] {
   const state = stateOf(shard);
   let watcher = state.remote.get(token);
   if (!watcher) {

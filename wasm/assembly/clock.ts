@@ -7,6 +7,8 @@ import { hasTtl, expireAtOf, LRU_MASK } from "./entry";
 const LRU_RESOLUTION_MS: f64 = 1000;
 
 export let nowMs: f64 = 0;
+/** nowMs as the int64 expiry times are compared with. */
+export let nowMsExact: i64 = 0;
 export let lruClock: u32 = 0;
 /** Redis's LFUGetTimeInMinutes: unix minutes & 65535 (the LFU decay clock). */
 export let lfuMinutes: u32 = 0;
@@ -24,6 +26,7 @@ export function setLoading(on: bool): void {
 
 export function setNow(ms: f64): void {
   nowMs = ms;
+  nowMsExact = <i64>ms;
   lruClock = <u32>(<u64>(ms / LRU_RESOLUTION_MS)) & LRU_MASK;
   lfuMinutes = <u32>(<u64>(ms / 60000)) & 65535;
 }
@@ -31,7 +34,7 @@ export function setNow(ms: f64): void {
 /** Redis keyIsExpired: expired once now is strictly past the expiry time. */
 // @ts-ignore: decorator
 @inline export function isExpired(e: usize): bool {
-  return hasTtl(e) && nowMs > expireAtOf(e) && !loading;
+  return hasTtl(e) && nowMsExact > expireAtOf(e) && !loading;
 }
 
 /** Redis estimateObjectIdleTime, in ms (the clock wraps every 194 days). */

@@ -146,7 +146,7 @@ export const FRESH_ACCESS: i32 = -1;
  * AssemblyScript would route every call through a varargs trampoline.)
  */
 export function newEntry(
-  type: u32, encoding: u32, ttl: bool, expireAt: f64, key: usize, klen: usize, vlen: usize, raw: u32, access: i32,
+  type: u32, encoding: u32, ttl: bool, expireAt: i64, key: usize, klen: usize, vlen: usize, raw: u32, access: i32,
 ): usize {
   const e = memAlloc(entrySize(encoding, ttl, klen, vlen));
   writeHeader(e, type, encoding, ttl, expireAt, klen, vlen, access >= 0 ? <u32>access : freshAccess(), raw);
@@ -209,7 +209,7 @@ export function unlinkFound(db: Db, e: usize): void {
  * (APPEND, SETRANGE) a new block gets room to spare and a roomy block is not trimmed.
  */
 export function reshapeFound(
-  db: Db, e: usize, type: u32, encoding: u32, ttl: bool, expireAt: f64, vlen: usize, keepBytes: usize = 0,
+  db: Db, e: usize, type: u32, encoding: u32, ttl: bool, expireAt: i64, vlen: usize, keepBytes: usize = 0,
   raw: u32 = 0, grow: bool = false,
 ): usize {
   const klen = keyLenOf(e);
@@ -247,7 +247,7 @@ export function reshapeFound(
 }
 
 /** Changes only the found entry's TTL (`ttl` false: none), keeping everything else. */
-export function retimeFound(db: Db, e: usize, ttl: bool, expireAt: f64): usize {
+export function retimeFound(db: Db, e: usize, ttl: bool, expireAt: i64): usize {
   const encoding = entryEncoding(e);
   const rawLen: usize = encoding == ENC_RAW ? valueLenOf(e) : 0;
   return reshapeFound(

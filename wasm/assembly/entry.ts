@@ -3,7 +3,7 @@
 //   u32  meta      bits 0-2 type, 3-4 encoding, 5 has-TTL, 6 wide lengths, 7 raw (modified in
 //                  place: Redis would hold a raw sds, not an embstr), 8-31 access field (LRU
 //                  clock, or LFU minutes << 8 | counter: see access.ts)
-//   [TTL] f64 expireAt, u32 index in the db's volatile list   (only keys with a TTL pay)
+//   [TTL] i64 expireAt (ms, exact as Redis's long long), u32 index in the db's volatile list   (only keys with a TTL pay)
 //   klen          u8, or u32 when wide
 //   [RAW] vlen    u8, or u32 when wide
 //   key bytes
@@ -47,12 +47,12 @@ const NARROW_MAX: usize = 255;
   return (load<u32>(e) & FLAG_TTL) != 0;
 }
 // @ts-ignore: decorator
-@inline export function expireAtOf(e: usize): f64 {
-  return load<f64>(e, META_BYTES);
+@inline export function expireAtOf(e: usize): i64 {
+  return load<i64>(e, META_BYTES);
 }
 // @ts-ignore: decorator
-@inline export function setExpireAtOf(e: usize, at: f64): void {
-  store<f64>(e, at, META_BYTES);
+@inline export function setExpireAtOf(e: usize, at: i64): void {
+  store<i64>(e, at, META_BYTES);
 }
 // @ts-ignore: decorator
 @inline export function volatileIndexOf(e: usize): u32 {
@@ -143,7 +143,7 @@ export function keyOffsetFor(encoding: u32, ttl: bool, klen: usize, vlen: usize)
  * FLAG_RAW.
  */
 export function writeHeader(
-  e: usize, type: u32, encoding: u32, ttl: bool, expireAt: f64, klen: usize, vlen: usize, lru: u32, raw: u32 = 0,
+  e: usize, type: u32, encoding: u32, ttl: bool, expireAt: i64, klen: usize, vlen: usize, lru: u32, raw: u32 = 0,
 ): void {
   const wide = needsWide(encoding, klen, vlen);
   store<u32>(e, type | (encoding << ENC_SHIFT) | (ttl ? FLAG_TTL : 0) | (wide ? FLAG_WIDE : 0) | raw | (lru << LRU_SHIFT));

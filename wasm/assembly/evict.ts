@@ -57,7 +57,7 @@ export function evictedDb(): i32 {
 /** Higher = better to evict: ms idle (LRU), 255 - decayed counter (LFU), -expiry (TTL). */
 function scoreOf(e: usize, kind: i32): f64 {
   if (kind == SCORE_LFU) return <f64>(255 - lfuCounterOf(lruOf(e)));
-  if (kind == SCORE_TTL) return -expireAtOf(e);
+  if (kind == SCORE_TTL) return -<f64>expireAtOf(e);
   return idleMsOf(lruOf(e));
 }
 

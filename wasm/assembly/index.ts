@@ -66,8 +66,30 @@ export function strGet(db: i32, klen: usize): i32 {
   return stringGet(dbAt(db), klen);
 }
 
+// Expiry times are int64 ms, as Redis's long long. JS passes them as numbers while they are
+// exact in a double, which every real one is; one beyond 2^53 is staged with
+// stageExpireAt (a BigInt) and passed as NaN. keyExpireAt answers NaN for such a time, which
+// lastExpireAt then gives exactly.
+let stagedExpireAt: i64 = 0;
+
+export function stageExpireAt(atMs: i64): void {
+  stagedExpireAt = atMs;
+}
+
+export function lastExpireAt(): i64 {
+  return stagedExpireAt;
+}
+
+/** An expiry time argument: a whole number of ms, or NaN for the staged one. */
+// @ts-ignore: decorator
+@inline function expireArg(atMs: f64): i64 {
+  return isNaN(atMs) ? stagedExpireAt : <i64>atMs;
+}
+
+const EXACT_DOUBLE_MAX: i64 = 9007199254740992; // 2^53
+
 export function strSet(db: i32, klen: usize, vlen: usize, expireAtMs: f64, flags: i32): i32 {
-  return stringSet(dbAt(db), klen, vlen, expireAtMs, flags);
+  return stringSet(dbAt(db), klen, vlen, expireArg(expireAtMs), flags);
 }
 
 export function lastOldLen(): i32 {
@@ -115,7 +137,7 @@ export function keyType(db: i32, klen: usize): i32 {
 }
 
 export function keySetExpire(db: i32, klen: usize, atMs: f64, flags: i32): i32 {
-  return setKeyExpire(dbAt(db), klen, atMs, flags);
+  return setKeyExpire(dbAt(db), klen, expireArg(atMs), flags);
 }
 
 export function keyPersist(db: i32, klen: usize): i32 {
@@ -123,7 +145,10 @@ export function keyPersist(db: i32, klen: usize): i32 {
 }
 
 export function keyExpireAt(db: i32, klen: usize): f64 {
-  return expireTimeOf(dbAt(db), klen);
+  const at = expireTimeOf(dbAt(db), klen);
+  if (at <= EXACT_DOUBLE_MAX && at >= -EXACT_DOUBLE_MAX) return <f64>at;
+  stagedExpireAt = at;
+  return NaN;
 }
 
 export function keyIdleMs(db: i32, klen: usize): f64 {
@@ -163,7 +188,7 @@ export function keyDump(db: i32, klen: usize): i32 {
 }
 
 export function keyRestore(db: i32, klen: usize, blen: usize, expireAtMs: f64, flags: i32): i32 {
-  return restoreKey(dbAt(db), klen, blen, expireAtMs, flags);
+  return restoreKey(dbAt(db), klen, blen, expireArg(expireAtMs), flags);
 }
 
 // ---- databases ------------------------------------------------------------------------------

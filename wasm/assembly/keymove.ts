@@ -9,7 +9,7 @@ import { touchEntry } from "./access";
 import { memFree } from "./alloc";
 import { resultAt, scratchBase } from "./buffers";
 import { writerBegin, writerLength, writerReserve } from "./bytewriter";
-import { loading, nowMs } from "./clock";
+import { loading, nowMsExact } from "./clock";
 import {
   Db, FRESH_ACCESS, cloneEntry, findEntry, findLiveKey, insertKeyed, newEntry, removeFound, unlinkFound,
 } from "./db";
@@ -146,7 +146,7 @@ export function dumpKey(db: Db, klen: usize): i32 {
  * RESTORE_KEEP_ACCESS keeps the blob's access field (RENAME/MOVE across shards), otherwise
  * it is fresh (COPY, RESTORE).
  */
-export function restoreKey(db: Db, klen: usize, blen: usize, expireAt: f64, flags: i32): i32 {
+export function restoreKey(db: Db, klen: usize, blen: usize, expireAt: i64, flags: i32): i32 {
   const key = scratchBase();
   const blob = key + klen;
   if (blen < BLOB_HEADER || load<u8>(blob) != BLOB_VERSION) return BAD_PAYLOAD;
@@ -173,7 +173,7 @@ export function restoreKey(db: Db, klen: usize, blen: usize, expireAt: f64, flag
     }
     removeFound(db, d);
   }
-  if (expireAt > 0 && expireAt <= nowMs && !loading) {
+  if (expireAt > 0 && expireAt <= nowMsExact && !loading) {
     if (isObject) freeObject(type, obj);
     return 1;
   }

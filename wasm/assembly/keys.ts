@@ -3,7 +3,7 @@
 
 import { lfuCounterOf, touchEntry } from "./access";
 import { scratchBase } from "./buffers";
-import { idleMsOf, loading, nowMs } from "./clock";
+import { idleMsOf, loading, nowMsExact } from "./clock";
 import { Db, findLiveKey, removeFound, retimeFound } from "./db";
 import {
   ENC_INT, TYPE_STRING, entryEncoding, entryType, expireAtOf, hasTtl, lruOf, rawFlagOf,
@@ -22,7 +22,7 @@ export const REPORT_EMBSTR: i32 = 2;
 const EMBSTR_MAX: usize = 44;
 
 const NO_KEY: f64 = -2;
-const NO_EXPIRY: f64 = -1;
+const NO_EXPIRY: i64 = -1;
 
 // @ts-ignore: decorator
 @inline function lookup(db: Db, klen: usize): usize {
@@ -46,7 +46,7 @@ export function typeOfKey(db: Db, klen: usize): i32 {
 }
 
 /** Redis 7 EXPIRE/PEXPIREAT with NX/XX/GT/LT; a key without TTL counts as infinite TTL. */
-export function setKeyExpire(db: Db, klen: usize, atMs: f64, flags: i32): i32 {
+export function setKeyExpire(db: Db, klen: usize, atMs: i64, flags: i32): i32 {
   const e = lookup(db, klen);
   if (e == 0) return 0;
   touchEntry(e); // Redis: lookupKeyWrite
@@ -55,7 +55,7 @@ export function setKeyExpire(db: Db, klen: usize, atMs: f64, flags: i32): i32 {
   if ((flags & EXPIRE_XX) && !ttl) return 0;
   if ((flags & EXPIRE_GT) && (!ttl || atMs <= expireAtOf(e))) return 0;
   if ((flags & EXPIRE_LT) && ttl && atMs >= expireAtOf(e)) return 0;
-  if (atMs <= nowMs && !loading) {
+  if (atMs <= nowMsExact && !loading) {
     removeFound(db, e); // Redis checkAlreadyExpired: deleting counts as success
     return 1;
   }
@@ -73,9 +73,9 @@ export function persistKey(db: Db, klen: usize): i32 {
   return 1;
 }
 
-export function expireTimeOf(db: Db, klen: usize): f64 {
+export function expireTimeOf(db: Db, klen: usize): i64 {
   const e = lookup(db, klen);
-  if (e == 0) return NO_KEY;
+  if (e == 0) return <i64>NO_KEY;
   return hasTtl(e) ? expireAtOf(e) : NO_EXPIRY;
 }
 

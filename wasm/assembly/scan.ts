@@ -6,7 +6,7 @@
 // argument holds unchanged: a key present for a whole scan is returned at least once.
 
 import { outputFor, outputGrow } from "./buffers";
-import { isExpired, nowMs } from "./clock";
+import { isExpired, nowMsExact } from "./clock";
 import { Db, findEntry, keyCount, removeFound, stepRehash, volatileOf } from "./db";
 import { expireAtOf, keyLenOf, keyPtrOf } from "./entry";
 import { EMPTY, TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, slotHash } from "./table";
@@ -163,7 +163,7 @@ export function expireSample(db: Db, samples: i32): i32 {
   for (let i = 0; i < samples && list.count != 0; i++) {
     if (list.cursor >= list.count) list.cursor = 0;
     const e = volatileGet(list, list.cursor);
-    if (nowMs > expireAtOf(e)) {
+    if (nowMsExact > expireAtOf(e)) {
         findEntry(db, e);
       noteExpired(db, e);
       removeFound(db, e); // the list's last item moves into the cursor position

@@ -4,7 +4,7 @@
 
 import { touchEntry } from "./access";
 import { outputFor, resultAt, scratchBase, setResult } from "./buffers";
-import { loading, nowMs } from "./clock";
+import { loading, nowMsExact } from "./clock";
 import { Db, FRESH_ACCESS, findLiveKey, insertNew, newEntry, removeFound, reshapeFound } from "./db";
 import {
   ENC_INT, ENC_RAW, FLAG_RAW, TYPE_STRING, entryEncoding, entryType, expireAtOf, hasTtl, valueLenOf,
@@ -61,7 +61,7 @@ export function stringGet(db: Db, klen: usize): i32 {
 }
 
 /** A new key holding `value` as SET stores it: int encoding for canonical integers. */
-function storeNew(db: Db, key: usize, klen: usize, value: usize, vlen: usize, ttl: bool, at: f64, text: bool): void {
+function storeNew(db: Db, key: usize, klen: usize, value: usize, vlen: usize, ttl: bool, at: i64, text: bool): void {
   const isInteger = !text && vlen <= MAX_INTEGER_TEXT && parseInteger(value, vlen);
   const e = newEntry(TYPE_STRING, isInteger ? ENC_INT : ENC_RAW, ttl, at, key, klen, isInteger ? 0 : vlen, 0, FRESH_ACCESS);
   if (isInteger) store<i64>(valuePtrOf(e), parsedInteger);
@@ -69,7 +69,7 @@ function storeNew(db: Db, key: usize, klen: usize, value: usize, vlen: usize, tt
   insertNew(db, e);
 }
 
-export function stringSet(db: Db, klen: usize, vlen: usize, expireAt: f64, flags: i32): i32 {
+export function stringSet(db: Db, klen: usize, vlen: usize, expireAt: i64, flags: i32): i32 {
   if (vlen > STRING_MAX) return TOO_LARGE;
   const key = scratchBase();
   const value = key + klen;
@@ -88,7 +88,7 @@ export function stringSet(db: Db, klen: usize, vlen: usize, expireAt: f64, flags
   // dbOverwrite does in LFU mode).
   if (e != 0) touchEntry(e);
   if (((flags & SET_NX) && e != 0) || ((flags & SET_XX) && e == 0)) return CONDITION;
-  if (expireAt > 0 && expireAt <= nowMs && !loading) {
+  if (expireAt > 0 && expireAt <= nowMsExact && !loading) {
     // Redis: a SET whose expiry time has already passed leaves no key behind.
     if (e != 0) removeFound(db, e);
     return 0;

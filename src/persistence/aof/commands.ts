@@ -7,7 +7,7 @@ import { formatDouble17g } from "../../protocol/numbers.ts";
 import { encodeCommand } from "../../server/multishard.ts";
 
 const encoder = new TextEncoder();
-const text = (s: string | number) => encoder.encode(String(s));
+const text = (s: string | number | bigint) => encoder.encode(String(s));
 
 /** Redis's AOF_REWRITE_ITEMS_PER_CMD: a collection is written 64 items per command. */
 const ITEMS_PER_COMMAND = 64;

@@ -14,7 +14,7 @@ import { entryCommands } from "./commands.ts";
 import { readEntry } from "./snapshot.ts";
 
 const encoder = new TextEncoder();
-const word = (s: string | number) => encoder.encode(String(s));
+const word = (s: string | number | bigint) => encoder.encode(String(s));
 
 /** Commands whose effect covers every shard: logged once, by shard 0 (they run on all
  * shards under every shard's lock, shard 0's part first: see atomicFanOut). */

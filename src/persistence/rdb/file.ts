@@ -19,6 +19,7 @@ import {
   RdbUnsupportedError,
 } from "./constants.ts";
 import { Crc64 } from "./crc64.ts";
+import { type ExpireTime, expireTime } from "../../engine/expire_time.ts";
 import { RdbReader } from "./reader.ts";
 import type { EncodeOptions, RdbValue } from "./value.ts";
 import { REDIS_DEFAULTS } from "./value.ts";
@@ -36,7 +37,7 @@ export interface RdbEntry {
   key: Uint8Array;
   value: RdbValue;
   /** Absolute expiry in Unix milliseconds, or undefined for none. */
-  expireAtMs?: number;
+  expireAtMs?: ExpireTime;
 }
 
 export interface RdbDatabase {
@@ -149,12 +150,12 @@ export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<Rdb
   const version = rdbFileVersion(bytes);
   const r = new RdbReader(bytes, 9);
   let db = 0;
-  let expireAtMs: number | undefined;
+  let expireAtMs: ExpireTime | undefined;
   while (true) {
     const type = r.u8();
     switch (type) {
       case RDB_OPCODE_EXPIRETIME_MS:
-        expireAtMs = Number(r.i64le());
+        expireAtMs = expireTime(r.i64le());
         continue;
       case RDB_OPCODE_EXPIRETIME:
         expireAtMs = r.u32le() * 1000;

@@ -7,6 +7,23 @@ import type { Case } from "../case.ts";
 const AT_MS = "4102444800000", AT_S = "4102444800";
 const LATER_MS = "4102444900000", EARLIER_MS = "4102444700000";
 
+/** Redis 7.0.15's DUMP of the string "v". */
+const STRING_V_PAYLOAD = Uint8Array.from([
+  0x00,
+  0x01,
+  0x76,
+  0x0a,
+  0x00,
+  0x91,
+  0x08,
+  0xce,
+  0xb2,
+  0x19,
+  0x38,
+  0x8a,
+  0xce,
+]);
+
 export default [
   {
     name: "TTL family on missing keys and keys without expiry",
@@ -189,6 +206,92 @@ export default [
       ["EXPIRETIME", "k"],
       ["PEXPIRE", "k", "1000", "GT"],
       ["PEXPIRETIME", "k"],
+    ],
+  },
+  {
+    // Redis keeps expiry times as a long long of ms: every value it accepts reads back exact,
+    // including those a double would round (above 2^53), up to 2^63-1.
+    name: "times beyond 2^53 ms are exact",
+    cmds: [
+      ["SET", "k", "v"],
+      ["PEXPIREAT", "k", "9007199254740993"], // 2^53 + 1
+      ["PEXPIRETIME", "k"],
+      ["EXPIRETIME", "k"],
+      ["PEXPIREAT", "k", "9007199254740992", "LT"], // one ms earlier: LT applies
+      ["PEXPIRETIME", "k"],
+      ["PEXPIREAT", "k", "9007199254740993", "GT"],
+      ["PEXPIREAT", "k", "9007199254740993", "GT"],
+      ["PEXPIRETIME", "k"],
+      ["PEXPIREAT", "k", "4611686018427387905"], // 2^62 + 1
+      ["PEXPIRETIME", "k"],
+      ["EXPIRETIME", "k"],
+      ["PEXPIREAT", "k", "9223372036854775807"], // 2^63 - 1
+      ["PEXPIRETIME", "k"],
+      ["EXPIRETIME", "k"],
+      ["PEXPIREAT", "k", "9223372036854775300"],
+      ["EXPIRETIME", "k"],
+      ["EXPIREAT", "k", "9223372036854775"], // the largest time in seconds
+      ["PEXPIRETIME", "k"],
+      ["PERSIST", "k"],
+      ["PEXPIRETIME", "k"],
+    ],
+  },
+  {
+    name: "SET, GETEX, SETEX: exact large times and overflow when adding now",
+    cmds: [
+      ["SET", "a", "v", "PXAT", "9007199254740995"],
+      ["PEXPIRETIME", "a"],
+      ["SET", "a", "v", "EXAT", "9223372036854775"],
+      ["PEXPIRETIME", "a"],
+      ["SET", "a", "v", "PXAT", "9223372036854775807"],
+      ["PEXPIRETIME", "a"],
+      ["SET", "a", "v", "KEEPTTL"],
+      ["PEXPIRETIME", "a"],
+      ["GETEX", "a", "PXAT", "4611686018427387903"],
+      ["PEXPIRETIME", "a"],
+      ["GETEX", "a", "EXAT", "9007199254740993"],
+      ["PEXPIRETIME", "a"],
+      ["SET", "a", "v", "PX", "9223372036854775807"],
+      ["SET", "a", "v", "PX", "9223372036854000000"],
+      ["SET", "a", "v", "EX", "9223372036854775"],
+      ["SET", "a", "v", "EX", "-9223372036854775"],
+      ["SET", "a", "v", "PXAT", "-1"],
+      ["SETEX", "a", "9223372036854775", "v"],
+      ["PSETEX", "a", "9223372036854775807", "v"],
+      ["GETEX", "a", "PX", "9223372036854775000"],
+      ["GETEX", "a", "EX", "9223372036854775"],
+      ["PEXPIRE", "a", "9223372036854000000"],
+      ["EXPIRE", "a", "9223372036854775"],
+      ["PEXPIRETIME", "a"],
+    ],
+  },
+  {
+    name: "RESTORE ABSTTL and relative ttls: exact large times, a sum past 2^63 - 1",
+    cmds: [
+      ["RESTORE", "r", "9223372036854775807", STRING_V_PAYLOAD, "ABSTTL"],
+      ["PEXPIRETIME", "r"],
+      ["RESTORE", "r2", "9007199254740993", STRING_V_PAYLOAD, "ABSTTL"],
+      ["PEXPIRETIME", "r2"],
+      ["RESTORE", "r2", "4611686018427387905", STRING_V_PAYLOAD, "ABSTTL", "REPLACE"],
+      ["PEXPIRETIME", "r2"],
+      ["RESTORE", "r3", "9223372036854775807", STRING_V_PAYLOAD],
+      ["EXISTS", "r3"],
+      ["RESTORE", "r3", "-1", STRING_V_PAYLOAD],
+      ["RESTORE", "r3", "9223372036854775808", STRING_V_PAYLOAD],
+    ],
+  },
+  {
+    // k and a are on different shards of IronCache's --shards 2: the value moves with its TTL.
+    name: "RENAME and COPY keep a large expiry time exactly",
+    cmds: [
+      ["SET", "k", "v", "PXAT", "9007199254740993"],
+      ["RENAME", "k", "a"],
+      ["PEXPIRETIME", "a"],
+      ["COPY", "a", "c"],
+      ["PEXPIRETIME", "c"],
+      ["PEXPIREAT", "c", "9223372036854775807"],
+      ["RENAME", "c", "d"],
+      ["PEXPIRETIME", "d"],
     ],
   },
   {

@@ -1,0 +1,138 @@
+// Commands whose keys span shards are atomic, as every command is in Redis: with IronCache on
+// 2 shards, readers whose keys (or keyless reads) span both shards never see half of a
+// concurrent cross-shard MSET, DEL or EXEC, and a transaction never sees half of a DEL.
+import assert from "node:assert/strict";
+import {
+  RawConnection,
+  replyText,
+  type RunningServer,
+  startIronCache,
+} from "../helpers/servers.ts";
+import { parseFrame } from "../differential/resp.ts";
+import { keyHashSlot, slotOwner } from "../../src/cluster/slot.ts";
+
+const SHARDS = 2;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+let server: Promise<RunningServer> | undefined;
+const started = () => server ??= startIronCache(["--shards", String(SHARDS)]);
+Deno.test.afterAll(async () => {
+  const s = await server?.catch(() => undefined);
+  await s?.stop();
+});
+
+function serverTest(name: string, fn: (s: RunningServer) => Promise<void>): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => fn(await started()),
+  });
+}
+
+/** A pair of keys per test, one on each shard. */
+const shardOf = (key: string) => slotOwner(keyHashSlot(enc.encode(key)), SHARDS);
+function keyPair(prefix: string): [string, string] {
+  const first = `${prefix}:0`;
+  for (let i = 1;; i++) {
+    const other = `${prefix}:${i}`;
+    if (shardOf(other) !== shardOf(first)) return [first, other];
+  }
+}
+
+/** Several connections, so that (the kernel spreading them over the shards) clients of both
+ * shards take part; each selects `db`. */
+async function connections(s: RunningServer, n: number, db: number): Promise<RawConnection[]> {
+  const conns = await Promise.all([...Array(n)].map(() => RawConnection.open(s.port)));
+  for (const c of conns) assert.equal(replyText(await c.command("SELECT", String(db))), "+OK\r\n");
+  return conns;
+}
+
+const values = (reply: Uint8Array) =>
+  (parseFrame(reply).children ?? []).map((item) => item.payload ? dec.decode(item.payload) : null);
+const integer = (reply: Uint8Array) => Number(replyText(reply).slice(1, -2));
+
+/**
+ * Writers each set both keys to a value of their own with one cross-shard MSET, then delete
+ * them with one DEL (`rounds` times); readers loop `check` until the writers are done. Every
+ * reader must have run at least once.
+ */
+async function race(
+  s: RunningServer,
+  db: number,
+  keys: [string, string],
+  check: (conn: RawConnection) => Promise<void>,
+): Promise<void> {
+  const writers = await connections(s, 3, db);
+  const readers = await connections(s, 3, db);
+  let done = false;
+  const write = async (conn: RawConnection, w: number) => {
+    for (let i = 0; i < 120 && !done; i++) {
+      const value = `${w}:${i}`;
+      assert.equal(
+        replyText(await conn.command("MSET", keys[0], value, keys[1], value)),
+        "+OK\r\n",
+      );
+      assert.ok(integer(await conn.command("DEL", ...keys)) <= 2);
+    }
+  };
+  const reads = readers.map(() => 0);
+  const read = async (conn: RawConnection, r: number) => {
+    while (!done) {
+      await check(conn);
+      reads[r]++;
+    }
+  };
+  try {
+    // A failed check stops the writers too (`done`), and fails the test.
+    await Promise.all([
+      Promise.all(writers.map(write)).finally(() => done = true),
+      Promise.all(readers.map(read)).finally(() => done = true),
+    ]);
+  } finally {
+    for (const c of [...writers, ...readers]) c.close();
+  }
+  assert.ok(reads.every((n) => n > 0), `reads per reader: ${reads.join(" ")}`);
+}
+
+serverTest("the key pairs span both shards", () => {
+  const [a, b] = keyPair("mget");
+  assert.notEqual(shardOf(a), shardOf(b));
+  return Promise.resolve();
+});
+
+serverTest("MGET never sees half of a cross-shard MSET or DEL", async (s) => {
+  const keys = keyPair("mget");
+  await race(s, 1, keys, async (conn) => {
+    const [a, b] = values(await conn.command("MGET", ...keys));
+    assert.equal(a, b, `MGET saw half a write: ${a} ${b}`);
+  });
+});
+
+serverTest("EXISTS and TOUCH never count half of a cross-shard MSET or DEL", async (s) => {
+  const keys = keyPair("exists");
+  await race(s, 2, keys, async (conn) => {
+    const [exists, touched] = await conn.pipeline([["EXISTS", ...keys], ["TOUCH", ...keys]]);
+    assert.ok([0, 2].includes(integer(exists)), `EXISTS counted ${replyText(exists)}`);
+    assert.ok([0, 2].includes(integer(touched)), `TOUCH counted ${replyText(touched)}`);
+  });
+});
+
+serverTest("DBSIZE and KEYS never see half of a cross-shard MSET or DEL", async (s) => {
+  const keys = keyPair("dbsize");
+  await race(s, 3, keys, async (conn) => {
+    const [size, names] = await conn.pipeline([["DBSIZE"], ["KEYS", "*"]]);
+    assert.ok([0, 2].includes(integer(size)), `DBSIZE ${replyText(size)}`);
+    assert.ok([0, 2].includes(values(names).length), `KEYS ${replyText(names)}`);
+  });
+});
+
+serverTest("a transaction never sees half of a cross-shard DEL", async (s) => {
+  const keys = keyPair("exec");
+  await race(s, 4, keys, async (conn) => {
+    const [, , exec] = await conn.pipeline([["MULTI"], ["EXISTS", ...keys], ["EXEC"]]);
+    const count = Number(dec.decode(parseFrame(exec).children![0].line));
+    assert.ok([0, 2].includes(count), `EXEC's EXISTS counted ${count}`);
+  });
+});
