@@ -684,6 +684,8 @@ export class Connection {
       this.batchCounts[s] = 0;
     }
     const replies = await Promise.all(calls);
+    // Only commands whose replies were dropped: sent and done, nothing to splice.
+    if (!this.pending.length) return;
     const replyOf = (part: [number, number] | Uint8Array): Uint8Array => {
       if (part instanceof Uint8Array) return part;
       const r = replies[part[0]]!;
