@@ -73,8 +73,7 @@ serverTest("EXEC over every shard is never seen half-applied", async (s) => {
   let reads = 0;
   const read = async (conn: RawConnection) => {
     while (!done) {
-      // The reader's MGET inside MULTI/EXEC: a plain MGET over several shards is split per
-      // shard without locks, so it is not atomic (docs/compatibility.md).
+      // The reader's MGET inside MULTI/EXEC (a plain MGET: tests/integration/consistency_test.ts).
       const [, , exec] = await conn.pipeline([["MULTI"], ["MGET", ...KEYS], ["EXEC"]]);
       const seen = values(parseFrame(exec).children![0]);
       assert.equal(new Set(seen).size, 1, `half-applied transaction seen: ${seen.join(" ")}`);
