@@ -204,3 +204,27 @@ Deno.test("active expiry reclaims 200k keys expiring in the same ms in bounded c
   ks.flush(db);
   assert.equal(ks.memoryUsed(), empty);
 });
+
+Deno.test("expiry times are exact int64 ms: beyond 2^53 as bigints, compared and kept exactly", async () => {
+  const ks = await keyspaceAt(T0);
+  const times = [2n ** 53n + 1n, 2n ** 62n + 1n, 2n ** 63n - 1n];
+  for (const at of times) {
+    ks.setString(0, b("k"), b("v"), at);
+    assert.equal(ks.expireAt(0, b("k")), at, `SET with ${at}`);
+    assert.equal(ks.setExpire(0, b("k"), at - 1n), 1);
+    assert.equal(ks.expireAt(0, b("k")), at - 1n, `EXPIRE to ${at - 1n}`);
+    // LT/GT see the one-ms difference a double would lose.
+    assert.equal(ks.setExpire(0, b("k"), at, EXPIRE_LT), 0);
+    assert.equal(ks.setExpire(0, b("k"), at, EXPIRE_GT), 1);
+    assert.equal(ks.expireAt(0, b("k")), at);
+    const blob = ks.dump(0, b("k"))!.slice();
+    assert.equal(ks.restore(0, b("r"), blob, at, true), 1);
+    assert.equal(ks.expireAt(0, b("r")), at, `RESTORE with ${at}`);
+  }
+  // Safe times stay numbers; a bigint past now is live, a bigint as old as -2^62 expired.
+  ks.setString(0, b("n"), b("v"), T0 + 5);
+  assert.equal(ks.expireAt(0, b("n")), T0 + 5);
+  assert.equal(text(ks.getString(0, b("k"))), "v");
+  assert.equal(ks.setExpire(0, b("k"), -(2n ** 62n)), 1, "a time in the past deletes the key");
+  assert.equal(ks.exists(0, b("k")), false);
+});

@@ -86,7 +86,7 @@ export function lastExpireAt(): i64 {
   return isNaN(atMs) ? stagedExpireAt : <i64>atMs;
 }
 
-const EXACT_DOUBLE_MAX: i64 = 9007199254740992; // 2^53
+const EXACT_DOUBLE_MAX: i64 = 9007199254740991; // 2^53 - 1, JS MAX_SAFE_INTEGER
 
 export function strSet(db: i32, klen: usize, vlen: usize, expireAtMs: f64, flags: i32): i32 {
   return stringSet(dbAt(db), klen, vlen, expireArg(expireAtMs), flags);
