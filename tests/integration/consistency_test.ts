@@ -136,3 +136,31 @@ serverTest("a transaction never sees half of a cross-shard DEL", async (s) => {
     assert.ok([0, 2].includes(count), `EXEC's EXISTS counted ${count}`);
   });
 });
+
+serverTest(
+  "a tracking client's own invalidation follows its write's reply, whichever shards",
+  async (s) => {
+    // Each client reads a key of each shard, then writes them: Redis sends the invalidation
+    // right after the write's reply, before the next command's (docs/compatibility.md once
+    // noted a rare late one for a key of the other shard).
+    const clients = await connections(s, 6, 5);
+    const push = (key: string) => `>2\r\n$10\r\ninvalidate\r\n*1\r\n$${key.length}\r\n${key}\r\n`;
+    await Promise.all(clients.map(async (conn, c) => {
+      await conn.command("HELLO", "3");
+      assert.equal(replyText(await conn.command("CLIENT", "TRACKING", "on")), "+OK\r\n");
+      const keys = [`{${keyPair("track")[0]}}${c}`, `{${keyPair("track")[1]}}${c}`];
+      for (let round = 0; round < 60; round++) {
+        const seen: string[] = [];
+        for (const key of keys) {
+          await conn.command("GET", key);
+          seen.push(replyText(await conn.command("SET", key, String(round))));
+          seen.push(replyText(await conn.readReply()));
+          seen.push(replyText(await conn.command("PING")));
+        }
+        const expected = keys.flatMap((key) => ["+OK\r\n", push(key), "+PONG\r\n"]);
+        assert.deepEqual(seen, expected, `client ${c}, round ${round}`);
+      }
+    }));
+    for (const conn of clients) conn.close();
+  },
+);
