@@ -656,7 +656,7 @@ export class Keyspace {
     const vlen = args.argLen[valueIndex];
     if (vlen > STRING_MAX_BYTES) return TOO_LARGE;
     this.#stageArgs(args, keyIndex, valueIndex);
-    const at = typeof expireAtMs === "number" ? expireAtMs : this.#expireArg(expireAtMs);
+    const at = this.#expireArg(expireAtMs);
     return this.#engine.strSet(db, args.argLen[keyIndex], vlen, at, flags);
   }
 

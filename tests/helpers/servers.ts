@@ -361,3 +361,21 @@ export function sharedIronCache(args: string[]): {
 }
 
 export const SHARED_SERVER_TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false };
+
+/** Tests that share one IronCache server started with `args` (on first use; stopped after
+ * the file's last test): `serverTest(name, fn)` defines one, `fn` gets the server. */
+export function sharedServerTests(
+  args: string[],
+): (name: string, fn: (s: RunningServer) => Promise<void>) => void {
+  let server: Promise<RunningServer> | undefined;
+  Deno.test.afterAll(async () => {
+    const s = await server?.catch(() => undefined);
+    await s?.stop();
+  });
+  return (name, fn) =>
+    Deno.test({
+      name,
+      ...SHARED_SERVER_TEST_OPTIONS,
+      fn: async () => fn(await (server ??= startIronCache(args))),
+    });
+}

@@ -1,12 +1,13 @@
 // Commands whose keys span shards are atomic, as every command is in Redis: with IronCache on
 // 2 shards, readers whose keys (or keyless reads) span both shards never see half of a
-// concurrent cross-shard MSET, DEL or EXEC, and a transaction never sees half of a DEL.
+// concurrent cross-shard MSET, DEL or EXEC, and a transaction never sees half of a DEL. And a
+// tracking client's own invalidations come right after its write's reply, whichever shard.
 import assert from "node:assert/strict";
 import {
   RawConnection,
   replyText,
   type RunningServer,
-  startIronCache,
+  sharedServerTests,
 } from "../helpers/servers.ts";
 import { parseFrame } from "../differential/resp.ts";
 import { keyHashSlot, slotOwner } from "../../src/cluster/slot.ts";
@@ -15,21 +16,7 @@ const SHARDS = 2;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-let server: Promise<RunningServer> | undefined;
-const started = () => server ??= startIronCache(["--shards", String(SHARDS)]);
-Deno.test.afterAll(async () => {
-  const s = await server?.catch(() => undefined);
-  await s?.stop();
-});
-
-function serverTest(name: string, fn: (s: RunningServer) => Promise<void>): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => fn(await started()),
-  });
-}
+const serverTest = sharedServerTests(["--shards", String(SHARDS)]);
 
 /** A pair of keys per test, one on each shard. */
 const shardOf = (key: string) => slotOwner(keyHashSlot(enc.encode(key)), SHARDS);

@@ -7,7 +7,7 @@ import {
   RawConnection,
   replyText,
   type RunningServer,
-  startIronCache,
+  sharedServerTests,
 } from "../helpers/servers.ts";
 import { parseFrame, type RespNode } from "../differential/resp.ts";
 import { keyHashSlot, slotOwner } from "../../src/cluster/slot.ts";
@@ -16,21 +16,7 @@ const SHARDS = 2;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-let server: Promise<RunningServer> | undefined;
-const started = () => server ??= startIronCache(["--shards", String(SHARDS)]);
-Deno.test.afterAll(async () => {
-  const s = await server?.catch(() => undefined);
-  await s?.stop();
-});
-
-function serverTest(name: string, fn: (s: RunningServer) => Promise<void>): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => fn(await started()),
-  });
-}
+const serverTest = sharedServerTests(["--shards", String(SHARDS)]);
 
 /** Several connections, so that (the kernel spreading them over the shards) clients of
  * both shards take part. */
