@@ -72,6 +72,12 @@ export type PersistFromWorker =
   }
   | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
   /** Raw records of snapshot `id` (its buffer transferred), with the shard's encoding limits. */
-  | { type: "snapshot-chunk"; shardId: number; id: number; data: Uint8Array; limits: EncodingLimits }
+  | {
+    type: "snapshot-chunk";
+    shardId: number;
+    id: number;
+    data: Uint8Array;
+    limits: EncodingLimits;
+  }
   | { type: "snapshot-done"; shardId: number; id: number; error?: string }
   | { type: "persist-ack"; shardId: number; id: number; error?: string };

@@ -104,7 +104,12 @@ export class PartEncoder {
       if (kind === SEG_WALK) this.#records(body, options, this.#covered.get(db), this.#current);
       else if (kind === SEG_SAVED) {
         this.#cover(db, this.#keyOf(body, 0));
-        this.#records(body, options, undefined, db === this.#db ? this.#current : this.#laterIn(db));
+        this.#records(
+          body,
+          options,
+          undefined,
+          db === this.#db ? this.#current : this.#laterIn(db),
+        );
       } else if (kind === SEG_CREATED) this.#cover(db, body);
       else if (kind === SEG_END_DB) this.#endDb(db);
     }
