@@ -218,6 +218,41 @@ Deno.test("IronCache's appendonlydir passes redis-check-aof, loads into redis-se
   await server.stop();
 });
 
+Deno.test("aof-use-rdb-preamble no: the rewrite's base is commands, valid for redis-check-aof and redis-server", async () => {
+  const dir = await tempDir();
+  const server = await ironcacheAof(dir, ["--aof-use-rdb-preamble", "no"]);
+  const c = await RawConnection.open(server.port);
+  try {
+    await writeMixedData(c, "before");
+    assert.equal(await call(c, "BGREWRITEAOF"), "Background append only file rewriting started");
+    await rewriteDone(c);
+    assert.equal(await infoField(c, "aof_last_bgrewrite_status"), "ok");
+    await writeMixedData(c, "after");
+    const expected = await dataset(server.port);
+    const aofDir = `${dir}/appendonlydir`;
+    assert.deepEqual([...Deno.readDirSync(aofDir)].map((e) => e.name).sort(), [
+      "appendonly.aof.1.base.aof",
+      "appendonly.aof.2.incr.aof",
+      "appendonly.aof.manifest",
+    ]);
+    const base = await Deno.readTextFile(`${aofDir}/appendonly.aof.1.base.aof`);
+    assert.match(base, /^\*2\r\n\$6\r\nSELECT\r\n/);
+    const check = await run("redis-check-aof", [`${aofDir}/appendonly.aof.manifest`]);
+    assert.equal(check.code, 0, check.out);
+    const copy = await tempDir();
+    await run("cp", ["-r", aofDir, `${copy}/`]);
+    const redis = await startRedis(["--dir", copy, "--appendonly", "yes"]);
+    try {
+      assertSameDataset(await dataset(redis.port), expected);
+    } finally {
+      await redis.stop();
+    }
+  } finally {
+    c.close();
+    await server.stop();
+  }
+});
+
 Deno.test("IronCache loads an appendonlydir written by redis-server 7", async () => {
   const dir = await tempDir();
   const redis = await startRedis(["--dir", dir, "--appendonly", "yes"]);
