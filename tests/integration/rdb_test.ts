@@ -167,21 +167,24 @@ Deno.test("BGSAVE while writing saves the dataset as it was when it began", asyn
     c.close();
     assert.equal(replies[0], "+Background saving started\r\n");
     assert.match(replies.at(-1)!, /rdb_bgsave_in_progress:1/, "the writes ran during the BGSAVE");
-    for (let i = 0; i < 100; i++) {
-      if ((await call(ours.port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.match(await call(ours.port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
-    checkRdb(`${dir}/dump.rdb`);
-    redis = await startRedis(["--dir", dir, ...DEBUG]);
+    redis = await bgsaveLoadsIntoRedis(ours.port, dir);
     assert.equal(await call(redis.port, "DEBUG", "DIGEST"), before);
   } finally {
     await stopAll(ours, redis);
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Waits for the BGSAVE to end well, checks dump.rdb, and starts redis-server on it. */
+async function bgsaveLoadsIntoRedis(port: number, dir: string): Promise<RunningServer> {
+  for (let i = 0; i < 200; i++) {
+    if ((await call(port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(await call(port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
+  checkRdb(`${dir}/dump.rdb`);
+  return await startRedis(["--dir", dir, ...DEBUG]);
+}
 
 /** DEBUG DIGEST, given time: tens of thousands of keys on a loaded machine. */
 async function digest(port: number): Promise<string> {
@@ -224,15 +227,7 @@ Deno.test("BGSAVE with 2 shards while writes interleave with the walk (the index
     }
     c.close();
     assert.ok(rounds >= 2, `only ${rounds} rounds of writes ran during the BGSAVE`);
-    for (let i = 0; i < 200; i++) {
-      if ((await call(ours.port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.match(await call(ours.port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
-    checkRdb(`${dir}/dump.rdb`);
-    redis = await startRedis(["--dir", dir, ...DEBUG]);
+    redis = await bgsaveLoadsIntoRedis(ours.port, dir);
     assert.equal(await digest(redis.port), before);
   } finally {
     await stopAll(ours, redis);
