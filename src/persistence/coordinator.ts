@@ -65,7 +65,6 @@ export class PersistenceCoordinator {
     private readonly changes: Float64Array,
     settings: PersistSettings,
     private readonly limits: EncodingLimits,
-    private readonly databases: number,
     /** Stops the server (SHUTDOWN after its save). */
     private readonly stop: () => void,
   ) {

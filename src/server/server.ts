@@ -109,7 +109,6 @@ export async function runServer(argv: string[]): Promise<number> {
     new Float64Array(changes),
     rdbSettings,
     encodingLimitsOf(config),
-    Number(values["databases"]),
     () => requestStop("SHUTDOWN"),
   );
   for (const w of workers) {
