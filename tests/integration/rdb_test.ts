@@ -155,7 +155,7 @@ Deno.test("BGSAVE while writing saves the dataset as it was when it began", asyn
     ours = await startIronCache(["--shards", "1", "--dir", dir, ...DEBUG]);
     await call(ours.port, "DEBUG", "POPULATE", "20000");
     await load(ours.port, [["RPUSH", "list", "a", "b"], ["HSET", "hash", "f", "v"]]);
-    const before = await call(ours.port, "DEBUG", "DIGEST");
+    const before = await digest(ours.port);
     const c = await RawConnection.open(ours.port);
     const writes: string[][] = [["BGSAVE"]];
     for (let i = 0; i < 3000; i += 3) {
