@@ -96,6 +96,10 @@ export interface EngineExports {
   lazyFreeStep(slots: number): number;
   dbScan(db: number, cursor: number, count: number): number;
   lastScanCount(): number;
+  snapshotScan(db: number, cursor: number, count: number, maxBytes: number): number;
+  snapshotBytes(): number;
+  snapshotKey(db: number, klen: number): number;
+  snapshotKeyPassed(klen: number, cursor: number): number;
   dbRandomKey(db: number): number;
   activeExpire(db: number, samples: number): number;
   dbRehashStep(db: number, steps: number): number;
@@ -340,6 +344,33 @@ export class Keyspace {
       at += 4 + len;
     }
     return { cursor: next, keys };
+  }
+
+  /**
+   * A snapshot walk step (BGSAVE): like scan(), but the keys found come as records
+   * `[u32 klen][key][f64 expireAt, -1 none][dump() blob]`, `snapshotBytes()` of them at
+   * resultOffset(), each key once over the whole walk; stops early past `maxBytes`. Touches
+   * and expires nothing. Returns the next cursor (0 = done).
+   */
+  snapshotScan(db: number, cursor: number, count: number, maxBytes: number): number {
+    return this.#engine.snapshotScan(db, cursor, count, maxBytes);
+  }
+
+  /** Bytes of records the last snapshotScan() or snapshotKey() left at resultOffset(). */
+  snapshotBytes(): number {
+    return this.#engine.snapshotBytes() >>> 0;
+  }
+
+  /** The key's snapshot record (its length, bytes at resultOffset()), or NOT_FOUND. */
+  snapshotKey(db: number, key: Uint8Array): number {
+    this.#stage(key);
+    return this.#engine.snapshotKey(db, key.length);
+  }
+
+  /** Whether a snapshot walk of the key's db that reached `cursor` has passed the key. */
+  snapshotKeyPassed(key: Uint8Array, cursor: number): boolean {
+    this.#stage(key);
+    return this.#engine.snapshotKeyPassed(key.length, cursor) === 1;
   }
 
   /** A copy of a random live key, or null when the db is empty. */

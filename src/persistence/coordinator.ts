@@ -14,8 +14,8 @@ import { RdbFormatError } from "./rdb/constants.ts";
 import { defaultAux, iterateRdbFile, rdbFileVersion } from "./rdb/file.ts";
 import { blobFromRdbValue } from "./value_codec.ts";
 import { LoadBatch } from "./load_batch.ts";
-import { type ShardPart, writeSnapshotFile } from "./snapshot_file.ts";
-import type { PartSection } from "./snapshot_shard.ts";
+import { dirOf, removeParts, type ShardPart, writeSnapshotFile } from "./snapshot_file.ts";
+import { PartEncoder } from "./snapshot_encoder.ts";
 import { initialStatus } from "./messages.ts";
 import type {
   PersistFromWorker,
@@ -40,7 +40,17 @@ export interface LoadResult {
 /** Keys per load batch before the coordinator waits for the shards to apply them. */
 const LOAD_BATCH_BYTES = 4 << 20;
 
-type Ack = { error?: string; sections?: PartSection[] };
+type Ack = { error?: string };
+
+/** A snapshot the shards are streaming: one part encoder per shard. */
+interface SnapshotSession {
+  paths: string[];
+  encoders: PartEncoder[];
+  left: number;
+  error?: string;
+  done: (parts: ShardPart[]) => void;
+  fail: (e: Error) => void;
+}
 
 export class PersistenceCoordinator {
   readonly status: PersistStatus;
@@ -48,13 +58,13 @@ export class PersistenceCoordinator {
   #nextId = 0;
   #snapshots = 0;
   #waiting = new Map<number, { replies: Ack[]; left: number; done: (r: Ack[]) => void }>();
+  #sessions = new Map<number, SnapshotSession>();
 
   constructor(
     private readonly workers: Worker[],
     private readonly changes: Float64Array,
     settings: PersistSettings,
     private readonly limits: EncodingLimits,
-    private readonly databases: number,
     /** Stops the server (SHUTDOWN after its save). */
     private readonly stop: () => void,
   ) {
@@ -84,7 +94,14 @@ export class PersistenceCoordinator {
           if (m.op === "shutdown" && reply.error === undefined) this.stop();
         });
         return true;
-      case "snapshot-done":
+      case "snapshot-chunk":
+        this.#sessions.get(m.id)?.encoders[m.shardId].push(m.data, { ...m.limits, compress: true });
+        return true;
+      case "snapshot-done": {
+        const session = this.#sessions.get(m.id);
+        if (session) this.#partDone(m.id, session, m.error);
+        return true;
+      }
       case "persist-ack": {
         const wait = this.#waiting.get(m.id);
         if (!wait) return true;
@@ -216,23 +233,48 @@ export class PersistenceCoordinator {
 
   /** A point-in-time RDB file of every shard's keys at `path`; resolves with its key count. */
   async writeSnapshot(path: string, options: { aofBase?: boolean } = {}): Promise<number> {
-    const dir = path.lastIndexOf("/") >= 0 ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-    const seq = ++this.#snapshots;
-    const parts = this.workers.map((_, s) => `${dir}/temp-${Deno.pid}-${seq}-shard${s}.part`);
+    const id = ++this.#nextId;
+    const collected = this.collectSnapshot(id, dirOf(path));
+    for (const w of this.workers) this.#post(w, { type: "snapshot", id });
+    const parts = await collected;
     try {
-      const replies = await this.#askAll((s, id) => ({ type: "snapshot", id, path: parts[s] }));
-      const failed = replies.find((r) => r.error !== undefined);
-      if (failed) throw new Error(failed.error);
-      const shardParts: ShardPart[] = replies.map((r, s) => ({
-        path: parts[s],
-        sections: r.sections!,
-      }));
       const aux = defaultAux();
       if (options.aofBase) aux[aux.length - 1] = ["aof-base", 1];
-      return await writeSnapshotFile(path, shardParts, aux, this.databases);
+      return await writeSnapshotFile(path, parts, aux);
     } finally {
-      await Promise.all(parts.map((p) => Deno.remove(p).catch(() => {})));
+      await removeParts(parts.map((p) => p.path));
     }
+  }
+
+  /**
+   * The parts of snapshot `id` as every shard streams it (asked by a "snapshot" message, or
+   * started by the shards themselves: the AOF rewrite), encoded into part files in `dir`. The
+   * caller removes them (removeParts); on failure they are removed already.
+   */
+  collectSnapshot(id: number, dir: string): Promise<ShardPart[]> {
+    const paths = this.workers.map((_, s) => `${dir}/temp-${Deno.pid}-${id}-shard${s}.part`);
+    return new Promise((done, fail) => {
+      const encoders = paths.map((p) => new PartEncoder(p));
+      this.#sessions.set(id, { paths, encoders, left: paths.length, done, fail });
+    });
+  }
+
+  async #partDone(id: number, session: SnapshotSession, error?: string): Promise<void> {
+    session.error ??= error;
+    if (--session.left > 0) return;
+    this.#sessions.delete(id);
+    const results = await Promise.allSettled(session.encoders.map((e) => e.finish()));
+    const failed = results.find((r) => r.status === "rejected");
+    if (session.error !== undefined || failed) {
+      await removeParts(session.paths);
+      const reason = failed?.status === "rejected" ? failed.reason : null;
+      session.fail(reason instanceof Error ? reason : new Error(session.error ?? String(reason)));
+      return;
+    }
+    session.done(session.paths.map((path, s) => ({
+      path,
+      sections: (results[s] as PromiseFulfilledResult<ShardPart["sections"]>).value,
+    })));
   }
 
   #setLoading(loading: boolean): void {

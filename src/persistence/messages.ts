@@ -1,6 +1,6 @@
 // Messages between the main thread's persistence coordinator (coordinator.ts) and the shard
 // workers (shard_persistence.ts).
-import type { PartSection } from "./snapshot_shard.ts";
+import type { EncodingLimits } from "../engine/encoding_limits.ts";
 
 /** What every shard reports the same way in INFO persistence and LASTSAVE. */
 export interface PersistStatus {
@@ -57,7 +57,8 @@ export interface PersistReply {
 export type PersistToWorker =
   | { type: "persist-status"; status: PersistStatus }
   | { type: "persist-reply"; reqId: number; reply: PersistReply }
-  | { type: "snapshot"; id: number; path: string }
+  /** Walk the keyspace for snapshot `id` (snapshot_shard.ts) and stream it back. */
+  | { type: "snapshot"; id: number }
   | { type: "load-batch"; id: number; batch: Uint8Array }
   | { type: "flush"; id: number };
 
@@ -70,5 +71,13 @@ export type PersistFromWorker =
     options: PersistOptions;
   }
   | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
-  | { type: "snapshot-done"; shardId: number; id: number; sections?: PartSection[]; error?: string }
+  /** Raw records of snapshot `id` (its buffer transferred), with the shard's encoding limits. */
+  | {
+    type: "snapshot-chunk";
+    shardId: number;
+    id: number;
+    data: Uint8Array;
+    limits: EncodingLimits;
+  }
+  | { type: "snapshot-done"; shardId: number; id: number; error?: string }
   | { type: "persist-ack"; shardId: number; id: number; error?: string };

@@ -8,6 +8,7 @@ import { log } from "../log.ts";
 import type { PersistFromWorker, PersistToWorker } from "./messages.ts";
 import { ShardSnapshot } from "./snapshot_shard.ts";
 import { forEachLoadRecord } from "./load_batch.ts";
+import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
 
 /**
@@ -19,7 +20,7 @@ export function setUpShardPersistence(
   shard: Shard,
   changes: SharedArrayBuffer,
   loading: boolean,
-  post: (m: PersistFromWorker) => void,
+  post: (m: PersistFromWorker, transfer?: Transferable[]) => void,
 ): (msg: { type: string }) => boolean {
   const state = stateOf(shard);
   state.changes = new Float64Array(changes);
@@ -61,7 +62,7 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
       return true;
     }
     case "snapshot":
-      writePart(shard, msg.id, msg.path, state.post);
+      streamSnapshot(shard, msg.id);
       return true;
     case "load-batch":
       state.post({
@@ -79,18 +80,21 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
   return false;
 }
 
-async function writePart(
-  shard: Shard,
-  id: number,
-  path: string,
-  post: (m: PersistFromWorker) => void,
-): Promise<void> {
-  try {
-    const sections = await new ShardSnapshot(shard, path).run();
-    post({ type: "snapshot-done", shardId: shard.id, id, sections });
-  } catch (e) {
-    post({ type: "snapshot-done", shardId: shard.id, id, error: (e as Error).message });
-  }
+/**
+ * Starts the shard's walk of snapshot `id`: its instant is this call. The records stream to
+ * the coordinator (snapshot-chunk, then snapshot-done).
+ */
+export function streamSnapshot(shard: Shard, id: number): void {
+  const { post } = stateOf(shard);
+  const shardId = shard.id;
+  const send = (data: Uint8Array) => {
+    const limits = encodingLimitsOf(shard.config);
+    post({ type: "snapshot-chunk", shardId, id, data, limits }, [data.buffer as ArrayBuffer]);
+  };
+  new ShardSnapshot(shard, send).run().then(
+    () => post({ type: "snapshot-done", shardId, id }),
+    (e) => post({ type: "snapshot-done", shardId, id, error: (e as Error).message }),
+  );
 }
 
 /** Stores a batch of loaded keys; an error text when the engine refused one. */

@@ -15,7 +15,7 @@ export interface ShardPersistence {
   status: PersistStatus;
   /** Float64 per shard: each shard's count of changes since start (monotonic). */
   changes: Float64Array;
-  post: (m: PersistFromWorker) => void;
+  post: (m: PersistFromWorker, transfer?: Transferable[]) => void;
   pending: Map<number, (reply: PersistReply) => void>;
   nextRequest: number;
 }

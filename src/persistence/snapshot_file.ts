@@ -8,6 +8,7 @@ import { RDB_OPCODE_EOF } from "./rdb/constants.ts";
 import { writeDbHeader, type WriteOptions, writeRdbHeader } from "./rdb/file.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import type { PartSection } from "./snapshot_shard.ts";
+export type { PartSection };
 
 /** One shard's part file and the databases in it. */
 export interface ShardPart {
@@ -17,19 +18,21 @@ export interface ShardPart {
 
 const CHUNK = 4 << 20;
 
-function dirOf(path: string): string {
+export function dirOf(path: string): string {
   const at = path.lastIndexOf("/");
   return at < 0 ? "." : at === 0 ? "/" : path.slice(0, at);
 }
 
-/** Writes `parts` as one RDB file at `target` (replaced atomically). Returns its keys. */
+/**
+ * Writes `parts` as one RDB file at `target` (replaced atomically, through `temp` in the
+ * same directory: Redis's temp-PID.rdb by default). Returns its keys.
+ */
 export async function writeSnapshotFile(
   target: string,
   parts: readonly ShardPart[],
   aux: WriteOptions["aux"],
-  databases: number,
+  temp = `${dirOf(target)}/temp-${Deno.pid}.rdb`,
 ): Promise<number> {
-  const temp = `${dirOf(target)}/temp-${Deno.pid}.rdb`;
   const out = await Deno.open(temp, { write: true, create: true, truncate: true });
   const sources = await Promise.all(parts.map((p) => Deno.open(p.path, { read: true })));
   const crc = new Crc64();
@@ -43,7 +46,8 @@ export async function writeSnapshotFile(
     writeRdbHeader(w, aux);
     await write(w.bytes());
     const buf = new Uint8Array(CHUNK);
-    for (let db = 0; db < databases; db++) {
+    const databases = [...new Set(parts.flatMap((p) => p.sections.map((s) => s.db)))];
+    for (const db of databases.sort((a, b) => a - b)) {
       const here = parts.flatMap((p, i) =>
         p.sections.filter((s) => s.db === db).map((s) => ({ s, file: sources[i] }))
       );
@@ -78,6 +82,11 @@ export async function writeSnapshotFile(
   await Deno.rename(temp, target);
   await syncDirectory(dirOf(target));
   return keys;
+}
+
+/** Deletes the part files (after use, or after a failed snapshot). */
+export async function removeParts(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((p) => Deno.remove(p).catch(() => {})));
 }
 
 /** fsync of a directory, so a rename in it survives a power loss. */

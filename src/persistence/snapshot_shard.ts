@@ -1,24 +1,32 @@
-// One shard's part of an RDB snapshot (BGSAVE, SAVE, DEBUG RELOAD, an AOF base): its keys as
-// RDB records (expiry, type, key, value), grouped by database, in a part file that the main
-// thread splices into the one dump.rdb (snapshot_file.ts).
+// One shard's walk of a snapshot (BGSAVE, SAVE, DEBUG RELOAD, an AOF base): it copies its keys
+// out of the engine as raw records and streams them to the main thread, which encodes them as
+// RDB (snapshot_encoder.ts) and splices every shard's part into one file (snapshot_file.ts).
 //
 // Point in time without stalling the shard: the keyspace is walked with SCAN's cursor in
-// slices of ~2 ms between the shard's batches, and until the walk is done every write command
-// first saves the old values of the keys it is about to change (Shard.beforeWriteObservers): each key
-// is written once, either by the walk or, if a write reaches it first, by the write as it was
-// when the snapshot began. A key that did not exist then is marked seen so the walk skips it.
-// Commands whose keys can't be listed beforehand (FLUSHALL, FLUSHDB, SWAPDB, MOVE, COPY ... DB)
-// finish the walk synchronously first. Keys expiring meanwhile may be missed: a loader would
-// drop them anyway.
+// slices of at most ~0.25 ms between the shard's batches. One engine call per step writes whole
+// records (key, expiry, DUMP blob) and never returns a key twice (Keyspace.snapshotScan), so
+// the shard does no per-key work in JS: it copies blocks of bytes into the chunk it posts.
+// Until the walk ends every write command first saves the old values of the keys it is about
+// to change that the walk has not passed (Shard.beforeWriteObservers): a SAVED record, or a
+// CREATED mark for a key that did not exist; the encoder keeps those and drops the walk's
+// later record of the same key. Commands whose keys can't be listed beforehand (FLUSHALL,
+// FLUSHDB, SWAPDB, MOVE, COPY ... DB) finish the walk synchronously first. Keys expiring
+// meanwhile may be missed: a loader would drop them anyway.
 import type { Shard } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
 import { latin1 } from "../protocol/bytes.ts";
-import { encodingLimitsOf } from "../engine/encoding_limits.ts";
-import { RdbWriter } from "./rdb/writer.ts";
-import { writeRdbEntry } from "./rdb/file.ts";
-import type { EncodeOptions } from "./rdb/value.ts";
-import { rdbValueFromBlob } from "./value_codec.ts";
+
+/** A chunk is segments: [u8 kind][u8 db][u32 length LE][length bytes]. */
+export const SEGMENT_HEADER = 6;
+/** Records of the walk: [u32 klen][key][f64 expireAt, -1 none][DUMP blob]... */
+export const SEG_WALK = 0;
+/** One record of a key a write is about to change, as it was when the snapshot began. */
+export const SEG_SAVED = 1;
+/** A key a write is about to create: not in the snapshot (the body is the key). */
+export const SEG_CREATED = 2;
+/** The walk of the db is over (no body). */
+export const SEG_END_DB = 3;
 
 /** One database's records in a part file. */
 export interface PartSection {
@@ -29,35 +37,15 @@ export interface PartSection {
   expires: number;
 }
 
-const SLICE_MS = 2;
-const SCAN_COUNT = 16;
-const FLUSH_BYTES = 1 << 20;
+/** The longest the walk keeps the shard in one go (ms): requests wait at most about this. */
+const SLICE_MS = 0.25;
+/** Keys and bytes one engine step writes at most. */
+const STEP_KEYS = 32;
+const STEP_BYTES = 32 << 10;
+/** A chunk is posted once this full (and at the end). */
+const POST_BYTES = 256 << 10;
 /** Writes that change keys beyond their key arguments: the walk completes before them. */
 const UNLISTED_KEYS = new Set(["move", "copy", "swapdb", "flushdb", "flushall"]);
-
-/**
- * The keys of a database the snapshot has written or marked, as latin1 strings in 256 sets
- * picked by a hash of the key: one JS Set of a million keys stalls the shard for 100+ ms each
- * time it grows; 256 small ones grow in small steps.
- */
-class KeySet {
-  readonly #parts = Array.from({ length: 256 }, () => new Set<string>());
-  /** Adds the key; false when it was there already. */
-  add(key: Uint8Array): boolean {
-    let h = key.length;
-    for (let i = 0; i < key.length; i++) h = (h * 31 + key[i]) & 0xff;
-    const part = this.#parts[h], name = latin1(key);
-    if (part.has(name)) return false;
-    part.add(name);
-    return true;
-  }
-}
-
-interface Records {
-  w: RdbWriter;
-  keys: number;
-  expires: number;
-}
 
 /** Lets the shard's connections and forwarded batches run between two slices. */
 function nextTask(): Promise<void> {
@@ -65,117 +53,82 @@ function nextTask(): Promise<void> {
 }
 
 export class ShardSnapshot {
-  readonly sections: PartSection[] = [];
   #db = 0;
   #cursor = 0;
   #done = false;
-  #flushed = 0;
-  #sectionStart = 0;
-  #current: Records;
-  #seen = new Map<number, KeySet>();
-  #saved = new Map<number, Records>();
-  readonly #options: EncodeOptions;
-  readonly #file: Deno.FsFile;
+  /** Per db not walked yet: keys a write saved or created (latin1), never saved twice. */
+  readonly #covered = new Map<number, Set<string>>();
+  #chunk = new Uint8Array(POST_BYTES * 2);
+  #length = 0;
 
-  constructor(private readonly shard: Shard, path: string) {
-    this.#options = { ...encodingLimitsOf(shard.config), compress: true };
-    this.#current = this.#records(FLUSH_BYTES * 2);
-    this.#file = Deno.openSync(path, { write: true, create: true, truncate: true });
-  }
+  constructor(
+    private readonly shard: Shard,
+    /** Takes a chunk (it may keep or transfer its buffer). */
+    private readonly send: (chunk: Uint8Array) => void,
+  ) {}
 
-  /** Walks the keyspace in slices; resolves with the sections once the part file is closed. */
-  async run(): Promise<PartSection[]> {
+  /**
+   * Walks the keyspace in slices; the snapshot's instant is this call (the write observer is
+   * in place before it first returns). Resolves once every chunk is sent.
+   */
+  async run(): Promise<void> {
     const observers = this.shard.beforeWriteObservers;
     const observer = (ctx: CommandContext, spec: CommandSpec) => this.#beforeWrite(ctx, spec);
     observers.push(observer);
     try {
       while (!this.#done) {
         const until = performance.now() + SLICE_MS;
-        while (!this.#done && performance.now() < until) this.#step();
+        do this.#step(); while (!this.#done && performance.now() < until);
+        if (this.#length >= POST_BYTES) this.#post();
         if (!this.#done) await nextTask();
       }
     } finally {
       observers.splice(observers.indexOf(observer), 1);
-      this.#file.close();
     }
-    return this.sections;
+    this.#post();
   }
 
-  #records(capacity = 4096): Records {
-    return { w: new RdbWriter({ compress: true }, capacity), keys: 0, expires: 0 };
-  }
-
-  /** One SCAN step of the current database, or the move to the next one. */
+  /** One engine step of the current database, or the move to the next one. */
   #step(): void {
-    const ks = this.shard.keyspace;
-    if (this.#cursor === 0 && !this.#seen.has(this.#db) && ks.dbSize(this.#db) === 0) {
-      this.#endDb(); // nothing there, nor can a write have saved anything in it
-      return;
-    }
-    const { cursor, keys } = ks.scan(this.#db, this.#cursor, SCAN_COUNT);
-    const seen = this.#seenIn(this.#db);
-    for (const key of keys) if (seen.add(key)) this.#save(this.#db, key, this.#current);
-    this.#cursor = cursor;
-    if (cursor === 0) this.#endDb();
-    else if (this.#current.w.length >= FLUSH_BYTES) this.#flush();
+    const ks = this.shard.keyspace, db = this.#db;
+    if (this.#cursor === 0 && ks.dbSize(db) === 0) return this.#endDb();
+    this.#cursor = ks.snapshotScan(db, this.#cursor, STEP_KEYS, STEP_BYTES);
+    const n = ks.snapshotBytes();
+    if (n > 0) this.#segment(SEG_WALK, db, ks.memoryBytes(), ks.resultOffset(), n);
+    if (this.#cursor === 0) this.#endDb();
   }
 
-  #seenIn(db: number): KeySet {
-    let seen = this.#seen.get(db);
-    if (!seen) this.#seen.set(db, seen = new KeySet());
-    return seen;
-  }
-
-  /** Appends the key's record (as it is now) to `to`; nothing when it is gone. */
-  #save(db: number, key: Uint8Array, to: Records): void {
-    const ks = this.shard.keyspace;
-    const expireAt = ks.expireAt(db, key);
-    if (expireAt === -2) return;
-    const blob = ks.dump(db, key);
-    if (blob === null) return;
-    const entry = {
-      key,
-      value: rdbValueFromBlob(blob),
-      ...(expireAt >= 0 ? { expireAtMs: expireAt } : {}),
-    };
-    writeRdbEntry(to.w, entry, this.#options);
-    to.keys++;
-    if (expireAt >= 0) to.expires++;
-  }
-
-  /** The database is walked: its saved records join it, and the section is noted. */
   #endDb(): void {
-    const saved = this.#saved.get(this.#db);
-    const cur = this.#current;
-    if (saved) {
-      cur.w.raw(saved.w.bytes());
-      cur.keys += saved.keys;
-      cur.expires += saved.expires;
-    }
-    if (cur.keys > 0) {
-      const end = this.#flushed + cur.w.length;
-      this.sections.push({
-        db: this.#db,
-        offset: this.#sectionStart,
-        length: end - this.#sectionStart,
-        keys: cur.keys,
-        expires: cur.expires,
-      });
-    }
-    this.#flush();
-    this.#sectionStart = this.#flushed;
-    cur.keys = cur.expires = 0;
-    this.#saved.delete(this.#db);
-    this.#seen.delete(this.#db);
+    this.#segment(SEG_END_DB, this.#db, this.#chunk, 0, 0);
+    this.#covered.delete(this.#db);
     this.#cursor = 0;
     if (++this.#db >= this.shard.databases) this.#done = true;
   }
 
-  #flush(): void {
-    const bytes = this.#current.w.bytes();
-    for (let at = 0; at < bytes.length;) at += this.#file.writeSync(bytes.subarray(at));
-    this.#flushed += bytes.length;
-    this.#current.w.reset();
+  /** Appends a segment of `src[from, from + n)`. */
+  #segment(kind: number, db: number, src: Uint8Array, from: number, n: number): void {
+    if (this.#length + SEGMENT_HEADER + n > this.#chunk.length) {
+      this.#post();
+      if (SEGMENT_HEADER + n > this.#chunk.length) this.#chunk = new Uint8Array(SEGMENT_HEADER + n);
+    }
+    const c = this.#chunk, at = this.#length;
+    c[at] = kind;
+    c[at + 1] = db;
+    c[at + 2] = n & 0xff;
+    c[at + 3] = (n >>> 8) & 0xff;
+    c[at + 4] = (n >>> 16) & 0xff;
+    c[at + 5] = n >>> 24;
+    if (n > 0) c.set(src.subarray(from, from + n), at + SEGMENT_HEADER);
+    this.#length = at + SEGMENT_HEADER + n;
+  }
+
+  /** Hands the chunk over (its buffer is transferred) and starts a new one. */
+  #post(): void {
+    if (this.#length === 0) return;
+    const full = this.#chunk.subarray(0, this.#length);
+    this.#chunk = new Uint8Array(POST_BYTES * 2);
+    this.#length = 0;
+    this.send(full);
   }
 
   /** A before-write observer while the walk runs: save what the command is about to change. */
@@ -187,16 +140,18 @@ export class ShardSnapshot {
     }
     const db = ctx.client.db;
     if (db < this.#db) return; // walked already: every key it had then is written
-    const seen = this.#seenIn(db);
+    const ks = this.shard.keyspace;
     for (const i of indexes) {
       const key = ctx.args.bytes(i);
-      if (!seen.add(key)) continue;
-      if (db === this.#db) this.#save(db, key, this.#current);
-      else {
-        let saved = this.#saved.get(db);
-        if (!saved) this.#saved.set(db, saved = this.#records());
-        this.#save(db, key, saved);
-      }
+      if (db === this.#db && ks.snapshotKeyPassed(key, this.#cursor)) continue;
+      let covered = this.#covered.get(db);
+      if (!covered) this.#covered.set(db, covered = new Set());
+      const name = latin1(key);
+      if (covered.has(name)) continue;
+      covered.add(name);
+      const n = ks.snapshotKey(db, key);
+      if (n >= 0) this.#segment(SEG_SAVED, db, ks.memoryBytes(), ks.resultOffset(), n);
+      else this.#segment(SEG_CREATED, db, key, 0, key.length);
     }
   }
 }

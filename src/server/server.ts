@@ -9,6 +9,7 @@ import { createRing, ringCapacity } from "./shard_link.ts";
 import { startMetricsServer } from "./metrics.ts";
 import { tlsServerOptions } from "./tls.ts";
 import { AofWriter } from "../persistence/aof/writer.ts";
+import { aofSnapshotId } from "../persistence/aof/shard_aof.ts";
 import { aofSharedOf, createAofShared } from "../persistence/aof/shared.ts";
 import { aofSettings } from "../persistence/aof/settings.ts";
 import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
@@ -92,6 +93,7 @@ export async function runServer(argv: string[]): Promise<number> {
     aofSharedOf(aofShared),
     shardCount,
     () => workers[0].postMessage({ type: "aof-rewrite" }),
+    (id, dir) => persistence.collectSnapshot(aofSnapshotId(id), dir),
   );
   followAof(workers, writer, aofLoad);
   // Up before the shards are ready: /livez answers at once, /readyz says 503 until loaded.
@@ -107,7 +109,6 @@ export async function runServer(argv: string[]): Promise<number> {
     new Float64Array(changes),
     rdbSettings,
     encodingLimitsOf(config),
-    Number(values["databases"]),
     () => requestStop("SHUTDOWN"),
   );
   for (const w of workers) {
@@ -181,7 +182,7 @@ function followAof(workers: Worker[], writer: AofWriter, loading: boolean): void
       const msg = e.data;
       if (msg.type === "aof-entries") writer.onEntries(msg.shardId, msg.data);
       else if (msg.type === "aof-snapshot") {
-        writer.onSnapshot(msg.shardId, msg.rewriteId, msg.cut, msg.databases);
+        writer.onSnapshot(msg.shardId, msg.rewriteId, msg.cut);
       } else if (msg.type === "aof-config") writer.configure(msg.settings);
       else if (msg.type === "aof-loaded") {
         writer.start();

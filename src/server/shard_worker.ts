@@ -35,7 +35,7 @@ import { loadAppendOnlyFile } from "../persistence/aof/replay.ts";
 
 const self = globalThis as unknown as {
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
-  postMessage(m: FromWorker): void;
+  postMessage(m: FromWorker, transfer?: Transferable[]): void;
   close(): void;
 };
 
@@ -102,7 +102,7 @@ async function start(init: InitMessage): Promise<void> {
     shard,
     init.persistence.changes,
     init.persistence.loading,
-    (m) => self.postMessage(m),
+    (m, transfer) => self.postMessage(m, transfer ?? []),
   );
   shard.requestShutdown = (how) =>
     self.postMessage({ type: "shutdown-request", shardId: shard.id, how });

@@ -115,6 +115,18 @@ async function writeMixedData(c: RawConnection, tag: string): Promise<void> {
   assert.equal(await call(c, "SET", `reborn:${tag}`, "new", "NX"), "OK");
 }
 
+/** redis-server started on a copy of the AOF directory holds `expected`. */
+async function assertRedisLoads(aofDir: string, expected: Map<string, string>): Promise<void> {
+  const copy = await tempDir();
+  await run("cp", ["-r", aofDir, `${copy}/`]);
+  const redis = await startRedis(["--dir", copy, "--appendonly", "yes"]);
+  try {
+    assertSameDataset(await dataset(redis.port), expected);
+  } finally {
+    await redis.stop();
+  }
+}
+
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "ironcache-aof-" });
 }
@@ -177,14 +189,7 @@ Deno.test("IronCache's appendonlydir passes redis-check-aof, loads into redis-se
   assert.match(check.out, /All AOF files and manifest are valid/);
 
   // redis-server started on a copy holds the same keys, values and expiry times.
-  const copy = await tempDir();
-  await run("cp", ["-r", aofDir, `${copy}/`]);
-  const redis = await startRedis(["--dir", copy, "--appendonly", "yes"]);
-  try {
-    assertSameDataset(await dataset(redis.port), expected);
-  } finally {
-    await redis.stop();
-  }
+  await assertRedisLoads(aofDir, expected);
 
   // IronCache restarted on its own files.
   server = await ironcacheAof(dir);
@@ -216,6 +221,34 @@ Deno.test("IronCache's appendonlydir passes redis-check-aof, loads into redis-se
   assert.equal((await Deno.stat(incr)).size, sizeBefore);
   assertSameDataset(await dataset(server.port), expected);
   await server.stop();
+});
+
+Deno.test("aof-use-rdb-preamble no: the rewrite's base is commands, valid for redis-check-aof and redis-server", async () => {
+  const dir = await tempDir();
+  const server = await ironcacheAof(dir, ["--aof-use-rdb-preamble", "no"]);
+  const c = await RawConnection.open(server.port);
+  try {
+    await writeMixedData(c, "before");
+    assert.equal(await call(c, "BGREWRITEAOF"), "Background append only file rewriting started");
+    await rewriteDone(c);
+    assert.equal(await infoField(c, "aof_last_bgrewrite_status"), "ok");
+    await writeMixedData(c, "after");
+    const expected = await dataset(server.port);
+    const aofDir = `${dir}/appendonlydir`;
+    assert.deepEqual([...Deno.readDirSync(aofDir)].map((e) => e.name).sort(), [
+      "appendonly.aof.1.base.aof",
+      "appendonly.aof.2.incr.aof",
+      "appendonly.aof.manifest",
+    ]);
+    const base = await Deno.readTextFile(`${aofDir}/appendonly.aof.1.base.aof`);
+    assert.match(base, /^\*2\r\n\$6\r\nSELECT\r\n/);
+    const check = await run("redis-check-aof", [`${aofDir}/appendonly.aof.manifest`]);
+    assert.equal(check.code, 0, check.out);
+    await assertRedisLoads(aofDir, expected);
+  } finally {
+    c.close();
+    await server.stop();
+  }
 });
 
 Deno.test("IronCache loads an appendonlydir written by redis-server 7", async () => {

@@ -155,7 +155,7 @@ Deno.test("BGSAVE while writing saves the dataset as it was when it began", asyn
     ours = await startIronCache(["--shards", "1", "--dir", dir, ...DEBUG]);
     await call(ours.port, "DEBUG", "POPULATE", "20000");
     await load(ours.port, [["RPUSH", "list", "a", "b"], ["HSET", "hash", "f", "v"]]);
-    const before = await call(ours.port, "DEBUG", "DIGEST");
+    const before = await digest(ours.port);
     const c = await RawConnection.open(ours.port);
     const writes: string[][] = [["BGSAVE"]];
     for (let i = 0; i < 3000; i += 3) {
@@ -167,16 +167,68 @@ Deno.test("BGSAVE while writing saves the dataset as it was when it began", asyn
     c.close();
     assert.equal(replies[0], "+Background saving started\r\n");
     assert.match(replies.at(-1)!, /rdb_bgsave_in_progress:1/, "the writes ran during the BGSAVE");
-    for (let i = 0; i < 100; i++) {
-      if ((await call(ours.port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.match(await call(ours.port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
-    checkRdb(`${dir}/dump.rdb`);
-    redis = await startRedis(["--dir", dir, ...DEBUG]);
+    redis = await bgsaveLoadsIntoRedis(ours.port, dir);
     assert.equal(await call(redis.port, "DEBUG", "DIGEST"), before);
+  } finally {
+    await stopAll(ours, redis);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Waits for the BGSAVE to end well, checks dump.rdb, and starts redis-server on it. */
+async function bgsaveLoadsIntoRedis(port: number, dir: string): Promise<RunningServer> {
+  for (let i = 0; i < 200; i++) {
+    if ((await call(port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(await call(port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
+  checkRdb(`${dir}/dump.rdb`);
+  return await startRedis(["--dir", dir, ...DEBUG]);
+}
+
+/** DEBUG DIGEST, given time: tens of thousands of keys on a loaded machine. */
+async function digest(port: number): Promise<string> {
+  const c = await RawConnection.open(port);
+  try {
+    await c.send("DEBUG DIGEST\r\n");
+    return dec.decode(await c.readReply(60_000));
+  } finally {
+    c.close();
+  }
+}
+
+Deno.test("BGSAVE with 2 shards while writes interleave with the walk (the index grows meanwhile) is point in time", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+  let ours: RunningServer | undefined, redis: RunningServer | undefined;
+  try {
+    ours = await startIronCache(["--shards", "2", "--dir", dir, ...DEBUG]);
+    await call(ours.port, "DEBUG", "POPULATE", "60000");
+    await load(ours.port, dataset());
+    await load(ours.port, [["SELECT", "3"], ["SET", "db3", "x"], ["HSET", "h3", "a", "1"]]);
+    const before = await digest(ours.port);
+    const c = await RawConnection.open(ours.port);
+    assert.equal(dec.decode(await c.command("BGSAVE")), "+Background saving started\r\n");
+    let rounds = 0;
+    for (; rounds < 200; rounds++) {
+      const writes: string[][] = [["SELECT", "0"]];
+      for (let i = 0; i < 300; i++) {
+        const n = rounds * 300 + i;
+        writes.push(["SET", `key:${(n * 7919) % 60000}`, "changed"]);
+        writes.push(["DEL", `key:${(n * 104729 + 1) % 60000}`]);
+        writes.push(["SET", `new:${n}`, "x"], ["SET", `new2:${n}`, "y"]);
+      }
+      writes.push(["RPUSH", "list", String(rounds)], ["HSET", "hash-big", "f1", "changed"]);
+      writes.push(["SADD", "set", `r${rounds}`], ["ZADD", "zset", "9", `r${rounds}`]);
+      writes.push(["PEXPIRE", "int", "100000"], ["SELECT", "3"], ["DEL", "db3"]);
+      writes.push(["HSET", "h3", "b", String(rounds)], ["SET", `db3:${rounds}`, "v"]);
+      writes.push(["INFO", "persistence"]);
+      const replies = await c.pipeline(writes);
+      if (!dec.decode(replies.at(-1)!).includes("rdb_bgsave_in_progress:1")) break;
+    }
+    c.close();
+    assert.ok(rounds >= 2, `only ${rounds} rounds of writes ran during the BGSAVE`);
+    redis = await bgsaveLoadsIntoRedis(ours.port, dir);
+    assert.equal(await digest(redis.port), before);
   } finally {
     await stopAll(ours, redis);
     await Deno.remove(dir, { recursive: true });

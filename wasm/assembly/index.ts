@@ -20,8 +20,11 @@ import {
   setKeyExpire, touchKey, typeOfKey,
 } from "./keys";
 import { setLimits } from "./limits";
+import { writerLength } from "./bytewriter";
 import { seedRandom } from "./random";
-import { expireSample, lastScanCount as scanKeyCount, randomKey, scanDb } from "./scan";
+import {
+  expireSample, lastScanCount as scanKeyCount, randomKey, scanDb, snapshotKeyRecord, snapshotPassed, snapshotScanDb,
+} from "./scan";
 import { addLookups, expiredKeys, keyspaceHits, keyspaceMisses, resetCounters } from "./stats";
 import {
   lastOldLength, stringAppend, stringGet, stringGetRange, stringIncrBy, stringIncrByNumber, stringLength,
@@ -220,6 +223,22 @@ export function dbScan(db: i32, cursor: f64, count: i32): f64 {
 
 export function lastScanCount(): i32 {
   return scanKeyCount();
+}
+
+export function snapshotScan(db: i32, cursor: f64, count: i32, maxBytes: usize): f64 {
+  return snapshotScanDb(dbAt(db), cursor, count, maxBytes);
+}
+
+export function snapshotBytes(): usize {
+  return writerLength();
+}
+
+export function snapshotKey(db: i32, klen: usize): i32 {
+  return snapshotKeyRecord(dbAt(db), klen);
+}
+
+export function snapshotKeyPassed(klen: usize, cursor: f64): i32 {
+  return snapshotPassed(klen, cursor);
 }
 
 export function dbRandomKey(db: i32): i32 {

@@ -120,8 +120,15 @@ export function dumpKey(db: Db, klen: usize): i32 {
   const e = findLiveKey(db, scratchBase(), klen);
   if (e == 0) return NOT_FOUND;
   touchEntry(e);
-  const encoding = entryEncoding(e);
   writerBegin();
+  appendBlob(e);
+  return <i32>writerLength();
+}
+
+/** Appends the entry's DUMP blob to the writer's output (a snapshot writes many in a row). */
+export function appendBlob(e: usize): void {
+  const start = writerLength();
+  const encoding = entryEncoding(e);
   const header = writerReserve(BLOB_HEADER);
   store<u8>(header, BLOB_VERSION);
   store<u8>(header, <u8>entryType(e), 1);
@@ -134,9 +141,8 @@ export function dumpKey(db: Db, klen: usize): i32 {
     const n: usize = encoding == ENC_INT ? 8 : valueLenOf(e);
     memory.copy(writerReserve(n), valuePtrOf(e), n);
   }
-  const total = writerLength();
-  store<u32>(resultAt, <u32>(total - BLOB_HEADER), 8);
-  return <i32>total;
+  // The output may have moved while growing: resultAt is its start now.
+  store<u32>(resultAt + start, <u32>(writerLength() - start - BLOB_HEADER), 8);
 }
 
 /**

@@ -5,10 +5,13 @@
 // (backward-shift deletes, rehash) but never change bucket within a table, so Redis's
 // argument holds unchanged: a key present for a whole scan is returned at least once.
 
-import { outputFor, outputGrow } from "./buffers";
+import { outputFor, outputGrow, scratchBase } from "./buffers";
+import { writerBegin, writerLength, writerReserve } from "./bytewriter";
+import { appendBlob } from "./keymove";
+import { hashBytes } from "./hash";
 import { isExpired, nowMsExact } from "./clock";
-import { Db, findEntry, keyCount, removeFound, stepRehash, volatileOf } from "./db";
-import { expireAtOf, keyLenOf, keyPtrOf } from "./entry";
+import { Db, findEntry, findKey, keyCount, removeFound, stepRehash, volatileOf } from "./db";
+import { expireAtOf, hasTtl, keyLenOf, keyPtrOf } from "./entry";
 import { EMPTY, TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, slotHash } from "./table";
 import { volatileGet } from "./volatile";
 import { NOT_FOUND } from "./status";
@@ -41,7 +44,10 @@ function emitBucket(t: Table, bucket: u32): void {
     if (slot == 0) return;
     const e = slotEntry(slot);
     if (e == EMPTY) return;
-    if (e != TOMBSTONE && (slotHash(slot) & mask) == bucket && !isExpired(e)) emitKey(e);
+    if (e != TOMBSTONE && (slotHash(slot) & mask) == bucket && !isExpired(e)) {
+      if (!recordMode) emitKey(e);
+      else if (reverseBits(<u64>slotHash(slot)) >= snapshotFloor) emitRecord(e);
+    }
     idx = (idx + 1) & mask;
     if (idx == bucket) return;
   }
@@ -97,6 +103,60 @@ export function scanDb(db: Db, cursor: f64, count: i32): f64 {
     budget--;
   } while (v != 0 && budget > 0 && scanned < count);
   return <f64>v;
+}
+
+// ---- snapshot walk (BGSAVE, the AOF base) ----------------------------------------------------
+//
+// A snapshot step writes whole records, [u32 klen][key][i64 expireAt, -1 none][DUMP blob], so
+// JS copies one block per step instead of calling the engine per key. A key's walk position
+// is its hash bit-reversed: the reversed cursor only grows, and every key below it was
+// returned already (the argument that makes SCAN skip nothing), so a step emits only keys at
+// or above where it started and the walk returns each key once, even across a resize.
+
+let recordMode = false;
+let snapshotFloor: u64 = 0;
+
+function emitRecord(e: usize): void {
+  const klen = keyLenOf(e);
+  const at = writerReserve(12 + klen);
+  store<u32>(at, <u32>klen);
+  memory.copy(at + 4, keyPtrOf(e), klen);
+  store<i64>(at + 4 + klen, hasTtl(e) ? expireAtOf(e) : -1);
+  appendBlob(e);
+  scanned++;
+}
+
+/** Like scanDb, but writes records, and stops early once `maxBytes` are written. Touches no
+ * key and expires none. */
+export function snapshotScanDb(db: Db, cursor: f64, count: i32, maxBytes: usize): f64 {
+  scanned = 0;
+  writerBegin();
+  if (keyCount(db) == 0 || db.live == 0) return 0;
+  recordMode = true;
+  let v = <u64>cursor;
+  let budget = max<i32>(count, 1) * 10;
+  do {
+    snapshotFloor = reverseBits(v);
+    v = scanStep(db, v);
+    budget--;
+  } while (v != 0 && budget > 0 && scanned < count && writerLength() < maxBytes);
+  recordMode = false;
+  return <f64>v;
+}
+
+/** The record of the key at scratch as a snapshot step would write it (its length), or
+ * NOT_FOUND when it is missing or expired (left in place). */
+export function snapshotKeyRecord(db: Db, klen: usize): i32 {
+  const e = findKey(db, scratchBase(), klen);
+  if (e == 0 || isExpired(e)) return NOT_FOUND;
+  writerBegin();
+  emitRecord(e);
+  return <i32>writerLength();
+}
+
+/** 1 when a walk of the db that reached `cursor` has passed the key at scratch, else 0. */
+export function snapshotPassed(klen: usize, cursor: f64): i32 {
+  return reverseBits(<u64>hashBytes(scratchBase(), klen)) < reverseBits(<u64>cursor) ? 1 : 0;
 }
 
 // ---- random ---------------------------------------------------------------------------------

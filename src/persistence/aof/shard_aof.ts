@@ -4,25 +4,23 @@ import type { Shard } from "../../server/shard.ts";
 import type { Peers } from "../../server/peers.ts";
 import { Client } from "../../server/client.ts";
 import { createCrossShard } from "../../server/cross_shard.ts";
-import type { RdbDatabase } from "../rdb/file.ts";
 import { log } from "../../log.ts";
 import { AofPropagator } from "./propagate.ts";
 import { type AofShared, REWRITE_CLAIM, REWRITE_CUT, REWRITE_ID, SEQ_NEXT } from "./shared.ts";
-import { shardSnapshot } from "./snapshot.ts";
+import { streamSnapshot } from "../shard_persistence.ts";
 import { AOF_CONFIG_KEYS, aofSettings } from "./settings.ts";
 import type { AofSettings } from "./writer.ts";
 
 /** What a shard sends to the writer on the main thread. */
 export type AofToMain =
   | { type: "aof-entries"; shardId: number; data: Uint8Array }
-  | {
-    type: "aof-snapshot";
-    shardId: number;
-    rewriteId: number;
-    cut: number;
-    databases: RdbDatabase[];
-  }
+  /** The shard's walk for the rewrite's base started (its records follow as snapshot
+   * chunks of snapshot -rewriteId, snapshot_shard.ts). */
+  | { type: "aof-snapshot"; shardId: number; rewriteId: number; cut: number }
   | { type: "aof-config"; shardId: number; settings: AofSettings };
+
+/** The snapshot id of a rewrite's base: negative, apart from the coordinator's own ids. */
+export const aofSnapshotId = (rewriteId: number) => -rewriteId;
 
 const REWRITE_COMMAND = [new TextEncoder().encode("BGREWRITEAOF")];
 
@@ -115,17 +113,22 @@ export class ShardAof {
     });
   }
 
-  /** This shard's part of the rewrite marked in the shared state (run under the locks). */
+  /**
+   * This shard's part of the rewrite marked in the shared state (run under the locks): the
+   * same snapshot walk as BGSAVE's, whose instant is now, the cut; it streams on after the
+   * locks are released.
+   */
   snapshotPart(): void {
     if (this.shard.config.get("appendonly") === true) this.#enable();
     this.propagator.flush(); // what came before the cut reaches the writer first
+    const rewriteId = Atomics.load(this.shared.ints, REWRITE_ID);
     this.post({
       type: "aof-snapshot",
       shardId: this.shard.id,
-      rewriteId: Atomics.load(this.shared.ints, REWRITE_ID),
+      rewriteId,
       cut: Atomics.load(this.shared.ints, REWRITE_CUT),
-      databases: shardSnapshot(this.shard.keyspace, this.shard.databases),
     });
+    streamSnapshot(this.shard, aofSnapshotId(rewriteId));
   }
 
   get rewriteInProgress(): boolean {

@@ -1,6 +1,5 @@
-// A shard's whole dataset as plain RDB values (the AOF base, written by the AOF writer on the
-// main thread). Read synchronously, so it is this shard's state at one instant. When
-// feat-rdbsave's snapshot lands, point shardSnapshot at it.
+// One key's value as a plain RDB value, read through the typed readers (the AOF's propagated
+// form of RESTORE). The rewrite's base is written by the RDB snapshot walk (snapshot_shard.ts).
 import type { ArgSource, Keyspace } from "../../engine/keyspace.ts";
 import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_STRING, TYPE_ZSET } from "../../engine/keyspace.ts";
 import { listRange } from "../../engine/list.ts";
@@ -8,9 +7,8 @@ import { SET_INTER, setOps } from "../../engine/set.ts";
 import { HASH_PAIRS, hashGetAll } from "../../engine/hash.ts";
 import { zsetsOf } from "../../engine/zset.ts";
 import { blobStringValue } from "../../engine/value_blob.ts";
-import type { RdbDatabase, RdbEntry } from "../rdb/file.ts";
+import type { RdbEntry } from "../rdb/file.ts";
 import type { RdbValue } from "../rdb/value.ts";
-import { latin1 } from "../../protocol/bytes.ts";
 
 /** The key as argument 1 of a command (the typed readers take their key from there). */
 function keyArgs(key: Uint8Array): ArgSource {
@@ -66,29 +64,4 @@ export function readEntry(ks: Keyspace, db: number, key: Uint8Array): RdbEntry |
   if (value === null) return null;
   const at = ks.expireAt(db, key);
   return at > 0 ? { key, value, expireAtMs: at } : { key, value };
-}
-
-/** Every key of every db of this shard. */
-export function shardSnapshot(ks: Keyspace, databases: number): RdbDatabase[] {
-  const out: RdbDatabase[] = [];
-  for (let db = 0; db < databases; db++) {
-    if (ks.dbSize(db) === 0) continue;
-    const entries: RdbEntry[] = [];
-    // Reading steps the incremental rehash, so SCAN may report a key twice (never skip one).
-    const seen = new Set<string>();
-    let cursor = 0;
-    do {
-      const step = ks.scan(db, cursor, 1000);
-      for (const key of step.keys) {
-        const name = latin1(key);
-        if (seen.has(name)) continue;
-        seen.add(name);
-        const entry = readEntry(ks, db, key);
-        if (entry) entries.push(entry);
-      }
-      cursor = step.cursor;
-    } while (cursor !== 0);
-    if (entries.length) out.push({ index: db, entries });
-  }
-  return out;
 }

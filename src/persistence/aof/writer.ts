@@ -7,8 +7,8 @@ import { concatBytes } from "../../cli/bytes.ts";
 import { join } from "node:path";
 import { ByteBuffer } from "../../protocol/byte_buffer.ts";
 import { log } from "../../log.ts";
-import { defaultAux, type RdbDatabase, writeRdbFile } from "../rdb/file.ts";
-import { REDIS_DEFAULTS } from "../rdb/value.ts";
+import { defaultAux, readRdbFile } from "../rdb/file.ts";
+import { removeParts, type ShardPart, writeSnapshotFile } from "../snapshot_file.ts";
 import {
   type AofFileInfo,
   type AofManifest,
@@ -70,9 +70,11 @@ class IncrTarget {
 interface Rewrite {
   id: number;
   cut: number;
-  parts: Map<number, RdbDatabase[]>;
   startedAt: number;
 }
+
+/** Collects the parts of a snapshot the shards stream (PersistenceCoordinator.collectSnapshot). */
+export type CollectSnapshot = (rewriteId: number, dir: string) => Promise<ShardPart[]>;
 
 interface Queued {
   data: Uint8Array;
@@ -100,6 +102,8 @@ export class AofWriter {
     shardCount: number,
     /** Ask the shards for a rewrite (auto-aof-rewrite, CONFIG SET appendonly yes). */
     private readonly requestRewrite: () => void,
+    /** The base's snapshot: the same walk and part files as BGSAVE's. */
+    private readonly collect: CollectSnapshot,
   ) {
     this.#queues = Array.from({ length: shardCount }, () => []);
   }
@@ -253,30 +257,34 @@ export class AofWriter {
     this.requestRewrite();
   }
 
-  /** One shard's part of a rewrite, taken under every shard's lock at sequence `cut`. */
-  onSnapshot(shardId: number, id: number, cut: number, databases: RdbDatabase[]): void {
-    if (id <= this.#abandonedId) return;
-    let rewrite = this.#rewrite;
-    if (!rewrite || rewrite.id !== id) {
-      rewrite = this.#beginRewrite(id, cut);
-      if (!rewrite) return;
-    }
-    rewrite.parts.set(shardId, databases);
-    if (rewrite.parts.size === this.#queues.length) this.#finishRewrite(rewrite);
+  /**
+   * A shard started its part of a rewrite under every shard's lock at sequence `cut`; the
+   * first one begins the rewrite and collects the parts the shards then stream.
+   */
+  onSnapshot(_shardId: number, id: number, cut: number): void {
+    if (id <= this.#abandonedId || this.#rewrite?.id === id) return;
+    const rewrite = this.#beginRewrite(id, cut);
+    if (!rewrite) return;
+    this.collect(id, this.settings.directory).then(
+      (parts) => this.#finishRewrite(rewrite, parts),
+      (err) => {
+        if (this.#rewrite === rewrite) this.#abandonRewrite((err as Error).message);
+      },
+    );
   }
 
   /** The first part arrived: what follows the cut goes to a new incremental file. */
   #beginRewrite(id: number, cut: number): Rewrite | null {
     // No open file: the AOF was off (CONFIG SET appendonly yes), nothing before the cut is kept.
     const fromScratch = this.#current === null;
-    const rewrite: Rewrite = { id, cut, parts: new Map(), startedAt: Date.now() };
+    const rewrite: Rewrite = { id, cut, startedAt: Date.now() };
     this.#rewrite = rewrite;
     this.#rewriteRequested = false;
     this.shared.stats[STAT.rewriteStartedAt] = rewrite.startedAt;
     if (fromScratch) this.#manifest = this.#manifestOnDisk(); // its files are replaced
-    if (!this.settings.appendonly && fromScratch) return rewrite; // base only
     try {
-      Deno.mkdirSync(this.settings.directory, { recursive: true });
+      Deno.mkdirSync(this.settings.directory, { recursive: true }); // the parts go there
+      if (!this.settings.appendonly && fromScratch) return rewrite; // base only
       const next = this.#openIncr(this.#nextIncrInfo());
       this.#previous = this.#current;
       this.#current = next;
@@ -294,10 +302,10 @@ export class AofWriter {
     return rewrite;
   }
 
-  #finishRewrite(rewrite: Rewrite): void {
+  async #finishRewrite(rewrite: Rewrite, parts: ShardPart[]): Promise<void> {
     const s = this.settings;
     try {
-      const merged = mergeDatabases([...rewrite.parts.values()]);
+      if (this.#rewrite !== rewrite) return; // abandoned meanwhile
       const old = this.#manifest;
       const baseSeq = (old.base?.seq ?? 0) + 1;
       const base: AofFileInfo = {
@@ -305,11 +313,11 @@ export class AofWriter {
         seq: baseSeq,
         type: "b",
       };
-      const bytes = s.rdbPreamble
-        ? writeRdbFile(merged, { ...REDIS_DEFAULTS, aux: baseAux() })
-        : concatBytes(datasetAsCommands(merged));
-      Deno.mkdirSync(s.directory, { recursive: true });
-      replaceFileDurably(s.directory, base.name, bytes);
+      await writeBase(s.directory, base.name, parts, s.rdbPreamble);
+      if (this.#rewrite !== rewrite) { // appendonly turned off while the base was written
+        await Deno.remove(join(s.directory, base.name)).catch(() => {});
+        return;
+      }
       const incrs = this.#current ? [this.#current.info] : [];
       this.#manifest = { base, incrs, history: [] };
       this.#persistManifest();
@@ -328,12 +336,12 @@ export class AofWriter {
       stats[STAT.consecutiveFailures] = 0;
       stats[STAT.lastRewriteSec] = Math.round((Date.now() - rewrite.startedAt) / 1000);
       log.notice("Background AOF rewrite finished successfully");
+      this.#endRewrite();
     } catch (err) {
-      this.shared.stats[STAT.lastRewriteOk] = 0;
-      this.shared.stats[STAT.consecutiveFailures]++;
-      log.warning(`Background AOF rewrite failed: ${err instanceof Error ? err.message : err}`);
+      if (this.#rewrite === rewrite) this.#abandonRewrite(String((err as Error)?.message ?? err));
+    } finally {
+      await removeParts(parts.map((p) => p.path));
     }
-    this.#endRewrite();
   }
 
   #abandonRewrite(why: string): void {
@@ -404,15 +412,28 @@ function baseAux(): Array<[string, string | number]> {
   return defaultAux().map(([k, v]) => [k, k === "aof-base" ? 1 : v]);
 }
 
-/** Each shard's databases into one list per db index, in index order. */
-function mergeDatabases(parts: RdbDatabase[][]): RdbDatabase[] {
-  const byIndex = new Map<number, RdbDatabase>();
-  for (const part of parts) {
-    for (const db of part) {
-      const into = byIndex.get(db.index);
-      if (into) into.entries.push(...db.entries);
-      else byIndex.set(db.index, { index: db.index, entries: [...db.entries] });
-    }
+/**
+ * Writes the rewrite's base `name` in `dir` from the snapshot's parts (temp file, fsync,
+ * rename, directory fsync): an RDB with aof-base 1, or, without the RDB preamble, that RDB's
+ * keys as commands.
+ */
+async function writeBase(
+  dir: string,
+  name: string,
+  parts: ShardPart[],
+  rdbPreamble: boolean,
+): Promise<void> {
+  const temp = join(dir, `temp-rewriteaof-bg-${Deno.pid}.aof`);
+  if (rdbPreamble) {
+    await writeSnapshotFile(join(dir, name), parts, baseAux(), temp);
+    return;
   }
-  return [...byIndex.values()].sort((a, b) => a.index - b.index);
+  const rdb = join(dir, `temp-rewriteaof-bg-${Deno.pid}.rdb`);
+  try {
+    await writeSnapshotFile(rdb, parts, baseAux(), temp);
+    const { databases } = readRdbFile(await Deno.readFile(rdb));
+    replaceFileDurably(dir, name, concatBytes(datasetAsCommands(databases)));
+  } finally {
+    await Deno.remove(rdb).catch(() => {});
+  }
 }

@@ -1,0 +1,196 @@
+// The main thread's side of a shard's snapshot walk (snapshot_shard.ts): it turns the raw
+// records the shard streams into RDB records (the value codec, LZF) and writes them to the
+// shard's part file, one section per database, so the shard's thread never encodes, compresses
+// or writes a file. It also resolves what the walk and the writes during it both sent: a key a
+// write saved (or created) before the walk reached it is written from the saved record, and
+// the walk's later record of it is dropped.
+import { latin1 } from "../protocol/bytes.ts";
+import { expireTime } from "../engine/expire_time.ts";
+import { RdbWriter } from "./rdb/writer.ts";
+import { writeRdbEntry } from "./rdb/file.ts";
+import type { EncodeOptions } from "./rdb/value.ts";
+import { rdbValueFromBlob } from "./value_codec.ts";
+import {
+  type PartSection,
+  SEG_CREATED,
+  SEG_END_DB,
+  SEG_SAVED,
+  SEG_WALK,
+  SEGMENT_HEADER,
+} from "./snapshot_shard.ts";
+
+/** Encoded bytes written to the part file at a time. */
+const WRITE_BYTES = 1 << 20;
+/** A DUMP blob's header; its u32 value length is at offset 8. */
+const BLOB_HEADER = 12;
+
+interface Records {
+  w: RdbWriter;
+  keys: number;
+  expires: number;
+}
+
+const newRecords = (capacity = 4096): Records => ({
+  w: new RdbWriter({ compress: true }, capacity),
+  keys: 0,
+  expires: 0,
+});
+
+/** Lets the main thread's other work (the AOF writer) run between two chunks. */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export class PartEncoder {
+  readonly sections: PartSection[] = [];
+  #db = 0;
+  #current = newRecords(WRITE_BYTES * 2);
+  /** Saved records of databases the walk has not reached yet. */
+  readonly #later = new Map<number, Records>();
+  /** Per db: keys a write saved or created before the walk got there. */
+  readonly #covered = new Map<number, Set<string>>();
+  #written = 0;
+  #sectionStart = 0;
+  #queue: { chunk: Uint8Array; options: EncodeOptions }[] = [];
+  #pump: Promise<void> = Promise.resolve();
+  #error: Error | null = null;
+  readonly #file: Promise<Deno.FsFile>;
+  readonly #view = new DataView(new ArrayBuffer(8));
+
+  constructor(path: string) {
+    this.#file = Deno.open(path, { write: true, create: true, truncate: true });
+    this.#file.catch(() => {}); // reported by finish()
+  }
+
+  /** A chunk from the shard, in the order it sent them, with its encoding settings. */
+  push(chunk: Uint8Array, options: EncodeOptions): void {
+    this.#queue.push({ chunk, options });
+    if (this.#queue.length === 1) this.#pump = this.#pump.then(() => this.#drain());
+  }
+
+  /** After the shard's last chunk: the sections, once the part file is written and closed. */
+  async finish(): Promise<PartSection[]> {
+    await this.#pump;
+    const file = await this.#file;
+    try {
+      if (this.#error) throw this.#error;
+      await this.#write();
+    } finally {
+      file.close();
+    }
+    return this.sections;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length) {
+      const { chunk, options } = this.#queue[0];
+      try {
+        if (!this.#error) {
+          this.#decode(chunk, options);
+          if (this.#current.w.length >= WRITE_BYTES) await this.#write();
+        }
+      } catch (e) {
+        this.#error = e as Error;
+      }
+      this.#queue.shift();
+      await nextTask();
+    }
+  }
+
+  #decode(chunk: Uint8Array, options: EncodeOptions): void {
+    for (let at = 0; at < chunk.length;) {
+      const kind = chunk[at], db = chunk[at + 1];
+      const n = (chunk[at + 2] | (chunk[at + 3] << 8) | (chunk[at + 4] << 16)) +
+        chunk[at + 5] * 0x1000000;
+      const body = chunk.subarray(at + SEGMENT_HEADER, at + SEGMENT_HEADER + n);
+      at += SEGMENT_HEADER + n;
+      if (kind === SEG_WALK) this.#records(body, options, this.#covered.get(db), this.#current);
+      else if (kind === SEG_SAVED) {
+        this.#cover(db, this.#keyOf(body, 0));
+        this.#records(
+          body,
+          options,
+          undefined,
+          db === this.#db ? this.#current : this.#laterIn(db),
+        );
+      } else if (kind === SEG_CREATED) this.#cover(db, body);
+      else if (kind === SEG_END_DB) this.#endDb(db);
+    }
+  }
+
+  #cover(db: number, key: Uint8Array): void {
+    let covered = this.#covered.get(db);
+    if (!covered) this.#covered.set(db, covered = new Set());
+    covered.add(latin1(key));
+  }
+
+  #laterIn(db: number): Records {
+    let later = this.#later.get(db);
+    if (!later) this.#later.set(db, later = newRecords());
+    return later;
+  }
+
+  #keyOf(body: Uint8Array, at: number): Uint8Array {
+    return body.subarray(at + 4, at + 4 + this.#u32(body, at));
+  }
+
+  #u32(b: Uint8Array, at: number): number {
+    return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
+  }
+
+  /** Encodes the records of `body` into `to`, skipping keys in `skip`. */
+  #records(
+    body: Uint8Array,
+    options: EncodeOptions,
+    skip: Set<string> | undefined,
+    to: Records,
+  ): void {
+    const view = this.#view;
+    for (let at = 0; at < body.length;) {
+      const key = this.#keyOf(body, at);
+      let p = at + 4 + key.length;
+      for (let i = 0; i < 8; i++) view.setUint8(i, body[p + i]);
+      const expireAt = expireTime(view.getBigInt64(0, true));
+      p += 8;
+      const end = p + BLOB_HEADER + this.#u32(body, p + 8);
+      at = end;
+      if (skip?.has(latin1(key))) continue;
+      const value = rdbValueFromBlob(body.subarray(p, end));
+      const entry = expireAt >= 0 ? { key, value, expireAtMs: expireAt } : { key, value };
+      writeRdbEntry(to.w, entry, options);
+      to.keys++;
+      if (expireAt >= 0) to.expires++;
+    }
+  }
+
+  /** The walk left the db: its saved records join it and the section is noted. */
+  #endDb(db: number): void {
+    const later = this.#later.get(db), cur = this.#current;
+    if (later) {
+      cur.w.raw(later.w.bytes());
+      cur.keys += later.keys;
+      cur.expires += later.expires;
+      this.#later.delete(db);
+    }
+    if (cur.keys > 0) {
+      this.sections.push({
+        db,
+        offset: this.#sectionStart,
+        length: this.#written + cur.w.length - this.#sectionStart,
+        keys: cur.keys,
+        expires: cur.expires,
+      });
+    }
+    this.#sectionStart = this.#written + cur.w.length;
+    cur.keys = cur.expires = 0;
+    this.#covered.delete(db);
+    this.#db = db + 1;
+  }
+
+  async #write(): Promise<void> {
+    const bytes = this.#current.w.bytes();
+    if (bytes.length === 0) return;
+    const file = await this.#file;
+    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+    this.#written += bytes.length;
+    this.#current.w.reset();
+  }
+}
