@@ -21,7 +21,7 @@ function records(ks: Keyspace, bytes: number): WalkRecord[] {
   for (let at = ks.resultOffset(), end = at + bytes; at < end;) {
     const klen = view.getUint32(at, true);
     const name = dec.decode(mem.subarray(at + 4, at + 4 + klen));
-    const expireAt = view.getFloat64(at + 4 + klen, true);
+    const expireAt = Number(view.getBigInt64(at + 4 + klen, true));
     const blob = at + 12 + klen;
     const blobEnd = blob + 12 + view.getUint32(blob + 8, true);
     out.push({ key: name, expireAt, blob: mem.slice(blob, blobEnd) });
