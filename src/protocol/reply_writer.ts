@@ -126,6 +126,14 @@ export class ReplyWriter extends ByteBuffer {
     this.crlf();
   }
 
+  /** A bulk string of src[start, start + len) (e.g. straight from Wasm memory): no view made. */
+  bulkRange(src: Uint8Array, start: number, len: number): void {
+    this.header(0x24, len);
+    this.rawRange(src, start, start + len);
+    this.ensure(2);
+    this.crlf();
+  }
+
   bulkText(text: string): void {
     this.bulk(encoder.encode(text));
   }
