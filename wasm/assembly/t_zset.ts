@@ -571,6 +571,8 @@ export function zsetShrinkIfFits(obj: usize): usize {
 
 /** The found member's score after zsetFind returned true. */
 export let foundScore: f64 = 0;
+/** The member hash of the last zsetFind on a skiplist (zsetInsert reuses it). */
+let lookupHash: u32 = 0;
 /** Where zsetFind found the member: listpack entry, or skiplist index slot. */
 let foundAt: usize = 0;
 
@@ -582,7 +584,9 @@ export function zsetFind(obj: usize, member: usize, len: usize): bool {
     foundScore = lpScore(p);
     return true;
   }
-  const s = indexFind(obj, member, len, hashBytes(member, len));
+  const h = hashBytes(member, len);
+  lookupHash = h;
+  const s = indexFind(obj, member, len, h);
   if (s == 0) return false;
   foundAt = s;
   foundScore = nodeScore(<usize>load<u32>(s));
@@ -597,16 +601,19 @@ export function zsetDeleteFound(obj: usize): usize {
   return obj;
 }
 
-/** Adds an absent member, converting to a skiplist first when Redis would; returns the object. */
+/** Adds the member zsetFind just missed, converting to a skiplist first when Redis would;
+ * returns the object. */
 export function zsetInsert(obj: usize, member: usize, len: usize, score: f64): usize {
   if (kindOf(obj) == KIND_LISTPACK) {
     if (lpCount(obj) + 1 > zsetMaxListpackEntries || len > <usize>zsetMaxListpackValue) {
       obj = listpackToSkiplist(obj);
-    } else {
-      return lpInsert(obj, member, len, score);
+      slInsert(obj, member, len, score, hashBytes(member, len));
+      return obj;
     }
+    return lpInsert(obj, member, len, score);
   }
-  slInsert(obj, member, len, score, hashBytes(member, len));
+  // zsetFind hashed this member already.
+  slInsert(obj, member, len, score, lookupHash);
   return obj;
 }
 
