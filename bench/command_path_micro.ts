@@ -2,8 +2,10 @@
 // pipelined batches of GET/SET (16 commands per read, like `-P 16`) through Connection,
 // parser, table, handlers, the Wasm keyspace and the reply writer. Reports ns per command.
 // `--lists`: LPUSH/LPOP of one list instead (redis-benchmark's `-t lpush,lpop`); `--sets`:
-// SADD to one set and ZADD to one sorted set (`-t sadd` / `-t zadd`, 100000 members).
-//   deno run -A bench/command_path_micro.ts [--pipeline N] [--lists|--sets] [config flags, e.g.
+// SADD to one set and ZADD to one sorted set (`-t sadd` / `-t zadd`, 100000 members);
+// `--hashes`: HSET to one hash (`-t hset`) and the bench's ZRANGE BYSCORE LIMIT 0 10 on a
+// sorted set of 100000 members.
+//   deno run -A bench/command_path_micro.ts [--pipeline N] [--lists|--sets|--hashes] [config flags, e.g.
 //     --slowlog-log-slower-than -1] [--cpu-prof]
 import process from "node:process";
 import { Connection } from "../src/server/connection.ts";
@@ -17,8 +19,17 @@ const KEYS = 100_000;
 const argv = [...Deno.args];
 const pipelineAt = argv.indexOf("--pipeline");
 const PIPELINE = pipelineAt >= 0 ? Number(argv.splice(pipelineAt, 2)[1]) : 16;
-const MODE = argv.includes("--lists") ? "lists" : argv.includes("--sets") ? "sets" : "strings";
-const configFlags = argv.filter((a) => !["--cpu-prof", "--lists", "--sets"].includes(a));
+const MODES = {
+  strings: ["SET", "GET"],
+  lists: ["LPUSH", "LPOP"],
+  sets: ["SADD", "ZADD"],
+  hashes: ["HSET", "ZRANGE"],
+} as const;
+const MODE = (Object.keys(MODES) as (keyof typeof MODES)[]).find((m) => argv.includes(`--${m}`)) ??
+  "strings";
+const configFlags = argv.filter((a) =>
+  !["--cpu-prof", ...Object.keys(MODES).map((m) => `--${m}`)].includes(a)
+);
 const BATCHES = 40_000;
 const enc = new TextEncoder();
 const frame = (...a: string[]) =>
@@ -26,7 +37,8 @@ const frame = (...a: string[]) =>
 const key = (i: number) => `key:${String(i).padStart(12, "0")}`;
 const value = "x".repeat(32);
 
-type Kind = "GET" | "SET" | "LPUSH" | "LPOP" | "SADD" | "ZADD";
+type Kind = "GET" | "SET" | "LPUSH" | "LPOP" | "SADD" | "ZADD" | "HSET" | "ZRANGE";
+const ZRANGE_KEY = "bench:zset";
 const commandFrame: Record<Kind, (k: number) => string> = {
   GET: (k) => frame("GET", key(k)),
   SET: (k) => frame("SET", key(k), value),
@@ -34,6 +46,9 @@ const commandFrame: Record<Kind, (k: number) => string> = {
   LPOP: () => frame("LPOP", "mylist"),
   SADD: (k) => frame("SADD", "myset", `element:${k}`),
   ZADD: (k) => frame("ZADD", "myzset", String(k % 1000), `element:${k}`),
+  HSET: (k) => frame("HSET", "myhash", `element:${k}`, value),
+  ZRANGE: (k) =>
+    frame("ZRANGE", ZRANGE_KEY, String(k).padStart(12, "0"), "+inf", "BYSCORE", "LIMIT", "0", "10"),
 };
 
 function batches(kind: Kind): Uint8Array[] {
@@ -86,11 +101,19 @@ async function run(kind: Kind, n: number): Promise<number> {
   return ((cpu.user + cpu.system) * 1e3) / (n * PIPELINE);
 }
 
-const [write, read]: [Kind, Kind] = MODE === "lists"
-  ? ["LPUSH", "LPOP"]
-  : MODE === "sets"
-  ? ["SADD", "ZADD"]
-  : ["SET", "GET"];
+const [write, read]: readonly [Kind, Kind] = MODES[MODE];
+if (read === "ZRANGE") {
+  // The bench's fill: every keyspace member, its number as its score (bench/fill.ts).
+  const fill = [];
+  for (let i = 0; i < KEYS; i += 100) {
+    const pairs = [];
+    for (let j = i; j < i + 100; j++) pairs.push(String(j), key(j));
+    fill.push(enc.encode(frame("ZADD", ZRANGE_KEY, ...pairs)));
+  }
+  await new Connection(new FakeConn(fill, fill.length) as unknown as Deno.TcpConn, shard, null, {
+    isShuttingDown: () => false,
+  }).serve();
+}
 await run(write, 10_000); // fill + warm up
 for (let round = 0; round < 3; round++) {
   const w = await run(write, BATCHES);

@@ -41,6 +41,8 @@ export interface ScoreBound {
 
 export function parseScoreBound(b: Uint8Array): ScoreBound | null {
   const exclusive = b[0] === 0x28;
+  const plain = plainInteger(b, exclusive ? 1 : 0, b.length);
+  if (plain !== null) return { value: plain, exclusive };
   const r = strtod(b, exclusive ? 1 : 0);
   if ((r.end < b.length && b[r.end] !== 0) || Number.isNaN(r.value)) return null;
   return { value: r.value, exclusive };

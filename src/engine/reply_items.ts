@@ -38,7 +38,7 @@ export class ReplyItems {
       this.#at += 8;
       return;
     }
-    out.bulk(this.#bytes.subarray(this.#at, this.#at + tag));
+    out.bulkRange(this.#bytes, this.#at, tag);
     this.#at += tag;
   }
 

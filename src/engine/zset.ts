@@ -46,6 +46,10 @@ export interface ScoredMember {
   score: number;
 }
 
+/** Scores the engine's score buffer always has room for (wasm/assembly/api_zset.ts allocates
+ * 1024 bytes at least and keeps them). */
+const SCORE_ROOM_KEPT = 128;
+
 export class Zsets {
   readonly #ks: Keyspace;
   readonly #x: ZsetExports;
@@ -56,9 +60,20 @@ export class Zsets {
     this.#x = ks.exports as ZsetExports;
   }
 
+  /** Where the engine's score buffer is and how many scores it holds (small buffers only: a
+   * big one is asked for each time, so the engine can shrink it back). */
+  #scoreAt = 0;
+  #scoreRoom = 0;
+
   /** Writes scores into the engine's score buffer (before staging: that may move memory). */
   #putScores(scores: ArrayLike<number>): void {
-    const at = this.#x.zsetScoreBuffer(scores.length) >>> 0;
+    // The buffer stays where it is until the engine is asked for a bigger one: a one-pair
+    // ZADD needs no call for it.
+    if (scores.length > this.#scoreRoom) {
+      this.#scoreAt = this.#x.zsetScoreBuffer(scores.length) >>> 0;
+      this.#scoreRoom = scores.length <= SCORE_ROOM_KEPT ? SCORE_ROOM_KEPT : 0;
+    }
+    const at = this.#scoreAt;
     // One DataView per memory buffer, not a typed array per command.
     const buffer = this.#ks.memoryBytes().buffer;
     if (this.#scoreView?.buffer !== buffer) this.#scoreView = new DataView(buffer);

@@ -47,6 +47,12 @@ export class ReplyWriter extends ByteBuffer {
   private decimal(n: number): void {
     if (n >= 0 && n < 10 && (n | 0) === n) {
       this.buf[this.length++] = 48 + n; // one digit (the 0 / 1 of most replies): no copy call
+    } else if (n >= 10 && n < 100 && (n | 0) === n) {
+      // Two digits (most bulk lengths): written, cheaper than a set() of SMALL_INTS.
+      const b = this.buf, p = this.length;
+      b[p] = 48 + ((n / 10) | 0);
+      b[p + 1] = 48 + (n % 10);
+      this.length = p + 2;
     } else if (n >= 0 && n < SMALL_INTS.length && Number.isInteger(n)) {
       const d = SMALL_INTS[n];
       this.buf.set(d, this.length);
@@ -123,6 +129,14 @@ export class ReplyWriter extends ByteBuffer {
     this.ensure(bytes.length + 2);
     this.buf.set(bytes, this.length);
     this.length += bytes.length;
+    this.crlf();
+  }
+
+  /** A bulk string of src[start, start + len) (e.g. straight from Wasm memory): no view made. */
+  bulkRange(src: Uint8Array, start: number, len: number): void {
+    this.header(0x24, len);
+    this.rawRange(src, start, start + len);
+    this.ensure(2);
     this.crlf();
   }
 

@@ -30,7 +30,14 @@ Deno.test("scalars, growth, and errors stay one line", () => {
   w.bulk(big);
   assert.equal(w.length, "$100000\r\n".length + 100_000 + 2);
   assert.equal(encode(2, (w) => w.integer(-9223372036854775808n)), ":-9223372036854775808\r\n");
-  assert.equal(encode(2, (w) => w.integer(1023)), ":1023\r\n");
+  for (const n of [9, 10, 42, 99, 100, 1023, 1024, -5, -42]) {
+    assert.equal(encode(2, (w) => w.integer(n)), `:${n}\r\n`);
+  }
+  const memory = new TextEncoder().encode("..member:12..");
+  assert.equal(encode(2, (w) => w.bulkRange(memory, 2, 9)), "$9\r\nmember:12\r\n");
+  assert.equal(encode(3, (w) => w.bulkRange(memory, 0, 0)), "$0\r\n\r\n");
+  const long = new Uint8Array(300).fill(97);
+  assert.equal(encode(2, (w) => w.bulkRange(long, 1, 299)), `$299\r\n${"a".repeat(299)}\r\n`);
   assert.equal(encode(2, (w) => w.integer(123456)), ":123456\r\n");
   assert.equal(encode(2, (w) => w.error("ERR bad\r\nthing")), "-ERR bad  thing\r\n");
   assert.equal(encode(2, (w) => w.error("ERR byte \xff")), "-ERR byte \xff\r\n");

@@ -10,9 +10,10 @@ import { deleteKey } from "./keys";
 import { TYPE_ZSET } from "./objects";
 import { NOT_FOUND, WRONG_TYPE } from "./status";
 import {
-  BELOW_LEX, BELOW_SCORE, UPTO_LEX, UPTO_SCORE, countLeading, emitRanks, foundScore, lastHolds, lexEndsOutside,
+  BELOW_LEX, BELOW_SCORE, UPTO_LEX, UPTO_SCORE, countLeading, emitRanks, emitSkiplistRange, foundScore, KIND_SKIPLIST, kindOf,
+  lastHolds, lexEndsOutside,
   randomBelow, removeRanks,
-  scanEmitted, setLexBound, setScoreBound, zsetCreate, zsetDeleteFound, zsetFind, zsetInsert, zsetLength,
+  scanEmitted, setLexBound, setScoreBounds, zsetCreate, zsetDeleteFound, zsetFind, zsetInsert, zsetLength,
   zsetRankOfFound, zsetScanStep, zsetUpdateFound,
 } from "./t_zset";
 import { WRONG_TYPE_ENTRY, createObjectKey, deleteObjectKey, findObject, objectOf, setObjectOf } from "./typed";
@@ -191,13 +192,14 @@ export function zsetRank(db: i32, klen: usize, reverse: i32): i32 {
   return <i32>(reverse != 0 ? zsetLength(obj) - 1 - rank : rank);
 }
 
-/** Sets the lex bound predicates from a staged "-", "+", "(x" or "[x" argument (validated by JS). */
-function lexBound(arg: usize): void {
+/** Sets a lex bound (the max when `isMax`) from a staged "-", "+", "(x" or "[x" argument
+ * (validated by JS). */
+function lexBound(arg: usize, isMax: bool): void {
   const len = argLen(arg), p = argData(arg);
   const c = load<u8>(p);
-  if (c == 0x2d) setLexBound(-1, 0, 0, false);
-  else if (c == 0x2b) setLexBound(1, 0, 0, false);
-  else setLexBound(0, p + 1, len - 1, c == 0x28);
+  if (c == 0x2d) setLexBound(isMax, -1, 0, 0, false);
+  else if (c == 0x2b) setLexBound(isMax, 1, 0, 0, false);
+  else setLexBound(isMax, 0, p + 1, len - 1, c == 0x28);
 }
 
 /**
@@ -236,19 +238,20 @@ export function zsetRange(
       hi = end + 1;
     }
   } else {
-    if (type == BY_SCORE) {
-      setScoreBound(a, (flags & RANGE_MINEX) != 0);
-      lo = <f64>countLeading(obj, BELOW_SCORE);
-      setScoreBound(b, (flags & RANGE_MAXEX) != 0);
-      hi = <f64>countLeading(obj, UPTO_SCORE);
-    } else {
+    const lex = type != BY_SCORE;
+    if (lex) {
       const minArg = firstArg(klen);
-      lexBound(minArg);
-      lo = <f64>countLeading(obj, BELOW_LEX);
-      const lastBelowMin = lastHolds(obj, BELOW_LEX);
-      lexBound(nextArg(minArg));
-      hi = lexEndsOutside(obj, lastBelowMin) ? lo : <f64>countLeading(obj, UPTO_LEX);
+      lexBound(minArg, false);
+      lexBound(nextArg(minArg), true);
+      if (lexEndsOutside(obj, lastHolds(obj, BELOW_LEX))) return 0;
+    } else {
+      setScoreBounds(a, (flags & RANGE_MINEX) != 0, b, (flags & RANGE_MAXEX) != 0);
     }
+    if (!remove && (flags & RANGE_COUNT) == 0 && kindOf(obj) == KIND_SKIPLIST) {
+      return <i32>emitSkiplistRange(obj, lex, reverse, offset, limit, withScores);
+    }
+    lo = <f64>countLeading(obj, lex ? BELOW_LEX : BELOW_SCORE);
+    hi = <f64>countLeading(obj, lex ? UPTO_LEX : UPTO_SCORE);
     if (hi < lo) hi = lo;
     if ((flags & RANGE_COUNT) != 0) return <i32>(hi - lo);
     if (!remove) {

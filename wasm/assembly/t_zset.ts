@@ -571,6 +571,8 @@ export function zsetShrinkIfFits(obj: usize): usize {
 
 /** The found member's score after zsetFind returned true. */
 export let foundScore: f64 = 0;
+/** The member hash of the last zsetFind on a skiplist (zsetInsert reuses it). */
+let lookupHash: u32 = 0;
 /** Where zsetFind found the member: listpack entry, or skiplist index slot. */
 let foundAt: usize = 0;
 
@@ -582,7 +584,9 @@ export function zsetFind(obj: usize, member: usize, len: usize): bool {
     foundScore = lpScore(p);
     return true;
   }
-  const s = indexFind(obj, member, len, hashBytes(member, len));
+  const h = hashBytes(member, len);
+  lookupHash = h;
+  const s = indexFind(obj, member, len, h);
   if (s == 0) return false;
   foundAt = s;
   foundScore = nodeScore(<usize>load<u32>(s));
@@ -597,16 +601,19 @@ export function zsetDeleteFound(obj: usize): usize {
   return obj;
 }
 
-/** Adds an absent member, converting to a skiplist first when Redis would; returns the object. */
+/** Adds the member zsetFind just missed, converting to a skiplist first when Redis would;
+ * returns the object. */
 export function zsetInsert(obj: usize, member: usize, len: usize, score: f64): usize {
   if (kindOf(obj) == KIND_LISTPACK) {
     if (lpCount(obj) + 1 > zsetMaxListpackEntries || len > <usize>zsetMaxListpackValue) {
       obj = listpackToSkiplist(obj);
-    } else {
-      return lpInsert(obj, member, len, score);
+      slInsert(obj, member, len, score, hashBytes(member, len));
+      return obj;
     }
+    return lpInsert(obj, member, len, score);
   }
-  slInsert(obj, member, len, score, hashBytes(member, len));
+  // zsetFind hashed this member already.
+  slInsert(obj, member, len, score, lookupHash);
   return obj;
 }
 
@@ -651,41 +658,53 @@ export const UPTO_SCORE: i32 = 1; // score <= bound (or < when exclusive): up to
 export const BELOW_LEX: i32 = 2; // member < lex min (or <= when exclusive)
 export const UPTO_LEX: i32 = 3; // member <= lex max (or < when exclusive)
 
-let predBound: f64 = 0;
-let predExclusive: bool = false;
-/** Lex bound: infinite -1 (-inf) / 1 (+inf), else 0 with bytes. */
-let predInfinite: i32 = 0;
-let predPtr: usize = 0;
-let predLen: usize = 0;
+// The min bound (BELOW_* predicates) and the max bound (UPTO_*), set together before a range.
+let minScore: f64 = 0;
+let maxScore: f64 = 0;
+let minExclusive: bool = false;
+let maxExclusive: bool = false;
+/** Lex bounds: infinite -1 (-inf) / 1 (+inf), else 0 with bytes. */
+let minInfinite: i32 = 0;
+let maxInfinite: i32 = 0;
+let minPtr: usize = 0;
+let maxPtr: usize = 0;
+let minLen: usize = 0;
+let maxLen: usize = 0;
 
-export function setScoreBound(bound: f64, exclusive: bool): void {
-  predBound = bound;
-  predExclusive = exclusive;
+export function setScoreBounds(min: f64, minex: bool, max: f64, maxex: bool): void {
+  minScore = min;
+  minExclusive = minex;
+  maxScore = max;
+  maxExclusive = maxex;
 }
 
-export function setLexBound(infinite: i32, ptr: usize, len: usize, exclusive: bool): void {
-  predInfinite = infinite;
-  predPtr = ptr;
-  predLen = len;
-  predExclusive = exclusive;
-}
-
-/** member compared with the lex bound. */
-// @ts-ignore: decorator
-@inline function lexCompare(m: usize, len: usize): i32 {
-  if (predInfinite != 0) return -predInfinite;
-  return compareBytes(m, len, predPtr, predLen);
+/** One lex bound: the max when `isMax`, else the min. */
+export function setLexBound(isMax: bool, infinite: i32, ptr: usize, len: usize, exclusive: bool): void {
+  if (isMax) {
+    maxInfinite = infinite;
+    maxPtr = ptr;
+    maxLen = len;
+    maxExclusive = exclusive;
+  } else {
+    minInfinite = infinite;
+    minPtr = ptr;
+    minLen = len;
+    minExclusive = exclusive;
+  }
 }
 
 function holds(pred: i32, score: f64, m: usize, len: usize): bool {
-  if (pred == BELOW_SCORE) return predExclusive ? score <= predBound : score < predBound;
-  if (pred == UPTO_SCORE) return predExclusive ? score < predBound : score <= predBound;
-  const c = lexCompare(m, len);
-  if (pred == BELOW_LEX) return predExclusive ? c <= 0 : c < 0;
-  return predExclusive ? c < 0 : c <= 0;
+  if (pred == BELOW_SCORE) return minExclusive ? score <= minScore : score < minScore;
+  if (pred == UPTO_SCORE) return maxExclusive ? score < maxScore : score <= maxScore;
+  if (pred == BELOW_LEX) {
+    const c = minInfinite != 0 ? -minInfinite : compareBytes(m, len, minPtr, minLen);
+    return minExclusive ? c <= 0 : c < 0;
+  }
+  const c = maxInfinite != 0 ? -maxInfinite : compareBytes(m, len, maxPtr, maxLen);
+  return maxExclusive ? c < 0 : c <= 0;
 }
 
-/** How many members from the start satisfy `pred` (set with setScoreBound / setLexBound). */
+/** How many members from the start satisfy `pred` (set with setScoreBounds / setLexBound). */
 export function countLeading(obj: usize, pred: i32): u32 {
   if (kindOf(obj) == KIND_LISTPACK) {
     let n: u32 = 0;
@@ -696,6 +715,16 @@ export function countLeading(obj: usize, pred: i32): u32 {
     }
     return n;
   }
+  slLastHolding(obj, pred);
+  return leadingRank;
+}
+
+/** Rank count of slLastHolding's node: how many members it passed. */
+let leadingRank: u32 = 0;
+
+/** One skiplist descent (Redis's zslFirstInRange / zslLastInRange): the last node of the
+ * prefix satisfying `pred` (the head when none does); its 1-based rank in leadingRank. */
+function slLastHolding(obj: usize, pred: i32): usize {
   let x = slHead(obj);
   let rank: u32 = 0;
   for (let i = slLevel(obj) - 1; i >= 0; i--) {
@@ -706,12 +735,54 @@ export function countLeading(obj: usize, pred: i32): u32 {
       f = fwd(x, i);
     }
   }
-  return rank;
+  leadingRank = rank;
+  return x;
+}
+
+/** Offsets up to this are walked node by node; larger ones jump by rank (same node). */
+const OFFSET_WALK_MAX: f64 = 32;
+
+/**
+ * A score or lex range of a skiplist as items, the way Redis's genericZrangeby*Command walks it:
+ * one descent to the first member in range (the last one when `reverse`), `offset` members
+ * skipped, then members emitted while in range, `limit` at most (< 0: no limit). The bounds
+ * are set (setScoreBounds / setLexBound); `lex` picks the lex predicates. Returns the count.
+ */
+export function emitSkiplistRange(obj: usize, lex: bool, reverse: bool, offset: f64, limit: f64, withScores: bool): u32 {
+  const below = lex ? BELOW_LEX : BELOW_SCORE, upto = lex ? UPTO_LEX : UPTO_SCORE;
+  // Redis skips `offset` members in range; a negative offset skips them all.
+  if (offset < 0) return 0;
+  let x: usize;
+  if (reverse) {
+    x = slLastHolding(obj, upto);
+    const rank = leadingRank; // x's 1-based rank (0: the head, no member <= max)
+    if (rank == 0) return 0;
+    if (offset > OFFSET_WALK_MAX) x = offset >= <f64>rank ? 0 : slNodeAt(obj, rank - 1 - <u32>offset);
+    else for (let k: f64 = 0; k < offset && x != 0; k++) x = nodeBack(x);
+  } else {
+    x = slLastHolding(obj, below);
+    const rank = leadingRank; // members below the min
+    if (offset > OFFSET_WALK_MAX) x = <f64>rank + offset >= <f64>slLength(obj) ? 0 : slNodeAt(obj, rank + <u32>offset);
+    else {
+      x = fwd(x, 0);
+      for (let k: f64 = 0; k < offset && x != 0; k++) x = fwd(x, 0);
+    }
+  }
+  let n: u32 = 0;
+  while (x != 0 && (limit < 0 || <f64>n < limit)) {
+    const m = nodeMember(x), len = nodeLen(x), score = nodeScore(x);
+    if (reverse ? holds(below, score, m, len) : !holds(upto, score, m, len)) break;
+    itemBytes(m, len);
+    if (withScores) itemDouble(score);
+    n++;
+    x = reverse ? nodeBack(x) : fwd(x, 0);
+  }
+  return n;
 }
 
 /**
- * Redis's zslIsInLexRange / zzlIsInLexRange guard (after setLexBound for max, with the min
- * bound's predicate result given): with mixed scores the members are not in lex order, and
+ * Redis's zslIsInLexRange / zzlIsInLexRange guard (after both setLexBound calls, with the
+ * min bound's predicate result for the last member given): with mixed scores the members are not in lex order, and
  * Redis answers empty when the last member is below the min or the first above the max.
  */
 export function lexEndsOutside(obj: usize, lastBelowMin: bool): bool {
