@@ -10,7 +10,13 @@ import { DB_COUNT, dbAt, flushDb, keyCount, stepRehash, swapDbs, volatileOf } fr
 import { setHashSeed } from "./hash";
 import { expiryLogAt, setExpiryLog, takeExpiryLog } from "./expiry_log";
 import { lazyFree } from "./lazyfree";
-import { evictedDb, evictionPoolClear, evictOne } from "./evict";
+import {
+  evictedDb,
+  evictionCandidates,
+  evictionPoolBest,
+  evictionPoolClear,
+  evictOne,
+} from "./evict";
 import { keyMemoryUsage } from "./memusage";
 import {
   copyKey, dumpKey, moveKey, renameKey, restoreKey,
@@ -271,10 +277,21 @@ export function memoryUsed(): f64 {
 /**
  * Evicts one key chosen by `policy` (0 LRU, 1 LFU, 2 TTL, 3 random; + 4 all keys, else only
  * keys with a TTL) from `samples` keys per db and the eviction pool (evict.ts): the key's
- * length (bytes at resultPtr, db from evictKeyDb()), or NOT_FOUND when no key qualifies.
+ * length (bytes at resultPtr, db from evictKeyDb()), NOT_FOUND when no key qualifies, or
+ * COLDER_ELSEWHERE (-100) when the best candidate scores below `above`.
  */
-export function evictKey(policy: i32, samples: i32): i32 {
-  return evictOne(policy, samples);
+export function evictKey(policy: i32, samples: i32, above: f64): i32 {
+  return evictOne(policy, samples, above);
+}
+
+/** The eviction pool's best score (evict.ts scale), -Infinity when empty. */
+export function evictPoolBest(): f64 {
+  return evictionPoolBest();
+}
+
+/** Keys `policy` may evict, over every db. */
+export function evictCandidates(policy: i32): f64 {
+  return evictionCandidates(policy);
 }
 
 export function evictKeyDb(): i32 {
