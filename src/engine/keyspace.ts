@@ -101,6 +101,9 @@ export interface EngineExports {
   dbRehashStep(db: number, steps: number): number;
   volatileCount(db: number): number;
   memoryUsed(): number;
+  memoryCached(): number;
+  memoryHighWater(): number;
+  memoryPurge(): number;
   memoryReserve(bytes: number): number;
   // added with APPEND / SETRANGE / RENAME ... (see wasm/README.md)
   strIncrByNum(db: number, klen: number, delta: number): number;
@@ -353,6 +356,22 @@ export class Keyspace {
   /** Bytes the engine has allocated (keys, values, index tables, buffers). */
   memoryUsed(): number {
     return this.#engine.memoryUsed();
+  }
+
+  /** Freed blocks the engine's allocator keeps for reuse (not in memoryUsed). */
+  memoryCached(): number {
+    return this.#engine.memoryCached();
+  }
+
+  /** The end of the highest block the allocator ever handed out: Wasm memory below it has
+   * been touched (is resident), above it not. */
+  memoryHighWater(): number {
+    return this.#engine.memoryHighWater();
+  }
+
+  /** Gives those blocks back to the allocator (MEMORY PURGE); returns their bytes. */
+  memoryPurge(): number {
+    return this.#engine.memoryPurge();
   }
 
   /**

@@ -3,7 +3,13 @@
 // `db` is 0..15 (anything else traps).
 
 import { setAccessMode } from "./access";
-import { bytesAllocated, reserveMemory } from "./alloc";
+import {
+  bytesAllocated,
+  bytesCached,
+  highestAddressUsed,
+  releaseCachedBlocks,
+  reserveMemory,
+} from "./alloc";
 import { reserveScratch, resultAt } from "./buffers";
 import { setLoading, setNow } from "./clock";
 import { DB_COUNT, dbAt, flushDb, keyCount, stepRehash, swapDbs, volatileOf } from "./db";
@@ -272,6 +278,21 @@ export function statsReset(): void {
 
 export function memoryUsed(): f64 {
   return <f64>bytesAllocated();
+}
+
+/** Freed blocks the allocator keeps for reuse (alloc.ts), not counted in memoryUsed. */
+export function memoryCached(): f64 {
+  return <f64>bytesCached();
+}
+
+/** The end of the highest block ever allocated (Wasm pages touched up to there). */
+export function memoryHighWater(): f64 {
+  return <f64>highestAddressUsed();
+}
+
+/** MEMORY PURGE: gives the kept freed blocks back to the allocator; the bytes released. */
+export function memoryPurge(): f64 {
+  return <f64>releaseCachedBlocks();
 }
 
 /**
