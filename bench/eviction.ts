@@ -3,7 +3,10 @@
 //     sampled every 200 ms, and a PING probe on its own connection meanwhile (p50/p99).
 //  2. hit ratio: Zipf(0.99) GET, SET on a miss, over a keyspace ~3-4x what fits; INFO stats deltas
 //     of keyspace_hits/misses after a warm-up.
-// Run: node_modules/.bin/deno run -A bench/eviction.ts [--flood-keys N] [--zipf-keys N] [--ops N]
+// Each round runs every server (the order reversed every other round, so drift and bursts of
+// load spread over all of them) and a redis whose maxmemory holds as many keys as IronCache
+// --shards 1 did; every round's figures are reported.
+// Run: node_modules/.bin/deno run -A bench/eviction.ts [--rounds N] [--flood-keys N] [--zipf-keys N] [--ops N]
 import { parseArgs } from "node:util";
 import { type ServerHandle, startIronCache, startRedis } from "./servers.ts";
 import { encodeCommand, parseInfo, ReplyError, RespClient } from "./resp.ts";
@@ -19,6 +22,7 @@ const { values: opts } = parseArgs({
     "ops": { type: "string", default: "600000" },
     "maxmemory": { type: "string", default: "100mb" },
     "out": { type: "string", default: "bench/results/eviction.json" },
+    "rounds": { type: "string", default: "1" },
   },
 });
 const FLOOD_KEYS = Number(opts["flood-keys"]);
@@ -26,6 +30,7 @@ const ZIPF_KEYS = Number(opts["zipf-keys"]);
 const WARMUP_OPS = Number(opts.warmup);
 const MEASURED_OPS = Number(opts.ops);
 const MAXMEMORY = opts.maxmemory!;
+const ROUNDS = Number(opts.rounds);
 const VALUE = "v".repeat(1024);
 const BATCH = 200;
 
@@ -79,6 +84,9 @@ interface FloodResult {
   samples: number;
   /** The process's resident memory (the runtime and allocator included), for context. */
   peakRssBytes: number;
+  /** Resident memory after the flood, and before it (the server's runtime alone). */
+  finalRssBytes: number;
+  idleRssBytes: number;
   evictedKeys: number;
   dbsize: number;
   pings: number;
@@ -93,11 +101,13 @@ async function flood(server: ServerHandle, maxmemory: number): Promise<FloodResu
   const prober = await RespClient.connect(server.host, server.port);
   let done = false;
   const used: number[] = [];
+  const rss = () => (server.pid !== null ? rssBytes(server.pid) : null) ?? 0;
+  const idleRss = rss();
   let peakRss = 0;
   const sampling = (async () => {
     while (!done) {
       used.push(Number((await info(sampler, "memory"))["used_memory"]));
-      peakRss = Math.max(peakRss, (server.pid !== null ? rssBytes(server.pid) : null) ?? 0);
+      peakRss = Math.max(peakRss, rss());
       await sleep(200);
     }
   })();
@@ -128,6 +138,7 @@ async function flood(server: ServerHandle, maxmemory: number): Promise<FloodResu
   await Promise.all([sampling, probing]);
   await sleep(300); // let a shard's cron finish evicting, then the final figure
   const finalUsed = Number((await info(sampler, "memory"))["used_memory"]);
+  const finalRss = rss();
   const stats = await info(sampler, "stats");
   const dbsize = Number(await sampler.command("DBSIZE"));
   for (const c of [writer, sampler, prober]) c.close();
@@ -144,7 +155,9 @@ async function flood(server: ServerHandle, maxmemory: number): Promise<FloodResu
     peakOverLimitPct: pct(peak),
     finalOverLimitPct: pct(finalUsed),
     samples: used.length,
-    peakRssBytes: peakRss,
+    peakRssBytes: Math.max(peakRss, finalRss),
+    finalRssBytes: finalRss,
+    idleRssBytes: idleRss,
     evictedKeys: Number(stats["evicted_keys"]),
     dbsize,
     pings: pings.length,
@@ -220,19 +233,26 @@ async function fresh(which: string): Promise<ServerHandle> {
 }
 
 const SERVERS = ["redis", "IronCache --shards 1", "IronCache --shards 2"];
-const results: Record<
-  string,
-  { version: string; settings: string; flood: FloodResult; hitRatio: HitRatioResult }
-> = {};
+interface ServerRun {
+  round: number;
+  server: string;
+  version: string;
+  settings: string;
+  flood: FloodResult;
+  hitRatio: HitRatioResult;
+}
+const runs: ServerRun[] = [];
+const scaledRuns: Array<HitRatioResult & { round: number; maxmemory: number }> = [];
 const loadBefore = Deno.loadavg();
 const startedAt = new Date().toISOString();
-for (const which of SERVERS) {
+
+async function runServer(which: string, round: number): Promise<ServerRun> {
   // A fresh server for each phase: the flood's leftovers would skew the hit ratio.
   let server = await fresh(which);
   let floodResult: FloodResult;
   try {
     const maxmemory = await configure(server);
-    log(`${which}: flood of ${FLOOD_KEYS} x 1 KiB SETs, maxmemory ${maxmemory}`);
+    log(`round ${round}, ${which}: flood of ${FLOOD_KEYS} x 1 KiB SETs, maxmemory ${maxmemory}`);
     floodResult = await flood(server, maxmemory);
     log(`${which}: ${JSON.stringify(floodResult)}`);
   } finally {
@@ -242,11 +262,13 @@ for (const which of SERVERS) {
   try {
     await configure(server);
     log(
-      `${which}: Zipf(0.99) over ${ZIPF_KEYS} keys, ${WARMUP_OPS} warm-up + ${MEASURED_OPS} measured`,
+      `round ${round}, ${which}: Zipf(0.99) over ${ZIPF_KEYS} keys, ${WARMUP_OPS} warm-up + ${MEASURED_OPS} measured`,
     );
     const hr = await hitRatio(server);
     log(`${which}: ${JSON.stringify(hr)}`);
-    results[which] = {
+    return {
+      round,
+      server: which,
       version: server.version,
       settings: server.settings,
       flood: floodResult,
@@ -256,22 +278,27 @@ for (const which of SERVERS) {
     await server.stop();
   }
 }
-// IronCache's accounting fits more 1 KiB keys in the same maxmemory than redis's, which alone
-// raises its hit ratio; a redis with maxmemory scaled to hold as many keys separates that from
-// the quality of the LRU approximation.
-const ironKeys = results["IronCache --shards 1"].hitRatio.dbsize;
-const scaledMaxmemory = Math.round(
-  results["redis"].flood.maxmemory * ironKeys / results["redis"].hitRatio.dbsize,
-);
-const scaled = await startRedis("redis (scaled maxmemory)");
-let scaledRatio: HitRatioResult & { maxmemory: number };
-try {
-  await configure(scaled, String(scaledMaxmemory));
-  log(`redis with maxmemory ${scaledMaxmemory} (as many keys as IronCache --shards 1 holds)`);
-  scaledRatio = { maxmemory: scaledMaxmemory, ...await hitRatio(scaled) };
-  log(JSON.stringify(scaledRatio));
-} finally {
-  await scaled.stop();
+
+for (let round = 1; round <= ROUNDS; round++) {
+  const order = round % 2 === 1 ? SERVERS : [...SERVERS].reverse();
+  const byServer: Record<string, ServerRun> = {};
+  for (const which of order) runs.push(byServer[which] = await runServer(which, round));
+  // IronCache's accounting fits more 1 KiB keys in the same maxmemory than redis's, which alone
+  // raises its hit ratio; a redis with maxmemory scaled to hold as many keys separates that from
+  // the quality of the LRU approximation.
+  const scaledMaxmemory = Math.round(
+    byServer["redis"].flood.maxmemory * byServer["IronCache --shards 1"].hitRatio.dbsize /
+      byServer["redis"].hitRatio.dbsize,
+  );
+  const scaled = await startRedis("redis (scaled maxmemory)");
+  try {
+    await configure(scaled, String(scaledMaxmemory));
+    log(`redis with maxmemory ${scaledMaxmemory} (as many keys as IronCache --shards 1 holds)`);
+    scaledRuns.push({ round, maxmemory: scaledMaxmemory, ...await hitRatio(scaled) });
+    log(JSON.stringify(scaledRuns[scaledRuns.length - 1]));
+  } finally {
+    await scaled.stop();
+  }
 }
 
 const report = {
@@ -284,39 +311,45 @@ const report = {
   policy: "allkeys-lru",
   valueBytes: 1024,
   batch: BATCH,
-  results,
-  redisWithScaledMaxmemory: scaledRatio,
+  rounds: ROUNDS,
+  runs,
+  redisWithScaledMaxmemory: scaledRuns,
 };
 await Deno.mkdir(opts.out!.replace(/\/[^/]*$/, ""), { recursive: true });
 await Deno.writeTextFile(opts.out!, JSON.stringify(report, null, 2) + "\n");
 
 const mb = (b: number) => (b / 1048576).toFixed(1);
+const signed = (x: number, digits: number) => `${x >= 0 ? "+" : ""}${x.toFixed(digits)}`;
 const lines = [
-  `| server | flood time (s) | OOM replies | used_memory peak (MiB, vs limit) | final (MiB, vs limit) | evicted | peak RSS (MiB) | PING p50 / p99 / max (ms) | hit ratio (INFO) | vs redis (points) |`,
-  `|---|---|---|---|---|---|---|---|---|---|`,
+  `| round | server | flood time (s) | OOM replies | used_memory peak (MiB, vs limit) | final (MiB, vs limit) | evicted | RSS idle / peak / final (MiB) | final RSS / used_memory | PING p50 / p99 / max (ms) | hit ratio (INFO) | vs redis, same round (points) |`,
+  `|---|---|---|---|---|---|---|---|---|---|---|---|`,
 ];
-const redisRatio = results["redis"].hitRatio.hitRatioPct;
-for (const [name, r] of Object.entries(results)) {
+for (const r of runs) {
   const f = r.flood, h = r.hitRatio;
+  const redis = runs.find((x) => x.round === r.round && x.server === "redis")!.hitRatio;
   lines.push(
-    `| ${name} | ${f.seconds} | ${f.oomReplies} | ${mb(f.peakUsedMemory)} (${
-      f.peakOverLimitPct >= 0 ? "+" : ""
-    }${f.peakOverLimitPct}%) | ` +
-      `${mb(f.finalUsedMemory)} (${
-        f.finalOverLimitPct >= 0 ? "+" : ""
-      }${f.finalOverLimitPct}%) | ${f.evictedKeys} | ${mb(f.peakRssBytes)} | ` +
-      `${f.pingP50Ms} / ${f.pingP99Ms} / ${f.pingMaxMs} | ${h.hitRatioPct}% | ${
-        (h.hitRatioPct - redisRatio).toFixed(2)
+    `| ${r.round} | ${r.server} | ${f.seconds} | ${f.oomReplies} | ${mb(f.peakUsedMemory)} (${
+      signed(f.peakOverLimitPct, 1)
+    }%) | ${mb(f.finalUsedMemory)} (${signed(f.finalOverLimitPct, 1)}%) | ${f.evictedKeys} | ` +
+      `${mb(f.idleRssBytes)} / ${mb(f.peakRssBytes)} / ${mb(f.finalRssBytes)} | ${
+        (f.finalRssBytes / f.finalUsedMemory).toFixed(2)
+      } | ${f.pingP50Ms} / ${f.pingP99Ms} / ${f.pingMaxMs} | ${h.hitRatioPct}% | ${
+        signed(h.hitRatioPct - redis.hitRatioPct, 2)
       } |`,
   );
 }
+lines.push("");
+for (const scaled of scaledRuns) {
+  const iron = runs.find((x) => x.round === scaled.round && x.server === "IronCache --shards 1")!
+    .hitRatio;
+  lines.push(
+    `round ${scaled.round}: redis with maxmemory ${scaled.maxmemory} (holds ${scaled.dbsize} keys, IronCache --shards 1 held ${iron.dbsize}): ` +
+      `hit ratio ${scaled.hitRatioPct}% (IronCache --shards 1 minus it: ${
+        signed(iron.hitRatioPct - scaled.hitRatioPct, 2)
+      } points)`,
+  );
+}
 lines.push(
-  "",
-  `redis with maxmemory ${scaledMaxmemory} (holds ${scaledRatio.dbsize} keys, IronCache --shards 1 held ${ironKeys}): ` +
-    `hit ratio ${scaledRatio.hitRatioPct}% (IronCache --shards 1 minus it: ` +
-    `${
-      (results["IronCache --shards 1"].hitRatio.hitRatioPct - scaledRatio.hitRatioPct).toFixed(2)
-    } points)`,
   "",
   `load average before ${loadBefore.map((x) => x.toFixed(2)).join(" ")}, after ${
     report.loadAverageAfter.map((x) => x.toFixed(2)).join(" ")

@@ -175,15 +175,18 @@ export function memoryMallocStats(ctx: CommandContext): void {
     "___ Begin IronCache engine allocator statistics ___\n" +
       `Allocator: AssemblyScript TLSF (WebAssembly), shard ${ctx.shard.id}\n` +
       `allocated: ${ks.memoryUsed()}\n` +
+      `freed, kept for reuse: ${ks.memoryCached()}\n` +
       `linear memory: ${ks.memoryBytes().length}\n` +
+      `highest address used: ${ks.memoryHighWater()}\n` +
       "___ End IronCache engine allocator statistics ___\n",
   );
 }
 
-/** Wasm memory never shrinks and freed blocks are reused at once: only FLUSHALL ASYNC's
- * backlog is left to free. */
+/** Wasm memory never shrinks: frees FLUSHALL ASYNC's backlog and gives the freed blocks
+ * kept for reuse back to the allocator (so other sizes can use them). */
 export function memoryPurge(ctx: CommandContext): void {
   while (ctx.shard.keyspace.lazyFreeStep(1 << 16) !== 0) { /* free it all */ }
+  ctx.shard.keyspace.memoryPurge();
   ctx.out.ok();
 }
 

@@ -67,6 +67,8 @@ export type ExpiredKeyListener = (db: number, key: Uint8Array) => void;
 
 /** evictKey policies: the score, plus EVICT_ALLKEYS (else only keys with a TTL). */
 export const EVICT_LRU = 0, EVICT_LFU = 1, EVICT_TTL = 2, EVICT_RANDOM = 3, EVICT_ALLKEYS = 4;
+/** evictKey's answer when its best candidate scored below `above` (evict.ts COLDER_ELSEWHERE). */
+export const COLDER_ELSEWHERE = -100;
 /** Redis's largest string (proto-max-bulk-len). */
 export const STRING_MAX_BYTES = 512 * 1024 * 1024;
 export const DB_COUNT = 16;
@@ -105,6 +107,9 @@ export interface EngineExports {
   dbRehashStep(db: number, steps: number): number;
   volatileCount(db: number): number;
   memoryUsed(): number;
+  memoryCached(): number;
+  memoryHighWater(): number;
+  memoryPurge(): number;
   memoryReserve(bytes: number): number;
   // added with APPEND / SETRANGE / RENAME ... (see wasm/README.md)
   strIncrByNum(db: number, klen: number, delta: number): number;
@@ -125,7 +130,9 @@ export interface EngineExports {
   lastExpireAt(): bigint;
   dbSwap(a: number, b: number): void;
   setEvictionMode(mode: number, logFactor: number, decayMinutes: number): void;
-  evictKey(policy: number, samples: number): number;
+  evictKey(policy: number, samples: number, above: number): number;
+  evictPoolBest(): number;
+  evictCandidates(policy: number): number;
   evictKeyDb(): number;
   evictPoolReset(): void;
   keyMemory(db: number, klen: number): number;
@@ -400,6 +407,22 @@ export class Keyspace {
     return this.#engine.memoryUsed();
   }
 
+  /** Freed blocks the engine's allocator keeps for reuse (not in memoryUsed). */
+  memoryCached(): number {
+    return this.#engine.memoryCached();
+  }
+
+  /** The end of the highest block the allocator ever handed out: Wasm memory below it has
+   * been touched (is resident), above it not. */
+  memoryHighWater(): number {
+    return this.#engine.memoryHighWater();
+  }
+
+  /** Gives those blocks back to the allocator (MEMORY PURGE); returns their bytes. */
+  memoryPurge(): number {
+    return this.#engine.memoryPurge();
+  }
+
   /**
    * Grows Wasm memory by about `bytes` now (e.g. at startup, toward maxmemory) so that
    * growth, which costs a few ms per doubling in V8, does not happen mid-traffic. Returns the
@@ -615,11 +638,23 @@ export class Keyspace {
 
   /**
    * Evicts one key chosen by `policy` (EVICT_* score | EVICT_ALLKEYS) with Redis's sampling
-   * and eviction pool: its length (the key's bytes via copyResult, its db via evictedDb()), or
-   * NOT_FOUND when no key qualifies.
+   * and eviction pool: its length (the key's bytes via copyResult, its db via evictedDb()),
+   * NOT_FOUND when no key qualifies, or COLDER_ELSEWHERE when the best candidate's score
+   * (the evictionPoolBest scale) is below `above`.
    */
-  evictKey(policy: number, samples: number): number {
-    return this.#engine.evictKey(policy, samples);
+  evictKey(policy: number, samples: number, above = -Infinity): number {
+    return this.#engine.evictKey(policy, samples, above);
+  }
+
+  /** The eviction pool's best score (higher = colder; comparable between shards), or
+   * -Infinity when the pool is empty. */
+  evictionPoolBest(): number {
+    return this.#engine.evictPoolBest();
+  }
+
+  /** How many keys `policy` may evict, over every db. */
+  evictionCandidates(policy: number): number {
+    return this.#engine.evictCandidates(policy);
   }
 
   /** The db of the key the last evictKey deleted. */

@@ -14,8 +14,8 @@ export interface InitMessage {
   peers: Record<number, LinkRings>;
   /** Int32Array over a SharedArrayBuffer: [0] = connected clients across all shards. */
   counters: SharedArrayBuffer;
-  /** Float64Array over a SharedArrayBuffer: [shard id] = that shard's memory in use
-   * (src/server/memory.ts), for the server-wide maxmemory. */
+  /** Every shard's memory in use and best eviction candidate, for the server-wide
+   * maxmemory (src/server/memory.ts sharedMemoryBuffer). */
   memoryUsage: SharedArrayBuffer;
   /** Facts about the whole server that every shard reports the same way (INFO). */
   server: ServerIdentity;

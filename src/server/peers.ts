@@ -70,6 +70,8 @@ export const NoticeTopic = {
   watch: 4,
   /** MONITOR lines. */
   monitor: 5,
+  /** maxmemory: the receiver holds colder keys than the sender, so it should evict. */
+  eviction: 6,
 } as const;
 
 /** Hears notices of one topic: the sending shard and the payload (valid only during the

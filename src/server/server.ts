@@ -6,6 +6,7 @@ import { log, setLogFile, setLogLevel } from "../log.ts";
 import { IRONCACHE_VERSION } from "../version.ts";
 import type { LinkRings } from "./peers.ts";
 import { createRing, ringCapacity } from "./shard_link.ts";
+import { sharedMemoryBuffer } from "./memory_shared.ts";
 import { startMetricsServer } from "./metrics.ts";
 import { tlsServerOptions } from "./tls.ts";
 import { AofWriter } from "../persistence/aof/writer.ts";
@@ -200,7 +201,7 @@ function startWorkers(
   persistence: InitMessage["persistence"],
 ): Worker[] {
   const counters = new SharedArrayBuffer(64);
-  const memoryUsage = new SharedArrayBuffer(count * Float64Array.BYTES_PER_ELEMENT);
+  const memoryUsage = sharedMemoryBuffer(count);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
   // One ring per direction between every pair of shards.

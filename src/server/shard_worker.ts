@@ -91,7 +91,6 @@ async function start(init: InitMessage): Promise<void> {
   shareSlowlogIds(counters, SLOWLOG_IDS);
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
-  shard.memory.attachShared(new Float64Array(init.memoryUsage));
   notePeakMemory(shard, shard.memory.used()); // used_memory_startup
   shard.executeBatch = createBatchExecutor(shard);
   shard.markLoaded = () => {
@@ -110,6 +109,7 @@ async function start(init: InitMessage): Promise<void> {
     Object.entries(init.peers).map(([id, r]) => [Number(id), r]),
   );
   if (rings.size) peers = new Peers(rings, shard.executeBatch, shard.lock);
+  shard.memory.attachShared(init.memoryUsage, peers);
   installPubSub(shard, peers);
   installNotifications(shard);
   installTracking(shard, peers, counters);

@@ -10,6 +10,7 @@ import {
   startRedis,
 } from "../helpers/servers.ts";
 import { parseFrame, type RespNode } from "../differential/resp.ts";
+import { keyHashSlot, slotOwner } from "../../src/cluster/slot.ts";
 
 const dec = new TextDecoder();
 
@@ -59,13 +60,14 @@ async function writeKeys(
   to: number,
   ttl: boolean,
   afterBatch?: () => Promise<void>,
+  { batch = BATCH, value = VALUE } = {},
 ): Promise<string[]> {
   const errors: string[] = [];
-  for (let i = from; i < to; i += BATCH) {
+  for (let i = from; i < to; i += batch) {
     const cmds = [];
-    for (let j = i; j < Math.min(to, i + BATCH); j++) {
+    for (let j = i; j < Math.min(to, i + batch); j++) {
       cmds.push(
-        ttl ? ["SET", `${prefix}:${j}`, VALUE, "EX", "1000"] : ["SET", `${prefix}:${j}`, VALUE],
+        ttl ? ["SET", `${prefix}:${j}`, value, "EX", "1000"] : ["SET", `${prefix}:${j}`, value],
       );
     }
     for (const r of await c.pipeline(cmds)) if (r[0] === 0x2d) errors.push(dec.decode(r).trim());
@@ -194,6 +196,72 @@ for (const policy of ["allkeys-lru", "allkeys-lfu"]) {
     assert.ok(cold <= 0.7 && hot > cold + 0.25, `${policy}: hot ${hot}, cold ${cold}`);
   });
 }
+
+/** A hash tag whose keys live on `shard` of the test server's 2. */
+function tagOnShard(shard: number): string {
+  for (let i = 0;; i++) {
+    if (slotOwner(keyHashSlot(new TextEncoder().encode(`t${i}`)), 2) === shard) return `{t${i}}`;
+  }
+}
+const ON_SHARD_0 = tagOnShard(0), ON_SHARD_1 = tagOnShard(1);
+
+// The limit is global: whichever shard the writes go to, the keys that leave are the ones a
+// single keyspace would pick (Redis), not the written shard's own. The written shard lets
+// writes through while the asked shard catches up, up to 1/64 of the limit over it; past
+// that (a batch that outruns the asked shard, a hash index doubling at once) it evicts its
+// own keys. At this small limit, keys of 1 KB in batches of 50 stay within it.
+const FAIR = { batch: 50, value: "v".repeat(1000) };
+
+/** Sets `policy` and maxmemory at the memory in use, then writes `count` new keys onto shard
+ * 1 only; checks that none was refused and that used_memory stayed within 5% of the limit. */
+async function writeShard1AtLimit(c: RawConnection, policy: string, count: number) {
+  const limit = await usedMemory(c);
+  await c.command("CONFIG", "SET", "maxmemory-policy", policy, "maxmemory", String(limit));
+  let peak = 0;
+  const errors = await writeKeys(c, `${ON_SHARD_1}new`, 0, count, false, async () => {
+    peak = Math.max(peak, await usedMemory(c));
+  }, FAIR);
+  assert.deepEqual(errors, []);
+  assert.ok(
+    peak <= limit * 1.05,
+    `peak used_memory ${peak} over the limit ${limit} by more than 5%`,
+  );
+}
+evictionTest(
+  "allkeys-lru over 2 shards: the colder shard's keys go first, not the written shard's",
+  async (c) => {
+    const OLD = 4000, WARM = 4000;
+    await writeKeys(c, `${ON_SHARD_0}old`, 0, OLD, false, undefined, FAIR);
+    await new Promise((r) => setTimeout(r, 1100)); // one LRU clock tick older
+    await writeKeys(c, `${ON_SHARD_1}warm`, 0, WARM, false, undefined, FAIR);
+    // As much again onto shard 1: about every old key of shard 0 has to go.
+    await writeShard1AtLimit(c, "allkeys-lru", OLD);
+    const old = await countExisting(c, `${ON_SHARD_0}old`, 0, OLD) / OLD;
+    const warm = await countExisting(c, `${ON_SHARD_1}warm`, 0, WARM) / WARM;
+    assert.ok(
+      old <= 0.1 && warm >= 0.9,
+      `old keys of shard 0 kept ${old}, warm of shard 1 ${warm}`,
+    );
+  },
+);
+
+evictionTest(
+  "allkeys-random over 2 shards: keys are evicted in proportion to each shard's keys",
+  async (c) => {
+    const ON_0 = 6000, ON_1 = 2000, NEW = 4000;
+    await writeKeys(c, `${ON_SHARD_0}a`, 0, ON_0, false, undefined, FAIR);
+    await writeKeys(c, `${ON_SHARD_1}b`, 0, ON_1, false, undefined, FAIR);
+    await writeShard1AtLimit(c, "allkeys-random", NEW);
+    // One random pick over all keys per new key: each old key survives with about
+    // (1 - 1/8000)^4000 = 61%, on either shard.
+    const kept0 = await countExisting(c, `${ON_SHARD_0}a`, 0, ON_0) / ON_0;
+    const kept1 = await countExisting(c, `${ON_SHARD_1}b`, 0, ON_1) / ON_1;
+    assert.ok(
+      kept0 < 0.8 && Math.abs(kept0 - kept1) < 0.15,
+      `kept ${kept0} of shard 0's keys and ${kept1} of shard 1's`,
+    );
+  },
+);
 
 /** MEMORY STATS as [name, nested names or the value's RESP type] pairs, in order. */
 function statsShape(node: RespNode): Array<[string, string]> {

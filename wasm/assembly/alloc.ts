@@ -5,6 +5,13 @@
 // They read the TLSF block header: the u32 just before each payload holds the payload
 // size in its upper bits and two tag bits below (AssemblyScript 0.28 std/assembly/rt/tlsf.ts,
 // pinned in package.json). That lets entries be rewritten in place whenever they still fit.
+//
+// Freed blocks of 256 B .. 64 KiB are kept in exact-size free lists and handed out again
+// first. TLSF alone never reuses a freed block of that range for a request of the same size:
+// its search rounds the request up to the next size class (good fit in O(1)), so a block
+// freed by an eviction waits until its neighbours are freed too, and a server churning at
+// maxmemory grew its Wasm memory (resident pages) to about twice the data. The lists are
+// bounded (CACHE_LIMIT); past that, and on MEMORY PURGE, blocks go back to TLSF.
 
 const BLOCK_HEADER: usize = 4;
 const TAG_BITS: u32 = 3;
@@ -22,9 +29,49 @@ let allocatedBytes: usize = 0;
   return capacityOf(ptr) + BLOCK_HEADER;
 }
 
+/** TLSF's size classes are exact below this payload size (tlsf.ts SB_SIZE). */
+const CACHE_MIN: usize = 256;
+const CACHE_MAX: usize = 64 << 10;
+/** TLSF payloads are 16k + 12 bytes (16-byte aligned blocks, 4-byte header): one list per k. */
+const CACHE_LISTS: usize = (CACHE_MAX >> 4) + 1;
+const cacheHeads: usize = memory.data(<i32>(CACHE_LISTS * 4), 4);
+let cachedBytes: usize = 0;
+/** The end of the highest block ever allocated: the Wasm pages below it have been touched
+ * (resident), the ones above not (memory grows by doubling). */
+let highWater: usize = 0;
+
+/** Freed blocks kept for reuse: at most an eighth of the live data, or 1 MiB. */
+// @ts-ignore: decorator
+@inline function cacheLimit(): usize {
+  return max<usize>(1 << 20, allocatedBytes >> 3);
+}
+
+/** TLSF's payload size for a request (tlsf.ts computeSize, above its minimum). */
+// @ts-ignore: decorator
+@inline function payloadFor(size: usize): usize {
+  return ((size + BLOCK_HEADER + 15) & ~15) - BLOCK_HEADER;
+}
+
+// @ts-ignore: decorator
+@inline function cacheable(capacity: usize): bool {
+  return capacity >= CACHE_MIN && capacity <= CACHE_MAX;
+}
+
 export function memAlloc(size: usize): usize {
+  const capacity = payloadFor(size);
+  if (cacheable(capacity)) {
+    const head = cacheHeads + ((capacity >> 4) << 2);
+    const ptr = <usize>load<u32>(head);
+    if (ptr != 0) {
+      store<u32>(head, load<u32>(ptr));
+      cachedBytes -= capacity + BLOCK_HEADER;
+      allocatedBytes += capacity + BLOCK_HEADER;
+      return ptr;
+    }
+  }
   const ptr = heap.alloc(size);
   allocatedBytes += footprint(ptr);
+  highWater = max(highWater, ptr + capacityOf(ptr));
   return ptr;
 }
 
@@ -39,6 +86,7 @@ export function memResize(ptr: usize, size: usize): usize {
   allocatedBytes -= footprint(ptr);
   const moved = heap.realloc(ptr, size);
   allocatedBytes += footprint(moved);
+  highWater = max(highWater, moved + capacityOf(moved));
   return moved;
 }
 
@@ -51,8 +99,42 @@ export function memFree(ptr: usize): void {
     measuredBytes += footprint(ptr);
     return;
   }
-  allocatedBytes -= footprint(ptr);
+  const capacity = capacityOf(ptr);
+  allocatedBytes -= capacity + BLOCK_HEADER;
+  if (cacheable(capacity) && cachedBytes < cacheLimit()) {
+    const head = cacheHeads + ((capacity >> 4) << 2);
+    store<u32>(ptr, load<u32>(head));
+    store<u32>(head, <u32>ptr);
+    cachedBytes += capacity + BLOCK_HEADER;
+    return;
+  }
   heap.free(ptr);
+}
+
+/** Gives every block of the free lists back to TLSF (MEMORY PURGE), so that it can merge
+ * them for other sizes; returns the bytes released. */
+export function releaseCachedBlocks(): usize {
+  const released = cachedBytes;
+  for (let k: usize = 0; k < CACHE_LISTS; k++) {
+    let ptr = <usize>load<u32>(cacheHeads + (k << 2));
+    while (ptr != 0) {
+      const next = <usize>load<u32>(ptr);
+      heap.free(ptr);
+      ptr = next;
+    }
+    store<u32>(cacheHeads + (k << 2), 0);
+  }
+  cachedBytes = 0;
+  return released;
+}
+
+/** Bytes of freed blocks held for reuse (not in bytesAllocated). */
+export function bytesCached(): usize {
+  return cachedBytes;
+}
+
+export function highestAddressUsed(): usize {
+  return highWater;
 }
 
 /**

@@ -7,10 +7,15 @@
 // addresses plus their key hash (not key copies as Redis does): a candidate is still valid
 // only while its block is indexed under that hash, which the engine checks before deleting.
 // Random policies pick a random key of the next non-empty db (round robin, as Redis).
+//
+// Scores are "coldness" on a scale every shard shares, so that shards can compare their best
+// candidates for the server-wide maxmemory (src/server/memory.ts): for LRU the key's last
+// access time negated (Redis stores the idle time at sampling, which goes stale), for LFU
+// 255 - the decayed counter, for TTL the expiry time negated.
 
 import { lfuCounterOf } from "./access";
 import { outputFor } from "./buffers";
-import { idleMsOf } from "./clock";
+import { idleMsOf, lruClock } from "./clock";
 import { DB_COUNT, Db, dbAt, findEntryByHash, keyCount, removeFound, volatileOf } from "./db";
 import { randomEntry, randomTable } from "./scan";
 import { expireAtOf, hasTtl, keyLenOf, keyPtrOf, lruOf } from "./entry";
@@ -33,6 +38,12 @@ const BUCKET: usize = 24;
 const pool: usize = memory.data(16 * 24, 8);
 /** A sample never walks more than this many index slots per wanted key (dictGetSomeKeys). */
 const WALK_FACTOR: i32 = 10;
+/** LRU clock ticks in ms (clock.ts's resolution). */
+const LRU_TICK_MS: f64 = 1000;
+
+/** evictOne's answer when its best candidate is less cold than `above`: another shard's is
+ * colder, so nothing was evicted here (the candidates stay in the pool). */
+export const COLDER_ELSEWHERE: i32 = -100;
 
 let evictedDbIndex: i32 = 0;
 let nextRandomDb: i32 = 0;
@@ -54,11 +65,13 @@ export function evictedDb(): i32 {
   return load<f64>(bucketAt(k));
 }
 
-/** Higher = better to evict: ms idle (LRU), 255 - decayed counter (LFU), -expiry (TTL). */
+/** Higher = better to evict: -last access in ms (LRU; idle time minus the clock, so a key
+ * from before the 194-day clock wrap stays the coldest), 255 - decayed counter (LFU),
+ * -expiry (TTL). */
 function scoreOf(e: usize, kind: i32): f64 {
   if (kind == SCORE_LFU) return <f64>(255 - lfuCounterOf(lruOf(e)));
   if (kind == SCORE_TTL) return -<f64>expireAtOf(e);
-  return idleMsOf(lruOf(e));
+  return idleMsOf(lruOf(e)) - <f64>lruClock * LRU_TICK_MS;
 }
 
 /** evictionPoolPopulate's insertion of one sampled key. */
@@ -141,11 +154,26 @@ function evictRandom(allKeys: bool): i32 {
   return NOT_FOUND;
 }
 
+/** Keys the policy may evict (random policies weigh shards by it). */
+export function evictionCandidates(policy: i32): f64 {
+  const allKeys = (policy & ALLKEYS) != 0;
+  let n: f64 = 0;
+  for (let i = 0; i < DB_COUNT; i++) n += <f64>candidates(dbAt(i), allKeys);
+  return n;
+}
+
+/** The score of the pool's best candidate (not checked to still exist), -Infinity if empty. */
+export function evictionPoolBest(): f64 {
+  for (let k = POOL_SIZE - 1; k >= 0; k--) if (bucketEntry(k) != 0) return bucketScore(k);
+  return -Infinity;
+}
+
 /**
  * Evicts one key chosen by the policy (SCORE_* | ALLKEYS): returns its length (key bytes at
- * resultPtr, db from evictedDb()), or NOT_FOUND when no key qualifies.
+ * resultPtr, db from evictedDb()), NOT_FOUND when no key qualifies, or COLDER_ELSEWHERE when
+ * the best candidate scores below `above` (random policies ignore it).
  */
-export function evictOne(policy: i32, samples: i32): i32 {
+export function evictOne(policy: i32, samples: i32, above: f64): i32 {
   const kind = policy & 3;
   const allKeys = (policy & ALLKEYS) != 0;
   if (kind == SCORE_RANDOM) return evictRandom(allKeys);
@@ -169,9 +197,11 @@ export function evictOne(policy: i32, samples: i32): i32 {
       const b = bucketAt(k);
       const dbIndex = load<i32>(b, 16);
       const hash = load<u32>(b, 12);
-      store<u32>(b, 0, 8);
       const db = dbAt(dbIndex);
-      if (findEntryByHash(db, e, hash) && (allKeys || hasTtl(e))) return evictEntry(dbIndex, db, e);
+      const valid = findEntryByHash(db, e, hash) && (allKeys || hasTtl(e));
+      if (valid && bucketScore(k) < above) return COLDER_ELSEWHERE;
+      store<u32>(b, 0, 8);
+      if (valid) return evictEntry(dbIndex, db, e);
     }
     // Every candidate was a ghost: sample again (Redis loops the same way).
   }

@@ -3,14 +3,26 @@
 // `db` is 0..15 (anything else traps).
 
 import { setAccessMode } from "./access";
-import { bytesAllocated, reserveMemory } from "./alloc";
+import {
+  bytesAllocated,
+  bytesCached,
+  highestAddressUsed,
+  releaseCachedBlocks,
+  reserveMemory,
+} from "./alloc";
 import { reserveScratch, resultAt } from "./buffers";
 import { setLoading, setNow } from "./clock";
 import { DB_COUNT, dbAt, flushDb, keyCount, stepRehash, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
 import { expiryLogAt, setExpiryLog, takeExpiryLog } from "./expiry_log";
 import { lazyFree } from "./lazyfree";
-import { evictedDb, evictionPoolClear, evictOne } from "./evict";
+import {
+  evictedDb,
+  evictionCandidates,
+  evictionPoolBest,
+  evictionPoolClear,
+  evictOne,
+} from "./evict";
 import { keyMemoryUsage } from "./memusage";
 import {
   copyKey, dumpKey, moveKey, renameKey, restoreKey,
@@ -312,13 +324,39 @@ export function memoryUsed(): f64 {
   return <f64>bytesAllocated();
 }
 
+/** Freed blocks the allocator keeps for reuse (alloc.ts), not counted in memoryUsed. */
+export function memoryCached(): f64 {
+  return <f64>bytesCached();
+}
+
+/** The end of the highest block ever allocated (Wasm pages touched up to there). */
+export function memoryHighWater(): f64 {
+  return <f64>highestAddressUsed();
+}
+
+/** MEMORY PURGE: gives the kept freed blocks back to the allocator; the bytes released. */
+export function memoryPurge(): f64 {
+  return <f64>releaseCachedBlocks();
+}
+
 /**
  * Evicts one key chosen by `policy` (0 LRU, 1 LFU, 2 TTL, 3 random; + 4 all keys, else only
  * keys with a TTL) from `samples` keys per db and the eviction pool (evict.ts): the key's
- * length (bytes at resultPtr, db from evictKeyDb()), or NOT_FOUND when no key qualifies.
+ * length (bytes at resultPtr, db from evictKeyDb()), NOT_FOUND when no key qualifies, or
+ * COLDER_ELSEWHERE (-100) when the best candidate scores below `above`.
  */
-export function evictKey(policy: i32, samples: i32): i32 {
-  return evictOne(policy, samples);
+export function evictKey(policy: i32, samples: i32, above: f64): i32 {
+  return evictOne(policy, samples, above);
+}
+
+/** The eviction pool's best score (evict.ts scale), -Infinity when empty. */
+export function evictPoolBest(): f64 {
+  return evictionPoolBest();
+}
+
+/** Keys `policy` may evict, over every db. */
+export function evictCandidates(policy: i32): f64 {
+  return evictionCandidates(policy);
 }
 
 export function evictKeyDb(): i32 {
