@@ -15,6 +15,7 @@ import { ConfigStore } from "../src/config/store.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { createKeyspace } from "../src/engine/engine_module.ts";
 import { keyHashSlot, slotOwner } from "../src/cluster/slot.ts";
+import { FakeConn } from "./fake_conn.ts";
 
 type Placement = "local" | "remote" | "mixed";
 interface Init {
@@ -59,23 +60,6 @@ else {
     else if ("close" in msg) self.close(); // (ends cleanly, so --cpu-prof writes its profile)
     else self.postMessage({ cpu: await worker!.run(msg.run, msg.kind, msg.batches) });
   };
-}
-
-class FakeConn {
-  private n = 0;
-  constructor(private inputs: Uint8Array[], private total: number) {}
-  remoteAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
-  localAddr = { transport: "tcp", hostname: "127.0.0.1", port: 2 };
-  read(buf: Uint8Array): Promise<number | null> {
-    if (this.n >= this.total) return Promise.resolve(null);
-    const src = this.inputs[this.n++ % this.inputs.length];
-    buf.set(src);
-    return Promise.resolve(src.length);
-  }
-  write(b: Uint8Array): Promise<number> {
-    return Promise.resolve(b.length);
-  }
-  close() {}
 }
 
 class ShardWorker {
@@ -168,22 +152,10 @@ async function main(): Promise<void> {
       w.onmessage = (e) => resolve(e.data);
       w.postMessage(m);
     });
-  await Promise.all([
-    ask(workers[0], {
-      id: 0,
-      rings: { send: aToB, receive: bToA },
-      pipeline,
-      connections,
-      dataSize,
-    }),
-    ask(workers[1], {
-      id: 1,
-      rings: { send: bToA, receive: aToB },
-      pipeline,
-      connections,
-      dataSize,
-    }),
-  ]);
+  const rings = [{ send: aToB, receive: bToA }, { send: bToA, receive: aToB }];
+  await Promise.all(
+    workers.map((w, id) => ask(w, { id, rings: rings[id], pipeline, connections, dataSize })),
+  );
   // Both shards serve connections at once (as --shards 2 under load), or only shard 0 (the
   // owner shard then only runs forwarded batches, and every call has to wake it).
   const both = !argv.includes("--one-side");
