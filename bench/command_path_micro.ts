@@ -14,6 +14,7 @@ import { createBatchExecutor } from "../src/server/executor.ts";
 import { ConfigStore } from "../src/config/store.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { createKeyspace } from "../src/engine/engine_module.ts";
+import { FakeConn } from "./fake_conn.ts";
 
 const KEYS = 100_000;
 const argv = [...Deno.args];
@@ -62,27 +63,6 @@ function batches(kind: Kind): Uint8Array[] {
     out.push(enc.encode(s));
   }
   return out;
-}
-
-class FakeConn {
-  written = 0;
-  private n = 0;
-  constructor(private inputs: Uint8Array[], private total: number) {}
-  remoteAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
-  localAddr = { transport: "tcp", hostname: "127.0.0.1", port: 2 };
-  read(buf: Uint8Array): Promise<number | null> {
-    if (this.n >= this.total) return Promise.resolve(null);
-    const src = this.inputs[this.n++ % this.inputs.length];
-    buf.set(src);
-    return Promise.resolve(src.length);
-  }
-  write(b: Uint8Array): Promise<number> {
-    this.written += b.length;
-    return Promise.resolve(b.length);
-  }
-  close() {}
-  setNoDelay() {}
-  setKeepAlive() {}
 }
 
 const loaded = await loadConfig(["--shards", "1", ...configFlags], {});

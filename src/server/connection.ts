@@ -670,45 +670,50 @@ export class Connection {
   private async flushPending(): Promise<void> {
     if (!this.pending.length && !this.unsent) return;
     this.unsent = 0;
-    const calls: Array<Promise<BatchReply> | null> = [];
+    // Under EXEC's locks the batch runs as their owner.
+    const owner = this.ctx.cross?.heldBy() ?? null;
+    let single: Promise<BatchReply> | null = null;
+    let calls: Array<Promise<BatchReply>> | null = null;
     for (let s = 0; s < this.batches.length; s++) {
-      if (this.batchCounts[s] === 0) {
-        calls.push(null);
-        continue;
-      }
-      // Under EXEC's locks the batch runs as their owner.
-      const owner = this.ctx.cross?.heldBy() ?? null;
-      calls.push(this.peers!.call(s, this.batches[s].bytes(), owner, this.replyStores[s]));
+      if (this.batchCounts[s] === 0) continue;
+      const call = this.peers!.call(s, this.batches[s].bytes(), owner, this.replyStores[s]);
+      // One target (always so with 2 shards): await its call, no Promise.all.
+      if (single === null && calls === null) single = call;
+      else (calls ??= [single!]).push(call);
       this.shard.stats.forwardedCommands += this.batchCounts[s];
       this.batches[s].reset();
       this.batchCounts[s] = 0;
     }
-    const replies = await Promise.all(calls);
+    if (calls !== null) await Promise.all(calls);
+    else if (single !== null) await single;
     // Only commands whose replies were dropped: sent and done, nothing to splice.
     if (!this.pending.length) return;
+    // The stores hold each shard's replies (one call per shard at a time).
+    const replies = this.replyStores;
     const replyOf = (part: [number, number] | Uint8Array): Uint8Array => {
       if (part instanceof Uint8Array) return part;
-      const r = replies[part[0]]!;
+      const r = replies[part[0]];
       return r.replies.subarray(part[1] === 0 ? 0 : r.ends[part[1] - 1], r.ends[part[1]]);
     };
-    this.spliceFrom.reset();
-    this.spliceFrom.raw(this.out.bytes());
-    const local = this.spliceFrom.bytes();
+    // The local replies move to spliceFrom (buffers swapped, not copied), and `out` is
+    // rebuilt from them and the forwarded replies in request order.
+    const local = this.out.buf, localLength = this.out.length;
+    this.out.buf = this.spliceFrom.buf;
     this.out.reset();
+    this.spliceFrom.buf = local;
     let copied = 0;
     for (const p of this.pending) {
       this.out.rawRange(local, copied, p.at);
       copied = p.at;
       const only = p.parts[0];
       if (p.combine === null && !(only instanceof Uint8Array)) {
-        const r = replies[only[0]]!, i = only[1];
+        const r = replies[only[0]], i = only[1];
         this.out.rawRange(r.replies, i === 0 ? 0 : r.ends[i - 1], r.ends[i]);
       } else if (p.combine === null) this.out.raw(replyOf(only));
       else p.combine(p.parts.map(replyOf), this.out, p.split);
     }
-    this.out.rawRange(local, copied, local.length);
+    this.out.rawRange(local, copied, localLength);
     this.pending.length = 0;
-    this.spliceFrom.reset();
     this.spliceFrom.shrinkIfIdle();
     this.flushes++;
     this.flushedTo = this.out.length;

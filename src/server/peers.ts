@@ -29,17 +29,40 @@ export class ReplyStore implements BatchReply {
   private endBuf = new Int32Array(64);
 
   fill(ends: Int32Array, replies: Uint8Array): void {
-    if (
-      replies.length > this.buf.length ||
-      (this.buf.length > 1024 * 1024 && replies.length < 64 * 1024)
-    ) {
-      this.buf = new Uint8Array(Math.max(1024, replies.length));
-    }
-    if (ends.length > this.endBuf.length) this.endBuf = new Int32Array(ends.length);
+    this.reserve(ends.length, replies.length);
     this.buf.set(replies);
     this.endBuf.set(ends);
-    this.replies = this.buf.subarray(0, replies.length);
-    this.ends = this.endBuf.subarray(0, ends.length);
+    this.publish(ends.length, replies.length);
+  }
+
+  /** Fill from a reply message: `count` little-endian Int32 end offsets at msg[at], then the
+   * replies up to msg[end] (read byte by byte: the message may sit at any offset). */
+  fillFrom(msg: Uint8Array, at: number, count: number, end: number): void {
+    const from = at + 4 * count, length = end - from;
+    this.reserve(count, length);
+    const ends = this.endBuf;
+    for (let i = 0, p = at; i < count; i++, p += 4) {
+      ends[i] = msg[p] | (msg[p + 1] << 8) | (msg[p + 2] << 16) | (msg[p + 3] << 24);
+    }
+    this.buf.set(msg.subarray(from, end));
+    this.publish(count, length);
+  }
+
+  private reserve(count: number, length: number): void {
+    if (length > this.buf.length || (this.buf.length > 1024 * 1024 && length < 64 * 1024)) {
+      this.buf = new Uint8Array(Math.max(1024, length));
+    }
+    if (count > this.endBuf.length) this.endBuf = new Int32Array(count);
+  }
+
+  /** The views change only when the sizes do (a steady pipeline reuses them). */
+  private publish(count: number, length: number): void {
+    if (this.replies.buffer !== this.buf.buffer || this.replies.length !== length) {
+      this.replies = this.buf.subarray(0, length);
+    }
+    if (this.ends.buffer !== this.endBuf.buffer || this.ends.length !== count) {
+      this.ends = this.endBuf.subarray(0, count);
+    }
   }
 }
 
@@ -122,17 +145,24 @@ export class Peers {
     for (const link of this.linkList) link.poll();
   }
 
-  private send(link: ShardLink, kind: number, id: number, n: number, ...body: Uint8Array[]): void {
+  private send(
+    link: ShardLink,
+    kind: number,
+    id: number,
+    n: number,
+    body: Uint8Array | null = null,
+    more: Uint8Array | null = null,
+  ): void {
     const h = this.headerWords;
     h[0] = kind;
     h[1] = id;
     h[2] = n;
-    link.send([this.header, ...body]);
+    link.send(this.header, body, more);
   }
 
   private receive(link: ShardLink, msg: Uint8Array): void {
-    const h = new Int32Array(msg.buffer, 0, 3);
-    const kind = h[0], id = h[1], n = h[2];
+    // The header by hand: a typed-array view per message costs more than the message.
+    const kind = u32At(msg, 0), id = u32At(msg, 4), n = u32At(msg, 8);
     switch (kind) {
       case CALL: {
         const owner = n ? decoder.decode(msg.subarray(HEADER, HEADER + n)) : null;
@@ -151,10 +181,7 @@ export class Peers {
         if (!waiter) break;
         this.waiting.delete(id);
         // msg is only valid during this call: the replies go to the caller's store.
-        waiter.store.fill(
-          new Int32Array(msg.buffer, msg.byteOffset + HEADER, n),
-          msg.subarray(HEADER + 4 * n),
-        );
+        waiter.store.fillFrom(msg, HEADER, n, msg.length);
         waiter.resolve(waiter.store);
         break;
       }
@@ -265,6 +292,10 @@ export class Peers {
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
+
+function u32At(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 16777216;
+}
 
 /** A lock owner's name (ASCII, e.g. "0:17"), zero-padded to a multiple of 4 bytes so what
  * follows stays aligned. */

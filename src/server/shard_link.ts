@@ -68,6 +68,15 @@ class Ring {
     if (first < length) dest.set(this.data.subarray(0, length - first), offset + first);
   }
 
+  /** Write a little-endian u32 at counter `at` (wrapping). */
+  putU32(at: number, v: number): void {
+    const d = this.data, m = this.mask;
+    d[at & m] = v & 0xff;
+    d[(at + 1) & m] = (v >>> 8) & 0xff;
+    d[(at + 2) & m] = (v >>> 16) & 0xff;
+    d[(at + 3) & m] = v >>> 24;
+  }
+
   u32At(at: number): number {
     const d = this.data, m = this.mask;
     return (d[at & m] | (d[(at + 1) & m] << 8) | (d[(at + 2) & m] << 16)) +
@@ -103,9 +112,10 @@ export class ShardLink {
   /** Where a message is copied out of the ring (the ring's bytes are the writer's again as
    * soon as the tail moves). Reused: a message is only valid during onMessage. */
   private scratch = new Uint8Array(64 * 1024);
-  private lengthBytes = new Uint8Array(4);
-  private lengthView = new DataView(this.lengthBytes.buffer);
   private closed = false;
+  /** HEAD when poll last stopped at a message the writer had not finished copying in (-1:
+   * it did not): until HEAD moves there is nothing to take, so the reader sleeps. */
+  private stalledHead = -1;
 
   /** `onMessage` gets each message in order, as a view that is valid only during the call
    * (at byte offset 0 of its buffer, so aligned views of it work). */
@@ -119,24 +129,29 @@ export class ShardLink {
     this.sleep();
   }
 
-  /** Send one message: the concatenation of `parts`. They are copied before this returns. */
-  send(parts: Uint8Array[]): void {
-    let total = 0;
-    for (const p of parts) total += p.length;
+  /** Send one message: `head`, then `body` and `more` if given (fixed parts, so a send
+   * allocates nothing). They are copied before this returns. */
+  send(head: Uint8Array, body: Uint8Array | null = null, more: Uint8Array | null = null): void {
+    const total = head.length + (body ? body.length : 0) + (more ? more.length : 0);
     this.stats.sent++;
     const tx = this.tx, ctl = tx.ctl;
-    const head = Atomics.load(ctl, HEAD);
+    const head0 = Atomics.load(ctl, HEAD);
     if (
       !this.backlog.length &&
-      4 + total <= tx.capacity - ((head - Atomics.load(ctl, TAIL)) & COUNTER_MASK)
+      4 + total <= tx.capacity - ((head0 - Atomics.load(ctl, TAIL)) & COUNTER_MASK)
     ) {
       // Fast path: the whole message fits now.
-      this.lengthView.setUint32(0, total, true);
-      tx.put(head, this.lengthBytes);
-      let at = head + 4;
-      for (const p of parts) {
-        tx.put(at, p);
-        at += p.length;
+      tx.putU32(head0, total);
+      let at = head0 + 4;
+      tx.put(at, head);
+      at += head.length;
+      if (body) {
+        tx.put(at, body);
+        at += body.length;
+      }
+      if (more) {
+        tx.put(at, more);
+        at += more.length;
       }
       Atomics.store(ctl, HEAD, at & COUNTER_MASK);
       this.wakeReader();
@@ -145,7 +160,8 @@ export class ShardLink {
     const whole = new Uint8Array(4 + total);
     new DataView(whole.buffer).setUint32(0, total, true);
     let at = 4;
-    for (const p of parts) {
+    for (const p of [head, body, more]) {
+      if (!p) continue;
       whole.set(p, at);
       at += p.length;
     }
@@ -209,9 +225,11 @@ export class ShardLink {
     let tail = Atomics.load(ctl, TAIL);
     if (Atomics.load(ctl, HEAD) === tail) return;
     this.polling = true;
+    this.stalledHead = -1;
     try {
       for (;;) {
-        const avail = (Atomics.load(ctl, HEAD) - tail) & COUNTER_MASK;
+        const head = Atomics.load(ctl, HEAD);
+        const avail = (head - tail) & COUNTER_MASK;
         if (avail === 0) break;
         let msg: Uint8Array | null = null;
         if (this.assembly) {
@@ -221,7 +239,10 @@ export class ShardLink {
           tail = (tail + n) & COUNTER_MASK;
           if (this.assembled === this.assembly.length) [msg, this.assembly] = [this.assembly, null];
         } else {
-          if (avail < 4) break;
+          if (avail < 4) {
+            this.stalledHead = head;
+            break;
+          }
           const len = rx.u32At(tail);
           if (4 + len <= avail) {
             if (len > this.scratch.length) {
@@ -236,7 +257,10 @@ export class ShardLink {
             this.assembled = 0;
             tail = (tail + 4) & COUNTER_MASK;
             continue;
-          } else break; // the writer is still copying it in
+          } else {
+            this.stalledHead = head; // the writer is still copying it in
+            break;
+          }
         }
         // Free the space before handling the message: handling it may take a while.
         Atomics.store(ctl, TAIL, tail);
@@ -271,8 +295,10 @@ export class ShardLink {
     const ctl = this.rx.ctl;
     const seq = Atomics.load(ctl, DATA_SEQ);
     Atomics.store(ctl, SLEEPING, 1);
-    if (Atomics.load(ctl, HEAD) !== Atomics.load(ctl, TAIL)) {
-      // Data raced in: take it now instead of sleeping.
+    const head = Atomics.load(ctl, HEAD);
+    if (head !== Atomics.load(ctl, TAIL) && head !== this.stalledHead) {
+      // Data raced in: take it now instead of sleeping. (Only part of a message that the
+      // writer is still copying is no reason: taking it again at once would spin.)
       Atomics.store(ctl, SLEEPING, 0);
       queueMicrotask(() => this.woken());
       return;
