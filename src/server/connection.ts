@@ -201,6 +201,8 @@ export class Connection {
         this.client.lastInteractionAt = Date.now();
         this.busy = true;
         this.processing = true;
+        // Deliveries still waiting for the end of the turn precede this batch's replies.
+        if (this.delivered.length !== 0 && !this.writing) this.takeDeliveredIntoOut();
         const consumed = await this.processInput(buf, filled);
         if (this.shard.batchObservers.length !== 0) {
           for (const observer of this.shard.batchObservers) observer();
@@ -310,6 +312,12 @@ export class Connection {
     }
   }
 
+  private takeDeliveredIntoOut(): void {
+    this.out.raw(this.delivered.bytes());
+    this.delivered.reset();
+    this.client.pendingOutput = 0;
+  }
+
   /** Idle connections with deliveries to write at the end of this turn. */
   private static awaitingFlush: Connection[] = [];
 
@@ -323,7 +331,7 @@ export class Connection {
     Connection.awaitingFlush = [];
     for (const c of queued) {
       c.flushQueued = false;
-      // A connection that turned busy meanwhile writes its deliveries after its replies.
+      // A connection that turned busy meanwhile took them ahead of its replies.
       if (c.busy || c.writing || c.closed || c.delivered.length === 0) continue;
       c.writing = c.writeDelivered().catch(() => c.close()).finally(() => {
         c.writing = null;
