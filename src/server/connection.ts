@@ -34,6 +34,8 @@ import { monitorsOf } from "./monitor.ts";
 const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 
 const INITIAL_READ = 16 * 1024;
+/** Deliveries waiting for the end of the turn are written at once from this size on. */
+const DELIVER_AT_ONCE = 16 * 1024;
 
 /** A reply that other shards will produce, and where it goes in this batch's output. */
 interface PendingReply {
@@ -305,11 +307,21 @@ export class Connection {
     if (this.writing && this.socketRefuses() && this.overOutputLimit(0)) return;
     // A busy connection writes deliveries after its batch's replies; an idle one once the
     // work this event-loop turn woke up has run (Redis's beforeSleep), so the messages of
-    // every PUBLISH of the turn leave in one write.
-    if (!this.busy && !this.writing && !this.flushQueued) {
+    // every PUBLISH of the turn leave in one write. Past 16 KB (what output limits do not
+    // count) it writes at once: a burst of big messages from another shard then waits for
+    // the socket one write at a time, as bytes the socket has not refused yet.
+    if (this.busy || this.writing) return;
+    if (this.delivered.length >= DELIVER_AT_ONCE) this.startWritingDelivered();
+    else if (!this.flushQueued) {
       this.flushQueued = true;
       if (Connection.awaitingFlush.push(this) === 1) queueMicrotask(Connection.flushAll);
     }
+  }
+
+  private startWritingDelivered(): void {
+    this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
+      this.writing = null;
+    });
   }
 
   private takeDeliveredIntoOut(): void {
@@ -333,9 +345,7 @@ export class Connection {
       c.flushQueued = false;
       // A connection that turned busy meanwhile took them ahead of its replies.
       if (c.busy || c.writing || c.closed || c.delivered.length === 0) continue;
-      c.writing = c.writeDelivered().catch(() => c.close()).finally(() => {
-        c.writing = null;
-      });
+      c.startWritingDelivered();
     }
   };
 
