@@ -35,7 +35,7 @@ const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 
 const INITIAL_READ = 16 * 1024;
 /** Deliveries waiting for the end of the turn are written at once from this size on. */
-const DELIVER_AT_ONCE = 16 * 1024;
+const DELIVER_AT_ONCE = 64 * 1024;
 
 /** A reply that other shards will produce, and where it goes in this batch's output. */
 interface PendingReply {
@@ -307,9 +307,9 @@ export class Connection {
     if (this.writing && this.socketRefuses() && this.overOutputLimit(0)) return;
     // A busy connection writes deliveries after its batch's replies; an idle one once the
     // work this event-loop turn woke up has run (Redis's beforeSleep), so the messages of
-    // every PUBLISH of the turn leave in one write. Past 16 KB (what output limits do not
-    // count) it writes at once: a burst of big messages from another shard then waits for
-    // the socket one write at a time, as bytes the socket has not refused yet.
+    // every PUBLISH of the turn leave in one write. Past 64 KB (Redis's most per write call)
+    // it writes at once: a burst of big messages from another shard then meets the socket
+    // one write at a time, as bytes the socket has not refused yet.
     if (this.busy || this.writing) return;
     if (this.delivered.length >= DELIVER_AT_ONCE) this.startWritingDelivered();
     else if (!this.flushQueued) {
