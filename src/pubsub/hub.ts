@@ -59,8 +59,9 @@ export class PubSubHub {
   private notice = new ByteBuffer(256);
   /** Per shard: the message notice must go there (reused by publish). */
   private targets: boolean[];
-  /** Frames built once per message and protocol (index: resp - 2). */
-  private frames: Array<Uint8Array | null> = [null, null];
+  /** The frames of the message being delivered, and of its pmessage for one pattern. */
+  private messageFrames = new PushFrames();
+  private patternFrames = new PushFrames();
 
   constructor(private shard: Shard, private peers: Peers | null) {
     this.targets = new Array(shard.count).fill(false);
@@ -127,7 +128,6 @@ export class PubSubHub {
   publish(kind: Kind, channel: Uint8Array, message: Uint8Array): number {
     const targets = this.targets;
     let receivers = 0, anyRemote = false;
-    this.frames[0] = this.frames[1] = null;
     const topic = this.topics[kind].size ? this.topics[kind].get(latin1(channel)) : undefined;
     if (topic) {
       receivers += topic.local.size + topic.remoteTotal;
@@ -232,7 +232,6 @@ export class PubSubHub {
     }
     const clen = payload[2] | (payload[3] << 8) | (payload[4] << 16) | (payload[5] << 24);
     const channel = payload.subarray(6, 6 + clen), message = payload.subarray(6 + clen);
-    this.frames[0] = this.frames[1] = null;
     const topic = this.topics[kind].get(latin1(channel));
     if (topic?.local.size) this.deliverMessage(topic.local, kind, channel, message);
     if (kind !== CHANNEL) return;
@@ -249,36 +248,65 @@ export class PubSubHub {
     channel: Uint8Array,
     message: Uint8Array,
   ): void {
-    const word = MESSAGE_WORDS[kind === SHARD_CHANNEL ? 1 : 0];
-    for (const c of clients) {
-      const i = c.resp - 2;
-      c.deliver(this.frames[i] ??= encodePush(c.resp, [word, channel, message]));
-    }
+    const frames = this.messageFrames;
+    frames.start([MESSAGE_WORDS[kind === SHARD_CHANNEL ? 1 : 0], channel, message]);
+    for (const c of clients) c.deliver(frames.encoded(c.resp));
+    frames.release();
   }
 
   private deliverPatternMessage(pattern: Topic, channel: Uint8Array, message: Uint8Array): void {
-    // Not cached in `frames`: several patterns may match one message.
-    const frames: Array<Uint8Array | null> = [null, null];
-    for (const c of pattern.local) {
-      const i = c.resp - 2;
-      c.deliver(frames[i] ??= encodePush(c.resp, [PMESSAGE, pattern.name, channel, message]));
-    }
+    const frames = this.patternFrames;
+    frames.start([PMESSAGE, pattern.name, channel, message]);
+    for (const c of pattern.local) c.deliver(frames.encoded(c.resp));
+    frames.release();
   }
 }
 
-const pushWriter = new ReplyWriter(256);
+/**
+ * One message's push frame (bulk strings: `>n` in RESP3, `*n` in RESP2), encoded at most once
+ * per protocol into buffers reused from message to message: a new ArrayBuffer per message
+ * costs more than the rest of its delivery. Client.deliver copies what it is given, so a
+ * frame is only valid until the next start().
+ */
+const NO_PARTS: Uint8Array[] = [];
 
-/** A push of bulk strings: `>n` in RESP3, `*n` in RESP2 (a copy the caller may keep). */
-export function encodePush(resp: 2 | 3, parts: Uint8Array[]): Uint8Array {
-  const w = pushWriter;
-  w.reset();
-  w.resp = resp;
-  w.pushHeader(parts.length);
-  for (const p of parts) w.bulk(p);
-  const bytes = w.bytes().slice();
-  w.reset();
-  w.shrinkIfIdle(64 * 1024);
-  return bytes;
+class PushFrames {
+  private parts = NO_PARTS;
+  private writers = [new ReplyWriter(256), new ReplyWriter(256)];
+  /** Per protocol (index resp - 2): the frame, once encoded for this message. */
+  private frames: Array<Uint8Array | null> = [null, null];
+
+  constructor() {
+    this.writers[1].resp = 3;
+  }
+
+  start(parts: Uint8Array[]): void {
+    this.parts = parts;
+    this.frames[0] = this.frames[1] = null;
+  }
+
+  encoded(resp: 2 | 3): Uint8Array {
+    const i = resp - 2;
+    const frame = this.frames[i];
+    if (frame !== null) return frame;
+    const w = this.writers[i];
+    w.reset();
+    w.pushHeader(this.parts.length);
+    for (const p of this.parts) w.bulk(p);
+    return this.frames[i] = w.bytes();
+  }
+
+  /** After the message's deliveries: a big message's buffers are not kept. */
+  release(): void {
+    this.parts = NO_PARTS;
+    this.frames[0] = this.frames[1] = null;
+    for (const w of this.writers) {
+      if (w.buf.length > 64 * 1024) {
+        w.reset();
+        w.shrinkIfIdle(64 * 1024);
+      }
+    }
+  }
 }
 
 const hubs = new WeakMap<Shard, PubSubHub>();

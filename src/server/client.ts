@@ -59,8 +59,9 @@ export class Client {
   kill: () => void = () => {};
   /** Send bytes to this client outside the request/reply cycle (pub/sub messages, a blocked
    * command's late reply, invalidations): placed in the output at once if the connection is
-   * running commands, else written as soon as no other write is in flight. Set by the
-   * connection; stand-in clients drop them. */
+   * running commands, else written at the end of the event-loop turn (one write for all
+   * the turn's deliveries) unless another write is in flight. The bytes are copied at once:
+   * the caller may reuse them. Set by the connection; stand-in clients drop them. */
   deliver: (bytes: Uint8Array) => void = () => {};
   /** Channels, patterns and shard channels subscribed to (src/pubsub): while not 0 a RESP2
    * client may run only the subscribe family, PING, QUIT and RESET. */

@@ -34,6 +34,8 @@ import { monitorsOf } from "./monitor.ts";
 const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 
 const INITIAL_READ = 16 * 1024;
+/** Deliveries waiting for the end of the turn are written at once from this size on. */
+const DELIVER_AT_ONCE = 64 * 1024;
 
 /** A reply that other shards will produce, and where it goes in this batch's output. */
 interface PendingReply {
@@ -93,6 +95,10 @@ export class Connection {
   private processing = false;
   /** Deliveries made while the connection was not running commands, written in order. */
   private delivered = new ByteBuffer(256);
+  /** The buffer being written while `delivered` collects more (the two are swapped). */
+  private sendingDelivered = new ByteBuffer(256);
+  /** This connection is in `awaitingFlush` (its deliveries go out at the end of the turn). */
+  private flushQueued = false;
   /** The write in flight (a batch's replies or deliveries); writes never overlap. */
   private writing: Promise<void> | null = null;
   /** Bytes of the write in flight that the socket has not taken yet (a slow reader's). */
@@ -200,6 +206,8 @@ export class Connection {
         this.client.lastInteractionAt = Date.now();
         this.busy = true;
         this.processing = true;
+        // Deliveries still waiting for the end of the turn precede this batch's replies.
+        if (this.delivered.length !== 0 && !this.writing) this.takeDeliveredIntoOut();
         const consumed = await this.processInput(buf, filled);
         if (this.shard.batchObservers.length !== 0) {
           for (const observer of this.shard.batchObservers) observer();
@@ -300,21 +308,64 @@ export class Connection {
     this.delivered.raw(bytes);
     this.client.pendingOutput = this.delivered.length + this.unwritten;
     if (this.writing && this.socketRefuses() && this.overOutputLimit(0)) return;
-    // A busy connection writes deliveries after its batch's replies; an idle one now.
-    if (!this.busy && !this.writing) {
-      this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
-        this.writing = null;
-      });
+    // A busy connection writes deliveries after its batch's replies; an idle one once the
+    // work this event-loop turn woke up has run (Redis's beforeSleep), so the messages of
+    // every PUBLISH of the turn leave in one write. Past 64 KB (Redis's most per write call)
+    // it writes at once: a burst of big messages from another shard then meets the socket
+    // one write at a time, as bytes the socket has not refused yet.
+    if (this.busy || this.writing) return;
+    if (this.delivered.length >= DELIVER_AT_ONCE) this.startWritingDelivered();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      if (Connection.awaitingFlush.push(this) === 1) queueMicrotask(Connection.flushAll);
     }
   }
 
-  /** Write what was delivered meanwhile, including what arrives during the write. */
+  private startWritingDelivered(): void {
+    this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
+      this.writing = null;
+    });
+  }
+
+  private takeDeliveredIntoOut(): void {
+    this.out.raw(this.delivered.bytes());
+    this.delivered.reset();
+    this.client.pendingOutput = 0;
+  }
+
+  /** Idle connections with deliveries to write at the end of this turn. */
+  private static awaitingFlush: Connection[] = [];
+
+  /**
+   * A microtask queued by the turn's first delivery: the continuations that the turn's
+   * completed reads resumed were queued before it, so every command they ran has delivered
+   * by now.
+   */
+  private static flushAll = (): void => {
+    const queued = Connection.awaitingFlush;
+    Connection.awaitingFlush = [];
+    for (const c of queued) {
+      c.flushQueued = false;
+      // A connection that turned busy meanwhile took them ahead of its replies.
+      if (c.busy || c.writing || c.closed || c.delivered.length === 0) continue;
+      c.startWritingDelivered();
+    }
+  };
+
+  /** Write what was delivered meanwhile, including what arrives during the write (into the
+   * other buffer: the two take turns, so no copy is made). */
   private async writeDelivered(): Promise<void> {
     while (this.delivered.length > 0) {
-      const bytes = this.delivered.bytes().slice();
-      this.delivered.reset();
-      this.shard.stats.netOutputBytes += bytes.length;
-      await this.writeAll(bytes);
+      const sending = this.delivered;
+      this.delivered = this.sendingDelivered;
+      this.sendingDelivered = sending;
+      this.shard.stats.netOutputBytes += sending.length;
+      try {
+        await this.writeAll(sending.bytes());
+      } finally {
+        sending.reset();
+        sending.shrinkIfIdle();
+      }
     }
     this.client.pendingOutput = 0;
     this.delivered.shrinkIfIdle();

@@ -1,0 +1,88 @@
+// Client.deliver on an idle connection (pub/sub messages, invalidations): the deliveries of one
+// event-loop turn leave in one write, in order, and ahead of the replies of commands the client
+// sends afterwards.
+import assert from "node:assert/strict";
+import { loadConfig } from "../../src/config/load.ts";
+import { ConfigStore } from "../../src/config/store.ts";
+import { type ClientConn, Connection } from "../../src/server/connection.ts";
+import { Shard } from "../../src/server/shard.ts";
+import { createKeyspace } from "../../src/engine/engine_module.ts";
+
+const enc = new TextEncoder(), dec = new TextDecoder();
+
+/** A socket driven by the test: it hands out the input it is given and records each write. */
+class ScriptedConn implements ClientConn {
+  readonly remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
+  readonly localAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 2 };
+  writes: string[] = [];
+  private pendingRead: ((n: number | null) => void) | null = null;
+  private into: Uint8Array | null = null;
+
+  read(into: Uint8Array): Promise<number | null> {
+    this.into = into;
+    return new Promise((resolve) => this.pendingRead = resolve);
+  }
+  /** Completes the pending read with `text` (false if the connection is not reading). */
+  input(text: string | null): boolean {
+    const resolve = this.pendingRead;
+    if (!resolve) return false;
+    this.pendingRead = null;
+    if (text === null) resolve(null);
+    else {
+      const bytes = enc.encode(text);
+      this.into!.set(bytes);
+      resolve(bytes.length);
+    }
+    return true;
+  }
+  write(bytes: Uint8Array): Promise<number> {
+    this.writes.push(dec.decode(bytes));
+    return Promise.resolve(bytes.length);
+  }
+  close(): void {
+    this.input(null);
+  }
+}
+
+async function connect() {
+  const shard = new Shard(0, 1, createKeyspace(), new ConfigStore(await loadConfig([], {})));
+  const conn = new ScriptedConn();
+  const connection = new Connection(conn, shard, null, { isShuttingDown: () => false });
+  const served = connection.serve();
+  await new Promise((r) => setTimeout(r, 0)); // serve() is waiting in read()
+  return { conn, client: connection.client, served };
+}
+
+const turn = () => new Promise((r) => setTimeout(r, 0));
+
+Deno.test("deliveries of one turn to an idle connection leave in one write, in order", async () => {
+  const { conn, client, served } = await connect();
+  client.deliver(enc.encode("+one\r\n"));
+  client.deliver(enc.encode("+two\r\n"));
+  const reused = enc.encode("+three\r\n");
+  client.deliver(reused);
+  reused.fill(0x21); // the caller may reuse its bytes at once
+  assert.deepEqual(conn.writes, []); // not yet: at the end of the turn
+  await turn();
+  assert.deepEqual(conn.writes, ["+one\r\n+two\r\n+three\r\n"]);
+  client.deliver(enc.encode("+four\r\n"));
+  await turn();
+  assert.deepEqual(conn.writes.slice(1), ["+four\r\n"]);
+  conn.close();
+  await served;
+});
+
+Deno.test("a delivery made before a command ran is written before its reply", async () => {
+  const { conn, client, served } = await connect();
+  // The command's read completes first, then the message is delivered in the same turn:
+  // the message waits for the end of the turn, the command runs before that.
+  assert.ok(conn.input("PING\r\n"));
+  client.deliver(enc.encode(">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n"));
+  await turn();
+  assert.equal(
+    conn.writes.join(""),
+    ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n+PONG\r\n",
+  );
+  conn.close();
+  await served;
+});
