@@ -130,6 +130,10 @@ export interface EngineExports {
   statsCount(hits: number, misses: number): void;
   statsReset(): void;
   itemsByteLength(): number;
+  loadBuffer(n: number): number;
+  loadRecords(at: number, end: number): number;
+  takeLoadedKeys(): number;
+  loadErrorAt(): number;
   setEncodingLimits(
     hashEntries: number,
     hashValue: number,
@@ -508,6 +512,29 @@ export class Keyspace {
       expireAtMs,
       (replace ? 1 : 0) | (keepAccess ? 2 : 0),
     );
+  }
+
+  /**
+   * Stores a batch of records cut from an RDB file (layout in wasm/assembly/rdb_load.ts):
+   * the engine stores runs of string keys in one call each; `decodeOther(at)` handles the
+   * record at offset `at` of another type (it may use restore(): the batch sits in its own
+   * area) and returns the offset after it. Returns the keys the engine stored itself, or
+   * -1 - offset for a malformed record.
+   */
+  loadRdbRecords(batch: Uint8Array, decodeOther: (at: number) => number): number {
+    const base = this.#engine.loadBuffer(batch.length) >>> 0;
+    this.#view().set(batch, base);
+    try {
+      for (let at = 0; at < batch.length;) {
+        const stop = this.#engine.loadRecords(at, batch.length);
+        if (stop < 0) return -1 - this.#engine.loadErrorAt();
+        at = stop < batch.length ? decodeOther(stop) : stop;
+      }
+      return this.#engine.takeLoadedKeys();
+    } finally {
+      this.#engine.takeLoadedKeys();
+      this.#engine.loadBuffer(0);
+    }
   }
 
   // ---- LRU / LFU and stats -------------------------------------------------------------------------

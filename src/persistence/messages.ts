@@ -71,4 +71,4 @@ export type PersistFromWorker =
   }
   | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
   | { type: "snapshot-done"; shardId: number; id: number; sections?: PartSection[]; error?: string }
-  | { type: "persist-ack"; shardId: number; id: number; error?: string };
+  | { type: "persist-ack"; shardId: number; id: number; error?: string; keys?: number };

@@ -14,7 +14,6 @@ import { aofSettings } from "../persistence/aof/settings.ts";
 import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
 import { PersistenceCoordinator } from "../persistence/coordinator.ts";
 import { ConfigStore } from "../config/store.ts";
-import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -106,7 +105,6 @@ export async function runServer(argv: string[]): Promise<number> {
     workers,
     new Float64Array(changes),
     rdbSettings,
-    encodingLimitsOf(config),
     Number(values["databases"]),
     () => requestStop("SHUTDOWN"),
   );
