@@ -518,8 +518,8 @@ export class Keyspace {
    * Stores a batch of records cut from an RDB file (layout in wasm/assembly/rdb_load.ts):
    * the engine stores runs of string keys in one call each; `decodeOther(at)` handles the
    * record at offset `at` of another type (it may use restore(): the batch sits in its own
-   * area) and returns the offset after it. Returns the keys the engine stored itself, or
-   * -1 - offset for a malformed record.
+   * area) and returns the offset after it. A record the engine finds malformed goes to
+   * `decodeOther` too, which says why (throws). Returns the keys the engine stored itself.
    */
   loadRdbRecords(batch: Uint8Array, decodeOther: (at: number) => number): number {
     const base = this.#engine.loadBuffer(batch.length) >>> 0;
@@ -527,8 +527,8 @@ export class Keyspace {
     try {
       for (let at = 0; at < batch.length;) {
         const stop = this.#engine.loadRecords(at, batch.length);
-        if (stop < 0) return -1 - this.#engine.loadErrorAt();
-        at = stop < batch.length ? decodeOther(stop) : stop;
+        if (stop < 0) at = decodeOther(this.#engine.loadErrorAt());
+        else at = stop < batch.length ? decodeOther(stop) : stop;
       }
       return this.#engine.takeLoadedKeys();
     } finally {

@@ -2,8 +2,9 @@
 // (RdbRecordScanner: opcodes, the key's hash slot, the value skipped by its lengths, nothing
 // decoded or allocated per key) and copies each record as it is into its shard's batch
 // (LoadBatchWriter, one transferred ArrayBuffer per batch); the shards decode and store them in
-// parallel (storeLoadBatch): string keys in bulk inside the engine, other types with the
-// codec (readValueBody -> blobFromRdbValue -> restore).
+// parallel (storeLoadBatch): strings and the common small-collection encodings in bulk inside
+// the engine (wasm/assembly/rdb_load.ts), other encodings with the codec (readValueBody ->
+// blobFromRdbValue -> restore).
 //
 // Batch layout (wasm/assembly/rdb_load.ts reads it), records back to back, little endian:
 //   u8 kind | u8 db | f64 expireAt ms (0 = none) | u32 n | n bytes
@@ -336,6 +337,7 @@ export function storeLoadBatch(ks: Keyspace, batch: Uint8Array, limits: Encoding
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   let decoded = 0;
   const stored = ks.loadRdbRecords(batch, (at) => {
+    if (batch[at] !== KIND_KEY) throw new RdbFormatError("malformed load batch");
     const db = batch[at + 1], expireAt = view.getFloat64(at + 2, true);
     const start = at + RECORD_HEADER, end = start + view.getUint32(at + 10, true);
     const r = new RdbReader(batch, start, end);
@@ -353,6 +355,5 @@ export function storeLoadBatch(ks: Keyspace, batch: Uint8Array, limits: Encoding
     }
     return end;
   });
-  if (stored < 0) throw new RdbFormatError(`a malformed string record in the RDB data`);
   return stored + decoded;
 }

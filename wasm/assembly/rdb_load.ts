@@ -3,6 +3,10 @@
 // JS <-> Wasm crossing and no intermediate blob. Other value types stop the loop: JS decodes
 // that record (src/persistence/rdb codec) and calls again after it.
 //
+// Collections in the encodings Redis 7.0 writes for small ones (hash listpack, quicklist 2
+// lists, dict sets that are no intset, sorted set listpacks with integer scores) are turned
+// into the engine's blob here and stored like RESTORE; the rest goes to JS.
+//
 // Batch layout, records back to back (little endian):
 //   u8 kind | u8 db | f64 expireAt (ms, 0 = none) | u32 n | n bytes
 //   kind 0: an RDB key record as in the file: type byte, key string, value
@@ -12,18 +16,44 @@
 import { memAlloc, memFree, capacityOf } from "./alloc";
 import { loading, nowMs } from "./clock";
 import { Db, dbAt, findLiveKey, removeFound, reserveSlots } from "./db";
-import { formatInteger } from "./numbers";
+import { resultAt } from "./buffers";
+import { writeBlob, writeF64, writeU32, writerBegin, writerLength, writerReserve } from "./bytewriter";
+import { RESTORE_REPLACE, restoreAt } from "./keymove";
+import { hashMaxListpackEntries, setMaxIntsetEntries, zsetMaxListpackEntries } from "./limits";
+import { formatInteger, parseInteger } from "./numbers";
+import { BAD_PAYLOAD } from "./status";
 import { storeNew } from "./strings";
 
 const RECORD_KEY: u8 = 0;
 const RECORD_RESIZE: u8 = 1;
 const RECORD_HEADER: usize = 14;
 const RDB_TYPE_STRING: u8 = 0;
+const RDB_TYPE_SET: u8 = 2;
+const RDB_TYPE_HASH_LISTPACK: u8 = 16;
+const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
+const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
+const QUICKLIST_PLAIN: usize = 1;
+const QUICKLIST_PACKED: usize = 2;
+// The engine's blob (keymove.ts) and serialized objects (value_codec.ts documents them).
+const BLOB_HEADER: usize = 12;
+const ENC_OBJ: u8 = 2;
+const TYPE_LIST: u8 = 1;
+const TYPE_SET: u8 = 2;
+const TYPE_ZSET: u8 = 3;
+const TYPE_HASH: u8 = 4;
+const SET_HASHTABLE: u32 = 2;
+const COMPACT: u32 = 0;
+const LARGE: u32 = 1;
+// What storing one record did.
+const STORED: i32 = 1;
+const SKIPPED: i32 = 0; // an empty collection (Redis skips them) or already expired
+const FOR_JS: i32 = 2;
+const MALFORMED: i32 = -1;
 const ENC_INT8: u32 = 0;
 const ENC_INT16: u32 = 1;
 const ENC_INT32: u32 = 2;
 const ENC_LZF: u32 = 3;
-/** Returned for a malformed record (rdbLoadErrorAt() says where). */
+/** Returned for a malformed record (loadErrorAt() says where). */
 export const LOAD_CORRUPT: i32 = -1;
 
 let batch: usize = 0;
@@ -163,19 +193,253 @@ function lzfDecompress(ip: usize, inLen: usize, op: usize, outLen: usize): bool 
   return op == outEnd;
 }
 
-/** A string key record's key and value at [p, end): stored (replacing), or false. */
-function storeStringRecord(db: Db, p: usize, end: usize, expireAt: f64): bool {
+/** The key record (after its type byte) at [p, end): STORED, SKIPPED, FOR_JS or MALFORMED. */
+function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: f64): i32 {
+  if (type != RDB_TYPE_STRING && type != RDB_TYPE_SET && type != RDB_TYPE_HASH_LISTPACK &&
+    type != RDB_TYPE_ZSET_LISTPACK && type != RDB_TYPE_LIST_QUICKLIST_2) return FOR_JS;
   p = readString(p, end, true);
-  if (p == 0) return false;
+  if (p == 0) return MALFORMED;
   const key = strPtr, klen = strLen;
-  p = readString(p, end, false);
-  if (p != end) return false;
-  const d = findLiveKey(db, key, klen);
-  if (d != 0) removeFound(db, d);
-  if (expireAt > 0 && expireAt <= nowMs && !loading) return true;
-  storeNew(db, key, klen, strPtr, strLen, expireAt > 0, expireAt, false);
-  loadedKeys++;
+  if (type == RDB_TYPE_STRING) {
+    p = readString(p, end, false);
+    if (p != end) return MALFORMED;
+    const d = findLiveKey(db, key, klen);
+    if (d != 0) removeFound(db, d);
+    if (expireAt > 0 && expireAt <= nowMs && !loading) return SKIPPED;
+    storeNew(db, key, klen, strPtr, strLen, expireAt > 0, expireAt, false);
+    return STORED;
+  }
+  writerBegin();
+  writerReserve(BLOB_HEADER);
+  let objType: u8;
+  let status: i32;
+  if (type == RDB_TYPE_HASH_LISTPACK) {
+    objType = TYPE_HASH;
+    status = hashFromListpack(p, end);
+  } else if (type == RDB_TYPE_LIST_QUICKLIST_2) {
+    objType = TYPE_LIST;
+    status = listFromQuicklist(p, end);
+  } else if (type == RDB_TYPE_SET) {
+    objType = TYPE_SET;
+    status = setFromStrings(p, end);
+  } else {
+    objType = TYPE_ZSET;
+    status = zsetFromListpack(p, end);
+  }
+  if (status != STORED) return status;
+  const blob = resultAt, blen = writerLength();
+  store<u8>(blob, 1); // blob version
+  store<u8>(blob, objType, 1);
+  store<u8>(blob, ENC_OBJ, 2);
+  store<u8>(blob, 0, 3);
+  store<u32>(blob, 0, 4); // access field: fresh (restore without KEEP_ACCESS)
+  store<u32>(blob, <u32>(blen - BLOB_HEADER), 8);
+  if (restoreAt(db, key, klen, blob, blen, expireAt, RESTORE_REPLACE) == BAD_PAYLOAD) return MALFORMED;
+  return STORED;
+}
+
+// ---- listpacks (listpack.c), read entry by entry --------------------------------------------
+
+let lpAt: usize = 0;
+let lpEnd: usize = 0;
+let lpDeclared: u32 = 0;
+let lpSeen: u32 = 0;
+/** The last entry: an integer (entryInt) or a string (strPtr / strLen). */
+let entryIsInt = false;
+let entryInt: i64 = 0;
+const intText: usize = memory.data(24);
+
+/** Starts reading the listpack at [lp, lp + len): false when its header or end is wrong. */
+function lpOpen(lp: usize, len: usize): bool {
+  if (len < 7 || <usize>load<u32>(lp) != len || load<u8>(lp + len - 1) != 0xff) return false;
+  lpDeclared = <u32>load<u16>(lp, 4);
+  lpSeen = 0;
+  lpAt = lp + 6;
+  lpEnd = lp + len - 1;
   return true;
+}
+
+/** The next entry: 1, 0 at the end (when the declared count agrees), MALFORMED. */
+function lpNext(): i32 {
+  const p = lpAt;
+  if (p >= lpEnd) return lpDeclared == 0xffff || lpDeclared == lpSeen ? 0 : MALFORMED;
+  const b = <u32>load<u8>(p);
+  let size: usize;
+  entryIsInt = true;
+  if (b < 0x80) {
+    entryInt = b;
+    size = 1;
+  } else if ((b & 0xc0) == 0x80) {
+    entryIsInt = false;
+    strPtr = p + 1;
+    strLen = b & 0x3f;
+    size = 1 + strLen;
+  } else if ((b & 0xe0) == 0xc0) {
+    if (p + 2 > lpEnd) return MALFORMED;
+    const u = ((b & 0x1f) << 8) | <u32>load<u8>(p, 1);
+    entryInt = u >= 1 << 12 ? <i64>u - (1 << 13) : <i64>u;
+    size = 2;
+  } else if ((b & 0xf0) == 0xe0) {
+    if (p + 2 > lpEnd) return MALFORMED;
+    entryIsInt = false;
+    strPtr = p + 2;
+    strLen = ((b & 0x0f) << 8) | <u32>load<u8>(p, 1);
+    size = 2 + strLen;
+  } else if (b == 0xf0) {
+    if (p + 5 > lpEnd) return MALFORMED;
+    entryIsInt = false;
+    strPtr = p + 5;
+    strLen = <usize>load<u32>(p, 1);
+    if (strLen > lpEnd - strPtr) return MALFORMED;
+    size = 5 + strLen;
+  } else if (b == 0xf1) {
+    if (p + 3 > lpEnd) return MALFORMED;
+    entryInt = load<i16>(p, 1);
+    size = 3;
+  } else if (b == 0xf2) {
+    if (p + 4 > lpEnd) return MALFORMED;
+    const u = <u32>load<u16>(p, 1) | (<u32>load<u8>(p, 3) << 16);
+    entryInt = u >= 1 << 23 ? <i64>u - (1 << 24) : <i64>u;
+    size = 4;
+  } else if (b == 0xf3) {
+    if (p + 5 > lpEnd) return MALFORMED;
+    entryInt = load<i32>(p, 1);
+    size = 5;
+  } else if (b == 0xf4) {
+    if (p + 9 > lpEnd) return MALFORMED;
+    entryInt = load<i64>(p, 1);
+    size = 9;
+  } else return MALFORMED;
+  if (size > lpEnd - p) return MALFORMED;
+  // The back length: size in base-128 groups, most significant first, all but it flagged.
+  let groups: usize = 1;
+  for (let rest = size >> 7; rest > 0; rest >>= 7) groups++;
+  if (size + groups > lpEnd - p) return MALFORMED;
+  for (let i: usize = 0; i < groups; i++) {
+    let g = <u32>((size >> (7 * (groups - 1 - i))) & 127);
+    if (i > 0) g |= 128;
+    if (<u32>load<u8>(p + size + i) != g) return MALFORMED;
+  }
+  lpAt = p + size + groups;
+  lpSeen++;
+  return 1;
+}
+
+/** Appends the last entry as u32 length | bytes (an integer as its decimal text). */
+function writeEntry(): void {
+  if (entryIsInt) writeBlob(intText, formatInteger(entryInt, intText));
+  else writeBlob(strPtr, strLen);
+}
+
+/** Appends every entry of the listpack string at [p, end); their number, or -1. */
+function writeListpackEntries(lp: usize, len: usize): i64 {
+  if (!lpOpen(lp, len)) return -1;
+  let n: i64 = 0;
+  for (let r = lpNext(); r != 0; r = lpNext()) {
+    if (r < 0) return -1;
+    writeEntry();
+    n++;
+  }
+  return n;
+}
+
+/** The offset in the blob being built where a u32 count goes (the output may move). */
+function patchU32(offset: usize, value: u32): void {
+  store<u32>(resultAt + offset, value);
+}
+
+// ---- the collections ----------------------------------------------------------------------
+
+function hashFromListpack(p: usize, end: usize): i32 {
+  p = readString(p, end, false);
+  if (p != end) return MALFORMED;
+  writerReserve(8);
+  const entries = writeListpackEntries(strPtr, strLen);
+  if (entries < 0 || (entries & 1) != 0) return MALFORMED;
+  if (entries == 0) return SKIPPED;
+  const pairs = <u32>(entries >> 1);
+  // A listpack stays one unless it has too many entries (as rdbLoadObject leaves it).
+  patchU32(BLOB_HEADER, pairs <= hashMaxListpackEntries ? COMPACT : LARGE);
+  patchU32(BLOB_HEADER + 4, pairs);
+  return STORED;
+}
+
+function listFromQuicklist(p: usize, end: usize): i32 {
+  p = readLength(p, end);
+  if (p == 0) return MALFORMED;
+  let nodes = strLen;
+  writerReserve(4);
+  let count: i64 = 0;
+  for (; nodes > 0; nodes--) {
+    p = readLength(p, end);
+    if (p == 0) return MALFORMED;
+    const container = strLen;
+    p = readString(p, end, false);
+    if (p == 0) return MALFORMED;
+    if (container == QUICKLIST_PLAIN) {
+      writeBlob(strPtr, strLen);
+      count++;
+    } else if (container == QUICKLIST_PACKED) {
+      const n = writeListpackEntries(strPtr, strLen);
+      if (n < 0) return MALFORMED;
+      count += n;
+    } else return MALFORMED;
+  }
+  if (p != end || count > <i64>U32.MAX_VALUE) return MALFORMED;
+  if (count == 0) return SKIPPED;
+  patchU32(BLOB_HEADER, <u32>count);
+  return STORED;
+}
+
+/** A dict-encoded set: as a hashtable, unless it would load as an intset (JS does those). */
+function setFromStrings(p: usize, end: usize): i32 {
+  p = readLength(p, end);
+  if (p == 0) return MALFORMED;
+  const n = strLen;
+  if (n == 0) return SKIPPED;
+  if (<u64>n <= <u64>setMaxIntsetEntries) {
+    let allIntegers = true;
+    let q = p;
+    for (let i: usize = 0; i < n && allIntegers; i++) {
+      const encoded = q < end && load<u8>(q) >> 6 == 3 && (load<u8>(q) & 0x3f) != 3;
+      q = readString(q, end, false);
+      if (q == 0) return MALFORMED;
+      allIntegers = encoded || parseInteger(strPtr, strLen);
+    }
+    if (allIntegers) return FOR_JS;
+  }
+  writeU32(SET_HASHTABLE);
+  writeU32(<u32>n);
+  for (let i: usize = 0; i < n; i++) {
+    p = readString(p, end, false);
+    if (p == 0) return MALFORMED;
+    writeBlob(strPtr, strLen);
+  }
+  return p == end ? STORED : MALFORMED;
+}
+
+/** A sorted set listpack whose scores are all integers (text scores: JS parses them). */
+function zsetFromListpack(p: usize, end: usize): i32 {
+  p = readString(p, end, false);
+  if (p != end) return MALFORMED;
+  if (!lpOpen(strPtr, strLen)) return MALFORMED;
+  writerReserve(8);
+  let n: u32 = 0;
+  for (let r = lpNext(); r != 0; r = lpNext()) {
+    if (r < 0) return MALFORMED;
+    const memberIsInt = entryIsInt;
+    const memberInt = entryInt, member = strPtr, memberLen = strLen;
+    if (lpNext() != 1) return MALFORMED; // a member without its score
+    if (!entryIsInt) return FOR_JS;
+    writeF64(<f64>entryInt);
+    if (memberIsInt) writeBlob(intText, formatInteger(memberInt, intText));
+    else writeBlob(member, memberLen);
+    n++;
+  }
+  if (n == 0) return SKIPPED;
+  patchU32(BLOB_HEADER, n <= zsetMaxListpackEntries ? COMPACT : LARGE);
+  patchU32(BLOB_HEADER + 4, n);
+  return STORED;
 }
 
 /**
@@ -199,8 +463,10 @@ export function loadRecords(at: usize, end: usize): i32 {
     }
     if (kind != RECORD_KEY || n > end - at - RECORD_HEADER || n == 0) return corrupt(at);
     const record = p + RECORD_HEADER;
-    if (load<u8>(record) != RDB_TYPE_STRING) return <i32>at;
-    if (!storeStringRecord(dbAt(dbIndex), record + 1, record + n, load<f64>(p, 2))) return corrupt(at);
+    const status = storeRecord(dbAt(dbIndex), load<u8>(record), record + 1, record + n, load<f64>(p, 2));
+    if (status == FOR_JS) return <i32>at;
+    if (status == MALFORMED) return corrupt(at);
+    if (status == STORED) loadedKeys++;
     at += RECORD_HEADER + n;
   }
   return <i32>at;
