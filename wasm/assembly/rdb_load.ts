@@ -4,7 +4,7 @@
 // that record (src/persistence/rdb codec) and calls again after it.
 //
 // Collections in the encodings Redis 7.0 writes for small ones (hash listpack, quicklist 2
-// lists, dict sets that are no intset, sorted set listpacks with integer scores) are turned
+// lists, dict sets that are no intset, sorted set listpacks with plain scores) are turned
 // into the engine's blob here and stored like RESTORE; the rest goes to JS.
 //
 // Batch layout, records back to back (little endian):
@@ -418,7 +418,66 @@ function setFromStrings(p: usize, end: usize): i32 {
   return p == end ? STORED : MALFORMED;
 }
 
-/** A sorted set listpack whose scores are all integers (text scores: JS parses them). */
+let parsedScore: f64 = 0;
+
+/**
+ * A score's text as strtod reads it, when that is exact without a big-number algorithm
+ * (Clinger's fast path: at most 15 significant digits, a power of ten up to 1e22, so one
+ * correctly rounded division or product); false otherwise (JS parses it: "0.1" is saved as
+ * "0.10000000000000001", 17 digits).
+ */
+function parseScore(p: usize, len: usize): bool {
+  const end = p + len;
+  const negative = p < end && load<u8>(p) == 0x2d;
+  if (negative) p++;
+  let mantissa: u64 = 0;
+  let digits = 0, significant = 0, scale = 0;
+  let dot = false;
+  for (; p < end; p++) {
+    const c = <u32>load<u8>(p);
+    if (c == 0x2e && !dot) {
+      dot = true;
+      continue;
+    }
+    const d = c - 0x30;
+    if (d > 9) break;
+    digits++;
+    if (dot) scale--;
+    if (mantissa == 0 && d == 0) continue; // leading zeros are not significant
+    if (++significant > 15) return false;
+    mantissa = mantissa * 10 + d;
+  }
+  if (digits == 0) return false;
+  if (p < end) {
+    const c = <u32>load<u8>(p++);
+    if (c != 0x65 && c != 0x45) return false;
+    let expNegative = false;
+    if (p < end && (load<u8>(p) == 0x2d || load<u8>(p) == 0x2b)) expNegative = load<u8>(p++) == 0x2d;
+    if (p == end) return false;
+    let exponent = 0;
+    for (; p < end; p++) {
+      const d = <u32>load<u8>(p) - 0x30;
+      if (d > 9 || exponent > 1000) return false;
+      exponent = exponent * 10 + <i32>d;
+    }
+    scale += expNegative ? -exponent : exponent;
+  }
+  if (scale < -22 || scale > 22) return mantissa == 0 ? setScore(0, negative) : false;
+  const power = POWERS_OF_TEN[<i32>abs(scale)];
+  return setScore(scale < 0 ? <f64>mantissa / power : <f64>mantissa * power, negative);
+}
+
+const POWERS_OF_TEN: StaticArray<f64> = [
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+  1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+function setScore(value: f64, negative: bool): bool {
+  parsedScore = negative ? -value : value;
+  return true;
+}
+
+/** A sorted set listpack (scores as integers or text; text strtod can't do exactly -> JS). */
 function zsetFromListpack(p: usize, end: usize): i32 {
   p = readString(p, end, false);
   if (p != end) return MALFORMED;
@@ -430,8 +489,9 @@ function zsetFromListpack(p: usize, end: usize): i32 {
     const memberIsInt = entryIsInt;
     const memberInt = entryInt, member = strPtr, memberLen = strLen;
     if (lpNext() != 1) return MALFORMED; // a member without its score
-    if (!entryIsInt) return FOR_JS;
-    writeF64(<f64>entryInt);
+    if (entryIsInt) writeF64(<f64>entryInt);
+    else if (parseScore(strPtr, strLen)) writeF64(parsedScore);
+    else return FOR_JS;
     if (memberIsInt) writeBlob(intText, formatInteger(memberInt, intText));
     else writeBlob(member, memberLen);
     n++;
