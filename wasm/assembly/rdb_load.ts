@@ -3,8 +3,8 @@
 // JS <-> Wasm crossing and no intermediate blob. Other value types stop the loop: JS decodes
 // that record (src/persistence/rdb codec) and calls again after it.
 //
-// Collections in the encodings Redis 7.0 writes for small ones (hash listpack, quicklist 2
-// lists, dict sets that are no intset, sorted set listpacks with plain scores) are turned
+// Collections in the encodings Redis 7.0 writes (hash listpack or dict, quicklist 2 lists,
+// dict sets that are no intset, sorted set listpacks with plain scores, skiplists) are turned
 // into the engine's blob here and stored like RESTORE; the rest goes to JS.
 //
 // Batch layout, records back to back (little endian):
@@ -19,7 +19,9 @@ import { Db, dbAt, findLiveKey, removeFound, reserveSlots } from "./db";
 import { resultAt } from "./buffers";
 import { writeBlob, writeF64, writeU32, writerBegin, writerLength, writerReserve } from "./bytewriter";
 import { RESTORE_REPLACE, restoreAt } from "./keymove";
-import { hashMaxListpackEntries, setMaxIntsetEntries, zsetMaxListpackEntries } from "./limits";
+import {
+  hashMaxListpackEntries, hashMaxListpackValue, setMaxIntsetEntries, zsetMaxListpackEntries, zsetMaxListpackValue,
+} from "./limits";
 import { formatInteger, parseInteger } from "./numbers";
 import { BAD_PAYLOAD } from "./status";
 import { storeNew } from "./strings";
@@ -29,6 +31,8 @@ const RECORD_RESIZE: u8 = 1;
 const RECORD_HEADER: usize = 14;
 const RDB_TYPE_STRING: u8 = 0;
 const RDB_TYPE_SET: u8 = 2;
+const RDB_TYPE_HASH: u8 = 4;
+const RDB_TYPE_ZSET_2: u8 = 5;
 const RDB_TYPE_HASH_LISTPACK: u8 = 16;
 const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
 const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
@@ -195,8 +199,10 @@ function lzfDecompress(ip: usize, inLen: usize, op: usize, outLen: usize): bool 
 
 /** The key record (after its type byte) at [p, end): STORED, SKIPPED, FOR_JS or MALFORMED. */
 function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: f64): i32 {
-  if (type != RDB_TYPE_STRING && type != RDB_TYPE_SET && type != RDB_TYPE_HASH_LISTPACK &&
-    type != RDB_TYPE_ZSET_LISTPACK && type != RDB_TYPE_LIST_QUICKLIST_2) return FOR_JS;
+  if (
+    type != RDB_TYPE_STRING && type != RDB_TYPE_SET && type != RDB_TYPE_HASH && type != RDB_TYPE_ZSET_2 &&
+    type != RDB_TYPE_HASH_LISTPACK && type != RDB_TYPE_ZSET_LISTPACK && type != RDB_TYPE_LIST_QUICKLIST_2
+  ) return FOR_JS;
   p = readString(p, end, true);
   if (p == 0) return MALFORMED;
   const key = strPtr, klen = strLen;
@@ -222,6 +228,12 @@ function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: f64): i32
   } else if (type == RDB_TYPE_SET) {
     objType = TYPE_SET;
     status = setFromStrings(p, end);
+  } else if (type == RDB_TYPE_HASH) {
+    objType = TYPE_HASH;
+    status = hashFromPairs(p, end);
+  } else if (type == RDB_TYPE_ZSET_2) {
+    objType = TYPE_ZSET;
+    status = zsetFromPairs(p, end);
   } else {
     objType = TYPE_ZSET;
     status = zsetFromListpack(p, end);
@@ -416,6 +428,54 @@ function setFromStrings(p: usize, end: usize): i32 {
     writeBlob(strPtr, strLen);
   }
   return p == end ? STORED : MALFORMED;
+}
+
+/** A dict-encoded hash: a listpack when it fits the limits (rdbLoadObject's choice). */
+function hashFromPairs(p: usize, end: usize): i32 {
+  p = readLength(p, end);
+  if (p == 0) return MALFORMED;
+  const n = strLen;
+  if (n == 0) return SKIPPED;
+  if (<u64>n > U32.MAX_VALUE) return MALFORMED;
+  writerReserve(8);
+  let longest: usize = 0;
+  for (let i: usize = 0; i < n * 2; i++) {
+    p = readString(p, end, false);
+    if (p == 0) return MALFORMED;
+    writeBlob(strPtr, strLen);
+    longest = max(longest, strLen);
+  }
+  if (p != end) return MALFORMED;
+  const compact = <u64>n <= <u64>hashMaxListpackEntries && longest <= <usize>hashMaxListpackValue;
+  patchU32(BLOB_HEADER, compact ? COMPACT : LARGE);
+  patchU32(BLOB_HEADER + 4, <u32>n);
+  return STORED;
+}
+
+/** A skiplist sorted set with binary scores (a NaN score: JS refuses it with its words). */
+function zsetFromPairs(p: usize, end: usize): i32 {
+  p = readLength(p, end);
+  if (p == 0) return MALFORMED;
+  const n = strLen;
+  if (n == 0) return SKIPPED;
+  if (<u64>n > U32.MAX_VALUE) return MALFORMED;
+  writerReserve(8);
+  let longest: usize = 0;
+  for (let i: usize = 0; i < n; i++) {
+    p = readString(p, end, false);
+    if (p == 0 || end - p < 8) return MALFORMED;
+    const score = load<f64>(p);
+    if (isNaN(score)) return FOR_JS;
+    writeF64(score);
+    writeBlob(strPtr, strLen);
+    longest = max(longest, strLen);
+    p += 8;
+  }
+  if (p != end) return MALFORMED;
+  const compact = <u64>n <= <u64>zsetMaxListpackEntries && longest <= <usize>zsetMaxListpackValue;
+  patchU32(BLOB_HEADER, compact ? COMPACT : LARGE);
+  patchU32(BLOB_HEADER + 4, <u32>n);
+  return STORED;
 }
 
 let parsedScore: f64 = 0;
