@@ -5,7 +5,10 @@
 // the load average.
 //
 //   node_modules/.bin/deno run -A bench/rdb_load.ts [--keys 1000000] [--rounds 3]
-//     [--shards 1,2] [--datasets strings,mix]
+//     [--shards 1,2] [--datasets strings,mix] [--baseline /path/to/other/checkout]
+//
+// --baseline also runs the `ironcache` launcher of another checkout (e.g. the code before a
+// change) in the same rounds.
 //
 // strings: DEBUG POPULATE (key:N -> value:N). mix: 50% strings (some integers with a TTL,
 // some LZF-compressed), 10% each small hashes, sets (some intsets), sorted sets, lists, plus
@@ -23,6 +26,7 @@ const ROUNDS = Number(opt("rounds", "3"));
 const SHARDS = opt("shards", "1,2").split(",").map(Number);
 const DATASETS = opt("datasets", "strings,mix").split(",");
 const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
+const BASELINE = opt("baseline", "");
 const enc = new TextEncoder();
 const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 
@@ -34,12 +38,13 @@ interface Run {
 }
 
 /** Starts a server in `dir`, waits for its ready line, and stops it. */
-async function boot(kind: "redis" | "ironcache", dir: string, shards = 1): Promise<Run> {
+async function boot(label: string, dir: string): Promise<Run> {
   const port = freePort();
-  const [cmd, argv, ready] = kind === "redis"
+  const shards = Number(/shards (\d+)/.exec(label)?.[1] ?? 1);
+  const [cmd, argv, ready] = label === "redis"
     ? ["redis-server", ["--port", `${port}`, "--save", "", "--dir", dir], /Ready to accept/]
     : [
-      `${repoRoot}/ironcache`,
+      `${label.startsWith("baseline") ? BASELINE : repoRoot}/ironcache`,
       ["server", "--port", `${port}`, "--shards", `${shards}`, "--dir", dir, "--save", ""],
       /ready: pid=/,
     ];
@@ -147,15 +152,19 @@ try {
     console.log(
       `\n${dataset}: ${KEYS} keys, ${(size / 1e6).toFixed(1)} MB; load average ${loadavg()}`,
     );
-    const labels = ["redis", ...SHARDS.map((s) => `IronCache --shards ${s}`)];
+    const labels = [
+      "redis",
+      ...SHARDS.flatMap((s) => [
+        `IronCache --shards ${s}`,
+        ...(BASELINE ? [`baseline --shards ${s}`] : []),
+      ]),
+    ];
     const runs = new Map(labels.map((l) => [l, [] as Run[]]));
     const idle = new Map(labels.map((l) => [l, [] as number[]]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const label of labels) {
-        const shards = Number(/shards (\d+)/.exec(label)?.[1] ?? 1);
-        const kind = label === "redis" ? "redis" : "ironcache";
-        idle.get(label)!.push((await boot(kind, empty, shards)).cpu);
-        const run = await boot(kind, dir, shards);
+        idle.get(label)!.push((await boot(label, empty)).cpu);
+        const run = await boot(label, dir);
         runs.get(label)!.push(run);
         console.log(
           `  round ${round + 1} ${label}: ${run.seconds.toFixed(3)} s, CPU at ready ${
