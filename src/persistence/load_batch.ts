@@ -13,46 +13,8 @@
 import { keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
 import { BAD_PAYLOAD, type Keyspace } from "../engine/keyspace.ts";
 import type { EncodingLimits } from "../engine/encoding_limits.ts";
-import {
-  RDB_ENC_INT16,
-  RDB_ENC_INT32,
-  RDB_ENC_INT8,
-  RDB_ENC_LZF,
-  RDB_OPCODE_AUX,
-  RDB_OPCODE_EOF,
-  RDB_OPCODE_EXPIRETIME,
-  RDB_OPCODE_EXPIRETIME_MS,
-  RDB_OPCODE_FREQ,
-  RDB_OPCODE_FUNCTION,
-  RDB_OPCODE_FUNCTION2,
-  RDB_OPCODE_IDLE,
-  RDB_OPCODE_MODULE_AUX,
-  RDB_OPCODE_RESIZEDB,
-  RDB_OPCODE_SELECTDB,
-  RDB_TYPE_HASH,
-  RDB_TYPE_HASH_LISTPACK,
-  RDB_TYPE_HASH_ZIPLIST,
-  RDB_TYPE_HASH_ZIPMAP,
-  RDB_TYPE_LIST,
-  RDB_TYPE_LIST_QUICKLIST,
-  RDB_TYPE_LIST_QUICKLIST_2,
-  RDB_TYPE_LIST_ZIPLIST,
-  RDB_TYPE_MODULE,
-  RDB_TYPE_MODULE_2,
-  RDB_TYPE_SET,
-  RDB_TYPE_SET_INTSET,
-  RDB_TYPE_SET_LISTPACK,
-  RDB_TYPE_STREAM_LISTPACKS,
-  RDB_TYPE_STREAM_LISTPACKS_2,
-  RDB_TYPE_STREAM_LISTPACKS_3,
-  RDB_TYPE_STRING,
-  RDB_TYPE_ZSET,
-  RDB_TYPE_ZSET_2,
-  RDB_TYPE_ZSET_LISTPACK,
-  RDB_TYPE_ZSET_ZIPLIST,
-  RdbFormatError,
-  RdbUnsupportedError,
-} from "./rdb/constants.ts";
+import * as rdb from "./rdb/constants.ts";
+import { RdbFormatError, RdbUnsupportedError } from "./rdb/constants.ts";
 import { RdbReader } from "./rdb/reader.ts";
 import { RdbEmptyKeyError, readValueBody } from "./rdb/value_decode.ts";
 import { blobFromRdbValue } from "./value_codec.ts";
@@ -153,27 +115,27 @@ export class RdbRecordScanner {
     for (;;) {
       const type = this.#u8();
       switch (type) {
-        case RDB_OPCODE_EXPIRETIME_MS:
+        case rdb.RDB_OPCODE_EXPIRETIME_MS:
           this.expireAtMs = Number(this.#view.getBigInt64(this.#need(8), true));
           continue;
-        case RDB_OPCODE_EXPIRETIME:
+        case rdb.RDB_OPCODE_EXPIRETIME:
           this.expireAtMs = this.#view.getUint32(this.#need(4), true) * 1000;
           continue;
-        case RDB_OPCODE_FREQ:
+        case rdb.RDB_OPCODE_FREQ:
           this.#need(1); // LFU counter: the engine's access data starts fresh
           continue;
-        case RDB_OPCODE_IDLE:
+        case rdb.RDB_OPCODE_IDLE:
           this.#len(); // LRU idle seconds: likewise
           continue;
-        case RDB_OPCODE_AUX:
+        case rdb.RDB_OPCODE_AUX:
           this.#skipString();
           this.#skipString();
           continue;
-        case RDB_OPCODE_RESIZEDB:
+        case rdb.RDB_OPCODE_RESIZEDB:
           this.dbSize = this.#len();
           this.#len();
           return SCAN_RESIZE;
-        case RDB_OPCODE_SELECTDB:
+        case rdb.RDB_OPCODE_SELECTDB:
           this.db = this.#len();
           if (this.db >= this.databases) {
             throw new RdbFormatError( // rdbLoadRioWithLoadingCtx's words
@@ -181,12 +143,12 @@ export class RdbRecordScanner {
             );
           }
           continue;
-        case RDB_OPCODE_MODULE_AUX:
+        case rdb.RDB_OPCODE_MODULE_AUX:
           throw new RdbUnsupportedError("RDB files with module data are not supported");
-        case RDB_OPCODE_FUNCTION:
-        case RDB_OPCODE_FUNCTION2:
+        case rdb.RDB_OPCODE_FUNCTION:
+        case rdb.RDB_OPCODE_FUNCTION2:
           throw new RdbUnsupportedError("RDB files with functions are not supported");
-        case RDB_OPCODE_EOF:
+        case rdb.RDB_OPCODE_EOF:
           return SCAN_END;
       }
       this.recordStart = this.#pos - 1;
@@ -212,53 +174,53 @@ export class RdbRecordScanner {
 
   #skipValue(type: number): void {
     switch (type) {
-      case RDB_TYPE_STRING:
-      case RDB_TYPE_HASH_ZIPMAP:
-      case RDB_TYPE_LIST_ZIPLIST:
-      case RDB_TYPE_SET_INTSET:
-      case RDB_TYPE_ZSET_ZIPLIST:
-      case RDB_TYPE_HASH_ZIPLIST:
-      case RDB_TYPE_HASH_LISTPACK:
-      case RDB_TYPE_ZSET_LISTPACK:
-      case RDB_TYPE_SET_LISTPACK:
+      case rdb.RDB_TYPE_STRING:
+      case rdb.RDB_TYPE_HASH_ZIPMAP:
+      case rdb.RDB_TYPE_LIST_ZIPLIST:
+      case rdb.RDB_TYPE_SET_INTSET:
+      case rdb.RDB_TYPE_ZSET_ZIPLIST:
+      case rdb.RDB_TYPE_HASH_ZIPLIST:
+      case rdb.RDB_TYPE_HASH_LISTPACK:
+      case rdb.RDB_TYPE_ZSET_LISTPACK:
+      case rdb.RDB_TYPE_SET_LISTPACK:
         this.#skipString();
         return;
-      case RDB_TYPE_LIST:
-      case RDB_TYPE_SET:
-      case RDB_TYPE_LIST_QUICKLIST:
+      case rdb.RDB_TYPE_LIST:
+      case rdb.RDB_TYPE_SET:
+      case rdb.RDB_TYPE_LIST_QUICKLIST:
         for (let n = this.#len(); n > 0; n--) this.#skipString();
         return;
-      case RDB_TYPE_HASH:
+      case rdb.RDB_TYPE_HASH:
         for (let n = this.#len(); n > 0; n--) {
           this.#skipString();
           this.#skipString();
         }
         return;
-      case RDB_TYPE_ZSET:
+      case rdb.RDB_TYPE_ZSET:
         for (let n = this.#len(); n > 0; n--) {
           this.#skipString();
           const len = this.#u8(); // rdbLoadDoubleValue: 253-255 are nan / +inf / -inf
           if (len < 253) this.#need(len);
         }
         return;
-      case RDB_TYPE_ZSET_2:
+      case rdb.RDB_TYPE_ZSET_2:
         for (let n = this.#len(); n > 0; n--) {
           this.#skipString();
           this.#need(8);
         }
         return;
-      case RDB_TYPE_LIST_QUICKLIST_2:
+      case rdb.RDB_TYPE_LIST_QUICKLIST_2:
         for (let n = this.#len(); n > 0; n--) {
           this.#len();
           this.#skipString();
         }
         return;
-      case RDB_TYPE_MODULE:
-      case RDB_TYPE_MODULE_2:
+      case rdb.RDB_TYPE_MODULE:
+      case rdb.RDB_TYPE_MODULE_2:
         throw new RdbUnsupportedError("module values are not supported");
-      case RDB_TYPE_STREAM_LISTPACKS:
-      case RDB_TYPE_STREAM_LISTPACKS_2:
-      case RDB_TYPE_STREAM_LISTPACKS_3:
+      case rdb.RDB_TYPE_STREAM_LISTPACKS:
+      case rdb.RDB_TYPE_STREAM_LISTPACKS_2:
+      case rdb.RDB_TYPE_STREAM_LISTPACKS_3:
         throw new RdbUnsupportedError("stream values are not supported");
     }
     throw new RdbFormatError(`unknown RDB value type ${type}`);
@@ -303,16 +265,16 @@ export class RdbRecordScanner {
     }
     this.#pos++;
     switch (first & 0x3f) {
-      case RDB_ENC_INT8:
+      case rdb.RDB_ENC_INT8:
         this.#need(1);
         return;
-      case RDB_ENC_INT16:
+      case rdb.RDB_ENC_INT16:
         this.#need(2);
         return;
-      case RDB_ENC_INT32:
+      case rdb.RDB_ENC_INT32:
         this.#need(4);
         return;
-      case RDB_ENC_LZF: {
+      case rdb.RDB_ENC_LZF: {
         const compressed = this.#len();
         this.#len();
         this.#need(compressed);

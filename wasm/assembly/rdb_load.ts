@@ -371,9 +371,7 @@ function hashFromListpack(p: usize, end: usize): i32 {
   if (entries == 0) return SKIPPED;
   const pairs = <u32>(entries >> 1);
   // A listpack stays one unless it has too many entries (as rdbLoadObject leaves it).
-  patchU32(BLOB_HEADER, pairs <= hashMaxListpackEntries ? COMPACT : LARGE);
-  patchU32(BLOB_HEADER + 4, pairs);
-  return STORED;
+  return patchKindAndCount(pairs <= hashMaxListpackEntries, pairs);
 }
 
 function listFromQuicklist(p: usize, end: usize): i32 {
@@ -403,6 +401,28 @@ function listFromQuicklist(p: usize, end: usize): i32 {
   return STORED;
 }
 
+/** The widest string the last copyStrings() copied. */
+let longest: usize = 0;
+
+/** Appends `count` strings from `p` as u32 length | bytes; the position after them, or 0. */
+function copyStrings(p: usize, end: usize, count: usize): usize {
+  longest = 0;
+  for (let i: usize = 0; i < count; i++) {
+    p = readString(p, end, false);
+    if (p == 0) return 0;
+    writeBlob(strPtr, strLen);
+    longest = max(longest, strLen);
+  }
+  return p;
+}
+
+/** Fills in a hash's or sorted set's kind and count words (after the blob header). */
+function patchKindAndCount(compact: bool, n: u32): i32 {
+  patchU32(BLOB_HEADER, compact ? COMPACT : LARGE);
+  patchU32(BLOB_HEADER + 4, n);
+  return STORED;
+}
+
 /** A dict-encoded set: as a hashtable, unless it would load as an intset (JS does those). */
 function setFromStrings(p: usize, end: usize): i32 {
   p = readLength(p, end);
@@ -422,34 +442,18 @@ function setFromStrings(p: usize, end: usize): i32 {
   }
   writeU32(SET_HASHTABLE);
   writeU32(<u32>n);
-  for (let i: usize = 0; i < n; i++) {
-    p = readString(p, end, false);
-    if (p == 0) return MALFORMED;
-    writeBlob(strPtr, strLen);
-  }
-  return p == end ? STORED : MALFORMED;
+  return copyStrings(p, end, n) == end ? STORED : MALFORMED;
 }
 
 /** A dict-encoded hash: a listpack when it fits the limits (rdbLoadObject's choice). */
 function hashFromPairs(p: usize, end: usize): i32 {
-  p = readLength(p, end);
+  p = readLength(p, end); // at most 2^31 - 1
   if (p == 0) return MALFORMED;
   const n = strLen;
   if (n == 0) return SKIPPED;
-  if (<u64>n > U32.MAX_VALUE) return MALFORMED;
   writerReserve(8);
-  let longest: usize = 0;
-  for (let i: usize = 0; i < n * 2; i++) {
-    p = readString(p, end, false);
-    if (p == 0) return MALFORMED;
-    writeBlob(strPtr, strLen);
-    longest = max(longest, strLen);
-  }
-  if (p != end) return MALFORMED;
-  const compact = <u64>n <= <u64>hashMaxListpackEntries && longest <= <usize>hashMaxListpackValue;
-  patchU32(BLOB_HEADER, compact ? COMPACT : LARGE);
-  patchU32(BLOB_HEADER + 4, <u32>n);
-  return STORED;
+  if (copyStrings(p, end, n * 2) != end) return MALFORMED;
+  return patchKindAndCount(<u64>n <= <u64>hashMaxListpackEntries && longest <= <usize>hashMaxListpackValue, <u32>n);
 }
 
 /** A skiplist sorted set with binary scores (a NaN score: JS refuses it with its words). */
@@ -458,9 +462,8 @@ function zsetFromPairs(p: usize, end: usize): i32 {
   if (p == 0) return MALFORMED;
   const n = strLen;
   if (n == 0) return SKIPPED;
-  if (<u64>n > U32.MAX_VALUE) return MALFORMED;
   writerReserve(8);
-  let longest: usize = 0;
+  let widest: usize = 0;
   for (let i: usize = 0; i < n; i++) {
     p = readString(p, end, false);
     if (p == 0 || end - p < 8) return MALFORMED;
@@ -468,14 +471,11 @@ function zsetFromPairs(p: usize, end: usize): i32 {
     if (isNaN(score)) return FOR_JS;
     writeF64(score);
     writeBlob(strPtr, strLen);
-    longest = max(longest, strLen);
+    widest = max(widest, strLen);
     p += 8;
   }
   if (p != end) return MALFORMED;
-  const compact = <u64>n <= <u64>zsetMaxListpackEntries && longest <= <usize>zsetMaxListpackValue;
-  patchU32(BLOB_HEADER, compact ? COMPACT : LARGE);
-  patchU32(BLOB_HEADER + 4, <u32>n);
-  return STORED;
+  return patchKindAndCount(<u64>n <= <u64>zsetMaxListpackEntries && widest <= <usize>zsetMaxListpackValue, <u32>n);
 }
 
 let parsedScore: f64 = 0;
@@ -557,9 +557,7 @@ function zsetFromListpack(p: usize, end: usize): i32 {
     n++;
   }
   if (n == 0) return SKIPPED;
-  patchU32(BLOB_HEADER, n <= zsetMaxListpackEntries ? COMPACT : LARGE);
-  patchU32(BLOB_HEADER + 4, n);
-  return STORED;
+  return patchKindAndCount(n <= zsetMaxListpackEntries, n);
 }
 
 /**
