@@ -313,14 +313,14 @@ export class PersistenceCoordinator {
         for (const w of writers) w.addResize(scanner.db, share);
         continue;
       }
-      const expireAt = scanner.expireAtMs;
-      if (expireAt !== 0 && expireAt < now) {
+      const expireAt = scanner.expireAtMs; // NaN: none (0 would be a time long past)
+      if (expireAt < now) {
         expired++;
         continue;
       }
       const shard = loadShardOf(scanner.slot, shards);
       const writer = writers[shard];
-      writer.addKey(scanner.db, expireAt, bytes, scanner.recordStart, scanner.position);
+      writer.addKey(scanner.db, expireAt || 0, bytes, scanner.recordStart, scanner.position);
       sent++;
       if (writer.full) await send(shard);
     }

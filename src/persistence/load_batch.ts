@@ -87,7 +87,7 @@ export const SCAN_END = 0, SCAN_KEY = 1, SCAN_RESIZE = 2;
 /**
  * Walks a whole RDB file (rdbLoadRio's loop) record by record without decoding values:
  * after next() returns SCAN_KEY, the record is bytes[recordStart, position) with `db`,
- * `expireAtMs` (0 = none) and the key's `slot`; after SCAN_RESIZE, `db` and `dbSize`. The
+ * `expireAtMs` (NaN = none) and the key's `slot`; after SCAN_RESIZE, `db` and `dbSize`. The
  * checksum is the caller's (verified over the whole file first). Throws RdbFormatError for
  * malformed data, RdbUnsupportedError for modules, functions and streams.
  */
@@ -96,7 +96,7 @@ export class RdbRecordScanner {
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
   db = 0;
-  expireAtMs = 0;
+  expireAtMs = NaN;
   slot = 0;
   recordStart = 0;
   dbSize = 0;
@@ -111,7 +111,7 @@ export class RdbRecordScanner {
   }
 
   next(): number {
-    this.expireAtMs = 0;
+    this.expireAtMs = NaN;
     for (;;) {
       const type = this.#u8();
       switch (type) {

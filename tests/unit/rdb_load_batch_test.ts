@@ -120,7 +120,13 @@ function batchesOf(file: Uint8Array): Uint8Array[] {
     if (found === SCAN_RESIZE) writer.addResize(scanner.db, scanner.dbSize);
     else {
       assert.equal(found, SCAN_KEY);
-      writer.addKey(scanner.db, scanner.expireAtMs, file, scanner.recordStart, scanner.position);
+      writer.addKey(
+        scanner.db,
+        scanner.expireAtMs || 0,
+        file,
+        scanner.recordStart,
+        scanner.position,
+      );
     }
     if (writer.full) batches.push(writer.take());
   }
