@@ -33,6 +33,7 @@ const RDB_TYPE_STRING: u8 = 0;
 const RDB_TYPE_SET: u8 = 2;
 const RDB_TYPE_HASH: u8 = 4;
 const RDB_TYPE_ZSET_2: u8 = 5;
+const RDB_TYPE_SET_INTSET: u8 = 11;
 const RDB_TYPE_HASH_LISTPACK: u8 = 16;
 const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
 const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
@@ -45,6 +46,7 @@ const TYPE_LIST: u8 = 1;
 const TYPE_SET: u8 = 2;
 const TYPE_ZSET: u8 = 3;
 const TYPE_HASH: u8 = 4;
+const SET_INTSET: u32 = 1;
 const SET_HASHTABLE: u32 = 2;
 const COMPACT: u32 = 0;
 const LARGE: u32 = 1;
@@ -200,7 +202,8 @@ function lzfDecompress(ip: usize, inLen: usize, op: usize, outLen: usize): bool 
 /** The key record (after its type byte) at [p, end): STORED, SKIPPED, FOR_JS or MALFORMED. */
 function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: f64): i32 {
   if (
-    type != RDB_TYPE_STRING && type != RDB_TYPE_SET && type != RDB_TYPE_HASH && type != RDB_TYPE_ZSET_2 &&
+    type != RDB_TYPE_STRING && type != RDB_TYPE_SET && type != RDB_TYPE_SET_INTSET && type != RDB_TYPE_HASH &&
+    type != RDB_TYPE_ZSET_2 &&
     type != RDB_TYPE_HASH_LISTPACK && type != RDB_TYPE_ZSET_LISTPACK && type != RDB_TYPE_LIST_QUICKLIST_2
   ) return FOR_JS;
   p = readString(p, end, true);
@@ -228,6 +231,9 @@ function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: f64): i32
   } else if (type == RDB_TYPE_SET) {
     objType = TYPE_SET;
     status = setFromStrings(p, end);
+  } else if (type == RDB_TYPE_SET_INTSET) {
+    objType = TYPE_SET;
+    status = setFromIntset(p, end);
   } else if (type == RDB_TYPE_HASH) {
     objType = TYPE_HASH;
     status = hashFromPairs(p, end);
@@ -443,6 +449,46 @@ function setFromStrings(p: usize, end: usize): i32 {
   writeU32(SET_HASHTABLE);
   writeU32(<u32>n);
   return copyStrings(p, end, n) == end ? STORED : MALFORMED;
+}
+
+/** An intset (u32 width, u32 count, sorted values): an intset of the narrowest width while
+ * set-max-intset-entries allows, else a hashtable of the values' text. */
+function setFromIntset(p: usize, end: usize): i32 {
+  p = readString(p, end, false);
+  if (p != end || strLen < 8) return MALFORMED;
+  const data = strPtr + 8;
+  const width = <usize>load<u32>(strPtr), n = <usize>load<u32>(strPtr, 4);
+  if ((width != 2 && width != 4 && width != 8) || strLen != 8 + n * width) return MALFORMED;
+  if (n == 0) return SKIPPED;
+  if (<u64>n > <u64>setMaxIntsetEntries) {
+    writeU32(SET_HASHTABLE);
+    writeU32(<u32>n);
+    for (let i: usize = 0; i < n; i++) writeBlob(intText, formatInteger(intsetValue(data, width, i), intText));
+    return STORED;
+  }
+  let narrowest: usize = 2;
+  for (let i: usize = 0; i < n; i++) {
+    const v = intsetValue(data, width, i);
+    if (v < -2147483648 || v > 2147483647) narrowest = 8;
+    else if ((v < -32768 || v > 32767) && narrowest < 4) narrowest = 4;
+  }
+  writeU32(SET_INTSET);
+  writeU32(<u32>narrowest);
+  writeU32(<u32>n);
+  const out = writerReserve(n * narrowest);
+  for (let i: usize = 0; i < n; i++) {
+    const v = intsetValue(data, width, i);
+    if (narrowest == 2) store<i16>(out + i * 2, <i16>v);
+    else if (narrowest == 4) store<i32>(out + i * 4, <i32>v);
+    else store<i64>(out + i * 8, v);
+  }
+  return STORED; // the engine's deserialize checks the order (strictly ascending)
+}
+
+function intsetValue(data: usize, width: usize, i: usize): i64 {
+  if (width == 2) return load<i16>(data + i * 2);
+  if (width == 4) return load<i32>(data + i * 4);
+  return load<i64>(data + i * 8);
 }
 
 /** A dict-encoded hash: a listpack when it fits the limits (rdbLoadObject's choice). */
