@@ -145,6 +145,10 @@ export interface EngineExports {
   statsCount(hits: number, misses: number): void;
   statsReset(): void;
   itemsByteLength(): number;
+  loadBuffer(n: number): number;
+  loadRecords(at: number, end: number): number;
+  takeLoadedKeys(): number;
+  loadErrorAt(): number;
   setEncodingLimits(
     hashEntries: number,
     hashValue: number,
@@ -580,6 +584,29 @@ export class Keyspace {
       this.#expireArg(expireAtMs),
       (replace ? 1 : 0) | (keepAccess ? 2 : 0),
     );
+  }
+
+  /**
+   * Stores a batch of records cut from an RDB file (layout in wasm/assembly/rdb_load.ts):
+   * the engine stores runs of string keys in one call each; `decodeOther(at)` handles the
+   * record at offset `at` of another type (it may use restore(): the batch sits in its own
+   * area) and returns the offset after it. A record the engine finds malformed goes to
+   * `decodeOther` too, which says why (throws). Returns the keys the engine stored itself.
+   */
+  loadRdbRecords(batch: Uint8Array, decodeOther: (at: number) => number): number {
+    const base = this.#engine.loadBuffer(batch.length) >>> 0;
+    this.#view().set(batch, base);
+    try {
+      for (let at = 0; at < batch.length;) {
+        const stop = this.#engine.loadRecords(at, batch.length);
+        if (stop < 0) at = decodeOther(this.#engine.loadErrorAt());
+        else at = stop < batch.length ? decodeOther(stop) : stop;
+      }
+      return this.#engine.takeLoadedKeys();
+    } finally {
+      this.#engine.takeLoadedKeys();
+      this.#engine.loadBuffer(0);
+    }
   }
 
   // ---- LRU / LFU and stats -------------------------------------------------------------------------

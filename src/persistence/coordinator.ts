@@ -7,13 +7,16 @@
 // For the AOF: `writeSnapshot(path, { aofBase: true })` writes a point-in-time RDB of the
 // whole server to `path` (atomically replaced) and resolves with its key count.
 import { log } from "../log.ts";
-import { keyHashSlot, slotOwner } from "../cluster/slot.ts";
-import type { EncodingLimits } from "../engine/encoding_limits.ts";
 import { Crc64 } from "./rdb/crc64.ts";
 import { RdbFormatError } from "./rdb/constants.ts";
-import { defaultAux, iterateRdbFile, rdbFileVersion } from "./rdb/file.ts";
-import { blobFromRdbValue } from "./value_codec.ts";
-import { LoadBatch } from "./load_batch.ts";
+import { defaultAux, rdbFileVersion } from "./rdb/file.ts";
+import {
+  LoadBatchWriter,
+  loadShardOf,
+  RdbRecordScanner,
+  SCAN_END,
+  SCAN_RESIZE,
+} from "./load_batch.ts";
 import { dirOf, removeParts, type ShardPart, writeSnapshotFile } from "./snapshot_file.ts";
 import { PartEncoder } from "./snapshot_encoder.ts";
 import { initialStatus } from "./messages.ts";
@@ -37,10 +40,10 @@ export interface LoadResult {
   expired: number;
 }
 
-/** Keys per load batch before the coordinator waits for the shards to apply them. */
-const LOAD_BATCH_BYTES = 4 << 20;
+/** Load batches (load_batch.ts) a shard may have queued before the scan waits for it. */
+const LOAD_BATCHES_IN_FLIGHT = 4;
 
-type Ack = { error?: string };
+type Ack = { error?: string; keys?: number };
 
 /** A snapshot the shards are streaming: one part encoder per shard. */
 interface SnapshotSession {
@@ -64,7 +67,7 @@ export class PersistenceCoordinator {
     private readonly workers: Worker[],
     private readonly changes: Float64Array,
     settings: PersistSettings,
-    private readonly limits: EncodingLimits,
+    private readonly databases: number,
     /** Stops the server (SHUTDOWN after its save). */
     private readonly stop: () => void,
   ) {
@@ -312,50 +315,60 @@ export class PersistenceCoordinator {
     }
   }
 
+  /**
+   * Cuts the file into key records and sends each shard its own in batches (load_batch.ts),
+   * up to LOAD_BATCHES_IN_FLIGHT per shard, so the shards decode and store while the file is
+   * scanned here. Keys already expired are counted and left out.
+   */
   async #distribute(bytes: Uint8Array, started: number): Promise<LoadResult> {
-    const batches = this.workers.map(() => new LoadBatch());
-    let pendingBytes = 0, keys = 0, expired = 0, lastLog = started;
-    // One batch in flight: the shards apply it while the next one is parsed here.
-    let inFlight: Promise<void> | null = null;
-    const send = async () => {
-      if (inFlight) await inFlight;
-      pendingBytes = 0;
-      inFlight = this.#askAll((s, id) =>
-        batches[s].keys === 0 ? null : { type: "load-batch", id, batch: batches[s].take() }
-      ).then((acks) => {
-        const failed = acks.find((a) => a?.error !== undefined);
-        if (failed) throw new RdbFormatError(failed.error!);
-      });
-      inFlight.catch(() => {}); // handled where it is awaited (next batch or the end)
+    const shards = this.workers.length;
+    const scanner = new RdbRecordScanner(bytes, this.databases);
+    const writers = this.workers.map(() => new LoadBatchWriter());
+    const inFlight: Promise<number>[][] = this.workers.map(() => []);
+    let keys = 0, sent = 0, expired = 0, lastLog = started;
+    const send = async (shard: number) => {
+      const batch = writers[shard].take();
+      inFlight[shard].push(
+        this.#askAll((s, id) => s === shard ? { type: "load-batch", id, batch } : null).then(
+          (acks) => {
+            const ack = acks[shard];
+            if (ack.error !== undefined) throw new RdbFormatError(ack.error);
+            return ack.keys ?? 0;
+          },
+        ),
+      );
+      // Rejections are taken where the promise is awaited (here or at the end).
+      inFlight[shard].at(-1)!.catch(() => {});
+      if (inFlight[shard].length > LOAD_BATCHES_IN_FLIGHT) keys += await inFlight[shard].shift()!;
+      const t = performance.now();
+      if (t - lastLog >= 1000) {
+        lastLog = t;
+        const percent = (scanner.position / bytes.length * 100).toFixed(1);
+        const rate = Math.round(sent / ((t - started) / 1000));
+        log.notice(`Loading RDB: ${percent}% (${sent} keys, ${rate} keys/s)`);
+      }
     };
     const now = Date.now();
-    for (const item of iterateRdbFile(bytes, false)) { // the checksum was verified first
-      if (item.kind === "aux") continue;
-      const { key, value, expireAtMs } = item.entry;
-      if (expireAtMs !== undefined && expireAtMs < now) {
+    for (let found = scanner.next(); found !== SCAN_END; found = scanner.next()) {
+      if (found === SCAN_RESIZE) {
+        // Each shard gets about its share of the db's keys; a little slack for uneven slots.
+        const share = shards === 1 ? scanner.dbSize : Math.ceil(scanner.dbSize / shards * 1.1);
+        for (const w of writers) w.addResize(scanner.db, share);
+        continue;
+      }
+      const expireAt = scanner.expireAtMs; // NaN: none (0 would be a time long past)
+      if (expireAt < now) {
         expired++;
         continue;
       }
-      const blob = blobFromRdbValue(value, this.limits);
-      const shard = this.workers.length === 1
-        ? 0
-        : slotOwner(keyHashSlot(key), this.workers.length);
-      batches[shard].add(item.db, key, blob, expireAtMs ?? 0);
-      keys++;
-      pendingBytes += key.length + blob.length + 17;
-      if (pendingBytes >= LOAD_BATCH_BYTES) {
-        await send();
-        const t = performance.now();
-        if (t - lastLog >= 1000) {
-          lastLog = t;
-          const percent = (item.position / bytes.length * 100).toFixed(1);
-          const rate = Math.round(keys / ((t - started) / 1000));
-          log.notice(`Loading RDB: ${percent}% (${keys} keys, ${rate} keys/s)`);
-        }
-      }
+      const shard = loadShardOf(scanner.slot, shards);
+      const writer = writers[shard];
+      writer.addKey(scanner.db, expireAt || 0, bytes, scanner.recordStart, scanner.position);
+      sent++;
+      if (writer.full) await send(shard);
     }
-    await send();
-    await inFlight;
+    for (let s = 0; s < shards; s++) if (writers[s].length > 0) await send(s);
+    for (const queue of inFlight) for (const done of queue) keys += await done;
     return { keys, expired };
   }
 

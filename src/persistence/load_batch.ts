@@ -1,49 +1,326 @@
-// Loaded keys on their way from the coordinator to the shard that owns them, packed into one
-// buffer per batch: per key [u8 db][u32 key length][key][u32 blob length][engine blob]
-// [f64 expiry ms, 0 = none; NaN: the exact i64 follows (a time beyond 2^53)].
-import { RdbWriter } from "./rdb/writer.ts";
+// Loading an RDB file fast: the coordinator (main thread) only cuts the file into key records
+// (RdbRecordScanner: opcodes, the key's hash slot, the value skipped by its lengths, nothing
+// decoded or allocated per key) and copies each record as it is into its shard's batch
+// (LoadBatchWriter, one transferred ArrayBuffer per batch); the shards decode and store them in
+// parallel (storeLoadBatch): strings and the common small-collection encodings in bulk inside
+// the engine (wasm/assembly/rdb_load.ts), other encodings with the codec (readValueBody ->
+// blobFromRdbValue -> restore).
+//
+// Batch layout (wasm/assembly/rdb_load.ts reads it), records back to back, little endian:
+//   u8 kind | u8 db | i64 expireAt ms (0 = none) | u32 n | n bytes
+//   kind 0 (KEY): the RDB key record as in the file (type byte, key string, value)
+//   kind 1 (RESIZE): no bytes; n = keys expected in the db, to size its index once
+import { keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
+import { BAD_PAYLOAD, type Keyspace } from "../engine/keyspace.ts";
+import type { EncodingLimits } from "../engine/encoding_limits.ts";
+import * as rdb from "./rdb/constants.ts";
+import { RdbFormatError, RdbUnsupportedError } from "./rdb/constants.ts";
+import { RdbReader } from "./rdb/reader.ts";
+import { RdbEmptyKeyError, readValueBody } from "./rdb/value_decode.ts";
+import { blobFromRdbValue } from "./value_codec.ts";
 import { type ExpireTime, expireTime } from "../engine/expire_time.ts";
 
-export class LoadBatch {
-  readonly w = new RdbWriter({ compress: false }, 1 << 16);
-  keys = 0;
+const KIND_KEY = 0, KIND_RESIZE = 1;
+const RECORD_HEADER = 14;
+/** A batch is sent when it holds this much (a larger record gets a batch of its own size). */
+export const LOAD_BATCH_BYTES = 1 << 20;
+/** Record copies up to this length use a byte loop (cheaper than subarray + set). */
+const COPY_LOOP_MAX = 64;
 
-  add(db: number, key: Uint8Array, blob: Uint8Array, expireAt: ExpireTime): void {
-    this.w.u8(db).u32le(key.length).raw(key).u32le(blob.length).raw(blob);
-    if (typeof expireAt === "number") this.w.binaryDouble(expireAt);
-    else this.w.binaryDouble(NaN).i64le(expireAt);
-    this.keys++;
+/** One shard's batch being filled. */
+export class LoadBatchWriter {
+  #buf = new Uint8Array(LOAD_BATCH_BYTES);
+  #view = new DataView(this.#buf.buffer);
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
   }
 
-  /** The packed batch (a copy), and the batch emptied. */
+  get full(): boolean {
+    return this.#length >= LOAD_BATCH_BYTES - 256;
+  }
+
+  /** Appends the key record src[start, end) (type byte onward). */
+  addKey(db: number, expireAt: ExpireTime, src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    const at = this.#header(KIND_KEY, db, expireAt, n);
+    const buf = this.#buf;
+    if (n <= COPY_LOOP_MAX) { for (let i = 0; i < n; i++) buf[at + i] = src[start + i]; }
+    else buf.set(src.subarray(start, end), at);
+    this.#length = at + n;
+  }
+
+  /** Tells the shard how many keys `db` will get (RESIZEDB), before its keys. */
+  addResize(db: number, keys: number): void {
+    this.#length = this.#header(KIND_RESIZE, db, 0, Math.min(keys, 0xffffffff));
+  }
+
+  #header(kind: number, db: number, expireAt: ExpireTime, n: number): number {
+    const at = this.#length;
+    const needed = at + RECORD_HEADER + (kind === KIND_KEY ? n : 0);
+    if (needed > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(needed, this.#buf.length * 2));
+      grown.set(this.#buf.subarray(0, at));
+      this.#buf = grown;
+      this.#view = new DataView(grown.buffer);
+    }
+    this.#buf[at] = kind;
+    this.#buf[at + 1] = db;
+    if (typeof expireAt === "bigint") this.#view.setBigInt64(at + 2, expireAt, true);
+    else { // a safe integer (a time past is never sent): its two words, no bigint made
+      this.#view.setUint32(at + 2, expireAt >>> 0, true);
+      this.#view.setUint32(at + 6, Math.floor(expireAt / 0x100000000), true);
+    }
+    this.#view.setUint32(at + 10, n, true);
+    return at + RECORD_HEADER;
+  }
+
+  /** The batch (its buffer may be transferred), and a fresh one started. */
   take(): Uint8Array {
-    const bytes = this.w.bytes().slice();
-    this.w.reset();
-    this.keys = 0;
-    return bytes;
+    const batch = this.#buf.subarray(0, this.#length);
+    this.#buf = new Uint8Array(LOAD_BATCH_BYTES);
+    this.#view = new DataView(this.#buf.buffer);
+    this.#length = 0;
+    return batch;
   }
 }
 
-export function forEachLoadRecord(
-  batch: Uint8Array,
-  each: (db: number, key: Uint8Array, blob: Uint8Array, expireAt: ExpireTime) => void,
-): void {
-  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  let at = 0;
-  while (at < batch.length) {
-    const db = batch[at];
-    const klen = view.getUint32(at + 1, true);
-    const key = batch.subarray(at + 5, at + 5 + klen);
-    at += 5 + klen;
-    const blen = view.getUint32(at, true);
-    const blob = batch.subarray(at + 4, at + 4 + blen);
-    at += 4 + blen;
-    const expireAt = view.getFloat64(at, true);
-    at += 8;
-    if (expireAt === expireAt) each(db, key, blob, expireAt);
-    else {
-      each(db, key, blob, expireTime(view.getBigInt64(at, true)));
-      at += 8;
+/** What RdbRecordScanner.next() found. */
+export const SCAN_END = 0, SCAN_KEY = 1, SCAN_RESIZE = 2;
+
+/**
+ * Walks a whole RDB file (rdbLoadRio's loop) record by record without decoding values:
+ * after next() returns SCAN_KEY, the record is bytes[recordStart, position) with `db`,
+ * `expireAtMs` (NaN = none) and the key's `slot`; after SCAN_RESIZE, `db` and `dbSize`. The
+ * checksum is the caller's (verified over the whole file first). Throws RdbFormatError for
+ * malformed data, RdbUnsupportedError for modules, functions and streams.
+ */
+export class RdbRecordScanner {
+  #pos = 9; // after "REDIS" and the 4-digit version
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  db = 0;
+  expireAtMs: ExpireTime = NaN;
+  slot = 0;
+  recordStart = 0;
+  dbSize = 0;
+
+  constructor(bytes: Uint8Array, private readonly databases: number) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get position(): number {
+    return this.#pos;
+  }
+
+  next(): number {
+    this.expireAtMs = NaN;
+    for (;;) {
+      const type = this.#u8();
+      switch (type) {
+        case rdb.RDB_OPCODE_EXPIRETIME_MS:
+          this.expireAtMs = expireTime(this.#view.getBigInt64(this.#need(8), true));
+          continue;
+        case rdb.RDB_OPCODE_EXPIRETIME:
+          this.expireAtMs = this.#view.getUint32(this.#need(4), true) * 1000;
+          continue;
+        case rdb.RDB_OPCODE_FREQ:
+          this.#need(1); // LFU counter: the engine's access data starts fresh
+          continue;
+        case rdb.RDB_OPCODE_IDLE:
+          this.#len(); // LRU idle seconds: likewise
+          continue;
+        case rdb.RDB_OPCODE_AUX:
+          this.#skipString();
+          this.#skipString();
+          continue;
+        case rdb.RDB_OPCODE_RESIZEDB:
+          this.dbSize = this.#len();
+          this.#len();
+          return SCAN_RESIZE;
+        case rdb.RDB_OPCODE_SELECTDB:
+          this.db = this.#len();
+          if (this.db >= this.databases) {
+            throw new RdbFormatError( // rdbLoadRioWithLoadingCtx's words
+              `Data file was created with a Redis server configured to handle more than ${this.databases} databases`,
+            );
+          }
+          continue;
+        case rdb.RDB_OPCODE_MODULE_AUX:
+          throw new RdbUnsupportedError("RDB files with module data are not supported");
+        case rdb.RDB_OPCODE_FUNCTION:
+        case rdb.RDB_OPCODE_FUNCTION2:
+          throw new RdbUnsupportedError("RDB files with functions are not supported");
+        case rdb.RDB_OPCODE_EOF:
+          return SCAN_END;
+      }
+      this.recordStart = this.#pos - 1;
+      this.slot = this.#keySlot();
+      this.#skipValue(type);
+      return SCAN_KEY;
     }
   }
+
+  /** Reads the key string and returns its hash slot (in place unless int- or LZF-encoded). */
+  #keySlot(): number {
+    const at = this.#pos;
+    if (this.#bytes[at] >> 6 === 3) { // encoded: decode it (rare for keys)
+      const r = new RdbReader(this.#bytes, at);
+      const key = r.string();
+      this.#pos = r.position;
+      return keyHashSlotAt(key, 0, key.length);
+    }
+    const n = this.#len();
+    const start = this.#need(n);
+    return keyHashSlotAt(this.#bytes, start, start + n);
+  }
+
+  #skipValue(type: number): void {
+    switch (type) {
+      case rdb.RDB_TYPE_STRING:
+      case rdb.RDB_TYPE_HASH_ZIPMAP:
+      case rdb.RDB_TYPE_LIST_ZIPLIST:
+      case rdb.RDB_TYPE_SET_INTSET:
+      case rdb.RDB_TYPE_ZSET_ZIPLIST:
+      case rdb.RDB_TYPE_HASH_ZIPLIST:
+      case rdb.RDB_TYPE_HASH_LISTPACK:
+      case rdb.RDB_TYPE_ZSET_LISTPACK:
+      case rdb.RDB_TYPE_SET_LISTPACK:
+        this.#skipString();
+        return;
+      case rdb.RDB_TYPE_LIST:
+      case rdb.RDB_TYPE_SET:
+      case rdb.RDB_TYPE_LIST_QUICKLIST:
+        for (let n = this.#len(); n > 0; n--) this.#skipString();
+        return;
+      case rdb.RDB_TYPE_HASH:
+        for (let n = this.#len(); n > 0; n--) {
+          this.#skipString();
+          this.#skipString();
+        }
+        return;
+      case rdb.RDB_TYPE_ZSET:
+        for (let n = this.#len(); n > 0; n--) {
+          this.#skipString();
+          const len = this.#u8(); // rdbLoadDoubleValue: 253-255 are nan / +inf / -inf
+          if (len < 253) this.#need(len);
+        }
+        return;
+      case rdb.RDB_TYPE_ZSET_2:
+        for (let n = this.#len(); n > 0; n--) {
+          this.#skipString();
+          this.#need(8);
+        }
+        return;
+      case rdb.RDB_TYPE_LIST_QUICKLIST_2:
+        for (let n = this.#len(); n > 0; n--) {
+          this.#len();
+          this.#skipString();
+        }
+        return;
+      case rdb.RDB_TYPE_MODULE:
+      case rdb.RDB_TYPE_MODULE_2:
+        throw new RdbUnsupportedError("module values are not supported");
+      case rdb.RDB_TYPE_STREAM_LISTPACKS:
+      case rdb.RDB_TYPE_STREAM_LISTPACKS_2:
+      case rdb.RDB_TYPE_STREAM_LISTPACKS_3:
+        throw new RdbUnsupportedError("stream values are not supported");
+    }
+    throw new RdbFormatError(`unknown RDB value type ${type}`);
+  }
+
+  #need(n: number): number {
+    const at = this.#pos;
+    if (n > this.#bytes.length - at) throw new RdbFormatError("unexpected end of RDB data");
+    this.#pos = at + n;
+    return at;
+  }
+
+  #u8(): number {
+    return this.#bytes[this.#need(1)];
+  }
+
+  /** rdbLoadLen; an encoded-value prefix is an error here. */
+  #len(): number {
+    const first = this.#u8();
+    const kind = first >> 6;
+    if (kind === 0) return first & 0x3f;
+    if (kind === 1) return ((first & 0x3f) << 8) | this.#u8();
+    if (first === 0x80) return this.#view.getUint32(this.#need(4), false);
+    if (first === 0x81) {
+      const value = this.#view.getBigUint64(this.#need(8), false);
+      if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbFormatError("RDB length too large");
+      return Number(value);
+    }
+    throw new RdbFormatError(
+      kind === 3
+        ? "an encoded value where a length was expected"
+        : `unknown length encoding ${first} in RDB data`,
+    );
+  }
+
+  /** Skips a string in any encoding (raw, INT8/16/32, LZF). */
+  #skipString(): void {
+    const first = this.#bytes[this.#pos];
+    if (first >> 6 !== 3) {
+      this.#need(this.#len());
+      return;
+    }
+    this.#pos++;
+    switch (first & 0x3f) {
+      case rdb.RDB_ENC_INT8:
+        this.#need(1);
+        return;
+      case rdb.RDB_ENC_INT16:
+        this.#need(2);
+        return;
+      case rdb.RDB_ENC_INT32:
+        this.#need(4);
+        return;
+      case rdb.RDB_ENC_LZF: {
+        const compressed = this.#len();
+        this.#len();
+        this.#need(compressed);
+        return;
+      }
+    }
+    throw new RdbFormatError(`unknown RDB string encoding ${first & 0x3f}`);
+  }
+}
+
+/** The shard that owns a slot (0 with one shard). */
+export function loadShardOf(slot: number, shards: number): number {
+  return shards === 1 ? 0 : slotOwner(slot, shards);
+}
+
+/**
+ * Stores a batch in the shard's keyspace (replacing keys that exist, as DEBUG RELOAD NOFLUSH
+ * needs); returns the keys stored (empty collections are skipped, as Redis skips them).
+ * Throws RdbFormatError for a record that does not parse.
+ */
+export function storeLoadBatch(ks: Keyspace, batch: Uint8Array, limits: EncodingLimits): number {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  let decoded = 0;
+  const stored = ks.loadRdbRecords(batch, (at) => {
+    if (batch[at] !== KIND_KEY) throw new RdbFormatError("malformed load batch");
+    const db = batch[at + 1], expireAt = expireTime(view.getBigInt64(at + 2, true));
+    const start = at + RECORD_HEADER, end = start + view.getUint32(at + 10, true);
+    const r = new RdbReader(batch, start, end);
+    const type = r.u8();
+    const key = r.string();
+    try {
+      const blob = blobFromRdbValue(readValueBody(r, type), limits);
+      if (r.position !== end) throw new RdbFormatError("trailing bytes after an RDB value");
+      if (ks.restore(db, key, blob, expireAt, true) === BAD_PAYLOAD) {
+        throw new RdbFormatError("a value the engine can't hold");
+      }
+      decoded++;
+    } catch (e) {
+      if (!(e instanceof RdbEmptyKeyError)) throw e;
+    }
+    return end;
+  });
+  return stored + decoded;
 }

@@ -80,4 +80,4 @@ export type PersistFromWorker =
     limits: EncodingLimits;
   }
   | { type: "snapshot-done"; shardId: number; id: number; error?: string }
-  | { type: "persist-ack"; shardId: number; id: number; error?: string };
+  | { type: "persist-ack"; shardId: number; id: number; error?: string; keys?: number };

@@ -3,12 +3,11 @@
 // the coordinator's status (shard_status.ts) for INFO and LASTSAVE. Shard 0 also checks the `save` policy once a
 // second and tells the coordinator the settings it needs (they may change by CONFIG SET).
 import type { Shard } from "../server/shard.ts";
-import { BAD_PAYLOAD } from "../engine/keyspace.ts";
+import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 import { log } from "../log.ts";
 import type { PersistFromWorker, PersistToWorker } from "./messages.ts";
 import { ShardSnapshot } from "./snapshot_shard.ts";
-import { forEachLoadRecord } from "./load_batch.ts";
-import { encodingLimitsOf } from "../engine/encoding_limits.ts";
+import { storeLoadBatch } from "./load_batch.ts";
 import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
 
 /**
@@ -69,7 +68,7 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
         type: "persist-ack",
         shardId: shard.id,
         id: msg.id,
-        error: applyLoadBatch(shard, msg.batch),
+        ...applyLoadBatch(shard, msg.batch),
       });
       return true;
     case "flush":
@@ -97,17 +96,14 @@ export function streamSnapshot(shard: Shard, id: number): void {
   );
 }
 
-/** Stores a batch of loaded keys; an error text when the engine refused one. */
-function applyLoadBatch(shard: Shard, batch: Uint8Array): string | undefined {
-  const ks = shard.keyspace;
-  ks.setClock(Date.now());
-  let error: string | undefined;
-  forEachLoadRecord(batch, (db, key, blob, expireAt) => {
-    if (error === undefined && ks.restore(db, key, blob, expireAt, true) === BAD_PAYLOAD) {
-      error = "a value the engine can't hold";
-    }
-  });
-  return error;
+/** Stores a batch of loaded keys: how many, or the error text of a record that failed. */
+function applyLoadBatch(shard: Shard, batch: Uint8Array): { keys?: number; error?: string } {
+  shard.keyspace.setClock(Date.now());
+  try {
+    return { keys: storeLoadBatch(shard.keyspace, batch, encodingLimitsOf(shard.config)) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }
 
 /** serverCron's save points: BGSAVE after `seconds` when at least `changes` happened (and,

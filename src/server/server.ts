@@ -15,8 +15,6 @@ import { aofSharedOf, createAofShared } from "../persistence/aof/shared.ts";
 import { aofSettings } from "../persistence/aof/settings.ts";
 import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
 import { PersistenceCoordinator } from "../persistence/coordinator.ts";
-import { ConfigStore } from "../config/store.ts";
-import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
   const loaded = await loadConfig(argv, Deno.env.toObject());
@@ -79,7 +77,6 @@ export async function runServer(argv: string[]): Promise<number> {
   }
   // The RDB file is the dataset unless the AOF is on (Redis then reads only the AOF).
   const changes = new SharedArrayBuffer(8 * shardCount);
-  const config = new ConfigStore(loaded);
   const rdbSettings = {
     save: String(values["save"]),
     dir: String(values["dir"]),
@@ -109,7 +106,7 @@ export async function runServer(argv: string[]): Promise<number> {
     workers,
     new Float64Array(changes),
     rdbSettings,
-    encodingLimitsOf(config),
+    Number(values["databases"]),
     () => requestStop("SHUTDOWN"),
   );
   for (const w of workers) {

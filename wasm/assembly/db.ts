@@ -292,6 +292,17 @@ export function swapDbs(a: Db, b: Db): void {
   lb.cursor = cursor;
 }
 
+/**
+ * Sizes an empty db's index for `keys` keys (an RDB's RESIZEDB), so loading them never
+ * rehashes; a db that holds keys is left alone. Slots are written lazily (table.ts), so an
+ * index of any size costs nothing until keys arrive.
+ */
+export function reserveSlots(db: Db, keys: u32): void {
+  if (db.live != 0 || db.draining != 0 || keys == 0) return;
+  const wanted: u32 = min<u32>(keys, 1 << 28) * 4 / 3 + 1; // under the 3/4 growth threshold
+  db.live = changetype<usize>(tableNew(max<u32>(MIN_SLOTS, <u32>1 << (32 - clz<u32>(wanted - 1)))));
+}
+
 // ---- incremental rehash ------------------------------------------------------------------
 
 function startRehash(db: Db, slots: u32): void {

@@ -395,3 +395,6 @@ export function setEncodingLimits(
 }
 export * from "./api_bitmap";
 export * from "./api_hll";
+
+/** RDB loading in bulk (rdb_load.ts): a batch of key records per call. */
+export { loadBuffer, loadRecords, takeLoadedKeys, loadErrorAt } from "./rdb_load";

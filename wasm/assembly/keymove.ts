@@ -153,8 +153,11 @@ export function appendBlob(e: usize): void {
  * it is fresh (COPY, RESTORE).
  */
 export function restoreKey(db: Db, klen: usize, blen: usize, expireAt: i64, flags: i32): i32 {
-  const key = scratchBase();
-  const blob = key + klen;
+  return restoreAt(db, scratchBase(), klen, scratchBase() + klen, blen, expireAt, flags);
+}
+
+/** restoreKey of a key and blob anywhere in memory (rdb_load.ts builds blobs elsewhere). */
+export function restoreAt(db: Db, key: usize, klen: usize, blob: usize, blen: usize, expireAt: i64, flags: i32): i32 {
   if (blen < BLOB_HEADER || load<u8>(blob) != BLOB_VERSION) return BAD_PAYLOAD;
   const type = <u32>load<u8>(blob, 1);
   const encodingByte = load<u8>(blob, 2);

@@ -60,8 +60,9 @@ export function stringGet(db: Db, klen: usize): i32 {
   return emitValue(e);
 }
 
-/** A new key holding `value` as SET stores it: int encoding for canonical integers. */
-function storeNew(db: Db, key: usize, klen: usize, value: usize, vlen: usize, ttl: bool, at: i64, text: bool): void {
+/** A new key holding `value` as SET stores it: int encoding for canonical integers (unless
+ * `text`). The key must have missed in the last findKey (insertNew). */
+export function storeNew(db: Db, key: usize, klen: usize, value: usize, vlen: usize, ttl: bool, at: i64, text: bool): void {
   const isInteger = !text && vlen <= MAX_INTEGER_TEXT && parseInteger(value, vlen);
   const e = newEntry(TYPE_STRING, isInteger ? ENC_INT : ENC_RAW, ttl, at, key, klen, isInteger ? 0 : vlen, 0, FRESH_ACCESS);
   if (isInteger) store<i64>(valuePtrOf(e), parsedInteger);
