@@ -757,25 +757,31 @@ export class Connection {
     this.flushedTo = this.out.length;
   }
 
-  /** Writes bytes[from..] (the socket already took bytes[0, from)). */
-  private async writeAll(bytes: Uint8Array, from = 0): Promise<void> {
-    let off = from;
+  /** Writes all of `bytes`. `taken` >= 0: a write call already took bytes[0, taken), which
+   * was less than all of them. */
+  private async writeAll(bytes: Uint8Array, taken = -1): Promise<void> {
+    let off = Math.max(taken, 0);
     this.unwritten = bytes.length - off;
     try {
+      if (taken >= 0 && this.tookLess()) return;
       while (off < bytes.length) {
         this.writeCallAt = Date.now();
         off += await this.io.write(off === 0 ? bytes : bytes.subarray(off));
         this.unwritten = bytes.length - off;
-        if (off < bytes.length) {
-          this.socketRefused = true;
-          if (this.overOutputLimit(0)) return;
-        }
+        if (off < bytes.length && this.tookLess()) return;
       }
     } finally {
       this.unwritten = 0;
       this.socketRefused = false;
       this.writeCallAt = 0;
     }
+  }
+
+  /** A write took less than it was offered: true when that closed the client (over its
+   * output buffer limit). */
+  private tookLess(): boolean {
+    this.socketRefused = true;
+    return this.overOutputLimit(0);
   }
 
   /** True when the socket does not take this client's output: a write took less than it was
