@@ -3,6 +3,11 @@
 export class ByteBuffer {
   buf: Uint8Array;
   length = 0;
+  /** The last view bytes() made, of `#viewOf`: one batch after another often ends at the
+   * same length (a pipeline-1 client's replies), and then it serves again instead of a new
+   * subarray. Dropped with the buffer it views. */
+  #view: Uint8Array | null = null;
+  #viewOf: Uint8Array | null = null;
 
   constructor(initialCapacity = 16 * 1024) {
     this.buf = new Uint8Array(initialCapacity);
@@ -14,7 +19,10 @@ export class ByteBuffer {
 
   /** The bytes so far (a view, valid until the next write). */
   bytes(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+    const view = this.#view;
+    if (view !== null && view.length === this.length && this.#viewOf === this.buf) return view;
+    this.#viewOf = this.buf;
+    return this.#view = this.buf.subarray(0, this.length);
   }
 
   ensure(extra: number): void {
@@ -25,11 +33,15 @@ export class ByteBuffer {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+    this.#view = this.#viewOf = null;
   }
 
   /** Drop a big buffer after a huge reply so an idle connection doesn't keep it. */
   shrinkIfIdle(limit = 1024 * 1024): void {
-    if (this.length === 0 && this.buf.length > limit) this.buf = new Uint8Array(16 * 1024);
+    if (this.length === 0 && this.buf.length > limit) {
+      this.buf = new Uint8Array(16 * 1024);
+      this.#view = this.#viewOf = null;
+    }
   }
 
   raw(bytes: Uint8Array): void {

@@ -29,6 +29,7 @@ import { log } from "../log.ts";
 import { refusedWhileSubscribed } from "../commands/pubsub.ts";
 import { remembersRead, type Tracker, trackerOf } from "../tracking/tracking.ts";
 import { monitorsOf } from "./monitor.ts";
+import { type SocketIo, socketIoOf } from "./socket_io.ts";
 
 /** Commands without the "loading" flag while the dataset loads (boot, DEBUG RELOAD). */
 const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
@@ -104,11 +105,14 @@ export class Connection {
   /** Bytes of the write in flight that the socket has not taken yet (a slow reader's). */
   private unwritten = 0;
   /** When the pending write call started (0: none); whether the socket took less than a
-   * write offered (see socketRefuses). */
+   * write offered (see socketRefuses). Only deliveries' writes (`writing`) consult them, so
+   * a batch's replies, written while `busy`, skip the clock until a write falls short. */
   private writeCallAt = 0;
   private socketRefused = false;
   private closed = false;
+  private readonly io: SocketIo;
   private watch: CommandWatch;
+  private readonly monitors: ReturnType<typeof monitorsOf>;
   /** A batch of several commands was slow: time each command of the next batches. */
   private timeEach = false;
   private readonly outputLimits: ShardOutputLimits;
@@ -144,7 +148,9 @@ export class Connection {
       cross: createCrossShard(shard, peers, this.client),
     };
     this.out.onError = (text) => recordErrorReply(shard, text);
+    this.io = socketIoOf(conn);
     this.watch = commandWatchOf(shard);
+    this.monitors = monitorsOf(shard);
     this.outputLimits = outputLimitsOf(shard.config);
     this.tracker = trackerOf(shard);
     this.client.kill = () => {
@@ -166,6 +172,7 @@ export class Connection {
     this.shard.clients.set(this.client.id, this.client);
     let buf = new Uint8Array(INITIAL_READ);
     let filled = 0;
+    const { read, write } = this.io;
     const queryLimit = Number(this.shard.config.get("client-query-buffer-limit"));
     try {
       for (;;) {
@@ -199,16 +206,22 @@ export class Connection {
           buf.set(stashed, filled);
           n = stashed.length;
           this.readWhileBlockedBytes.reset();
-        } else n = await this.conn.read(buf.subarray(filled));
+        } else {
+          n = await read(filled === 0 ? buf : buf.subarray(filled));
+          if (n === 0) break; // the peer closed (the runtime's EOF; Conn.read says null)
+        }
         if (n === null) break;
         filled += n;
         this.shard.stats.netInputBytes += n;
-        this.client.lastInteractionAt = Date.now();
+        // One clock reading per batch (idle timeout, CLIENT LIST, expiry decisions).
+        const now = Date.now();
+        this.client.lastInteractionAt = now;
         this.busy = true;
         this.processing = true;
         // Deliveries still waiting for the end of the turn precede this batch's replies.
         if (this.delivered.length !== 0 && !this.writing) this.takeDeliveredIntoOut();
-        const consumed = await this.processInput(buf, filled);
+        let consumed = this.processInput(buf, filled, now);
+        if (typeof consumed !== "number") consumed = await consumed;
         if (this.shard.batchObservers.length !== 0) {
           for (const observer of this.shard.batchObservers) observer();
         }
@@ -220,8 +233,13 @@ export class Connection {
         if (barrier) await barrier;
         if (this.writing) await this.writing;
         if (this.out.length > 0) {
-          this.shard.stats.netOutputBytes += this.out.length;
-          await this.writeAll(this.out.bytes());
+          // One write call in the common case; writeAll takes over if the socket took less.
+          const replies = this.out.bytes();
+          this.shard.stats.netOutputBytes += replies.length;
+          this.unwritten = replies.length;
+          const written = await write(replies);
+          if (written < replies.length) await this.writeAll(replies, written);
+          else this.unwritten = 0;
         }
         if (this.delivered.length > 0) await this.writeDelivered();
         this.out.reset();
@@ -380,20 +398,40 @@ export class Connection {
 
   private readonly rejected = (name: string) => recordRejected(this.shard, name);
 
-  /** Parse and run every complete command in buf[0, end); returns how far it got. */
-  private async processInput(buf: Uint8Array, end: number): Promise<number> {
-    const parser = this.parser;
-    let pos = this.parser.inFrame() ? this.parser.frameStart : 0;
-    const now = Date.now();
+  // The read batch being run (see processInput): command timing for SLOWLOG and LATENCY
+  // (command_watch.ts) and whether monitors are fed.
+  private batchWatch: CommandWatch | null = null;
+  private batchTimesEach = false;
+  private timedAt = 0;
+  private ranInBatch = 0;
+  private slowSeen = false;
+  private monitored = false;
+  /** The command being run: where its reply starts in `out` and `pending`, and the splice
+   * count then (CLIENT REPLY OFF/SKIP drops its reply, see dropReplySince). */
+  private replyAt = 0;
+  private pendingAt = 0;
+  private flushesAt = 0;
+
+  /** Parse and run every complete command in buf[0, end); returns how far it got. The
+   * common batch runs synchronously; a promise comes back only when a command had to wait
+   * (an atomic step of another connection, CLIENT PAUSE, an async or cross-shard command),
+   * and the rest of the batch runs after it. `now`: the batch's clock reading. */
+  private processInput(buf: Uint8Array, end: number, now: number): number | Promise<number> {
     this.client.lastCommandAt = now;
     // One clock reading per batch for every expiry decision in it (Redis: mstime per command).
     this.shard.keyspace.setClock(now);
-    // Command timing for SLOWLOG and LATENCY: see command_watch.ts.
     const watch = this.watch.on ? this.watch : null;
-    const timeEach = watch !== null && (watch.timeEach || this.timeEach);
-    let timedAt = watch ? performance.now() : 0, ran = 0, slowSeen = false;
-    const monitors = monitorsOf(this.shard);
-    const monitored = monitors.any();
+    this.batchWatch = watch;
+    this.batchTimesEach = watch !== null && (watch.timeEach || this.timeEach);
+    this.timedAt = watch ? performance.now() : 0;
+    this.ranInBatch = 0;
+    this.slowSeen = false;
+    this.monitored = this.monitors.any();
+    return this.processFrom(buf, this.parser.inFrame() ? this.parser.frameStart : 0, end);
+  }
+
+  private processFrom(buf: Uint8Array, pos: number, end: number): number | Promise<number> {
+    const parser = this.parser;
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
       if (next === NEED_MORE) break;
@@ -407,67 +445,116 @@ export class Connection {
       pos = next;
       if (parser.argc === 0) continue;
       if (this.outputLimits.any && this.overOutputLimit(this.out.length)) break;
-      // Another connection's atomic cross-shard step holds this shard: wait for it.
-      if (!this.shard.lock.allows(null)) {
-        await this.shard.lock.whenFree();
-        if (watch) timedAt = performance.now();
-      }
-      const replyAt = this.out.length, pendingAt = this.pending.length;
-      const flushes = this.flushes;
-      const spec = resolveCommand(parser, this.rejected);
-      if (typeof spec === "string") {
-        this.out.error(spec);
-        flagTransaction(this.client);
-      } else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) {
-        flagTransaction(this.client); // NOAUTH / NOPERM
-      } else if (
-        this.client.subscriptions !== 0 && this.client.resp === 2 &&
-        refusedWhileSubscribed(this.ctx, spec.name)
-      ) {
-        this.rejected(spec.name);
-        flagTransaction(this.client);
-      } else if (this.shard.loading && !spec.flags.includes("loading")) {
-        this.out.error(ERR_LOADING);
-      } else if (
-        this.client.transaction !== null &&
-        queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))
-      ) { /* +QUEUED, or refused inside MULTI */ } else {
-        // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
-        if (clientPause.active && clientPause.isPaused(spec)) {
-          while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
-          if (watch) timedAt = performance.now();
-        }
-        const result = this.execute(spec, buf, frameStart, pos);
-        // A blocking command shows when it blocks (as Redis); the others once they ran.
-        const blocking = monitored && spec.flags.includes("blocking");
-        if (blocking) monitors.feed(this.ctx, spec);
-        if (result) await result;
-        if (monitored && !blocking) monitors.feed(this.ctx, spec);
-        if (watch && (ran++ === 0 || timeEach)) {
-          const at = performance.now(), usec = (at - timedAt) * 1000;
-          timedAt = at;
-          if (usec >= watch.minUs) {
-            slowSeen = true;
-            watch.observe(this.ctx, spec, usec);
-          }
-        }
-      }
-      // CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come (an EXEC
-      // whose queue turned replies off keeps its array: the queue dropped what followed).
-      if (replyModesActive(this.client) && replySuppressed(this.client)) {
-        if (this.repliesOffInExec) this.repliesOffInExec = false;
-        else this.dropReplySince(replyAt, pendingAt, flushes);
+      const waiting = this.runFrame(buf, frameStart, pos);
+      if (waiting) {
+        const from = pos;
+        return waiting.then(() => this.processFrom(buf, from, end));
       }
     }
-    if (this.pending.length || this.unsent) await this.flushPending();
+    if (this.pending.length || this.unsent) return this.flushPending().then(() => this.endBatch(pos));
+    return this.endBatch(pos);
+  }
+
+  private endBatch(pos: number): number {
+    const watch = this.batchWatch;
     if (watch && !watch.timeEach) {
       // Untimed commands after the first one took long in all: time them one by one next.
-      this.timeEach = timeEach
-        ? slowSeen
-        : ran > 1 && (performance.now() - timedAt) * 1000 >= watch.minUs;
+      this.timeEach = this.batchTimesEach
+        ? this.slowSeen
+        : this.ranInBatch > 1 && (performance.now() - this.timedAt) * 1000 >= watch.minUs;
     }
     if (this.outputLimits.any) this.overOutputLimit(this.out.length);
     return pos;
+  }
+
+  /** Run the command just parsed from buf[frameStart, pos); a promise if it has to wait. */
+  private runFrame(buf: Uint8Array, frameStart: number, pos: number): Promise<void> | undefined {
+    // Another connection's atomic cross-shard step holds this shard: wait for it.
+    if (!this.shard.lock.allows(null)) {
+      return this.shard.lock.whenFree().then(() => {
+        this.restartTiming();
+        return this.runUnlocked(buf, frameStart, pos);
+      });
+    }
+    return this.runUnlocked(buf, frameStart, pos);
+  }
+
+  private runUnlocked(buf: Uint8Array, frameStart: number, pos: number): Promise<void> | undefined {
+    this.replyAt = this.out.length;
+    this.pendingAt = this.pending.length;
+    this.flushesAt = this.flushes;
+    const spec = resolveCommand(this.parser, this.rejected);
+    let waiting: Promise<void> | undefined;
+    if (typeof spec === "string") {
+      this.out.error(spec);
+      flagTransaction(this.client);
+    } else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) {
+      flagTransaction(this.client); // NOAUTH / NOPERM
+    } else if (
+      this.client.subscriptions !== 0 && this.client.resp === 2 &&
+      refusedWhileSubscribed(this.ctx, spec.name)
+    ) {
+      this.rejected(spec.name);
+      flagTransaction(this.client);
+    } else if (this.shard.loading && !spec.flags.includes("loading")) {
+      this.out.error(ERR_LOADING);
+    } else if (
+      this.client.transaction !== null &&
+      queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))
+    ) { /* +QUEUED, or refused inside MULTI */ } else if (
+      clientPause.active && clientPause.isPaused(spec)
+    ) {
+      // CLIENT PAUSE holds this command (and so all after it) until the pause ends.
+      waiting = this.untilUnpaused(spec).then(() => this.runNow(spec, buf, frameStart, pos));
+    } else waiting = this.runNow(spec, buf, frameStart, pos);
+    if (waiting) return waiting.then(() => this.dropSuppressedReply());
+    this.dropSuppressedReply();
+  }
+
+  private async untilUnpaused(spec: CommandSpec): Promise<void> {
+    while (clientPause.active && clientPause.isPaused(spec)) await clientPause.whenUnpaused();
+    this.restartTiming();
+  }
+
+  /** After a wait, the command's time starts now. */
+  private restartTiming(): void {
+    if (this.batchWatch) this.timedAt = performance.now();
+  }
+
+  private runNow(
+    spec: CommandSpec,
+    buf: Uint8Array,
+    frameStart: number,
+    pos: number,
+  ): Promise<void> | undefined {
+    const result = this.execute(spec, buf, frameStart, pos);
+    // A blocking command shows when it blocks (as Redis); the others once they ran.
+    const blocking = this.monitored && spec.flags.includes("blocking");
+    if (blocking) this.monitors.feed(this.ctx, spec);
+    if (result) return result.then(() => this.afterRun(spec, blocking));
+    this.afterRun(spec, blocking);
+  }
+
+  private afterRun(spec: CommandSpec, fedBefore: boolean): void {
+    if (this.monitored && !fedBefore) this.monitors.feed(this.ctx, spec);
+    const watch = this.batchWatch;
+    if (watch && (this.ranInBatch++ === 0 || this.batchTimesEach)) {
+      const at = performance.now(), usec = (at - this.timedAt) * 1000;
+      this.timedAt = at;
+      if (usec >= watch.minUs) {
+        this.slowSeen = true;
+        watch.observe(this.ctx, spec, usec);
+      }
+    }
+  }
+
+  /** CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come (an EXEC
+   * whose queue turned replies off keeps its array: the queue dropped what followed). */
+  private dropSuppressedReply(): void {
+    if (replyModesActive(this.client) && replySuppressed(this.client)) {
+      if (this.repliesOffInExec) this.repliesOffInExec = false;
+      else this.dropReplySince(this.replyAt, this.pendingAt, this.flushesAt);
+    }
   }
 
   /** Drops the replies made since `out` was at replyAt and `pending` at pendingAt (or since
@@ -573,7 +660,7 @@ export class Connection {
     const silenceIfOff = (replyAt: number, pendingAt: number, flushes: number) => {
       if (modes.replyOff) this.dropReplySince(replyAt, pendingAt, flushes);
     };
-    const monitors = monitorsOf(this.shard);
+    const monitors = this.monitors;
     const runFrom = (): void | Promise<void> => {
       while (next < commands.length) {
         const { spec, frame } = commands[next++];
@@ -770,24 +857,31 @@ export class Connection {
     this.flushedTo = this.out.length;
   }
 
-  private async writeAll(bytes: Uint8Array): Promise<void> {
-    let off = 0;
-    this.unwritten = bytes.length;
+  /** Writes all of `bytes`. `taken` >= 0: a write call already took bytes[0, taken), which
+   * was less than all of them. */
+  private async writeAll(bytes: Uint8Array, taken = -1): Promise<void> {
+    let off = Math.max(taken, 0);
+    this.unwritten = bytes.length - off;
     try {
+      if (taken >= 0 && this.tookLess()) return;
       while (off < bytes.length) {
         this.writeCallAt = Date.now();
-        off += await this.conn.write(bytes.subarray(off));
+        off += await this.io.write(off === 0 ? bytes : bytes.subarray(off));
         this.unwritten = bytes.length - off;
-        if (off < bytes.length) {
-          this.socketRefused = true;
-          if (this.overOutputLimit(0)) return;
-        }
+        if (off < bytes.length && this.tookLess()) return;
       }
     } finally {
       this.unwritten = 0;
       this.socketRefused = false;
       this.writeCallAt = 0;
     }
+  }
+
+  /** A write took less than it was offered: true when that closed the client (over its
+   * output buffer limit). */
+  private tookLess(): boolean {
+    this.socketRefused = true;
+    return this.overOutputLimit(0);
   }
 
   /** True when the socket does not take this client's output: a write took less than it was

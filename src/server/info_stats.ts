@@ -3,6 +3,7 @@
 // memory peak. Kept beside the Shard (a WeakMap) so the hot path adds nothing it doesn't
 // call. CONFIG RESETSTAT clears them (resetInfoStats).
 import type { Shard } from "./shard.ts";
+import type { ConfigStore } from "../config/store.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
 
 export interface CommandStat {
@@ -88,9 +89,25 @@ export function recordCall(shard: Shard, fullName: string, usec: number, failed:
   if (failed) c.failed++;
 }
 
+/** latency-tracking per config store, read once and again when CONFIG SET changes it: a
+ * config lookup by name costs more than the histogram update it guards. */
+const latencyTracking = new WeakMap<ConfigStore, { on: boolean }>();
+
+function latencyTrackingOn(config: ConfigStore): boolean {
+  let state = latencyTracking.get(config);
+  if (!state) {
+    const current = state = { on: config.get("latency-tracking") === true };
+    latencyTracking.set(config, current);
+    config.onChange((name) => {
+      if (name === "latency-tracking") current.on = config.get("latency-tracking") === true;
+    });
+  }
+  return state.on;
+}
+
 /** One timed run of a command (µs), standing for `weight` runs, when latency-tracking is on. */
 export function recordLatency(shard: Shard, fullName: string, usec: number, weight: number): void {
-  if (shard.config.get("latency-tracking") !== true) return;
+  if (!latencyTrackingOn(shard.config)) return;
   const c = commandStat(infoStatsOf(shard), fullName);
   (c.latency ??= new LatencyHistogram()).add(usec, weight);
 }
