@@ -4,8 +4,10 @@
 // own "DB loaded from disk: X seconds" log line). Prints the load average with the figures.
 //
 //   node_modules/.bin/deno run -A bench/rdb_snapshot.ts [--keys 1000000] [--shards 2] [--runs 1]
-//     [--no-load]
-// --runs repeats the idle / BGSAVE pair on the same server; --no-load skips the load part.
+//     [--no-load] [--redis-bgsave]
+// --runs repeats the idle / BGSAVE pair on the same server; --no-load skips the load part;
+// --redis-bgsave measures redis-server's own BGSAVE (a forked child) the same way afterwards,
+// to show what the machine does to a server whose snapshot competes for its cores.
 import { freePort } from "./servers.ts";
 
 const args = Deno.args;
@@ -17,6 +19,7 @@ const KEYS = opt("keys", 1_000_000);
 const SHARDS = opt("shards", 2);
 const RUNS = opt("runs", 1);
 const LOAD = !args.includes("--no-load");
+const REDIS_BGSAVE = args.includes("--redis-bgsave");
 const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -158,21 +161,17 @@ const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0,
 const loadedSeconds = (log: string) =>
   Number(/DB loaded from disk: ([\d.]+) seconds/.exec(log)?.[1]);
 
-const dirA = await Deno.makeTempDir({ prefix: "rdb-bench-ic-" });
-const dirB = await Deno.makeTempDir({ prefix: "rdb-bench-redis-" });
-try {
-  // 1. BGSAVE while serving.
-  const ours = await ironcache(dirA);
-  const admin = await Client.open(ours.port);
+/** DEBUG POPULATE, then RUNS pairs of idle / during-BGSAVE latencies; the server is stopped. */
+async function bgsaveRuns(name: string, server: Server): Promise<void> {
+  const admin = await Client.open(server.port);
   await admin.call("DEBUG", "POPULATE", String(KEYS));
-  console.log(`keys=${KEYS} shards=${SHARDS} load average before: ${loadavg()}`);
   for (let run = 1; run <= RUNS; run++) {
-    const idle = await latencies(ours.port, 5000);
+    const idle = await latencies(server.port, 5000);
     const started = performance.now();
     await admin.call("BGSAVE");
-    const saving = await latencies(ours.port, 0, bgsaveDone(ours.port));
+    const saving = await latencies(server.port, 0, bgsaveDone(server.port));
     const bgsaveMs = performance.now() - started;
-    console.log(`run ${run}/${RUNS} (load average ${loadavg()})`);
+    console.log(`${name} run ${run}/${RUNS} (load average ${loadavg()})`);
     console.log(summary("idle        ", idle));
     console.log(
       summary("during BGSAVE", saving) + ` (BGSAVE took ${(bgsaveMs / 1000).toFixed(2)} s)`,
@@ -184,8 +183,22 @@ try {
     );
   }
   admin.close();
-  ours.child.kill("SIGKILL");
-  await ours.child.status;
+  server.child.kill("SIGKILL");
+  await server.child.status;
+}
+
+const dirA = await Deno.makeTempDir({ prefix: "rdb-bench-ic-" });
+const dirB = await Deno.makeTempDir({ prefix: "rdb-bench-redis-" });
+try {
+  // 1. BGSAVE while serving.
+  const ours = await ironcache(dirA);
+  console.log(`keys=${KEYS} shards=${SHARDS} load average before: ${loadavg()}`);
+  await bgsaveRuns("IronCache", ours);
+  if (REDIS_BGSAVE) {
+    const theirs = await redis(dirB);
+    await bgsaveRuns("redis-server", theirs);
+    await Deno.remove(`${dirB}/dump.rdb`).catch(() => {});
+  }
 
   // 2. Loading the same number of keys from redis-server's dump.rdb.
   if (LOAD) {
