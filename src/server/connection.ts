@@ -451,7 +451,9 @@ export class Connection {
         return waiting.then(() => this.processFrom(buf, from, end));
       }
     }
-    if (this.pending.length || this.unsent) return this.flushPending().then(() => this.endBatch(pos));
+    if (this.pending.length || this.unsent) {
+      return this.flushPending().then(() => this.endBatch(pos));
+    }
     return this.endBatch(pos);
   }
 
@@ -723,7 +725,7 @@ export class Connection {
   ): Promise<void> | undefined {
     const shards = [...Array(this.shard.count).keys()];
     if (spec.flags.includes("readonly") && this.ctx.cross!.heldBy() === null) {
-      return this.runLocked(shards.map((s) => [s, frame]), combine, []);
+      return this.runLocked(shards.map((s) => [s, frame]), combine, [], true);
     }
     const parts = shards.map((s) =>
       s === this.shard.id ? this.runLocalFrame(frame) : this.forward(s, frame)
@@ -741,6 +743,7 @@ export class Connection {
     frames: Array<[number, Uint8Array]>,
     combine: Combiner,
     split: SplitPart[],
+    readOnly: boolean,
   ): Promise<void> {
     // The entries are made now, with the db and tracking state of this point of the batch.
     const batches = frames.map(([target, frame]): [number, Uint8Array] => {
@@ -752,6 +755,7 @@ export class Connection {
       const replies = await this.ctx.cross!.atomically(
         batches.map(([target]) => target),
         (_run, send) => Promise.all(batches.map(([target, batch]) => send(target, batch))),
+        readOnly, // reads share the locks (shard_lock.ts)
       );
       combine(replies, this.out, split);
     });
@@ -783,7 +787,12 @@ export class Connection {
       return [part.shard, encodeCommand(argv)];
     });
     if (this.ctx.cross!.heldBy() === null) {
-      return this.runLocked(frames, spec.splitByKey.combine, [...split.values()]);
+      return this.runLocked(
+        frames,
+        spec.splitByKey.combine,
+        [...split.values()],
+        spec.flags.includes("readonly"),
+      );
     }
     const parts = frames.map(([target, frame]) =>
       target === this.shard.id ? this.runLocalFrame(frame) : this.forward(target, frame)

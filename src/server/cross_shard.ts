@@ -8,6 +8,7 @@ import type { Client } from "./client.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { appendToBatch } from "./executor.ts";
 import { encodeCommand } from "./multishard.ts";
+import { SHARED_PREFIX } from "./shard_lock.ts";
 
 /** Runs one command (argv) on a shard under the caller's locks, in the client's db unless
  * `db` is given; resolves with its reply. */
@@ -18,9 +19,11 @@ export type RunOnShard = (shard: number, argv: Uint8Array[], db?: number) => Pro
 export type SendToShard = (shard: number, batch: Uint8Array) => Promise<Uint8Array>;
 
 export interface CrossShard {
+  /** `shared`: the work only reads, so other reads may hold the same shards meanwhile. */
   atomically<T>(
     shards: Iterable<number>,
     work: (run: RunOnShard, send: SendToShard) => Promise<T>,
+    shared?: boolean,
   ): Promise<T>;
   /** Take the locks of `shards` until release(): atomically() inside runs under them (its
    * shards must be among them), and heldBy() names the owner for forwarded batches. */
@@ -71,6 +74,7 @@ export function createCrossShard(shard: Shard, peers: Peers | null, client: Clie
     async atomically<T>(
       shards: Iterable<number>,
       work: (run: RunOnShard, send: SendToShard) => Promise<T>,
+      shared = false,
     ): Promise<T> {
       const ordered = ascending(shards);
       if (heldOwner !== null) {
@@ -80,7 +84,7 @@ export function createCrossShard(shard: Shard, peers: Peers | null, client: Clie
         }
         return await work(runUnder(heldOwner), sendUnder(heldOwner));
       }
-      const owner = `${shard.id}:${++lockSequence}`;
+      const owner = `${shared ? SHARED_PREFIX : ""}${shard.id}:${++lockSequence}`;
       const held: number[] = [];
       try {
         await lockAll(owner, ordered, held);

@@ -170,7 +170,7 @@ export class Peers {
         // msg is only valid during this call: a batch that has to wait gets a copy. A batch
         // of the lock's owner runs at once, even past deferred batches: they wait for that
         // owner to finish, so queueing it behind them would deadlock.
-        const ownersStep = owner !== null && this.lock.owner === owner;
+        const ownersStep = owner !== null && this.lock.holds(owner);
         if (!ownersStep && (this.deferred.length || !this.lock.allows(owner))) {
           this.defer({ link, id, owner, batch: batch.slice() });
         } else this.runCall({ link, id, owner, batch });
