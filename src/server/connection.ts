@@ -156,7 +156,17 @@ export class Connection {
     this.client.kill = () => {
       this.client.closeAfterReply = true;
       this.client.blocked?.abort();
-      if (!this.busy) this.close();
+      if (this.busy) return;
+      // Output already handed to the socket (a message delivered before the kill) is
+      // finished first, as Redis's earlier event-loop turn would have written it; a client
+      // that does not read is closed after a second anyway.
+      if (this.writing) {
+        const timer = setTimeout(() => this.close(), 1000);
+        this.writing.finally(() => {
+          clearTimeout(timer);
+          this.close();
+        });
+      } else this.close();
     };
     this.client.deliver = (bytes) => this.deliver(bytes);
     this.client.writeRepliesSoFar = () => this.writeRepliesSoFar();
@@ -471,21 +481,31 @@ export class Connection {
 
   /** Run the command just parsed from buf[frameStart, pos); a promise if it has to wait. */
   private runFrame(buf: Uint8Array, frameStart: number, pos: number): Promise<void> | undefined {
-    // Another connection's atomic cross-shard step holds this shard: wait for it.
-    if (!this.shard.lock.allows(null)) {
-      return this.shard.lock.whenFree().then(() => {
+    const spec = resolveCommand(this.parser, this.rejected);
+    // Another connection's atomic cross-shard step holds this shard: wait for it, unless
+    // only reads hold it and this command reads too (reads do not disturb reads).
+    const lock = this.shard.lock;
+    if (
+      !lock.allows(null) && typeof spec !== "string" &&
+      !(lock.readersOnly && spec.flags.includes("readonly"))
+    ) {
+      return lock.whenFree().then(() => {
         this.restartTiming();
-        return this.runUnlocked(buf, frameStart, pos);
+        return this.runResolved(spec, buf, frameStart, pos);
       });
     }
-    return this.runUnlocked(buf, frameStart, pos);
+    return this.runResolved(spec, buf, frameStart, pos);
   }
 
-  private runUnlocked(buf: Uint8Array, frameStart: number, pos: number): Promise<void> | undefined {
+  private runResolved(
+    spec: CommandSpec | string,
+    buf: Uint8Array,
+    frameStart: number,
+    pos: number,
+  ): Promise<void> | undefined {
     this.replyAt = this.out.length;
     this.pendingAt = this.pending.length;
     this.flushesAt = this.flushes;
-    const spec = resolveCommand(this.parser, this.rejected);
     let waiting: Promise<void> | undefined;
     if (typeof spec === "string") {
       this.out.error(spec);

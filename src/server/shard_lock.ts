@@ -25,6 +25,11 @@ export class ShardLock {
     return this.owner === null && this.readers.size === 0;
   }
 
+  /** Only reads hold the lock. */
+  get readersOnly(): boolean {
+    return this.owner === null && this.readers.size !== 0;
+  }
+
   /** Does `owner` hold the lock (exclusive or shared)? */
   holds(owner: string): boolean {
     return this.owner === owner || this.readers.has(owner);
