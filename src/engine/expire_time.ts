@@ -1,4 +1,5 @@
 // Expiry times as Redis keeps them: a long long of ms, exact whatever its size.
+import { u32le } from "../protocol/bytes.ts";
 
 /**
  * An absolute expiry time in ms: a number while it is a safe integer (every real time), a
@@ -11,4 +12,23 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** An exact int64 of ms as an ExpireTime: a number when safe, else the bigint. */
 export function expireTime(ms: bigint): ExpireTime {
   return ms >= -MAX_SAFE && ms <= MAX_SAFE ? Number(ms) : ms;
+}
+
+const TWO_32 = 0x100000000;
+
+/** The int64 at b[at..at+8) (little endian, as the RDB format, snapshot records and load
+ * batches carry expiry times) as an ExpireTime, with no bigint made for a safe value. */
+export function readExpireTime(b: Uint8Array, at: number): ExpireTime {
+  const high = b[at + 4] | (b[at + 5] << 8) | (b[at + 6] << 16) | (b[at + 7] << 24);
+  if (high > -0x200000 && high < 0x200000) return high * TWO_32 + u32le(b, at);
+  return expireTime(new DataView(b.buffer, b.byteOffset + at, 8).getBigInt64(0, true));
+}
+
+/** Writes `ms` as readExpireTime reads it. */
+export function writeExpireTime(view: DataView, at: number, ms: ExpireTime): void {
+  if (typeof ms === "bigint") view.setBigInt64(at, ms, true);
+  else {
+    view.setUint32(at, ms >>> 0, true);
+    view.setInt32(at + 4, Math.floor(ms / TWO_32), true);
+  }
 }

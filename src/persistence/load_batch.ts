@@ -18,7 +18,7 @@ import { RdbFormatError, RdbUnsupportedError } from "./rdb/constants.ts";
 import { RdbReader } from "./rdb/reader.ts";
 import { RdbEmptyKeyError, readValueBody } from "./rdb/value_decode.ts";
 import { blobFromRdbValue } from "./value_codec.ts";
-import { type ExpireTime, expireTime } from "../engine/expire_time.ts";
+import { type ExpireTime, readExpireTime, writeExpireTime } from "../engine/expire_time.ts";
 
 const KIND_KEY = 0, KIND_RESIZE = 1;
 const RECORD_HEADER = 14;
@@ -67,11 +67,7 @@ export class LoadBatchWriter {
     }
     this.#buf[at] = kind;
     this.#buf[at + 1] = db;
-    if (typeof expireAt === "bigint") this.#view.setBigInt64(at + 2, expireAt, true);
-    else { // a safe integer (a time past is never sent): its two words, no bigint made
-      this.#view.setUint32(at + 2, expireAt >>> 0, true);
-      this.#view.setUint32(at + 6, Math.floor(expireAt / 0x100000000), true);
-    }
+    writeExpireTime(this.#view, at + 2, expireAt);
     this.#view.setUint32(at + 10, n, true);
     return at + RECORD_HEADER;
   }
@@ -121,7 +117,7 @@ export class RdbRecordScanner {
       const type = this.#u8();
       switch (type) {
         case rdb.RDB_OPCODE_EXPIRETIME_MS:
-          this.expireAtMs = expireTime(this.#view.getBigInt64(this.#need(8), true));
+          this.expireAtMs = readExpireTime(this.#bytes, this.#need(8));
           continue;
         case rdb.RDB_OPCODE_EXPIRETIME:
           this.expireAtMs = this.#view.getUint32(this.#need(4), true) * 1000;
@@ -305,7 +301,7 @@ export function storeLoadBatch(ks: Keyspace, batch: Uint8Array, limits: Encoding
   let decoded = 0;
   const stored = ks.loadRdbRecords(batch, (at) => {
     if (batch[at] !== KIND_KEY) throw new RdbFormatError("malformed load batch");
-    const db = batch[at + 1], expireAt = expireTime(view.getBigInt64(at + 2, true));
+    const db = batch[at + 1], expireAt = readExpireTime(batch, at + 2);
     const start = at + RECORD_HEADER, end = start + view.getUint32(at + 10, true);
     const r = new RdbReader(batch, start, end);
     const type = r.u8();

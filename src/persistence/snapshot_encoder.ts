@@ -4,8 +4,8 @@
 // or writes a file. It also resolves what the walk and the writes during it both sent: a key a
 // write saved (or created) before the walk reached it is written from the saved record, and
 // the walk's later record of it is dropped.
-import { latin1 } from "../protocol/bytes.ts";
-import { expireTime } from "../engine/expire_time.ts";
+import { latin1, u32le } from "../protocol/bytes.ts";
+import { readExpireTime } from "../engine/expire_time.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import { writeRdbEntry } from "./rdb/file.ts";
 import type { EncodeOptions } from "./rdb/value.ts";
@@ -53,7 +53,6 @@ export class PartEncoder {
   #pump: Promise<void> = Promise.resolve();
   #error: Error | null = null;
   readonly #file: Promise<Deno.FsFile>;
-  readonly #view = new DataView(new ArrayBuffer(8));
 
   constructor(path: string) {
     this.#file = Deno.open(path, { write: true, create: true, truncate: true });
@@ -98,8 +97,7 @@ export class PartEncoder {
   #decode(chunk: Uint8Array, options: EncodeOptions): void {
     for (let at = 0; at < chunk.length;) {
       const kind = chunk[at], db = chunk[at + 1];
-      const n = (chunk[at + 2] | (chunk[at + 3] << 8) | (chunk[at + 4] << 16)) +
-        chunk[at + 5] * 0x1000000;
+      const n = u32le(chunk, at + 2);
       const body = chunk.subarray(at + SEGMENT_HEADER, at + SEGMENT_HEADER + n);
       at += SEGMENT_HEADER + n;
       if (kind === SEG_WALK) this.#records(body, options, this.#covered.get(db), this.#current);
@@ -129,11 +127,7 @@ export class PartEncoder {
   }
 
   #keyOf(body: Uint8Array, at: number): Uint8Array {
-    return body.subarray(at + 4, at + 4 + this.#u32(body, at));
-  }
-
-  #u32(b: Uint8Array, at: number): number {
-    return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
+    return body.subarray(at + 4, at + 4 + u32le(body, at));
   }
 
   /** Encodes the records of `body` into `to`, skipping keys in `skip`. */
@@ -143,14 +137,12 @@ export class PartEncoder {
     skip: Set<string> | undefined,
     to: Records,
   ): void {
-    const view = this.#view;
     for (let at = 0; at < body.length;) {
       const key = this.#keyOf(body, at);
       let p = at + 4 + key.length;
-      for (let i = 0; i < 8; i++) view.setUint8(i, body[p + i]);
-      const expireAt = expireTime(view.getBigInt64(0, true));
+      const expireAt = readExpireTime(body, p);
       p += 8;
-      const end = p + BLOB_HEADER + this.#u32(body, p + 8);
+      const end = p + BLOB_HEADER + u32le(body, p + 8);
       at = end;
       if (skip?.has(latin1(key))) continue;
       const value = rdbValueFromBlob(body.subarray(p, end));

@@ -42,3 +42,9 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** The unsigned 32-bit little-endian integer at b[at..at+4) (the framing of the shard
+ * rings, batches and snapshot records), without a DataView. */
+export function u32le(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 16777216;
+}

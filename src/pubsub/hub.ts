@@ -18,7 +18,7 @@ import type { Client } from "../server/client.ts";
 import type { Shard } from "../server/shard.ts";
 import { NoticeTopic, type Peers } from "../server/peers.ts";
 import { stringMatch } from "../commands/glob.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { latin1, u32le } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 
@@ -230,7 +230,7 @@ export class PubSubHub {
       this.dropIfUnused(kind, key, topic);
       return;
     }
-    const clen = payload[2] | (payload[3] << 8) | (payload[4] << 16) | (payload[5] << 24);
+    const clen = u32le(payload, 2);
     const channel = payload.subarray(6, 6 + clen), message = payload.subarray(6 + clen);
     const topic = this.topics[kind].get(latin1(channel));
     if (topic?.local.size) this.deliverMessage(topic.local, kind, channel, message);

@@ -16,6 +16,7 @@ import {
   recordLatency,
   recordRejected,
 } from "./info_stats.ts";
+import { u32le } from "../protocol/bytes.ts";
 
 /**
  * Commands timed for INFO commandstats: one in TIMING_SAMPLE, its duration counted that many
@@ -169,13 +170,11 @@ export function createBatchExecutor(shard: Shard): BatchExecutor {
     let p = 0;
     while (p < batch.length) {
       const db = batch[p], resp = batch[p + 1];
-      const len = (batch[p + 2] | (batch[p + 3] << 8) | (batch[p + 4] << 16)) +
-        batch[p + 5] * 16777216;
+      const len = u32le(batch, p + 2);
       let start = p + 6, remember = false;
       client.callerId = 0;
       if (resp & TRACKED_CALL) {
-        client.callerId = (batch[start] | (batch[start + 1] << 8) | (batch[start + 2] << 16)) +
-          batch[start + 3] * 16777216;
+        client.callerId = u32le(batch, start);
         remember = batch[start + 4] === 1;
         start += 5;
       }

@@ -14,6 +14,7 @@
 
 import type { ShardLock } from "./shard_lock.ts";
 import { ShardLink } from "./shard_link.ts";
+import { u32le } from "../protocol/bytes.ts";
 
 export interface BatchReply {
   replies: Uint8Array;
@@ -162,7 +163,7 @@ export class Peers {
 
   private receive(link: ShardLink, msg: Uint8Array): void {
     // The header by hand: a typed-array view per message costs more than the message.
-    const kind = u32At(msg, 0), id = u32At(msg, 4), n = u32At(msg, 8);
+    const kind = u32le(msg, 0), id = u32le(msg, 4), n = u32le(msg, 8);
     switch (kind) {
       case CALL: {
         const owner = n ? decoder.decode(msg.subarray(HEADER, HEADER + n)) : null;
@@ -292,10 +293,6 @@ export class Peers {
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
-
-function u32At(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 16777216;
-}
 
 /** A lock owner's name (ASCII, e.g. "0:17"), zero-padded to a multiple of 4 bytes so what
  * follows stays aligned. */

@@ -15,7 +15,7 @@ import { NoticeTopic, type Peers } from "../server/peers.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { latin1, u32le } from "../protocol/bytes.ts";
 import { forEachChangedKey } from "../pubsub/notify.ts";
 import { setTrackingFigures } from "./figures.ts";
 import { TRACKING_CLIENTS } from "../server/messages.ts";
@@ -381,9 +381,9 @@ class Reader {
     return this.b[this.p++];
   }
   u32(): number {
-    const b = this.b, p = this.p;
+    const p = this.p;
     this.p += 4;
-    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 16777216;
+    return u32le(this.b, p);
   }
   /** A key list; null for the null marker. */
   keys(): Uint8Array[] | null {

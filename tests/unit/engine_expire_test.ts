@@ -228,3 +228,35 @@ Deno.test("expiry times are exact int64 ms: beyond 2^53 as bigints, compared and
   assert.equal(ks.setExpire(0, b("k"), -(2n ** 62n)), 1, "a time in the past deletes the key");
   assert.equal(ks.exists(0, b("k")), false);
 });
+
+Deno.test("readExpireTime / writeExpireTime: exact int64 both ways, a number while safe", async () => {
+  const { readExpireTime, writeExpireTime } = await import("../../src/engine/expire_time.ts");
+  const bytes = new Uint8Array(8), view = new DataView(bytes.buffer);
+  const values = [
+    0,
+    1,
+    -1,
+    4102444800000,
+    2 ** 53 - 1,
+    -(2 ** 53 - 1),
+    2n ** 53n,
+    2n ** 53n + 1n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    0x100000000,
+    0xffffffff,
+  ];
+  for (const value of values) {
+    writeExpireTime(view, 0, value);
+    assert.equal(view.getBigInt64(0, true), BigInt(value), `written ${value}`);
+    const read = readExpireTime(bytes, 0);
+    assert.equal(BigInt(read), BigInt(value));
+    assert.equal(
+      typeof read,
+      Number.isSafeInteger(Number(value)) && BigInt(Number(value)) === BigInt(value)
+        ? "number"
+        : "bigint",
+      `${value}`,
+    );
+  }
+});

@@ -21,6 +21,7 @@ import {
 import { fileSize, replaceFileDurably, syncDirectory, writeAllSync } from "./files.ts";
 import { datasetAsCommands, selectFrame } from "./commands.ts";
 import { type AofShared, REWRITE_CLAIM, SEQ_DONE, seqDistance, STAT } from "./shared.ts";
+import { u32le } from "../../protocol/bytes.ts";
 
 export interface AofSettings {
   appendonly: boolean;
@@ -182,7 +183,7 @@ export class AofWriter {
           const head = queue[0], d = head.data, p = head.pos;
           const seq = (d[p] | (d[p + 1] << 8) | (d[p + 2] << 16) | (d[p + 3] << 24)) | 0;
           if (seq !== this.#nextSeq) break;
-          const len = (d[p + 5] | (d[p + 6] << 8) | (d[p + 7] << 16)) + d[p + 8] * 16777216;
+          const len = u32le(d, p + 5);
           this.#route(seq, d[p + 4], d.subarray(p + 9, p + 9 + len));
           head.pos = p + 9 + len;
           if (head.pos >= d.length) queue.shift();
