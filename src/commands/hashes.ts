@@ -213,8 +213,7 @@ function hscan(ctx: CommandContext): void {
   const ks = ctx.shard.keyspace, db = ctx.client.db;
   const cursor = parseCursor(args.bytes(2));
   if (cursor === null) return out.error("ERR invalid cursor");
-  const type = ks.typeArg(db, args, 1);
-  ks.countLookups(type === -1 ? 0 : 1, type === -1 ? 1 : 0);
+  const type = ks.lookupReadArg(db, args, 1);
   if (type === -1) return out.raw(asciiBytes(EMPTY_SCAN));
   if (type !== TYPE_HASH) return out.error(ERR_WRONGTYPE);
   // SCAN's option parser, on the arguments after the key; a TYPE option is a syntax error

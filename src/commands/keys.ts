@@ -26,7 +26,10 @@ export function exists(ctx: CommandContext): void {
   const { args, client, shard } = ctx;
   refreshClock(shard.keyspace);
   let found = 0;
-  for (let i = 1; i < args.argc; i++) if (shard.keyspace.exists(client.db, args.bytes(i))) found++;
+  // Counted read lookups (Redis's LOOKUP_NOTOUCH): keyspace hits/misses, "keymiss" events.
+  for (let i = 1; i < args.argc; i++) {
+    if (shard.keyspace.lookupRead(client.db, args.bytes(i)) >= 0) found++;
+  }
   ctx.out.integer(found);
 }
 
@@ -43,7 +46,7 @@ export function touch(ctx: CommandContext): void {
 export function type(ctx: CommandContext): void {
   const ks = ctx.shard.keyspace;
   refreshClock(ks);
-  ctx.out.simple(typeName(ks.type(ctx.client.db, ctx.args.bytes(1))));
+  ctx.out.simple(typeName(ks.lookupRead(ctx.client.db, ctx.args.bytes(1))));
 }
 
 /** FLUSHALL/FLUSHDB take an optional SYNC or ASYNC (both flush at once here). */

@@ -8,7 +8,9 @@ import { ReplyWriter } from "../protocol/reply_writer.ts";
 import { Args } from "../protocol/args.ts";
 import type { RunOnShard } from "../server/cross_shard.ts";
 import type { ReplyItems } from "../engine/reply_items.ts";
-import { type Keyspace, NOT_FOUND, TYPE_SET, WRONG_TYPE } from "../engine/keyspace.ts";
+import { NOT_FOUND, WRONG_TYPE } from "../engine/keyspace.ts";
+import { SET_UNION, setOps } from "../engine/set.ts";
+import { argsOf } from "./key_specs.ts";
 import {
   BY_LEX,
   BY_RANK,
@@ -790,23 +792,19 @@ function replySetOp(
   else writeScored(ctx.out, members, request.withScores);
 }
 
-/** Reads a plain set's members on this shard; set by the set family when sets exist. */
-export const localSetReader: {
-  read: ((ks: Keyspace, db: number, key: Uint8Array) => Uint8Array[]) | null;
-} = {
-  read: null,
-};
-
+/** A source key of this shard: a sorted set's entries, a plain set's members with score 1
+ * (Redis's zuiInitIterator over sets), null when missing, or WRONG_TYPE. */
 function readSourceHere(ctx: CommandContext, key: Uint8Array): Source | number {
   const ks = ctx.shard.keyspace, db = ctx.client.db;
   const entries = zsetsOf(ks).all(db, key);
   if (entries !== WRONG_TYPE) {
     return (entries as ScoredMember[]).length ? entries as ScoredMember[] : null;
   }
-  if (ks.type(db, key) === TYPE_SET && localSetReader.read) {
-    return localSetReader.read(ks, db, key).map((member) => ({ member, score: 1 }));
-  }
-  return WRONG_TYPE;
+  const sets = setOps(ks);
+  const n = sets.combine(db, argsOf([key]), SET_UNION, 0, 1);
+  if (n === WRONG_TYPE) return WRONG_TYPE;
+  const items = sets.items();
+  return Array.from({ length: n }, () => ({ member: items.nextBytes(), score: 1 }));
 }
 
 function setOpGeneric(op: SetOp, store: boolean, cardinalityOnly: boolean) {

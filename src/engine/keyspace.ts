@@ -24,6 +24,7 @@
 import { ReplyItems } from "./reply_items.ts";
 import type { EncodingLimits } from "./encoding_limits.ts";
 import type { ExpireTime } from "./expire_time.ts";
+import { u32le } from "../protocol/bytes.ts";
 export { type ExpireTime, expireTime } from "./expire_time.ts";
 
 /** Status codes (negative results); same values as wasm/assembly/status.ts. */
@@ -62,8 +63,15 @@ export const ENCODING_NAMES = [
   "skiplist",
 ] as const;
 
-/** Told of a key expiry reclaimed (the key's bytes are valid during the call only). */
-export type ExpiredKeyListener = (db: number, key: Uint8Array) => void;
+/** Told of a key event (the key's bytes are valid during the call only). */
+export type KeyEventListener = (db: number, key: Uint8Array) => void;
+
+/** Key events the engine can log (wasm/assembly/key_event_log.ts KEY_*). */
+export enum KeyEvent {
+  Expired = 1,
+  New = 2,
+  Miss = 4,
+}
 
 /** evictKey policies: the score, plus EVICT_ALLKEYS (else only keys with a TTL). */
 export const EVICT_LRU = 0, EVICT_LFU = 1, EVICT_TTL = 2, EVICT_RANDOM = 3, EVICT_ALLKEYS = 4;
@@ -139,10 +147,9 @@ export interface EngineExports {
   statKeyspaceHits(): number;
   statKeyspaceMisses(): number;
   statExpiredKeys(): number;
-  expiryLogEnable(on: number): void;
-  expiryLogTake(): number;
-  expiryLogPtr(): number;
-  statsCount(hits: number, misses: number): void;
+  keyEventLogEnable(kinds: number): void;
+  keyEventLogTake(): number;
+  keyEventLogPtr(): number;
   statsReset(): void;
   itemsByteLength(): number;
   loadBuffer(n: number): number;
@@ -626,39 +633,49 @@ export class Keyspace {
     this.#engine.setLoadingMode(on ? 1 : 0);
   }
 
-  #expiredListeners: ExpiredKeyListener[] = [];
+  /** Listeners per key event kind, indexed by the kind's bit number (KeyEvent). */
+  #keyEventListeners: KeyEventListener[][] = [[], [], []];
+  #keyEventKinds = 0;
 
-  /** Hear of every key that expiry reclaims (keyspace notifications' "expired", the AOF's
-   * DEL...). While any listener is registered the engine logs expirations; drainExpiredKeys
-   * hands them to every listener at once, so whoever drains first serves all. */
-  addExpiredListener(listener: ExpiredKeyListener): void {
-    this.#expiredListeners.push(listener);
-    if (this.#expiredListeners.length === 1) this.#engine.expiryLogEnable(1);
+  /** Hear of every key of one event kind: reclaimed by expiry (keyspace notifications'
+   * "expired", the AOF's DEL, tracking), added ("new"), or missed by a read lookup
+   * ("keymiss"). While a kind has a listener the engine logs it; drainKeyEvents hands every
+   * logged event to its kind's listeners, so whoever drains first serves all. */
+  addKeyEventListener(kind: KeyEvent, listener: KeyEventListener): void {
+    this.#keyEventListeners[Math.log2(kind)].push(listener);
+    this.#setKeyEventKinds(this.#keyEventKinds | kind);
   }
 
-  removeExpiredListener(listener: ExpiredKeyListener): void {
-    const at = this.#expiredListeners.indexOf(listener);
+  removeKeyEventListener(kind: KeyEvent, listener: KeyEventListener): void {
+    const listeners = this.#keyEventListeners[Math.log2(kind)];
+    const at = listeners.indexOf(listener);
     if (at < 0) return;
-    this.drainExpiredKeys();
-    this.#expiredListeners.splice(at, 1);
-    if (this.#expiredListeners.length === 0) this.#engine.expiryLogEnable(0);
+    this.drainKeyEvents();
+    listeners.splice(at, 1);
+    if (listeners.length === 0) this.#setKeyEventKinds(this.#keyEventKinds & ~kind);
   }
 
-  /** Gives every key logged as expired since the last call to every listener, in the order
-   * they expired, and empties the log. Cheap when nothing expired. */
-  drainExpiredKeys(): void {
-    const n = this.#engine.expiryLogTake();
+  #setKeyEventKinds(kinds: number): void {
+    if (kinds === this.#keyEventKinds) return;
+    this.drainKeyEvents(); // the engine drops its log when the kinds change
+    this.#keyEventKinds = kinds;
+    this.#engine.keyEventLogEnable(kinds);
+  }
+
+  /** Gives every key event logged since the last call to its kind's listeners, in the order
+   * they happened, and empties the log. Cheap when nothing was logged. */
+  drainKeyEvents(): void {
+    const n = this.#engine.keyEventLogTake();
     if (n === 0) return;
     // Copied first: a listener may call the engine, which may move or reuse the log.
-    const log = this.memoryBytes().slice(
-      this.#engine.expiryLogPtr() >>> 0,
-      (this.#engine.expiryLogPtr() >>> 0) + n,
-    );
-    const view = new DataView(log.buffer);
+    const at = this.#engine.keyEventLogPtr() >>> 0;
+    const log = this.memoryBytes().slice(at, at + n);
     for (let p = 0; p < n;) {
-      const db = view.getUint32(p, true), klen = view.getUint32(p + 4, true);
+      const head = u32le(log, p), klen = u32le(log, p + 4);
       const key = log.subarray(p + 8, p + 8 + klen);
-      for (const listener of this.#expiredListeners) listener(db, key);
+      for (const listener of this.#keyEventListeners[Math.log2(head >>> 8)]) {
+        listener(head & 0xff, key);
+      }
       p += 8 + klen;
     }
   }
@@ -718,10 +735,6 @@ export class Keyspace {
   /** Read lookups that found nothing (INFO keyspace_misses); see keyspaceHits. */
   keyspaceMisses(): number {
     return this.#engine.statKeyspaceMisses();
-  }
-
-  countLookups(hits: number, misses: number): void {
-    this.#engine.statsCount(hits, misses);
   }
 
   /** CONFIG RESETSTAT: hits, misses and expired keys back to 0. */

@@ -4,16 +4,17 @@
 //
 // Command events come from one write observer (Shard.writeObservers) reading the declarative
 // table in notify_events.ts; it is registered only while the setting enables K or E, so the
-// write path pays nothing otherwise. "expired" events come from the engine's expiry log
-// (wasm/assembly/expiry_log.ts), drained before each command's own events (Redis deletes an
-// expired key on lookup, before the command acts), at the end of every batch, and after each
+// write path pays nothing otherwise. "expired", "new" (a key added: Redis's dbAdd) and
+// "keymiss" (a read lookup that missed) come from the engine's key event log
+// (wasm/assembly/key_event_log.ts), drained before each command's own events (Redis emits them
+// inside the command, before its own event), at the end of every batch, and after each
 // active-expiry cycle. "evicted" events: notifyKeyspaceEvent(shard, EVICTED, "evicted", ...).
 import type { Shard, WriteObserver } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { CHANNEL, pubsubOf } from "./hub.ts";
 import { eventsFor } from "./notify_events.ts";
-import { EVICTED, EXPIRED, KEYEVENT, KEYSPACE, LETTERS } from "./notify_flags.ts";
-import type { ExpiredKeyListener } from "../engine/keyspace.ts";
+import { EVICTED, EXPIRED, KEY_MISS, KEYEVENT, KEYSPACE, LETTERS, NEW } from "./notify_flags.ts";
+import { KeyEvent, type KeyEventListener } from "../engine/keyspace.ts";
 export * from "./notify_flags.ts";
 
 /** The setting's value (config/value-types.ts lists every class explicitly) as bits. */
@@ -26,9 +27,10 @@ export function eventFlags(value: string): number {
 interface NotifyState {
   flags: number;
   observer: WriteObserver | null;
-  /** Drains the expiry log into "expired" events (Shard.batchObservers while x is on). */
+  /** Drains the engine's key event log (Shard.batchObservers while x, n or m is on). */
   drain: (() => void) | null;
-  onExpired: ExpiredKeyListener | null;
+  /** The engine-logged classes listened to, with their listeners. */
+  keyEvents: Array<{ kind: KeyEvent; listener: KeyEventListener }>;
   onEvicted: ((db: number, key: Uint8Array) => void) | null;
 }
 
@@ -84,13 +86,14 @@ function configure(shard: Shard, flags: number): void {
   if (!state) {
     states.set(
       shard,
-      state = { flags: 0, observer: null, drain: null, onExpired: null, onEvicted: null },
+      state = { flags: 0, observer: null, drain: null, keyEvents: [], onEvicted: null },
     );
   }
   state.flags = flags;
   const publishing = (flags & (KEYSPACE | KEYEVENT)) !== 0;
-  const commandEvents = publishing && (flags & ~(KEYSPACE | KEYEVENT | EXPIRED)) !== 0;
-  const expiredEvents = publishing && (flags & EXPIRED) !== 0;
+  const engineClasses = publishing ? flags & (EXPIRED | NEW | KEY_MISS) : 0;
+  const commandEvents = publishing &&
+    (flags & ~(KEYSPACE | KEYEVENT | EXPIRED | NEW | KEY_MISS)) !== 0;
   const evictedEvents = publishing && (flags & EVICTED) !== 0;
   if (evictedEvents !== (state.onEvicted !== null)) {
     const hooks = shard.memory.onKeyEvicted;
@@ -101,40 +104,57 @@ function configure(shard: Shard, flags: number): void {
       hooks.push(state.onEvicted);
     }
   }
-  if (commandEvents !== (state.observer !== null) || expiredEvents !== (state.drain !== null)) {
-    // The observer also drains expirations, so they keep their place before a write's events.
+  const engineEvents = engineClasses !== 0;
+  if (commandEvents !== (state.observer !== null) || engineEvents !== (state.drain !== null)) {
+    // The observer also drains the engine's events, so they keep their place before a
+    // write's own events.
     if (state.observer) {
       for (const list of [shard.writeObservers, shard.spanningWriteObservers]) {
         list.splice(list.indexOf(state.observer), 1);
       }
     }
     state.observer = null;
-    if (commandEvents || expiredEvents) {
-      state.observer = (ctx, spec, replyAt) => observeWrite(ctx, spec, replyAt ?? 0, expiredEvents);
+    if (commandEvents || engineEvents) {
+      state.observer = (ctx, spec, replyAt) => observeWrite(ctx, spec, replyAt ?? 0, engineEvents);
       shard.writeObservers.push(state.observer);
       shard.spanningWriteObservers.push(state.observer);
     }
   }
-  if (expiredEvents !== (state.drain !== null)) {
+  for (const { kind, listener } of state.keyEvents) {
+    shard.keyspace.removeKeyEventListener(kind, listener);
+  }
+  state.keyEvents = ENGINE_EVENTS.filter(({ flag }) => engineClasses & flag).map(
+    ({ flag, kind, event }) => {
+      const listener: KeyEventListener = (db, key) =>
+        notifyKeyspaceEvent(shard, flag, event, key, db);
+      shard.keyspace.addKeyEventListener(kind, listener);
+      return { kind, listener };
+    },
+  );
+  if (engineEvents !== (state.drain !== null)) {
     if (state.drain) shard.batchObservers.splice(shard.batchObservers.indexOf(state.drain), 1);
-    if (state.onExpired) shard.keyspace.removeExpiredListener(state.onExpired);
-    state.drain = state.onExpired = null;
-    if (expiredEvents) {
-      state.onExpired = (db, key) => notifyKeyspaceEvent(shard, EXPIRED, "expired", key, db);
-      shard.keyspace.addExpiredListener(state.onExpired);
-      state.drain = () => shard.keyspace.drainExpiredKeys();
+    state.drain = null;
+    if (engineEvents) {
+      state.drain = () => shard.keyspace.drainKeyEvents();
       shard.batchObservers.push(state.drain);
     }
   }
 }
 
+/** The classes whose events the engine logs: class bit, engine kind, event name. */
+const ENGINE_EVENTS = [
+  { flag: EXPIRED, kind: KeyEvent.Expired, event: "expired" },
+  { flag: NEW, kind: KeyEvent.New, event: "new" },
+  { flag: KEY_MISS, kind: KeyEvent.Miss, event: "keymiss" },
+];
+
 function observeWrite(
   ctx: CommandContext,
   spec: CommandSpec,
   replyAt: number,
-  expiredEvents: boolean,
+  engineEvents: boolean,
 ): void {
-  if (expiredEvents) ctx.shard.keyspace.drainExpiredKeys();
+  if (engineEvents) ctx.shard.keyspace.drainKeyEvents();
   // A step IronCache issued for a command whose keys span shards is not the client's command:
   // the coordinating shard reports that one (Shard.spanningWriteObservers).
   if (ctx.client.internal) return;

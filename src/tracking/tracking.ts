@@ -10,6 +10,7 @@
 // shard (notices), and their keys are collected per batch and sent after it, as Redis sends
 // them in beforeSleep. Nothing is registered on the write path while no client tracks.
 import type { Client } from "../server/client.ts";
+import { KeyEvent } from "../engine/keyspace.ts";
 import type { Shard, WriteObserver } from "../server/shard.ts";
 import { NoticeTopic, type Peers } from "../server/peers.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
@@ -136,7 +137,7 @@ export class Tracker {
   remember(ctx: CommandContext, spec: CommandSpec, id: number): void {
     // A key the read found expired was deleted before it was read, as in Redis: its
     // invalidation goes first, then the key is remembered again.
-    if (this.observer) this.shard.keyspace.drainExpiredKeys();
+    if (this.observer) this.shard.keyspace.drainKeyEvents();
     for (const i of keyIndexes(spec, ctx.args)) {
       const key = latin1(ctx.args.bytes(i));
       let ids = this.table.get(key);
@@ -162,17 +163,17 @@ export class Tracker {
       this.observer = this.batchEnd = null;
       const evicted = this.shard.memory.onKeyEvicted;
       evicted.splice(evicted.indexOf(keyGone), 1);
-      this.shard.keyspace.removeExpiredListener(keyGone); // drains first (re-enters sync)
+      this.shard.keyspace.removeKeyEventListener(KeyEvent.Expired, keyGone); // drains first (re-enters sync)
       return;
     }
     this.observer = (ctx, spec, replyAt) => this.observeWrite(ctx, spec, replyAt ?? 0);
     // Expired keys are drained (and invalidated) before the batch's BCAST keys are sent.
     this.batchEnd = () => {
-      this.shard.keyspace.drainExpiredKeys();
+      this.shard.keyspace.drainKeyEvents();
       this.sendBroadcasts();
     };
     this.shard.writeObservers.push(this.observer);
-    this.shard.keyspace.addExpiredListener(keyGone);
+    this.shard.keyspace.addKeyEventListener(KeyEvent.Expired, keyGone);
     this.shard.memory.onKeyEvicted.push(keyGone);
     this.shard.batchObservers.push(this.batchEnd);
   }

@@ -18,6 +18,7 @@ import {
   hashtableCopy, hashtableEmpty, iterEnd, KIND_INTSET, kindOf, memberAt, randomMember, removeMember, scanBucket,
   sizeOf,
 } from "./t_set";
+import { nextAddOverwrites } from "./key_event_log";
 import { createObjectKey, deleteObjectKey, findObject, objectOf, setObjectOf, WRONG_TYPE_ENTRY } from "./typed";
 
 /** findObject for a key that is not at scratch 0 (a later argument). */
@@ -427,7 +428,10 @@ export function setCombine(db: i32, klen: usize, n: i32, op: i32, flags: i32, li
   if (storing) {
     const old = findLiveKey(d, scratchBase(), klen);
     if (old != 0) deleteObjectKey(d, old);
-    if (builtSet != 0) createObjectKey(d, klen, TYPE_SET, builtSet);
+    if (builtSet != 0) {
+      if (old != 0) nextAddOverwrites();
+      createObjectKey(d, klen, TYPE_SET, builtSet);
+    }
   }
   return <i32>result;
 }

@@ -16,6 +16,7 @@ import {
   scanEmitted, setLexBound, setScoreBounds, zsetCreate, zsetDeleteFound, zsetFind, zsetInsert, zsetLength,
   zsetRankOfFound, zsetScanStep, zsetUpdateFound,
 } from "./t_zset";
+import { nextAddOverwrites } from "./key_event_log";
 import { WRONG_TYPE_ENTRY, createObjectKey, deleteObjectKey, findObject, objectOf, setObjectOf } from "./typed";
 
 /** ZADD INCR / ZINCRBY made a NaN score ("resulting score is not a number (NaN)"). */
@@ -121,7 +122,7 @@ export function zsetAdd(db: i32, klen: usize, n: u32, flags: i32): i32 {
  */
 export function zsetStore(db: i32, klen: usize, n: u32): i32 {
   const d = dbAt(db);
-  deleteKey(d, klen);
+  const existed = deleteKey(d, klen) == 1;
   if (n == 0) return 0;
   let maxLen: usize = 0;
   let arg = firstArg(klen);
@@ -133,6 +134,7 @@ export function zsetStore(db: i32, klen: usize, n: u32): i32 {
     if (zsetFind(obj, m, len)) obj = zsetUpdateFound(obj, m, len, scoreAt(j));
     else obj = zsetInsert(obj, m, len, scoreAt(j));
   }
+  if (existed) nextAddOverwrites();
   createObjectKey(d, klen, TYPE_ZSET, obj);
   return <i32>n;
 }

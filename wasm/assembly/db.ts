@@ -16,7 +16,7 @@ import {
   Table, TOMBSTONE, foundIndex, isLastOfSegment, nextSegmentStart, releaseSegmentOf, setSlotEntry, slotAt,
   slotEntry, slotHash, tableBury, tableFind, tableFindEntry, tableFree, tableInsert, tableNew, tableRemove, tableSlots,
 } from "./table";
-import { noteExpired } from "./expiry_log";
+import { noteExpired, noteNewKey, rememberMiss } from "./key_event_log";
 import { VolatileList, volatileAdd, volatileClear, volatileRemove, volatileSet } from "./volatile";
 
 export const DB_COUNT: i32 = 16;
@@ -105,8 +105,10 @@ export function findLiveKey(db: Db, key: usize, klen: usize): usize {
   if (e != 0 && isExpired(e)) {
     noteExpired(db, e);
     removeFound(db, e);
+    rememberMiss(db, key, klen);
     return 0;
   }
+  if (e == 0) rememberMiss(db, key, klen);
   return e;
 }
 
@@ -179,6 +181,7 @@ export function insertNew(db: Db, e: usize): void {
   tableInsert(changetype<Table>(db.live), keyHash, e);
   if (hasTtl(e)) volatileAdd(volatileOf(db), e);
   growIfNeeded(db);
+  noteNewKey(db, e);
 }
 
 /** Deletes the entry found by the last lookup. */

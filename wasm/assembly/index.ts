@@ -14,7 +14,7 @@ import { reserveScratch, resultAt } from "./buffers";
 import { setLoading, setNow } from "./clock";
 import { DB_COUNT, dbAt, flushDb, keyCount, stepRehash, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
-import { expiryLogAt, setExpiryLog, takeExpiryLog } from "./expiry_log";
+import { keyEventLogAt, setKeyEventKinds, takeKeyEventLog } from "./key_event_log";
 import { lazyFree } from "./lazyfree";
 import {
   evictedDb,
@@ -37,7 +37,7 @@ import { seedRandom } from "./random";
 import {
   expireSample, lastScanCount as scanKeyCount, randomKey, scanDb, snapshotKeyRecord, snapshotPassed, snapshotScanDb,
 } from "./scan";
-import { addLookups, expiredKeys, keyspaceHits, keyspaceMisses, resetCounters } from "./stats";
+import { expiredKeys, keyspaceHits, keyspaceMisses, resetCounters } from "./stats";
 import {
   lastOldLength, stringAppend, stringGet, stringGetRange, stringIncrBy, stringIncrByNumber, stringLength,
   stringSet, stringSetRange,
@@ -297,23 +297,20 @@ export function statExpiredKeys(): f64 {
   return <f64>expiredKeys;
 }
 
-/** Adds read lookups counted outside the engine (objects' commands). */
-export function statsCount(hits: f64, misses: f64): void {
-  addLookups(<u64>hits, <u64>misses);
+/** Which key events to log (key_event_log.ts KEY_* bits: expired 1, new 2, keymiss 4); 0
+ * (the default) logs none and drops the log. */
+export function keyEventLogEnable(kinds: i32): void {
+  setKeyEventKinds(<u32>kinds);
 }
 
-/** Keyspace notifications: log expired keys (on) or not (off, the default; drops the log). */
-export function expiryLogEnable(on: i32): void {
-  setExpiryLog(on != 0);
+/** Bytes logged since the last call ([u32 db | kind << 8][u32 klen][key]...), at
+ * `keyEventLogPtr()`. */
+export function keyEventLogTake(): usize {
+  return takeKeyEventLog();
 }
 
-/** Bytes logged since the last call ([u32 db][u32 klen][key]...), at `expiryLogPtr()`. */
-export function expiryLogTake(): usize {
-  return takeExpiryLog();
-}
-
-export function expiryLogPtr(): usize {
-  return expiryLogAt();
+export function keyEventLogPtr(): usize {
+  return keyEventLogAt();
 }
 
 export function statsReset(): void {

@@ -10,7 +10,7 @@ import {
   setExpireAtOf, valueLenOf, valuePtrOf,
 } from "./entry";
 import { objectEncoding } from "./objects";
-import { countLookup } from "./stats";
+import { countLookup, countLookupQuietly } from "./stats";
 import { EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX, NOT_FOUND, WRONG_TYPE } from "./status";
 
 /** keyEncoding results: what Redis 7.0's OBJECT ENCODING reports for a string. */
@@ -106,7 +106,7 @@ export function lookupRead(db: Db, klen: usize): i32 {
 /** What OBJECT ENCODING reports for the key (REPORT_*), or NOT_FOUND. A counted lookup. */
 export function encodingOfKey(db: Db, klen: usize): i32 {
   const e = lookup(db, klen);
-  countLookup(e != 0);
+  countLookupQuietly(e != 0);
   if (e == 0) return NOT_FOUND;
   return encodingReport(e);
 }
@@ -120,6 +120,6 @@ export function encodingReport(e: usize): i32 {
 /** OBJECT FREQ: the key's LFU counter after decay (meaningful in LFU mode), or -1 missing. */
 export function freqOfKey(db: Db, klen: usize): i32 {
   const e = lookup(db, klen);
-  countLookup(e != 0);
+  countLookupQuietly(e != 0);
   return e == 0 ? -1 : <i32>lfuCounterOf(lruOf(e));
 }

@@ -16,7 +16,7 @@ import { EMPTY, TOMBSTONE, Table, nextSegmentStart, slotAt, slotEntry, slotHash 
 import { volatileGet } from "./volatile";
 import { NOT_FOUND } from "./status";
 import { nextRandom } from "./random";
-import { noteExpired } from "./expiry_log";
+import { noteExpired } from "./key_event_log";
 
 // ---- SCAN ---------------------------------------------------------------------------------
 

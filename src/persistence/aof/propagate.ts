@@ -4,6 +4,7 @@
 // thread can merge the shards' streams in the order the writes happened; they are sent once
 // per event-loop turn.
 import type { CommandContext, CommandSpec } from "../../commands/spec.ts";
+import { KeyEvent } from "../../engine/keyspace.ts";
 import type { Shard } from "../../server/shard.ts";
 import { ByteBuffer } from "../../protocol/byte_buffer.ts";
 import { encodeCommand } from "../../server/multishard.ts";
@@ -185,7 +186,7 @@ export class AofPropagator {
     if (this.#enabled) return;
     this.#enabled = true;
     this.shard.writeObservers.push(this.#observe);
-    this.shard.keyspace.addExpiredListener(this.#onExpired);
+    this.shard.keyspace.addKeyEventListener(KeyEvent.Expired, this.#onExpired);
     this.shard.memory.onKeyEvicted.push(this.#onEvicted);
     this.#sweep = setInterval(() => this.flush(), SWEEP_MS);
   }
@@ -197,7 +198,7 @@ export class AofPropagator {
     const observers = this.shard.writeObservers;
     const at = observers.indexOf(this.#observe);
     if (at >= 0) observers.splice(at, 1);
-    this.shard.keyspace.removeExpiredListener(this.#onExpired);
+    this.shard.keyspace.removeKeyEventListener(KeyEvent.Expired, this.#onExpired);
     const hooks = this.shard.memory.onKeyEvicted;
     hooks.splice(hooks.indexOf(this.#onEvicted), 1);
     clearInterval(this.#sweep);
@@ -246,7 +247,7 @@ export class AofPropagator {
   #takeExpired(dbNow: (db: number) => number | null = sameDb): void {
     this.#dbNow = dbNow;
     try {
-      this.shard.keyspace.drainExpiredKeys();
+      this.shard.keyspace.drainKeyEvents();
     } finally {
       this.#dbNow = sameDb;
     }

@@ -698,4 +698,31 @@ export default [
       ["ZRANDMEMBER", "s", "2", "WITHSCORES"],
     ],
   },
+  {
+    // Plain sets count as members of score 1 (Redis's zuiInitIterator): an intset and a
+    // listpack-sized set beside a sorted set, on one shard ({a}) and across shards.
+    name: "ZUNION / ZINTER / ZDIFF / *STORE over plain sets, on one shard and across shards",
+    cmds: [
+      ["SADD", "{a}s", "a", "b", "5"],
+      ["SADD", "{a}i", "1", "2", "3", "5"],
+      ["ZADD", "{a}z", "1", "b", "7", "q", "2.5", "5"],
+      ["ZUNION", "3", "{a}z", "{a}s", "{a}i", "WEIGHTS", "2", "3", "4", "WITHSCORES"],
+      ["ZINTER", "2", "{a}z", "{a}s", "AGGREGATE", "MAX", "WITHSCORES"],
+      ["ZINTERSTORE", "{a}d", "2", "{a}z", "{a}s", "AGGREGATE", "MIN"],
+      ["ZRANGE", "{a}d", "0", "-1", "WITHSCORES"],
+      ["ZDIFF", "2", "{a}s", "{a}z", "WITHSCORES"],
+      ["ZDIFFSTORE", "{a}d", "2", "{a}i", "{a}s"],
+      ["ZRANGE", "{a}d", "0", "-1", "WITHSCORES"],
+      ["ZUNIONSTORE", "{a}d", "2", "{a}i", "{a}missing"],
+      ["ZRANGE", "{a}d", "0", "-1", "WITHSCORES"],
+      ["ZINTERCARD", "2", "{a}s", "{a}z"],
+      ["SADD", "xs", "a", "q"],
+      ["ZUNION", "2", "{a}z", "xs", "WITHSCORES"],
+      ["ZUNIONSTORE", "xd", "2", "xs", "{a}z"],
+      ["ZRANGE", "xd", "0", "-1", "WITHSCORES"],
+      ["SET", "{a}str", "x"],
+      ["ZUNION", "2", "{a}z", "{a}str"],
+      ["ZINTERSTORE", "{a}d", "2", "{a}s", "{a}str"],
+    ],
+  },
 ] satisfies Case[];
