@@ -337,6 +337,24 @@ serverTest("CLIENT PAUSE and UNPAUSE apply to every shard", async ({ ic }) => {
   assert.equal(dec.decode(await c.command("SET", "k", "v")), "+OK\r\n");
 });
 
+// Redis 7.0.15 judges EXEC by its own flags (no "write"), not by its queue's: a WRITE pause
+// does not hold it (measured against redis-server; later versions hold it).
+serverTest(
+  "CLIENT PAUSE WRITE lets EXEC through, with its queued writes, as Redis 7.0 does",
+  async ({ ic, redis }) => {
+    for (const [label, server] of [["redis", redis], ["ironcache", ic]] as const) {
+      const [admin, writer] = await Promise.all([0, 1].map(() => connect(server.port)));
+      await admin.command("DEL", "paused:k");
+      await writer.pipeline([["MULTI"], ["SET", "paused:k", "v"]]);
+      assert.equal(dec.decode(await admin.command("CLIENT", "PAUSE", "400", "WRITE")), "+OK\r\n");
+      assert.equal(dec.decode(await writer.command("EXEC")), "*1\r\n+OK\r\n", label);
+      assert.equal(dec.decode(await admin.command("CLIENT", "UNPAUSE")), "+OK\r\n", label);
+      assert.equal(dec.decode(await admin.command("GET", "paused:k")), "$1\r\nv\r\n", label);
+      for (const c of [admin, writer]) c.close();
+    }
+  },
+);
+
 // ---- TIME, ROLE, LOLWUT, WAIT --------------------------------------------------------------------
 
 serverTest("TIME is the server's clock in seconds and microseconds", async ({ ic }) => {
