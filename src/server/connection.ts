@@ -737,7 +737,9 @@ export class Connection {
       return this.runLocked(shards.map((s) => [s, frame]), combine, [], true);
     }
     const parts = shards.map((s) =>
-      s === this.shard.id ? this.runLocalFrame(frame) : [s, this.forward(s, frame)] as [number, number]
+      s === this.shard.id
+        ? this.runLocalFrame(frame)
+        : [s, this.forward(s, frame)] as [number, number]
     );
     this.pending.combinedAt(this.out.length, { parts, combine, split: [] });
   }
