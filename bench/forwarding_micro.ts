@@ -5,7 +5,8 @@
 // CPU time of each worker thread per command (utime+stime from /proc/thread-self/stat),
 // so the cost of a forwarded command shows apart from network and machine noise.
 //   deno run -A bench/forwarding_micro.ts [--pipeline N] [--connections N] [--data-size N]
-//     [--placement local,mixed,remote] [--kind SET,GET]   (FWD_BATCHES=N: reads per cell)
+//     [--placement local,mixed,remote] [--kind SET,GET]   (FWD_BATCHES=N: reads per cell;
+//     FWD_WARMUP=N: reads per warm-up cell; FWD_ROUNDS=N)
 import { Connection } from "../src/server/connection.ts";
 import { Shard } from "../src/server/shard.ts";
 import { createBatchExecutor } from "../src/server/executor.ts";
@@ -32,6 +33,9 @@ type Request =
 
 const KEYS = 100_000;
 const BATCHES = Number(Deno.env.get("FWD_BATCHES") ?? 20_000);
+/** Reads per warm-up cell and measured rounds (small values for runs under callgrind). */
+const WARMUP = Number(Deno.env.get("FWD_WARMUP") ?? 4000);
+const ROUNDS = Number(Deno.env.get("FWD_ROUNDS") ?? 3);
 const enc = new TextEncoder();
 
 /** CPU time of the calling thread in ns (Linux: utime + stime in clock ticks). */
@@ -126,7 +130,12 @@ class ShardWorker {
       serving.push(connection.serve());
     }
     await Promise.all(serving);
-    return threadCpuNs() - cpu0;
+    const cpu = threadCpuNs() - cpu0;
+    if (Deno.env.get("FWD_STATS")) {
+      const link = (this.peers as unknown as { linkList: { stats: object }[] }).linkList[0];
+      console.error(`shard ${this.shard.id} ${placement} ${kind}: ${JSON.stringify(link.stats)}`);
+    }
+    return cpu;
   }
 }
 
@@ -170,16 +179,16 @@ async function main(): Promise<void> {
     const commands = batches * pipeline * (both ? 2 : 1);
     return { own: a.cpu / commands, other: other / commands };
   };
-  await measure("mixed", "SET", 4000); // fill and warm up
-  await measure("local", "SET", 4000);
-  await measure("remote", "SET", 4000);
+  await measure("mixed", "SET", WARMUP); // fill and warm up
+  await measure("local", "SET", WARMUP);
+  await measure("remote", "SET", WARMUP);
   console.log(
     `${connections} connections per shard ${
       both ? "on both shards" : "on shard 0 only"
     }, ${pipeline} commands per read, ${dataSize}-byte values; ` +
       `CPU ns per command: shard 0 + shard 1 = total`,
   );
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const cells: string[] = [];
     for (const placement of placements) {
       for (const kind of kinds) {

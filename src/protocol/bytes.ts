@@ -48,3 +48,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function u32le(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 16777216;
 }
+
+/** Stores `v` as an unsigned 32-bit little-endian integer at b[at..at+4) (see u32le). */
+export function putU32le(b: Uint8Array, at: number, v: number): void {
+  b[at] = v & 0xff;
+  b[at + 1] = (v >>> 8) & 0xff;
+  b[at + 2] = (v >>> 16) & 0xff;
+  b[at + 3] = v >>> 24;
+}

@@ -2,6 +2,7 @@
 // ones at once and forward the others to their shards (one message per shard per read
 // batch), then write all replies in request order with a single write-all.
 import type { Combiner, CommandContext, CommandSpec, SplitPart } from "../commands/spec.ts";
+import { PendingReplies } from "./pending_replies.ts";
 import { NEED_MORE, PROTOCOL_ERROR, RequestParser } from "../protocol/resp_parser.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
@@ -38,17 +39,6 @@ const INITIAL_READ = 16 * 1024;
 /** Deliveries waiting for the end of the turn are written at once from this size on. */
 const DELIVER_AT_ONCE = 64 * 1024;
 
-/** A reply that other shards will produce, and where it goes in this batch's output. */
-interface PendingReply {
-  /** Offset in `out` where the reply belongs. */
-  at: number;
-  /** Per part: [shard, index in that shard's batch], or a reply already computed here. */
-  parts: Array<[number, number] | Uint8Array>;
-  /** How the parts' replies become one; null: a single forwarded reply, copied as is. */
-  combine: Combiner | null;
-  split: SplitPart[];
-}
-
 /** What a connection needs of its socket: Deno.TcpConn and Deno.TlsConn have it, and so does
  * TlsSocketConn (a node:tls socket, see tls.ts). */
 export interface ClientConn {
@@ -78,7 +68,8 @@ export class Connection {
   });
   private out = new ReplyWriter();
   private ctx: CommandContext;
-  private pending: PendingReply[] = [];
+  /** Replies of this batch that other shards produce, and where they go in `out`. */
+  private pending = new PendingReplies();
   private batches: ByteBuffer[] = [];
   private batchCounts: number[] = [];
   /** Commands in `batches` not sent yet (a reply dropped by CLIENT REPLY OFF leaves its
@@ -461,7 +452,7 @@ export class Connection {
         return waiting.then(() => this.processFrom(buf, from, end));
       }
     }
-    if (this.pending.length || this.unsent) {
+    if (this.pending.count || this.unsent) {
       return this.flushPending().then(() => this.endBatch(pos));
     }
     return this.endBatch(pos);
@@ -504,7 +495,7 @@ export class Connection {
     pos: number,
   ): Promise<void> | undefined {
     this.replyAt = this.out.length;
-    this.pendingAt = this.pending.length;
+    this.pendingAt = this.pending.count;
     this.flushesAt = this.flushes;
     let waiting: Promise<void> | undefined;
     if (typeof spec === "string") {
@@ -584,7 +575,7 @@ export class Connection {
   private dropReplySince(replyAt: number, pendingAt: number, flushes: number): void {
     if (this.flushes !== flushes) [replyAt, pendingAt] = [this.flushedTo, 0];
     this.out.length = replyAt;
-    this.pending.length = pendingAt;
+    this.pending.truncate(pendingAt);
   }
 
   /** Closes the client, as Redis does, when its unsent output (`extra` bytes of replies not
@@ -619,7 +610,7 @@ export class Connection {
     const tracking = this.client.tracking;
     this.trackRead = tracking !== null && remembersRead(tracking, spec);
     if (spec.afterPending) {
-      if (this.pending.length || this.unsent) {
+      if (this.pending.count || this.unsent) {
         return this.flushPending().then(() => runCommand(this.ctx, spec));
       }
       const result = runCommand(this.ctx, spec);
@@ -650,12 +641,8 @@ export class Connection {
     } else if (owner === SPANNING) {
       return this.splitAcrossShards(spec);
     } else {
-      this.pending.push({
-        at: this.out.length,
-        parts: [this.forward(owner, buf.subarray(frameStart, pos))],
-        combine: null,
-        split: [],
-      });
+      const index = this.forward(owner, buf, frameStart, pos);
+      this.pending.forwarded(this.out.length, owner, index);
     }
   }
 
@@ -686,7 +673,7 @@ export class Connection {
     const runFrom = (): void | Promise<void> => {
       while (next < commands.length) {
         const { spec, frame } = commands[next++];
-        const replyAt = this.out.length, pendingAt = this.pending.length, flushes = this.flushes;
+        const replyAt = this.out.length, pendingAt = this.pending.count, flushes = this.flushes;
         parser.next(frame, 0, frame.length);
         if (!this.shard.acl.open && commandRefused(this.ctx, spec, true)) {
           silenceIfOff(replyAt, pendingAt, flushes);
@@ -704,7 +691,7 @@ export class Connection {
         silenceIfOff(replyAt, pendingAt, flushes);
       }
       this.repliesOffInExec = !offAtStart && modes.replyOff;
-      if (this.pending.length || this.unsent) return this.flushPending();
+      if (this.pending.count || this.unsent) return this.flushPending();
     };
     let result: void | Promise<void>;
     try {
@@ -717,17 +704,19 @@ export class Connection {
     restore();
   }
 
-  /** Queue a raw frame for shard `owner`; returns its [shard, index] in this batch. */
-  private forward(owner: number, frame: Uint8Array): [number, number] {
-    this.appendTo(this.batches[owner], frame);
+  /** Queue a raw frame for shard `owner`; returns its index in that shard's batch. */
+  private forward(owner: number, frame: Uint8Array, start = 0, end = frame.length): number {
+    this.appendTo(this.batches[owner], frame, start, end);
     this.unsent++;
-    return [owner, this.batchCounts[owner]++];
+    return this.batchCounts[owner]++;
   }
 
-  /** This client's command as a batch entry (with its id while any client tracks). */
-  private appendTo(batch: ByteBuffer, frame: Uint8Array): void {
+  /** This client's command frame[start, end) as a batch entry (with its id while any client
+   * tracks). */
+  private appendTo(batch: ByteBuffer, frame: Uint8Array, start = 0, end = frame.length): void {
     const caller = this.tracker.anyTracking() ? this.client.id : 0;
-    appendToBatch(batch, this.client.db, this.client.resp, frame, false, caller, this.trackRead);
+    const client = this.client;
+    appendToBatch(batch, client.db, client.resp, frame, false, caller, this.trackRead, start, end);
   }
 
   private ownerOf(spec: CommandSpec): number {
@@ -748,9 +737,11 @@ export class Connection {
       return this.runLocked(shards.map((s) => [s, frame]), combine, [], true);
     }
     const parts = shards.map((s) =>
-      s === this.shard.id ? this.runLocalFrame(frame) : this.forward(s, frame)
+      s === this.shard.id
+        ? this.runLocalFrame(frame)
+        : [s, this.forward(s, frame)] as [number, number]
     );
-    this.pending.push({ at: this.out.length, parts, combine, split: [] });
+    this.pending.combinedAt(this.out.length, { parts, combine, split: [] });
   }
 
   /**
@@ -815,10 +806,11 @@ export class Connection {
       );
     }
     const parts = frames.map(([target, frame]) =>
-      target === this.shard.id ? this.runLocalFrame(frame) : this.forward(target, frame)
+      target === this.shard.id
+        ? this.runLocalFrame(frame)
+        : [target, this.forward(target, frame)] as [number, number]
     );
-    this.pending.push({
-      at: this.out.length,
+    this.pending.combinedAt(this.out.length, {
       parts,
       combine: spec.splitByKey.combine,
       split: [...split.values()],
@@ -835,7 +827,7 @@ export class Connection {
 
   /** Send every shard's batch, wait for the replies, and splice them into `out` in order. */
   private async flushPending(): Promise<void> {
-    if (!this.pending.length && !this.unsent) return;
+    if (!this.pending.count && !this.unsent) return;
     this.unsent = 0;
     // Under EXEC's locks the batch runs as their owner.
     const owner = this.ctx.cross?.heldBy() ?? null;
@@ -854,33 +846,15 @@ export class Connection {
     if (calls !== null) await Promise.all(calls);
     else if (single !== null) await single;
     // Only commands whose replies were dropped: sent and done, nothing to splice.
-    if (!this.pending.length) return;
-    // The stores hold each shard's replies (one call per shard at a time).
-    const replies = this.replyStores;
-    const replyOf = (part: [number, number] | Uint8Array): Uint8Array => {
-      if (part instanceof Uint8Array) return part;
-      const r = replies[part[0]];
-      return r.replies.subarray(part[1] === 0 ? 0 : r.ends[part[1] - 1], r.ends[part[1]]);
-    };
+    if (!this.pending.count) return;
     // The local replies move to spliceFrom (buffers swapped, not copied), and `out` is
-    // rebuilt from them and the forwarded replies in request order.
+    // rebuilt from them and the forwarded replies (in the stores: one call per shard at a
+    // time) in request order.
     const local = this.out.buf, localLength = this.out.length;
     this.out.buf = this.spliceFrom.buf;
     this.out.reset();
     this.spliceFrom.buf = local;
-    let copied = 0;
-    for (const p of this.pending) {
-      this.out.rawRange(local, copied, p.at);
-      copied = p.at;
-      const only = p.parts[0];
-      if (p.combine === null && !(only instanceof Uint8Array)) {
-        const r = replies[only[0]], i = only[1];
-        this.out.rawRange(r.replies, i === 0 ? 0 : r.ends[i - 1], r.ends[i]);
-      } else if (p.combine === null) this.out.raw(replyOf(only));
-      else p.combine(p.parts.map(replyOf), this.out, p.split);
-    }
-    this.out.rawRange(local, copied, localLength);
-    this.pending.length = 0;
+    this.pending.spliceInto(this.out, local, localLength, this.replyStores);
     this.spliceFrom.shrinkIfIdle();
     this.flushes++;
     this.flushedTo = this.out.length;
