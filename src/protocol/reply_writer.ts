@@ -70,8 +70,10 @@ export class ReplyWriter extends ByteBuffer {
       // integer arithmetic: Math.floor of float divisions made a 6-digit LPUSH reply cost
       // more than the push itself.
       const b = this.buf, end = this.length + decimalLength(n);
-      let rest = n;
-      for (let p = end; p > this.length; rest = (rest / 10) >>> 0) b[--p] = 48 + rest % 10;
+      let rest = n, p = end;
+      // Below 2 ** 31, `(x / 10) | 0` compiles to an integer division by a constant.
+      for (; rest > 0x7fffffff; rest = Math.floor(rest / 10)) b[--p] = 48 + rest % 10;
+      for (; p > this.length; rest = (rest / 10) | 0) b[--p] = 48 + (rest % 10);
       this.length = end;
     } else {
       this.ascii(String(n));

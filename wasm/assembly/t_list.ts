@@ -163,8 +163,14 @@ function fits(count: u32, used: usize, extraCount: u32, extra: usize): bool {
   if (count == 0) return true;
   const bytes = used + extra;
   const fill = listMaxListpackSize;
-  if (fill < 0) return bytes <= (<usize>4096 << <usize>min(-fill - 1, 4));
+  if (fill < 0) return bytes <= nodeByteLimit();
   return <i32>(count + extraCount) <= min(fill, FILL_MAX) && bytes <= SIZE_SAFETY_LIMIT;
+}
+
+/** The most bytes a node's entries may take (beyond it only a node of one element). */
+function nodeByteLimit(): usize {
+  const fill = listMaxListpackSize;
+  return fill < 0 ? <usize>4096 << <usize>min(-fill - 1, 4) : SIZE_SAFETY_LIMIT;
 }
 
 // @ts-ignore: decorator
@@ -284,7 +290,11 @@ export function push(list: usize, ptr: usize, len: usize, front: bool): void {
   const size = entryBytes(len);
   let n = front ? headOf(list) : tailOf(list);
   if (n == 0 || !allowInsert(n, size)) {
-    n = nodeAlloc(size, front);
+    // A list that filled its end node keeps growing there: the new node gets the room the
+    // full one used at once (at most a node's byte limit), instead of growing by half a
+    // dozen times, each a reallocation and a copy.
+    const room = n == 0 ? size : max(size, min(usedOf(n), nodeByteLimit()));
+    n = nodeAlloc(room, front);
     linkAfter(list, n, front ? 0 : tailOf(list));
   }
   n = reserve(list, n, size, front);
