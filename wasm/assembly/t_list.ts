@@ -12,6 +12,9 @@
 // A node holds what list-max-listpack-size allows (limits.ts): > 0 entries (and at most
 // 8 KB, Redis's SIZE_SAFETY_LIMIT), < 0 a payload of 4..64 KB; a single larger element gets
 // a node of its own. Nodes that a removal leaves small are merged with a neighbour.
+// A node grows by half when short of room; the node a push opens past a full end node gets
+// that node's room at once (a list growing at one end keeps filling nodes as large), and a
+// node holding under a quarter of its block gives the rest back.
 //
 // The command-level functions (push, pop, range ... with Redis's lookup rules) are at the
 // end; api_list.ts exports them to JS.
