@@ -12,9 +12,9 @@
 // A node holds what list-max-listpack-size allows (limits.ts): > 0 entries (and at most
 // 8 KB, Redis's SIZE_SAFETY_LIMIT), < 0 a payload of 4..64 KB; a single larger element gets
 // a node of its own. Nodes that a removal leaves small are merged with a neighbour.
-// A node grows by half when short of room; the node a push opens past a full end node gets
-// that node's room at once (a list growing at one end keeps filling nodes as large), and a
-// node holding under a quarter of its block gives the rest back.
+// A node grows by half when short of room; the node a push opens past a full end node starts
+// with half that node's bytes (a list growing at one end keeps filling nodes as large), and
+// a node holding under a quarter of its block gives the rest back.
 //
 // The command-level functions (push, pop, range ... with Redis's lookup rules) are at the
 // end; api_list.ts exports them to JS.
@@ -293,10 +293,10 @@ export function push(list: usize, ptr: usize, len: usize, front: bool): void {
   const size = entryBytes(len);
   let n = front ? headOf(list) : tailOf(list);
   if (n == 0 || !allowInsert(n, size)) {
-    // A list that filled its end node keeps growing there: the new node gets the room the
-    // full one used at once (at most a node's byte limit), instead of growing by half a
-    // dozen times, each a reallocation and a copy.
-    const room = n == 0 ? size : max(size, min(usedOf(n), nodeByteLimit()));
+    // A list that filled its end node likely keeps growing there: the new node starts with
+    // half the full one's bytes (capped by a node's limit), so it reaches that size in two
+    // reallocations instead of a dozen, and an idle list's last node wastes at most half.
+    const room = n == 0 ? size : max(size, min(usedOf(n), nodeByteLimit()) >> 1);
     n = nodeAlloc(room, front);
     linkAfter(list, n, front ? 0 : tailOf(list));
   }
