@@ -20,6 +20,7 @@ import {
   listRemove,
   listSet,
   listTrim,
+  writeElement,
 } from "../engine/list.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, errArity } from "../protocol/errors.ts";
 import { asciiBytes, latin1 } from "../protocol/bytes.ts";
@@ -58,7 +59,7 @@ function popCommand(front: boolean) {
     const n = listPop(ks, ctx.client.db, args, 1, front, count);
     if (n === NOT_FOUND) return count < 0 ? out.nullBulk() : out.nullArray();
     if (n === WRONG_TYPE) return out.error(ERR_WRONGTYPE);
-    if (count < 0) return ks.replyItems().writeNext(out);
+    if (count < 0) return writeElement(ks, out);
     out.arrayHeader(n);
     ks.replyItems().writeMany(out, n);
   };
@@ -83,7 +84,7 @@ function moveCommand(fixed?: [boolean, boolean]) {
     const n = listMove(ks, ctx.client.db, ctx.args, sides[0], sides[1]);
     if (n === NOT_FOUND) out.nullBulk();
     else if (n === WRONG_TYPE) out.error(ERR_WRONGTYPE);
-    else ks.replyItems().writeNext(out);
+    else writeElement(ks, out);
   };
 }
 
@@ -207,7 +208,7 @@ function lindex(ctx: CommandContext): void {
   }
   const n = listIndex(ks, ctx.client.db, args, index);
   if (n === WRONG_TYPE) out.error(ERR_WRONGTYPE);
-  else if (n === 1) ks.replyItems().writeNext(out);
+  else if (n === 1) writeElement(ks, out);
   else out.nullBulk();
 }
 

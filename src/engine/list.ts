@@ -3,6 +3,8 @@
 // answer: a count or length, or a status code (keyspace.ts NOT_FOUND, WRONG_TYPE, CONDITION).
 // Elements come back as reply items: read them with ks.replyItems() before the next call.
 import type { ArgSource, EngineExports, Keyspace } from "./keyspace.ts";
+import type { ReplyWriter } from "../protocol/reply_writer.ts";
+import { u32le } from "../protocol/bytes.ts";
 
 /** The list exports (wasm/README.md); `front` 1 = head (LEFT), 0 = tail (RIGHT). */
 export interface ListExports {
@@ -48,6 +50,13 @@ export function listPush(
 ): number {
   const klen = ks.stageKeyAndArgs(args, 1, 2, argc);
   return engine(ks).listPush(db, klen, argc - 2, front ? 1 : 0, onlyExisting ? 1 : 0);
+}
+
+/** Writes the one element item an operation left (LPOP / RPOP without a count, LMOVE,
+ * LINDEX) as a bulk string, straight from Wasm memory: no ReplyItems reader per reply. */
+export function writeElement(ks: Keyspace, out: ReplyWriter): void {
+  const memory = ks.memoryBytes(), at = ks.resultOffset();
+  out.bulkRange(memory, at + 4, u32le(memory, at));
 }
 
 /** LPOP / RPOP of the key at `keyIndex`: `count` < 0 pops one element, else up to `count`.

@@ -43,3 +43,9 @@ Deno.test("scalars, growth, and errors stay one line", () => {
   assert.equal(encode(2, (w) => w.error("ERR byte \xff")), "-ERR byte \xff\r\n");
   assert.equal(encode(2, (w) => w.simple("OK")), "+OK\r\n");
 });
+
+Deno.test("integers at every decimal length and around 2^31 and 2^32 are written exactly", () => {
+  const values = [2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 1e21, 0.5, -1024];
+  for (let p = 1; p <= 1e10; p *= 10) values.push(p - 1, p, p + 1, 3 * p + 7);
+  for (const n of values) assert.equal(encode(2, (w) => w.integer(n)), `:${n}\r\n`);
+});

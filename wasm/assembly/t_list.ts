@@ -12,6 +12,9 @@
 // A node holds what list-max-listpack-size allows (limits.ts): > 0 entries (and at most
 // 8 KB, Redis's SIZE_SAFETY_LIMIT), < 0 a payload of 4..64 KB; a single larger element gets
 // a node of its own. Nodes that a removal leaves small are merged with a neighbour.
+// A node grows by half when short of room; the node a push opens past a full end node starts
+// with half that node's bytes (a list growing at one end keeps filling nodes as large), and
+// a node holding under a quarter of its block gives the rest back.
 //
 // The command-level functions (push, pop, range ... with Redis's lookup rules) are at the
 // end; api_list.ts exports them to JS.
@@ -163,8 +166,14 @@ function fits(count: u32, used: usize, extraCount: u32, extra: usize): bool {
   if (count == 0) return true;
   const bytes = used + extra;
   const fill = listMaxListpackSize;
-  if (fill < 0) return bytes <= (<usize>4096 << <usize>min(-fill - 1, 4));
+  if (fill < 0) return bytes <= nodeByteLimit();
   return <i32>(count + extraCount) <= min(fill, FILL_MAX) && bytes <= SIZE_SAFETY_LIMIT;
+}
+
+/** The most bytes a node's entries may take (beyond it only a node of one element). */
+function nodeByteLimit(): usize {
+  const fill = listMaxListpackSize;
+  return fill < 0 ? <usize>4096 << <usize>min(-fill - 1, 4) : SIZE_SAFETY_LIMIT;
 }
 
 // @ts-ignore: decorator
@@ -284,7 +293,11 @@ export function push(list: usize, ptr: usize, len: usize, front: bool): void {
   const size = entryBytes(len);
   let n = front ? headOf(list) : tailOf(list);
   if (n == 0 || !allowInsert(n, size)) {
-    n = nodeAlloc(size, front);
+    // A list that filled its end node likely keeps growing there: the new node starts with
+    // half the full one's bytes (capped by a node's limit), so it reaches that size in two
+    // reallocations instead of a dozen, and an idle list's last node wastes at most half.
+    const room = n == 0 ? size : max(size, min(usedOf(n), nodeByteLimit()) >> 1);
+    n = nodeAlloc(room, front);
     linkAfter(list, n, front ? 0 : tailOf(list));
   }
   n = reserve(list, n, size, front);
