@@ -528,10 +528,11 @@ function slDelete(obj: usize, x: usize, s: usize): void {
 function slUpdateScore(obj: usize, x: usize, score: f64): void {
   const prev = nodeBack(x), next = fwd(x, 0);
   const member = nodeMember(x), len = nodeLen(x);
-  const inOrder = (prev == 0 || nodeScore(prev) < score ||
-    (nodeScore(prev) == score && compareBytes(nodeMember(prev), nodeLen(prev), member, len) < 0)) &&
-    (next == 0 || fwdScore(x, 0) > score ||
-      (fwdScore(x, 0) == score && compareBytes(nodeMember(next), nodeLen(next), member, len) > 0));
+  // The side after x first: its score is in x, so a score that moves up reads no other node.
+  const inOrder = (next == 0 || fwdScore(x, 0) > score ||
+    (fwdScore(x, 0) == score && compareBytes(nodeMember(next), nodeLen(next), member, len) > 0)) &&
+    (prev == 0 || nodeScore(prev) < score ||
+      (nodeScore(prev) == score && compareBytes(nodeMember(prev), nodeLen(prev), member, len) < 0));
   if (inOrder && nodeLevel(x) == 1) {
     // Only level 0 points at x: from its predecessor (or the head).
     store<f64>(entry(prev == 0 ? slHead(obj) : prev, 0), score, E_SCORE);
@@ -593,6 +594,42 @@ function slFree(obj: usize): void {
   }
   memFree(<usize>load<u32>(obj, SL_TABLE));
   memFree(obj);
+}
+
+/**
+ * Whether the skiplist's links agree with its level-0 order (for tests): on every level, each
+ * entry's copy of its forward's score, its span, and the node's level; the backward links, the
+ * tail and the length.
+ */
+export function skiplistConsistent(obj: usize): bool {
+  if (kindOf(obj) != KIND_SKIPLIST) return true;
+  const head = slHead(obj), top = slLevel(obj);
+  for (let i = top; i < MAX_LEVEL; i++) if (fwd(head, i) != 0) return false;
+  let n: u32 = 0, last: usize = 0;
+  for (let x = slFirst(obj); x != 0; x = fwd(x, 0)) {
+    if (nodeBack(x) != last) return false;
+    last = x;
+    n++;
+  }
+  if (n != slLength(obj) || slTail(obj) != last) return false;
+  for (let i = 0; i < top; i++) {
+    let x = head;
+    while (true) {
+      const f = fwd(x, i);
+      if (f == 0) break;
+      if (nodeLevel(f) <= i || fwdScore(x, i) != nodeScore(f)) return false;
+      // The span is the level-0 distance from x to f.
+      let steps: u32 = 0;
+      let y = x;
+      while (y != f && y != 0) {
+        y = fwd(y, 0);
+        steps++;
+      }
+      if (y != f || span(x, i) != steps) return false;
+      x = f;
+    }
+  }
+  return true;
 }
 
 // ---- both encodings ------------------------------------------------------------------------------
