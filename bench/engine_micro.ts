@@ -27,6 +27,7 @@ import { instantiateEngine, Keyspace, NOT_FOUND } from "../src/engine/keyspace.t
 import { Args } from "../src/protocol/args.ts";
 import { ReplyWriter } from "../src/protocol/reply_writer.ts";
 import { BY_SCORE, zsetsOf } from "../src/engine/zset.ts";
+import { argsOf } from "../src/commands/key_specs.ts";
 
 const { values } = parseArgs({
   options: {
@@ -337,22 +338,6 @@ async function benchCalls() {
   console.log(`copy into Wasm memory (ns): ${line.join(", ")}`);
 }
 
-/** A request buffer holding `words`, as the parser leaves one (args i -> offsets). */
-function argsOf(words: string[]): Args {
-  const args = new Args();
-  const parts = words.map((w) => new TextEncoder().encode(w));
-  args.argBuf = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  parts.forEach((p, i) => {
-    args.argBuf.set(p, at);
-    args.argStart[i] = at;
-    args.argLen[i] = p.length;
-    at += p.length;
-  });
-  args.argc = parts.length;
-  return args;
-}
-
 /** Writes the decimal `v` into the last `digits` bytes of argument i. */
 function setDigits(args: Args, i: number, v: number, digits: number): void {
   const end = args.argStart[i] + args.argLen[i];
@@ -375,17 +360,9 @@ async function benchZset() {
   const ks = new Keyspace(await instantiateEngine());
   ks.setClock(Date.now());
   const z = zsetsOf(ks);
-  const zadd = argsOf(["ZADD", "myzset", "000000000000", "element:000000000000"]);
-  const zrange = argsOf([
-    "ZRANGE",
-    "myzset",
-    "000000000000",
-    "+inf",
-    "BYSCORE",
-    "LIMIT",
-    "0",
-    "10",
-  ]);
+  const words = (...list: string[]) => argsOf(list.map((w) => new TextEncoder().encode(w)));
+  const zadd = words("ZADD", "myzset", "000000000000", "element:000000000000");
+  const zrange = words("ZRANGE", "myzset", "000000000000", "+inf", "BYSCORE", "LIMIT", "0", "10");
   let s = 0x2545f491;
   const random = (below: number) => {
     s ^= s << 13, s ^= s >>> 17, s ^= s << 5;
