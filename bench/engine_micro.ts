@@ -5,6 +5,8 @@
 //
 //   node_modules/.bin/deno run --allow-read bench/engine_micro.ts [--keys 1000000] [--keys 10000000] [--reserve]
 //   node_modules/.bin/deno run --allow-read bench/engine_micro.ts --calls-only   (the last section)
+//   node_modules/.bin/deno run --allow-read bench/engine_micro.ts --zset [--zset-members 1000000]
+//     [--zadd-ops 200000] [--zrange-ops 200000]   (sorted sets only: the bench's ZADD and ZRANGE)
 //
 // --reserve pre-grows Wasm memory first (Keyspace.reserveMemory), as a server can at startup:
 // V8 spends a few ms on each doubling of Wasm memory, which otherwise lands on some SET.
@@ -24,12 +26,18 @@ import { parseArgs } from "node:util";
 import { instantiateEngine, Keyspace, NOT_FOUND } from "../src/engine/keyspace.ts";
 import { Args } from "../src/protocol/args.ts";
 import { ReplyWriter } from "../src/protocol/reply_writer.ts";
+import { BY_SCORE, zsetsOf } from "../src/engine/zset.ts";
+import { argsOf } from "../src/commands/key_specs.ts";
 
 const { values } = parseArgs({
   options: {
     keys: { type: "string", multiple: true },
     reserve: { type: "boolean", default: false },
     "calls-only": { type: "boolean", default: false },
+    zset: { type: "boolean", default: false },
+    "zset-members": { type: "string", default: "1000000" },
+    "zadd-ops": { type: "string", default: "200000" },
+    "zrange-ops": { type: "string", default: "200000" },
   },
 });
 const sizes = (values.keys ?? ["1000000"]).map(Number);
@@ -330,5 +338,70 @@ async function benchCalls() {
   console.log(`copy into Wasm memory (ns): ${line.join(", ")}`);
 }
 
-if (!values["calls-only"]) { for (const n of sizes) await benchAt(n); }
-await benchCalls();
+/** Writes the decimal `v` into the last `digits` bytes of argument i. */
+function setDigits(args: Args, i: number, v: number, digits: number): void {
+  const end = args.argStart[i] + args.argLen[i];
+  for (let p = end - 1; p >= end - digits; p--) {
+    args.argBuf[p] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+}
+
+/**
+ * The bench's sorted-set workloads in the engine alone (bench/workloads.ts): ZADD of a random
+ * 12-digit score and member element:<random of n> into a set filled with the n members first
+ * (mostly score updates, as once the bench's set has filled), then ZRANGE <random score> +inf
+ * BYSCORE LIMIT 0 10 over it. For instruction counts under callgrind, run with 0 ops and with
+ * K ops and divide the difference by K.
+ */
+async function benchZset() {
+  const n = Number(values["zset-members"]), addOps = Number(values["zadd-ops"]);
+  const rangeOps = Number(values["zrange-ops"]);
+  const ks = new Keyspace(await instantiateEngine());
+  ks.setClock(Date.now());
+  const z = zsetsOf(ks);
+  const words = (...list: string[]) => argsOf(list.map((w) => new TextEncoder().encode(w)));
+  const zadd = words("ZADD", "myzset", "000000000000", "element:000000000000");
+  const zrange = words("ZRANGE", "myzset", "000000000000", "+inf", "BYSCORE", "LIMIT", "0", "10");
+  let s = 0x2545f491;
+  const random = (below: number) => {
+    s ^= s << 13, s ^= s >>> 17, s ^= s << 5;
+    return (s >>> 0) % below;
+  };
+  const score = [0];
+  const add = (member: number) => {
+    score[0] = random(n);
+    setDigits(zadd, 3, member, 12);
+    z.add(0, zadd, 1, 3, score, 0);
+  };
+  const baseline = ks.memoryUsed();
+  const fillNs = nsPerOp(n, () => {
+    for (let i = 0; i < n; i++) add(i);
+  });
+  const bytesPerMember = (ks.memoryUsed() - baseline) / n;
+  const addNs = nsPerOp(Math.max(addOps, 1), () => {
+    for (let i = 0; i < addOps; i++) add(random(n));
+  });
+  let emitted = 0;
+  const rangeNs = nsPerOp(Math.max(rangeOps, 1), () => {
+    for (let i = 0; i < rangeOps; i++) {
+      const min = random(n);
+      emitted += z.range(0, zrange, 1, BY_SCORE, 0, min, Infinity, 0, 10);
+    }
+  });
+  console.log(
+    `--- sorted set of ${n.toLocaleString("en")} members (element:<12 digits>, random scores) ---`,
+  );
+  console.log(`memory              ${bytesPerMember.toFixed(1)} bytes/member (memoryUsed)`);
+  console.log(`ZADD new member     ${fillNs.toFixed(0)} ns/op (the fill)`);
+  console.log(`ZADD random member  ${addNs.toFixed(0)} ns/op (${addOps} ops)`);
+  console.log(
+    `ZRANGE BYSCORE 10   ${rangeNs.toFixed(0)} ns/op (${rangeOps} ops, ${emitted} members)`,
+  );
+}
+
+if (values.zset) await benchZset();
+else {
+  if (!values["calls-only"]) { for (const n of sizes) await benchAt(n); }
+  await benchCalls();
+}

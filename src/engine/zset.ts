@@ -38,6 +38,7 @@ interface ZsetExports extends EngineExports {
   zsetRandom(db: number, klen: number, count: number, withScores: number): number;
   zsetScan(db: number, klen: number, cursor: number, count: number): number;
   zsetScanCount(): number;
+  zsetLinksConsistent(db: number, klen: number): number;
 }
 
 /** One member with its score, as read from a sorted set. */
@@ -193,6 +194,12 @@ export class Zsets {
 
   scanCount(): number {
     return this.#x.zsetScanCount();
+  }
+
+  /** Tests: whether the skiplist links of `key`'s sorted set agree with its order (see
+   * t_zset.ts skiplistConsistent); true for other encodings and missing keys. */
+  linksConsistent(db: number, key: Uint8Array): boolean {
+    return this.#x.zsetLinksConsistent(db, this.#ks.stageKeyAndValues(key, [])) === 1;
   }
 
   items(): ReplyItems {

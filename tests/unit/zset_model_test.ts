@@ -145,6 +145,7 @@ Deno.test(`sorted sets match the model over random operations (seed ${SEED})`, a
     if (model.size === 0) return assert.equal(n, NOT_FOUND);
     assert.deepEqual(readScored(z, n, true), sorted(model));
     assert.equal(ks.encoding(db, keys[k]), skiplist[k] ? 8 : 4);
+    assert.ok(z.linksConsistent(db, keys[k]), "skiplist links agree with the order");
   };
 
   const OPS = 100_000;
@@ -435,6 +436,7 @@ Deno.test("a sorted set of 200k members converts, ranks and frees exactly", asyn
     const j = int(N);
     assert.equal(z.rank(0, argsOf([key, bytesOf(`member:${j}`)]), 0, 1, false), (j * 7919) % N);
   }
+  assert.ok(z.linksConsistent(0, key), "skiplist links agree with the order");
   const perMember = (ks.memoryUsed() - baseline) / N;
   assert.ok(perMember < 80, `bytes per member: ${perMember.toFixed(1)}`);
   ks.delete(0, key);

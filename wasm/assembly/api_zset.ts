@@ -13,7 +13,7 @@ import {
   BELOW_LEX, BELOW_SCORE, UPTO_LEX, UPTO_SCORE, countLeading, emitRanks, emitSkiplistRange, foundScore, KIND_SKIPLIST, kindOf,
   lastHolds, lexEndsOutside,
   randomBelow, removeRanks,
-  scanEmitted, setLexBound, setScoreBounds, zsetCreate, zsetDeleteFound, zsetFind, zsetInsert, zsetLength,
+  scanEmitted, setLexBound, setScoreBounds, skiplistConsistent, zsetCreate, zsetDeleteFound, zsetFind, zsetInsert, zsetLength,
   zsetRankOfFound, zsetScanStep, zsetUpdateFound,
 } from "./t_zset";
 import { nextAddOverwrites } from "./key_event_log";
@@ -350,4 +350,11 @@ export function zsetScan(db: i32, klen: usize, cursor: f64, count: i32): f64 {
 
 export function zsetScanCount(): i32 {
   return scanEmitted;
+}
+
+/** Tests: 1 when the key's sorted set (if any) has consistent skiplist links, else 0. */
+export function zsetLinksConsistent(db: i32, klen: usize): i32 {
+  const e = findObject(dbAt(db), klen, TYPE_ZSET, true);
+  if (e == 0 || e == WRONG_TYPE_ENTRY) return 1;
+  return skiplistConsistent(objectOf(e)) ? 1 : 0;
 }

@@ -4,8 +4,10 @@
 //   member bytes. An entry is  len | member | f64 score | len  where len is one byte (< 255) or
 //   0xFF + u32 (front) / u32 + 0xFF (back), so the list walks both ways.
 // SKIPLIST (big): a header block (kind, length, level, tail, member index) holding the head
-//   node's 32 levels, plus one block per member: f64 score | u32 backward | u32 member length |
-//   u8 level | level x (u32 forward, u32 span) | member bytes. Spans give O(log n) ranks. The
+//   node's 32 levels, plus one block per member, sized to its level (Redis's zskiplistNode with
+//   the member inline): level x (u32 forward, u32 span, f64 forward's score), from the top
+//   level down | f64 score | u32 backward | u32 member length | u8 level | member bytes.
+//   Spans give O(log n) ranks. The
 //   member index is an open-addressing table of (u32 node, u32 hash) slots, linear probing,
 //   backward-shift deletion, 3/4 load, so ZSCORE / ZADD find a member in O(1).
 //
@@ -193,15 +195,33 @@ const SL_LEVEL: usize = 8;
 const SL_TAIL: usize = 12;
 const SL_TABLE: usize = 16;
 const SL_MASK: usize = 20;
-const SL_HEAD: usize = 24; // the head node (its levels only are used)
-// Node fields.
+const SL_HEAD_LEVELS: usize = 32; // the head node's levels (16-byte aligned, as in a node)
+const SL_HEAD: usize = SL_HEAD_LEVELS + (<usize>MAX_LEVEL << 4) - 4; // the head node (levels only)
+// A node is referenced by the address of its fixed fields; its levels lie just below them, top
+// level first, so its block starts at node + 4 - 16 x level. Level i's entry, at node - 12 - 16 i:
+// f64 the forward node's score | u32 forward | u32 span (none at level 0, where it is always 1).
+// With the forward's score in the entry a descent decides at the node it stands on, reading only
+// the nodes it moves to (and a forward's member when the scores tie); level 0 and the node's own
+// fields are adjacent.
+const E_SCORE: usize = 0;
+const E_FWD: usize = 8;
+const E_SPAN: usize = 12;
 const N_SCORE: usize = 0;
 const N_BACK: usize = 8;
 const N_LEN: usize = 12;
 const N_LEVEL: usize = 16;
-const N_LEVELS: usize = 17;
-const SL_HEADER_SIZE: usize = SL_HEAD + N_LEVELS + 8 * <usize>MAX_LEVEL;
+const N_MEMBER: usize = 17;
+const SL_HEADER_SIZE: usize = SL_HEAD + N_MEMBER;
 
+/** Bytes of a node's levels (what lies below its address). */
+// @ts-ignore: decorator
+@inline function levelsSize(level: i32): usize {
+  return (<usize>level << 4) - 4;
+}
+// @ts-ignore: decorator
+@inline function entry(x: usize, i: i32): usize {
+  return x - 12 - (<usize>i << 4);
+}
 // @ts-ignore: decorator
 @inline export function nodeScore(x: usize): f64 {
   return load<f64>(x, N_SCORE);
@@ -219,24 +239,36 @@ const SL_HEADER_SIZE: usize = SL_HEAD + N_LEVELS + 8 * <usize>MAX_LEVEL;
   return <i32>load<u8>(x, N_LEVEL);
 }
 // @ts-ignore: decorator
-@inline function fwd(x: usize, i: i32): usize {
-  return <usize>load<u32>(x + N_LEVELS + (<usize>i << 3));
+@inline export function nodeMember(x: usize): usize {
+  return x + N_MEMBER;
 }
 // @ts-ignore: decorator
-@inline function setFwd(x: usize, i: i32, v: usize): void {
-  store<u32>(x + N_LEVELS + (<usize>i << 3), <u32>v);
+@inline function nodeBlock(x: usize): usize {
+  return x - levelsSize(nodeLevel(x));
+}
+// @ts-ignore: decorator
+@inline function fwd(x: usize, i: i32): usize {
+  return <usize>load<u32>(entry(x, i), E_FWD);
 }
 // @ts-ignore: decorator
 @inline function span(x: usize, i: i32): u32 {
-  return load<u32>(x + N_LEVELS + (<usize>i << 3) + 4);
+  return i == 0 ? 1 : load<u32>(entry(x, i), E_SPAN);
 }
 // @ts-ignore: decorator
 @inline function setSpan(x: usize, i: i32, v: u32): void {
-  store<u32>(x + N_LEVELS + (<usize>i << 3) + 4, v);
+  if (i != 0) store<u32>(entry(x, i), v, E_SPAN);
 }
+/** The score of fwd(x, i) (meaningless when that is 0). */
 // @ts-ignore: decorator
-@inline export function nodeMember(x: usize): usize {
-  return x + N_LEVELS + (<usize>nodeLevel(x) << 3);
+@inline function fwdScore(x: usize, i: i32): f64 {
+  return load<f64>(entry(x, i), E_SCORE);
+}
+/** Points level i of x at node f (0: none), keeping f's score with the pointer. */
+// @ts-ignore: decorator
+@inline function setFwd(x: usize, i: i32, f: usize, fScore: f64): void {
+  const e = entry(x, i);
+  store<u32>(e, <u32>f, E_FWD);
+  store<f64>(e, fScore, E_SCORE);
 }
 // @ts-ignore: decorator
 @inline function slHead(obj: usize): usize {
@@ -261,6 +293,16 @@ const SL_HEADER_SIZE: usize = SL_HEAD + N_LEVELS + 8 * <usize>MAX_LEVEL;
 // @ts-ignore: decorator
 @inline export function slNext(x: usize): usize {
   return fwd(x, 0);
+}
+
+/** Whether fwd(x, i) (given) orders before (score, member) — at or before when `orEqual`.
+ * Reads the forward node only when the scores tie. */
+// @ts-ignore: decorator
+@inline function fwdBefore(x: usize, i: i32, f: usize, score: f64, member: usize, len: usize, orEqual: bool): bool {
+  const s = fwdScore(x, i);
+  if (s != score) return s < score;
+  const c = compareBytes(nodeMember(f), nodeLen(f), member, len);
+  return orEqual ? c <= 0 : c < 0;
 }
 
 const MIN_SLOTS: u32 = 8;
@@ -372,15 +414,14 @@ function indexShrinkIfSparse(obj: usize): void {
 const update = memory.data(4 * 32);
 const rankAt = memory.data(4 * 32);
 
-/** Inserts a new node (member absent). Returns it. */
-function slInsert(obj: usize, member: usize, len: usize, score: f64, h: u32): usize {
-  const head = slHead(obj);
-  let x = head;
-  const level = slLevel(obj);
-  for (let i = level - 1; i >= 0; i--) {
-    let r: u32 = i == level - 1 ? 0 : load<u32>(rankAt + (<usize>(i + 1) << 2));
+/** One descent to where (score, member) goes: `update` gets the last node before it on each
+ * level, `rankAt` that node's rank. */
+function slFindPath(obj: usize, score: f64, member: usize, len: usize): void {
+  let x = slHead(obj);
+  let r: u32 = 0;
+  for (let i = slLevel(obj) - 1; i >= 0; i--) {
     let f = fwd(x, i);
-    while (f != 0 && compareEntries(nodeScore(f), nodeMember(f), nodeLen(f), score, member, len) < 0) {
+    while (f != 0 && fwdBefore(x, i, f, score, member, len, false)) {
       r += span(x, i);
       x = f;
       f = fwd(x, i);
@@ -388,43 +429,56 @@ function slInsert(obj: usize, member: usize, len: usize, score: f64, h: u32): us
     store<u32>(rankAt + (<usize>i << 2), r);
     store<u32>(update + (<usize>i << 2), <u32>x);
   }
-  const newLevel = randomLevel();
+}
+
+/** Links node x (score and level set) at the place slFindPath found. */
+function slLink(obj: usize, x: usize): void {
+  const head = slHead(obj);
+  const level = nodeLevel(x);
+  const top = slLevel(obj);
   const length = slLength(obj);
-  if (newLevel > level) {
-    for (let i = level; i < newLevel; i++) {
+  if (level > top) {
+    for (let i = top; i < level; i++) {
       store<u32>(rankAt + (<usize>i << 2), 0);
       store<u32>(update + (<usize>i << 2), <u32>head);
       setSpan(head, i, length);
     }
-    store<u32>(obj, <u32>newLevel, SL_LEVEL);
+    store<u32>(obj, <u32>level, SL_LEVEL);
   }
-  const node = memAlloc(N_LEVELS + (<usize>newLevel << 3) + len);
-  store<f64>(node, score, N_SCORE);
-  store<u32>(node, <u32>len, N_LEN);
-  store<u8>(node, <u8>newLevel, N_LEVEL);
-  memory.copy(node + N_LEVELS + (<usize>newLevel << 3), member, len);
+  const score = nodeScore(x);
   const r0 = load<u32>(rankAt);
-  for (let i = 0; i < newLevel; i++) {
+  for (let i = 0; i < level; i++) {
     const u = <usize>load<u32>(update + (<usize>i << 2));
     const ri = load<u32>(rankAt + (<usize>i << 2));
-    setFwd(node, i, fwd(u, i));
-    setFwd(u, i, node);
-    setSpan(node, i, span(u, i) - (r0 - ri));
+    setFwd(x, i, fwd(u, i), fwdScore(u, i));
+    setSpan(x, i, span(u, i) - (r0 - ri));
+    setFwd(u, i, x, score);
     setSpan(u, i, r0 - ri + 1);
   }
-  const top = slLevel(obj);
-  for (let i = newLevel; i < top; i++) {
+  for (let i = level; i < top; i++) {
     const u = <usize>load<u32>(update + (<usize>i << 2));
     setSpan(u, i, span(u, i) + 1);
   }
   const back = <usize>load<u32>(update);
-  store<u32>(node, back == head ? 0 : <u32>back, N_BACK);
-  const next = fwd(node, 0);
-  if (next != 0) store<u32>(next, <u32>node, N_BACK);
-  else store<u32>(obj, <u32>node, SL_TAIL);
-  indexAdd(obj, node, h);
+  store<u32>(x, back == head ? 0 : <u32>back, N_BACK);
+  const next = fwd(x, 0);
+  if (next != 0) store<u32>(next, <u32>x, N_BACK);
+  else store<u32>(obj, <u32>x, SL_TAIL);
   store<u32>(obj, length + 1, SL_LENGTH);
-  return node;
+}
+
+/** Inserts a new node (member absent) and indexes it. Returns it. */
+function slInsert(obj: usize, member: usize, len: usize, score: f64, h: u32): usize {
+  slFindPath(obj, score, member, len);
+  const level = randomLevel();
+  const x = memAlloc(levelsSize(level) + N_MEMBER + len) + levelsSize(level);
+  store<f64>(x, score, N_SCORE);
+  store<u32>(x, <u32>len, N_LEN);
+  store<u8>(x, <u8>level, N_LEVEL);
+  memory.copy(nodeMember(x), member, len);
+  slLink(obj, x);
+  indexAdd(obj, x, h);
+  return x;
 }
 
 /** Unlinks node x (the update vector must be filled by a search for it). */
@@ -434,7 +488,7 @@ function slUnlink(obj: usize, x: usize): void {
     const u = <usize>load<u32>(update + (<usize>i << 2));
     if (fwd(u, i) == x) {
       setSpan(u, i, span(u, i) + span(x, i) - 1);
-      setFwd(u, i, fwd(x, i));
+      setFwd(u, i, fwd(x, i), fwdScore(x, i));
     } else {
       setSpan(u, i, span(u, i) - 1);
     }
@@ -451,16 +505,7 @@ function slUnlink(obj: usize, x: usize): void {
 
 /** Fills `update` with the last node before x on each level. */
 function slSearch(obj: usize, x: usize): void {
-  const score = nodeScore(x), member = nodeMember(x), len = nodeLen(x);
-  let p = slHead(obj);
-  for (let i = slLevel(obj) - 1; i >= 0; i--) {
-    let f = fwd(p, i);
-    while (f != 0 && compareEntries(nodeScore(f), nodeMember(f), nodeLen(f), score, member, len) < 0) {
-      p = f;
-      f = fwd(p, i);
-    }
-    store<u32>(update + (<usize>i << 2), <u32>p);
-  }
+  slFindPath(obj, nodeScore(x), nodeMember(x), nodeLen(x));
 }
 
 /** Deletes node x (and its index slot `s`, or finds it when 0). */
@@ -472,7 +517,40 @@ function slDelete(obj: usize, x: usize, s: usize): void {
   indexRemoveSlot(obj, s);
   slSearch(obj, x);
   slUnlink(obj, x);
-  memFree(x);
+  memFree(nodeBlock(x));
+}
+
+/**
+ * Gives present node x a new score. In place when it stays in order (Redis's zslUpdateScore
+ * fast path; the predecessors' copies of its score change too), else it is unlinked and linked
+ * again at its new place: the same block, level and index slot (Redis frees and allocates).
+ */
+function slUpdateScore(obj: usize, x: usize, score: f64): void {
+  const prev = nodeBack(x), next = fwd(x, 0);
+  const member = nodeMember(x), len = nodeLen(x);
+  // The side after x first: its score is in x, so a score that moves up reads no other node.
+  const inOrder = (next == 0 || fwdScore(x, 0) > score ||
+    (fwdScore(x, 0) == score && compareBytes(nodeMember(next), nodeLen(next), member, len) > 0)) &&
+    (prev == 0 || nodeScore(prev) < score ||
+      (nodeScore(prev) == score && compareBytes(nodeMember(prev), nodeLen(prev), member, len) < 0));
+  if (inOrder && nodeLevel(x) == 1) {
+    // Only level 0 points at x: from its predecessor (or the head).
+    store<f64>(entry(prev == 0 ? slHead(obj) : prev, 0), score, E_SCORE);
+    store<f64>(x, score, N_SCORE);
+    return;
+  }
+  slSearch(obj, x);
+  if (inOrder) {
+    for (let i = 0; i < nodeLevel(x); i++) {
+      store<f64>(entry(<usize>load<u32>(update + (<usize>i << 2)), i), score, E_SCORE);
+    }
+    store<f64>(x, score, N_SCORE);
+    return;
+  }
+  slUnlink(obj, x);
+  store<f64>(x, score, N_SCORE);
+  slFindPath(obj, score, member, len);
+  slLink(obj, x);
 }
 
 /** The node at 0-based rank. */
@@ -497,7 +575,7 @@ function slRankOf(obj: usize, x: usize): u32 {
   let rank: u32 = 0;
   for (let i = slLevel(obj) - 1; i >= 0; i--) {
     let f = fwd(p, i);
-    while (f != 0 && compareEntries(nodeScore(f), nodeMember(f), nodeLen(f), score, member, len) <= 0) {
+    while (f != 0 && fwdBefore(p, i, f, score, member, len, true)) {
       rank += span(p, i);
       p = f;
       f = fwd(p, i);
@@ -511,11 +589,47 @@ function slFree(obj: usize): void {
   let x = slFirst(obj);
   while (x != 0) {
     const next = fwd(x, 0);
-    memFree(x);
+    memFree(nodeBlock(x));
     x = next;
   }
   memFree(<usize>load<u32>(obj, SL_TABLE));
   memFree(obj);
+}
+
+/**
+ * Whether the skiplist's links agree with its level-0 order (for tests): on every level, each
+ * entry's copy of its forward's score, its span, and the node's level; the backward links, the
+ * tail and the length.
+ */
+export function skiplistConsistent(obj: usize): bool {
+  if (kindOf(obj) != KIND_SKIPLIST) return true;
+  const head = slHead(obj), top = slLevel(obj);
+  for (let i = top; i < MAX_LEVEL; i++) if (fwd(head, i) != 0) return false;
+  let n: u32 = 0, last: usize = 0;
+  for (let x = slFirst(obj); x != 0; x = fwd(x, 0)) {
+    if (nodeBack(x) != last) return false;
+    last = x;
+    n++;
+  }
+  if (n != slLength(obj) || slTail(obj) != last) return false;
+  for (let i = 0; i < top; i++) {
+    let x = head;
+    while (true) {
+      const f = fwd(x, i);
+      if (f == 0) break;
+      if (nodeLevel(f) <= i || fwdScore(x, i) != nodeScore(f)) return false;
+      // The span is the level-0 distance from x to f.
+      let steps: u32 = 0;
+      let y = x;
+      while (y != f && y != 0) {
+        y = fwd(y, 0);
+        steps++;
+      }
+      if (y != f || span(x, i) != steps) return false;
+      x = f;
+    }
+  }
+  return true;
 }
 
 // ---- both encodings ------------------------------------------------------------------------------
@@ -623,20 +737,7 @@ export function zsetUpdateFound(obj: usize, member: usize, len: usize, score: f6
     obj = lpDeleteRun(obj, foundAt, 1);
     return lpInsert(obj, member, len, score);
   }
-  const x = <usize>load<u32>(foundAt);
-  const prev = nodeBack(x), next = fwd(x, 0);
-  // Still in order: change in place (Redis's zslUpdateScore fast path).
-  if ((prev == 0 || nodeScore(prev) < score || (nodeScore(prev) == score && compareBytes(nodeMember(prev), nodeLen(prev), member, len) < 0)) &&
-    (next == 0 || nodeScore(next) > score || (nodeScore(next) == score && compareBytes(nodeMember(next), nodeLen(next), member, len) > 0))) {
-    store<f64>(x, score, N_SCORE);
-    return obj;
-  }
-  const h = load<u32>(foundAt, 4);
-  indexRemoveSlot(obj, foundAt);
-  slSearch(obj, x);
-  slUnlink(obj, x);
-  memFree(x);
-  slInsert(obj, member, len, score, h);
+  slUpdateScore(obj, <usize>load<u32>(foundAt), score);
   return obj;
 }
 
@@ -727,9 +828,11 @@ let leadingRank: u32 = 0;
 function slLastHolding(obj: usize, pred: i32): usize {
   let x = slHead(obj);
   let rank: u32 = 0;
+  // A score bound is decided on the entry's copy of the forward's score; a lex bound reads it.
+  const lex = pred == BELOW_LEX || pred == UPTO_LEX;
   for (let i = slLevel(obj) - 1; i >= 0; i--) {
     let f = fwd(x, i);
-    while (f != 0 && holds(pred, nodeScore(f), nodeMember(f), nodeLen(f))) {
+    while (f != 0 && holds(pred, fwdScore(x, i), nodeMember(f), lex ? nodeLen(f) : 0)) {
       rank += span(x, i);
       x = f;
       f = fwd(x, i);
