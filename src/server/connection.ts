@@ -349,10 +349,63 @@ export class Connection {
     }
   }
 
+  /** An idle connection's deliveries: the common case, a socket that takes them all at once,
+   * costs the write op and one callback (an async chain per subscriber cost as much as its
+   * write call); anything else goes on in finishWritingDelivered. */
   private startWritingDelivered(): void {
-    this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
+    const sending = this.swapDelivered(), bytes = sending.bytes();
+    this.unwritten = bytes.length;
+    this.writeCallAt = Date.now();
+    let written: Promise<number>;
+    try {
+      written = this.io.write(bytes);
+    } catch (err) {
+      written = Promise.reject(err); // e.g. a socket closed meanwhile
+    }
+    this.writing = written.then((taken) => {
+      if (taken < bytes.length || this.delivered.length !== 0) {
+        return this.finishWritingDelivered(sending, bytes, taken);
+      }
+      this.unwritten = this.writeCallAt = 0;
+      sending.reset();
+      sending.shrinkIfIdle();
+      this.client.pendingOutput = 0;
+      this.writing = null;
+    }, () => {
+      this.close();
       this.writing = null;
     });
+  }
+
+  private async finishWritingDelivered(
+    sending: ByteBuffer,
+    bytes: Uint8Array,
+    taken: number,
+  ): Promise<void> {
+    try {
+      try {
+        if (taken < bytes.length) await this.writeAll(bytes, taken);
+        else this.unwritten = this.writeCallAt = 0;
+      } finally {
+        sending.reset();
+        sending.shrinkIfIdle();
+      }
+      await this.writeDelivered();
+    } catch {
+      this.close();
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  /** The buffer of deliveries to write now; the other one collects those made meanwhile (the
+   * two take turns, so no copy is made). */
+  private swapDelivered(): ByteBuffer {
+    const sending = this.delivered;
+    this.delivered = this.sendingDelivered;
+    this.sendingDelivered = sending;
+    this.shard.stats.netOutputBytes += sending.length;
+    return sending;
   }
 
   private takeDeliveredIntoOut(): void {
@@ -380,14 +433,10 @@ export class Connection {
     }
   };
 
-  /** Write what was delivered meanwhile, including what arrives during the write (into the
-   * other buffer: the two take turns, so no copy is made). */
+  /** Write what was delivered meanwhile, including what arrives during the write. */
   private async writeDelivered(): Promise<void> {
     while (this.delivered.length > 0) {
-      const sending = this.delivered;
-      this.delivered = this.sendingDelivered;
-      this.sendingDelivered = sending;
-      this.shard.stats.netOutputBytes += sending.length;
+      const sending = this.swapDelivered();
       try {
         await this.writeAll(sending.bytes());
       } finally {
