@@ -255,6 +255,7 @@ export class Connection {
         this.out.reset();
         this.out.shrinkIfIdle();
         this.busy = false;
+        this.afterWrite();
         this.hooks.onIdle?.();
         if (this.client.closeAfterReply || this.hooks.isShuttingDown()) break;
         // Keep only the unparsed tail (and a partly parsed frame) at the buffer's start.
@@ -342,10 +343,23 @@ export class Connection {
     // it writes at once: a burst of big messages from another shard then meets the socket
     // one write at a time, as bytes the socket has not refused yet.
     if (this.busy || this.writing) return;
+    this.writeDeliveredSoon();
+  }
+
+  /** Deliveries wait for no write now: write them at the end of the turn (at once if big). */
+  private writeDeliveredSoon(): void {
     if (this.delivered.length >= DELIVER_AT_ONCE) this.startWritingDelivered();
     else if (!this.flushQueued) {
       this.flushQueued = true;
       if (Connection.awaitingFlush.push(this) === 1) queueMicrotask(Connection.flushAll);
+    }
+  }
+
+  /** A write ended: deliveries made while its last continuations ran found it in flight and
+   * left themselves to it, so they go now (else they waited for the next delivery). */
+  private afterWrite(): void {
+    if (this.delivered.length !== 0 && !this.busy && !this.writing && !this.closed) {
+      this.writeDeliveredSoon();
     }
   }
 
@@ -395,6 +409,7 @@ export class Connection {
       this.close();
     } finally {
       this.writing = null;
+      this.afterWrite();
     }
   }
 
