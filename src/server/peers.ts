@@ -170,17 +170,6 @@ export class Peers {
     more: Uint8Array | null = null,
   ): void {
     if (this.holding.length !== 0) this.sendHeld();
-    this.sendNow(link, kind, id, n, body, more);
-  }
-
-  private sendNow(
-    link: ShardLink,
-    kind: number,
-    id: number,
-    n: number,
-    body: Uint8Array | null = null,
-    more: Uint8Array | null = null,
-  ): void {
     const h = this.headerWords;
     h[0] = kind;
     h[1] = id;
@@ -322,16 +311,16 @@ export class Peers {
     if (this.holding.length !== 0) this.sendHeld();
   };
 
-  /** sendNow runs no handler, so nothing is held meanwhile. */
   private sendHeld(): void {
-    for (const target of this.holding) {
+    const targets = this.holding;
+    this.holding = []; // what send() below finds held: nothing (it runs no handler)
+    for (const target of targets) {
       const held = this.held.get(target)!;
-      this.sendNow(held.link, NOTICES, 0, held.count, held.notices.bytes());
+      this.send(held.link, NOTICES, 0, held.count, held.notices.bytes());
       held.count = 0;
       held.notices.reset();
       held.notices.shrinkIfIdle(64 * 1024);
     }
-    this.holding.length = 0;
   }
 
   /** Send the same notice to every other shard. */
