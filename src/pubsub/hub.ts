@@ -8,7 +8,9 @@
 // counts the receivers everywhere from the view (as Redis counts them: one per channel
 // subscriber plus one per matching pattern subscription), and sends the message in one notice
 // to each shard whose view shows a receiver. Notices on a link arrive in send order, so one
-// publisher's messages on a channel reach every subscriber in publish order.
+// publisher's messages on a channel reach every subscriber in publish order. The messages of a
+// batch of PUBLISHes travel together (Peers.notifySoon: one ring message and at most one
+// wakeup per target shard per batch), still ahead of the publisher's replies.
 //
 // The view is exact for a client that saw a SUBSCRIBE reply before publishing: the owner
 // shard wrote its notice to the ring before that reply, and PUBLISH takes what the rings hold
@@ -116,9 +118,10 @@ export class PubSubHub {
     }
   }
 
-  /** Take the subscription changes other shards sent (a publisher then counts exactly). */
+  /** Take the subscription changes other shards sent (a publisher then counts exactly). The
+   * messages of this batch's earlier PUBLISHes stay held (Peers.notifySoon). */
   catchUp(): void {
-    this.peers?.poll();
+    this.peers?.takeIncoming();
   }
 
   /**
@@ -153,7 +156,7 @@ export class PubSubHub {
       for (let s = 0; s < targets.length; s++) {
         if (!targets[s]) continue;
         targets[s] = false;
-        this.peers!.notify(s, NoticeTopic.pubsub, n.bytes());
+        this.peers!.notifySoon(s, NoticeTopic.pubsub, n.bytes());
       }
     }
     return receivers;

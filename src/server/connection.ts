@@ -246,6 +246,7 @@ export class Connection {
         this.out.reset();
         this.out.shrinkIfIdle();
         this.busy = false;
+        this.afterWrite();
         this.hooks.onIdle?.();
         if (this.client.closeAfterReply || this.hooks.isShuttingDown()) break;
         // Keep only the unparsed tail (and a partly parsed frame) at the buffer's start.
@@ -333,6 +334,11 @@ export class Connection {
     // it writes at once: a burst of big messages from another shard then meets the socket
     // one write at a time, as bytes the socket has not refused yet.
     if (this.busy || this.writing) return;
+    this.writeDeliveredSoon();
+  }
+
+  /** Deliveries wait for no write now: write them at the end of the turn (at once if big). */
+  private writeDeliveredSoon(): void {
     if (this.delivered.length >= DELIVER_AT_ONCE) this.startWritingDelivered();
     else if (!this.flushQueued) {
       this.flushQueued = true;
@@ -340,10 +346,72 @@ export class Connection {
     }
   }
 
+  /** A write ended: deliveries made while its last continuations ran found it in flight and
+   * left themselves to it, so they go now (else they waited for the next delivery). */
+  private afterWrite(): void {
+    if (this.delivered.length !== 0 && !this.busy && !this.writing && !this.closed) {
+      this.writeDeliveredSoon();
+    }
+  }
+
+  /** An idle connection's deliveries: the common case, a socket that takes them all at once,
+   * costs the write op and one callback (an async chain per subscriber cost as much as its
+   * write call); anything else goes on in finishWritingDelivered. */
   private startWritingDelivered(): void {
-    this.writing = this.writeDelivered().catch(() => this.close()).finally(() => {
+    const sending = this.swapDelivered(), bytes = sending.bytes();
+    this.unwritten = bytes.length;
+    this.writeCallAt = Date.now();
+    let written: Promise<number>;
+    try {
+      written = this.io.write(bytes);
+    } catch (err) {
+      written = Promise.reject(err); // e.g. a socket closed meanwhile
+    }
+    this.writing = written.then((taken) => {
+      if (taken < bytes.length || this.delivered.length !== 0) {
+        return this.finishWritingDelivered(sending, bytes, taken);
+      }
+      this.unwritten = this.writeCallAt = 0;
+      sending.reset();
+      sending.shrinkIfIdle();
+      this.client.pendingOutput = 0;
+      this.writing = null;
+    }, () => {
+      this.close();
       this.writing = null;
     });
+  }
+
+  private async finishWritingDelivered(
+    sending: ByteBuffer,
+    bytes: Uint8Array,
+    taken: number,
+  ): Promise<void> {
+    try {
+      try {
+        if (taken < bytes.length) await this.writeAll(bytes, taken);
+        else this.unwritten = this.writeCallAt = 0;
+      } finally {
+        sending.reset();
+        sending.shrinkIfIdle();
+      }
+      await this.writeDelivered();
+    } catch {
+      this.close();
+    } finally {
+      this.writing = null;
+      this.afterWrite();
+    }
+  }
+
+  /** The buffer of deliveries to write now; the other one collects those made meanwhile (the
+   * two take turns, so no copy is made). */
+  private swapDelivered(): ByteBuffer {
+    const sending = this.delivered;
+    this.delivered = this.sendingDelivered;
+    this.sendingDelivered = sending;
+    this.shard.stats.netOutputBytes += sending.length;
+    return sending;
   }
 
   private takeDeliveredIntoOut(): void {
@@ -371,14 +439,10 @@ export class Connection {
     }
   };
 
-  /** Write what was delivered meanwhile, including what arrives during the write (into the
-   * other buffer: the two take turns, so no copy is made). */
+  /** Write what was delivered meanwhile, including what arrives during the write. */
   private async writeDelivered(): Promise<void> {
     while (this.delivered.length > 0) {
-      const sending = this.delivered;
-      this.delivered = this.sendingDelivered;
-      this.sendingDelivered = sending;
-      this.shard.stats.netOutputBytes += sending.length;
+      const sending = this.swapDelivered();
       try {
         await this.writeAll(sending.bytes());
       } finally {

@@ -8,6 +8,7 @@
 //   unlock  n = owner length; owner
 //   locked  (no body)
 //   notice  id = topic; n = payload length; payload (one-way, no reply: see Peers.notify)
+//   notices n = count; per notice [u32 topic][u32 payload length][payload] (Peers.notifySoon)
 //
 // Batch layout: per command [u8 db][u8 resp (bit 7: an internal call, executor.ts)][u32 frame
 // length][RESP frame bytes].
@@ -15,6 +16,7 @@
 import type { ShardLock } from "./shard_lock.ts";
 import { ShardLink } from "./shard_link.ts";
 import { u32le } from "../protocol/bytes.ts";
+import { ByteBuffer } from "../protocol/byte_buffer.ts";
 
 export interface BatchReply {
   replies: Uint8Array;
@@ -77,7 +79,7 @@ export interface LinkRings {
   receive: SharedArrayBuffer;
 }
 
-const CALL = 1, REPLY = 2, LOCK = 3, UNLOCK = 4, LOCKED = 5, NOTICE = 6;
+const CALL = 1, REPLY = 2, LOCK = 3, UNLOCK = 4, LOCKED = 5, NOTICE = 6, NOTICES = 7;
 
 /**
  * Topics of one-way notices between shards (Peers.notify / onNotice). A feature that needs
@@ -126,6 +128,10 @@ export class Peers {
   private noticeHandlers = new Map<number, NoticeHandler>();
   private header = new Uint8Array(HEADER);
   private headerWords = new Int32Array(this.header.buffer);
+  /** Notices held back by notifySoon, per target shard, and how many each buffer holds. */
+  private held = new Map<number, { link: ShardLink; notices: ByteBuffer; count: number }>();
+  /** Targets with held notices, in the order they got their first. */
+  private holding: number[] = [];
 
   constructor(
     rings: Map<number, LinkRings>,
@@ -143,9 +149,18 @@ export class Peers {
   /** Take whatever the other shards sent (calls to run, replies): the worker calls this at
    * the end of each piece of work, so a busy shard needs no wakeups. */
   poll(): void {
+    if (this.holding.length !== 0) this.sendHeld();
+    this.takeIncoming();
+  }
+
+  /** Take what the other shards sent, without ending the piece of work (notices held back by
+   * notifySoon stay held). */
+  takeIncoming(): void {
     for (const link of this.linkList) link.poll();
   }
 
+  /** Everything sent goes through here: notices held back go first, so each link keeps the
+   * order in which things were sent. */
   private send(
     link: ShardLink,
     kind: number,
@@ -154,6 +169,7 @@ export class Peers {
     body: Uint8Array | null = null,
     more: Uint8Array | null = null,
   ): void {
+    if (this.holding.length !== 0) this.sendHeld();
     const h = this.headerWords;
     h[0] = kind;
     h[1] = id;
@@ -206,6 +222,16 @@ export class Peers {
           msg.subarray(HEADER, HEADER + n),
         );
         break;
+      case NOTICES: {
+        const from = this.shardOfLink.get(link)!;
+        for (let i = 0, at = HEADER; i < n; i++) {
+          const topic = u32le(msg, at), length = u32le(msg, at + 4);
+          at += 8;
+          this.noticeHandlers.get(topic)?.(from, msg.subarray(at, at + length));
+          at += length;
+        }
+        break;
+      }
     }
   }
 
@@ -256,6 +282,45 @@ export class Peers {
   /** Send a one-way notice to shard `target` (the payload is copied before this returns). */
   notify(target: number, topic: number, payload: Uint8Array): void {
     this.send(this.linkOf(target), NOTICE, topic, payload.length, payload);
+  }
+
+  /**
+   * Like notify, for notices sent by the hundred per batch of commands (pub/sub messages):
+   * held back and sent with the others held for `target` as one message, so a batch costs one
+   * ring message and at most one wakeup of the target instead of one per notice. They go
+   * before anything else is sent on any link (send order is kept), at the end of the shard's
+   * piece of work (poll: before its replies are written) or at the end of the turn, whichever
+   * comes first. The payload is copied before this returns.
+   */
+  notifySoon(target: number, topic: number, payload: Uint8Array): void {
+    let held = this.held.get(target);
+    if (held === undefined) {
+      held = { link: this.linkOf(target), notices: new ByteBuffer(1024), count: 0 };
+      this.held.set(target, held);
+    }
+    if (held.count === 0 && this.holding.push(target) === 1) queueMicrotask(this.sendHeldSoon);
+    const notices = held.notices;
+    notices.ensure(8 + payload.length);
+    notices.u32(topic);
+    notices.u32(payload.length);
+    notices.raw(payload);
+    held.count++;
+  }
+
+  private readonly sendHeldSoon = (): void => {
+    if (this.holding.length !== 0) this.sendHeld();
+  };
+
+  private sendHeld(): void {
+    const targets = this.holding;
+    this.holding = []; // what send() below finds held: nothing (it runs no handler)
+    for (const target of targets) {
+      const held = this.held.get(target)!;
+      this.send(held.link, NOTICES, 0, held.count, held.notices.bytes());
+      held.count = 0;
+      held.notices.reset();
+      held.notices.shrinkIfIdle(64 * 1024);
+    }
   }
 
   /** Send the same notice to every other shard. */

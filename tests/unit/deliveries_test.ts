@@ -86,3 +86,75 @@ Deno.test("a delivery made before a command ran is written before its reply", as
   conn.close();
   await served;
 });
+
+/** Writes complete when the test says so, and may take only part of what they are offered. */
+class GatedConn extends ScriptedConn {
+  private open: Array<() => void> = [];
+  /** Bytes each next write takes (whole when the list is empty). */
+  takes: number[] = [];
+  override write(bytes: Uint8Array): Promise<number> {
+    const copy = bytes.slice(), take = Math.min(this.takes.shift() ?? copy.length, copy.length);
+    return new Promise((resolve) =>
+      this.open.push(() => {
+        this.writes.push(dec.decode(copy.subarray(0, take)));
+        resolve(take);
+      })
+    );
+  }
+  /** Completes the writes in flight. */
+  release(): void {
+    for (const done of this.open.splice(0)) done();
+  }
+}
+
+async function connectGated() {
+  const shard = new Shard(0, 1, createKeyspace(), new ConfigStore(await loadConfig([], {})));
+  const conn = new GatedConn();
+  const connection = new Connection(conn, shard, null, { isShuttingDown: () => false });
+  const served = connection.serve();
+  await turn();
+  return { conn, client: connection.client, served };
+}
+
+/** Calls `fn` after `hops` microtasks. */
+function afterHops(hops: number, fn: () => void): void {
+  let p = Promise.resolve();
+  for (let i = 0; i < hops; i++) p = p.then(() => {});
+  p.then(fn);
+}
+
+Deno.test("deliveries made while a write completes are written, whichever step they meet", async () => {
+  for (let hops = 0; hops < 8; hops++) {
+    const { conn, client, served } = await connectGated();
+    client.deliver(enc.encode("+a\r\n"));
+    await turn(); // the write of +a is in flight
+    conn.release();
+    afterHops(hops, () => client.deliver(enc.encode("+b\r\n")));
+    for (let t = 0; t < 5; t++) {
+      await turn();
+      conn.release();
+    }
+    assert.equal(conn.writes.join(""), "+a\r\n+b\r\n", `delivered ${hops} microtasks later`);
+    conn.close();
+    conn.release();
+    await served;
+  }
+});
+
+Deno.test("a write the socket takes in part goes on with the rest, then later deliveries", async () => {
+  const { conn, client, served } = await connectGated();
+  conn.takes = [3];
+  client.deliver(enc.encode("+first\r\n"));
+  await turn();
+  client.deliver(enc.encode("+second\r\n")); // while the first is in flight
+  for (let t = 0; t < 5; t++) {
+    conn.release();
+    await turn();
+  }
+  assert.equal(conn.writes.join(""), "+first\r\n+second\r\n");
+  assert.equal(conn.writes[0], "+fi");
+  assert.equal(client.pendingOutput, 0);
+  conn.close();
+  conn.release();
+  await served;
+});
