@@ -1,0 +1,91 @@
+// The main thread's handle on the snapshot encoder thread (encoder_worker.ts): started on the
+// first snapshot and kept, it forwards the shards' chunks (transferred, not copied) and
+// resolves each snapshot's part sections when its parts are closed.
+import { log } from "../log.ts";
+import type { EncodeOptions } from "./rdb/value.ts";
+import type { PartSection } from "./snapshot_shard.ts";
+import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";
+
+interface Pending {
+  done: (sections: PartSection[][]) => void;
+  fail: (e: Error) => void;
+}
+
+export class EncoderThread {
+  #worker: Worker | null = null;
+  #finishing = new Map<number, Pending>();
+  /** Per open snapshot: the shards' in-flight counters seen, released if the thread dies. */
+  #counters = new Map<number, Set<Int32Array>>();
+
+  open(id: number, paths: string[]): void {
+    this.#counters.set(id, new Set());
+    this.#post({ type: "open", id, paths });
+  }
+
+  chunk(
+    id: number,
+    shard: number,
+    data: Uint8Array,
+    options: EncodeOptions,
+    inFlight: Int32Array,
+  ): void {
+    const counters = this.#counters.get(id);
+    if (!counters) {
+      Atomics.sub(inFlight, 0, 1); // a snapshot given up: the shard must not wait for it
+      return;
+    }
+    counters.add(inFlight);
+    this.#post({ type: "chunk", id, shard, data, options, inFlight }, [
+      data.buffer as ArrayBuffer,
+    ]);
+  }
+
+  /** Closes snapshot `id`'s parts (after every shard's last chunk): their sections. */
+  finish(id: number): Promise<PartSection[][]> {
+    this.#counters.delete(id);
+    return new Promise((done, fail) => {
+      this.#finishing.set(id, { done, fail });
+      this.#post({ type: "finish", id });
+    });
+  }
+
+  #post(m: ToEncoder, transfer: Transferable[] = []): void {
+    (this.#worker ??= this.#start()).postMessage(m, transfer);
+  }
+
+  #start(): Worker {
+    const worker = new Worker(new URL("./encoder_worker.ts", import.meta.url), {
+      type: "module",
+      name: "snapshot-encoder",
+    });
+    worker.onmessage = (e: MessageEvent<FromEncoder>) => {
+      const m = e.data;
+      if (m.type === "priority") {
+        if (m.error) log.warning(`snapshot encoder: cannot lower its priority: ${m.error}`);
+        return;
+      }
+      const pending = this.#finishing.get(m.id);
+      this.#finishing.delete(m.id);
+      if (m.error !== undefined) pending?.fail(new Error(m.error));
+      else pending?.done(m.sections!);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.#crashed(new Error(`snapshot encoder failed: ${e.message}`));
+    };
+    return worker;
+  }
+
+  /** The thread died: every snapshot in progress fails, and the next one starts a new thread. */
+  #crashed(error: Error): void {
+    this.#worker?.terminate();
+    this.#worker = null;
+    for (const counters of this.#counters.values()) {
+      for (const inFlight of counters) Atomics.store(inFlight, 0, 0);
+    }
+    this.#counters.clear();
+    for (const pending of this.#finishing.values()) pending.fail(error);
+    this.#finishing.clear();
+    log.warning(error.message);
+  }
+}
