@@ -1,10 +1,9 @@
 // The snapshot encoder thread: a Worker that turns the shards' raw records into RDB part files
 // (PartEncoder) at the lowest scheduling priority, so that while a BGSAVE runs the threads
-// serving requests (the shards) always win a core over it and it gets the CPU they leave. On
-// Linux setpriority() on a thread id affects only that thread. The shards pause their walk
-// while their chunks queue here (snapshot_shard.ts: `inFlight`), so memory stays bounded, and
-// a nice-19 thread is never starved outright by CFS: under a saturating load the snapshot
-// just takes longer.
+// serving requests (the shards) always win a core over it and it gets the CPU they leave.
+// The shards pause their walk while their chunks queue here (snapshot_shard.ts: `inFlight`),
+// so memory stays bounded, and a nice-19 thread is never starved outright by CFS: under a
+// saturating load the snapshot just takes longer.
 import { setPriority } from "node:os";
 import { PartEncoder } from "./snapshot_encoder.ts";
 import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";
@@ -16,9 +15,9 @@ const post = (m: FromEncoder) => (self as unknown as Worker).postMessage(m);
 
 function lowerPriority(): void {
   try {
-    // The first field of /proc/thread-self/stat is the calling thread's id.
-    const tid = Number(Deno.readTextFileSync("/proc/thread-self/stat").split(" ", 1)[0]);
-    setPriority(tid, ENCODER_NICE);
+    // Linux keeps the nice value per thread, and `who` 0 names the calling thread only (what
+    // setpriority(2) calls a deviation from POSIX): the rest of the process keeps its own.
+    setPriority(0, ENCODER_NICE);
     post({ type: "priority", nice: ENCODER_NICE });
   } catch (e) {
     post({ type: "priority", nice: 0, error: (e as Error).message });
