@@ -17,7 +17,7 @@ import {
   SCAN_END,
   SCAN_RESIZE,
 } from "./load_batch.ts";
-import { dirOf, removeParts, type ShardPart, writeSnapshotFile } from "./snapshot_file.ts";
+import { dirOf, removeParts, type ShardPart } from "./snapshot_file.ts";
 import { EncoderThread } from "./encoder_thread.ts";
 import { initialStatus } from "./messages.ts";
 import type {
@@ -246,7 +246,7 @@ export class PersistenceCoordinator {
     try {
       const aux = defaultAux();
       if (options.aofBase) aux[aux.length - 1] = ["aof-base", 1];
-      return await writeSnapshotFile(path, parts, aux);
+      return await this.#encoder.splice(id, path, parts, aux);
     } finally {
       await removeParts(parts.map((p) => p.path));
     }

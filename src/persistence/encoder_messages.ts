@@ -2,6 +2,8 @@
 // snapshot encoder thread (encoder_worker.ts).
 import type { EncodeOptions } from "./rdb/value.ts";
 import type { PartSection } from "./snapshot_shard.ts";
+import type { ShardPart } from "./snapshot_file.ts";
+import type { WriteOptions } from "./rdb/file.ts";
 
 export type ToEncoder =
   /** Snapshot `id` begins: one part file per shard. */
@@ -19,10 +21,12 @@ export type ToEncoder =
     inFlight: Int32Array;
   }
   /** Every shard sent its last chunk: close the parts. */
-  | { type: "finish"; id: number };
+  | { type: "finish"; id: number }
+  /** Splice the parts into the RDB file `target` (writeSnapshotFile). */
+  | { type: "splice"; id: number; target: string; parts: ShardPart[]; aux: WriteOptions["aux"] };
 
 export type FromEncoder =
-  /** The parts' sections in shard order, or why the snapshot failed. */
-  | { type: "finished"; id: number; sections?: PartSection[][]; error?: string }
+  /** The answer to "finish" (the parts' sections in shard order) or "splice" (the key count). */
+  | { type: "done"; id: number; sections?: PartSection[][]; keys?: number; error?: string }
   /** The thread's scheduling priority could not be lowered (logged once by the main thread). */
   | { type: "priority"; nice: number; error?: string };

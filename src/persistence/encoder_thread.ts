@@ -1,13 +1,18 @@
 // The main thread's handle on the snapshot encoder thread (encoder_worker.ts): started on the
-// first snapshot and kept, it forwards the shards' chunks (transferred, not copied) and
-// resolves each snapshot's part sections when its parts are closed.
+// first snapshot and kept, it forwards the shards' chunks (transferred, not copied), resolves
+// each snapshot's part sections when its parts are closed, and has the thread splice the parts
+// into the RDB file (the CRC-64 of the whole file is CPU best spent at the low priority too).
 import { log } from "../log.ts";
 import type { EncodeOptions } from "./rdb/value.ts";
 import type { PartSection } from "./snapshot_shard.ts";
+import type { ShardPart } from "./snapshot_file.ts";
+import type { WriteOptions } from "./rdb/file.ts";
 import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";
 
+type Done = Extract<FromEncoder, { type: "done" }>;
+
 interface Pending {
-  done: (sections: PartSection[][]) => void;
+  done: (reply: Done) => void;
   fail: (e: Error) => void;
 }
 
@@ -41,11 +46,26 @@ export class EncoderThread {
   }
 
   /** Closes snapshot `id`'s parts (after every shard's last chunk): their sections. */
-  finish(id: number): Promise<PartSection[][]> {
+  async finish(id: number): Promise<PartSection[][]> {
     this.#counters.delete(id);
+    return (await this.#ask({ type: "finish", id })).sections!;
+  }
+
+  /** writeSnapshotFile on the encoder thread: snapshot `id`'s parts into `target`; its keys. */
+  async splice(
+    id: number,
+    target: string,
+    parts: ShardPart[],
+    aux: WriteOptions["aux"],
+  ): Promise<number> {
+    return (await this.#ask({ type: "splice", id, target, parts, aux })).keys!;
+  }
+
+  /** Sends a request; resolves with the thread's "done" for its id (rejects on its error). */
+  #ask(m: Extract<ToEncoder, { type: "finish" | "splice" }>): Promise<Done> {
     return new Promise((done, fail) => {
-      this.#finishing.set(id, { done, fail });
-      this.#post({ type: "finish", id });
+      this.#finishing.set(m.id, { done, fail });
+      this.#post(m);
     });
   }
 
@@ -67,7 +87,7 @@ export class EncoderThread {
       const pending = this.#finishing.get(m.id);
       this.#finishing.delete(m.id);
       if (m.error !== undefined) pending?.fail(new Error(m.error));
-      else pending?.done(m.sections!);
+      else pending?.done(m);
     };
     worker.onerror = (e) => {
       e.preventDefault();

@@ -6,6 +6,7 @@
 // saturating load the snapshot just takes longer.
 import { setPriority } from "node:os";
 import { PartEncoder } from "./snapshot_encoder.ts";
+import { writeSnapshotFile } from "./snapshot_file.ts";
 import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";
 
 /** The nice value of this thread (19: the lowest priority an unprivileged thread can take). */
@@ -49,15 +50,15 @@ self.onmessage = (e: MessageEvent<ToEncoder>) => {
           return [];
         }
       });
-      post(
-        error === undefined ? { type: "finished", id: m.id, sections } : {
-          type: "finished",
-          id: m.id,
-          error,
-        },
-      );
+      post({ type: "done", id: m.id, ...(error === undefined ? { sections } : { error }) });
       break;
     }
+    case "splice":
+      writeSnapshotFile(m.target, m.parts, m.aux).then(
+        (keys) => post({ type: "done", id: m.id, keys }),
+        (e) => post({ type: "done", id: m.id, error: (e as Error).message }),
+      );
+      break;
   }
 };
 
