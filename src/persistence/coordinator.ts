@@ -17,8 +17,8 @@ import {
   SCAN_END,
   SCAN_RESIZE,
 } from "./load_batch.ts";
-import { dirOf, removeParts, type ShardPart, writeSnapshotFile } from "./snapshot_file.ts";
-import { PartEncoder } from "./snapshot_encoder.ts";
+import { dirOf, removeParts, type ShardPart } from "./snapshot_file.ts";
+import { EncoderThread } from "./encoder_thread.ts";
 import { initialStatus } from "./messages.ts";
 import type {
   PersistFromWorker,
@@ -45,10 +45,9 @@ const LOAD_BATCHES_IN_FLIGHT = 4;
 
 type Ack = { error?: string; keys?: number };
 
-/** A snapshot the shards are streaming: one part encoder per shard. */
+/** A snapshot the shards are streaming: one part file per shard, encoded on the encoder thread. */
 interface SnapshotSession {
   paths: string[];
-  encoders: PartEncoder[];
   left: number;
   error?: string;
   done: (parts: ShardPart[]) => void;
@@ -62,6 +61,7 @@ export class PersistenceCoordinator {
   #snapshots = 0;
   #waiting = new Map<number, { replies: Ack[]; left: number; done: (r: Ack[]) => void }>();
   #sessions = new Map<number, SnapshotSession>();
+  readonly #encoder = new EncoderThread();
 
   constructor(
     private readonly workers: Worker[],
@@ -97,9 +97,12 @@ export class PersistenceCoordinator {
           if (m.op === "shutdown" && reply.error === undefined) this.stop();
         });
         return true;
-      case "snapshot-chunk":
-        this.#sessions.get(m.id)?.encoders[m.shardId].push(m.data, { ...m.limits, compress: true });
+      case "snapshot-chunk": {
+        const options = { ...m.limits, compress: true };
+        // Without a session (a rewrite given up) the encoder only releases the chunk.
+        this.#encoder.chunk(m.id, m.shardId, m.data, options, m.inFlight);
         return true;
+      }
       case "snapshot-done": {
         const session = this.#sessions.get(m.id);
         if (session) this.#partDone(m.id, session, m.error);
@@ -243,7 +246,7 @@ export class PersistenceCoordinator {
     try {
       const aux = defaultAux();
       if (options.aofBase) aux[aux.length - 1] = ["aof-base", 1];
-      return await writeSnapshotFile(path, parts, aux);
+      return await this.#encoder.splice(id, path, parts, aux);
     } finally {
       await removeParts(parts.map((p) => p.path));
     }
@@ -257,8 +260,8 @@ export class PersistenceCoordinator {
   collectSnapshot(id: number, dir: string): Promise<ShardPart[]> {
     const paths = this.workers.map((_, s) => `${dir}/temp-${Deno.pid}-${id}-shard${s}.part`);
     return new Promise((done, fail) => {
-      const encoders = paths.map((p) => new PartEncoder(p));
-      this.#sessions.set(id, { paths, encoders, left: paths.length, done, fail });
+      this.#encoder.open(id, paths);
+      this.#sessions.set(id, { paths, left: paths.length, done, fail });
     });
   }
 
@@ -266,18 +269,18 @@ export class PersistenceCoordinator {
     session.error ??= error;
     if (--session.left > 0) return;
     this.#sessions.delete(id);
-    const results = await Promise.allSettled(session.encoders.map((e) => e.finish()));
-    const failed = results.find((r) => r.status === "rejected");
-    if (session.error !== undefined || failed) {
+    let sections: ShardPart["sections"][] = [];
+    try {
+      sections = await this.#encoder.finish(id);
+    } catch (e) {
+      session.error ??= (e as Error).message;
+    }
+    if (session.error !== undefined) {
       await removeParts(session.paths);
-      const reason = failed?.status === "rejected" ? failed.reason : null;
-      session.fail(reason instanceof Error ? reason : new Error(session.error ?? String(reason)));
+      session.fail(new Error(session.error));
       return;
     }
-    session.done(session.paths.map((path, s) => ({
-      path,
-      sections: (results[s] as PromiseFulfilledResult<ShardPart["sections"]>).value,
-    })));
+    session.done(session.paths.map((path, s) => ({ path, sections: sections[s] })));
   }
 
   #setLoading(loading: boolean): void {

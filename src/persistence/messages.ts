@@ -71,13 +71,17 @@ export type PersistFromWorker =
     options: PersistOptions;
   }
   | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
-  /** Raw records of snapshot `id` (its buffer transferred), with the shard's encoding limits. */
+  /**
+   * Raw records of snapshot `id` (its buffer transferred), with the shard's encoding limits and
+   * its count of chunks sent but not yet encoded (the encoder takes this one off when done).
+   */
   | {
     type: "snapshot-chunk";
     shardId: number;
     id: number;
     data: Uint8Array;
     limits: EncodingLimits;
+    inFlight: Int32Array;
   }
   | { type: "snapshot-done"; shardId: number; id: number; error?: string }
   | { type: "persist-ack"; shardId: number; id: number; error?: string; keys?: number };

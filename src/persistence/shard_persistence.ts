@@ -86,9 +86,11 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
 export function streamSnapshot(shard: Shard, id: number): void {
   const { post } = stateOf(shard);
   const shardId = shard.id;
-  const send = (data: Uint8Array) => {
+  const send = (data: Uint8Array, inFlight: Int32Array) => {
     const limits = encodingLimitsOf(shard.config);
-    post({ type: "snapshot-chunk", shardId, id, data, limits }, [data.buffer as ArrayBuffer]);
+    post({ type: "snapshot-chunk", shardId, id, data, limits, inFlight }, [
+      data.buffer as ArrayBuffer,
+    ]);
   };
   new ShardSnapshot(shard, send).run().then(
     () => post({ type: "snapshot-done", shardId, id }),

@@ -1,9 +1,10 @@
-// The main thread's side of a shard's snapshot walk (snapshot_shard.ts): it turns the raw
-// records the shard streams into RDB records (the value codec, LZF) and writes them to the
-// shard's part file, one section per database, so the shard's thread never encodes, compresses
-// or writes a file. It also resolves what the walk and the writes during it both sent: a key a
-// write saved (or created) before the walk reached it is written from the saved record, and
-// the walk's later record of it is dropped.
+// The encoding side of a shard's snapshot walk (snapshot_shard.ts), run on the encoder thread
+// (encoder_worker.ts): it turns the raw records the shard streams into RDB records (the value
+// codec, LZF) and writes them to the shard's part file, one section per database, so the
+// shard's thread never encodes, compresses or writes a file. Synchronous: that thread does
+// nothing else, and its message queue holds the chunks. It also resolves what the walk and the
+// writes during it both sent: a key a write saved (or created) before the walk reached it is
+// written from the saved record, and the walk's later record of it is dropped.
 import { latin1, u32le } from "../protocol/bytes.ts";
 import { readExpireTime } from "../engine/expire_time.ts";
 import { RdbWriter } from "./rdb/writer.ts";
@@ -36,9 +37,6 @@ const newRecords = (capacity = 4096): Records => ({
   expires: 0,
 });
 
-/** Lets the main thread's other work (the AOF writer) run between two chunks. */
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 export class PartEncoder {
   readonly sections: PartSection[] = [];
   #db = 0;
@@ -49,49 +47,38 @@ export class PartEncoder {
   readonly #covered = new Map<number, Set<string>>();
   #written = 0;
   #sectionStart = 0;
-  #queue: { chunk: Uint8Array; options: EncodeOptions }[] = [];
-  #pump: Promise<void> = Promise.resolve();
   #error: Error | null = null;
-  readonly #file: Promise<Deno.FsFile>;
+  #file: Deno.FsFile | null = null;
 
   constructor(path: string) {
-    this.#file = Deno.open(path, { write: true, create: true, truncate: true });
-    this.#file.catch(() => {}); // reported by finish()
+    try {
+      this.#file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    } catch (e) {
+      this.#error = e as Error; // reported by finish()
+    }
   }
 
   /** A chunk from the shard, in the order it sent them, with its encoding settings. */
   push(chunk: Uint8Array, options: EncodeOptions): void {
-    this.#queue.push({ chunk, options });
-    if (this.#queue.length === 1) this.#pump = this.#pump.then(() => this.#drain());
+    if (this.#error) return;
+    try {
+      this.#decode(chunk, options);
+      if (this.#current.w.length >= WRITE_BYTES) this.#write();
+    } catch (e) {
+      this.#error = e as Error;
+    }
   }
 
   /** After the shard's last chunk: the sections, once the part file is written and closed. */
-  async finish(): Promise<PartSection[]> {
-    await this.#pump;
-    const file = await this.#file;
+  finish(): PartSection[] {
     try {
       if (this.#error) throw this.#error;
-      await this.#write();
+      this.#write();
     } finally {
-      file.close();
+      this.#file?.close();
+      this.#file = null;
     }
     return this.sections;
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#queue.length) {
-      const { chunk, options } = this.#queue[0];
-      try {
-        if (!this.#error) {
-          this.#decode(chunk, options);
-          if (this.#current.w.length >= WRITE_BYTES) await this.#write();
-        }
-      } catch (e) {
-        this.#error = e as Error;
-      }
-      this.#queue.shift();
-      await nextTask();
-    }
   }
 
   #decode(chunk: Uint8Array, options: EncodeOptions): void {
@@ -177,11 +164,10 @@ export class PartEncoder {
     this.#db = db + 1;
   }
 
-  async #write(): Promise<void> {
+  #write(): void {
     const bytes = this.#current.w.bytes();
     if (bytes.length === 0) return;
-    const file = await this.#file;
-    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+    for (let at = 0; at < bytes.length;) at += this.#file!.writeSync(bytes.subarray(at));
     this.#written += bytes.length;
     this.#current.w.reset();
   }

@@ -44,6 +44,12 @@ const STEP_KEYS = 32;
 const STEP_BYTES = 32 << 10;
 /** A chunk is posted once this full (and at the end). */
 const POST_BYTES = 256 << 10;
+/**
+ * Chunks sent and not yet encoded past which the walk waits: the encoder thread runs at the
+ * lowest priority, so under load it falls behind, and the walk must not queue the whole
+ * keyspace for it (writes' saved records are still sent: a write never waits).
+ */
+const MAX_CHUNKS_IN_FLIGHT = 4;
 /** Writes that change keys beyond their key arguments: the walk completes before them. */
 const UNLISTED_KEYS = new Set(["move", "copy", "swapdb", "flushdb", "flushall"]);
 
@@ -60,11 +66,13 @@ export class ShardSnapshot {
   readonly #covered = new Map<number, Set<string>>();
   #chunk = new Uint8Array(POST_BYTES * 2);
   #length = 0;
+  /** Chunks sent and not yet encoded: this thread adds, the encoder thread subtracts. */
+  readonly #inFlight = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     private readonly shard: Shard,
-    /** Takes a chunk (it may keep or transfer its buffer). */
-    private readonly send: (chunk: Uint8Array) => void,
+    /** Takes a chunk (it may keep or transfer its buffer) and the in-flight counter to release. */
+    private readonly send: (chunk: Uint8Array, inFlight: Int32Array) => void,
   ) {}
 
   /**
@@ -77,6 +85,10 @@ export class ShardSnapshot {
     observers.push(observer);
     try {
       while (!this.#done) {
+        if (Atomics.load(this.#inFlight, 0) >= MAX_CHUNKS_IN_FLIGHT) {
+          await nextTask();
+          continue;
+        }
         const until = performance.now() + SLICE_MS;
         do this.#step(); while (!this.#done && performance.now() < until);
         if (this.#length >= POST_BYTES) this.#post();
@@ -128,7 +140,8 @@ export class ShardSnapshot {
     const full = this.#chunk.subarray(0, this.#length);
     this.#chunk = new Uint8Array(POST_BYTES * 2);
     this.#length = 0;
-    this.send(full);
+    Atomics.add(this.#inFlight, 0, 1);
+    this.send(full, this.#inFlight);
   }
 
   /** A before-write observer while the walk runs: save what the command is about to change. */

@@ -259,6 +259,38 @@ Deno.test("after kill -9 the last completed snapshot loads intact", async () => 
   }
 });
 
+/** The nice value of each thread of process `pid`, by thread id (Linux /proc). */
+function threadNices(pid: number): Map<string, number> {
+  return new Map([...Deno.readDirSync(`/proc/${pid}/task`)].map((t) => {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+    return [t.name, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16])];
+  }));
+}
+
+Deno.test("snapshots are encoded on a thread at nice 19; the serving threads keep theirs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+  let ours: RunningServer | undefined;
+  try {
+    ours = await startIronCache(["--shards", "2", "--dir", dir, ...DEBUG]);
+    const pid = Number(/process_id:(\d+)/.exec(await call(ours.port, "INFO", "server"))![1]);
+    const before = threadNices(pid);
+    assert.deepEqual([...before.values()].filter((n) => n !== 0), []);
+    await call(ours.port, "DEBUG", "POPULATE", "1000");
+    assert.equal(await call(ours.port, "SAVE"), "+OK\r\n");
+    const after = threadNices(pid);
+    for (const [tid, nice] of after) {
+      // The encoder's thread, and the file I/O threads its runtime starts (they inherit it).
+      if (!before.has(tid)) assert.ok(nice === 0 || nice === 19, `thread ${tid}: ${nice}`);
+      else assert.equal(nice, 0, `serving thread ${tid}`);
+    }
+    assert.ok([...after.values()].includes(19));
+    checkRdb(`${dir}/dump.rdb`);
+  } finally {
+    await stopAll(ours);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Runs the server on `dir` until it exits by itself; its exit code and output. */
 async function bootFails(dir: string): Promise<{ code: number; output: string }> {
   const child = new Deno.Command(`${repoRoot}/ironcache`, {

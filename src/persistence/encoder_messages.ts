@@ -1,0 +1,32 @@
+// Messages between the persistence coordinator (main thread, encoder_thread.ts) and the
+// snapshot encoder thread (encoder_worker.ts).
+import type { EncodeOptions } from "./rdb/value.ts";
+import type { PartSection } from "./snapshot_shard.ts";
+import type { ShardPart } from "./snapshot_file.ts";
+import type { WriteOptions } from "./rdb/file.ts";
+
+export type ToEncoder =
+  /** Snapshot `id` begins: one part file per shard. */
+  | { type: "open"; id: number; paths: string[] }
+  /**
+   * A shard's chunk of raw records (snapshot_shard.ts), its buffer transferred. `inFlight` is
+   * the shard's count of chunks not yet encoded: the encoder takes one off when done with it.
+   */
+  | {
+    type: "chunk";
+    id: number;
+    shard: number;
+    data: Uint8Array;
+    options: EncodeOptions;
+    inFlight: Int32Array;
+  }
+  /** Every shard sent its last chunk: close the parts. */
+  | { type: "finish"; id: number }
+  /** Splice the parts into the RDB file `target` (writeSnapshotFile). */
+  | { type: "splice"; id: number; target: string; parts: ShardPart[]; aux: WriteOptions["aux"] };
+
+export type FromEncoder =
+  /** The answer to "finish" (the parts' sections in shard order) or "splice" (the key count). */
+  | { type: "done"; id: number; sections?: PartSection[][]; keys?: number; error?: string }
+  /** The thread's scheduling priority could not be lowered (logged once by the main thread). */
+  | { type: "priority"; nice: number; error?: string };
