@@ -7,6 +7,7 @@
 //   deno run -A bench/forwarding_micro.ts [--pipeline N] [--connections N] [--data-size N]
 //     [--placement local,mixed,remote] [--kind SET,GET]   (FWD_BATCHES=N: reads per cell;
 //     FWD_WARMUP=N: reads per warm-up cell; FWD_ROUNDS=N)
+import { numberOption } from "./cli_options.ts";
 import { Connection } from "../src/server/connection.ts";
 import { Shard } from "../src/server/shard.ts";
 import { createBatchExecutor } from "../src/server/executor.ts";
@@ -141,10 +142,7 @@ class ShardWorker {
 
 async function main(): Promise<void> {
   const argv = [...Deno.args];
-  const option = (name: string, fallback: number) => {
-    const at = argv.indexOf(name);
-    return at >= 0 ? Number(argv[at + 1]) : fallback;
-  };
+  const option = (name: string, fallback: number) => numberOption(argv, name, fallback);
   const pipeline = option("--pipeline", 16);
   const connections = option("--connections", 50);
   const dataSize = option("--data-size", 32);

@@ -12,12 +12,9 @@ import { ConfigStore } from "../src/config/store.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { createKeyspace } from "../src/engine/engine_module.ts";
 import { FakeConn } from "./fake_conn.ts";
+import { numberOption } from "./cli_options.ts";
 
-const argv = [...Deno.args];
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? Number(argv[at + 1]) : fallback;
-};
+const option = (name: string, fallback: number) => numberOption(Deno.args, name, fallback);
 const PIPELINE = option("--pipeline", 16);
 const MESSAGES = option("--messages", 100_000);
 const CHANNELS = option("--channels", 1000);
