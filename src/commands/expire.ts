@@ -91,9 +91,8 @@ function ttlCommand(inMs: boolean, absolute: boolean): Handler {
   return (ctx) => {
     const ks = ctx.shard.keyspace;
     const now = refreshClock(ks);
-    // Redis's lookupKeyReadWithFlags(LOOKUP_NOTOUCH) first: a counted lookup ("keymiss").
-    if (ks.lookupRead(ctx.client.db, ctx.args.bytes(1)) < 0) return ctx.out.integer(-2);
-    const at = ks.expireAt(ctx.client.db, ctx.args.bytes(1));
+    // A counted read lookup, as Redis's lookupKeyReadWithFlags(LOOKUP_NOTOUCH) ("keymiss").
+    const at = ks.expireAt(ctx.client.db, ctx.args.bytes(1), true);
     if (at === -1 || at === -2) return ctx.out.integer(at);
     if (typeof at === "number" && at < EXACT_SUM_MAX) {
       const ms = Math.max(0, absolute ? at : at - now);

@@ -175,10 +175,7 @@ function dump(ctx: CommandContext): void {
   const ks = ctx.shard.keyspace;
   refreshClock(ks);
   // The client's DUMP is a read lookup (counted, "keymiss"); a cross-shard step's is not.
-  if (!ctx.client.internal && ks.lookupRead(ctx.client.db, ctx.args.bytes(1)) < 0) {
-    return ctx.out.nullBulk();
-  }
-  const blob = ks.dump(ctx.client.db, ctx.args.bytes(1));
+  const blob = ks.dump(ctx.client.db, ctx.args.bytes(1), !ctx.client.internal);
   if (blob === null) return ctx.out.nullBulk();
   if (ctx.client.internal) return ctx.out.bulk(createMovePayload(blob));
   const options = { ...encodingLimitsOf(ctx.shard.config), compress: true };

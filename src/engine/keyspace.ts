@@ -98,7 +98,7 @@ export interface EngineExports {
   keyType(db: number, klen: number): number;
   keySetExpire(db: number, klen: number, atMs: number, flags: number): number;
   keyPersist(db: number, klen: number): number;
-  keyExpireAt(db: number, klen: number): number;
+  keyExpireAt(db: number, klen: number, read: number): number;
   keyIdleMs(db: number, klen: number): number;
   dbSize(db: number): number;
   dbFlush(db: number): void;
@@ -132,7 +132,7 @@ export interface EngineExports {
   keyRename(db: number, klen: number, nlen: number, nx: number): number;
   keyMove(srcDb: number, dstDb: number, klen: number): number;
   keyCopy(srcDb: number, klen: number, dstDb: number, nlen: number, replace: number): number;
-  keyDump(db: number, klen: number): number;
+  keyDump(db: number, klen: number, read: number): number;
   keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
   stageExpireAt(atMs: bigint): void;
   lastExpireAt(): bigint;
@@ -311,10 +311,11 @@ export class Keyspace {
     return this.#engine.keyPersist(db, key.length) === 1;
   }
 
-  /** -2 missing, -1 no expiry, else the absolute expiry time in ms. */
-  expireAt(db: number, key: Uint8Array): ExpireTime {
+  /** -2 missing, -1 no expiry, else the absolute expiry time in ms. `read`: a client's read
+   * lookup (TTL and friends), counted in keyspace hits/misses. */
+  expireAt(db: number, key: Uint8Array, read = false): ExpireTime {
     this.#stage(key);
-    const at = this.#engine.keyExpireAt(db, key.length);
+    const at = this.#engine.keyExpireAt(db, key.length, read ? 1 : 0);
     return at === at ? at : this.#engine.lastExpireAt(); // NaN: beyond 2^53, exact as a bigint
   }
 
@@ -559,11 +560,11 @@ export class Keyspace {
    * An opaque, self-contained copy of a key's value (type, encoding, raw flag, LRU/LFU field,
    * bytes or serialized object; not the key, not the TTL) for restore() into another engine
    * (another shard): layout in wasm/README.md. null when the key is missing. Touches the key;
-   * not counted as a lookup.
+   * counted as a read lookup only with `read` (a client's DUMP).
    */
-  dump(db: number, key: Uint8Array): Uint8Array | null {
+  dump(db: number, key: Uint8Array, read = false): Uint8Array | null {
     this.#stage(key);
-    const len = this.#engine.keyDump(db, key.length);
+    const len = this.#engine.keyDump(db, key.length, read ? 1 : 0);
     if (len < 0) return null;
     const at = this.#engine.resultPtr() >>> 0;
     return this.#view().slice(at, at + len);
@@ -633,8 +634,8 @@ export class Keyspace {
     this.#engine.setLoadingMode(on ? 1 : 0);
   }
 
-  /** Listeners per key event kind, indexed by the kind's bit number (KeyEvent). */
-  #keyEventListeners: KeyEventListener[][] = [[], [], []];
+  /** Listeners per key event kind, indexed by the kind (KeyEvent: 1, 2, 4). */
+  #keyEventListeners: KeyEventListener[][] = [[], [], [], [], []];
   #keyEventKinds = 0;
 
   /** Hear of every key of one event kind: reclaimed by expiry (keyspace notifications'
@@ -642,12 +643,12 @@ export class Keyspace {
    * ("keymiss"). While a kind has a listener the engine logs it; drainKeyEvents hands every
    * logged event to its kind's listeners, so whoever drains first serves all. */
   addKeyEventListener(kind: KeyEvent, listener: KeyEventListener): void {
-    this.#keyEventListeners[Math.log2(kind)].push(listener);
+    this.#keyEventListeners[kind].push(listener);
     this.#setKeyEventKinds(this.#keyEventKinds | kind);
   }
 
   removeKeyEventListener(kind: KeyEvent, listener: KeyEventListener): void {
-    const listeners = this.#keyEventListeners[Math.log2(kind)];
+    const listeners = this.#keyEventListeners[kind];
     const at = listeners.indexOf(listener);
     if (at < 0) return;
     this.drainKeyEvents();
@@ -673,7 +674,7 @@ export class Keyspace {
     for (let p = 0; p < n;) {
       const head = u32le(log, p), klen = u32le(log, p + 4);
       const key = log.subarray(p + 8, p + 8 + klen);
-      for (const listener of this.#keyEventListeners[Math.log2(head >>> 8)]) {
+      for (const listener of this.#keyEventListeners[head >>> 8]) {
         listener(head & 0xff, key);
       }
       p += 8 + klen;
@@ -724,8 +725,8 @@ export class Keyspace {
 
   /**
    * Read lookups that found a key (INFO keyspace_hits). Counted by getString(Arg), setString
-   * with SET_GET, getRange, strLen, touch, lookupRead, encoding, freq and copy's source; not by
-   * exists / type / expireAt / idleMs (also used for internal checks). The typed values'
+   * with SET_GET, getRange, strLen, touch, lookupRead, encoding, freq, copy's source, and expireAt /
+   * dump when asked (`read`); not by exists / type / idleMs (also used for internal checks). The typed values'
    * operations count their own.
    */
   keyspaceHits(): number {
@@ -871,7 +872,7 @@ export class Keyspace {
   }
 
   expireAtArg(db: number, args: ArgSource, i: number): number {
-    return this.#engine.keyExpireAt(db, this.#stageArg(args, i));
+    return this.#engine.keyExpireAt(db, this.#stageArg(args, i), 0);
   }
 
   idleMsArg(db: number, args: ArgSource, i: number): number {

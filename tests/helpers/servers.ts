@@ -7,6 +7,7 @@ export { repoRoot };
 /** A TCP port that was free a moment ago (shared with the benchmark runner). */
 export { freePort } from "../../bench/servers.ts";
 import { freePort } from "../../bench/servers.ts";
+import { parseFrame, type RespNode } from "../differential/resp.ts";
 
 export interface RunningServer {
   port: number;
@@ -256,6 +257,24 @@ const utf8 = new TextDecoder();
 /** A reply's bytes as text (UTF-8), for comparing with expected RESP in tests. */
 export function replyText(bytes: Uint8Array): string {
   return utf8.decode(bytes);
+}
+
+/** The bulk strings of an array reply (or of a node of one), null for nil. */
+export function replyValues(reply: Uint8Array | RespNode): (string | null)[] {
+  const node = reply instanceof Uint8Array ? parseFrame(reply) : reply;
+  return (node.children ?? []).map((item) => item.payload ? utf8.decode(item.payload) : null);
+}
+
+/** `n` connections to `port` (the kernel spreads them over the shards), each in `db`. */
+export async function openConnections(port: number, n: number, db = 0): Promise<RawConnection[]> {
+  const conns = await Promise.all([...Array(n)].map(() => RawConnection.open(port)));
+  if (db !== 0) {
+    for (const c of conns) {
+      const reply = replyText(await c.command("SELECT", String(db)));
+      if (reply !== "+OK\r\n") throw new Error(`SELECT ${db}: ${reply}`);
+    }
+  }
+  return conns;
 }
 
 export function encodeCommand(args: (string | Uint8Array)[]): Uint8Array {

@@ -4,8 +4,10 @@
 // tracking client's own invalidations come right after its write's reply, whichever shard.
 import assert from "node:assert/strict";
 import {
+  openConnections,
   RawConnection,
   replyText,
+  replyValues,
   type RunningServer,
   sharedServerTests,
 } from "../helpers/servers.ts";
@@ -28,16 +30,8 @@ function keyPair(prefix: string): [string, string] {
   }
 }
 
-/** Several connections, so that (the kernel spreading them over the shards) clients of both
- * shards take part; each selects `db`. */
-async function connections(s: RunningServer, n: number, db: number): Promise<RawConnection[]> {
-  const conns = await Promise.all([...Array(n)].map(() => RawConnection.open(s.port)));
-  for (const c of conns) assert.equal(replyText(await c.command("SELECT", String(db))), "+OK\r\n");
-  return conns;
-}
-
-const values = (reply: Uint8Array) =>
-  (parseFrame(reply).children ?? []).map((item) => item.payload ? dec.decode(item.payload) : null);
+const connections = (s: RunningServer, n: number, db: number) => openConnections(s.port, n, db);
+const values = replyValues;
 const integer = (reply: Uint8Array) => Number(replyText(reply).slice(1, -2));
 
 /**

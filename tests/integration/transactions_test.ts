@@ -4,33 +4,25 @@
 // check-and-set transactions on a watched key wins; no increment is lost).
 import assert from "node:assert/strict";
 import {
+  openConnections,
   RawConnection,
   replyText,
+  replyValues,
   type RunningServer,
   sharedServerTests,
 } from "../helpers/servers.ts";
-import { parseFrame, type RespNode } from "../differential/resp.ts";
+import { parseFrame } from "../differential/resp.ts";
 import { keyHashSlot, slotOwner } from "../../src/cluster/slot.ts";
 
 const SHARDS = 2;
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 const serverTest = sharedServerTests(["--shards", String(SHARDS)]);
 
-/** Several connections, so that (the kernel spreading them over the shards) clients of
- * both shards take part. */
-async function connections(s: RunningServer, n: number): Promise<RawConnection[]> {
-  return await Promise.all([...Array(n)].map(() => RawConnection.open(s.port)));
-}
+const connections = (s: RunningServer, n: number) => openConnections(s.port, n);
 
 const text = replyText;
-
-/** The bulk strings of an array reply (or of a node of one), null for nil. */
-function values(reply: Uint8Array | RespNode): (string | null)[] {
-  const node = reply instanceof Uint8Array ? parseFrame(reply) : reply;
-  return (node.children ?? []).map((item) => item.payload ? dec.decode(item.payload) : null);
-}
+const values = replyValues;
 
 /** Keys with every shard owning at least two. */
 const KEYS = ["a", "b", "c", "d", "e", "f", "g", "h"];

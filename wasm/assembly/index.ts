@@ -159,8 +159,9 @@ export function keyPersist(db: i32, klen: usize): i32 {
   return persistKey(dbAt(db), klen);
 }
 
-export function keyExpireAt(db: i32, klen: usize): f64 {
-  const at = expireTimeOf(dbAt(db), klen);
+/** The key's expiry time; `read` != 0 counts it as a read lookup (TTL and friends). */
+export function keyExpireAt(db: i32, klen: usize, read: i32): f64 {
+  const at = expireTimeOf(dbAt(db), klen, read != 0);
   if (at <= EXACT_DOUBLE_MAX && at >= -EXACT_DOUBLE_MAX) return <f64>at;
   stagedExpireAt = at;
   return NaN;
@@ -198,8 +199,8 @@ export function keyCopy(srcDb: i32, klen: usize, dstDb: i32, nlen: usize, replac
   return copyKey(dbAt(srcDb), klen, dbAt(dstDb), nlen, replace != 0);
 }
 
-export function keyDump(db: i32, klen: usize): i32 {
-  return dumpKey(dbAt(db), klen);
+export function keyDump(db: i32, klen: usize, read: i32): i32 {
+  return dumpKey(dbAt(db), klen, read != 0);
 }
 
 export function keyRestore(db: i32, klen: usize, blen: usize, expireAtMs: f64, flags: i32): i32 {

@@ -114,10 +114,11 @@ const BLOB_FLAG_RAW: u8 = 1;
 export const RESTORE_REPLACE: i32 = 1;
 export const RESTORE_KEEP_ACCESS: i32 = 2;
 
-/** DUMP: the blob's length (bytes at the result pointer) or NOT_FOUND. Touches the key,
- * counts nothing. */
-export function dumpKey(db: Db, klen: usize): i32 {
+/** DUMP: the blob's length (bytes at the result pointer) or NOT_FOUND. Touches the key; a
+ * counted read lookup with `read` (a client's DUMP, not an internal step). */
+export function dumpKey(db: Db, klen: usize, read: bool): i32 {
   const e = findLiveKey(db, scratchBase(), klen);
+  if (read) countLookup(e != 0);
   if (e == 0) return NOT_FOUND;
   touchEntry(e);
   writerBegin();

@@ -73,8 +73,9 @@ export function persistKey(db: Db, klen: usize): i32 {
   return 1;
 }
 
-export function expireTimeOf(db: Db, klen: usize): i64 {
+export function expireTimeOf(db: Db, klen: usize, read: bool): i64 {
   const e = lookup(db, klen);
+  if (read) countLookup(e != 0);
   if (e == 0) return <i64>NO_KEY;
   return hasTtl(e) ? expireAtOf(e) : NO_EXPIRY;
 }
