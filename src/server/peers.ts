@@ -2,8 +2,9 @@
 // call carries a whole batch of commands for the target shard, and its reply carries the
 // replies in order. Each message is a 12-byte header [u32 kind][u32 id][u32 n] and a body:
 //
-//   call    n = owner length; owner (padded to 4 bytes), then the batch
-//   reply   n = reply count; Int32 end offsets, then the replies back to back
+//   call    n = owner length; owner (padded to 8 bytes), then the batch
+//   reply   n = reply count; Int32 end offsets (padded to 8 bytes), then the replies back to
+//           back
 //   lock    n = owner length; owner          (id: answered by "locked" with the same id)
 //   unlock  n = owner length; owner
 //   locked  (no body)
@@ -38,10 +39,11 @@ export class ReplyStore implements BatchReply {
     this.publish(ends.length, replies.length);
   }
 
-  /** Fill from a reply message: `count` little-endian Int32 end offsets at msg[at], then the
-   * replies up to msg[end] (read byte by byte: the message may sit at any offset). */
+  /** Fill from a reply message: `count` little-endian Int32 end offsets at msg[at] (padded to
+   * 8 bytes), then the replies up to msg[end] (read byte by byte: the message may sit at any
+   * offset). */
   fillFrom(msg: Uint8Array, at: number, count: number, end: number): void {
-    const from = at + 4 * count, length = end - from;
+    const from = at + ((4 * count + 7) & ~7), length = end - from;
     this.reserve(count, length);
     const ends = this.endBuf;
     for (let i = 0, p = at; i < count; i++, p += 4) {
@@ -183,7 +185,7 @@ export class Peers {
     switch (kind) {
       case CALL: {
         const owner = n ? decoder.decode(msg.subarray(HEADER, HEADER + n)) : null;
-        const batch = msg.subarray(HEADER + pad4(n));
+        const batch = msg.subarray(HEADER + pad8(n));
         // msg is only valid during this call: a batch that has to wait gets a copy. A batch
         // of the lock's owner runs at once, even past deferred batches: they wait for that
         // owner to finish, so queueing it behind them would deadlock.
@@ -357,12 +359,12 @@ export class Peers {
   }
 }
 
-const pad4 = (n: number) => (n + 3) & ~3;
+const pad8 = (n: number) => (n + 7) & ~7;
 
-/** A lock owner's name (ASCII, e.g. "0:17"), zero-padded to a multiple of 4 bytes so what
- * follows stays aligned. */
+/** A lock owner's name (ASCII, e.g. "0:17"), zero-padded to a multiple of 8 bytes (the
+ * batch after it stays aligned: ShardLink.send). */
 function ownerBytes(owner: string): Uint8Array {
-  const bytes = new Uint8Array(pad4(owner.length));
+  const bytes = new Uint8Array(pad8(owner.length));
   encoder.encodeInto(owner, bytes);
   return bytes;
 }

@@ -1,6 +1,8 @@
 // The transport between two shard workers: one single-producer single-consumer byte ring per
 // direction, each in a SharedArrayBuffer. A message is copied into the ring as
-// [u32 length][bytes]; the reader copies it out. No structured clone, no MessagePort event.
+// [u32 length][bytes][padding to 8]; the reader copies it out. No structured clone, no
+// MessagePort event. A message sent as head + body + more has the body padded to 8 bytes, so
+// with a 12-byte head both body and more sit at multiples of 8 in the ring.
 //
 // Wakeups are the expensive part (an eventfd write and an event-loop turn on the other
 // thread). A reader raises SLEEPING and waits with Atomics.waitAsync; a writer notifies only
@@ -23,6 +25,12 @@ const DATA_SEQ = 17; // bumped by the writer to wake a sleeping reader
 const SLEEPING = 18; // 1: the reader is idle and wants a wakeup for new data
 const HEADER_BYTES = 128;
 const COUNTER_MASK = 0x3fffffff; // counters wrap at 2^30, a multiple of any ring capacity
+
+/** Messages start at multiples of 8 bytes in the ring. V8 copies to and from shared memory
+ * (TypedArray.set on a SharedArrayBuffer) with relaxed atomic loads and stores: a word at a
+ * time when source and destination are equally aligned, a byte at a time otherwise (about 20k
+ * instructions per 4 KiB against 1k). */
+const align8 = (n: number) => (n + 7) & ~7;
 
 /** A ring of `capacity` bytes (a power of two), to give to a ShardLink on each side. */
 export function createRing(capacity: number): SharedArrayBuffer {
@@ -109,6 +117,7 @@ export class ShardLink {
   /** A message larger than the ring, assembled from the pieces read so far. */
   private assembly: Uint8Array | null = null;
   private assembled = 0;
+  private assemblyLength = 0;
   /** Where a message is copied out of the ring (the ring's bytes are the writer's again as
    * soon as the tail moves). Reused: a message is only valid during onMessage. */
   private scratch = new Uint8Array(64 * 1024);
@@ -118,7 +127,7 @@ export class ShardLink {
   private stalledHead = -1;
 
   /** `onMessage` gets each message in order, as a view that is valid only during the call
-   * (at byte offset 0 of its buffer, so aligned views of it work). */
+   * (at byte offset 4 mod 8 of its buffer, as its bytes were in the ring). */
   constructor(
     send: SharedArrayBuffer,
     receive: SharedArrayBuffer,
@@ -130,41 +139,35 @@ export class ShardLink {
   }
 
   /** Send one message: `head`, then `body` and `more` if given (fixed parts, so a send
-   * allocates nothing). They are copied before this returns. */
+   * allocates nothing). They are copied before this returns. With `more`, the body is padded
+   * to 8 bytes (see the layout above: `more` stays 8-byte aligned). */
   send(head: Uint8Array, body: Uint8Array | null = null, more: Uint8Array | null = null): void {
-    const total = head.length + (body ? body.length : 0) + (more ? more.length : 0);
+    const bodyLength = body ? (more ? align8(body.length) : body.length) : 0;
+    const total = head.length + bodyLength + (more ? more.length : 0);
+    const size = align8(4 + total);
     this.stats.sent++;
     const tx = this.tx, ctl = tx.ctl;
     const head0 = Atomics.load(ctl, HEAD);
     if (
       !this.backlog.length &&
-      4 + total <= tx.capacity - ((head0 - Atomics.load(ctl, TAIL)) & COUNTER_MASK)
+      size <= tx.capacity - ((head0 - Atomics.load(ctl, TAIL)) & COUNTER_MASK)
     ) {
       // Fast path: the whole message fits now.
       tx.putU32(head0, total);
-      let at = head0 + 4;
-      tx.put(at, head);
-      at += head.length;
-      if (body) {
-        tx.put(at, body);
-        at += body.length;
-      }
-      if (more) {
-        tx.put(at, more);
-        at += more.length;
-      }
-      Atomics.store(ctl, HEAD, at & COUNTER_MASK);
+      tx.put(head0 + 4, head);
+      const at = head0 + 4 + head.length;
+      if (body) tx.put(at, body);
+      if (more) tx.put(at + bodyLength, more);
+      Atomics.store(ctl, HEAD, (head0 + size) & COUNTER_MASK);
       this.wakeReader();
       return;
     }
-    const whole = new Uint8Array(4 + total);
+    const whole = new Uint8Array(size);
     new DataView(whole.buffer).setUint32(0, total, true);
-    let at = 4;
-    for (const p of [head, body, more]) {
-      if (!p) continue;
-      whole.set(p, at);
-      at += p.length;
-    }
+    whole.set(head, 4);
+    const at = 4 + head.length;
+    if (body) whole.set(body, at);
+    if (more) whole.set(more, at + bodyLength);
     this.backlog.push({ bytes: whole, from: 0 });
     this.writeBacklog();
   }
@@ -237,23 +240,29 @@ export class ShardLink {
           rx.take(tail, this.assembly, this.assembled, n);
           this.assembled += n;
           tail = (tail + n) & COUNTER_MASK;
-          if (this.assembled === this.assembly.length) [msg, this.assembly] = [this.assembly, null];
+          if (this.assembled === this.assembly.length) {
+            msg = this.assembly.subarray(0, this.assemblyLength);
+            this.assembly = null;
+          }
         } else {
           if (avail < 4) {
             this.stalledHead = head;
             break;
           }
-          const len = rx.u32At(tail);
-          if (4 + len <= avail) {
-            if (len > this.scratch.length) {
-              this.scratch = new Uint8Array(Math.max(len, this.scratch.length * 2));
+          const len = rx.u32At(tail), size = align8(4 + len);
+          if (size <= avail) {
+            if (4 + len > this.scratch.length) {
+              this.scratch = new Uint8Array(Math.max(4 + len, this.scratch.length * 2));
             }
-            msg = this.scratch.subarray(0, len);
-            rx.take(tail + 4, msg);
-            tail = (tail + 4 + len) & COUNTER_MASK;
-          } else if (4 + len > rx.capacity) {
-            // Too big to ever sit in the ring whole: take it piece by piece.
-            this.assembly = new Uint8Array(len);
+            // At offset 4 of scratch, as the message's bytes are at 4 mod 8 in the ring: the
+            // same alignment makes the copy out of shared memory word by word, not byte by byte.
+            msg = this.scratch.subarray(4, 4 + len);
+            rx.take(tail + 4, this.scratch, 4, len);
+            tail = (tail + size) & COUNTER_MASK;
+          } else if (size > rx.capacity) {
+            // Too big to ever sit in the ring whole: take it piece by piece (with its padding).
+            this.assembly = new Uint8Array(size - 4);
+            this.assemblyLength = len;
             this.assembled = 0;
             tail = (tail + 4) & COUNTER_MASK;
             continue;
