@@ -35,10 +35,12 @@ import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../protocol/errors.t
 import { formatDouble17g } from "../protocol/numbers.ts";
 import { latin1 } from "../protocol/bytes.ts";
 import {
+  boundExclusiveAt,
   parseScore,
   parseScoreBound,
   plainInteger,
   type ScoreBound,
+  scoreBoundAt,
   validLexBound,
 } from "./zset_numbers.ts";
 import { parseCursor, scanOptions } from "./keys_scan.ts";
@@ -267,17 +269,23 @@ function parseRange(
     }
     [request.start, request.end] = [start, end];
   } else if (type === BY_SCORE) {
-    const min = parseScoreBound(args.bytes(minIndex)), max = parseScoreBound(args.bytes(maxIndex));
-    if (min === null || max === null) {
+    if (!readBound(args, minIndex, request.min) || !readBound(args, maxIndex, request.max)) {
       out.error(ERR_RANGE_FLOAT);
       return null;
     }
-    [request.min, request.max] = [min, max];
   } else if (!validLexBound(args.bytes(minIndex)) || !validLexBound(args.bytes(maxIndex))) {
     out.error(ERR_RANGE_LEX);
     return null;
   }
   return request;
+}
+
+/** Reads argument i as a score bound into `bound`; false when it is not one. */
+function readBound(args: Args, i: number, bound: ScoreBound): boolean {
+  const start = args.argStart[i], end = start + args.argLen[i];
+  bound.value = scoreBoundAt(args.argBuf, start, end);
+  bound.exclusive = boundExclusiveAt(args.argBuf, start, end);
+  return !Number.isNaN(bound.value);
 }
 
 /** Runs a parsed range on this shard's engine: the members emitted, NOT_FOUND, WRONG_TYPE. */

@@ -40,12 +40,44 @@ export interface ScoreBound {
 }
 
 export function parseScoreBound(b: Uint8Array): ScoreBound | null {
-  const exclusive = b[0] === 0x28;
-  const plain = plainInteger(b, exclusive ? 1 : 0, b.length);
-  if (plain !== null) return { value: plain, exclusive };
-  const r = strtod(b, exclusive ? 1 : 0);
-  if ((r.end < b.length && b[r.end] !== 0) || Number.isNaN(r.value)) return null;
-  return { value: r.value, exclusive };
+  const value = scoreBoundAt(b, 0, b.length);
+  return Number.isNaN(value) ? null : { value, exclusive: b[0] === 0x28 };
+}
+
+/** Whether the bound b[start, end) is exclusive ("(" first). */
+export function boundExclusiveAt(b: Uint8Array, start: number, end: number): boolean {
+  return end > start && b[start] === 0x28;
+}
+
+/**
+ * The value of the zslParseRange bound b[start, end), or NaN when it is not one (a bound is
+ * never NaN). The common bounds (a plain integer, [+-]inf) take no view and no strtod result:
+ * ZRANGE BYSCORE parsed them at a cost comparable to the engine's whole descent.
+ */
+export function scoreBoundAt(b: Uint8Array, start: number, end: number): number {
+  const from = boundExclusiveAt(b, start, end) ? start + 1 : start;
+  const plain = plainInteger(b, from, end);
+  if (plain !== null) return plain;
+  const infinity = plainInfinity(b, from, end);
+  if (infinity !== 0) return infinity;
+  const text = b.subarray(start, end);
+  const r = strtod(text, from - start);
+  if ((r.end < text.length && text[r.end] !== 0) || Number.isNaN(r.value)) return NaN;
+  return r.value;
+}
+
+/** b[start, end) as exactly [+-]inf in any case (what strtod reads as an infinity to the end):
+ * the infinity, else 0. */
+function plainInfinity(b: Uint8Array, start: number, end: number): number {
+  const signed = b[start] === 0x2b || b[start] === 0x2d;
+  const p = signed ? start + 1 : start;
+  if (
+    end - p !== 3 || (b[p] | 0x20) !== 0x69 || (b[p + 1] | 0x20) !== 0x6e ||
+    (b[p + 2] | 0x20) !== 0x66
+  ) {
+    return 0;
+  }
+  return b[start] === 0x2d ? -Infinity : Infinity;
 }
 
 /** zslParseLexRangeItem: "+" / "-" (alone, as C strings), or "(" / "[" and the bytes after. */
