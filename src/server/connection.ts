@@ -602,9 +602,10 @@ export class Connection {
    * Date.now() costs about half of performance.now(), and at pipeline 1 the exact reading
    * after each command was a good part of the clock's cost per request. Each Date.now() is
    * up to 1 ms below the true time and timedAtMs was read before timedAt, so the time since
-   * timedAt is less than the difference plus 1 ms. */
+   * timedAt is less than the difference plus 1 ms (a wall clock set back meanwhile: unsure). */
   private surelyShorterThan(usec: number): boolean {
-    return (Date.now() - this.timedAtMs + 1) * 1000 < usec;
+    const ms = Date.now() - this.timedAtMs;
+    return ms >= 0 && (ms + 1) * 1000 < usec;
   }
 
   /** After a wait, the command's time starts now. */
