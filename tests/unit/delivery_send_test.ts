@@ -19,16 +19,22 @@ interface Internals {
   closed: boolean;
 }
 
-/** A served Connection on an accepted loopback socket, and the peer's end; the connection's
- * synchronous sends are counted (and checked never to follow its close). */
-async function servedPair(settings: Array<[string, string]> = []) {
+/** Both ends of a loopback TCP connection: the dialled one and the accepted one. */
+async function loopbackPair(): Promise<{ dialled: Deno.TcpConn; accepted: Deno.TcpConn }> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const peer = await Deno.connect({
+  const dialled = await Deno.connect({
     hostname: "127.0.0.1",
     port: (listener.addr as Deno.NetAddr).port,
   });
   const accepted = await listener.accept();
   listener.close();
+  return { dialled, accepted };
+}
+
+/** A served Connection on an accepted loopback socket, and the peer's end; the connection's
+ * synchronous sends are counted (and checked never to follow its close). */
+async function servedPair(settings: Array<[string, string]> = []) {
+  const { dialled: peer, accepted } = await loopbackPair();
   const config = new ConfigStore(await loadConfig([], {}));
   if (settings.length) assert.equal(config.setMany(settings), null);
   const shard = new Shard(0, 1, createKeyspace(), config);
@@ -143,13 +149,7 @@ Deno.test("a peer that went away: its connection ends and is never sent to after
 });
 
 Deno.test("the synchronous send is offered only to accepted TCP connections with --allow-ffi", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const dialled = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: (listener.addr as Deno.NetAddr).port,
-  });
-  const accepted = await listener.accept();
-  listener.close();
+  const { dialled, accepted } = await loopbackPair();
   assert.notEqual(socketIoOf(accepted).trySend, null);
   assert.equal(socketIoOf(dialled).trySend, null); // no descriptor exposed
   const other = {
