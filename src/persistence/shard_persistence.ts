@@ -7,6 +7,7 @@ import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 import { log } from "../log.ts";
 import type { PersistFromWorker, PersistToWorker } from "./messages.ts";
 import { ShardSnapshot } from "./snapshot_shard.ts";
+import { stallProbeMark } from "../server/stall_probe.ts";
 import { storeLoadBatch } from "./load_batch.ts";
 import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
 
@@ -92,8 +93,12 @@ export function streamSnapshot(shard: Shard, id: number): void {
       data.buffer as ArrayBuffer,
     ]);
   };
+  stallProbeMark("before snapshot");
   new ShardSnapshot(shard, send).run().then(
-    () => post({ type: "snapshot-done", shardId, id }),
+    () => {
+      stallProbeMark("during snapshot");
+      post({ type: "snapshot-done", shardId, id });
+    },
     (e) => post({ type: "snapshot-done", shardId, id, error: (e as Error).message }),
   );
 }

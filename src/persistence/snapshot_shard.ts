@@ -16,6 +16,7 @@ import type { Shard } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
 import { latin1 } from "../protocol/bytes.ts";
+import { noteSlice } from "../server/stall_probe.ts";
 
 /** A chunk is segments: [u8 kind][u8 db][u32 length LE][length bytes]. */
 export const SEGMENT_HEADER = 6;
@@ -89,9 +90,10 @@ export class ShardSnapshot {
           await nextTask();
           continue;
         }
-        const until = performance.now() + SLICE_MS;
+        const start = performance.now(), until = start + SLICE_MS;
         do this.#step(); while (!this.#done && performance.now() < until);
         if (this.#length >= POST_BYTES) this.#post();
+        noteSlice(performance.now() - start);
         if (!this.#done) await nextTask();
       }
     } finally {
