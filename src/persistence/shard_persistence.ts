@@ -87,11 +87,12 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
 export function streamSnapshot(shard: Shard, id: number): void {
   const { post } = stateOf(shard);
   const shardId = shard.id;
-  const send = (data: Uint8Array, inFlight: Int32Array) => {
+  const send = (data: Uint8Array, flow: Int32Array, slot: number) => {
     const limits = encodingLimitsOf(shard.config);
-    post({ type: "snapshot-chunk", shardId, id, data, limits, inFlight }, [
-      data.buffer as ArrayBuffer,
-    ]);
+    post(
+      { type: "snapshot-chunk", shardId, id, data, limits, flow, slot },
+      slot < 0 ? [data.buffer as ArrayBuffer] : [],
+    );
   };
   stallProbeMark("before snapshot");
   new ShardSnapshot(shard, send).run().then(
