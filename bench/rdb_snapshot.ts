@@ -146,9 +146,9 @@ function pct(xs: number[], p: number): number {
 function summary(label: string, xs: number[]): string {
   return `${label}: n=${xs.length} p50=${pct(xs, 0.5).toFixed(0)}µs p99=${
     pct(xs, 0.99).toFixed(0)
-  }µs p99.9=${pct(xs, 0.999).toFixed(0)}µs max=${Math.max(...xs).toFixed(0)}µs >1ms=${
-    xs.filter((x) => x > 1000).length
-  }`;
+  }µs p99.9=${pct(xs, 0.999).toFixed(0)}µs max=${
+    xs.reduce((a, b) => Math.max(a, b), 0).toFixed(0)
+  }µs >1ms=${xs.filter((x) => x > 1000).length}`;
 }
 
 async function bgsaveDone(port: number): Promise<void> {
