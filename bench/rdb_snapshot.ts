@@ -4,10 +4,12 @@
 // own "DB loaded from disk: X seconds" log line). Prints the load average with the figures.
 //
 //   node_modules/.bin/deno run -A bench/rdb_snapshot.ts [--keys 1000000] [--shards 2] [--runs 1]
-//     [--no-load] [--redis-bgsave]
+//     [--no-load] [--redis-bgsave] [--server-log FILE]
 // --runs repeats the idle / BGSAVE pair on the same server; --no-load skips the load part;
 // --redis-bgsave measures redis-server's own BGSAVE (a forked child) the same way afterwards,
 // to show what the machine does to a server whose snapshot competes for its cores.
+// --server-log appends each server's output to FILE once it stops (with IRONCACHE_STALL_PROBE=1
+// and DENO_V8_FLAGS=--trace-gc in the environment: the shards' stall histograms and GC pauses).
 import { freePort } from "./servers.ts";
 
 const args = Deno.args;
@@ -20,6 +22,7 @@ const SHARDS = opt("shards", 2);
 const RUNS = opt("runs", 1);
 const LOAD = !args.includes("--no-load");
 const REDIS_BGSAVE = args.includes("--redis-bgsave");
+const SERVER_LOG = args.includes("--server-log") ? args[args.indexOf("--server-log") + 1] : "";
 const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -143,7 +146,9 @@ function pct(xs: number[], p: number): number {
 function summary(label: string, xs: number[]): string {
   return `${label}: n=${xs.length} p50=${pct(xs, 0.5).toFixed(0)}µs p99=${
     pct(xs, 0.99).toFixed(0)
-  }µs p99.9=${pct(xs, 0.999).toFixed(0)}µs`;
+  }µs p99.9=${pct(xs, 0.999).toFixed(0)}µs max=${
+    xs.reduce((a, b) => Math.max(a, b), 0).toFixed(0)
+  }µs >1ms=${xs.filter((x) => x > 1000).length}`;
 }
 
 async function bgsaveDone(port: number): Promise<void> {
@@ -185,6 +190,9 @@ async function bgsaveRuns(name: string, server: Server): Promise<void> {
   admin.close();
   server.child.kill("SIGKILL");
   await server.child.status;
+  if (SERVER_LOG) {
+    Deno.writeTextFileSync(SERVER_LOG, `== ${name}\n${server.log()}`, { append: true });
+  }
 }
 
 const dirA = await Deno.makeTempDir({ prefix: "rdb-bench-ic-" });

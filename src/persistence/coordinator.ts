@@ -100,7 +100,7 @@ export class PersistenceCoordinator {
       case "snapshot-chunk": {
         const options = { ...m.limits, compress: true };
         // Without a session (a rewrite given up) the encoder only releases the chunk.
-        this.#encoder.chunk(m.id, m.shardId, m.data, options, m.inFlight);
+        this.#encoder.chunk(m.id, m.shardId, m.data, options, m.flow, m.slot);
         return true;
       }
       case "snapshot-done": {

@@ -9,8 +9,8 @@ export type ToEncoder =
   /** Snapshot `id` begins: one part file per shard. */
   | { type: "open"; id: number; paths: string[] }
   /**
-   * A shard's chunk of raw records (snapshot_shard.ts), its buffer transferred. `inFlight` is
-   * the shard's count of chunks not yet encoded: the encoder takes one off when done with it.
+   * A shard's chunk of raw records (snapshot_shard.ts): in the walk's shared slot `slot`, or
+   * (-1) its own buffer, transferred. The encoder releases it when done (releaseChunk).
    */
   | {
     type: "chunk";
@@ -18,7 +18,8 @@ export type ToEncoder =
     shard: number;
     data: Uint8Array;
     options: EncodeOptions;
-    inFlight: Int32Array;
+    flow: Int32Array;
+    slot: number;
   }
   /** Every shard sent its last chunk: close the parts. */
   | { type: "finish"; id: number }

@@ -1,10 +1,11 @@
 // The main thread's handle on the snapshot encoder thread (encoder_worker.ts): started on the
-// first snapshot and kept, it forwards the shards' chunks (transferred, not copied), resolves
-// each snapshot's part sections when its parts are closed, and has the thread splice the parts
-// into the RDB file (the CRC-64 of the whole file is CPU best spent at the low priority too).
+// first snapshot and kept, it forwards the shards' chunks (in shared slots or transferred, never
+// copied), resolves each snapshot's part sections when its parts are closed, and has the thread
+// splice the parts into the RDB file (the CRC-64 of the whole file is CPU best spent at the low
+// priority too).
 import { log } from "../log.ts";
 import type { EncodeOptions } from "./rdb/value.ts";
-import type { PartSection } from "./snapshot_shard.ts";
+import { type PartSection, releaseAllChunks, releaseChunk } from "./snapshot_shard.ts";
 import type { ShardPart } from "./snapshot_file.ts";
 import type { WriteOptions } from "./rdb/file.ts";
 import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";
@@ -19,11 +20,11 @@ interface Pending {
 export class EncoderThread {
   #worker: Worker | null = null;
   #finishing = new Map<number, Pending>();
-  /** Per open snapshot: the shards' in-flight counters seen, released if the thread dies. */
-  #counters = new Map<number, Set<Int32Array>>();
+  /** Per open snapshot: the shards' flow controls seen, released if the thread dies. */
+  #flows = new Map<number, Set<Int32Array>>();
 
   open(id: number, paths: string[]): void {
-    this.#counters.set(id, new Set());
+    this.#flows.set(id, new Set());
     this.#post({ type: "open", id, paths });
   }
 
@@ -32,22 +33,19 @@ export class EncoderThread {
     shard: number,
     data: Uint8Array,
     options: EncodeOptions,
-    inFlight: Int32Array,
+    flow: Int32Array,
+    slot: number,
   ): void {
-    const counters = this.#counters.get(id);
-    if (!counters) {
-      Atomics.sub(inFlight, 0, 1); // a snapshot given up: the shard must not wait for it
-      return;
-    }
-    counters.add(inFlight);
-    this.#post({ type: "chunk", id, shard, data, options, inFlight }, [
-      data.buffer as ArrayBuffer,
-    ]);
+    const flows = this.#flows.get(id);
+    if (!flows) return releaseChunk(flow, slot); // a snapshot given up: the shard must not wait
+    flows.add(flow);
+    const transfer = slot < 0 ? [data.buffer as ArrayBuffer] : [];
+    this.#post({ type: "chunk", id, shard, data, options, flow, slot }, transfer);
   }
 
   /** Closes snapshot `id`'s parts (after every shard's last chunk): their sections. */
   async finish(id: number): Promise<PartSection[][]> {
-    this.#counters.delete(id);
+    this.#flows.delete(id);
     return (await this.#ask({ type: "finish", id })).sections!;
   }
 
@@ -100,10 +98,8 @@ export class EncoderThread {
   #crashed(error: Error): void {
     this.#worker?.terminate();
     this.#worker = null;
-    for (const counters of this.#counters.values()) {
-      for (const inFlight of counters) Atomics.store(inFlight, 0, 0);
-    }
-    this.#counters.clear();
+    for (const flows of this.#flows.values()) for (const flow of flows) releaseAllChunks(flow);
+    this.#flows.clear();
     for (const pending of this.#finishing.values()) pending.fail(error);
     this.#finishing.clear();
     log.warning(error.message);

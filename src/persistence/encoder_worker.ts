@@ -1,12 +1,13 @@
 // The snapshot encoder thread: a Worker that turns the shards' raw records into RDB part files
 // (PartEncoder) at the lowest scheduling priority, so that while a BGSAVE runs the threads
 // serving requests (the shards) always win a core over it and it gets the CPU they leave.
-// The shards pause their walk while their chunks queue here (snapshot_shard.ts: `inFlight`),
+// The shards pause their walk while their chunks queue here (snapshot_shard.ts: flow control),
 // so memory stays bounded, and a nice-19 thread is never starved outright by CFS: under a
 // saturating load the snapshot just takes longer.
 import { setPriority } from "node:os";
 import { PartEncoder } from "./snapshot_encoder.ts";
 import { writeSnapshotFile } from "./snapshot_file.ts";
+import { releaseChunk } from "./snapshot_shard.ts";
 import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";
 
 /** The nice value of this thread (19: the lowest priority an unprivileged thread can take). */
@@ -14,11 +15,27 @@ const ENCODER_NICE = 19;
 
 const post = (m: FromEncoder) => (self as unknown as Worker).postMessage(m);
 
-function lowerPriority(): void {
+/**
+ * Moves this process's threads at nice 19 (this one, and the I/O threads it started) that run
+ * under a real-time policy back to SCHED_OTHER, the only policy where nice counts. A process
+ * started under `chrt -f` gave its policy to every thread it makes: a real-time encoder would
+ * hold a core against the shards until it blocks. Leaving a real-time policy needs no
+ * privilege (nice is kept); it runs in a shell, since Deno lets a process read its own /proc
+ * only with every permission.
+ */
+const TO_SCHED_OTHER = `for task in /proc/"$0"/task/*; do
+  set -- $(sed 's/.*) //' "$task/stat") # from field 3: nice is $17, the policy $39
+  case "\${17} \${39}" in "${ENCODER_NICE} 1" | "${ENCODER_NICE} 2") chrt --other --pid 0 "\${task##*/}" || exit 1;; esac
+done`;
+
+async function lowerPriority(): Promise<void> {
   try {
     // Linux keeps the nice value per thread, and `who` 0 names the calling thread only (what
     // setpriority(2) calls a deviation from POSIX): the rest of the process keeps its own.
     setPriority(0, ENCODER_NICE);
+    const shell = new Deno.Command("sh", { args: ["-c", TO_SCHED_OTHER, String(Deno.pid)] });
+    const { success, stderr } = await shell.output();
+    if (!success) throw new Error(`chrt --other: ${new TextDecoder().decode(stderr).trim()}`);
     post({ type: "priority", nice: ENCODER_NICE });
   } catch (e) {
     post({ type: "priority", nice: 0, error: (e as Error).message });
@@ -27,15 +44,19 @@ function lowerPriority(): void {
 
 const sessions = new Map<number, PartEncoder[]>();
 
-self.onmessage = (e: MessageEvent<ToEncoder>) => {
-  const m = e.data;
+/** Messages wait until the priority is lowered: no chunk is ever encoded at the shards' own. */
+const lowered = lowerPriority();
+
+self.onmessage = (e: MessageEvent<ToEncoder>) => lowered.then(() => handle(e.data));
+
+function handle(m: ToEncoder): void {
   switch (m.type) {
     case "open":
       sessions.set(m.id, m.paths.map((p) => new PartEncoder(p)));
       break;
     case "chunk":
       sessions.get(m.id)?.[m.shard].push(m.data, m.options);
-      Atomics.sub(m.inFlight, 0, 1);
+      releaseChunk(m.flow, m.slot);
       break;
     case "finish": {
       const encoders = sessions.get(m.id);
@@ -60,6 +81,4 @@ self.onmessage = (e: MessageEvent<ToEncoder>) => {
       );
       break;
   }
-};
-
-lowerPriority();
+}

@@ -72,8 +72,9 @@ export type PersistFromWorker =
   }
   | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
   /**
-   * Raw records of snapshot `id` (its buffer transferred), with the shard's encoding limits and
-   * its count of chunks sent but not yet encoded (the encoder takes this one off when done).
+   * Raw records of snapshot `id` (in shared slot `slot` of the walk, or -1: its own buffer,
+   * transferred), with the shard's encoding limits and the walk's flow control (the encoder
+   * releases the chunk when done: releaseChunk).
    */
   | {
     type: "snapshot-chunk";
@@ -81,7 +82,8 @@ export type PersistFromWorker =
     id: number;
     data: Uint8Array;
     limits: EncodingLimits;
-    inFlight: Int32Array;
+    flow: Int32Array;
+    slot: number;
   }
   | { type: "snapshot-done"; shardId: number; id: number; error?: string }
   | { type: "persist-ack"; shardId: number; id: number; error?: string; keys?: number };

@@ -7,6 +7,7 @@ import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 import { log } from "../log.ts";
 import type { PersistFromWorker, PersistToWorker } from "./messages.ts";
 import { ShardSnapshot } from "./snapshot_shard.ts";
+import { stallProbeMark } from "../server/stall_probe.ts";
 import { storeLoadBatch } from "./load_batch.ts";
 import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
 
@@ -86,14 +87,19 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
 export function streamSnapshot(shard: Shard, id: number): void {
   const { post } = stateOf(shard);
   const shardId = shard.id;
-  const send = (data: Uint8Array, inFlight: Int32Array) => {
+  const send = (data: Uint8Array, flow: Int32Array, slot: number) => {
     const limits = encodingLimitsOf(shard.config);
-    post({ type: "snapshot-chunk", shardId, id, data, limits, inFlight }, [
-      data.buffer as ArrayBuffer,
-    ]);
+    post(
+      { type: "snapshot-chunk", shardId, id, data, limits, flow, slot },
+      slot < 0 ? [data.buffer as ArrayBuffer] : [],
+    );
   };
+  stallProbeMark("before snapshot");
   new ShardSnapshot(shard, send).run().then(
-    () => post({ type: "snapshot-done", shardId, id }),
+    () => {
+      stallProbeMark("during snapshot");
+      post({ type: "snapshot-done", shardId, id });
+    },
     (e) => post({ type: "snapshot-done", shardId, id, error: (e as Error).message }),
   );
 }

@@ -16,6 +16,7 @@ import type { Shard } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
 import { latin1 } from "../protocol/bytes.ts";
+import { noteSlice } from "../server/stall_probe.ts";
 
 /** A chunk is segments: [u8 kind][u8 db][u32 length LE][length bytes]. */
 export const SEGMENT_HEADER = 6;
@@ -50,6 +51,14 @@ const POST_BYTES = 256 << 10;
  * keyspace for it (writes' saved records are still sent: a write never waits).
  */
 const MAX_CHUNKS_IN_FLIGHT = 4;
+/**
+ * Shared buffers the chunks are written in, reused: a chunk costs no allocation (a fresh
+ * 512 KB buffer per chunk was zeroed and faulted in on the shard's thread, and left to its
+ * GC as external memory). More than the in-flight limit, since writes' saved records may
+ * post beyond it; when none is free a chunk takes a private buffer, transferred as before.
+ */
+const SLOTS = MAX_CHUNKS_IN_FLIGHT + 2;
+const SLOT_BYTES = POST_BYTES * 2;
 /** Writes that change keys beyond their key arguments: the walk completes before them. */
 const UNLISTED_KEYS = new Set(["move", "copy", "swapdb", "flushdb", "flushall"]);
 
@@ -58,22 +67,58 @@ function nextTask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** The longest wait for the encoder before looking again (it notifies; this is a safety net). */
+const WAIT_ENCODER_MS = 100;
+
+/** Sleeps until the encoder takes a chunk off `flow` (from `n`): no polling meanwhile. */
+async function encoderTook(flow: Int32Array, n: number): Promise<void> {
+  const wait = Atomics.waitAsync(flow, IN_FLIGHT, n, WAIT_ENCODER_MS);
+  if (wait.async) await wait.value;
+}
+
+/**
+ * A snapshot's flow control, shared by the shard and the encoder thread: `[IN_FLIGHT]` counts
+ * the chunks sent and not yet encoded, `[1 + slot]` is 1 while a shared slot holds one.
+ */
+const IN_FLIGHT = 0;
+
+/** The encoder is done with a chunk (`slot` -1: a private buffer): frees it, wakes the walk. */
+export function releaseChunk(flow: Int32Array, slot: number): void {
+  if (slot >= 0) Atomics.store(flow, 1 + slot, 0);
+  Atomics.sub(flow, IN_FLIGHT, 1);
+  Atomics.notify(flow, IN_FLIGHT);
+}
+
+/** The encoder is gone: nothing is in flight any more. */
+export function releaseAllChunks(flow: Int32Array): void {
+  for (let i = 0; i < flow.length; i++) Atomics.store(flow, i, 0);
+  Atomics.notify(flow, IN_FLIGHT);
+}
+
 export class ShardSnapshot {
   #db = 0;
   #cursor = 0;
   #done = false;
   /** Per db not walked yet: keys a write saved or created (latin1), never saved twice. */
   readonly #covered = new Map<number, Set<string>>();
-  #chunk = new Uint8Array(POST_BYTES * 2);
+  readonly #flow = new Int32Array(new SharedArrayBuffer(4 * (1 + SLOTS)));
+  readonly #slots = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
+  #nextSlot = 0;
+  /** The chunk being filled: in shared slot `#slot`, or -1 in a private buffer. */
+  #slot = -1;
+  #chunk: Uint8Array;
   #length = 0;
-  /** Chunks sent and not yet encoded: this thread adds, the encoder thread subtracts. */
-  readonly #inFlight = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     private readonly shard: Shard,
-    /** Takes a chunk (it may keep or transfer its buffer) and the in-flight counter to release. */
-    private readonly send: (chunk: Uint8Array, inFlight: Int32Array) => void,
-  ) {}
+    /**
+     * Takes a chunk (it may transfer a private buffer), the flow control to release it with
+     * (releaseChunk) and its slot.
+     */
+    private readonly send: (chunk: Uint8Array, flow: Int32Array, slot: number) => void,
+  ) {
+    this.#chunk = this.#take(0);
+  }
 
   /**
    * Walks the keyspace in slices; the snapshot's instant is this call (the write observer is
@@ -85,13 +130,15 @@ export class ShardSnapshot {
     observers.push(observer);
     try {
       while (!this.#done) {
-        if (Atomics.load(this.#inFlight, 0) >= MAX_CHUNKS_IN_FLIGHT) {
-          await nextTask();
+        const inFlight = Atomics.load(this.#flow, IN_FLIGHT);
+        if (inFlight >= MAX_CHUNKS_IN_FLIGHT) {
+          await encoderTook(this.#flow, inFlight);
           continue;
         }
-        const until = performance.now() + SLICE_MS;
+        const start = performance.now(), until = start + SLICE_MS;
         do this.#step(); while (!this.#done && performance.now() < until);
         if (this.#length >= POST_BYTES) this.#post();
+        noteSlice(performance.now() - start);
         if (!this.#done) await nextTask();
       }
     } finally {
@@ -119,10 +166,7 @@ export class ShardSnapshot {
 
   /** Appends a segment of `src[from, from + n)`. */
   #segment(kind: number, db: number, src: Uint8Array, from: number, n: number): void {
-    if (this.#length + SEGMENT_HEADER + n > this.#chunk.length) {
-      this.#post();
-      if (SEGMENT_HEADER + n > this.#chunk.length) this.#chunk = new Uint8Array(SEGMENT_HEADER + n);
-    }
+    if (this.#length + SEGMENT_HEADER + n > this.#chunk.length) this.#post(SEGMENT_HEADER + n);
     const c = this.#chunk, at = this.#length;
     c[at] = kind;
     c[at + 1] = db;
@@ -134,14 +178,28 @@ export class ShardSnapshot {
     this.#length = at + SEGMENT_HEADER + n;
   }
 
-  /** Hands the chunk over (its buffer is transferred) and starts a new one. */
-  #post(): void {
-    if (this.#length === 0) return;
-    const full = this.#chunk.subarray(0, this.#length);
-    this.#chunk = new Uint8Array(POST_BYTES * 2);
-    this.#length = 0;
-    Atomics.add(this.#inFlight, 0, 1);
-    this.send(full, this.#inFlight);
+  /** Hands the chunk over (if any) and starts a new one with room for `room` bytes. */
+  #post(room = 0): void {
+    if (this.#length > 0) {
+      Atomics.add(this.#flow, IN_FLIGHT, 1);
+      this.send(this.#chunk.subarray(0, this.#length), this.#flow, this.#slot);
+      this.#length = 0;
+    } else if (room <= this.#chunk.length) return;
+    else if (this.#slot >= 0) Atomics.store(this.#flow, 1 + this.#slot, 0); // too small, unused
+    this.#chunk = this.#take(room);
+  }
+
+  /** A buffer for the next chunk: the next shared slot when it is free, else a private one. */
+  #take(room: number): Uint8Array {
+    const slot = this.#nextSlot;
+    if (room <= SLOT_BYTES && Atomics.load(this.#flow, 1 + slot) === 0) {
+      Atomics.store(this.#flow, 1 + slot, 1);
+      this.#nextSlot = (slot + 1) % SLOTS;
+      this.#slot = slot;
+      return new Uint8Array(this.#slots, slot * SLOT_BYTES, SLOT_BYTES);
+    }
+    this.#slot = -1;
+    return new Uint8Array(Math.max(room, SLOT_BYTES));
   }
 
   /** A before-write observer while the walk runs: save what the command is about to change. */

@@ -26,6 +26,7 @@ import { notePeakMemory } from "./info_stats.ts";
 import { setUpTransactions } from "./transaction.ts";
 import { setUpShardPersistence } from "../persistence/shard_persistence.ts";
 import { setUpBlocking } from "./blocking.ts";
+import { startStallProbe } from "./stall_probe.ts";
 import { setUpAcl } from "../acl/setup.ts";
 import { admitClient, ERR_DENIED_PROTECTED, protectedModeRefuses } from "../acl/gate.ts";
 import { ShardAof } from "../persistence/aof/shard_aof.ts";
@@ -92,6 +93,7 @@ async function start(init: InitMessage): Promise<void> {
   shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
   followEncodingLimits(config, shard.keyspace);
   notePeakMemory(shard, shard.memory.used()); // used_memory_startup
+  startStallProbe(`S${init.shardId}`);
   shard.executeBatch = createBatchExecutor(shard);
   shard.markLoaded = () => {
     shard.loaded = true;
