@@ -15,27 +15,11 @@ const ENCODER_NICE = 19;
 
 const post = (m: FromEncoder) => (self as unknown as Worker).postMessage(m);
 
-/**
- * Moves this process's threads at nice 19 (this one, and the I/O threads it started) that run
- * under a real-time policy back to SCHED_OTHER, the only policy where nice counts. A process
- * started under `chrt -f` gave its policy to every thread it makes: a real-time encoder would
- * hold a core against the shards until it blocks. Leaving a real-time policy needs no
- * privilege (nice is kept); it runs in a shell, since Deno lets a process read its own /proc
- * only with every permission.
- */
-const TO_SCHED_OTHER = `for task in /proc/"$0"/task/*; do
-  set -- $(sed 's/.*) //' "$task/stat") # from field 3: nice is $17, the policy $39
-  case "\${17} \${39}" in "${ENCODER_NICE} 1" | "${ENCODER_NICE} 2") chrt --other --pid 0 "\${task##*/}" || exit 1;; esac
-done`;
-
-async function lowerPriority(): Promise<void> {
+function lowerPriority(): void {
   try {
     // Linux keeps the nice value per thread, and `who` 0 names the calling thread only (what
     // setpriority(2) calls a deviation from POSIX): the rest of the process keeps its own.
     setPriority(0, ENCODER_NICE);
-    const shell = new Deno.Command("sh", { args: ["-c", TO_SCHED_OTHER, String(Deno.pid)] });
-    const { success, stderr } = await shell.output();
-    if (!success) throw new Error(`chrt --other: ${new TextDecoder().decode(stderr).trim()}`);
     post({ type: "priority", nice: ENCODER_NICE });
   } catch (e) {
     post({ type: "priority", nice: 0, error: (e as Error).message });
@@ -44,10 +28,10 @@ async function lowerPriority(): Promise<void> {
 
 const sessions = new Map<number, PartEncoder[]>();
 
-/** Messages wait until the priority is lowered: no chunk is ever encoded at the shards' own. */
-const lowered = lowerPriority();
+// Before any message: no chunk is ever encoded at the shards' own priority.
+lowerPriority();
 
-self.onmessage = (e: MessageEvent<ToEncoder>) => lowered.then(() => handle(e.data));
+self.onmessage = (e: MessageEvent<ToEncoder>) => handle(e.data);
 
 function handle(m: ToEncoder): void {
   switch (m.type) {
