@@ -13,6 +13,8 @@
 // Reports process CPU (utime + stime of all threads) per write. For user-space instructions
 // run it under `valgrind --tool=callgrind` at two round counts and divide the difference by
 // the extra writes; for syscalls per write use `strace -c -f`.
+// The server once wrote deliveries with the FFI send (session 6); PUBLISH-1000CH measured no
+// better with it than without (docs/benchmarks.md), so the extra --allow-ffi was not kept.
 import process from "node:process";
 import net from "node:net";
 import { numberOption } from "./cli_options.ts";

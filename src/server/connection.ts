@@ -356,25 +356,10 @@ export class Connection {
   }
 
   /** An idle connection's deliveries: the common case, a socket that takes them all at once,
-   * costs one synchronous send where the socket offers it (socket_io.ts), else the write op
-   * and one callback (an async chain per subscriber cost as much as its write call);
-   * anything else goes on in finishWritingDelivered. */
+   * costs the write op and one callback (an async chain per subscriber cost as much as its
+   * write call); anything else goes on in finishWritingDelivered. */
   private startWritingDelivered(): void {
     const sending = this.swapDelivered(), bytes = sending.bytes();
-    const trySend = this.io.trySend;
-    if (trySend !== null) {
-      // No write is in flight (writes never overlap), so nothing can pass these bytes.
-      const taken = trySend(bytes);
-      if (taken === bytes.length) {
-        sending.reset();
-        sending.shrinkIfIdle();
-        this.client.pendingOutput = 0;
-        return;
-      }
-      // A full socket buffer (or an error, which the async write reports): the rest waits.
-      this.writing = this.finishWritingDelivered(sending, bytes, taken);
-      return;
-    }
     this.unwritten = bytes.length;
     this.writeCallAt = Date.now();
     let written: Promise<number>;
