@@ -6,7 +6,7 @@
 // floor/redis (what the runtime costs by itself), IronCache/redis, IronCache/floor (what
 // IronCache's own work adds above the floor).
 //   deno run -A bench/platform_floor.ts [--requests N] [--clients C] [--rounds R] [--shards S]
-// Timed: run it under the shared bench lock at real-time priority (see docs/benchmarks.md).
+// Timed: run it on a quiet machine (docs/benchmarks.md, "Reading the figures: noise").
 // `--serve PORT` runs only the floor server (what the driver starts).
 import { numberOption } from "./cli_options.ts";
 import { cpuTime } from "./procstat.ts";
