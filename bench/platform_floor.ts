@@ -10,7 +10,7 @@
 // `--serve PORT` runs only the floor server (what the driver starts).
 import { numberOption } from "./cli_options.ts";
 import { cpuTime } from "./procstat.ts";
-import { freePort, type ServerHandle, startIronCache, startRedis } from "./servers.ts";
+import { freePort, type ServerHandle, startCommandServer, startIronCache, startRedis } from "./servers.ts";
 import { oneCommand } from "./resp.ts";
 import type { ClientConn } from "../src/server/connection.ts";
 import { socketIoOf } from "../src/server/socket_io.ts";
@@ -86,35 +86,13 @@ function isPing(buf: Uint8Array, pos: number): boolean {
   return (buf[at] | 0x20) === 0x70 && (buf[at + 1] | 0x20) === 0x69;
 }
 
-async function startFloor(): Promise<ServerHandle> {
+function startFloor(): Promise<ServerHandle> {
   const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", new URL(import.meta.url).pathname, "--serve", String(port)],
-    stdin: "null",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
-  for (let i = 0;; i++) {
-    try {
-      if (await oneCommand("127.0.0.1", port, "PING") === "PONG") break;
-    } catch { /* not listening yet */ }
-    if (i === 500) throw new Error("the floor server did not start");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    label: "floor",
-    kind: "unknown",
-    host: "127.0.0.1",
-    port,
-    pid: child.pid,
-    started: true,
+  const args = ["run", "-A", "--quiet", new URL(import.meta.url).pathname, "--serve", String(port)];
+  return startCommandServer("floor", port, Deno.execPath(), args, {
     version: Deno.version.deno,
     settings: "bench/platform_floor.ts --serve",
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  });
 }
 
 /** Runs redis-benchmark; the server's CPU ns per request and the requests per second. */

@@ -112,6 +112,23 @@ export async function startIronCache(label: string, shards: number, extra: strin
   };
 }
 
+/** Any other server this repository starts (a bench's own minimal server): `cmd args` must
+ * listen on `port` and answer PING with PONG. */
+export async function startCommandServer(
+  label: string,
+  port: number,
+  cmd: string,
+  args: string[],
+  about: { version: string; settings: string },
+): Promise<ServerHandle> {
+  const s = spawn(cmd, args);
+  await waitReady(s, port, label, 20_000);
+  return {
+    label, kind: "unknown", host: "127.0.0.1", port, pid: s.child.pid, started: true,
+    ...about, stop: stopper(s),
+  };
+}
+
 export const REDIS_SETTINGS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"];
 
 export async function startRedis(label: string): Promise<ServerHandle> {

@@ -15,7 +15,7 @@
 // length][RESP frame bytes].
 
 import type { ShardLock } from "./shard_lock.ts";
-import { ShardLink } from "./shard_link.ts";
+import { align8, ShardLink } from "./shard_link.ts";
 import { u32le } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 
@@ -43,7 +43,7 @@ export class ReplyStore implements BatchReply {
    * 8 bytes), then the replies up to msg[end] (read byte by byte: the message may sit at any
    * offset). */
   fillFrom(msg: Uint8Array, at: number, count: number, end: number): void {
-    const from = at + ((4 * count + 7) & ~7), length = end - from;
+    const from = at + align8(4 * count), length = end - from;
     this.reserve(count, length);
     const ends = this.endBuf;
     for (let i = 0, p = at; i < count; i++, p += 4) {
@@ -185,7 +185,7 @@ export class Peers {
     switch (kind) {
       case CALL: {
         const owner = n ? decoder.decode(msg.subarray(HEADER, HEADER + n)) : null;
-        const batch = msg.subarray(HEADER + pad8(n));
+        const batch = msg.subarray(HEADER + align8(n));
         // msg is only valid during this call: a batch that has to wait gets a copy. A batch
         // of the lock's owner runs at once, even past deferred batches: they wait for that
         // owner to finish, so queueing it behind them would deadlock.
@@ -359,12 +359,10 @@ export class Peers {
   }
 }
 
-const pad8 = (n: number) => (n + 7) & ~7;
-
 /** A lock owner's name (ASCII, e.g. "0:17"), zero-padded to a multiple of 8 bytes (the
  * batch after it stays aligned: ShardLink.send). */
 function ownerBytes(owner: string): Uint8Array {
-  const bytes = new Uint8Array(pad8(owner.length));
+  const bytes = new Uint8Array(align8(owner.length));
   encoder.encodeInto(owner, bytes);
   return bytes;
 }

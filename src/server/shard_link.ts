@@ -30,7 +30,7 @@ const COUNTER_MASK = 0x3fffffff; // counters wrap at 2^30, a multiple of any rin
  * (TypedArray.set on a SharedArrayBuffer) with relaxed atomic loads and stores: a word at a
  * time when source and destination are equally aligned, a byte at a time otherwise (about 20k
  * instructions per 4 KiB against 1k). */
-const align8 = (n: number) => (n + 7) & ~7;
+export const align8 = (n: number) => (n + 7) & ~7;
 
 /** A ring of `capacity` bytes (a power of two), to give to a ShardLink on each side. */
 export function createRing(capacity: number): SharedArrayBuffer {
