@@ -323,8 +323,18 @@ Deno.test("keyspace hits, misses and expired keys are counted as Redis does", as
   assert.deepEqual([ks.keyspaceHits(), ks.keyspaceMisses(), ks.expiredKeys()], [0, 0, 0]);
 });
 
+/** Fixes the engine's hash and random seeds (only while it holds no key). */
+function pinSeed(ks: Keyspace, lo: number, hi: number): void {
+  const seeded = ks.exports as unknown as { setSeed(lo: number, hi: number): number };
+  assert.equal(seeded.setSeed(lo, hi), 1);
+}
+
 Deno.test("LRU by default, LFU on request: log counter, decay per minute, OBJECT FREQ", async () => {
   const ks = await engine();
+  // A fixed random seed: the counter grows with probability 1/((c - 5) * 10 + 1), so after 100k
+  // hits it is ~146 give or take ~7, and a random seed passed the bounds below about once in
+  // several hundred runs (one full-suite run saw 167).
+  pinSeed(ks, 3, 4);
   ks.setString(0, b("k"), b("v"));
   ks.setClock(NOW + 5000);
   assert.equal(ks.idleMs(0, b("k")), 5000);
@@ -478,8 +488,7 @@ Deno.test("active rehashing: rehashStep finishes a pending index grow and frees 
   // the rehash frees net (the old table's 2 segments minus the new segments it still has to
   // allocate) depends on where the inserts after the grow fell; with a random seed it was
   // sometimes 0 (1 run in 40).
-  const seeded = ks.exports as unknown as { setSeed(lo: number, hi: number): number };
-  assert.equal(seeded.setSeed(1, 2), 1);
+  pinSeed(ks, 1, 2);
   assert.equal(ks.rehashStep(0, 64), false); // an empty db has nothing to rehash
   // 6 145 keys pass 3/4 of 8 192 slots: the index starts growing to 16 384 and, with a few
   // inserts after it, most of the old table is still to drain.
