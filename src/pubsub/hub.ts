@@ -20,7 +20,7 @@ import type { Client } from "../server/client.ts";
 import type { Shard } from "../server/shard.ts";
 import { NoticeTopic, type Peers } from "../server/peers.ts";
 import { stringMatch } from "../commands/glob.ts";
-import { latin1, u32le } from "../protocol/bytes.ts";
+import { bytesEqual, latin1, u32le } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 
@@ -34,6 +34,9 @@ interface Topic {
   local: Set<Client>;
   remote: number[];
   remoteTotal: number;
+  /** hashName(name), and the next topic of the kind with the same hash (see byHash). */
+  hash: number;
+  nextSameHash: Topic | null;
 }
 
 /** A client's own subscriptions, in subscription order (unsubscribe-all replies follow it). */
@@ -53,6 +56,13 @@ const PMESSAGE = encoder.encode("pmessage");
 
 export class PubSubHub {
   private topics: [Map<string, Topic>, Map<string, Topic>, Map<string, Topic>] = [
+    new Map(),
+    new Map(),
+    new Map(),
+  ];
+  /** The same topics by hashName of their bytes: PUBLISH finds its channel without making a
+   * string of it (latin1 plus the string's hashing cost more than the rest of the lookup). */
+  private byHash: [Map<number, Topic>, Map<number, Topic>, Map<number, Topic>] = [
     new Map(),
     new Map(),
     new Map(),
@@ -131,7 +141,7 @@ export class PubSubHub {
   publish(kind: Kind, channel: Uint8Array, message: Uint8Array): number {
     const targets = this.targets;
     let receivers = 0, anyRemote = false;
-    const topic = this.topics[kind].size ? this.topics[kind].get(latin1(channel)) : undefined;
+    const topic = this.topics[kind].size ? this.topicNamed(kind, channel) : null;
     if (topic) {
       receivers += topic.local.size + topic.remoteTotal;
       if (topic.local.size) this.deliverMessage(topic.local, kind, channel, message);
@@ -173,13 +183,20 @@ export class PubSubHub {
 
   /** Subscribers of one channel (or shard channel, or pattern) on every shard. */
   subscriberCount(kind: Kind, name: Uint8Array): number {
-    const t = this.topics[kind].get(latin1(name));
+    const t = this.topicNamed(kind, name);
     return t ? t.local.size + t.remoteTotal : 0;
   }
 
   /** Distinct channels, patterns or shard channels with subscribers anywhere (INFO, NUMPAT). */
   topicCount(kind: Kind): number {
     return this.topics[kind].size;
+  }
+
+  /** The topic whose name is these bytes, or null. */
+  private topicNamed(kind: Kind, name: Uint8Array): Topic | null {
+    let t = this.byHash[kind].get(hashName(name)) ?? null;
+    while (t !== null && !bytesEqual(t.name, name)) t = t.nextSameHash;
+    return t;
   }
 
   private markTargets(topic: Topic): boolean {
@@ -193,19 +210,34 @@ export class PubSubHub {
   private topicFor(kind: Kind, key: string, name: Uint8Array): Topic {
     let topic = this.topics[kind].get(key);
     if (!topic) {
+      const hash = hashName(name), byHash = this.byHash[kind];
       topic = {
         name,
         local: new Set(),
         remote: new Array(this.shard.count).fill(0),
         remoteTotal: 0,
+        hash,
+        nextSameHash: byHash.get(hash) ?? null,
       };
       this.topics[kind].set(key, topic);
+      byHash.set(hash, topic);
     }
     return topic;
   }
 
   private dropIfUnused(kind: Kind, key: string, topic: Topic): void {
-    if (topic.local.size === 0 && topic.remoteTotal === 0) this.topics[kind].delete(key);
+    if (topic.local.size !== 0 || topic.remoteTotal !== 0) return;
+    this.topics[kind].delete(key);
+    const byHash = this.byHash[kind];
+    const head = byHash.get(topic.hash)!;
+    if (head === topic) {
+      if (topic.nextSameHash === null) byHash.delete(topic.hash);
+      else byHash.set(topic.hash, topic.nextSameHash);
+      return;
+    }
+    let before = head;
+    while (before.nextSameHash !== topic) before = before.nextSameHash!;
+    before.nextSameHash = topic.nextSameHash;
   }
 
   /** Tell the other shards that this shard's subscribers of `key` changed by `delta`. */
@@ -235,7 +267,7 @@ export class PubSubHub {
     }
     const clen = u32le(payload, 2);
     const channel = payload.subarray(6, 6 + clen), message = payload.subarray(6 + clen);
-    const topic = this.topics[kind].get(latin1(channel));
+    const topic = this.topicNamed(kind, channel);
     if (topic?.local.size) this.deliverMessage(topic.local, kind, channel, message);
     if (kind !== CHANNEL) return;
     for (const pattern of this.topics[PATTERN].values()) {
@@ -310,6 +342,13 @@ class PushFrames {
       }
     }
   }
+}
+
+/** FNV-1a of a channel or pattern name, kept within V8's small integers (a cheap Map key). */
+export function hashName(name: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name[i], 0x01000193);
+  return h & 0x3fffffff;
 }
 
 const hubs = new WeakMap<Shard, PubSubHub>();
