@@ -357,31 +357,38 @@ export class Connection {
 
   /** An idle connection's deliveries: the common case, a socket that takes them all at once,
    * costs the write op and one callback (an async chain per subscriber cost as much as its
-   * write call); anything else goes on in finishWritingDelivered. */
-  private startWritingDelivered(): void {
-    const sending = this.swapDelivered(), bytes = sending.bytes();
+   * write call); anything else goes on in finishWritingDelivered. `now`: the end-of-turn
+   * flush reads the clock once for all its connections. The callbacks are made once per
+   * connection (the bytes in flight are `sendingDelivered`'s), not per write. */
+  private startWritingDelivered(now = Date.now()): void {
+    const bytes = this.swapDelivered().bytes();
     this.unwritten = bytes.length;
-    this.writeCallAt = Date.now();
+    this.writeCallAt = now;
     let written: Promise<number>;
     try {
       written = this.io.write(bytes);
     } catch (err) {
       written = Promise.reject(err); // e.g. a socket closed meanwhile
     }
-    this.writing = written.then((taken) => {
-      if (taken < bytes.length || this.delivered.length !== 0) {
-        return this.finishWritingDelivered(sending, bytes, taken);
-      }
-      this.unwritten = this.writeCallAt = 0;
-      sending.reset();
-      sending.shrinkIfIdle();
-      this.client.pendingOutput = 0;
-      this.writing = null;
-    }, () => {
-      this.close();
-      this.writing = null;
-    });
+    this.writing = written.then(this.deliveredWritten, this.deliveredWriteFailed);
   }
+
+  private readonly deliveredWritten = (taken: number): Promise<void> | undefined => {
+    const sending = this.sendingDelivered, bytes = sending.bytes();
+    if (taken < bytes.length || this.delivered.length !== 0) {
+      return this.finishWritingDelivered(sending, bytes, taken);
+    }
+    this.unwritten = this.writeCallAt = 0;
+    sending.reset();
+    sending.shrinkIfIdle();
+    this.client.pendingOutput = 0;
+    this.writing = null;
+  };
+
+  private readonly deliveredWriteFailed = (): void => {
+    this.close();
+    this.writing = null;
+  };
 
   private async finishWritingDelivered(
     sending: ByteBuffer,
@@ -430,13 +437,13 @@ export class Connection {
    * by now.
    */
   private static flushAll = (): void => {
-    const queued = Connection.awaitingFlush;
+    const queued = Connection.awaitingFlush, now = Date.now();
     Connection.awaitingFlush = [];
     for (const c of queued) {
       c.flushQueued = false;
       // A connection that turned busy meanwhile took them ahead of its replies.
       if (c.busy || c.writing || c.closed || c.delivered.length === 0) continue;
-      c.startWritingDelivered();
+      c.startWritingDelivered(now);
     }
   };
 

@@ -30,7 +30,9 @@ function subscriber(): { client: Client; got: string[] } {
 }
 
 const message = (channel: Uint8Array, text: string) =>
-  `*3\r\n$7\r\nmessage\r\n$${channel.length}\r\n${dec.decode(channel)}\r\n$${text.length}\r\n${text}\r\n`;
+  `*3\r\n$7\r\nmessage\r\n$${channel.length}\r\n${
+    dec.decode(channel)
+  }\r\n$${text.length}\r\n${text}\r\n`;
 
 Deno.test("channels whose names share a hash each reach only their own subscribers", async () => {
   const shard = new Shard(0, 1, createKeyspace(), new ConfigStore(await loadConfig([], {})));
