@@ -108,6 +108,8 @@ export class ShardSnapshot {
   #slot = -1;
   #chunk: Uint8Array;
   #length = 0;
+  /** Counts for bench/snapshot_walk_micro.ts and the stall probe. */
+  readonly stats = { slices: 0, steps: 0, sliceMs: 0, maxSliceMs: 0 };
 
   constructor(
     private readonly shard: Shard,
@@ -138,7 +140,11 @@ export class ShardSnapshot {
         const start = performance.now(), until = start + SLICE_MS;
         do this.#step(); while (!this.#done && performance.now() < until);
         if (this.#length >= POST_BYTES) this.#post();
-        noteSlice(performance.now() - start);
+        const ms = performance.now() - start;
+        noteSlice(ms);
+        this.stats.slices++;
+        this.stats.sliceMs += ms;
+        if (ms > this.stats.maxSliceMs) this.stats.maxSliceMs = ms;
         if (!this.#done) await nextTask();
       }
     } finally {
@@ -150,6 +156,7 @@ export class ShardSnapshot {
   /** One engine step of the current database, or the move to the next one. */
   #step(): void {
     const ks = this.shard.keyspace, db = this.#db;
+    this.stats.steps++;
     if (this.#cursor === 0 && ks.dbSize(db) === 0) return this.#endDb();
     this.#cursor = ks.snapshotScan(db, this.#cursor, STEP_KEYS, STEP_BYTES);
     const n = ks.snapshotBytes();

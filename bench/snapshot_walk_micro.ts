@@ -1,0 +1,58 @@
+// Micro benchmark of one shard's snapshot walk (src/persistence/snapshot_shard.ts), in process
+// (not a test): the walk of KEYS keys (DEBUG POPULATE's "key:N" -> "value:N") with an encoder
+// that takes every chunk at once, and what it does per slice: slices, keys and bytes per slice,
+// and its CPU time per key. Run it under `valgrind --tool=callgrind` for instruction counts.
+//
+//   node_modules/.bin/deno run -A bench/snapshot_walk_micro.ts [--keys 200000] [--encode]
+// --encode also encodes the chunks as the encoder thread would (PartEncoder into /dev/null),
+// on this thread, to count the encoder's side.
+import { parseArgs } from "node:util";
+import process from "node:process";
+import { loadConfig } from "../src/config/load.ts";
+import { ConfigStore } from "../src/config/store.ts";
+import { Shard } from "../src/server/shard.ts";
+import { createKeyspace } from "../src/engine/engine_module.ts";
+import { releaseChunk, ShardSnapshot } from "../src/persistence/snapshot_shard.ts";
+import { PartEncoder } from "../src/persistence/snapshot_encoder.ts";
+import { encodingLimitsOf } from "../src/engine/encoding_limits.ts";
+
+const { values } = parseArgs({
+  options: {
+    keys: { type: "string", default: "200000" },
+    encode: { type: "boolean", default: false },
+  },
+});
+const KEYS = Number(values.keys);
+const enc = new TextEncoder();
+const shard = new Shard(0, 1, createKeyspace(), new ConfigStore(await loadConfig([], {})));
+shard.keyspace.setClock(Date.now());
+for (let i = 0; i < KEYS; i++) {
+  shard.keyspace.setString(0, enc.encode(`key:${i}`), enc.encode(`value:${i}`));
+}
+const options = encodingLimitsOf(shard.config);
+const encoder = values.encode ? new PartEncoder("/dev/null") : null;
+let chunks = 0, bytes = 0;
+const walk = new ShardSnapshot(shard, (chunk, flow, slot) => {
+  chunks++;
+  bytes += chunk.length;
+  encoder?.push(chunk, options);
+  releaseChunk(flow, slot);
+});
+const cpu0 = process.cpuUsage(), t0 = performance.now();
+await walk.run();
+const wall = performance.now() - t0, cpu = process.cpuUsage(cpu0);
+encoder?.finish();
+const cpuMs = (cpu.user + cpu.system) / 1000;
+const s = walk.stats;
+console.log(
+  `keys=${KEYS} chunks=${chunks} bytes=${bytes} slices=${s.slices} keys/slice=${
+    (KEYS / s.slices).toFixed(0)
+  } bytes/slice=${(bytes / s.slices).toFixed(0)} steps/slice=${(s.steps / s.slices).toFixed(1)}`,
+);
+console.log(
+  `wall ${wall.toFixed(0)} ms, cpu ${cpuMs.toFixed(0)} ms (${
+    (cpuMs * 1e6 / KEYS).toFixed(0)
+  } ns/key), ` +
+    `time in slices ${s.sliceMs.toFixed(0)} ms (${(s.sliceMs * 1e6 / KEYS).toFixed(0)} ns/key), ` +
+    `longest slice ${(s.maxSliceMs * 1000).toFixed(0)} µs`,
+);
