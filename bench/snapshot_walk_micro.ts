@@ -29,7 +29,7 @@ shard.keyspace.setClock(Date.now());
 for (let i = 0; i < KEYS; i++) {
   shard.keyspace.setString(0, enc.encode(`key:${i}`), enc.encode(`value:${i}`));
 }
-const options = encodingLimitsOf(shard.config);
+const options = { ...encodingLimitsOf(shard.config), compress: true }; // as the coordinator sends them
 const encoder = values.encode ? new PartEncoder("/dev/null") : null;
 let chunks = 0, bytes = 0;
 const walk = new ShardSnapshot(shard, (chunk, flow, slot) => {
