@@ -5,14 +5,21 @@
 //
 //   node_modules/.bin/deno run -A bench/snapshot_walk_micro.ts [--keys 200000] [--encode]
 // --encode also encodes the chunks as the encoder thread would (PartEncoder into /dev/null),
-// on this thread, to count the encoder's side.
+// on this thread, to count the encoder's side; --covered first tells it of a key a write
+// created (as any write during a walk does), so it checks every walk record against those.
+// GCs: add --v8-flags=--trace-gc and count the lines.
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { loadConfig } from "../src/config/load.ts";
 import { ConfigStore } from "../src/config/store.ts";
 import { Shard } from "../src/server/shard.ts";
 import { createKeyspace } from "../src/engine/engine_module.ts";
-import { releaseChunk, ShardSnapshot } from "../src/persistence/snapshot_shard.ts";
+import {
+  releaseChunk,
+  SEG_CREATED,
+  SEGMENT_HEADER,
+  ShardSnapshot,
+} from "../src/persistence/snapshot_shard.ts";
 import { PartEncoder } from "../src/persistence/snapshot_encoder.ts";
 import { encodingLimitsOf } from "../src/engine/encoding_limits.ts";
 
@@ -20,6 +27,7 @@ const { values } = parseArgs({
   options: {
     keys: { type: "string", default: "200000" },
     encode: { type: "boolean", default: false },
+    covered: { type: "boolean", default: false },
   },
 });
 const KEYS = Number(values.keys);
@@ -31,6 +39,14 @@ for (let i = 0; i < KEYS; i++) {
 }
 const options = { ...encodingLimitsOf(shard.config), compress: true }; // as the coordinator sends them
 const encoder = values.encode ? new PartEncoder("/dev/null") : null;
+if (values.covered) {
+  const key = enc.encode("created:during:the:walk");
+  const segment = new Uint8Array(SEGMENT_HEADER + key.length);
+  segment[0] = SEG_CREATED;
+  new DataView(segment.buffer).setUint32(2, key.length, true);
+  segment.set(key, SEGMENT_HEADER);
+  encoder?.push(segment, options);
+}
 let chunks = 0, bytes = 0;
 const walk = new ShardSnapshot(shard, (chunk, flow, slot) => {
   chunks++;

@@ -31,6 +31,32 @@ interface Records {
   expires: number;
 }
 
+/** FNV-1a of the key's bytes: a walk record is looked up by this before its name is built. */
+function keyHash(key: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i], 0x01000193);
+  return h;
+}
+
+/**
+ * Keys a write saved or created in one db. Every walk record is checked against it once a
+ * write happened: by hash first, so a record costs no string (the names of a million records
+ * were most of the encoder's garbage, and its GC's helper threads run at the shards' priority).
+ */
+class CoveredKeys {
+  readonly #hashes = new Set<number>();
+  readonly #names = new Set<string>();
+
+  add(key: Uint8Array): void {
+    this.#hashes.add(keyHash(key));
+    this.#names.add(latin1(key));
+  }
+
+  has(key: Uint8Array): boolean {
+    return this.#hashes.has(keyHash(key)) && this.#names.has(latin1(key));
+  }
+}
+
 const newRecords = (capacity = 4096): Records => ({
   w: new RdbWriter({ compress: true }, capacity),
   keys: 0,
@@ -44,7 +70,7 @@ export class PartEncoder {
   /** Saved records of databases the walk has not reached yet. */
   readonly #later = new Map<number, Records>();
   /** Per db: keys a write saved or created before the walk got there. */
-  readonly #covered = new Map<number, Set<string>>();
+  readonly #covered = new Map<number, CoveredKeys>();
   #written = 0;
   #sectionStart = 0;
   #error: Error | null = null;
@@ -103,8 +129,8 @@ export class PartEncoder {
 
   #cover(db: number, key: Uint8Array): void {
     let covered = this.#covered.get(db);
-    if (!covered) this.#covered.set(db, covered = new Set());
-    covered.add(latin1(key));
+    if (!covered) this.#covered.set(db, covered = new CoveredKeys());
+    covered.add(key);
   }
 
   #laterIn(db: number): Records {
@@ -121,7 +147,7 @@ export class PartEncoder {
   #records(
     body: Uint8Array,
     options: EncodeOptions,
-    skip: Set<string> | undefined,
+    skip: CoveredKeys | undefined,
     to: Records,
   ): void {
     for (let at = 0; at < body.length;) {
@@ -131,7 +157,7 @@ export class PartEncoder {
       p += 8;
       const end = p + BLOB_HEADER + u32le(body, p + 8);
       at = end;
-      if (skip?.has(latin1(key))) continue;
+      if (skip?.has(key)) continue;
       const value = rdbValueFromBlob(body.subarray(p, end));
       const entry = expireAt >= 0 ? { key, value, expireAtMs: expireAt } : { key, value };
       writeRdbEntry(to.w, entry, options);
