@@ -5,7 +5,8 @@
 // nothing else, and its message queue holds the chunks. It also resolves what the walk and the
 // writes during it both sent: a key a write saved (or created) before the walk reached it is
 // written from the saved record, and the walk's later record of it is dropped.
-import { latin1, u32le } from "../protocol/bytes.ts";
+import { u32le } from "../protocol/bytes.ts";
+import { KeyBytesSet } from "./key_bytes_set.ts";
 import { readExpireTime } from "../engine/expire_time.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import { writeRdbEntry } from "./rdb/file.ts";
@@ -31,32 +32,6 @@ interface Records {
   expires: number;
 }
 
-/** FNV-1a of the key's bytes: a walk record is looked up by this before its name is built. */
-function keyHash(key: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i], 0x01000193);
-  return h;
-}
-
-/**
- * Keys a write saved or created in one db. Every walk record is checked against it once a
- * write happened: by hash first, so a record costs no string (the names of a million records
- * were most of the encoder's garbage, and its GC's helper threads run at the shards' priority).
- */
-class CoveredKeys {
-  readonly #hashes = new Set<number>();
-  readonly #names = new Set<string>();
-
-  add(key: Uint8Array): void {
-    this.#hashes.add(keyHash(key));
-    this.#names.add(latin1(key));
-  }
-
-  has(key: Uint8Array): boolean {
-    return this.#hashes.has(keyHash(key)) && this.#names.has(latin1(key));
-  }
-}
-
 const newRecords = (capacity = 4096): Records => ({
   w: new RdbWriter({ compress: true }, capacity),
   keys: 0,
@@ -70,7 +45,7 @@ export class PartEncoder {
   /** Saved records of databases the walk has not reached yet. */
   readonly #later = new Map<number, Records>();
   /** Per db: keys a write saved or created before the walk got there. */
-  readonly #covered = new Map<number, CoveredKeys>();
+  readonly #covered = new Map<number, KeyBytesSet>();
   #written = 0;
   #sectionStart = 0;
   #error: Error | null = null;
@@ -129,7 +104,7 @@ export class PartEncoder {
 
   #cover(db: number, key: Uint8Array): void {
     let covered = this.#covered.get(db);
-    if (!covered) this.#covered.set(db, covered = new CoveredKeys());
+    if (!covered) this.#covered.set(db, covered = new KeyBytesSet());
     covered.add(key);
   }
 
@@ -147,7 +122,7 @@ export class PartEncoder {
   #records(
     body: Uint8Array,
     options: EncodeOptions,
-    skip: CoveredKeys | undefined,
+    skip: KeyBytesSet | undefined,
     to: Records,
   ): void {
     for (let at = 0; at < body.length;) {

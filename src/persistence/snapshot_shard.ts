@@ -15,7 +15,7 @@
 import type { Shard } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { KeyBytesSet } from "./key_bytes_set.ts";
 import { noteSlice } from "../server/stall_probe.ts";
 
 /** A chunk is segments: [u8 kind][u8 db][u32 length LE][length bytes]. */
@@ -99,8 +99,8 @@ export class ShardSnapshot {
   #db = 0;
   #cursor = 0;
   #done = false;
-  /** Per db not walked yet: keys a write saved or created (latin1), never saved twice. */
-  readonly #covered = new Map<number, Set<string>>();
+  /** Per db not walked yet: keys a write saved or created, never saved twice. */
+  readonly #covered = new Map<number, KeyBytesSet>();
   readonly #flow = new Int32Array(new SharedArrayBuffer(4 * (1 + SLOTS)));
   readonly #slots = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   #nextSlot = 0;
@@ -223,10 +223,8 @@ export class ShardSnapshot {
       const key = ctx.args.bytes(i);
       if (db === this.#db && ks.snapshotKeyPassed(key, this.#cursor)) continue;
       let covered = this.#covered.get(db);
-      if (!covered) this.#covered.set(db, covered = new Set());
-      const name = latin1(key);
-      if (covered.has(name)) continue;
-      covered.add(name);
+      if (!covered) this.#covered.set(db, covered = new KeyBytesSet());
+      if (!covered.add(key)) continue;
       const n = ks.snapshotKey(db, key);
       if (n >= 0) this.#segment(SEG_SAVED, db, ks.memoryBytes(), ks.resultOffset(), n);
       else this.#segment(SEG_CREATED, db, key, 0, key.length);
