@@ -29,5 +29,8 @@ export type ToEncoder =
 export type FromEncoder =
   /** The answer to "finish" (the parts' sections in shard order) or "splice" (the key count). */
   | { type: "done"; id: number; sections?: PartSection[][]; keys?: number; error?: string }
-  /** The thread's scheduling priority could not be lowered (logged once by the main thread). */
-  | { type: "priority"; nice: number; error?: string };
+  /**
+   * The thread's scheduling priority: its nice value and whether it runs at SCHED_IDLE, or why
+   * it could not be lowered (logged once by the main thread).
+   */
+  | { type: "priority"; nice: number; idle?: boolean; error?: string };

@@ -80,6 +80,7 @@ export class EncoderThread {
       const m = e.data;
       if (m.type === "priority") {
         if (m.error) log.warning(`snapshot encoder: cannot lower its priority: ${m.error}`);
+        else log.verbose(`snapshot encoder: nice ${m.nice}${m.idle ? ", SCHED_IDLE" : ""}`);
         return;
       }
       const pending = this.#finishing.get(m.id);

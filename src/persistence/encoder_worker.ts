@@ -1,8 +1,9 @@
 // The snapshot encoder thread: a Worker that turns the shards' raw records into RDB part files
-// (PartEncoder) at the lowest scheduling priority, so that while a BGSAVE runs the threads
-// serving requests (the shards) always win a core over it and it gets the CPU they leave.
+// (PartEncoder) at the lowest scheduling priority (nice 19, then the SCHED_IDLE policy), so
+// that while a BGSAVE runs the threads serving requests (the shards) always win a core over it
+// and it gets the CPU they leave.
 // The shards pause their walk while their chunks queue here (snapshot_shard.ts: flow control),
-// so memory stays bounded, and a nice-19 thread is never starved outright by CFS: under a
+// so memory stays bounded, and such a thread is never starved outright by the scheduler: under a
 // saturating load the snapshot just takes longer.
 import { setPriority } from "node:os";
 import { PartEncoder } from "./snapshot_encoder.ts";
@@ -20,9 +21,35 @@ function lowerPriority(): void {
     // Linux keeps the nice value per thread, and `who` 0 names the calling thread only (what
     // setpriority(2) calls a deviation from POSIX): the rest of the process keeps its own.
     setPriority(0, ENCODER_NICE);
-    post({ type: "priority", nice: ENCODER_NICE });
   } catch (e) {
-    post({ type: "priority", nice: 0, error: (e as Error).message });
+    return post({ type: "priority", nice: 0, error: (e as Error).message });
+  }
+  post({ type: "priority", nice: ENCODER_NICE, idle: idlePolicy() });
+}
+
+/** sched(7)'s SCHED_IDLE. */
+const SCHED_IDLE = 5;
+
+/**
+ * Moves this thread to SCHED_IDLE: Linux's EEVDF lets a running nice-19 thread finish its
+ * protected slice (about a millisecond) before a woken nice-0 shard gets the core, while a
+ * thread of the idle policy is preempted at once by any other (kernel/sched/fair.c: "idle
+ * tasks are by definition preempted by non-idle tasks"). Deno has no sched_setscheduler(2),
+ * so it is libc's through FFI (pid 0: the calling thread only; any user may lower a thread to
+ * it). Without --allow-ffi or a glibc the thread keeps nice 19. True when it took.
+ */
+function idlePolicy(): boolean {
+  try {
+    const libc = Deno.dlopen("libc.so.6", {
+      sched_setscheduler: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+    });
+    try {
+      return libc.symbols.sched_setscheduler(0, SCHED_IDLE, new Int32Array(1)) === 0;
+    } finally {
+      libc.close();
+    }
+  } catch {
+    return false;
   }
 }
 

@@ -5,7 +5,8 @@
 // nothing else, and its message queue holds the chunks. It also resolves what the walk and the
 // writes during it both sent: a key a write saved (or created) before the walk reached it is
 // written from the saved record, and the walk's later record of it is dropped.
-import { latin1, u32le } from "../protocol/bytes.ts";
+import { u32le } from "../protocol/bytes.ts";
+import { KeyBytesSet } from "./key_bytes_set.ts";
 import { readExpireTime } from "../engine/expire_time.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import { writeRdbEntry } from "./rdb/file.ts";
@@ -44,7 +45,7 @@ export class PartEncoder {
   /** Saved records of databases the walk has not reached yet. */
   readonly #later = new Map<number, Records>();
   /** Per db: keys a write saved or created before the walk got there. */
-  readonly #covered = new Map<number, Set<string>>();
+  readonly #covered = new Map<number, KeyBytesSet>();
   #written = 0;
   #sectionStart = 0;
   #error: Error | null = null;
@@ -103,8 +104,8 @@ export class PartEncoder {
 
   #cover(db: number, key: Uint8Array): void {
     let covered = this.#covered.get(db);
-    if (!covered) this.#covered.set(db, covered = new Set());
-    covered.add(latin1(key));
+    if (!covered) this.#covered.set(db, covered = new KeyBytesSet());
+    covered.add(key);
   }
 
   #laterIn(db: number): Records {
@@ -121,7 +122,7 @@ export class PartEncoder {
   #records(
     body: Uint8Array,
     options: EncodeOptions,
-    skip: Set<string> | undefined,
+    skip: KeyBytesSet | undefined,
     to: Records,
   ): void {
     for (let at = 0; at < body.length;) {
@@ -131,7 +132,7 @@ export class PartEncoder {
       p += 8;
       const end = p + BLOB_HEADER + u32le(body, p + 8);
       at = end;
-      if (skip?.has(latin1(key))) continue;
+      if (skip?.has(key)) continue;
       const value = rdbValueFromBlob(body.subarray(p, end));
       const entry = expireAt >= 0 ? { key, value, expireAtMs: expireAt } : { key, value };
       writeRdbEntry(to.w, entry, options);

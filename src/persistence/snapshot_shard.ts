@@ -15,7 +15,7 @@
 import type { Shard } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { KeyBytesSet } from "./key_bytes_set.ts";
 import { noteSlice } from "../server/stall_probe.ts";
 
 /** A chunk is segments: [u8 kind][u8 db][u32 length LE][length bytes]. */
@@ -99,8 +99,8 @@ export class ShardSnapshot {
   #db = 0;
   #cursor = 0;
   #done = false;
-  /** Per db not walked yet: keys a write saved or created (latin1), never saved twice. */
-  readonly #covered = new Map<number, Set<string>>();
+  /** Per db not walked yet: keys a write saved or created, never saved twice. */
+  readonly #covered = new Map<number, KeyBytesSet>();
   readonly #flow = new Int32Array(new SharedArrayBuffer(4 * (1 + SLOTS)));
   readonly #slots = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   #nextSlot = 0;
@@ -108,6 +108,8 @@ export class ShardSnapshot {
   #slot = -1;
   #chunk: Uint8Array;
   #length = 0;
+  /** Counts for bench/snapshot_walk_micro.ts and the stall probe. */
+  readonly stats = { slices: 0, steps: 0, sliceMs: 0, maxSliceMs: 0 };
 
   constructor(
     private readonly shard: Shard,
@@ -138,7 +140,11 @@ export class ShardSnapshot {
         const start = performance.now(), until = start + SLICE_MS;
         do this.#step(); while (!this.#done && performance.now() < until);
         if (this.#length >= POST_BYTES) this.#post();
-        noteSlice(performance.now() - start);
+        const ms = performance.now() - start;
+        noteSlice(ms);
+        this.stats.slices++;
+        this.stats.sliceMs += ms;
+        if (ms > this.stats.maxSliceMs) this.stats.maxSliceMs = ms;
         if (!this.#done) await nextTask();
       }
     } finally {
@@ -150,6 +156,7 @@ export class ShardSnapshot {
   /** One engine step of the current database, or the move to the next one. */
   #step(): void {
     const ks = this.shard.keyspace, db = this.#db;
+    this.stats.steps++;
     if (this.#cursor === 0 && ks.dbSize(db) === 0) return this.#endDb();
     this.#cursor = ks.snapshotScan(db, this.#cursor, STEP_KEYS, STEP_BYTES);
     const n = ks.snapshotBytes();
@@ -216,10 +223,8 @@ export class ShardSnapshot {
       const key = ctx.args.bytes(i);
       if (db === this.#db && ks.snapshotKeyPassed(key, this.#cursor)) continue;
       let covered = this.#covered.get(db);
-      if (!covered) this.#covered.set(db, covered = new Set());
-      const name = latin1(key);
-      if (covered.has(name)) continue;
-      covered.add(name);
+      if (!covered) this.#covered.set(db, covered = new KeyBytesSet());
+      if (!covered.add(key)) continue;
       const n = ks.snapshotKey(db, key);
       if (n >= 0) this.#segment(SEG_SAVED, db, ks.memoryBytes(), ks.resultOffset(), n);
       else this.#segment(SEG_CREATED, db, key, 0, key.length);

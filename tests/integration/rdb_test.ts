@@ -259,39 +259,44 @@ Deno.test("after kill -9 the last completed snapshot loads intact", async () => 
   }
 });
 
-/** The name and nice value of each thread of process `pid`, by thread id (Linux /proc). */
+/** The name, nice value and policy of each thread of process `pid`, by thread id (Linux /proc). */
 interface ThreadSched {
   name: string;
   nice: number;
+  policy: number;
 }
+
+/** sched(7)'s policy number of SCHED_IDLE. */
+const SCHED_IDLE = 5;
 
 function threadScheds(pid: number): Map<string, ThreadSched> {
   return new Map([...Deno.readDirSync(`/proc/${pid}/task`)].map((t) => {
     const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    return [t.name, { name, nice: Number(fields[16]) }];
+    // Fields 19 (nice) and 41 (policy) of proc(5), counted from field 3 here.
+    return [t.name, { name, nice: Number(fields[16]), policy: Number(fields[38]) }];
   }));
 }
 
-Deno.test("snapshots are encoded on a thread at nice 19; the serving threads keep theirs", async () => {
+Deno.test("snapshots are encoded on a thread at nice 19 and SCHED_IDLE; the serving threads keep theirs", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
   let ours: RunningServer | undefined;
   try {
     ours = await startIronCache(["--shards", "2", "--dir", dir, ...DEBUG]);
     const pid = Number(/process_id:(\d+)/.exec(await call(ours.port, "INFO", "server"))![1]);
     const before = threadScheds(pid);
-    assert.deepEqual([...before.values()].filter((t) => t.nice !== 0), []);
+    assert.deepEqual([...before.values()].filter((t) => t.nice !== 0 || t.policy !== 0), []);
     await call(ours.port, "DEBUG", "POPULATE", "1000");
     assert.equal(await call(ours.port, "SAVE"), "+OK\r\n");
     const after = threadScheds(pid);
     for (const [tid, t] of after) {
       // The encoder's thread, and the file I/O threads its runtime starts (they inherit it).
       if (!before.has(tid)) assert.ok(t.nice === 0 || t.nice === 19, `thread ${tid}: ${t.nice}`);
-      else assert.equal(t.nice, 0, `serving thread ${tid}`);
+      else assert.deepEqual([t.nice, t.policy], [0, 0], `serving thread ${tid}`);
     }
     const encoder = [...after.entries()].filter(([tid, t]) =>
-      !before.has(tid) && t.nice === 19 && t.name.startsWith("worker")
+      !before.has(tid) && t.nice === 19 && t.policy === SCHED_IDLE && t.name.startsWith("worker")
     );
     assert.equal(encoder.length, 1, JSON.stringify([...after.values()]));
     checkRdb(`${dir}/dump.rdb`);
