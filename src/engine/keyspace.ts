@@ -189,8 +189,8 @@ export interface ByteSink {
  * subarray + set (which allocates a view) by a wide margin. Measured in bench/engine_micro.ts. */
 const COPY_LOOP_MAX = 40;
 /** Copies through DataViews (copyWords) go 4 bytes at a time up to this length, then one
- * set() of a view (a memmove). Under callgrind a 32-byte copy took about 1000 instructions
- * as a byte loop, 800 as subarray + set and 200-450 as 32-bit words. */
+ * set() of a view (a memmove). Under callgrind a 32-byte copy took 500-1000 instructions as
+ * a byte loop, about 800 as subarray + set and 200-450 as 32-bit words. */
 const COPY_WORDS_MAX = 128;
 
 /** A DataView over the last byte array it was asked for: copies from a connection's read
