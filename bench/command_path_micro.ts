@@ -31,7 +31,10 @@ const MODE = (Object.keys(MODES) as (keyof typeof MODES)[]).find((m) => argv.inc
 const configFlags = argv.filter((a) =>
   !["--cpu-prof", ...Object.keys(MODES).map((m) => `--${m}`)].includes(a)
 );
-const BATCHES = 40_000;
+// MICRO_BATCHES / MICRO_ROUNDS: smaller runs under callgrind (run twice with different
+// MICRO_BATCHES and divide the difference in instructions by the difference in commands).
+const BATCHES = Number(Deno.env.get("MICRO_BATCHES") ?? 40_000);
+const ROUNDS = Number(Deno.env.get("MICRO_ROUNDS") ?? 3);
 const enc = new TextEncoder();
 const frame = (...a: string[]) =>
   `*${a.length}\r\n` + a.map((x) => `$${x.length}\r\n${x}\r\n`).join("");
@@ -94,8 +97,8 @@ if (read === "ZRANGE") {
     isShuttingDown: () => false,
   }).serve();
 }
-await run(write, 10_000); // fill + warm up
-for (let round = 0; round < 3; round++) {
+await run(write, Number(Deno.env.get("MICRO_WARMUP") ?? 10_000)); // fill + warm up
+for (let round = 0; round < ROUNDS; round++) {
   const w = await run(write, BATCHES);
   const r = await run(read, BATCHES);
   console.log(

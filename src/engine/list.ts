@@ -55,8 +55,8 @@ export function listPush(
 /** Writes the one element item an operation left (LPOP / RPOP without a count, LMOVE,
  * LINDEX) as a bulk string, straight from Wasm memory: no ReplyItems reader per reply. */
 export function writeElement(ks: Keyspace, out: ReplyWriter): void {
-  const memory = ks.memoryBytes(), at = ks.resultOffset();
-  out.bulkRange(memory, at + 4, u32le(memory, at));
+  const at = ks.resultOffset();
+  ks.writeBulkAt(out, at + 4, u32le(ks.memoryBytes(), at));
 }
 
 /** LPOP / RPOP of the key at `keyIndex`: `count` < 0 pops one element, else up to `count`.

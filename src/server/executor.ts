@@ -40,8 +40,8 @@ let cachedCount = 0;
 /** Run a resolved command; returns a promise only for the few async commands. */
 export function runCommand(ctx: CommandContext, spec: CommandSpec): void | Promise<void> {
   ctx.spec = spec;
-  // Inside EXEC, CLIENT LIST's cmd= stays "exec" (Redis sets lastcmd per top-level command).
-  if (!ctx.client.inTransaction) ctx.client.lastCommand = spec.name;
+  // CLIENT LIST's cmd= (lastCommand) was set by Connection.execute, the only caller with a
+  // real client (the batch executor's stand-in is listed nowhere).
   const shard = ctx.shard, stats = shard.stats;
   // maxmemory: evict, then refuse denyoom commands (not the steps of a cross-shard command,
   // checked once before it began).
