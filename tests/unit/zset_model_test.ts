@@ -438,9 +438,7 @@ Deno.test("a sorted set of 200k members converts, ranks and frees exactly", asyn
   }
   assert.ok(z.linksConsistent(0, key), "skiplist links agree with the order");
   const perMember = (ks.memoryUsed() - baseline) / N;
-  // 85 with p = 1/2 levels (2 per node on average: t_zset.ts randomLevel); redis-server 7.0 takes
-  // 113 (used_memory) for this set.
-  assert.ok(perMember < 90, `bytes per member: ${perMember.toFixed(1)}`);
+  assert.ok(perMember < 80, `bytes per member: ${perMember.toFixed(1)}`);
   ks.delete(0, key);
   assert.equal(ks.memoryUsed(), baseline);
 });

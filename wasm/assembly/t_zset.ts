@@ -318,15 +318,16 @@ function slNew(capacityHint: u32): usize {
   return obj;
 }
 
-/**
- * A new node's level: 1 + the leading 1 bits of a random word, so each further level is taken
- * with probability p = 1/2 (Redis: 1/4). Every level entry holds its forward node's score, so a
- * descent reads only the nodes it moves to, (1 - p) / p per level over log(1/p) n levels: 20
- * at 1 M members against 30 with p = 1/4, each a likely cache miss in a big set; a node has 2
- * levels on average instead of 1.33 (16 bytes per level).
- */
 function randomLevel(): i32 {
-  return min(1 + <i32>clz<u64>(~nextRandom()), MAX_LEVEL);
+  let level = 1;
+  let bits = nextRandom();
+  // Redis's ZSKIPLIST_P = 0.25: two random bits per level.
+  while ((bits & 3) == 0 && level < MAX_LEVEL) {
+    level++;
+    bits >>= 2;
+    if (bits == 0) bits = nextRandom();
+  }
+  return level;
 }
 
 // ---- member index ------------------------------------------------------------------------------
