@@ -19,6 +19,7 @@ import {
   RANGE_MAXEX,
   RANGE_MINEX,
   RANGE_REMOVE,
+  RANGE_RESP,
   RANGE_REV,
   RANGE_WITHSCORES,
   type ScoredMember,
@@ -321,10 +322,13 @@ function zrangeGeneric(type: RangeType | null, reverse: boolean | null) {
   return (ctx: CommandContext): void => {
     const r = parseRange(ctx, 1, false, type, reverse);
     if (!r) return;
-    const n = runRange(ctx, r, 0, r.withScores);
+    // Members alone come back from the engine as RESP, copied in one block.
+    const n = runRange(ctx, r, r.withScores ? 0 : RANGE_RESP, r.withScores);
     if (n === WRONG_TYPE) return ctx.out.error(ERR_WRONGTYPE);
     if (n === NOT_FOUND) return ctx.out.arrayHeader(0);
-    writeMembers(ctx.out, zsets(ctx).items(), n, r.withScores);
+    if (r.withScores) return writeMembers(ctx.out, zsets(ctx).items(), n, true);
+    ctx.out.arrayHeader(n);
+    zsets(ctx).writeRespMembers(ctx.out);
   };
 }
 

@@ -1,7 +1,7 @@
 // TypeScript face of the engine's sorted sets (wasm/assembly/api_zset.ts). Members are staged
 // as arguments (Keyspace.stageKeyAndArgs / stageKeyAndValues), scores as f64s in the engine's
 // score buffer; replies come back as items (Keyspace.replyItems()).
-import type { ArgSource, EngineExports, Keyspace } from "./keyspace.ts";
+import type { ArgSource, ByteSink, EngineExports, Keyspace } from "./keyspace.ts";
 import type { ReplyItems } from "./reply_items.ts";
 
 /** ZADD INCR / ZINCRBY produced a NaN. */
@@ -14,7 +14,9 @@ export const RANGE_REV = 1,
   RANGE_MINEX = 4,
   RANGE_MAXEX = 8,
   RANGE_COUNT = 16,
-  RANGE_REMOVE = 32;
+  RANGE_REMOVE = 32,
+  /** Members only, as RESP bulk strings: send them with writeRespMembers. */
+  RANGE_RESP = 64;
 
 interface ZsetExports extends EngineExports {
   zsetScoreBuffer(n: number): number;
@@ -204,6 +206,11 @@ export class Zsets {
 
   items(): ReplyItems {
     return this.#ks.replyItems();
+  }
+
+  /** Appends the members a RANGE_RESP range wrote (ready RESP) to `out`. */
+  writeRespMembers(out: ByteSink): void {
+    this.#ks.writeResult(out, this.#x.itemsByteLength());
   }
 }
 

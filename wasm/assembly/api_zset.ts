@@ -5,7 +5,7 @@
 import { capacityOf, memAlloc, memFree } from "./alloc";
 import { argData, argLen, firstArg, nextArg } from "./args";
 import { dbAt } from "./db";
-import { itemDouble, itemNull, itemsBegin } from "./items";
+import { itemDouble, itemNull, itemsBegin, respStringsBegin } from "./items";
 import { deleteKey } from "./keys";
 import { TYPE_ZSET } from "./objects";
 import { NOT_FOUND, WRONG_TYPE } from "./status";
@@ -39,6 +39,7 @@ const RANGE_MINEX: i32 = 4;
 const RANGE_MAXEX: i32 = 8;
 const RANGE_COUNT: i32 = 16;
 const RANGE_REMOVE: i32 = 32;
+const RANGE_RESP: i32 = 64;
 
 let scoreBuffer: usize = 0;
 
@@ -209,7 +210,8 @@ function lexBound(arg: usize, isMax: bool): void {
  * (a = min, b = max; flags 4 / 8 exclusive), 2 by lex (min and max staged as arguments).
  * flags 1 REV (score / lex: from the top; rank: ranks counted from the top), 2 WITHSCORES,
  * 16 COUNT (ZCOUNT / ZLEXCOUNT: returns the count), 32 REMOVE (ZREMRANGEBY*: returns the
- * number removed, a write). `offset` / `limit` (LIMIT; limit < 0 = all) apply to score and
+ * number removed, a write), 64 RESP (members without scores, written as RESP bulk strings
+ * ready to send: items.ts respStringsBegin). `offset` / `limit` (LIMIT; limit < 0 = all) apply to score and
  * lex ranges. Returns the members emitted, NOT_FOUND (missing key), WRONG_TYPE.
  */
 export function zsetRange(
@@ -220,7 +222,8 @@ export function zsetRange(
   const e = findObject(d, klen, TYPE_ZSET, !remove);
   if (e == WRONG_TYPE_ENTRY) return WRONG_TYPE;
   if (e == 0) return NOT_FOUND;
-  itemsBegin();
+  if ((flags & RANGE_RESP) != 0) respStringsBegin();
+  else itemsBegin();
   let obj = objectOf(e);
   const length = <f64>zsetLength(obj);
   const reverse = (flags & RANGE_REV) != 0;

@@ -18,11 +18,23 @@ let base: usize = 0;
 let used: usize = 0;
 let count: i32 = 0;
 
+/** Whether itemBytes writes RESP bulk strings ($len CRLF bytes CRLF, the same in RESP2 and
+ * RESP3) that JS sends as they are, rather than items: for replies of members only. */
+let respStrings = false;
+
 /** Starts an empty item list (drops the previous one). */
 export function itemsBegin(): void {
   base = outputFor(0);
   used = 0;
   count = 0;
+  respStrings = false;
+}
+
+/** itemsBegin for a reply of strings only, written as RESP (JS copies the bytes as one block
+ * instead of formatting each item). */
+export function respStringsBegin(): void {
+  itemsBegin();
+  respStrings = true;
 }
 
 // @ts-ignore: decorator
@@ -35,9 +47,26 @@ export function itemsBegin(): void {
 }
 
 export function itemBytes(ptr: usize, len: usize): void {
+  if (respStrings) return respBulk(ptr, len);
   const at = room(4 + len);
   store<u32>(at, <u32>len);
   memory.copy(at + 4, ptr, len);
+}
+
+function respBulk(ptr: usize, len: usize): void {
+  let digits: usize = 1;
+  for (let v = len; v >= 10; v /= 10) digits++;
+  let at = room(digits + len + 5);
+  store<u8>(at, 0x24); // $
+  let v = len;
+  for (let d = at + digits; d > at; d--) {
+    store<u8>(d, <u8>(48 + v % 10));
+    v /= 10;
+  }
+  at += digits + 1;
+  store<u16>(at, 0x0a0d); // CRLF
+  memory.copy(at + 2, ptr, len);
+  store<u16>(at + 2 + len, 0x0a0d);
 }
 
 /** Room for a `len`-byte string item the caller fills in; returns where to write it. */

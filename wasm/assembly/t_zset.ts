@@ -795,8 +795,7 @@ export function setLexBound(isMax: bool, infinite: i32, ptr: usize, len: usize, 
 }
 
 function holds(pred: i32, score: f64, m: usize, len: usize): bool {
-  if (pred == BELOW_SCORE) return minExclusive ? score <= minScore : score < minScore;
-  if (pred == UPTO_SCORE) return maxExclusive ? score < maxScore : score <= maxScore;
+  if (pred == BELOW_SCORE || pred == UPTO_SCORE) return scoreWithin(score, scoreBound(pred), scoreBoundIncluded(pred));
   if (pred == BELOW_LEX) {
     const c = minInfinite != 0 ? -minInfinite : compareBytes(m, len, minPtr, minLen);
     return minExclusive ? c <= 0 : c < 0;
@@ -828,18 +827,39 @@ let leadingRank: u32 = 0;
 function slLastHolding(obj: usize, pred: i32): usize {
   let x = slHead(obj);
   let rank: u32 = 0;
-  // A score bound is decided on the entry's copy of the forward's score; a lex bound reads it.
+  // A score bound is decided on the entry's copy of the forward's score, inline (this loop is
+  // ZRANGE BYSCORE's hot path); a lex bound reads the forward's member.
   const lex = pred == BELOW_LEX || pred == UPTO_LEX;
+  const bound = scoreBound(pred), orEqual = scoreBoundIncluded(pred);
   for (let i = slLevel(obj) - 1; i >= 0; i--) {
-    let f = fwd(x, i);
-    while (f != 0 && holds(pred, fwdScore(x, i), nodeMember(f), lex ? nodeLen(f) : 0)) {
-      rank += span(x, i);
+    let e = entry(x, i);
+    let f = <usize>load<u32>(e, E_FWD);
+    while (f != 0 && (lex ? holds(pred, 0, nodeMember(f), nodeLen(f)) : scoreWithin(load<f64>(e, E_SCORE), bound, orEqual))) {
+      if (i != 0) rank += load<u32>(e, E_SPAN);
+      else rank++;
       x = f;
-      f = fwd(x, i);
+      e = entry(x, i);
+      f = <usize>load<u32>(e, E_FWD);
     }
   }
   leadingRank = rank;
   return x;
+}
+
+/** score < bound, or <= when `orEqual`: a score predicate with scoreBound and
+ * scoreBoundIncluded read once (holds reads them each time). */
+// @ts-ignore: decorator
+@inline function scoreWithin(score: f64, bound: f64, orEqual: bool): bool {
+  return score < bound || (orEqual && score == bound);
+}
+// @ts-ignore: decorator
+@inline function scoreBound(pred: i32): f64 {
+  return pred == BELOW_SCORE ? minScore : maxScore;
+}
+/** Whether a score equal to the bound satisfies the predicate. */
+// @ts-ignore: decorator
+@inline function scoreBoundIncluded(pred: i32): bool {
+  return pred == BELOW_SCORE ? minExclusive : !maxExclusive;
 }
 
 /** Offsets up to this are walked node by node; larger ones jump by rank (same node). */
@@ -871,10 +891,13 @@ export function emitSkiplistRange(obj: usize, lex: bool, reverse: bool, offset: 
       for (let k: f64 = 0; k < offset && x != 0; k++) x = fwd(x, 0);
     }
   }
+  // The walk ends where `end` holds (reverse: below the min) or stops holding (up to the max).
+  const end = reverse ? below : upto;
+  const bound = scoreBound(end), orEqual = scoreBoundIncluded(end);
   let n: u32 = 0;
   while (x != 0 && (limit < 0 || <f64>n < limit)) {
     const m = nodeMember(x), len = nodeLen(x), score = nodeScore(x);
-    if (reverse ? holds(below, score, m, len) : !holds(upto, score, m, len)) break;
+    if ((lex ? holds(end, score, m, len) : scoreWithin(score, bound, orEqual)) == reverse) break;
     itemBytes(m, len);
     if (withScores) itemDouble(score);
     n++;
