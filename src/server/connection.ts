@@ -521,10 +521,21 @@ export class Connection {
       }
     }
     if (this.pending.count || this.unsent) {
-      return this.flushPending().then(() => this.endBatch(pos));
+      // No async function and no closure per batch: the replies' promise and one callback.
+      const replies = this.sendBatches();
+      this.batchEnd = pos;
+      if (replies !== null) return replies.then(this.endForwardedBatch);
+      this.spliceForwarded();
     }
     return this.endBatch(pos);
   }
+
+  /** Where the read batch whose forwarded replies are awaited ended (see processFrom). */
+  private batchEnd = 0;
+  private readonly endForwardedBatch = (): number => {
+    this.spliceForwarded();
+    return this.endBatch(this.batchEnd);
+  };
 
   private endBatch(pos: number): number {
     const watch = this.batchWatch;
@@ -913,6 +924,13 @@ export class Connection {
   /** Send every shard's batch, wait for the replies, and splice them into `out` in order. */
   private async flushPending(): Promise<void> {
     if (!this.pending.count && !this.unsent) return;
+    const replies = this.sendBatches();
+    if (replies !== null) await replies;
+    this.spliceForwarded();
+  }
+
+  /** Send every shard's batch; resolves when all replies are in (null: nothing to send). */
+  private sendBatches(): Promise<unknown> | null {
     this.unsent = 0;
     // Under EXEC's locks the batch runs as their owner.
     const owner = this.ctx.cross?.heldBy() ?? null;
@@ -920,16 +938,20 @@ export class Connection {
     let calls: Array<Promise<BatchReply>> | null = null;
     for (let s = 0; s < this.batches.length; s++) {
       if (this.batchCounts[s] === 0) continue;
-      const call = this.peers!.call(s, this.batches[s].bytes(), owner, this.replyStores[s]);
+      const batch = this.batches[s];
+      const call = this.peers!.call(s, batch.buf, owner, this.replyStores[s], batch.length);
       // One target (always so with 2 shards): await its call, no Promise.all.
       if (single === null && calls === null) single = call;
       else (calls ??= [single!]).push(call);
       this.shard.stats.forwardedCommands += this.batchCounts[s];
-      this.batches[s].reset();
+      batch.reset();
       this.batchCounts[s] = 0;
     }
-    if (calls !== null) await Promise.all(calls);
-    else if (single !== null) await single;
+    return calls !== null ? Promise.all(calls) : single;
+  }
+
+  /** Splice the forwarded replies (all in their stores) into `out` in request order. */
+  private spliceForwarded(): void {
     // Only commands whose replies were dropped: sent and done, nothing to splice.
     if (!this.pending.count) return;
     // The local replies move to spliceFrom (buffers swapped, not copied), and `out` is
