@@ -222,7 +222,10 @@ export class Connection {
         // Deliveries still waiting for the end of the turn precede this batch's replies.
         if (this.delivered.length !== 0 && !this.writing) this.takeDeliveredIntoOut();
         let consumed = this.processInput(buf, filled, now);
-        if (typeof consumed !== "number") consumed = await consumed;
+        if (typeof consumed !== "number") {
+          await consumed;
+          consumed = this.finishBatch();
+        }
         if (this.shard.batchObservers.length !== 0) {
           for (const observer of this.shard.batchObservers) observer();
         }
@@ -482,9 +485,10 @@ export class Connection {
 
   /** Parse and run every complete command in buf[0, end); returns how far it got. The
    * common batch runs synchronously; a promise comes back only when a command had to wait
-   * (an atomic step of another connection, CLIENT PAUSE, an async or cross-shard command),
-   * and the rest of the batch runs after it. `now`: the batch's clock reading. */
-  private processInput(buf: Uint8Array, end: number, now: number): number | Promise<number> {
+   * (an atomic step of another connection, CLIENT PAUSE, an async or cross-shard command,
+   * forwarded commands' replies), and the rest of the batch runs after it; once it settles,
+   * finishBatch says how far the batch got. `now`: the batch's clock reading. */
+  private processInput(buf: Uint8Array, end: number, now: number): number | Promise<unknown> {
     this.client.lastCommandAt = now;
     // One clock reading per batch for every expiry decision in it (Redis: mstime per command).
     this.shard.keyspace.setClock(now);
@@ -499,7 +503,7 @@ export class Connection {
     return this.processFrom(buf, this.parser.inFrame() ? this.parser.frameStart : 0, end);
   }
 
-  private processFrom(buf: Uint8Array, pos: number, end: number): number | Promise<number> {
+  private processFrom(buf: Uint8Array, pos: number, end: number): number | Promise<unknown> {
     const parser = this.parser;
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
@@ -521,23 +525,34 @@ export class Connection {
       }
     }
     if (this.pending.count || this.unsent) {
-      // No async function and no closure per batch: the replies' promise and one callback.
+      // serve awaits the replies' promise itself, then finishBatch splices them in: no
+      // async function, callback or derived promise per forwarded batch.
       const replies = this.sendBatches();
-      this.batchEnd = pos;
-      if (replies !== null) return replies.then(this.endForwardedBatch);
+      if (replies !== null) {
+        this.batchEnd = pos;
+        this.repliesAwaited = true;
+        return replies;
+      }
       this.spliceForwarded();
     }
     return this.endBatch(pos);
   }
 
-  /** Where the read batch whose forwarded replies are awaited ended (see processFrom). */
+  /** Where the read batch ended (see finishBatch), and whether forwarded replies of it are
+   * still to be spliced in. */
   private batchEnd = 0;
-  private readonly endForwardedBatch = (): number => {
+  private repliesAwaited = false;
+
+  /** How far the batch got, once the promise processInput returned has settled. */
+  private finishBatch(): number {
+    if (!this.repliesAwaited) return this.batchEnd;
+    this.repliesAwaited = false;
     this.spliceForwarded();
     return this.endBatch(this.batchEnd);
-  };
+  }
 
   private endBatch(pos: number): number {
+    this.batchEnd = pos;
     const watch = this.batchWatch;
     if (watch && !watch.timeEach) {
       // Untimed commands after the first one took long in all: time them one by one next.

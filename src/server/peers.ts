@@ -15,8 +15,8 @@
 // length][RESP frame bytes].
 
 import type { ShardLock } from "./shard_lock.ts";
-import { align8, copyBytes, ShardLink } from "./shard_link.ts";
-import { u32le } from "../protocol/bytes.ts";
+import { align8, ShardLink } from "./shard_link.ts";
+import { copyBytes, u32le } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 
 export interface BatchReply {
@@ -122,8 +122,11 @@ interface Call {
 
 export class Peers {
   private nextId = 1;
-  /** Calls waiting for their reply, by id; each store holds its call's resolve. */
-  private waiting = new Map<number, ReplyStore>();
+  /** Calls waiting for their reply: a call's id is its slot here, reused once its reply
+   * came (a Map's set and delete per call cost allocations as it rehashed). Each store holds
+   * its call's resolve. */
+  private waiting: Array<ReplyStore | null> = [];
+  private freeSlots: number[] = [];
   private waitingLocks = new Map<number, () => void>();
   /** Batches that arrived while another owner held our lock, run in arrival order. */
   private deferred: Call[] = [];
@@ -207,9 +210,10 @@ export class Peers {
         break;
       }
       case REPLY: {
-        const store = this.waiting.get(id);
+        const store = id < this.waiting.length ? this.waiting[id] : null;
         if (!store) break;
-        this.waiting.delete(id);
+        this.waiting[id] = null;
+        this.freeSlots.push(id);
         // msg is only valid during this call: the replies go to the caller's store.
         store.fillFrom(msg, body, n, end);
         const resolve = store.resolve!;
@@ -293,11 +297,11 @@ export class Peers {
     batchLength = batch.length,
   ): Promise<BatchReply> {
     const link = this.linkOf(target);
-    const id = this.nextId++;
+    const id = this.freeSlots.pop() ?? this.waiting.length;
     // No executor closure per call: a shared one hands the resolve function over.
     const reply = new Promise<BatchReply>(takeResolve);
     store.resolve = takenResolve;
-    this.waiting.set(id, store);
+    this.waiting[id] = store;
     if (owner === null) this.send(link, CALL, id, 0, batch, null, batchLength);
     else {
       this.send(link, CALL, id, owner.length, ownerBytes(owner), batch.subarray(0, batchLength));

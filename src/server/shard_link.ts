@@ -15,6 +15,8 @@
 // writer keeps what does not fit in a backlog and sleeps on WRITER_WAITING until the reader
 // frees space; the reader assembles such a message in pieces.
 
+import { copyBytes } from "../protocol/bytes.ts";
+
 // Int32 indexes into the ring's header; the writer's and the reader's words sit on
 // separate cache lines.
 const HEAD = 0; // bytes written (mod 2^30), advanced by the writer
@@ -52,17 +54,6 @@ export function ringCapacity(shards: number): number {
 /** Up to this many bytes a copy to or from the ring is a loop: TypedArray.set needs a view of
  * the exact range, and a view per message was most of what forwarding allocated. */
 const SMALL_COPY = 256;
-
-/** src[from, from + length) to dest at `to`, byte by byte (short copies: see SMALL_COPY). */
-export function copyBytes(
-  src: Uint8Array,
-  from: number,
-  dest: Uint8Array,
-  to: number,
-  length: number,
-): void {
-  for (let i = 0; i < length; i++) dest[to + i] = src[from + i];
-}
 
 class Ring {
   readonly ctl: Int32Array;
