@@ -1,13 +1,19 @@
 // A growable byte buffer, reused across batches so steady-state encoding allocates nothing.
 
+import { copyBytes } from "./bytes.ts";
+
 export class ByteBuffer {
   buf: Uint8Array;
   length = 0;
-  /** The last view bytes() made, of `#viewOf`: one batch after another often ends at the
-   * same length (a pipeline-1 client's replies), and then it serves again instead of a new
-   * subarray. Dropped with the buffer it views. */
+  /** The last two views bytes() made, each with the buffer it views: one batch after
+   * another often ends at one of the same two lengths (a pipeline-1 client's replies, e.g.
+   * alternating GET and SET), in one of the same two buffers (a connection swaps `buf` with
+   * a spare while splicing in forwarded replies), and then one serves again instead of a new
+   * subarray. */
   #view: Uint8Array | null = null;
   #viewOf: Uint8Array | null = null;
+  #spare: Uint8Array | null = null;
+  #spareOf: Uint8Array | null = null;
 
   constructor(initialCapacity = 16 * 1024) {
     this.buf = new Uint8Array(initialCapacity);
@@ -19,10 +25,20 @@ export class ByteBuffer {
 
   /** The bytes so far (a view, valid until the next write). */
   bytes(): Uint8Array {
-    const view = this.#view;
-    if (view !== null && view.length === this.length && this.#viewOf === this.buf) return view;
-    this.#viewOf = this.buf;
-    return this.#view = this.buf.subarray(0, this.length);
+    const buf = this.buf, length = this.length, view = this.#view, spare = this.#spare;
+    if (view !== null && view.length === length && this.#viewOf === buf) return view;
+    if (spare !== null && spare.length === length && this.#spareOf === buf) {
+      this.#spare = view;
+      this.#spareOf = this.#viewOf;
+      this.#viewOf = buf;
+      return this.#view = spare;
+    }
+    // A huge buffer is not remembered: shrinkIfIdle drops it, and a view would keep it.
+    if (buf.length > 1024 * 1024) return buf.subarray(0, length);
+    this.#spare = view;
+    this.#spareOf = this.#viewOf;
+    this.#viewOf = buf;
+    return this.#view = buf.subarray(0, length);
   }
 
   ensure(extra: number): void {
@@ -33,14 +49,22 @@ export class ByteBuffer {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
-    this.#view = this.#viewOf = null;
+    this.#view =
+      this.#viewOf =
+      this.#spare =
+      this.#spareOf =
+        null;
   }
 
   /** Drop a big buffer after a huge reply so an idle connection doesn't keep it. */
   shrinkIfIdle(limit = 1024 * 1024): void {
     if (this.length === 0 && this.buf.length > limit) {
       this.buf = new Uint8Array(16 * 1024);
-      this.#view = this.#viewOf = null;
+      this.#view =
+        this.#viewOf =
+        this.#spare =
+        this.#spareOf =
+          null;
     }
   }
 
@@ -55,10 +79,7 @@ export class ByteBuffer {
     const n = end - start;
     this.ensure(n);
     if (n > 64) this.buf.set(src.subarray(start, end), this.length);
-    else {
-      const b = this.buf;
-      for (let i = 0, p = this.length; i < n; i++) b[p + i] = src[start + i];
-    }
+    else copyBytes(src, start, this.buf, this.length, n);
     this.length += n;
   }
 

@@ -2,6 +2,18 @@
 
 const encoder = new TextEncoder();
 
+/** src[from, from + length) to dest at `to`, byte by byte: for short copies, cheaper than
+ * TypedArray.set with the view of the range it needs (and a view is garbage). */
+export function copyBytes(
+  src: Uint8Array,
+  from: number,
+  dest: Uint8Array,
+  to: number,
+  length: number,
+): void {
+  for (let i = 0; i < length; i++) dest[to + i] = src[from + i];
+}
+
 export function asciiBytes(text: string): Uint8Array {
   return encoder.encode(text);
 }

@@ -222,7 +222,10 @@ export class Connection {
         // Deliveries still waiting for the end of the turn precede this batch's replies.
         if (this.delivered.length !== 0 && !this.writing) this.takeDeliveredIntoOut();
         let consumed = this.processInput(buf, filled, now);
-        if (typeof consumed !== "number") consumed = await consumed;
+        if (typeof consumed !== "number") {
+          await consumed;
+          consumed = this.finishBatch();
+        }
         if (this.shard.batchObservers.length !== 0) {
           for (const observer of this.shard.batchObservers) observer();
         }
@@ -489,9 +492,10 @@ export class Connection {
 
   /** Parse and run every complete command in buf[0, end); returns how far it got. The
    * common batch runs synchronously; a promise comes back only when a command had to wait
-   * (an atomic step of another connection, CLIENT PAUSE, an async or cross-shard command),
-   * and the rest of the batch runs after it. `now`: the batch's clock reading. */
-  private processInput(buf: Uint8Array, end: number, now: number): number | Promise<number> {
+   * (an atomic step of another connection, CLIENT PAUSE, an async or cross-shard command,
+   * forwarded commands' replies), and the rest of the batch runs after it; once it settles,
+   * finishBatch says how far the batch got. `now`: the batch's clock reading. */
+  private processInput(buf: Uint8Array, end: number, now: number): number | Promise<unknown> {
     this.client.lastCommandAt = now;
     // One clock reading per batch for every expiry decision in it (Redis: mstime per command).
     this.shard.keyspace.setClock(now);
@@ -506,7 +510,7 @@ export class Connection {
     return this.processFrom(buf, this.parser.inFrame() ? this.parser.frameStart : 0, end);
   }
 
-  private processFrom(buf: Uint8Array, pos: number, end: number): number | Promise<number> {
+  private processFrom(buf: Uint8Array, pos: number, end: number): number | Promise<unknown> {
     const parser = this.parser;
     while (pos < end && !this.client.closeAfterReply) {
       const next = parser.next(buf, pos, end);
@@ -528,12 +532,34 @@ export class Connection {
       }
     }
     if (this.pending.count || this.unsent) {
-      return this.flushPending().then(() => this.endBatch(pos));
+      // serve awaits the replies' promise itself, then finishBatch splices them in: no
+      // async function, callback or derived promise per forwarded batch.
+      const replies = this.sendBatches();
+      if (replies !== null) {
+        this.batchEnd = pos;
+        this.repliesAwaited = true;
+        return replies;
+      }
+      this.spliceForwarded();
     }
     return this.endBatch(pos);
   }
 
+  /** Where the read batch ended (see finishBatch), and whether forwarded replies of it are
+   * still to be spliced in. */
+  private batchEnd = 0;
+  private repliesAwaited = false;
+
+  /** How far the batch got, once the promise processInput returned has settled. */
+  private finishBatch(): number {
+    if (!this.repliesAwaited) return this.batchEnd;
+    this.repliesAwaited = false;
+    this.spliceForwarded();
+    return this.endBatch(this.batchEnd);
+  }
+
   private endBatch(pos: number): number {
+    this.batchEnd = pos;
     const watch = this.batchWatch;
     if (watch && !watch.timeEach) {
       // Untimed commands after the first one took long in all: time them one by one next.
@@ -920,6 +946,13 @@ export class Connection {
   /** Send every shard's batch, wait for the replies, and splice them into `out` in order. */
   private async flushPending(): Promise<void> {
     if (!this.pending.count && !this.unsent) return;
+    const replies = this.sendBatches();
+    if (replies !== null) await replies;
+    this.spliceForwarded();
+  }
+
+  /** Send every shard's batch; resolves when all replies are in (null: nothing to send). */
+  private sendBatches(): Promise<unknown> | null {
     this.unsent = 0;
     // Under EXEC's locks the batch runs as their owner.
     const owner = this.ctx.cross?.heldBy() ?? null;
@@ -927,16 +960,20 @@ export class Connection {
     let calls: Array<Promise<BatchReply>> | null = null;
     for (let s = 0; s < this.batches.length; s++) {
       if (this.batchCounts[s] === 0) continue;
-      const call = this.peers!.call(s, this.batches[s].bytes(), owner, this.replyStores[s]);
+      const batch = this.batches[s];
+      const call = this.peers!.call(s, batch.buf, owner, this.replyStores[s], batch.length);
       // One target (always so with 2 shards): await its call, no Promise.all.
       if (single === null && calls === null) single = call;
       else (calls ??= [single!]).push(call);
       this.shard.stats.forwardedCommands += this.batchCounts[s];
-      this.batches[s].reset();
+      batch.reset();
       this.batchCounts[s] = 0;
     }
-    if (calls !== null) await Promise.all(calls);
-    else if (single !== null) await single;
+    return calls !== null ? Promise.all(calls) : single;
+  }
+
+  /** Splice the forwarded replies (all in their stores) into `out` in request order. */
+  private spliceForwarded(): void {
     // Only commands whose replies were dropped: sent and done, nothing to splice.
     if (!this.pending.count) return;
     // The local replies move to spliceFrom (buffers swapped, not copied), and `out` is

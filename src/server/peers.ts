@@ -16,7 +16,7 @@
 
 import type { ShardLock } from "./shard_lock.ts";
 import { align8, ShardLink } from "./shard_link.ts";
-import { u32le } from "../protocol/bytes.ts";
+import { copyBytes, u32le } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 
 export interface BatchReply {
@@ -29,6 +29,8 @@ export interface BatchReply {
 export class ReplyStore implements BatchReply {
   replies = new Uint8Array(0);
   ends = new Int32Array(0);
+  /** Resolves the call waiting for this store (set by Peers.call). */
+  resolve: ((reply: BatchReply) => void) | null = null;
   private buf = new Uint8Array(1024);
   private endBuf = new Int32Array(64);
 
@@ -49,7 +51,8 @@ export class ReplyStore implements BatchReply {
     for (let i = 0, p = at; i < count; i++, p += 4) {
       ends[i] = msg[p] | (msg[p + 1] << 8) | (msg[p + 2] << 16) | (msg[p + 3] << 24);
     }
-    this.buf.set(msg.subarray(from, end));
+    if (length <= 256) copyBytes(msg, from, this.buf, 0, length);
+    else this.buf.set(msg.subarray(from, end));
     this.publish(count, length);
   }
 
@@ -119,7 +122,11 @@ interface Call {
 
 export class Peers {
   private nextId = 1;
-  private waiting = new Map<number, { store: ReplyStore; resolve: (reply: BatchReply) => void }>();
+  /** Calls waiting for their reply: a call's id is its slot here, reused once its reply
+   * came (a Map's set and delete per call cost allocations as it rehashed). Each store holds
+   * its call's resolve. */
+  private waiting: Array<ReplyStore | null> = [];
+  private freeSlots: number[] = [];
   private waitingLocks = new Map<number, () => void>();
   /** Batches that arrived while another owner held our lock, run in arrival order. */
   private deferred: Call[] = [];
@@ -141,7 +148,11 @@ export class Peers {
     private lock: ShardLock,
   ) {
     for (const [shard, { send, receive }] of rings) {
-      const link: ShardLink = new ShardLink(send, receive, (msg) => this.receive(link, msg));
+      const link: ShardLink = new ShardLink(
+        send,
+        receive,
+        (bytes, start, end) => this.receive(link, bytes, start, end),
+      );
       this.links.set(shard, link);
       this.linkList.push(link);
       this.shardOfLink.set(link, shard);
@@ -170,47 +181,53 @@ export class Peers {
     n: number,
     body: Uint8Array | null = null,
     more: Uint8Array | null = null,
+    bodyLength = body ? body.length : 0,
   ): void {
     if (this.holding.length !== 0) this.sendHeld();
     const h = this.headerWords;
     h[0] = kind;
     h[1] = id;
     h[2] = n;
-    link.send(this.header, body, more);
+    link.send(this.header, body, more, bodyLength);
   }
 
-  private receive(link: ShardLink, msg: Uint8Array): void {
+  /** One message: msg[start, end), valid only during the call. */
+  private receive(link: ShardLink, msg: Uint8Array, start: number, end: number): void {
     // The header by hand: a typed-array view per message costs more than the message.
-    const kind = u32le(msg, 0), id = u32le(msg, 4), n = u32le(msg, 8);
+    const kind = u32le(msg, start), id = u32le(msg, start + 4), n = u32le(msg, start + 8);
+    const body = start + HEADER;
     switch (kind) {
       case CALL: {
-        const owner = n ? decoder.decode(msg.subarray(HEADER, HEADER + n)) : null;
-        const batch = msg.subarray(HEADER + align8(n));
+        const owner = n ? decoder.decode(msg.subarray(body, body + n)) : null;
+        const batch = msg.subarray(body + align8(n), end);
         // msg is only valid during this call: a batch that has to wait gets a copy. A batch
         // of the lock's owner runs at once, even past deferred batches: they wait for that
         // owner to finish, so queueing it behind them would deadlock.
         const ownersStep = owner !== null && this.lock.holds(owner);
         if (!ownersStep && (this.deferred.length || !this.lock.allows(owner))) {
           this.defer({ link, id, owner, batch: batch.slice() });
-        } else this.runCall({ link, id, owner, batch });
+        } else this.runCall(link, id, batch);
         break;
       }
       case REPLY: {
-        const waiter = this.waiting.get(id);
-        if (!waiter) break;
-        this.waiting.delete(id);
+        const store = id < this.waiting.length ? this.waiting[id] : null;
+        if (!store) break;
+        this.waiting[id] = null;
+        this.freeSlots.push(id);
         // msg is only valid during this call: the replies go to the caller's store.
-        waiter.store.fillFrom(msg, HEADER, n, msg.length);
-        waiter.resolve(waiter.store);
+        store.fillFrom(msg, body, n, end);
+        const resolve = store.resolve!;
+        store.resolve = null;
+        resolve(store);
         break;
       }
       case LOCK: {
-        const owner = decoder.decode(msg.subarray(HEADER, HEADER + n));
+        const owner = decoder.decode(msg.subarray(body, body + n));
         this.lock.acquire(owner).then(() => this.send(link, LOCKED, id, 0));
         break;
       }
       case UNLOCK:
-        this.lock.release(decoder.decode(msg.subarray(HEADER, HEADER + n)));
+        this.lock.release(decoder.decode(msg.subarray(body, body + n)));
         break;
       case LOCKED: {
         const resolve = this.waitingLocks.get(id);
@@ -221,12 +238,12 @@ export class Peers {
       case NOTICE:
         this.noticeHandlers.get(id)?.(
           this.shardOfLink.get(link)!,
-          msg.subarray(HEADER, HEADER + n),
+          msg.subarray(body, body + n),
         );
         break;
       case NOTICES: {
         const from = this.shardOfLink.get(link)!;
-        for (let i = 0, at = HEADER; i < n; i++) {
+        for (let i = 0, at = body; i < n; i++) {
           const topic = u32le(msg, at), length = u32le(msg, at + 4);
           at += 8;
           this.noticeHandlers.get(topic)?.(from, msg.subarray(at, at + length));
@@ -237,10 +254,16 @@ export class Peers {
     }
   }
 
-  private runCall(call: Call): void {
-    const { replies, ends } = this.execute(call.batch);
-    const endBytes = new Uint8Array(ends.buffer, ends.byteOffset, ends.length * 4);
-    this.send(call.link, REPLY, call.id, ends.length, endBytes, replies);
+  /** The bytes of the executor's end offsets (its Int32Array is reused, and so is this). */
+  private endBytes: Uint8Array = new Uint8Array(0);
+
+  private runCall(link: ShardLink, id: number, batch: Uint8Array): void {
+    const { replies, ends } = this.execute(batch);
+    let endBytes = this.endBytes;
+    if (endBytes.buffer !== ends.buffer || endBytes.byteOffset !== ends.byteOffset) {
+      endBytes = this.endBytes = new Uint8Array(ends.buffer, ends.byteOffset);
+    }
+    this.send(link, REPLY, id, ends.length, endBytes, replies, ends.length * 4);
   }
 
   private defer(call: Call): void {
@@ -258,7 +281,7 @@ export class Peers {
         continue;
       }
       this.deferred.shift();
-      this.runCall(call);
+      this.runCall(call.link, call.id, call.batch);
     }
     this.draining = false;
   }
@@ -271,14 +294,19 @@ export class Peers {
     batch: Uint8Array,
     owner: string | null = null,
     store = new ReplyStore(),
+    batchLength = batch.length,
   ): Promise<BatchReply> {
     const link = this.linkOf(target);
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, { store, resolve });
-      if (owner === null) this.send(link, CALL, id, 0, batch);
-      else this.send(link, CALL, id, owner.length, ownerBytes(owner), batch);
-    });
+    const id = this.freeSlots.pop() ?? this.waiting.length;
+    // No executor closure per call: a shared one hands the resolve function over.
+    const reply = new Promise<BatchReply>(takeResolve);
+    store.resolve = takenResolve;
+    this.waiting[id] = store;
+    if (owner === null) this.send(link, CALL, id, 0, batch, null, batchLength);
+    else {
+      this.send(link, CALL, id, owner.length, ownerBytes(owner), batch.subarray(0, batchLength));
+    }
+    return reply;
   }
 
   /** Send a one-way notice to shard `target` (the payload is copied before this returns). */
@@ -358,6 +386,11 @@ export class Peers {
     for (const link of this.linkList) link.close();
   }
 }
+
+let takenResolve: ((reply: BatchReply) => void) | null = null;
+const takeResolve = (resolve: (reply: BatchReply) => void) => {
+  takenResolve = resolve;
+};
 
 /** A lock owner's name (ASCII, e.g. "0:17"), zero-padded to a multiple of 8 bytes (the
  * batch after it stays aligned: ShardLink.send). */

@@ -15,6 +15,8 @@
 // writer keeps what does not fit in a backlog and sleeps on WRITER_WAITING until the reader
 // frees space; the reader assembles such a message in pieces.
 
+import { copyBytes } from "../protocol/bytes.ts";
+
 // Int32 indexes into the ring's header; the writer's and the reader's words sit on
 // separate cache lines.
 const HEAD = 0; // bytes written (mod 2^30), advanced by the writer
@@ -49,6 +51,10 @@ export function ringCapacity(shards: number): number {
   return cap;
 }
 
+/** Up to this many bytes a copy to or from the ring is a loop: TypedArray.set needs a view of
+ * the exact range, and a view per message was most of what forwarding allocated. */
+const SMALL_COPY = 256;
+
 class Ring {
   readonly ctl: Int32Array;
   readonly data: Uint8Array;
@@ -62,16 +68,24 @@ class Ring {
     this.mask = this.capacity - 1;
   }
 
-  /** Copy src into the ring at counter `at` (wrapping). */
-  put(at: number, src: Uint8Array): void {
-    const p = at & this.mask, first = Math.min(src.length, this.capacity - p);
+  /** Copy src[0, length) into the ring at counter `at` (wrapping). */
+  put(at: number, src: Uint8Array, length = src.length): void {
+    const p = at & this.mask, first = Math.min(length, this.capacity - p);
+    if (first === length && length <= SMALL_COPY) {
+      copyBytes(src, 0, this.data, p, length);
+      return;
+    }
     this.data.set(first === src.length ? src : src.subarray(0, first), p);
-    if (first < src.length) this.data.set(src.subarray(first), 0);
+    if (first < length) this.data.set(src.subarray(first, length), 0);
   }
 
   /** Copy `dest.length` bytes from counter `at` (wrapping) into dest at `offset`. */
   take(at: number, dest: Uint8Array, offset = 0, length = dest.length - offset): void {
     const p = at & this.mask, first = Math.min(length, this.capacity - p);
+    if (first === length && length <= SMALL_COPY) {
+      copyBytes(this.data, p, dest, offset, length);
+      return;
+    }
     dest.set(this.data.subarray(p, p + first), offset);
     if (first < length) dest.set(this.data.subarray(0, length - first), offset + first);
   }
@@ -126,12 +140,13 @@ export class ShardLink {
    * it did not): until HEAD moves there is nothing to take, so the reader sleeps. */
   private stalledHead = -1;
 
-  /** `onMessage` gets each message in order, as a view that is valid only during the call
-   * (at byte offset 4 mod 8 of its buffer, as its bytes were in the ring). */
+  /** `onMessage` gets each message in order, as bytes[start, end) of a buffer that is valid
+   * only during the call (`start` is 4 mod 8 in the buffer, as the bytes were in the ring;
+   * no view per message). */
   constructor(
     send: SharedArrayBuffer,
     receive: SharedArrayBuffer,
-    private onMessage: (msg: Uint8Array) => void,
+    private onMessage: (bytes: Uint8Array, start: number, end: number) => void,
   ) {
     this.tx = new Ring(send);
     this.rx = new Ring(receive);
@@ -140,10 +155,16 @@ export class ShardLink {
 
   /** Send one message: `head`, then `body` and `more` if given (fixed parts, so a send
    * allocates nothing). They are copied before this returns. With `more`, the body is padded
-   * to 8 bytes (see the layout above: `more` stays 8-byte aligned). */
-  send(head: Uint8Array, body: Uint8Array | null = null, more: Uint8Array | null = null): void {
-    const bodyLength = body ? (more ? align8(body.length) : body.length) : 0;
-    const total = head.length + bodyLength + (more ? more.length : 0);
+   * to 8 bytes (see the layout above: `more` stays 8-byte aligned). `bodyLength`: only
+   * body[0, bodyLength) is sent (a reused buffer needs no view of its filled part). */
+  send(
+    head: Uint8Array,
+    body: Uint8Array | null = null,
+    more: Uint8Array | null = null,
+    bodyLength = body ? body.length : 0,
+  ): void {
+    const bodyRoom = body ? (more ? align8(bodyLength) : bodyLength) : 0;
+    const total = head.length + bodyRoom + (more ? more.length : 0);
     const size = align8(4 + total);
     this.stats.sent++;
     const tx = this.tx, ctl = tx.ctl;
@@ -156,8 +177,8 @@ export class ShardLink {
       tx.putU32(head0, total);
       tx.put(head0 + 4, head);
       const at = head0 + 4 + head.length;
-      if (body) tx.put(at, body);
-      if (more) tx.put(at + bodyLength, more);
+      if (body) tx.put(at, body, bodyLength);
+      if (more) tx.put(at + bodyRoom, more);
       Atomics.store(ctl, HEAD, (head0 + size) & COUNTER_MASK);
       this.wakeReader();
       return;
@@ -166,8 +187,8 @@ export class ShardLink {
     new DataView(whole.buffer).setUint32(0, total, true);
     whole.set(head, 4);
     const at = 4 + head.length;
-    if (body) whole.set(body, at);
-    if (more) whole.set(more, at + bodyLength);
+    if (body) whole.set(bodyLength === body.length ? body : body.subarray(0, bodyLength), at);
+    if (more) whole.set(more, at + bodyRoom);
     this.backlog.push({ bytes: whole, from: 0 });
     this.writeBacklog();
   }
@@ -234,14 +255,15 @@ export class ShardLink {
         const head = Atomics.load(ctl, HEAD);
         const avail = (head - tail) & COUNTER_MASK;
         if (avail === 0) break;
-        let msg: Uint8Array | null = null;
+        let msg: Uint8Array | null = null, msgStart = 0, msgEnd = 0;
         if (this.assembly) {
           const n = Math.min(avail, this.assembly.length - this.assembled);
           rx.take(tail, this.assembly, this.assembled, n);
           this.assembled += n;
           tail = (tail + n) & COUNTER_MASK;
           if (this.assembled === this.assembly.length) {
-            msg = this.assembly.subarray(0, this.assemblyLength);
+            msg = this.assembly;
+            msgEnd = this.assemblyLength;
             this.assembly = null;
           }
         } else {
@@ -256,7 +278,9 @@ export class ShardLink {
             }
             // At offset 4 of scratch, as the message's bytes are at 4 mod 8 in the ring: the
             // same alignment makes the copy out of shared memory word by word, not byte by byte.
-            msg = this.scratch.subarray(4, 4 + len);
+            msg = this.scratch;
+            msgStart = 4;
+            msgEnd = 4 + len;
             rx.take(tail + 4, this.scratch, 4, len);
             tail = (tail + size) & COUNTER_MASK;
           } else if (size > rx.capacity) {
@@ -276,7 +300,7 @@ export class ShardLink {
         this.wakeWriter();
         if (msg) {
           this.stats.received++;
-          this.onMessage(msg);
+          this.onMessage(msg, msgStart, msgEnd);
         }
       }
       Atomics.store(ctl, TAIL, tail);

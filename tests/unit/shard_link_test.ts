@@ -7,7 +7,11 @@ function linkPair(capacity: number) {
   const aToB = createRing(capacity), bToA = createRing(capacity);
   const received: Uint8Array[] = [];
   const a = new ShardLink(aToB, bToA, () => {});
-  const b = new ShardLink(bToA, aToB, (msg) => received.push(msg.slice()));
+  const b = new ShardLink(
+    bToA,
+    aToB,
+    (bytes, start, end) => received.push(bytes.slice(start, end)),
+  );
   return { a, b, received, close: () => (a.close(), b.close()) };
 }
 
@@ -46,7 +50,11 @@ Deno.test("a message's parts sit 8-byte aligned as they did in the ring", () => 
   const aToB = createRing(1024), bToA = createRing(1024);
   const offsets: number[] = [];
   const a = new ShardLink(aToB, bToA, () => {});
-  const b = new ShardLink(bToA, aToB, (msg) => offsets.push(msg.byteOffset + 12));
+  const b = new ShardLink(
+    bToA,
+    aToB,
+    (bytes, start) => offsets.push(bytes.byteOffset + start + 12),
+  );
   for (let i = 0; i < 40; i++) {
     a.send(bytes(12, i), bytes(3 + i, i), bytes(100, i));
     if (i % 4 === 3) b.poll();
