@@ -24,7 +24,7 @@
 import { ReplyItems } from "./reply_items.ts";
 import type { EncodingLimits } from "./encoding_limits.ts";
 import type { ExpireTime } from "./expire_time.ts";
-import { u32le } from "../protocol/bytes.ts";
+import { copyBytes as copyByteLoop, u32le } from "../protocol/bytes.ts";
 export { type ExpireTime, expireTime } from "./expire_time.ts";
 
 /** Status codes (negative results); same values as wasm/assembly/status.ts. */
@@ -1231,9 +1231,6 @@ function copyWords(
 
 /** dst[at, at + len) = src[from, from + len): a byte loop when short, else set() of a view. */
 function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, at: number, len: number): void {
-  if (len <= COPY_LOOP_MAX) {
-    for (let k = 0; k < len; k++) dst[at + k] = src[from + k];
-  } else {
-    dst.set(src.subarray(from, from + len), at);
-  }
+  if (len <= COPY_LOOP_MAX) copyByteLoop(src, from, dst, at, len);
+  else dst.set(src.subarray(from, from + len), at);
 }
