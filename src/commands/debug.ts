@@ -17,7 +17,7 @@ import { errSubcommandSyntax, writeHelp } from "./help.ts";
 import { DEBUG_HELP } from "./debug_help.ts";
 import { encodingName, isSharedInteger } from "./keys_object.ts";
 import { bulkPayload } from "./keys_common.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { fnv1a, latin1 } from "../protocol/bytes.ts";
 import { replyPersistence } from "./persistence.ts";
 import {
   datasetDigest,
@@ -100,9 +100,7 @@ function serializedLength(value: Uint8Array): number {
 
 /** A stand-in for the object's address: stable per key, shaped like a heap pointer. */
 function fakeAddress(key: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (const b of key) h = Math.imul(h ^ b, 0x01000193);
-  return "0x7f" + (h >>> 0).toString(16).padStart(8, "0") + "a0";
+  return "0x7f" + (fnv1a(key) >>> 0).toString(16).padStart(8, "0") + "a0";
 }
 
 function objectHere(ctx: CommandContext): void {

@@ -4,12 +4,7 @@
 // thread): under a write load hundreds of thousands, which as strings in a Set were garbage
 // for the young generation and then a growing old one for the serving thread's GC to trace.
 
-/** FNV-1a of the key's bytes. */
-function keyHash(key: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i], 0x01000193);
-  return h | 0; // as the Int32Array index keeps it
-}
+import { fnv1a as keyHash } from "../protocol/bytes.ts";
 
 const EMPTY = -1;
 

@@ -14,6 +14,13 @@ export function copyBytes(
   for (let i = 0; i < length; i++) dest[to + i] = src[from + i];
 }
 
+/** FNV-1a (32-bit) of the bytes, as an int32: a cheap hash for byte-keyed tables. */
+export function fnv1a(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h | 0;
+}
+
 export function asciiBytes(text: string): Uint8Array {
   return encoder.encode(text);
 }

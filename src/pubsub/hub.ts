@@ -20,7 +20,7 @@ import type { Client } from "../server/client.ts";
 import type { Shard } from "../server/shard.ts";
 import { NoticeTopic, type Peers } from "../server/peers.ts";
 import { stringMatch } from "../commands/glob.ts";
-import { bytesEqual, latin1, u32le } from "../protocol/bytes.ts";
+import { bytesEqual, fnv1a, latin1, u32le } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 
@@ -346,9 +346,7 @@ class PushFrames {
 
 /** FNV-1a of a channel or pattern name, kept within V8's small integers (a cheap Map key). */
 export function hashName(name: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name[i], 0x01000193);
-  return h & 0x3fffffff;
+  return fnv1a(name) & 0x3fffffff;
 }
 
 const hubs = new WeakMap<Shard, PubSubHub>();

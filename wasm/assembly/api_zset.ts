@@ -211,8 +211,8 @@ function lexBound(arg: usize, isMax: bool): void {
  * flags 1 REV (score / lex: from the top; rank: ranks counted from the top), 2 WITHSCORES,
  * 16 COUNT (ZCOUNT / ZLEXCOUNT: returns the count), 32 REMOVE (ZREMRANGEBY*: returns the
  * number removed, a write), 64 RESP (members without scores, written as RESP bulk strings
- * ready to send: items.ts respStringsBegin). `offset` / `limit` (LIMIT; limit < 0 = all) apply to score and
- * lex ranges. Returns the members emitted, NOT_FOUND (missing key), WRONG_TYPE.
+ * ready to send: items.ts respStringsBegin). `offset` / `limit` (LIMIT; limit < 0 = all)
+ * apply to score and lex ranges. Returns the members emitted, NOT_FOUND (missing key), WRONG_TYPE.
  */
 export function zsetRange(
   db: i32, klen: usize, type: i32, flags: i32, a: f64, b: f64, offset: f64, limit: f64,

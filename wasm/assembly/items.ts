@@ -9,6 +9,7 @@
 //   ITEM_NULL           nothing (RESP2 `$-1`, RESP3 `_`)
 
 import { outputFor, outputGrow } from "./buffers";
+import { decimalDigits, formatInteger } from "./numbers";
 
 export const ITEM_DOUBLE: u32 = 0xfffffffd;
 export const ITEM_INT: u32 = 0xfffffffe;
@@ -54,16 +55,9 @@ export function itemBytes(ptr: usize, len: usize): void {
 }
 
 function respBulk(ptr: usize, len: usize): void {
-  let digits: usize = 1;
-  for (let v = len; v >= 10; v /= 10) digits++;
-  let at = room(digits + len + 5);
+  let at = room(decimalDigits(len) + len + 5);
   store<u8>(at, 0x24); // $
-  let v = len;
-  for (let d = at + digits; d > at; d--) {
-    store<u8>(d, <u8>(48 + v % 10));
-    v /= 10;
-  }
-  at += digits + 1;
+  at += 1 + formatInteger(<i64>len, at + 1);
   store<u16>(at, 0x0a0d); // CRLF
   memory.copy(at + 2, ptr, len);
   store<u16>(at + 2 + len, 0x0a0d);

@@ -50,14 +50,19 @@ export function parseInteger(ptr: usize, len: usize): bool {
   return true;
 }
 
+/** How many decimal digits `magnitude` has (1 for 0). */
+export function decimalDigits(magnitude: u64): usize {
+  let digits: usize = 1;
+  for (let probe = magnitude; probe >= 10; probe /= 10) digits++;
+  return digits;
+}
+
 /** Writes the canonical decimal text of `value` at `dst`; returns its length (<= 20). */
 export function formatInteger(value: i64, dst: usize): usize {
   const negative = value < 0;
   // Work on the magnitude as u64 so i64.MIN_VALUE needs no special case.
   let magnitude: u64 = negative ? 0 - <u64>value : <u64>value;
-  let digits: usize = 1;
-  for (let probe = magnitude; probe >= 10; probe /= 10) digits++;
-  const len = digits + (negative ? 1 : 0);
+  const len = decimalDigits(magnitude) + (negative ? 1 : 0);
   let p = dst + len;
   do {
     p--;

@@ -795,7 +795,9 @@ export function setLexBound(isMax: bool, infinite: i32, ptr: usize, len: usize, 
 }
 
 function holds(pred: i32, score: f64, m: usize, len: usize): bool {
-  if (pred == BELOW_SCORE || pred == UPTO_SCORE) return scoreWithin(score, scoreBound(pred), scoreBoundIncluded(pred));
+  if (pred == BELOW_SCORE || pred == UPTO_SCORE) {
+    return scoreWithin(score, scoreBound(pred), scoreBoundIncluded(pred));
+  }
   if (pred == BELOW_LEX) {
     const c = minInfinite != 0 ? -minInfinite : compareBytes(m, len, minPtr, minLen);
     return minExclusive ? c <= 0 : c < 0;
@@ -834,7 +836,12 @@ function slLastHolding(obj: usize, pred: i32): usize {
   for (let i = slLevel(obj) - 1; i >= 0; i--) {
     let e = entry(x, i);
     let f = <usize>load<u32>(e, E_FWD);
-    while (f != 0 && (lex ? holds(pred, 0, nodeMember(f), nodeLen(f)) : scoreWithin(load<f64>(e, E_SCORE), bound, orEqual))) {
+    while (
+      f != 0 &&
+      (lex
+        ? holds(pred, 0, nodeMember(f), nodeLen(f))
+        : scoreWithin(load<f64>(e, E_SCORE), bound, orEqual))
+    ) {
       if (i != 0) rank += load<u32>(e, E_SPAN);
       else rank++;
       x = f;
