@@ -95,10 +95,13 @@ export default [
     cmds: [
       ["RPUSH", "l", "a", "b"],
       ["RESTORE", "l", "0", PAYLOAD.setHashtable],
+      // One EXEC: redis's 1 s LRU clock cannot tick between the RESTORE and the OBJECT.
+      ["MULTI"],
       ["RESTORE", "l", "0", PAYLOAD.setHashtable, "REPLACE", "IDLETIME", "100"],
       ["TYPE", "l"],
       ["SCARD", "l"],
       ["OBJECT", "IDLETIME", "l"],
+      ["EXEC"],
       ["RESTORE", "h", "4102444800000", PAYLOAD.hashHashtable, "ABSTTL"],
       ["PEXPIRETIME", "h"],
       ["HLEN", "h"],

@@ -98,18 +98,25 @@ export default [
   },
   {
     name: "OBJECT FREQ / IDLETIME follow the policy kind",
+    // The writes and the reads of idle time / frequency share one EXEC: redis's LRU clock
+    // (1 s) and LFU clock (1 min) do not advance inside a transaction, so a tick between
+    // them cannot change the reply.
     cmds: [
-      ["SET", "k", "v"],
       ["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
+      ["MULTI"],
+      ["SET", "k", "v"],
       ["OBJECT", "FREQ", "k"],
       ["OBJECT", "FREQ", "missing"],
       ["OBJECT", "IDLETIME", "k"],
+      ["EXEC"],
       ["CONFIG", "SET", "maxmemory-policy", "volatile-lfu"],
       ["OBJECT", "IDLETIME", "k"],
+      ["MULTI"],
       ["SET", "fresh", "v"],
       ["OBJECT", "FREQ", "fresh"],
       ["GET", "fresh"],
       ["OBJECT", "FREQ", "fresh"],
+      ["EXEC"],
       ...RESTORE,
       ["OBJECT", "FREQ", "k"],
     ],
