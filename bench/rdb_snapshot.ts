@@ -20,6 +20,7 @@ const opt = (name: string, fallback: number) => {
 const KEYS = opt("keys", 1_000_000);
 const SHARDS = opt("shards", 2);
 const RUNS = opt("runs", 1);
+const IDLE_MS = opt("idle-ms", 10_000);
 const LOAD = !args.includes("--no-load");
 const REDIS_BGSAVE = args.includes("--redis-bgsave");
 const SERVER_LOG = args.includes("--server-log") ? args[args.indexOf("--server-log") + 1] : "";
@@ -120,30 +121,95 @@ function complete(t: string): boolean {
   return len < 0 || t.length >= t.indexOf("\r\n") + 2 + len + 2;
 }
 
-/** Round-trip latencies (µs) of GET/SET on random keys for `ms`, or until `until` resolves. */
-async function latencies(port: number, ms: number, until?: Promise<unknown>): Promise<number[]> {
-  const c = await Client.open(port);
-  const out: number[] = [];
-  let done = false;
-  until?.then(() => done = true);
-  const end = performance.now() + ms;
-  while (!done && (until || performance.now() < end)) {
-    const key = `key:${Math.floor(Math.random() * KEYS)}`;
-    const t = performance.now();
-    if (out.length % 2) await c.call("SET", key, "x");
-    else await c.call("GET", key);
-    out.push((performance.now() - t) * 1000);
+/**
+ * The latency client: GET/SET round trips on random keys, one at a time, written into a reused
+ * buffer and parsed as bytes, their times into a preallocated array, so the client itself makes
+ * next to no garbage (its GC pauses would land in the figures as a server's stall).
+ */
+class Prober {
+  readonly #frame = new Uint8Array(64);
+  readonly #reply = new Uint8Array(1 << 16);
+  #samples = new Float64Array(1 << 20);
+  #n = 0;
+  constructor(private readonly conn: Deno.TcpConn) {}
+  static async open(port: number): Promise<Prober> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.setNoDelay(true);
+    return new Prober(conn);
   }
-  c.close();
-  return out;
+
+  /** Samples until `stop()` is true (checked between requests); their latencies (µs). */
+  async run(stop: () => boolean): Promise<Float64Array> {
+    this.#n = 0;
+    while (!stop()) {
+      const length = this.#encode(this.#n % 2 === 1, Math.floor(Math.random() * KEYS));
+      const t = performance.now();
+      await this.conn.write(this.#frame.subarray(0, length));
+      await this.#readReply();
+      this.#note((performance.now() - t) * 1000);
+    }
+    return this.#samples.slice(0, this.#n);
+  }
+
+  close() {
+    this.conn.close();
+  }
+
+  #note(us: number): void {
+    if (this.#n === this.#samples.length) {
+      const grown = new Float64Array(this.#samples.length * 2);
+      grown.set(this.#samples);
+      this.#samples = grown;
+    }
+    this.#samples[this.#n++] = us;
+  }
+
+  /** `*2 $3 GET $n key:<i>` or `*3 $3 SET $n key:<i> $1 x` into the frame; its length. */
+  #encode(set: boolean, i: number): number {
+    const f = this.#frame;
+    let at = ascii(f, 0, set ? "*3\r\n$3\r\nSET\r\n$" : "*2\r\n$3\r\nGET\r\n$");
+    const digits = i < 10 ? 1 : Math.floor(Math.log10(i)) + 1;
+    at = decimal(f, at, 4 + digits);
+    at = ascii(f, at, "\r\nkey:");
+    at = decimal(f, at, i);
+    at = ascii(f, at, "\r\n");
+    return set ? ascii(f, at, "$1\r\nx\r\n") : at;
+  }
+
+  /** Reads one `+OK`, `$-1` or `$<n> <bytes>` reply. */
+  async #readReply(): Promise<void> {
+    const b = this.#reply;
+    let have = 0;
+    for (;;) {
+      const n = await this.conn.read(b.subarray(have));
+      if (n === null) throw new Error("closed");
+      have += n;
+      if (have < 2 || b[have - 2] !== 13 || b[have - 1] !== 10) continue;
+      if (b[0] !== 36 || b[1] === 45) return; // '+OK' or '$-1'
+      let len = 0, at = 1;
+      while (b[at] !== 13) len = len * 10 + b[at++] - 48;
+      if (have >= at + 2 + len + 2) return;
+    }
+  }
 }
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
+function ascii(b: Uint8Array, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[at++] = s.charCodeAt(i);
+  return at;
+}
+
+function decimal(b: Uint8Array, at: number, n: number): number {
+  const digits = n < 10 ? 1 : Math.floor(Math.log10(n)) + 1;
+  for (let i = digits - 1; i >= 0; i--, n = Math.floor(n / 10)) b[at + i] = 48 + (n % 10);
+  return at + digits;
+}
+
+function pct(xs: Float64Array, p: number): number {
+  const s = xs.slice().sort();
   return s[Math.min(s.length - 1, Math.floor(s.length * p))];
 }
 
-function summary(label: string, xs: number[]): string {
+function summary(label: string, xs: Float64Array): string {
   return `${label}: n=${xs.length} p50=${pct(xs, 0.5).toFixed(0)}µs p99=${
     pct(xs, 0.99).toFixed(0)
   }µs p99.9=${pct(xs, 0.999).toFixed(0)}µs max=${
@@ -151,14 +217,45 @@ function summary(label: string, xs: number[]): string {
   }µs >1ms=${xs.filter((x) => x > 1000).length}`;
 }
 
-async function bgsaveDone(port: number): Promise<void> {
-  const c = await Client.open(port);
-  try {
-    while (!(await c.call("INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Polls INFO persistence every 20 ms on its own connection for the whole of a server's runs,
+ * idle windows included, so that both windows see the same polling load.
+ */
+class SaveWatch {
+  #polls = 0;
+  #doneAfter = Infinity;
+  #stopped = false;
+  readonly #loop: Promise<void>;
+  constructor(private readonly client: Client) {
+    this.#loop = this.#poll();
+  }
+
+  /** From now on: has a poll sent after this call seen no BGSAVE in progress? */
+  expectSave(): () => boolean {
+    const after = this.#polls;
+    return () => this.#doneAfter > after && this.#doneAfter !== Infinity;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#loop;
+    this.client.close();
+  }
+
+  async #poll(): Promise<void> {
+    while (!this.#stopped) {
+      const poll = ++this.#polls;
+      const info = await this.client.call("INFO", "persistence");
+      this.#doneAfter = info.includes("rdb_bgsave_in_progress:0") ? poll : Infinity;
       await new Promise((r) => setTimeout(r, 20));
     }
-  } finally {
-    c.close();
   }
 }
 
@@ -166,18 +263,28 @@ const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0,
 const loadedSeconds = (log: string) =>
   Number(/DB loaded from disk: ([\d.]+) seconds/.exec(log)?.[1]);
 
-/** DEBUG POPULATE, then RUNS pairs of idle / during-BGSAVE latencies; the server is stopped. */
+/**
+ * DEBUG POPULATE, then RUNS of: an idle window, a window while a BGSAVE runs, another idle
+ * window; the two idle windows are one sample. The server is stopped after.
+ */
 async function bgsaveRuns(name: string, server: Server): Promise<void> {
   const admin = await Client.open(server.port);
   await admin.call("DEBUG", "POPULATE", String(KEYS));
+  const watch = new SaveWatch(await Client.open(server.port));
+  const prober = await Prober.open(server.port);
+  const idleWindow = () => {
+    const end = performance.now() + IDLE_MS / 2;
+    return prober.run(() => performance.now() >= end);
+  };
   for (let run = 1; run <= RUNS; run++) {
-    const idle = await latencies(server.port, 5000);
+    const before = await idleWindow();
     const started = performance.now();
     await admin.call("BGSAVE");
-    const saving = await latencies(server.port, 0, bgsaveDone(server.port));
+    const saving = await prober.run(watch.expectSave());
     const bgsaveMs = performance.now() - started;
+    const idle = concat(before, await idleWindow());
     console.log(`${name} run ${run}/${RUNS} (load average ${loadavg()})`);
-    console.log(summary("idle        ", idle));
+    console.log(summary("idle         ", idle) + ` (before ${before.length})`);
     console.log(
       summary("during BGSAVE", saving) + ` (BGSAVE took ${(bgsaveMs / 1000).toFixed(2)} s)`,
     );
@@ -187,6 +294,8 @@ async function bgsaveRuns(name: string, server: Server): Promise<void> {
       } p99.9 ${(pct(saving, 0.999) / pct(idle, 0.999)).toFixed(2)}`,
     );
   }
+  prober.close();
+  await watch.stop();
   admin.close();
   server.child.kill("SIGKILL");
   await server.child.status;
