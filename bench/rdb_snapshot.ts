@@ -4,8 +4,17 @@
 // own "DB loaded from disk: X seconds" log line). Prints the load average with the figures.
 //
 //   node_modules/.bin/deno run -A bench/rdb_snapshot.ts [--keys 1000000] [--shards 2] [--runs 1]
-//     [--no-load] [--redis-bgsave] [--server-log FILE]
-// --runs repeats the idle / BGSAVE pair on the same server; --no-load skips the load part;
+//     [--no-load] [--redis-bgsave] [--server-log FILE] [--idle-ms 10000]
+// Each run: an idle window of IDLE_MS/2, the BGSAVE window (until INFO says it is over), a 2 s
+// pause, another idle window of IDLE_MS/2; the two idle windows are one idle sample (so a drift
+// of the machine's state during the run weighs on both sides), and both sample counts are shown.
+// The latency client makes no garbage (blocking libc sockets through FFI, a reused frame, a
+// preallocated sample array): a Deno async client scavenged every 40-100 ms for 0.15-0.5 ms,
+// often enough to set p99.9 itself. It asks INFO persistence every 20 ms in every window alike.
+// (Before session 8: one idle window of 5 s, then the BGSAVE window, an async client, and the
+// INFO poll only during the BGSAVE.) The server's output goes to a file (nothing here drains a
+// pipe while the client blocks).
+// --runs repeats the run on the same server; --no-load skips the load part;
 // --redis-bgsave measures redis-server's own BGSAVE (a forked child) the same way afterwards,
 // to show what the machine does to a server whose snapshot competes for its cores.
 // --server-log appends each server's output to FILE once it stops (with IRONCACHE_STALL_PROBE=1
@@ -20,6 +29,7 @@ const opt = (name: string, fallback: number) => {
 const KEYS = opt("keys", 1_000_000);
 const SHARDS = opt("shards", 2);
 const RUNS = opt("runs", 1);
+const IDLE_MS = opt("idle-ms", 10_000);
 const LOAD = !args.includes("--no-load");
 const REDIS_BGSAVE = args.includes("--redis-bgsave");
 const SERVER_LOG = args.includes("--server-log") ? args[args.indexOf("--server-log") + 1] : "";
@@ -32,20 +42,23 @@ interface Server {
   log: () => string;
 }
 
+/**
+ * Starts a server with its output in a file (the latency client blocks this thread, so nothing
+ * here could drain a pipe meanwhile).
+ */
 async function spawn(cmd: string, argv: string[], ready: RegExp, port: number): Promise<Server> {
-  const child = new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped" }).spawn();
-  let text = "";
-  for (const stream of [child.stdout, child.stderr]) {
-    (async () => {
-      for await (const chunk of stream) text += dec.decode(chunk);
-    })();
-  }
+  const logFile = await Deno.makeTempFile({ prefix: "rdb-bench-log-" });
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'exec "$0" "$@" > "$LOG" 2>&1', cmd, ...argv],
+    env: { LOG: logFile },
+  }).spawn();
+  const log = () => Deno.readTextFileSync(logFile);
   const deadline = Date.now() + 600_000;
-  while (!ready.test(text)) {
-    if (Date.now() > deadline) throw new Error(`${cmd} not ready:\n${text}`);
+  while (!ready.test(log())) {
+    if (Date.now() > deadline) throw new Error(`${cmd} not ready:\n${log()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { port, child, log: () => text };
+  return { port, child, log };
 }
 
 function ironcache(dir: string): Promise<Server> {
@@ -87,63 +100,157 @@ function redis(dir: string): Promise<Server> {
   );
 }
 
-class Client {
-  #buf = new Uint8Array(1 << 16);
-  constructor(private conn: Deno.TcpConn) {}
-  static async open(port: number) {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    conn.setNoDelay(true);
-    return new Client(conn);
+const libc = Deno.dlopen("libc.so.6", {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+}).symbols;
+
+/** A size_t argument: Deno takes a number for it (its types say bigint, which would allocate). */
+const size = (n: number) => n as unknown as bigint;
+
+/**
+ * A blocking TCP connection through libc (send/recv): no promise, op or buffer per request,
+ * so a request loop on it makes no garbage: the client's own scavenges (Deno's async
+ * reads/writes made one every 40-100 ms, 0.15-0.5 ms each, some of 5 ms) would otherwise land
+ * in the figures as the server's stalls.
+ */
+class BlockingConn {
+  readonly #reply = new Uint8Array(1 << 16);
+  private constructor(private readonly fd: number) {}
+
+  static open(port: number): BlockingConn {
+    const fd = libc.socket(2, 1, 0); // AF_INET, SOCK_STREAM
+    const addr = new Uint8Array(16);
+    new DataView(addr.buffer).setUint16(0, 2, true);
+    new DataView(addr.buffer).setUint16(2, port, false);
+    addr.set([127, 0, 0, 1], 4);
+    if (fd < 0 || libc.connect(fd, addr, 16) !== 0) throw new Error(`connect to ${port} failed`);
+    libc.setsockopt(fd, 6, 1, new Int32Array([1]), 4); // IPPROTO_TCP, TCP_NODELAY
+    return new BlockingConn(fd);
   }
-  /** Sends one command, reads until a full simple reply (enough for the replies used here). */
-  async call(...argv: string[]): Promise<string> {
-    let frame = `*${argv.length}\r\n`;
-    for (const a of argv) frame += `$${enc.encode(a).length}\r\n${a}\r\n`;
-    await this.conn.write(enc.encode(frame));
-    let text = "";
+
+  /** Sends `frame[0, length)`, waits for one whole `+`/`-`/`:` line or bulk reply: its length. */
+  request(frame: Uint8Array, length: number): number {
+    if (libc.send(this.fd, frame, size(length), 0) !== length) throw new Error("short send");
+    const b = this.#reply;
+    let have = 0;
     for (;;) {
-      const n = await this.conn.read(this.#buf);
-      if (n === null) throw new Error("closed");
-      text += dec.decode(this.#buf.subarray(0, n));
-      if (complete(text)) return text;
+      const n = libc.recv(this.fd, have === 0 ? b : b.subarray(have), size(b.length - have), 0);
+      if (n <= 0) throw new Error("connection closed");
+      have += n;
+      if (have < 2 || b[have - 2] !== 13 || b[have - 1] !== 10) continue;
+      if (b[0] !== 36 || b[1] === 45) return have; // a line, or a nil bulk
+      let len = 0, at = 1;
+      while (b[at] !== 13) len = len * 10 + b[at++] - 48;
+      if (have >= at + 2 + len + 2) return have;
     }
   }
+
+  /** A command (for the few outside the timed loop): its reply as text. */
+  call(...argv: string[]): string {
+    let frame = `*${argv.length}\r\n`;
+    for (const a of argv) frame += `$${enc.encode(a).length}\r\n${a}\r\n`;
+    const bytes = enc.encode(frame);
+    return dec.decode(this.#reply.subarray(0, this.request(bytes, bytes.length)));
+  }
+
+  /** Does the last reply hold `needle` (ASCII)? */
+  replyHas(needle: Uint8Array, length: number): boolean {
+    const b = this.#reply;
+    outer: for (let i = 0; i + needle.length <= length; i++) {
+      for (let j = 0; j < needle.length; j++) if (b[i + j] !== needle[j]) continue outer;
+      return true;
+    }
+    return false;
+  }
+
   close() {
-    this.conn.close();
+    libc.close(this.fd);
   }
 }
 
-function complete(t: string): boolean {
-  if (!t.endsWith("\r\n")) return false;
-  if (t[0] !== "$") return true;
-  const len = Number(t.slice(1, t.indexOf("\r\n")));
-  return len < 0 || t.length >= t.indexOf("\r\n") + 2 + len + 2;
-}
+const INFO_PERSISTENCE = enc.encode("*2\r\n$4\r\nINFO\r\n$11\r\npersistence\r\n");
+const NOT_SAVING = enc.encode("rdb_bgsave_in_progress:0");
+/** How often the client asks whether the BGSAVE is over, in every window alike. */
+const POLL_MS = 20;
+/** The pause after a BGSAVE before the next idle window (its threads' last GCs, the file). */
+const SETTLE_MS = 2000;
 
-/** Round-trip latencies (µs) of GET/SET on random keys for `ms`, or until `until` resolves. */
-async function latencies(port: number, ms: number, until?: Promise<unknown>): Promise<number[]> {
-  const c = await Client.open(port);
-  const out: number[] = [];
-  let done = false;
-  until?.then(() => done = true);
-  const end = performance.now() + ms;
-  while (!done && (until || performance.now() < end)) {
-    const key = `key:${Math.floor(Math.random() * KEYS)}`;
-    const t = performance.now();
-    if (out.length % 2) await c.call("SET", key, "x");
-    else await c.call("GET", key);
-    out.push((performance.now() - t) * 1000);
+/**
+ * The latency client: GET/SET round trips on random keys, one at a time, from a reused frame
+ * into a preallocated array; every POLL_MS it also sends INFO persistence on a second
+ * connection (untimed), idle windows included, so both windows carry the same extra load.
+ */
+class Prober {
+  readonly #frame = new Uint8Array(64);
+  #samples = new Float64Array(1 << 20);
+  #n = 0;
+  constructor(private readonly conn: BlockingConn, private readonly watch: BlockingConn) {}
+
+  /** Samples until `endMs` (performance.now()) or, with `untilSaved`, the BGSAVE's end. */
+  run(endMs: number, untilSaved = false): Float64Array {
+    this.#n = 0;
+    let nextPoll = performance.now() + POLL_MS;
+    for (;;) {
+      const length = this.#encode(this.#n % 2 === 1, Math.floor(Math.random() * KEYS));
+      const t = performance.now();
+      this.conn.request(this.#frame, length);
+      const now = performance.now();
+      this.#note((now - t) * 1000);
+      if (now >= endMs) break;
+      if (now >= nextPoll) {
+        const n = this.watch.request(INFO_PERSISTENCE, INFO_PERSISTENCE.length);
+        if (untilSaved && this.watch.replyHas(NOT_SAVING, n)) break;
+        nextPoll = performance.now() + POLL_MS;
+      }
+    }
+    return this.#samples.slice(0, this.#n);
   }
-  c.close();
-  return out;
+
+  #note(us: number): void {
+    if (this.#n === this.#samples.length) {
+      const grown = new Float64Array(this.#samples.length * 2);
+      grown.set(this.#samples);
+      this.#samples = grown;
+    }
+    this.#samples[this.#n++] = us;
+  }
+
+  /** `*2 $3 GET $n key:<i>` or `*3 $3 SET $n key:<i> $1 x` into the frame; its length. */
+  #encode(set: boolean, i: number): number {
+    const f = this.#frame;
+    let at = ascii(f, 0, set ? "*3\r\n$3\r\nSET\r\n$" : "*2\r\n$3\r\nGET\r\n$");
+    at = decimal(f, at, 4 + digitCount(i));
+    at = ascii(f, at, "\r\nkey:");
+    at = decimal(f, at, i);
+    at = ascii(f, at, "\r\n");
+    return set ? ascii(f, at, "$1\r\nx\r\n") : at;
+  }
 }
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
+const digitCount = (n: number) => n < 10 ? 1 : Math.floor(Math.log10(n)) + 1;
+
+function ascii(b: Uint8Array, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[at++] = s.charCodeAt(i);
+  return at;
+}
+
+function decimal(b: Uint8Array, at: number, n: number): number {
+  const digits = digitCount(n);
+  for (let i = digits - 1; i >= 0; i--, n = Math.floor(n / 10)) b[at + i] = 48 + (n % 10);
+  return at + digits;
+}
+
+function pct(xs: Float64Array, p: number): number {
+  const s = xs.slice().sort();
   return s[Math.min(s.length - 1, Math.floor(s.length * p))];
 }
 
-function summary(label: string, xs: number[]): string {
+function summary(label: string, xs: Float64Array): string {
   return `${label}: n=${xs.length} p50=${pct(xs, 0.5).toFixed(0)}µs p99=${
     pct(xs, 0.99).toFixed(0)
   }µs p99.9=${pct(xs, 0.999).toFixed(0)}µs max=${
@@ -151,33 +258,36 @@ function summary(label: string, xs: number[]): string {
   }µs >1ms=${xs.filter((x) => x > 1000).length}`;
 }
 
-async function bgsaveDone(port: number): Promise<void> {
-  const c = await Client.open(port);
-  try {
-    while (!(await c.call("INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  } finally {
-    c.close();
-  }
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 const loadedSeconds = (log: string) =>
   Number(/DB loaded from disk: ([\d.]+) seconds/.exec(log)?.[1]);
 
-/** DEBUG POPULATE, then RUNS pairs of idle / during-BGSAVE latencies; the server is stopped. */
+/**
+ * DEBUG POPULATE, then RUNS of: an idle window, a window while a BGSAVE runs, another idle
+ * window; the two idle windows are one sample. The server is stopped after.
+ */
 async function bgsaveRuns(name: string, server: Server): Promise<void> {
-  const admin = await Client.open(server.port);
-  await admin.call("DEBUG", "POPULATE", String(KEYS));
+  const admin = BlockingConn.open(server.port);
+  admin.call("DEBUG", "POPULATE", String(KEYS));
+  const prober = new Prober(BlockingConn.open(server.port), admin);
+  const idleWindow = () => prober.run(performance.now() + IDLE_MS / 2);
   for (let run = 1; run <= RUNS; run++) {
-    const idle = await latencies(server.port, 5000);
+    const before = idleWindow();
     const started = performance.now();
-    await admin.call("BGSAVE");
-    const saving = await latencies(server.port, 0, bgsaveDone(server.port));
+    admin.call("BGSAVE");
+    const saving = prober.run(Infinity, true);
     const bgsaveMs = performance.now() - started;
+    await new Promise((r) => setTimeout(r, SETTLE_MS)); // the snapshot's own after-effects
+    const idle = concat(before, idleWindow());
     console.log(`${name} run ${run}/${RUNS} (load average ${loadavg()})`);
-    console.log(summary("idle        ", idle));
+    console.log(summary("idle         ", idle) + ` (before ${before.length})`);
     console.log(
       summary("during BGSAVE", saving) + ` (BGSAVE took ${(bgsaveMs / 1000).toFixed(2)} s)`,
     );
@@ -188,6 +298,9 @@ async function bgsaveRuns(name: string, server: Server): Promise<void> {
     );
   }
   admin.close();
+}
+
+async function stop(name: string, server: Server): Promise<void> {
   server.child.kill("SIGKILL");
   await server.child.status;
   if (SERVER_LOG) {
@@ -202,18 +315,20 @@ try {
   const ours = await ironcache(dirA);
   console.log(`keys=${KEYS} shards=${SHARDS} load average before: ${loadavg()}`);
   await bgsaveRuns("IronCache", ours);
+  await stop("IronCache", ours);
   if (REDIS_BGSAVE) {
     const theirs = await redis(dirB);
     await bgsaveRuns("redis-server", theirs);
+    await stop("redis-server", theirs);
     await Deno.remove(`${dirB}/dump.rdb`).catch(() => {});
   }
 
   // 2. Loading the same number of keys from redis-server's dump.rdb.
   if (LOAD) {
     const r = await redis(dirB);
-    const rc = await Client.open(r.port);
-    await rc.call("DEBUG", "POPULATE", String(KEYS));
-    await rc.call("SAVE");
+    const rc = BlockingConn.open(r.port);
+    rc.call("DEBUG", "POPULATE", String(KEYS));
+    rc.call("SAVE");
     rc.close();
     r.child.kill("SIGKILL");
     await r.child.status;

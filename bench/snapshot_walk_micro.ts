@@ -9,7 +9,8 @@
 // created (as any write during a walk does), so it checks every walk record against those.
 // --writes N: between the walk's slices, N writes (of keys that do not exist, in bursts of 100)
 // go through the shard's before-write observer as SET's would, until the walk ends.
-// GCs: add --v8-flags=--trace-gc and count the lines.
+// GCs: add --v8-flags=--trace-gc and count the lines (--mark prints a line as the walk starts;
+// the GC lines carry their own times, the printed order may differ).
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { loadConfig } from "../src/config/load.ts";
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     encode: { type: "boolean", default: false },
     covered: { type: "boolean", default: false },
     writes: { type: "string", default: "0" },
+    mark: { type: "boolean", default: false },
   },
 });
 const KEYS = Number(values.keys);
@@ -59,6 +61,7 @@ const walk = new ShardSnapshot(shard, (chunk, flow, slot) => {
   encoder?.push(chunk, options);
   releaseChunk(flow, slot);
 });
+if (values.mark) console.log("-- walk starts"); // splits --trace-gc output
 const cpu0 = process.cpuUsage(), t0 = performance.now();
 const walking = walk.run();
 let writes = 0, walked = false;

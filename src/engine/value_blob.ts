@@ -5,8 +5,21 @@
 import { TYPE_STRING } from "./keyspace.ts";
 
 const BLOB_VERSION = 1;
-const HEADER = 12;
-const ENCODING_BYTES = 0, ENCODING_INT64 = 1;
+/** The header's length: a string's value bytes (or int64) follow it. */
+export const BLOB_HEADER = 12;
+const HEADER = BLOB_HEADER;
+/** A string blob's encodings. */
+export const ENCODING_BYTES = 0, ENCODING_INT64 = 1;
+
+/**
+ * The encoding (ENCODING_BYTES / ENCODING_INT64) of a string blob at `b[at]`, or -1 when it is
+ * not one: for readers that take the value in place, with no view made of it.
+ */
+export function stringBlobEncodingAt(b: Uint8Array, at: number): number {
+  if (b[at] !== BLOB_VERSION || b[at + 1] !== TYPE_STRING) return -1;
+  const encoding = b[at + 2];
+  return encoding === ENCODING_BYTES || encoding === ENCODING_INT64 ? encoding : -1;
+}
 
 /** The engine type code (TYPE_STRING, TYPE_LIST, ...) of a blob. */
 export function blobType(blob: Uint8Array): number {

@@ -10,6 +10,8 @@ import { KeyBytesSet } from "./key_bytes_set.ts";
 import { readExpireTime } from "../engine/expire_time.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import { writeRdbEntry } from "./rdb/file.ts";
+import { RDB_OPCODE_EXPIRETIME_MS, RDB_TYPE_STRING } from "./rdb/constants.ts";
+import { BLOB_HEADER, ENCODING_INT64, stringBlobEncodingAt } from "../engine/value_blob.ts";
 import type { EncodeOptions } from "./rdb/value.ts";
 import { rdbValueFromBlob } from "./value_codec.ts";
 import {
@@ -23,8 +25,6 @@ import {
 
 /** Encoded bytes written to the part file at a time. */
 const WRITE_BYTES = 1 << 20;
-/** A DUMP blob's header; its u32 value length is at offset 8. */
-const BLOB_HEADER = 12;
 
 interface Records {
   w: RdbWriter;
@@ -126,16 +126,28 @@ export class PartEncoder {
     to: Records,
   ): void {
     for (let at = 0; at < body.length;) {
-      const key = this.#keyOf(body, at);
-      let p = at + 4 + key.length;
+      const keyAt = at + 4, keyLength = u32le(body, at);
+      let p = keyAt + keyLength;
       const expireAt = readExpireTime(body, p);
       p += 8;
       const end = p + BLOB_HEADER + u32le(body, p + 8);
       at = end;
-      if (skip?.has(key)) continue;
-      const value = rdbValueFromBlob(body.subarray(p, end));
-      const entry = expireAt >= 0 ? { key, value, expireAtMs: expireAt } : { key, value };
-      writeRdbEntry(to.w, entry, options);
+      if (skip?.has(body.subarray(keyAt, keyAt + keyLength))) continue;
+      const string = stringBlobEncodingAt(body, p);
+      if (string >= 0) {
+        // writeRdbEntry's bytes for a string, written from the record in place: no key, value
+        // or entry object per key, the encoder thread's garbage (and its GC's) for most keys.
+        if (expireAt >= 0) to.w.u8(RDB_OPCODE_EXPIRETIME_MS).i64le(expireAt);
+        to.w.u8(RDB_TYPE_STRING).stringAt(body, keyAt, keyLength);
+        // (an int64 value: readExpireTime reads any int64, a number when safe)
+        if (string === ENCODING_INT64) to.w.integerString(readExpireTime(body, p + BLOB_HEADER));
+        else to.w.stringAt(body, p + BLOB_HEADER, end - p - BLOB_HEADER);
+      } else {
+        const key = body.subarray(keyAt, keyAt + keyLength);
+        const value = rdbValueFromBlob(body.subarray(p, end));
+        const entry = expireAt >= 0 ? { key, value, expireAtMs: expireAt } : { key, value };
+        writeRdbEntry(to.w, entry, options);
+      }
       to.keys++;
       if (expireAt >= 0) to.expires++;
     }

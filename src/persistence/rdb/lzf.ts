@@ -18,6 +18,8 @@ const MAX_REF = (1 << 8) + (1 << 3);
 const slots = new Int32Array(HSIZE);
 const stamps = new Uint32Array(HSIZE);
 let generation = 0;
+/** The output buffer, reused by every call: a snapshot compresses millions of values. */
+let scratch = new Uint8Array(1 << 12);
 
 function hashIndex(hval: number): number {
   return ((hval >>> 8) - Math.imul(hval, 5)) & (HSIZE - 1); // IDX() with VERY_FAST
@@ -25,7 +27,8 @@ function hashIndex(hval: number): number {
 
 /**
  * lzf_compress(input, outLimit): the compressed bytes, or null when they would not fit in
- * `outLimit` bytes (Redis passes len - 4, so compression must save at least 4 bytes).
+ * `outLimit` bytes (Redis passes len - 4, so compression must save at least 4 bytes). The
+ * result is a view of a buffer the next call reuses.
  */
 export function lzfCompress(input: Uint8Array, outLimit: number): Uint8Array | null {
   const inEnd = input.length;
@@ -35,7 +38,8 @@ export function lzfCompress(input: Uint8Array, outLimit: number): Uint8Array | n
     generation = 1;
   }
   const gen = generation;
-  const out = new Uint8Array(outLimit);
+  if (scratch.length < outLimit) scratch = new Uint8Array(Math.max(outLimit, scratch.length * 2));
+  const out = scratch;
   const outEnd = outLimit;
   let ip = 0, op = 0, lit = 0;
   op++; // start run

@@ -15,6 +15,7 @@ import { lzfCompress } from "./lzf.ts";
 import { formatDouble17g } from "../../protocol/numbers.ts";
 
 const encoder = new TextEncoder();
+const TWO_32 = 0x100000000;
 
 export interface StringOptions {
   /** rdbcompression: LZF-compress strings over 20 bytes when that saves at least 4 bytes. */
@@ -86,7 +87,12 @@ export class RdbWriter {
 
   i64le(value: bigint | number): this {
     this.#ensure(8);
-    this.#view.setBigInt64(this.#length, BigInt(value), true);
+    if (typeof value === "number" && Number.isSafeInteger(value)) {
+      // No bigint made for a number (every expiry time a snapshot writes).
+      const high = Math.floor(value / TWO_32);
+      this.#view.setUint32(this.#length, value - high * TWO_32, true);
+      this.#view.setInt32(this.#length + 4, high, true);
+    } else this.#view.setBigInt64(this.#length, BigInt(value), true);
     this.#length += 8;
     return this;
   }
@@ -128,20 +134,35 @@ export class RdbWriter {
     return this.len(bytes.length).raw(bytes);
   }
 
+  /**
+   * string() of `src[from, from + n)`: the same bytes, with no view of the source made when
+   * they are stored as they are (neither integer-like nor to be compressed).
+   */
+  stringAt(src: Uint8Array, from: number, n: number): this {
+    const first = src[from];
+    const integerLike = n <= 11 && (first === 0x2d || (first >= 0x30 && first <= 0x39));
+    if (integerLike || (this.compress && n > 20)) return this.string(src.subarray(from, from + n));
+    this.len(n).#ensure(n);
+    const buf = this.#buf;
+    for (let i = 0, at = this.#length; i < n; i++) buf[at + i] = src[from + i];
+    this.#length += n;
+    return this;
+  }
+
   /** rdbSaveLongLongAsStringObject: INT8/16/32 when it fits, else the decimal text. */
-  integerString(value: bigint): this {
+  integerString(value: bigint | number): this {
     if (this.#tryInteger(value)) return this;
     const text = int64Text(value);
     return this.len(text.length).raw(text);
   }
 
   /** rdbEncodeInteger: false when the value needs more than 32 bits. */
-  #tryInteger(value: bigint): boolean {
-    if (value >= -128n && value <= 127n) {
+  #tryInteger(value: bigint | number): boolean {
+    if (value >= -128 && value <= 127) {
       this.u8((RDB_ENCVAL << 6) | RDB_ENC_INT8).u8(Number(value) & 0xff);
-    } else if (value >= -32768n && value <= 32767n) {
+    } else if (value >= -32768 && value <= 32767) {
       this.u8((RDB_ENCVAL << 6) | RDB_ENC_INT16).u16le(Number(value) & 0xffff);
-    } else if (value >= -2147483648n && value <= 2147483647n) {
+    } else if (value >= -2147483648 && value <= 2147483647) {
       this.u8((RDB_ENCVAL << 6) | RDB_ENC_INT32).u32le(Number(value) >>> 0);
     } else return false;
     return true;
