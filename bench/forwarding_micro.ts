@@ -6,7 +6,8 @@
 // so the cost of a forwarded command shows apart from network and machine noise.
 //   deno run -A bench/forwarding_micro.ts [--pipeline N] [--connections N] [--data-size N]
 //     [--placement local,mixed,remote] [--kind SET,GET]   (FWD_BATCHES=N: reads per cell;
-//     FWD_WARMUP=N: reads per warm-up cell; FWD_ROUNDS=N)
+//     FWD_WARMUP=N: reads per warm-up cell; FWD_ROUNDS=N; FWD_KEYS=N, FWD_INPUTS=N: keys and
+//     distinct reads, fewer for a quicker start under callgrind)
 import { numberOption } from "./cli_options.ts";
 import { Connection } from "../src/server/connection.ts";
 import { Shard } from "../src/server/shard.ts";
@@ -32,7 +33,9 @@ type Request =
   | { cpu: true }
   | { close: true };
 
-const KEYS = 100_000;
+const KEYS = Number(Deno.env.get("FWD_KEYS") ?? 100_000);
+/** Distinct prepared reads per placement and kind (fewer: a faster start under callgrind). */
+const INPUTS = Number(Deno.env.get("FWD_INPUTS") ?? 500);
 const BATCHES = Number(Deno.env.get("FWD_BATCHES") ?? 20_000);
 /** Reads per warm-up cell and measured rounds (small values for runs under callgrind). */
 const WARMUP = Number(Deno.env.get("FWD_WARMUP") ?? 4000);
@@ -107,7 +110,7 @@ class ShardWorker {
       `*${a.length}\r\n` + a.map((x) => `$${x.length}\r\n${x}\r\n`).join("");
     const out: Uint8Array[] = [];
     let k = 0;
-    for (let b = 0; b < 500; b++) {
+    for (let b = 0; b < INPUTS; b++) {
       let s = "";
       for (let i = 0; i < this.init.pipeline; i++, k = (k * 7 + 13) % KEYS) {
         s += frame(kind === "SET" ? ["SET", keys[k], value] : ["GET", keys[k]]);

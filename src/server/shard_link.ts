@@ -42,11 +42,16 @@ export function createRing(capacity: number): SharedArrayBuffer {
   return new SharedArrayBuffer(HEADER_BYTES + capacity);
 }
 
-/** Ring capacity for `shards` workers: up to 1 MiB per direction, less when there are many
- * links (they all live in memory at once); large messages stream through a small ring. */
+/** Ring capacity for `shards` workers: up to 4 MiB per direction, less when there are many
+ * links (they all live in memory at once); large messages stream through a small ring. 4 MiB
+ * holds a pipeline of 16 SETs of 4 KiB (66 KB) from each of 50 connections: with 1 MiB, under
+ * that load (SET-4K at P16, --shards 2) about 40% of the calls found the ring full and went
+ * through the backlog (a copy into a new buffer, then waits for space); without it V8's helper
+ * threads (freeing those buffers, GC) fell from 11% to 4% of the CPU samples
+ * (bench/forwarding_micro.ts under perf). */
 export function ringCapacity(shards: number): number {
   const links = Math.max(1, shards * (shards - 1));
-  let cap = 1 << 20;
+  let cap = 1 << 22;
   while (cap > 16 * 1024 && cap * links > 64 * 1024 * 1024) cap >>= 1;
   return cap;
 }
@@ -117,13 +122,15 @@ export interface LinkStats {
   received: number;
   /** Wakeups this side asked the other for (it was asleep). */
   notifies: number;
+  /** Messages that did not fit in the ring when sent (copied aside, written as it drains). */
+  backlogged: number;
 }
 
 /** One side of a link: sends into one ring, receives from the other. */
 export class ShardLink {
   private tx: Ring;
   private rx: Ring;
-  readonly stats: LinkStats = { sent: 0, received: 0, notifies: 0 };
+  readonly stats: LinkStats = { sent: 0, received: 0, notifies: 0, backlogged: 0 };
   private backlog: Pending[] = [];
   private waitingForSpace = false;
   private readerArmed = false;
@@ -183,6 +190,7 @@ export class ShardLink {
       this.wakeReader();
       return;
     }
+    this.stats.backlogged++;
     const whole = new Uint8Array(size);
     new DataView(whole.buffer).setUint32(0, total, true);
     whole.set(head, 4);
