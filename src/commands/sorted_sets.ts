@@ -211,7 +211,6 @@ function parseRange(
   store: boolean,
   fixedType: RangeType | null,
   fixedReverse: boolean | null,
-  request: RangeRequest = newRangeRequest(),
 ): RangeRequest | null {
   const { args, out } = ctx;
   let type = fixedType, reverse = fixedReverse;
@@ -225,8 +224,7 @@ function parseRange(
         out.error(ERR_NOT_INTEGER);
         return null;
       }
-      offset = o;
-      limit = l;
+      [offset, limit] = [o, l];
       j += 2;
     } else if (fixedReverse === null && reverse === null && args.is(j, "rev")) reverse = true;
     else if (fixedType === null && type === null && args.is(j, "bylex")) type = BY_LEX;
@@ -248,24 +246,29 @@ function parseRange(
     out.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
     return null;
   }
-  const swap = reverse && type !== BY_RANK;
-  const minIndex = keyIndex + (swap ? 2 : 1), maxIndex = keyIndex + (swap ? 1 : 2);
-  request.type = type;
-  request.reverse = reverse;
-  request.withScores = withScores;
-  request.offset = offset;
-  request.limit = limit;
-  request.keyIndex = keyIndex;
-  request.minIndex = minIndex;
-  request.maxIndex = maxIndex;
+  let minIndex = keyIndex + 1, maxIndex = keyIndex + 2;
+  if (reverse && type !== BY_RANK) [minIndex, maxIndex] = [maxIndex, minIndex];
+  const request: RangeRequest = {
+    type,
+    reverse,
+    withScores,
+    offset,
+    limit,
+    keyIndex,
+    minIndex,
+    maxIndex,
+    start: 0,
+    end: 0,
+    min: { value: 0, exclusive: false },
+    max: { value: 0, exclusive: false },
+  };
   if (type === BY_RANK) {
     const start = args.int(minIndex), end = args.int(maxIndex);
     if (start === null || end === null) {
       out.error(ERR_NOT_INTEGER);
       return null;
     }
-    request.start = start;
-    request.end = end;
+    [request.start, request.end] = [start, end];
   } else if (type === BY_SCORE) {
     if (!readBound(args, minIndex, request.min) || !readBound(args, maxIndex, request.max)) {
       out.error(ERR_RANGE_FLOAT);
@@ -277,27 +280,6 @@ function parseRange(
   }
   return request;
 }
-
-function newRangeRequest(): RangeRequest {
-  return {
-    type: BY_RANK,
-    reverse: false,
-    withScores: false,
-    offset: 0,
-    limit: -1,
-    keyIndex: 0,
-    minIndex: 0,
-    maxIndex: 0,
-    start: 0,
-    end: 0,
-    min: { value: 0, exclusive: false },
-    max: { value: 0, exclusive: false },
-  };
-}
-
-/** The request the synchronous range commands parse into: ZRANGE BYSCORE allocated ~750 bytes
- * per call (this object, a view for the reply copy), a scavenge every ~9k calls at P16. */
-const syncRange = newRangeRequest();
 
 /** Reads argument i as a score bound into `bound`; false when it is not one. */
 function readBound(args: Args, i: number, bound: ScoreBound): boolean {
@@ -338,7 +320,7 @@ function runRange(
 /** ZRANGE, ZREVRANGE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX. */
 function zrangeGeneric(type: RangeType | null, reverse: boolean | null) {
   return (ctx: CommandContext): void => {
-    const r = parseRange(ctx, 1, false, type, reverse, syncRange);
+    const r = parseRange(ctx, 1, false, type, reverse);
     if (!r) return;
     // Members alone come back from the engine as RESP, copied in one block.
     const n = runRange(ctx, r, r.withScores ? 0 : RANGE_RESP, r.withScores);
