@@ -54,12 +54,33 @@ export function itemBytes(ptr: usize, len: usize): void {
   memory.copy(at + 4, ptr, len);
 }
 
+/** memory.copy for short runs inline: V8 compiles memory.copy to a call into C, ~46 instructions
+ * (callgrind) for an 8-byte member, more than the copy. The ranges must not overlap. */
+// @ts-ignore: decorator
+@inline export function copyShort(dst: usize, src: usize, len: usize): void {
+  if (len > 32) {
+    memory.copy(dst, src, len);
+    return;
+  }
+  let i: usize = 0;
+  for (; i + 8 <= len; i += 8) store<u64>(dst + i, load<u64>(src + i));
+  for (; i < len; i++) store<u8>(dst + i, load<u8>(src + i));
+}
+
 function respBulk(ptr: usize, len: usize): void {
+  if (len < 10) {
+    // "$<digit>\r\n" in one store: ZRANGE's members were ~160 instructions each.
+    const at = room(len + 6);
+    store<u32>(at, 0x0a0d3024 + (<u32>len << 8));
+    copyShort(at + 4, ptr, len);
+    store<u16>(at + 4 + len, 0x0a0d);
+    return;
+  }
   let at = room(decimalDigits(len) + len + 5);
   store<u8>(at, 0x24); // $
   at += 1 + formatInteger(<i64>len, at + 1);
   store<u16>(at, 0x0a0d); // CRLF
-  memory.copy(at + 2, ptr, len);
+  copyShort(at + 2, ptr, len);
   store<u16>(at + 2 + len, 0x0a0d);
 }
 

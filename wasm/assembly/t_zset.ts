@@ -20,7 +20,7 @@ import { bytesEqual, hashBytes } from "./hash";
 import { nextRandom } from "./random";
 import { writeF64, writeU32, writerReserve } from "./bytewriter";
 import { zsetMaxListpackEntries, zsetMaxListpackValue } from "./limits";
-import { itemBytes, itemDouble } from "./items";
+import { copyShort, itemBytes, itemDouble } from "./items";
 
 export const KIND_LISTPACK: u32 = 0;
 export const KIND_SKIPLIST: u32 = 1;
@@ -475,7 +475,7 @@ function slInsert(obj: usize, member: usize, len: usize, score: f64, h: u32): us
   store<f64>(x, score, N_SCORE);
   store<u32>(x, <u32>len, N_LEN);
   store<u8>(x, <u8>level, N_LEVEL);
-  memory.copy(nodeMember(x), member, len);
+  copyShort(nodeMember(x), member, len);
   slLink(obj, x);
   indexAdd(obj, x, h);
   return x;

@@ -13,6 +13,15 @@ function members(n: number, prefix = "m"): string[] {
   return out;
 }
 
+/** Members "", "a", "ab"... of lengths from..to-1 (the length as score, a distinct letter each), as ZADD arguments. */
+function lengthMembers(from: number, to: number): string[] {
+  const out: string[] = [];
+  for (let n = from; n < to; n++) {
+    out.push(String(n), String.fromCharCode(97 + (n % 26)).repeat(n) + (n >= 26 ? "!" : ""));
+  }
+  return out;
+}
+
 export default [
   {
     name: "ZADD basics and reads",
@@ -775,6 +784,32 @@ export default [
       ["ZRANGE", "missing", "0", "-1"],
       ["SET", "s", "x"],
       ["ZRANGE", "s", "0", "-1"],
+    ],
+  },
+  {
+    // Members of 0-40 bytes (the engine writes short ones inline: under 10 bytes one header
+    // store, up to 32 bytes without memory.copy) in both encodings, as members-only and
+    // WITHSCORES replies, by rank, score and lex, forwards and in reverse.
+    name: "member lengths around the short-copy paths, both encodings",
+    cmds: [
+      ["CONFIG", "SET", "zset-max-listpack-entries", "16"],
+      ["ZADD", "z1", ...lengthMembers(0, 41)],
+      ["ZADD", "z2", ...lengthMembers(0, 12)],
+      ["OBJECT", "ENCODING", "z1"],
+      ["OBJECT", "ENCODING", "z2"],
+      ["ZRANGE", "z1", "0", "-1"],
+      ["ZRANGE", "z1", "5", "+inf", "BYSCORE", "LIMIT", "0", "10"],
+      ["ZRANGE", "z1", "(30", "-inf", "BYSCORE", "REV", "LIMIT", "1", "12"],
+      ["ZRANGE", "z1", "0", "-1", "WITHSCORES"],
+      ["ZRANGEBYLEX", "z1", "-", "+"],
+      ["ZRANGE", "z2", "0", "-1"],
+      ["ZRANGE", "z2", "0", "+inf", "BYSCORE"],
+      ["ZADD", "z1", "100", "x".repeat(9), "101", "y".repeat(10), "102", "z".repeat(32)],
+      ["ZADD", "z1", "-1", "x".repeat(9), "-2", "z".repeat(32), "103", "w".repeat(33)],
+      ["ZRANGE", "z1", "-inf", "+inf", "BYSCORE"],
+      ["ZSCORE", "z1", "w".repeat(33)],
+      ["ZCARD", "z1"],
+      ["CONFIG", "SET", "zset-max-listpack-entries", "128"],
     ],
   },
 ] satisfies Case[];
