@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { COMMANDS, lookupCommand, lookupSubcommand } from "../../src/commands/table.ts";
 import { Args } from "../../src/protocol/args.ts";
+import { resolveCommand } from "../../src/server/dispatch.ts";
 
 /** Args holding `words` in one buffer, each followed by CRLF as a request frame has them. */
 function argsOf(...words: string[]): Args {
@@ -41,4 +42,22 @@ Deno.test("names that differ from a command's by a byte are not found", () => {
   // "\x07ET" lands in GET's bucket (the hash keeps each byte's low 5 bits, and "G" is 0x47):
   // the full compare folds only letters, so it is not GET.
   assert.equal(lookupCommand(argsOf("\x07ET")), undefined);
+});
+
+Deno.test("resolveCommand answers the same whether or not the name repeats the last one", () => {
+  const get = lookupCommand(argsOf("get"));
+  // The same bytes again (the remembered name), other cases, then a near miss of one byte.
+  assert.equal(resolveCommand(argsOf("GET", "k")), get);
+  assert.equal(resolveCommand(argsOf("GET", "k")), get);
+  assert.equal(resolveCommand(argsOf("get", "k")), get);
+  assert.equal(
+    resolveCommand(argsOf("GEX", "k")),
+    "ERR unknown command 'GEX', with args beginning with: 'k' ",
+  );
+  // Arity is checked on a remembered command too.
+  assert.equal(resolveCommand(argsOf("GET")), "ERR wrong number of arguments for 'get' command");
+  // A container is never remembered: its subcommand decides.
+  const configGet = lookupSubcommand(lookupCommand(argsOf("config"))!, argsOf("config", "get"));
+  assert.equal(resolveCommand(argsOf("CONFIG", "GET", "x")), configGet);
+  assert.notEqual(resolveCommand(argsOf("CONFIG", "SET", "x", "y")), configGet);
 });
