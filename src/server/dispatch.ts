@@ -52,7 +52,9 @@ function lookupAndRemember(args: Args): CommandSpec | undefined {
   const spec = lookupInTable(args);
   const len = args.argLen[0];
   if (spec !== undefined && !spec.subcommands && len <= lastName.length) {
-    lastName.set(args.argBuf.subarray(args.argStart[0], args.argStart[0] + len));
+    // A byte loop, not set(subarray): a pipeline alternating commands allocates nothing.
+    const buf = args.argBuf, start = args.argStart[0];
+    for (let k = 0; k < len; k++) lastName[k] = buf[start + k];
     lastNameLength = len;
     lastSpec = spec;
   }
