@@ -35,6 +35,8 @@ const configFlags = argv.filter((a) =>
 // MICRO_BATCHES and divide the difference in instructions by the difference in commands).
 const BATCHES = Number(Deno.env.get("MICRO_BATCHES") ?? 40_000);
 const ROUNDS = Number(Deno.env.get("MICRO_ROUNDS") ?? 3);
+// MICRO_ONLY=write|read: the rounds run only that command (a count for GET alone, say).
+const ONLY = Deno.env.get("MICRO_ONLY") ?? "";
 const enc = new TextEncoder();
 const frame = (...a: string[]) =>
   `*${a.length}\r\n` + a.map((x) => `$${x.length}\r\n${x}\r\n`).join("");
@@ -99,8 +101,8 @@ if (read === "ZRANGE") {
 }
 await run(write, Number(Deno.env.get("MICRO_WARMUP") ?? 10_000)); // fill + warm up
 for (let round = 0; round < ROUNDS; round++) {
-  const w = await run(write, BATCHES);
-  const r = await run(read, BATCHES);
+  const w = ONLY === "read" ? 0 : await run(write, BATCHES);
+  const r = ONLY === "write" ? 0 : await run(read, BATCHES);
   console.log(
     `round ${round}: ${write} ${w.toFixed(0)} CPU ns/cmd, ${read} ${
       r.toFixed(0)

@@ -113,23 +113,28 @@ function buildTable(): CommandSpec[] {
 export const COMMANDS: readonly CommandSpec[] = buildTable();
 registerCommands(COMMANDS);
 
-// Lookup by the raw name bytes without building a string or hashing: the name's length and
-// first letter pick a bucket (almost always one entry), then the bytes are compared with the
-// pre-encoded lower-case name. `mask` is 0x20 where the name has a letter, so `c | mask`
-// folds only letters to lower case (Redis's strcasecmp on command names).
+// Lookup by the raw name bytes without building a string: a hash of the name's length and
+// its first, second and last bytes picks a bucket (the common commands have one of their own;
+// a few rare names share one), then the bytes are compared with the pre-encoded lower-case
+// name. `mask` is 0x20 where the name has a letter, so `c | mask` folds only letters to lower
+// case (Redis's strcasecmp on command names); bucketOf keeps each byte's low 5 bits, the same
+// in either case.
 interface Named {
   spec: CommandSpec;
   name: Uint8Array;
   mask: Uint8Array;
 }
 
-/** 64 lengths (longer names share buckets, the full compare tells them apart) x 32. */
 type Buckets = Array<Named[] | undefined>;
 
-const BUCKETS = 64 * 32;
+const BUCKETS = 4096;
 
-function bucketOf(len: number, first: number): number {
-  return ((len & 63) << 5) | (first & 31);
+/** The bucket of name[start, start + len). */
+function bucketOf(name: Uint8Array, start: number, len: number): number {
+  if (len === 0) return 0;
+  const first = name[start] & 31, last = name[start + len - 1] & 31;
+  const second = len > 1 ? name[start + 1] & 31 : 0;
+  return ((((len * 33) ^ first) * 33 ^ second) * 33 ^ last) & (BUCKETS - 1);
 }
 
 const byName: Buckets = new Array(BUCKETS).fill(undefined);
@@ -138,8 +143,7 @@ const subByName = new Map<CommandSpec, Buckets>();
 function index(into: Buckets, name: string, spec: CommandSpec): void {
   const bytes = new TextEncoder().encode(name);
   const mask = bytes.map((c) => (c >= 97 && c <= 122 ? 0x20 : 0));
-  const b = bucketOf(bytes.length, bytes.length ? bytes[0] : 0);
-  (into[b] ??= []).push({ spec, name: bytes, mask });
+  (into[bucketOf(bytes, 0, bytes.length)] ??= []).push({ spec, name: bytes, mask });
 }
 
 for (const spec of COMMANDS) {
@@ -153,14 +157,14 @@ for (const spec of COMMANDS) {
 
 function find(buckets: Buckets, args: Args, i: number): CommandSpec | undefined {
   const buf = args.argBuf, start = args.argStart[i], len = args.argLen[i];
-  const list = buckets[bucketOf(len, len ? buf[start] : 0)];
+  const list = buckets[bucketOf(buf, start, len)];
   if (list === undefined) return undefined;
   for (let e = 0; e < list.length; e++) {
-    const { name, mask } = list[e];
+    const entry = list[e], name = entry.name, mask = entry.mask;
     if (name.length !== len) continue;
     let k = 0;
     while (k < len && (buf[start + k] | mask[k]) === name[k]) k++;
-    if (k === len) return list[e].spec;
+    if (k === len) return entry.spec;
   }
   return undefined;
 }

@@ -69,8 +69,38 @@ export class RequestParser extends Args {
     this.frameStart = pos;
     this.argc = 0;
     this.bytesWanted = 0;
-    if (buf[pos] === 0x2a) return this.startMultibulk(buf, pos, end);
+    if (buf[pos] === 0x2a) {
+      const after = this.wholeFrame(buf, pos, end);
+      return after >= 0 ? after : this.startMultibulk(buf, pos, end);
+    }
     return this.inline(buf, pos, end);
+  }
+
+  /**
+   * The common request in one pass: a frame of 1-10 arguments of 1-16384 bytes each with
+   * plain length headers, all inside buf[pos, end). Returns the position after it, or -1 for
+   * anything else (nothing to undo: the general path parses the frame again from `pos`, with
+   * Redis's limits and errors). Within these bounds no limit applies (proto-max-bulk-len is
+   * at least 1 MB, the unauthenticated limits are 10 arguments and 16 KB).
+   */
+  private wholeFrame(buf: Uint8Array, pos: number, end: number): number {
+    const count = smallNumberBefore(buf, pos + 1, end);
+    if (count < 0 || count > 10) return -1;
+    const starts = this.argStart, lens = this.argLen;
+    let p = NUMBER_END + 2;
+    for (let i = 0; i < count; i++) {
+      if (p >= end || buf[p] !== 0x24) return -1;
+      const len = smallNumberBefore(buf, p + 1, end);
+      if (len < 0 || len > 16384) return -1;
+      p = NUMBER_END + 2;
+      if (end - p < len + 2) return -1;
+      starts[i] = p;
+      lens[i] = len;
+      p += len + 2; // like Redis, the two bytes after a bulk are not checked
+    }
+    this.argBuf = buf;
+    this.argc = count;
+    return p;
   }
 
   private fail(message: string): number {

@@ -602,6 +602,22 @@ export class Connection {
   /** Run the command just parsed from buf[frameStart, pos); a promise if it has to wait. */
   private runFrame(buf: Uint8Array, frameStart: number, pos: number): Promise<void> | undefined {
     const spec = resolveCommand(this.parser, this.rejected);
+    const client = this.client, shard = this.shard;
+    if (
+      typeof spec !== "string" && shard.acl.open && client.subscriptions === 0 &&
+      client.transaction === null && !shard.loading && !clientPause.active && !this.monitored &&
+      shard.lock.allows(null)
+    ) {
+      // The common command: every gate of runResolved would let it through and no monitor
+      // watches, so it runs at once (runNow's work without its calls).
+      this.replyAt = this.out.length;
+      this.pendingAt = this.pending.count;
+      this.flushesAt = this.flushes;
+      const waiting = this.execute(spec, buf, frameStart, pos);
+      if (waiting) return waiting.then(() => this.afterPlainRun(spec));
+      this.afterPlainRun(spec);
+      return;
+    }
     // Another connection's atomic cross-shard step holds this shard: wait for it, unless
     // only reads hold it and this command reads too (reads do not disturb reads).
     const lock = this.shard.lock;
@@ -704,6 +720,12 @@ export class Connection {
         watch.observe(this.ctx, spec, usec);
       }
     }
+  }
+
+  /** afterRun and dropSuppressedReply for a command that took runFrame's straight path. */
+  private afterPlainRun(spec: CommandSpec): void {
+    if (this.batchWatch !== null) this.afterRun(spec, false);
+    if (replyModesActive(this.client)) this.dropSuppressedReply();
   }
 
   /** CLIENT REPLY OFF/SKIP: drop this command's reply, local or still to come (an EXEC

@@ -2,7 +2,7 @@
 // processCommand order), and the key positions used to route it to its shard.
 import type { Args } from "../protocol/args.ts";
 import type { CommandSpec } from "../commands/spec.ts";
-import { lookupCommand, lookupSubcommand } from "../commands/table.ts";
+import { lookupCommand as lookupInTable, lookupSubcommand } from "../commands/table.ts";
 import { errArity, errUnknownCommand, errUnknownSubcommand } from "../protocol/errors.ts";
 
 /** The command to run, or the error text to reply with instead. `rejected` hears of a known
@@ -11,7 +11,7 @@ export function resolveCommand(
   args: Args,
   rejected?: (fullName: string) => void,
 ): CommandSpec | string {
-  const spec = lookupCommand(args);
+  const spec = sameAsLast(args) ?? lookupAndRemember(args);
   if (!spec) {
     const preview: string[] = [];
     for (let i = 1; i < args.argc && i <= 128; i++) preview.push(args.cText(i));
@@ -31,6 +31,34 @@ export function resolveCommand(
     return errArity(chosen.name);
   }
   return chosen;
+}
+
+// The last command looked up, by its name's bytes as sent: a pipeline usually repeats one
+// command, and an exact byte compare is cheaper than the table's hash and folding compare.
+// Only commands without subcommands (a container's lookup needs args[1]).
+const lastName = new Uint8Array(16);
+let lastNameLength = 0;
+let lastSpec: CommandSpec | undefined;
+
+function sameAsLast(args: Args): CommandSpec | undefined {
+  const len = args.argLen[0];
+  if (len !== lastNameLength) return undefined;
+  const buf = args.argBuf, start = args.argStart[0];
+  for (let k = 0; k < len; k++) if (buf[start + k] !== lastName[k]) return undefined;
+  return lastSpec;
+}
+
+function lookupAndRemember(args: Args): CommandSpec | undefined {
+  const spec = lookupInTable(args);
+  const len = args.argLen[0];
+  if (spec !== undefined && !spec.subcommands && len <= lastName.length) {
+    // A byte loop, not set(subarray): a pipeline alternating commands allocates nothing.
+    const buf = args.argBuf, start = args.argStart[0];
+    for (let k = 0; k < len; k++) lastName[k] = buf[start + k];
+    lastNameLength = len;
+    lastSpec = spec;
+  }
+  return spec;
 }
 
 /** Indexes of the key arguments: the row's key finder, or the table's (first, last, step). */

@@ -95,3 +95,34 @@ Deno.test("parseLongLong follows string2ll", () => {
     assert.equal(p(bad), null, bad);
   }
 });
+
+Deno.test("a whole frame parses the same in one read as split at every byte, at the one-pass path's bounds", () => {
+  const frame = (args: string[]) =>
+    `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+  const cases = [
+    ["GET", "k"],
+    Array.from({ length: 10 }, (_, i) => `a${i}`),
+    Array.from({ length: 11 }, (_, i) => `b${i}`),
+    ["SET", "k", "v".repeat(16384)],
+    ["SET", "k", "w".repeat(16385)],
+    ["SET", "", "0123456789"],
+  ];
+  for (const args of cases) {
+    const buf = enc(frame(args));
+    const whole = parser();
+    assert.equal(whole.next(buf, 0, buf.length), buf.length);
+    assert.deepEqual(Array.from({ length: whole.argc }, (_, i) => whole.text(i)), args);
+    const split = parser();
+    // Cut after the first "$": the general path takes the frame and resumes it.
+    assert.equal(split.next(buf, 0, buf.indexOf(0x24) + 1), NEED_MORE);
+    assert.ok(split.inFrame());
+    assert.equal(split.next(buf, 0, buf.length), buf.length);
+    assert.deepEqual(Array.from({ length: split.argc }, (_, i) => split.text(i)), args);
+  }
+  // Before AUTH, Redis's limits: 10 arguments and 16 KB pass, one more of either does not.
+  const unauthenticated = (args: string[]) => parseAll(frame(args), parser(1 << 20, true)).end;
+  assert.equal(unauthenticated(cases[1]), frame(cases[1]).length);
+  assert.equal(unauthenticated(cases[2]), "Protocol error: unauthenticated multibulk length");
+  assert.equal(unauthenticated(cases[3]), frame(cases[3]).length);
+  assert.equal(unauthenticated(cases[4]), "Protocol error: unauthenticated bulk length");
+});
