@@ -5,6 +5,7 @@
 // thread come from /proc/PID/task before and after the measured run (clock ticks: size runs so
 // the server spends a second or more). Counts, not timings, so a loaded machine still compares.
 //   deno run -A bench/fanout_accounting.ts --port P --pid PID [--pipeline 16] [--requests 100000]
+//     [--settle-ms N]
 // For syscalls per message by kind, count them over the same run from outside, e.g.
 //   perf stat -e 'syscalls:sys_enter_sendto,syscalls:sys_enter_write,...' -p PID
 // started after "measuring" is printed (stdout) and stopped when the result is.
@@ -18,6 +19,9 @@ const PID = option("--pid", 0);
 const PIPELINE = option("--pipeline", 16);
 const REQUESTS = option("--requests", 100_000);
 const CLIENTS = option("--clients", 50);
+/** Wait this long between "measuring" and the measured run (time to start a profiler, e.g.
+ * `callgrind_control -i on PID` for a server run with --instr-atstart=no). */
+const SETTLE_MS = option("--settle-ms", 0);
 const CHANNELS = 1000;
 const TICK_US = 1e6 / 100; // USER_HZ
 
@@ -67,6 +71,7 @@ const subscribers = await Subscribers.open(
 await publish(20_000); // warm-up (the JIT, the buffers)
 await subscribers.settle(20_000);
 console.log("measuring");
+if (SETTLE_MS > 0) await new Promise((r) => setTimeout(r, SETTLE_MS));
 const before = sampleThreads(PID);
 subscribers.delivered = 0;
 await publish(REQUESTS);
