@@ -31,7 +31,6 @@ import { refusedWhileSubscribed } from "../commands/pubsub.ts";
 import { remembersRead, type Tracker, trackerOf } from "../tracking/tracking.ts";
 import { monitorsOf } from "./monitor.ts";
 import { type SocketIo, socketIoOf } from "./socket_io.ts";
-import { ARENA_MAX_FRAME, DeliveryArena } from "./delivery_arena.ts";
 
 /** Commands without the "loading" flag while the dataset loads (boot, DEBUG RELOAD). */
 const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
@@ -39,7 +38,6 @@ const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 const INITIAL_READ = 16 * 1024;
 /** Deliveries waiting for the end of the turn are written at once from this size on. */
 const DELIVER_AT_ONCE = 64 * 1024;
-const NO_BYTES = new Uint8Array(0);
 
 /** What a connection needs of its socket: Deno.TcpConn and Deno.TlsConn have it, and so does
  * TlsSocketConn (a node:tls socket, see tls.ts). */
@@ -91,15 +89,6 @@ export class Connection {
   private delivered = new ByteBuffer(256);
   /** The buffer being written while `delivered` collects more (the two are swapped). */
   private sendingDelivered = new ByteBuffer(256);
-  /** An idle connection's deliveries of this turn, kept in the turn's DeliveryArena:
-   * [arenaStart, arenaEnd) of DeliveryArena.current (arenaStart -1: none). `delivered` is
-   * then empty and the connection waits in `awaitingFlush`. */
-  private arenaStart = -1;
-  private arenaEnd = 0;
-  /** The deliveries' write in flight: its bytes, and the arena they are in (null: they are
-   * `sendingDelivered`'s). */
-  private sendingBytes: Uint8Array = NO_BYTES;
-  private sendingArena: DeliveryArena | null = null;
   /** This connection is in `awaitingFlush` (its deliveries go out at the end of the turn). */
   private flushQueued = false;
   /** The write in flight (a batch's replies or deliveries); writes never overlap. */
@@ -231,9 +220,7 @@ export class Connection {
         this.busy = true;
         this.processing = true;
         // Deliveries still waiting for the end of the turn precede this batch's replies.
-        if (this.arenaStart >= 0 || (this.delivered.length !== 0 && !this.writing)) {
-          this.takeDeliveredIntoOut();
-        }
+        if (this.delivered.length !== 0 && !this.writing) this.takeDeliveredIntoOut();
         let consumed = this.processInput(buf, filled, now);
         if (typeof consumed !== "number") {
           await consumed;
@@ -342,7 +329,6 @@ export class Connection {
       this.out.raw(bytes);
       return;
     }
-    if (!this.busy && !this.writing && this.deliverIntoArena(bytes)) return;
     this.delivered.raw(bytes);
     this.client.pendingOutput = this.delivered.length + this.unwritten;
     if (this.writing && this.socketRefuses() && this.overOutputLimit(0)) return;
@@ -358,38 +344,10 @@ export class Connection {
   /** Deliveries wait for no write now: write them at the end of the turn (at once if big). */
   private writeDeliveredSoon(): void {
     if (this.delivered.length >= DELIVER_AT_ONCE) this.startWritingDelivered();
-    else this.awaitFlush();
-  }
-
-  private awaitFlush(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    if (Connection.awaitingFlush.push(this) === 1) queueMicrotask(Connection.flushAll);
-  }
-
-  /** An idle connection's small delivery: into the turn's shared arena when its earlier ones
-   * of the turn end where the arena does (else they move into `delivered`, and so does this
-   * one: false). */
-  private deliverIntoArena(bytes: Uint8Array): boolean {
-    const arena = DeliveryArena.current.bytes;
-    if (this.arenaStart >= 0) {
-      if (this.arenaEnd !== arena.length || this.arenaEnd - this.arenaStart >= DELIVER_AT_ONCE) {
-        this.takeArenaRange(this.delivered);
-        return false;
-      }
-    } else if (this.delivered.length !== 0 || bytes.length > ARENA_MAX_FRAME) return false;
-    else this.arenaStart = arena.length;
-    arena.raw(bytes);
-    this.arenaEnd = arena.length;
-    this.client.pendingOutput = this.arenaEnd - this.arenaStart;
-    this.awaitFlush();
-    return true;
-  }
-
-  /** Copy this turn's arena range into `into` (its deliveries then go on from there). */
-  private takeArenaRange(into: ByteBuffer): void {
-    into.rawRange(DeliveryArena.current.bytes.buf, this.arenaStart, this.arenaEnd);
-    this.arenaStart = -1;
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      if (Connection.awaitingFlush.push(this) === 1) queueMicrotask(Connection.flushAll);
+    }
   }
 
   /** A write ended: deliveries made while its last continuations ran found it in flight and
@@ -406,15 +364,7 @@ export class Connection {
    * flush reads the clock once for all its connections. The callbacks are made once per
    * connection (the bytes in flight are `sendingDelivered`'s), not per write. */
   private startWritingDelivered(now = Date.now()): void {
-    let bytes: Uint8Array;
-    if (this.arenaStart >= 0) {
-      const arena = DeliveryArena.current;
-      bytes = arena.startWrite(this.arenaStart, this.arenaEnd);
-      this.sendingArena = arena;
-      this.arenaStart = -1;
-      this.shard.stats.netOutputBytes += bytes.length;
-    } else bytes = this.swapDelivered().bytes();
-    this.sendingBytes = bytes;
+    const bytes = this.swapDelivered().bytes();
     this.unwritten = bytes.length;
     this.writeCallAt = now;
     let written: Promise<number>;
@@ -427,41 +377,34 @@ export class Connection {
   }
 
   private readonly deliveredWritten = (taken: number): Promise<void> | undefined => {
-    const bytes = this.sendingBytes;
+    const sending = this.sendingDelivered, bytes = sending.bytes();
     if (taken < bytes.length || this.delivered.length !== 0) {
-      return this.finishWritingDelivered(bytes, taken);
+      return this.finishWritingDelivered(sending, bytes, taken);
     }
     this.unwritten = this.writeCallAt = 0;
-    this.releaseSending();
+    sending.reset();
+    sending.shrinkIfIdle();
     this.client.pendingOutput = 0;
     this.writing = null;
   };
 
   private readonly deliveredWriteFailed = (): void => {
-    this.releaseSending();
     this.close();
     this.writing = null;
   };
 
-  /** The deliveries' write ended: its buffer (or arena) may be reused. */
-  private releaseSending(): void {
-    this.sendingBytes = NO_BYTES;
-    if (this.sendingArena !== null) {
-      this.sendingArena.endWrite();
-      this.sendingArena = null;
-      return;
-    }
-    this.sendingDelivered.reset();
-    this.sendingDelivered.shrinkIfIdle();
-  }
-
-  private async finishWritingDelivered(bytes: Uint8Array, taken: number): Promise<void> {
+  private async finishWritingDelivered(
+    sending: ByteBuffer,
+    bytes: Uint8Array,
+    taken: number,
+  ): Promise<void> {
     try {
       try {
         if (taken < bytes.length) await this.writeAll(bytes, taken);
         else this.unwritten = this.writeCallAt = 0;
       } finally {
-        this.releaseSending();
+        sending.reset();
+        sending.shrinkIfIdle();
       }
       await this.writeDelivered();
     } catch {
@@ -483,7 +426,6 @@ export class Connection {
   }
 
   private takeDeliveredIntoOut(): void {
-    if (this.arenaStart >= 0) return this.takeArenaRange(this.out);
     this.out.raw(this.delivered.bytes());
     this.delivered.reset();
     this.client.pendingOutput = 0;
@@ -502,12 +444,10 @@ export class Connection {
     Connection.awaitingFlush = [];
     for (const c of queued) {
       c.flushQueued = false;
-      if (c.closed) c.arenaStart = -1;
       // A connection that turned busy meanwhile took them ahead of its replies.
-      if (c.busy || c.writing || c.closed) continue;
-      if (c.arenaStart >= 0 || c.delivered.length !== 0) c.startWritingDelivered(now);
+      if (c.busy || c.writing || c.closed || c.delivered.length === 0) continue;
+      c.startWritingDelivered(now);
     }
-    DeliveryArena.endTurn();
   };
 
   /** Write what was delivered meanwhile, including what arrives during the write. */
@@ -761,8 +701,7 @@ export class Connection {
    * is over its class's client-output-buffer-limit. */
   private overOutputLimit(extra: number): boolean {
     if (!this.outputLimits.any || this.closed) return false;
-    const inArena = this.arenaStart >= 0 ? this.arenaEnd - this.arenaStart : 0;
-    const pending = extra + this.delivered.length + inArena + this.unwritten;
+    const pending = extra + this.delivered.length + this.unwritten;
     if (!overOutputLimit(this.outputLimits.limits, this.client, pending)) return false;
     log.warning(
       `Client ${
@@ -773,7 +712,6 @@ export class Connection {
     // already forwarded to other shards still complete there, as they had run in Redis.
     this.client.closeAfterReply = true;
     this.delivered.reset();
-    this.arenaStart = -1;
     this.close();
     return true;
   }
