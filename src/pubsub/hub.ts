@@ -37,8 +37,6 @@ interface Topic {
   /** hashName(name), and the next topic of the kind with the same hash (see byHash). */
   hash: number;
   nextSameHash: Topic | null;
-  /** Per protocol (resp - 2): its message frame up to the payload (see messagePrefix). */
-  messagePrefix: [Uint8Array | null, Uint8Array | null];
 }
 
 /** A client's own subscriptions, in subscription order (unsubscribe-all replies follow it). */
@@ -146,7 +144,7 @@ export class PubSubHub {
     const topic = this.topics[kind].size ? this.topicNamed(kind, channel) : null;
     if (topic) {
       receivers += topic.local.size + topic.remoteTotal;
-      if (topic.local.size) this.deliverMessage(topic, kind, message);
+      if (topic.local.size) this.deliverMessage(topic.local, kind, channel, message);
       if (topic.remoteTotal) anyRemote = this.markTargets(topic);
     }
     if (kind === CHANNEL && this.topics[PATTERN].size) {
@@ -220,7 +218,6 @@ export class PubSubHub {
         remoteTotal: 0,
         hash,
         nextSameHash: byHash.get(hash) ?? null,
-        messagePrefix: [null, null],
       };
       this.topics[kind].set(key, topic);
       byHash.set(hash, topic);
@@ -271,7 +268,7 @@ export class PubSubHub {
     const clen = u32le(payload, 2);
     const channel = payload.subarray(6, 6 + clen), message = payload.subarray(6 + clen);
     const topic = this.topicNamed(kind, channel);
-    if (topic?.local.size) this.deliverMessage(topic, kind, message);
+    if (topic?.local.size) this.deliverMessage(topic.local, kind, channel, message);
     if (kind !== CHANNEL) return;
     for (const pattern of this.topics[PATTERN].values()) {
       if (pattern.local.size && stringMatch(pattern.name, channel)) {
@@ -280,10 +277,15 @@ export class PubSubHub {
     }
   }
 
-  private deliverMessage(topic: Topic, kind: Kind, message: Uint8Array): void {
+  private deliverMessage(
+    clients: Set<Client>,
+    kind: Kind,
+    channel: Uint8Array,
+    message: Uint8Array,
+  ): void {
     const frames = this.messageFrames;
-    frames.startMessage(topic, kind, message);
-    for (const c of topic.local) c.deliver(frames.encoded(c.resp));
+    frames.start([MESSAGE_WORDS[kind === SHARD_CHANNEL ? 1 : 0], channel, message]);
+    for (const c of clients) c.deliver(frames.encoded(c.resp));
     frames.release();
   }
 
@@ -302,29 +304,9 @@ export class PubSubHub {
  * frame is only valid until the next start().
  */
 const NO_PARTS: Uint8Array[] = [];
-const NO_BYTES = new Uint8Array(0);
-
-/** A channel's message frame up to its payload, `*3\r\n$7\r\nmessage\r\n$N\r\n<channel>\r\n`
- * (`>3` in RESP3, `smessage` for a shard channel), made once per topic and protocol: a
- * PUBLISH then frames only its payload. */
-function messagePrefix(topic: Topic, kind: Kind, resp: 2 | 3): Uint8Array {
-  const i = resp - 2;
-  const made = topic.messagePrefix[i];
-  if (made !== null) return made;
-  const w = new ReplyWriter(topic.name.length + 32);
-  w.resp = resp;
-  w.pushHeader(3);
-  w.bulk(MESSAGE_WORDS[kind === SHARD_CHANNEL ? 1 : 0]);
-  w.bulk(topic.name);
-  return topic.messagePrefix[i] = w.bytes().slice();
-}
 
 class PushFrames {
   private parts = NO_PARTS;
-  /** A channel message: its topic (whose prefix frames all but the payload) and payload. */
-  private topic: Topic | null = null;
-  private kind: Kind = CHANNEL;
-  private payload: Uint8Array = NO_BYTES;
   private writers = [new ReplyWriter(256), new ReplyWriter(256)];
   /** Per protocol (index resp - 2): the frame, once encoded for this message. */
   private frames: Array<Uint8Array | null> = [null, null];
@@ -338,35 +320,20 @@ class PushFrames {
     this.frames[0] = this.frames[1] = null;
   }
 
-  startMessage(topic: Topic, kind: Kind, payload: Uint8Array): void {
-    this.topic = topic;
-    this.kind = kind;
-    this.payload = payload;
-    this.frames[0] = this.frames[1] = null;
-  }
-
   encoded(resp: 2 | 3): Uint8Array {
     const i = resp - 2;
     const frame = this.frames[i];
     if (frame !== null) return frame;
     const w = this.writers[i];
     w.reset();
-    if (this.topic !== null) {
-      const prefix = messagePrefix(this.topic, this.kind, resp);
-      w.rawRange(prefix, 0, prefix.length);
-      w.bulkRange(this.payload, 0, this.payload.length);
-    } else {
-      w.pushHeader(this.parts.length);
-      for (const p of this.parts) w.bulk(p);
-    }
+    w.pushHeader(this.parts.length);
+    for (const p of this.parts) w.bulk(p);
     return this.frames[i] = w.bytes();
   }
 
   /** After the message's deliveries: a big message's buffers are not kept. */
   release(): void {
     this.parts = NO_PARTS;
-    this.topic = null;
-    this.payload = NO_BYTES;
     this.frames[0] = this.frames[1] = null;
     for (const w of this.writers) {
       if (w.buf.length > 64 * 1024) {
