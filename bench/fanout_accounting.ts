@@ -5,6 +5,7 @@
 // thread come from /proc/PID/task before and after the measured run (clock ticks: size runs so
 // the server spends a second or more). Counts, not timings, so a loaded machine still compares.
 //   deno run -A bench/fanout_accounting.ts --port P --pid PID [--pipeline 16] [--requests 100000]
+//     [--settle-ms N]
 // For syscalls per message by kind, count them over the same run from outside, e.g.
 //   perf stat -e 'syscalls:sys_enter_sendto,syscalls:sys_enter_write,...' -p PID
 // started after "measuring" is printed (stdout) and stopped when the result is.
@@ -18,6 +19,11 @@ const PID = option("--pid", 0);
 const PIPELINE = option("--pipeline", 16);
 const REQUESTS = option("--requests", 100_000);
 const CLIENTS = option("--clients", 50);
+/** For a profiled (slow) server: wait this long between "measuring" and the measured run, and
+ * between "measured" (stop the profiler then) and closing the subscribers; deliveries count as
+ * done after this long without one (e.g. `callgrind_control -i on PID` for a server run with
+ * --instr-atstart=no). */
+const SETTLE_MS = option("--settle-ms", 0);
 const CHANNELS = 1000;
 const TICK_US = 1e6 / 100; // USER_HZ
 
@@ -64,15 +70,21 @@ const subscribers = await Subscribers.open(
   { channels: CHANNELS, perChannel: 1 },
   stringKey,
 );
+const quietMs = Math.max(300, SETTLE_MS);
 await publish(20_000); // warm-up (the JIT, the buffers)
-await subscribers.settle(20_000);
+await subscribers.settle(20_000, quietMs);
 console.log("measuring");
+if (SETTLE_MS > 0) await new Promise((r) => setTimeout(r, SETTLE_MS));
 const before = sampleThreads(PID);
 subscribers.delivered = 0;
 await publish(REQUESTS);
-await subscribers.settle(REQUESTS);
+await subscribers.settle(REQUESTS, quietMs);
 const after = sampleThreads(PID);
 const delivered = subscribers.delivered;
+if (SETTLE_MS > 0) {
+  console.log("measured");
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+}
 subscribers.close();
 
 const perMessage = (ticks: number) => (ticks * TICK_US / delivered).toFixed(2);

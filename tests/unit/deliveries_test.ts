@@ -158,3 +158,74 @@ Deno.test("a write the socket takes in part goes on with the rest, then later de
   conn.release();
   await served;
 });
+
+// Several idle connections served in one turn: each connection's bytes must be its own, in
+// order, whatever else the turn delivered.
+
+Deno.test("interleaved deliveries to several idle connections each leave in order", async () => {
+  const a = await connect(), b = await connect();
+  const big = "+" + "x".repeat(5000) + "\r\n";
+  a.client.deliver(enc.encode("+a1\r\n"));
+  b.client.deliver(enc.encode("+b1\r\n"));
+  a.client.deliver(enc.encode("+a2\r\n")); // not where a's first one ends
+  b.client.deliver(enc.encode(big));
+  b.client.deliver(enc.encode("+b3\r\n"));
+  a.client.deliver(enc.encode("+a3\r\n"));
+  await turn();
+  assert.deepEqual(a.conn.writes, ["+a1\r\n+a2\r\n+a3\r\n"]);
+  assert.deepEqual(b.conn.writes, ["+b1\r\n" + big + "+b3\r\n"]);
+  for (const { conn, served } of [a, b]) {
+    conn.close();
+    await served;
+  }
+});
+
+/** Reads what it was given only when the write completes (a socket that holds the bytes). */
+class LateReadingConn extends ScriptedConn {
+  private open: Array<() => void> = [];
+  override write(bytes: Uint8Array): Promise<number> {
+    return new Promise((resolve) =>
+      this.open.push(() => {
+        this.writes.push(dec.decode(bytes));
+        resolve(bytes.length);
+      })
+    );
+  }
+  release(): void {
+    for (const done of this.open.splice(0)) done();
+  }
+}
+
+Deno.test("a turn's deliveries do not overwrite the bytes of a write still in flight", async () => {
+  const shard = new Shard(0, 1, createKeyspace(), new ConfigStore(await loadConfig([], {})));
+  const slow = new LateReadingConn();
+  const slowConnection = new Connection(slow, shard, null, { isShuttingDown: () => false });
+  const slowServed = slowConnection.serve();
+  const other = await connect();
+  await turn();
+  slowConnection.client.deliver(enc.encode("+held\r\n"));
+  await turn(); // its write is in flight, its bytes not read yet
+  for (let i = 0; i < 3; i++) {
+    other.client.deliver(enc.encode(`+later${i}\r\n`));
+    await turn();
+  }
+  slow.release();
+  assert.deepEqual(slow.writes, ["+held\r\n"]);
+  assert.deepEqual(other.conn.writes, ["+later0\r\n", "+later1\r\n", "+later2\r\n"]);
+  slow.close();
+  other.conn.close();
+  await Promise.all([slowServed, other.served]);
+});
+
+Deno.test("a client killed with deliveries waiting gets none and breaks no other", async () => {
+  const a = await connect(), b = await connect();
+  a.client.deliver(enc.encode("+lost\r\n"));
+  b.client.deliver(enc.encode("+kept\r\n"));
+  a.client.kill(); // CLIENT KILL: closed at once, its unsent output dropped
+  await a.served;
+  await turn();
+  assert.deepEqual(a.conn.writes, []);
+  assert.deepEqual(b.conn.writes, ["+kept\r\n"]);
+  b.conn.close();
+  await b.served;
+});
