@@ -17,18 +17,25 @@ export function expireTime(ms: bigint): ExpireTime {
 const TWO_32 = 0x100000000;
 
 /** The int64 at b[at..at+8) (little endian, as the RDB format, snapshot records and load
- * batches carry expiry times) as an ExpireTime, with no bigint made for a safe value. */
-export function readExpireTime(b: Uint8Array, at: number): ExpireTime {
+ * batches carry expiry times and int64 values) as a number when safe (no bigint made), else
+ * the bigint. */
+export function readInt64(b: Uint8Array, at: number): number | bigint {
   const high = b[at + 4] | (b[at + 5] << 8) | (b[at + 6] << 16) | (b[at + 7] << 24);
   if (high > -0x200000 && high < 0x200000) return high * TWO_32 + u32le(b, at);
   return expireTime(new DataView(b.buffer, b.byteOffset + at, 8).getBigInt64(0, true));
 }
 
-/** Writes `ms` as readExpireTime reads it. */
-export function writeExpireTime(view: DataView, at: number, ms: ExpireTime): void {
-  if (typeof ms === "bigint") view.setBigInt64(at, ms, true);
+/** An expiry time at b[at..at+8). */
+export const readExpireTime: (b: Uint8Array, at: number) => ExpireTime = readInt64;
+
+/** Writes an integer as readInt64 reads it (a number: any integer in the int64 range). */
+export function writeInt64(view: DataView, at: number, value: number | bigint): void {
+  if (typeof value === "bigint") view.setBigInt64(at, value, true);
   else {
-    view.setUint32(at, ms >>> 0, true);
-    view.setInt32(at + 4, Math.floor(ms / TWO_32), true);
+    view.setUint32(at, value >>> 0, true);
+    view.setInt32(at + 4, Math.floor(value / TWO_32), true);
   }
 }
+
+/** Writes an expiry time as readExpireTime reads it. */
+export const writeExpireTime: (view: DataView, at: number, ms: ExpireTime) => void = writeInt64;

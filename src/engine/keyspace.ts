@@ -24,7 +24,7 @@
 import { ReplyItems } from "./reply_items.ts";
 import type { EncodingLimits } from "./encoding_limits.ts";
 import type { ExpireTime } from "./expire_time.ts";
-import { copyBytes as copyByteLoop, u32le } from "../protocol/bytes.ts";
+import { copyRange, u32le } from "../protocol/bytes.ts";
 export { type ExpireTime, expireTime } from "./expire_time.ts";
 
 /** Status codes (negative results); same values as wasm/assembly/status.ts. */
@@ -1229,8 +1229,7 @@ function copyWords(
   for (; k < len; k++) dst[at + k] = src[from + k];
 }
 
-/** dst[at, at + len) = src[from, from + len): a byte loop when short, else set() of a view. */
+/** dst[at, at + len) = src[from, from + len), with this module's measured loop length. */
 function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, at: number, len: number): void {
-  if (len <= COPY_LOOP_MAX) copyByteLoop(src, from, dst, at, len);
-  else dst.set(src.subarray(from, from + len), at);
+  copyRange(src, from, dst, at, len, COPY_LOOP_MAX);
 }

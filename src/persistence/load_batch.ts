@@ -19,13 +19,12 @@ import { RdbReader } from "./rdb/reader.ts";
 import { RdbEmptyKeyError, readValueBody } from "./rdb/value_decode.ts";
 import { blobFromRdbValue } from "./value_codec.ts";
 import { type ExpireTime, readExpireTime, writeExpireTime } from "../engine/expire_time.ts";
+import { copyRange } from "../protocol/bytes.ts";
 
 const KIND_KEY = 0, KIND_RESIZE = 1;
 const RECORD_HEADER = 14;
 /** A batch is sent when it holds this much (a larger record gets a batch of its own size). */
 export const LOAD_BATCH_BYTES = 1 << 20;
-/** Record copies up to this length use a byte loop (cheaper than subarray + set). */
-const COPY_LOOP_MAX = 64;
 
 /** One shard's batch being filled. */
 export class LoadBatchWriter {
@@ -46,8 +45,7 @@ export class LoadBatchWriter {
     const n = end - start;
     const at = this.#header(KIND_KEY, db, expireAt, n);
     const buf = this.#buf;
-    if (n <= COPY_LOOP_MAX) { for (let i = 0; i < n; i++) buf[at + i] = src[start + i]; }
-    else buf.set(src.subarray(start, end), at);
+    copyRange(src, start, buf, at, n);
     this.#length = at + n;
   }
 

@@ -7,7 +7,7 @@
 // written from the saved record, and the walk's later record of it is dropped.
 import { u32le } from "../protocol/bytes.ts";
 import { KeyBytesSet } from "./key_bytes_set.ts";
-import { readExpireTime } from "../engine/expire_time.ts";
+import { readExpireTime, readInt64 } from "../engine/expire_time.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import { writeRdbEntry } from "./rdb/file.ts";
 import { RDB_OPCODE_EXPIRETIME_MS, RDB_TYPE_STRING } from "./rdb/constants.ts";
@@ -139,8 +139,7 @@ export class PartEncoder {
         // or entry object per key, the encoder thread's garbage (and its GC's) for most keys.
         if (expireAt >= 0) to.w.u8(RDB_OPCODE_EXPIRETIME_MS).i64le(expireAt);
         to.w.u8(RDB_TYPE_STRING).stringAt(body, keyAt, keyLength);
-        // (an int64 value: readExpireTime reads any int64, a number when safe)
-        if (string === ENCODING_INT64) to.w.integerString(readExpireTime(body, p + BLOB_HEADER));
+        if (string === ENCODING_INT64) to.w.integerString(readInt64(body, p + BLOB_HEADER));
         else to.w.stringAt(body, p + BLOB_HEADER, end - p - BLOB_HEADER);
       } else {
         const key = body.subarray(keyAt, keyAt + keyLength);

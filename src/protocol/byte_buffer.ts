@@ -1,6 +1,6 @@
 // A growable byte buffer, reused across batches so steady-state encoding allocates nothing.
 
-import { copyBytes } from "./bytes.ts";
+import { copyRange } from "./bytes.ts";
 
 export class ByteBuffer {
   buf: Uint8Array;
@@ -78,8 +78,7 @@ export class ByteBuffer {
   rawRange(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.ensure(n);
-    if (n > 64) this.buf.set(src.subarray(start, end), this.length);
-    else copyBytes(src, start, this.buf, this.length, n);
+    copyRange(src, start, this.buf, this.length, n);
     this.length += n;
   }
 

@@ -14,6 +14,24 @@ export function copyBytes(
   for (let i = 0; i < length; i++) dest[to + i] = src[from + i];
 }
 
+/** Copies up to this length are a byte loop in copyRange (measured: below it a view + set
+ * costs more than the loop; callers with their own measurement pass theirs). */
+export const COPY_LOOP_MAX = 64;
+
+/** src[from, from + length) to dest at `to`: copyBytes when short, else TypedArray.set of a
+ * view of the range (a memmove). */
+export function copyRange(
+  src: Uint8Array,
+  from: number,
+  dest: Uint8Array,
+  to: number,
+  length: number,
+  loopMax = COPY_LOOP_MAX,
+): void {
+  if (length <= loopMax) copyBytes(src, from, dest, to, length);
+  else dest.set(src.subarray(from, from + length), to);
+}
+
 /** FNV-1a (32-bit) of the bytes, as an int32: a cheap hash for byte-keyed tables. */
 export function fnv1a(bytes: Uint8Array): number {
   let h = 0x811c9dc5;

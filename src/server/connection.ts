@@ -610,9 +610,7 @@ export class Connection {
     ) {
       // The common command: every gate of runResolved would let it through and no monitor
       // watches, so it runs at once (runNow's work without its calls).
-      this.replyAt = this.out.length;
-      this.pendingAt = this.pending.count;
-      this.flushesAt = this.flushes;
+      this.markReplyStart();
       const waiting = this.execute(spec, buf, frameStart, pos);
       if (waiting) return waiting.then(() => this.afterPlainRun(spec));
       this.afterPlainRun(spec);
@@ -639,9 +637,7 @@ export class Connection {
     frameStart: number,
     pos: number,
   ): Promise<void> | undefined {
-    this.replyAt = this.out.length;
-    this.pendingAt = this.pending.count;
-    this.flushesAt = this.flushes;
+    this.markReplyStart();
     let waiting: Promise<void> | undefined;
     if (typeof spec === "string") {
       this.out.error(spec);
@@ -720,6 +716,13 @@ export class Connection {
         watch.observe(this.ctx, spec, usec);
       }
     }
+  }
+
+  /** Where this command's reply starts (dropSuppressedReply drops from there). */
+  private markReplyStart(): void {
+    this.replyAt = this.out.length;
+    this.pendingAt = this.pending.count;
+    this.flushesAt = this.flushes;
   }
 
   /** afterRun and dropSuppressedReply for a command that took runFrame's straight path. */

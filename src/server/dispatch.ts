@@ -4,6 +4,7 @@ import type { Args } from "../protocol/args.ts";
 import type { CommandSpec } from "../commands/spec.ts";
 import { lookupCommand as lookupInTable, lookupSubcommand } from "../commands/table.ts";
 import { errArity, errUnknownCommand, errUnknownSubcommand } from "../protocol/errors.ts";
+import { copyBytes } from "../protocol/bytes.ts";
 
 /** The command to run, or the error text to reply with instead. `rejected` hears of a known
  * command refused for its arguments (INFO commandstats' rejected_calls). */
@@ -53,8 +54,7 @@ function lookupAndRemember(args: Args): CommandSpec | undefined {
   const len = args.argLen[0];
   if (spec !== undefined && !spec.subcommands && len <= lastName.length) {
     // A byte loop, not set(subarray): a pipeline alternating commands allocates nothing.
-    const buf = args.argBuf, start = args.argStart[0];
-    for (let k = 0; k < len; k++) lastName[k] = buf[start + k];
+    copyBytes(args.argBuf, args.argStart[0], lastName, 0, len);
     lastNameLength = len;
     lastSpec = spec;
   }

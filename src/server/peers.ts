@@ -16,7 +16,7 @@
 
 import type { ShardLock } from "./shard_lock.ts";
 import { align8, ShardLink } from "./shard_link.ts";
-import { copyBytes, u32le } from "../protocol/bytes.ts";
+import { copyRange, u32le } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 
 export interface BatchReply {
@@ -51,8 +51,7 @@ export class ReplyStore implements BatchReply {
     for (let i = 0, p = at; i < count; i++, p += 4) {
       ends[i] = msg[p] | (msg[p + 1] << 8) | (msg[p + 2] << 16) | (msg[p + 3] << 24);
     }
-    if (length <= 256) copyBytes(msg, from, this.buf, 0, length);
-    else this.buf.set(msg.subarray(from, end));
+    copyRange(msg, from, this.buf, 0, length, 256);
     this.publish(count, length);
   }
 

@@ -13,9 +13,10 @@ import {
 import { canonicalInt64, int64Text } from "./integers.ts";
 import { lzfCompress } from "./lzf.ts";
 import { formatDouble17g } from "../../protocol/numbers.ts";
+import { copyRange } from "../../protocol/bytes.ts";
+import { writeInt64 } from "../../engine/expire_time.ts";
 
 const encoder = new TextEncoder();
-const TWO_32 = 0x100000000;
 
 export interface StringOptions {
   /** rdbcompression: LZF-compress strings over 20 bytes when that saves at least 4 bytes. */
@@ -87,12 +88,9 @@ export class RdbWriter {
 
   i64le(value: bigint | number): this {
     this.#ensure(8);
-    if (typeof value === "number" && Number.isSafeInteger(value)) {
-      // No bigint made for a number (every expiry time a snapshot writes).
-      const high = Math.floor(value / TWO_32);
-      this.#view.setUint32(this.#length, value - high * TWO_32, true);
-      this.#view.setInt32(this.#length + 4, high, true);
-    } else this.#view.setBigInt64(this.#length, BigInt(value), true);
+    // No bigint made for a safe number (every expiry time a snapshot writes).
+    const exact = typeof value === "number" && !Number.isSafeInteger(value) ? BigInt(value) : value;
+    writeInt64(this.#view, this.#length, exact);
     this.#length += 8;
     return this;
   }
@@ -143,8 +141,7 @@ export class RdbWriter {
     const integerLike = n <= 11 && (first === 0x2d || (first >= 0x30 && first <= 0x39));
     if (integerLike || (this.compress && n > 20)) return this.string(src.subarray(from, from + n));
     this.len(n).#ensure(n);
-    const buf = this.#buf;
-    for (let i = 0, at = this.#length; i < n; i++) buf[at + i] = src[from + i];
+    copyRange(src, from, this.#buf, this.#length, n);
     this.#length += n;
     return this;
   }
