@@ -17,6 +17,10 @@
 // --runs repeats the run on the same server; --no-load skips the load part;
 // --redis-bgsave measures redis-server's own BGSAVE (a forked child) the same way afterwards,
 // to show what the machine does to a server whose snapshot competes for its cores.
+// --trace-slow FILE (IronCache only) records each request's send time and the shard's and the
+// client's scheduler clocks, and writes the requests slower than the idle p99.9 to FILE, to
+// line up with the server's walk log (IRONCACHE_WALK_LOG=FILE: src/persistence/walk_log.ts)
+// and `--trace-gc` lines (bench/slow_requests.py does).
 // --server-log appends each server's output to FILE once it stops (with IRONCACHE_STALL_PROBE=1
 // and DENO_V8_FLAGS=--trace-gc in the environment: the shards' stall histograms and GC pauses).
 import { freePort } from "./servers.ts";
@@ -33,6 +37,7 @@ const IDLE_MS = opt("idle-ms", 10_000);
 const LOAD = !args.includes("--no-load");
 const REDIS_BGSAVE = args.includes("--redis-bgsave");
 const SERVER_LOG = args.includes("--server-log") ? args[args.indexOf("--server-log") + 1] : "";
+const TRACE_SLOW = args.includes("--trace-slow") ? args[args.indexOf("--trace-slow") + 1] : "";
 const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -105,6 +110,8 @@ const libc = Deno.dlopen("libc.so.6", {
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
 }).symbols;
@@ -173,6 +180,122 @@ class BlockingConn {
   }
 }
 
+/**
+ * A thread's scheduler clock (/proc/.../schedstat: ns on a CPU, ns runnable but waiting for
+ * one), read with pread into a reused buffer: no garbage per read.
+ */
+class ThreadClock {
+  readonly #buffer = new Uint8Array(64);
+  readonly #fd: number;
+  running = 0;
+  waiting = 0;
+
+  constructor(path: string) {
+    this.#fd = libc.open(enc.encode(path + "\0"), 0);
+    if (this.#fd < 0) throw new Error(`cannot open ${path}`);
+  }
+
+  /** Reads both clocks (ns). */
+  read(): void {
+    const b = this.#buffer, n = Number(libc.pread(this.#fd, b, size(b.length), size(0)));
+    let at = 0, running = 0, waiting = 0;
+    while (at < n && b[at] !== 32) running = running * 10 + b[at++] - 48;
+    for (at++; at < n && b[at] !== 32; at++) waiting = waiting * 10 + b[at] - 48;
+    this.running = running;
+    this.waiting = waiting;
+  }
+
+  close(): void {
+    libc.close(this.#fd);
+  }
+}
+
+/** Each thread of `pid`: its name and CPU time so far (ms, user + system). */
+function threadTimes(pid: number): Map<string, number> {
+  const tick = 10; // ms per clock tick (USER_HZ 100)
+  const byName = new Map<string, number>();
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`);
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+      const group = name.startsWith("tokio") ? "tokio-runtime-w*" : name;
+      byName.set(group, (byName.get(group) ?? 0) + ms);
+    } catch { /* the thread ended */ }
+  }
+  return byName;
+}
+
+/**
+ * --trace-slow FILE: per request, the send time (epoch ms, the server's walk log's clock) and
+ * how long the shard's thread and this client's thread ran and waited for a CPU meanwhile
+ * (schedstat, read before and after the timed round trip, outside it); after each run the
+ * requests slower than the idle p99.9 of both windows go to FILE, with each window's CPU per
+ * server thread. Four preads per request: it is a diagnostic, not the measuring method.
+ */
+class Tracer {
+  /** Per sample: send time, then the shard's and the client's running and waiting ns. */
+  static readonly FIELDS = 5;
+  readonly shard: ThreadClock;
+  readonly self = new ThreadClock("/proc/thread-self/schedstat");
+  #cpuBefore = new Map<string, number>();
+
+  constructor(readonly pid: number) {
+    const shardTid = [...Deno.readDirSync(`/proc/${pid}/task`)].find((t) =>
+      Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/comm`).trim() === "worker-1"
+    );
+    if (!shardTid) throw new Error("no worker-1 thread (the shard) in the server");
+    this.shard = new ThreadClock(`/proc/${pid}/task/${shardTid.name}/schedstat`);
+  }
+
+  startWindow(): void {
+    this.#cpuBefore = threadTimes(this.pid);
+  }
+
+  /** CPU ms per server thread since startWindow. */
+  windowCpu(): string {
+    const parts = [];
+    for (const [name, ms] of threadTimes(this.pid)) {
+      const used = ms - (this.#cpuBefore.get(name) ?? 0);
+      if (used > 0) parts.push(`${name}=${used}`);
+    }
+    return parts.join(" ");
+  }
+
+  /** Writes a run's slow requests (over `threshold` µs) of each window. */
+  write(run: number, threshold: number, windows: [string, Float64Array, Float64Array][]): void {
+    const lines = [`# run ${run} threshold ${threshold.toFixed(0)}us`];
+    for (const [label, samples, trace] of windows) {
+      let shardWait = 0, selfWait = 0;
+      for (let i = 0; i < samples.length; i++) {
+        shardWait += trace[i * Tracer.FIELDS + 2];
+        selfWait += trace[i * Tracer.FIELDS + 4];
+      }
+      lines.push(
+        `# ${label} n=${samples.length} mean shard-wait=${
+          (shardWait / samples.length / 1000).toFixed(1)
+        }us mean client-wait=${(selfWait / samples.length / 1000).toFixed(1)}us`,
+      );
+      lines.push(
+        "# send_epoch_ms latency_us shard_run_us shard_wait_us client_run_us client_wait_us",
+      );
+      for (let i = 0; i < samples.length; i++) {
+        if (samples[i] <= threshold) continue;
+        const f = i * Tracer.FIELDS;
+        lines.push(
+          `${label} ${trace[f].toFixed(3)} ${samples[i].toFixed(0)} ${
+            (trace[f + 1] / 1000).toFixed(0)
+          } ${(trace[f + 2] / 1000).toFixed(0)} ${(trace[f + 3] / 1000).toFixed(0)} ${
+            (trace[f + 4] / 1000).toFixed(0)
+          }`,
+        );
+      }
+    }
+    Deno.writeTextFileSync(TRACE_SLOW, lines.join("\n") + "\n", { append: true });
+  }
+}
+
 const INFO_PERSISTENCE = enc.encode("*2\r\n$4\r\nINFO\r\n$11\r\npersistence\r\n");
 const NOT_SAVING = enc.encode("rdb_bgsave_in_progress:0");
 /** How often the client asks whether the BGSAVE is over, in every window alike. */
@@ -188,8 +311,20 @@ const SETTLE_MS = 2000;
 class Prober {
   readonly #frame = new Uint8Array(64);
   #samples = new Float64Array(1 << 20);
+  #trace = new Float64Array(0);
   #n = 0;
-  constructor(private readonly conn: BlockingConn, private readonly watch: BlockingConn) {}
+  constructor(
+    private readonly conn: BlockingConn,
+    private readonly watch: BlockingConn,
+    private readonly tracer: Tracer | null,
+  ) {
+    if (tracer) this.#trace = new Float64Array(this.#samples.length * Tracer.FIELDS);
+  }
+
+  /** The last run's trace (with --trace-slow): Tracer.FIELDS per sample. */
+  get trace(): Float64Array {
+    return this.#trace.slice(0, this.#n * Tracer.FIELDS);
+  }
 
   /** Samples until `endMs` (performance.now()) or, with `untilSaved`, the BGSAVE's end. */
   run(endMs: number, untilSaved = false): Float64Array {
@@ -197,9 +332,12 @@ class Prober {
     let nextPoll = performance.now() + POLL_MS;
     for (;;) {
       const length = this.#encode(this.#n % 2 === 1, Math.floor(Math.random() * KEYS));
+      const tracer = this.tracer;
+      if (tracer) this.#clocksBefore(tracer);
       const t = performance.now();
       this.conn.request(this.#frame, length);
       const now = performance.now();
+      if (tracer) this.#clocksAfter(tracer, t);
       this.#note((now - t) * 1000);
       if (now >= endMs) break;
       if (now >= nextPoll) {
@@ -209,6 +347,36 @@ class Prober {
       }
     }
     return this.#samples.slice(0, this.#n);
+  }
+
+  #shardRunning = 0;
+  #shardWaiting = 0;
+  #selfRunning = 0;
+  #selfWaiting = 0;
+
+  #clocksBefore(tracer: Tracer): void {
+    tracer.shard.read();
+    tracer.self.read();
+    this.#shardRunning = tracer.shard.running;
+    this.#shardWaiting = tracer.shard.waiting;
+    this.#selfRunning = tracer.self.running;
+    this.#selfWaiting = tracer.self.waiting;
+  }
+
+  #clocksAfter(tracer: Tracer, sent: number): void {
+    tracer.shard.read();
+    tracer.self.read();
+    if (this.#n * Tracer.FIELDS === this.#trace.length) {
+      const grown = new Float64Array(this.#trace.length * 2);
+      grown.set(this.#trace);
+      this.#trace = grown;
+    }
+    const f = this.#n * Tracer.FIELDS, trace = this.#trace;
+    trace[f] = performance.timeOrigin + sent;
+    trace[f + 1] = tracer.shard.running - this.#shardRunning;
+    trace[f + 2] = tracer.shard.waiting - this.#shardWaiting;
+    trace[f + 3] = tracer.self.running - this.#selfRunning;
+    trace[f + 4] = tracer.self.waiting - this.#selfWaiting;
   }
 
   #note(us: number): void {
@@ -276,16 +444,33 @@ const loadedSeconds = (log: string) =>
 async function bgsaveRuns(name: string, server: Server): Promise<void> {
   const admin = BlockingConn.open(server.port);
   admin.call("DEBUG", "POPULATE", String(KEYS));
-  const prober = new Prober(BlockingConn.open(server.port), admin);
+  const tracer = TRACE_SLOW && name === "IronCache" ? new Tracer(server.child.pid) : null;
+  const prober = new Prober(BlockingConn.open(server.port), admin, tracer);
   const idleWindow = () => prober.run(performance.now() + IDLE_MS / 2);
   for (let run = 1; run <= RUNS; run++) {
+    tracer?.startWindow();
     const before = idleWindow();
+    const beforeTrace = prober.trace, beforeCpu = tracer?.windowCpu();
     const started = performance.now();
+    tracer?.startWindow();
     admin.call("BGSAVE");
     const saving = prober.run(Infinity, true);
     const bgsaveMs = performance.now() - started;
+    const savingTrace = prober.trace, savingCpu = tracer?.windowCpu();
     await new Promise((r) => setTimeout(r, SETTLE_MS)); // the snapshot's own after-effects
-    const idle = concat(before, idleWindow());
+    tracer?.startWindow();
+    const after = idleWindow();
+    const idle = concat(before, after);
+    if (tracer) {
+      console.log(
+        `CPU ms per server thread: idle ${beforeCpu}; BGSAVE ${savingCpu}; idle ${tracer.windowCpu()}`,
+      );
+      tracer.write(run, pct(idle, 0.999), [
+        ["idle", before, beforeTrace],
+        ["bgsave", saving, savingTrace],
+        ["idle2", after, prober.trace],
+      ]);
+    }
     console.log(`${name} run ${run}/${RUNS} (load average ${loadavg()})`);
     console.log(summary("idle         ", idle) + ` (before ${before.length})`);
     console.log(

@@ -10,6 +10,7 @@ import { PartEncoder } from "./snapshot_encoder.ts";
 import { writeSnapshotFile } from "./snapshot_file.ts";
 import { releaseChunk } from "./snapshot_shard.ts";
 import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";
+import { WalkLog } from "./walk_log.ts";
 
 /** The nice value of this thread (19: the lowest priority an unprivileged thread can take). */
 const ENCODER_NICE = 19;
@@ -54,6 +55,8 @@ function idlePolicy(): boolean {
 }
 
 const sessions = new Map<number, PartEncoder[]>();
+/** The diagnostic's record of each chunk's encoding (walk_log.ts), per open snapshot. */
+const walkLogs = new Map<number, WalkLog>();
 
 // Before any message: no chunk is ever encoded at the shards' own priority.
 lowerPriority();
@@ -62,16 +65,24 @@ self.onmessage = (e: MessageEvent<ToEncoder>) => handle(e.data);
 
 function handle(m: ToEncoder): void {
   switch (m.type) {
-    case "open":
+    case "open": {
       sessions.set(m.id, m.paths.map((p) => new PartEncoder(p)));
+      const walkLog = WalkLog.open("encoder chunks (start end bytes)", false);
+      if (walkLog) walkLogs.set(m.id, walkLog);
       break;
-    case "chunk":
+    }
+    case "chunk": {
+      const start = WalkLog.now();
       sessions.get(m.id)?.[m.shard].push(m.data, m.options);
       releaseChunk(m.flow, m.slot);
+      walkLogs.get(m.id)?.note(start, WalkLog.now(), m.data.length);
       break;
+    }
     case "finish": {
       const encoders = sessions.get(m.id);
       sessions.delete(m.id);
+      walkLogs.get(m.id)?.flush();
+      walkLogs.delete(m.id);
       // Unknown: opened on a thread that died since (its parts are incomplete).
       let error = encoders ? undefined : "the snapshot encoder was restarted";
       const sections = (encoders ?? []).map((encoder) => {

@@ -17,6 +17,7 @@ import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
 import { KeyBytesSet } from "./key_bytes_set.ts";
 import { noteSlice } from "../server/stall_probe.ts";
+import { WalkLog } from "./walk_log.ts";
 
 /** A chunk is segments: [u8 kind][u8 db][u32 length LE][length bytes]. */
 export const SEGMENT_HEADER = 6;
@@ -132,17 +133,25 @@ export class ShardSnapshot {
     const observers = this.shard.beforeWriteObservers;
     const observer = (ctx: CommandContext, spec: CommandSpec) => this.#beforeWrite(ctx, spec);
     observers.push(observer);
+    const walkLog = WalkLog.open(
+      `shard ${this.shard.id} walk (start end steps; steps -1: waited for the encoder)`,
+      true,
+    );
+    const origin = performance.timeOrigin;
     try {
       while (!this.#done) {
         const inFlight = Atomics.load(this.#flow, IN_FLIGHT);
         if (inFlight >= MAX_CHUNKS_IN_FLIGHT) {
+          const waitStart = performance.now();
           await encoderTook(this.#flow, inFlight);
+          walkLog?.note(origin + waitStart, origin + performance.now(), -1);
           continue;
         }
-        const start = performance.now(), until = start + SLICE_MS;
+        const start = performance.now(), until = start + SLICE_MS, steps = this.stats.steps;
         do this.#step(); while (!this.#done && performance.now() < until);
         if (this.#length >= POST_BYTES) this.#post();
-        const ms = performance.now() - start;
+        const end = performance.now(), ms = end - start;
+        walkLog?.note(origin + start, origin + end, this.stats.steps - steps);
         noteSlice(ms);
         this.stats.slices++;
         this.stats.sliceMs += ms;
@@ -151,6 +160,7 @@ export class ShardSnapshot {
       }
     } finally {
       observers.splice(observers.indexOf(observer), 1);
+      walkLog?.flush();
     }
     this.#post();
   }
