@@ -18,9 +18,10 @@
 // --redis-bgsave measures redis-server's own BGSAVE (a forked child) the same way afterwards,
 // to show what the machine does to a server whose snapshot competes for its cores.
 // --trace-slow FILE (IronCache only) records each request's send time and the shard's and the
-// client's scheduler clocks, and writes the requests slower than the idle p99.9 to FILE, to
+// client's scheduler clocks, and writes the requests slower than the idle p99 to FILE, to
 // line up with the server's walk log (IRONCACHE_WALK_LOG=FILE: src/persistence/walk_log.ts)
-// and `--trace-gc` lines (bench/slow_requests.py does).
+// and `--trace-gc` lines (bench/slow_requests.ts does); --server-v8-flags sets the server's
+// DENO_V8_FLAGS only (e.g. --trace-gc,--expose-gc: see walk_log.ts).
 // --server-log appends each server's output to FILE once it stops (with IRONCACHE_STALL_PROBE=1
 // and DENO_V8_FLAGS=--trace-gc in the environment: the shards' stall histograms and GC pauses).
 import { freePort } from "./servers.ts";
@@ -37,6 +38,9 @@ const IDLE_MS = opt("idle-ms", 10_000);
 const LOAD = !args.includes("--no-load");
 const REDIS_BGSAVE = args.includes("--redis-bgsave");
 const SERVER_LOG = args.includes("--server-log") ? args[args.indexOf("--server-log") + 1] : "";
+const SERVER_V8_FLAGS = args.includes("--server-v8-flags")
+  ? args[args.indexOf("--server-v8-flags") + 1]
+  : "";
 const TRACE_SLOW = args.includes("--trace-slow") ? args[args.indexOf("--trace-slow") + 1] : "";
 const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const enc = new TextEncoder(), dec = new TextDecoder();
@@ -55,7 +59,7 @@ async function spawn(cmd: string, argv: string[], ready: RegExp, port: number): 
   const logFile = await Deno.makeTempFile({ prefix: "rdb-bench-log-" });
   const child = new Deno.Command("sh", {
     args: ["-c", 'exec "$0" "$@" > "$LOG" 2>&1', cmd, ...argv],
-    env: { LOG: logFile },
+    env: { LOG: logFile, ...(SERVER_V8_FLAGS ? { DENO_V8_FLAGS: SERVER_V8_FLAGS } : {}) },
   }).spawn();
   const log = () => Deno.readTextFileSync(logFile);
   const deadline = Date.now() + 600_000;
@@ -231,7 +235,7 @@ function threadTimes(pid: number): Map<string, number> {
  * --trace-slow FILE: per request, the send time (epoch ms, the server's walk log's clock) and
  * how long the shard's thread and this client's thread ran and waited for a CPU meanwhile
  * (schedstat, read before and after the timed round trip, outside it); after each run the
- * requests slower than the idle p99.9 of both windows go to FILE, with each window's CPU per
+ * requests slower than the idle p99 of both windows go to FILE, with each window's CPU per
  * server thread. Four preads per request: it is a diagnostic, not the measuring method.
  */
 class Tracer {
@@ -263,9 +267,14 @@ class Tracer {
     return parts.join(" ");
   }
 
-  /** Writes a run's slow requests (over `threshold` µs) of each window. */
-  write(run: number, threshold: number, windows: [string, Float64Array, Float64Array][]): void {
-    const lines = [`# run ${run} threshold ${threshold.toFixed(0)}us`];
+  /** Writes a run's slow requests (over `threshold` µs: the idle p99) of each window. */
+  write(
+    run: number,
+    threshold: number,
+    p999: number,
+    windows: [string, Float64Array, Float64Array][],
+  ): void {
+    const lines = [`# run ${run} threshold ${threshold.toFixed(0)}us p99.9 ${p999.toFixed(0)}us`];
     for (const [label, samples, trace] of windows) {
       let shardWait = 0, selfWait = 0;
       for (let i = 0; i < samples.length; i++) {
@@ -465,7 +474,7 @@ async function bgsaveRuns(name: string, server: Server): Promise<void> {
       console.log(
         `CPU ms per server thread: idle ${beforeCpu}; BGSAVE ${savingCpu}; idle ${tracer.windowCpu()}`,
       );
-      tracer.write(run, pct(idle, 0.999), [
+      tracer.write(run, pct(idle, 0.99), pct(idle, 0.999), [
         ["idle", before, beforeTrace],
         ["bgsave", saving, savingTrace],
         ["idle2", after, prober.trace],

@@ -6,10 +6,10 @@
 //
 //   node_modules/.bin/deno run -A bench/slow_requests.ts TRACE WALK_LOG SERVER_LOG
 //
-// Each slow request is put in the first class that fits, in this order: the shard thread was
-// runnable without a CPU for over half of it ("shard waited for a CPU"); the client thread
-// was ("client waited"); it overlapped a shard GC pause (its isolate's times are whole ms, so
-// 1 ms of slack each side); it overlapped a walk slice; else "other".
+// Counts, per window, the requests over the idle p99 and over the idle p99.9 with each cause
+// they had (one request may have several): the shard thread was runnable without a CPU for
+// over half of it; the client's thread was; it overlapped a shard GC pause (its isolate's times
+// are whole ms, so 1 ms of slack each side), a walk slice, an encoder chunk; or none of these.
 
 const [tracePath, walkPath, serverLogPath] = Deno.args;
 const SLACK_MS = 1;
@@ -71,29 +71,41 @@ console.log(
   `walk: ${walk.slices.length} slices, ${walk.waits.length} waits for the encoder, ` +
     `${walk.chunks.length} encoder chunks; shard GC pauses mapped: ${gcs.length}`,
 );
-const classes = new Map<string, Map<string, number>>();
+/** Per window and tail ("> idle p99", "> idle p99.9"): requests, and how many had each cause. */
+const tally = new Map<string, Map<string, number>>();
+const count = (key: string, cause: string) => {
+  const causes = tally.get(key) ?? new Map<string, number>();
+  tally.set(key, causes);
+  causes.set(cause, (causes.get(cause) ?? 0) + 1);
+};
+let p999 = Infinity;
 for (const line of Deno.readTextFileSync(tracePath).split("\n")) {
+  const header = /^# run \d+ .*p99\.9 (\d+)us/.exec(line);
+  if (header) p999 = Number(header[1]);
   if (!line || line.startsWith("#")) continue;
   const [window, sendText, latencyText, , shardWaitText, , clientWaitText] = line.split(" ");
   const send = Number(sendText), latencyUs = Number(latencyText);
   const from = send, to = send + latencyUs / 1000;
-  const cls = Number(shardWaitText) > latencyUs / 2
-    ? "shard waited for a CPU"
-    : Number(clientWaitText) > latencyUs / 2
-    ? "client waited for a CPU"
-    : overlaps(gcs, from, to, SLACK_MS)
-    ? "shard GC"
-    : overlaps(walk.slices, from, to)
-    ? "walk slice"
-    : overlaps(walk.chunks, from, to)
-    ? "other, during an encoder chunk"
-    : "other";
-  const byClass = classes.get(window) ?? new Map<string, number>();
-  classes.set(window, byClass);
-  byClass.set(cls, (byClass.get(cls) ?? 0) + 1);
+  const causes = [
+    Number(shardWaitText) > latencyUs / 2 ? "shard waited for a CPU" : "",
+    Number(clientWaitText) > latencyUs / 2 ? "client waited for a CPU" : "",
+    overlaps(gcs, from, to, SLACK_MS) ? "shard GC (+-1 ms)" : "",
+    overlaps(walk.slices, from, to) ? "walk slice" : "",
+    overlaps(walk.chunks, from, to) ? "encoder chunk" : "",
+  ].filter(Boolean);
+  for (
+    const key of latencyUs > p999
+      ? [`${window} > idle p99`, `${window} > idle p99.9`]
+      : [`${window} > idle p99`]
+  ) {
+    count(key, "requests");
+    for (const cause of causes) count(key, cause);
+    if (causes.length === 0) count(key, "none of these");
+  }
 }
-for (const [window, byClass] of classes) {
-  const total = [...byClass.values()].reduce((a, b) => a + b, 0);
-  const parts = [...byClass].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`);
-  console.log(`${window}: ${total} slow requests: ${parts.join(", ")}`);
+for (const [key, causes] of [...tally].sort()) {
+  const parts = [...causes].filter(([c]) => c !== "requests").sort((a, b) => b[1] - a[1]);
+  console.log(
+    `${key}: ${causes.get("requests")} requests; ${parts.map(([c, n]) => `${c} ${n}`).join(", ")}`,
+  );
 }

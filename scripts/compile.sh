@@ -63,6 +63,7 @@ compile_args=(
   # Workers are started from a URL at run time, so the graph walk does not find them.
   --include src/server/shard_worker.ts
   --include src/persistence/encoder_worker.ts
+  --include src/persistence/walk_pacer_worker.ts
   --include wasm/build/engine.wasm
   --output "$stage/out/ironcache"
   src/main.ts
