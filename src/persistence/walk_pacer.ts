@@ -7,17 +7,17 @@
 // socket reads that are ready, so requests keep their turn between slices. Until the thread is
 // up (and wherever Workers are not available) a pause is a setTimeout.
 
-/** The cell's slots: the state, and the pause asked for (µs). */
+/** The cell's slots: the state, the pause asked for (µs), 1 once the thread runs. */
 export const PACE_STATE = 0;
 export const PACE_PAUSE_US = 1;
+export const PACE_READY = 2;
 /** States: nothing asked (or the pause is over), a pause asked for. */
 export const PACE_WAKE = 0;
 export const PACE_WAITING = 1;
 
 export class WalkPacer {
-  readonly #cell = new Int32Array(new SharedArrayBuffer(8));
+  readonly #cell = new Int32Array(new SharedArrayBuffer(12));
   #worker: Worker | null = null;
-  #ready = false;
 
   constructor() {
     try {
@@ -30,16 +30,18 @@ export class WalkPacer {
         this.close(); // pauses fall back to setTimeout
       };
       this.#worker.postMessage(this.#cell);
-      this.#ready = true;
     } catch {
       this.#worker = null;
     }
   }
 
-  /** Resolves after about `us` µs (at least 2 ms while the thread is not there). */
+  /**
+   * Resolves after about `us` µs; a setTimeout (2 ms or more) until the thread is up (it takes
+   * 10-20 ms, and seconds under `deno test`, which type-checks a worker's module first).
+   */
   pause(us: number): Promise<unknown> {
     const cell = this.#cell;
-    if (!this.#ready) return new Promise((resolve) => setTimeout(resolve, 0));
+    if (Atomics.load(cell, PACE_READY) !== 1) return new Promise((r) => setTimeout(r, 0));
     Atomics.store(cell, PACE_PAUSE_US, Math.max(1, Math.round(us)));
     Atomics.store(cell, PACE_STATE, PACE_WAITING);
     Atomics.notify(cell, PACE_STATE);
@@ -49,7 +51,7 @@ export class WalkPacer {
 
   /** Stops the thread (at the walk's end). */
   close(): void {
-    this.#ready = false;
+    Atomics.store(this.#cell, PACE_READY, 0);
     this.#worker?.terminate();
     this.#worker = null;
     // A pause in progress must not wait for a thread that is gone.
