@@ -2,10 +2,11 @@
 // waits 2.1-2.5 ms (Deno's timers fire on a 1 ms wheel, nested or not) and costs the shard's
 // thread about 90-120 µs of CPU each on this VM, as much as the 0.1 ms slice it follows; so a
 // small thread of its own (walk_pacer_worker.ts) sleeps each pause in a futex with a µs timeout
-// and wakes the shard through Atomics.waitAsync: about 40 µs of the shard's CPU a pause, and
-// pauses of any length. The wake comes through the event loop like any other task, after the
-// socket reads that are ready, so requests keep their turn between slices. Until the thread is
-// up (and wherever Workers are not available) a pause is a setTimeout.
+// and wakes the shard through Atomics.waitAsync: about 40 µs of the shard's CPU a pause (and
+// about as much on the pacer's thread), and pauses of any length. The wake is a task on the
+// shard's event loop, as the timer was; requests read meanwhile run before or right after the
+// next slice. Until the thread is up (and wherever Workers are not available) a pause is a
+// setTimeout.
 
 /** The cell's slots: the state, the pause asked for (µs), 1 once the thread runs. */
 export const PACE_STATE = 0;
