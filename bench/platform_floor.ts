@@ -10,13 +10,7 @@
 // `--serve PORT` runs only the floor server (what the driver starts).
 import { numberOption } from "./cli_options.ts";
 import { cpuTime } from "./procstat.ts";
-import {
-  freePort,
-  type ServerHandle,
-  startCommandServer,
-  startIronCache,
-  startRedis,
-} from "./servers.ts";
+import { freePort, type ServerHandle, startCommandServer, startIronCache, startRedis } from "./servers.ts";
 import { oneCommand } from "./resp.ts";
 import type { ClientConn } from "../src/server/connection.ts";
 import { socketIoOf } from "../src/server/socket_io.ts";
