@@ -36,13 +36,18 @@ export class WalkPacer {
     }
   }
 
+  /** Is the thread up (pauses go through it)? */
+  get ready(): boolean {
+    return Atomics.load(this.#cell, PACE_READY) === 1;
+  }
+
   /**
    * Resolves after about `us` µs; a setTimeout (2 ms or more) until the thread is up (it takes
    * 10-20 ms, and seconds under `deno test`, which type-checks a worker's module first).
    */
   pause(us: number): Promise<unknown> {
     const cell = this.#cell;
-    if (Atomics.load(cell, PACE_READY) !== 1) return new Promise((r) => setTimeout(r, 0));
+    if (!this.ready) return new Promise((r) => setTimeout(r, 0));
     Atomics.store(cell, PACE_PAUSE_US, Math.max(1, Math.round(us)));
     Atomics.store(cell, PACE_STATE, PACE_WAITING);
     Atomics.notify(cell, PACE_STATE);
