@@ -68,8 +68,8 @@ const UNLISTED_KEYS = new Set(["move", "copy", "swapdb", "flushdb", "flushall"])
 
 /**
  * The pause after a slice (µs) while the shard serves. The setTimeout yield it replaces gave
- * gaps of 1.3-1.6 ms on average under a client (its timer fired when the loop woke for a read)
- * plus ~0.1 ms of the shard's CPU each; 1.2 ms keeps the walk's pace with less of the shard.
+ * gaps of 1.3-1.6 ms on average under a client (2.1-2.5 ms on an idle loop) and cost ~0.1 ms
+ * of the shard's CPU each; 1.2 ms keeps the walk's pace with less of the shard.
  */
 const SERVING_PAUSE_US = 1200;
 /** The pause once the shard has run no command for IDLE_AFTER_MS: the walk takes half its time. */
