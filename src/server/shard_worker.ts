@@ -14,6 +14,7 @@ import { type LinkRings, Peers } from "./peers.ts";
 import { createBatchExecutor } from "./executor.ts";
 import { type ClientConn, Connection } from "./connection.ts";
 import { TlsListeners } from "./tls.ts";
+import { listenFfi, stopFfiPoller } from "./ffi_transport.ts";
 import { configureClientIds } from "./client.ts";
 import { log, setLogFile, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
@@ -43,7 +44,7 @@ const self = globalThis as unknown as {
 let shard: Shard;
 let peers: Peers | null = null;
 let counters: Int32Array;
-const listeners: Deno.Listener[] = [];
+const listeners: { close(): void }[] = [];
 let tlsListeners: TlsListeners | null = null;
 const connections = new Set<Connection>();
 let shuttingDown = false;
@@ -145,9 +146,19 @@ async function serveClients(): Promise<void> {
   const binds = String(config.get("bind")).split(/\s+/).filter(Boolean);
   for (const hostname of binds) {
     if (port !== 0) {
-      const listener = Deno.listen({ hostname, port, reusePort: true });
-      listeners.push(listener);
-      acceptLoop(listener);
+      const ffi = listenFfi(
+        String(config.get("io-backend")),
+        hostname,
+        port,
+        accept,
+        noteAcceptError,
+      );
+      if (ffi) listeners.push(ffi);
+      else {
+        const listener = Deno.listen({ hostname, port, reusePort: true });
+        listeners.push(listener);
+        acceptLoop(listener);
+      }
     }
     if (tlsPort !== 0) {
       tlsListeners ??= new TlsListeners(config, accept);
@@ -170,8 +181,12 @@ async function acceptLoop(listener: Deno.Listener): Promise<void> {
       accept(conn);
     }
   } catch (err) {
-    if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);
+    noteAcceptError(err);
   }
+}
+
+function noteAcceptError(err: unknown): void {
+  if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);
 }
 
 let clientLimitLoggedAt = 0;
@@ -258,5 +273,6 @@ function shutdown(): void {
 
 function maybeStopped(): void {
   if (!shuttingDown || connections.size > 0) return;
+  stopFfiPoller();
   self.postMessage({ type: "stopped", shardId: shard?.id ?? -1 });
 }
