@@ -7,30 +7,36 @@
 // IronCache's own work adds above the floor).
 //   deno run -A bench/platform_floor.ts [--requests N] [--clients C] [--rounds R] [--shards S]
 // Timed: run it on a quiet machine (docs/benchmarks.md, "Reading the figures: noise").
-// `--serve PORT` runs only the floor server (what the driver starts).
+// `--serve PORT [--io ffi]` runs only the floor server (what the driver starts). A second floor,
+// "floor-ffi", serves the same way on libc sockets through FFI (bench/ffi_transport.ts) instead
+// of the runtime's socket ops; `--no-ffi` leaves it out.
 import { numberOption } from "./cli_options.ts";
 import { cpuTime } from "./procstat.ts";
-import { freePort, type ServerHandle, startCommandServer, startIronCache, startRedis } from "./servers.ts";
+import {
+  freePort,
+  type ServerHandle,
+  startCommandServer,
+  startIronCache,
+  startRedis,
+} from "./servers.ts";
 import { oneCommand } from "./resp.ts";
 import type { ClientConn } from "../src/server/connection.ts";
-import { socketIoOf } from "../src/server/socket_io.ts";
+import { type SocketIo, socketIoOf } from "../src/server/socket_io.ts";
+import { listenFfi } from "./ffi_transport.ts";
 
 /** The key redis-benchmark's GET asks for (no -r) and the value the driver sets first. */
 const KEY = "key:__rand_int__";
 const VALUE = "xxx";
 
 const serveAt = Deno.args.indexOf("--serve");
-if (serveAt >= 0) await serveFloor(Number(Deno.args[serveAt + 1]));
+if (serveAt >= 0) await serveFloor(Number(Deno.args[serveAt + 1]), Deno.args.includes("ffi"));
 else await drive();
 
 /** The floor server: PING answers +PONG, anything else the GET reply of VALUE. */
-async function serveFloor(port: number): Promise<void> {
+async function serveFloor(port: number, ffi: boolean): Promise<void> {
   const pong = new TextEncoder().encode("+PONG\r\n");
   const bulk = new TextEncoder().encode(`$${VALUE.length}\r\n${VALUE}\r\n`);
-  const listener = Deno.listen({ hostname: "127.0.0.1", port });
-  const serve = async (conn: Deno.TcpConn) => {
-    conn.setNoDelay(true);
-    const { read, write } = socketIoOf(conn as ClientConn);
+  const serve = async ({ read, write }: SocketIo) => {
     const buf = new Uint8Array(16384), out = new Uint8Array(16384);
     let filled = 0;
     for (;;) {
@@ -52,7 +58,19 @@ async function serveFloor(port: number): Promise<void> {
       for (let w = 0; w < o;) w += await write(out.subarray(w, o));
     }
   };
-  for await (const conn of listener) serve(conn).catch(() => {});
+  if (ffi) {
+    listenFfi(
+      "127.0.0.1",
+      port,
+      (conn) => serve(conn.io).catch(() => {}).finally(() => conn.close()),
+    );
+    return;
+  }
+  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  for await (const conn of listener) {
+    conn.setNoDelay(true);
+    serve(socketIoOf(conn as ClientConn)).catch(() => {});
+  }
 }
 
 function lineEnd(buf: Uint8Array, from: number, end: number): number {
@@ -86,12 +104,13 @@ function isPing(buf: Uint8Array, pos: number): boolean {
   return (buf[at] | 0x20) === 0x70 && (buf[at + 1] | 0x20) === 0x69;
 }
 
-function startFloor(): Promise<ServerHandle> {
+function startFloor(io: "deno" | "ffi"): Promise<ServerHandle> {
   const port = freePort();
-  const args = ["run", "-A", "--quiet", new URL(import.meta.url).pathname, "--serve", String(port)];
-  return startCommandServer("floor", port, Deno.execPath(), args, {
+  const args = ["run", "-A", "--quiet", new URL(import.meta.url).pathname, "--serve", String(port)]
+    .concat(io === "ffi" ? ["--io", "ffi"] : []);
+  return startCommandServer(io === "ffi" ? "floor-ffi" : "floor", port, Deno.execPath(), args, {
     version: Deno.version.deno,
-    settings: "bench/platform_floor.ts --serve",
+    settings: `bench/platform_floor.ts --serve${io === "ffi" ? " --io ffi" : ""}`,
   });
 }
 
@@ -124,7 +143,8 @@ async function drive(): Promise<void> {
   const shards = numberOption(argv, "--shards", 1);
   const servers = [
     await startRedis("redis"),
-    await startFloor(),
+    await startFloor("deno"),
+    ...(argv.includes("--no-ffi") ? [] : [await startFloor("ffi")]),
     await startIronCache("IronCache", shards),
   ];
   try {
@@ -155,9 +175,9 @@ async function drive(): Promise<void> {
       const ns: Record<string, number> = {};
       for (const s of servers) ns[s.label] = sums.get(`${test}/${s.label}`)! / rounds;
       console.log(
-        `mean ${test}: redis ${ns.redis.toFixed(0)}, floor ${ns.floor.toFixed(0)}, IronCache ${
-          ns.IronCache.toFixed(0)
-        } CPU ns/op; ${ratios(ns)}`,
+        `mean ${test}: redis ${ns.redis.toFixed(0)}, floor ${ns.floor.toFixed(0)}, ${
+          ns["floor-ffi"] ? `floor-ffi ${ns["floor-ffi"].toFixed(0)}, ` : ""
+        }IronCache ${ns.IronCache.toFixed(0)} CPU ns/op; ${ratios(ns)}`,
       );
     }
   } finally {
@@ -167,7 +187,12 @@ async function drive(): Promise<void> {
 
 function ratios(ns: Record<string, number>): string {
   const r = (a: number, b: number) => (a / b).toFixed(2);
-  return `floor/redis ${r(ns.floor, ns.redis)}, IronCache/redis ${
+  const ffi = ns["floor-ffi"]
+    ? `floor-ffi/redis ${r(ns["floor-ffi"], ns.redis)}, floor-ffi/floor ${
+      r(ns["floor-ffi"], ns.floor)
+    }, `
+    : "";
+  return `floor/redis ${r(ns.floor, ns.redis)}, ${ffi}IronCache/redis ${
     r(ns.IronCache, ns.redis)
   }, IronCache/floor ${r(ns.IronCache, ns.floor)}`;
 }

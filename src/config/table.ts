@@ -288,15 +288,6 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     description: "Worker shards the keyspace is split across (IronCache only).",
   },
   {
-    name: "io-backend",
-    type: enumType(["auto", "deno", "ffi"]),
-    default: "auto",
-    configSet: "immutable",
-    description: "Plain-TCP sockets: ffi = libc sockets and epoll through Deno FFI (Linux, " +
-      "needs --allow-ffi; literal bind addresses), deno = Deno's own sockets, auto = ffi " +
-      "where available (IronCache only).",
-  },
-  {
     name: "databases",
     type: intType(1n, INT_MAX),
     default: "16",

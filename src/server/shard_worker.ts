@@ -14,7 +14,6 @@ import { type LinkRings, Peers } from "./peers.ts";
 import { createBatchExecutor } from "./executor.ts";
 import { type ClientConn, Connection } from "./connection.ts";
 import { TlsListeners } from "./tls.ts";
-import { listenFfi, stopFfiPoller } from "./ffi_transport.ts";
 import { configureClientIds } from "./client.ts";
 import { log, setLogFile, setLogLevel, setLogRole } from "../log.ts";
 import { ERR_MAX_CLIENTS } from "../protocol/errors.ts";
@@ -44,7 +43,7 @@ const self = globalThis as unknown as {
 let shard: Shard;
 let peers: Peers | null = null;
 let counters: Int32Array;
-const listeners: { close(): void }[] = [];
+const listeners: Deno.Listener[] = [];
 let tlsListeners: TlsListeners | null = null;
 const connections = new Set<Connection>();
 let shuttingDown = false;
@@ -146,19 +145,9 @@ async function serveClients(): Promise<void> {
   const binds = String(config.get("bind")).split(/\s+/).filter(Boolean);
   for (const hostname of binds) {
     if (port !== 0) {
-      const ffi = listenFfi(
-        String(config.get("io-backend")),
-        hostname,
-        port,
-        accept,
-        noteAcceptError,
-      );
-      if (ffi) listeners.push(ffi);
-      else {
-        const listener = Deno.listen({ hostname, port, reusePort: true });
-        listeners.push(listener);
-        acceptLoop(listener);
-      }
+      const listener = Deno.listen({ hostname, port, reusePort: true });
+      listeners.push(listener);
+      acceptLoop(listener);
     }
     if (tlsPort !== 0) {
       tlsListeners ??= new TlsListeners(config, accept);
@@ -181,12 +170,8 @@ async function acceptLoop(listener: Deno.Listener): Promise<void> {
       accept(conn);
     }
   } catch (err) {
-    noteAcceptError(err);
+    if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);
   }
-}
-
-function noteAcceptError(err: unknown): void {
-  if (!shuttingDown) log.warning(`accept failed: ${err instanceof Error ? err.message : err}`);
 }
 
 let clientLimitLoggedAt = 0;
@@ -273,6 +258,5 @@ function shutdown(): void {
 
 function maybeStopped(): void {
   if (!shuttingDown || connections.size > 0) return;
-  stopFfiPoller();
   self.postMessage({ type: "stopped", shardId: shard?.id ?? -1 });
 }

@@ -4,8 +4,7 @@
 // around its two ops: at pipeline 1 that is a good part of the CPU per command. For Deno's own
 // TCP connections the ops are called directly, through the runtime's core object and the
 // connection's resource id; any other connection (TLS over node:tls, test doubles), or a
-// runtime where either is missing, uses the connection's own methods. A socket of the ffi
-// transport brings its own synchronous-when-ready calls.
+// runtime where either is missing, uses the connection's own methods.
 import type { ClientConn } from "./connection.ts";
 
 /** Reads into `into`, resolving with the byte count; 0 means the peer closed (EOF). */
@@ -43,8 +42,7 @@ export interface SocketIo {
   write: SocketWrite;
 }
 
-export function socketIoOf(conn: ClientConn & { io?: SocketIo }): SocketIo {
-  if (conn.io) return conn.io; // the ffi transport's sockets (ffi_transport.ts)
+export function socketIoOf(conn: ClientConn): SocketIo {
   const rid = core === null ? -1 : resourceIdOf(conn);
   if (core === null || rid < 0) {
     return { read: (into) => conn.read(into), write: (bytes) => conn.write(bytes) };

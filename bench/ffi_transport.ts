@@ -1,69 +1,204 @@
-// Plain TCP on libc sockets through Deno FFI (config `io-backend`): a shard worker's
-// listening sockets and its clients' sockets live in one epoll set. Deno's own sockets cost an
-// async op per read and per write (op dispatch, a promise, the runtime's reactor): at pipeline 1
-// and in pub/sub fan-out that was about half of the CPU per request. Here one wait serves every
-// socket that became ready, and reads and writes are synchronous calls (MSG_DONTWAIT) that
-// return at once.
+// The ffi transport spike (feat-ffi, session 9): plain TCP on libc sockets through Deno FFI,
+// for bench/platform_floor.ts's floor server (`--io ffi`). Not used by the server: it cost more
+// CPU per request than the runtime's own socket ops at pipeline 1 (see docs/benchmarks.md).
 //
-// Readiness is edge-triggered and remembered per socket, so no recv or send is made that is
-// known to fail: a read that filled less than its buffer drained the socket, a write that took
-// less than it was offered filled it; the next epoll event for the socket says when to try
-// again. The wait itself runs on a runtime thread (a nonblocking FFI symbol resolving a
-// Promise), so timers, worker messages and forwarded replies keep running; when a wait found
-// sockets, a few more waits with timeout 0 are made on the JS thread first (busy polling, no
-// thread hand-off), bounded so that other event-loop work still gets its turn.
-import { setImmediate } from "node:timers";
-import type { ClientConn } from "./connection.ts";
-import type { SocketIo } from "./socket_io.ts";
-import {
-  AF_INET,
-  AF_INET6,
-  decodeSockaddr,
-  EAGAIN,
-  ECONNABORTED,
-  ECONNRESET,
-  EFD_CLOEXEC,
-  EFD_NONBLOCK,
-  EINTR,
-  EMFILE,
-  encodeSockaddr,
-  ENFILE,
-  ENOBUFS,
-  ENOMEM,
-  EPIPE,
-  EPOLL_CLOEXEC,
-  EPOLL_CTL_ADD,
-  EPOLL_CTL_MOD,
-  EPOLLERR,
-  EPOLLET,
-  EPOLLHUP,
-  EPOLLIN,
-  EPOLLOUT,
-  EPOLLRDHUP,
-  IPPROTO_TCP,
-  type Libc,
-  libc,
-  MSG_DONTWAIT,
-  MSG_NOSIGNAL,
-  ONE,
-  size,
-  SO_KEEPALIVE,
-  SO_REUSEADDR,
-  SO_REUSEPORT,
-  SOCK_CLOEXEC,
-  SOCK_NONBLOCK,
-  SOCK_STREAM,
-  SOL_SOCKET,
-  TCP_NODELAY,
-  unavailableReason,
-} from "./ffi_libc.ts";
+// One epoll set per process holds the listening sockets and the client sockets. Readiness is
+// edge-triggered and remembered per socket, so no recv or send is made that is known to fail:
+// a read that filled less than its buffer drained the socket, a write that took less than it
+// was offered filled it; the socket's next epoll event says when to try again. Reads and
+// writes are synchronous FFI calls (MSG_DONTWAIT | MSG_NOSIGNAL), no async op per call. The
+// wait runs on a runtime thread (a nonblocking FFI symbol resolving a Promise) so timers and
+// other event-loop work keep running; that hand-off between threads, once per wait, is what
+// Deno's own sockets do not pay (their reactor waits on the JS thread itself) and what outweighs
+// the cheaper calls. Busy polling (epoll_wait with timeout 0 on the JS thread after microtask
+// turns, or after setImmediate turns) did not change that.
+const SYMBOLS = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  // The length as u32 (size_t in the ABI): V8's fast call takes a u32 from a number, while a
+  // usize parameter takes the slow path (272 ns a call against 50 here). A 32-bit value in a
+  // 64-bit register is zero-extended on x86_64 and aarch64 alike.
+  recv: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+  send: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  epoll_create1: { parameters: ["i32"], result: "i32" },
+  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  /** The same call on a runtime thread: resolves a Promise, the JS thread keeps running. */
+  epoll_wait_async: {
+    name: "epoll_wait",
+    parameters: ["i32", "buffer", "i32", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+type LibcSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+const AF_INET = 2, AF_INET6 = 10;
+const SOCK_STREAM = 1, SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_KEEPALIVE = 9, SO_REUSEPORT = 15;
+const IPPROTO_TCP = 6, TCP_NODELAY = 1;
+const MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+const EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10;
+const EPOLLRDHUP = 0x2000, EPOLLET = 0x80000000;
+const EPOLL_CTL_ADD = 1, EPOLL_CTL_MOD = 3;
+const EPOLL_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000, EFD_CLOEXEC = 0o2000000;
+const EINTR = 4, EAGAIN = 11, EMFILE = 24, ENFILE = 23, EPIPE = 32, ENOBUFS = 105;
+const ECONNABORTED = 103, ECONNRESET = 104, ENOMEM = 12;
+
+interface Libc {
+  sym: LibcSymbols;
+  /** errno of the JS thread's last call. */
+  errno(): number;
+  /** struct epoll_event: packed (12 bytes) on x86_64, 16 with `data` at 8 elsewhere. */
+  eventSize: number;
+  eventDataOffset: number;
+}
+
+let opened: Libc | null | undefined;
+let whyNot = "";
+
+/** libc for the ffi transport, or null (see unavailableReason). */
+export function libc(): Libc | null {
+  if (opened !== undefined) return opened;
+  opened = null;
+  if (Deno.build.os !== "linux" || !["x86_64", "aarch64"].includes(Deno.build.arch)) {
+    whyNot = `not supported on ${Deno.build.os}/${Deno.build.arch} (Linux only)`;
+    return null;
+  }
+  try {
+    const sym = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
+    const errnoView = new Deno.UnsafePointerView(sym.__errno_location()!);
+    const packed = Deno.build.arch === "x86_64";
+    opened = {
+      sym,
+      errno: () => errnoView.getInt32(0),
+      eventSize: packed ? 12 : 16,
+      eventDataOffset: packed ? 4 : 8,
+    };
+  } catch (err) {
+    whyNot = err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied
+      ? "FFI is not permitted (run with --allow-ffi)"
+      : `libc.so.6 cannot be opened: ${err instanceof Error ? err.message : err}`;
+  }
+  return opened;
+}
+
+/** Why libc() is null. */
+export function unavailableReason(): string {
+  libc();
+  return whyNot;
+}
+
+/** A size_t argument: Deno takes a number for it (its types say bigint, which would allocate). */
+const size = (n: number): bigint => n as unknown as bigint;
+
+/** A 4-byte int option value (setsockopt). */
+const ONE = new Int32Array([1]);
+
+/** sockaddr_in / sockaddr_in6 for a literal address, or null for a host name. */
+export function encodeSockaddr(hostname: string, port: number): Uint8Array | null {
+  const v4 = parseIpv4(hostname);
+  if (v4) {
+    const addr = new Uint8Array(16);
+    const view = new DataView(addr.buffer);
+    view.setUint16(0, AF_INET, true);
+    view.setUint16(2, port, false);
+    addr.set(v4, 4);
+    return addr;
+  }
+  const v6 = parseIpv6(hostname.startsWith("[") ? hostname.slice(1, -1) : hostname);
+  if (!v6) return null;
+  const addr = new Uint8Array(28);
+  const view = new DataView(addr.buffer);
+  view.setUint16(0, AF_INET6, true);
+  view.setUint16(2, port, false);
+  addr.set(v6, 8);
+  return addr;
+}
+
+/** The address in a sockaddr as Deno prints it (Rust's formatting: "::1", "::ffff:1.2.3.4"). */
+export function decodeSockaddr(addr: Uint8Array): Deno.NetAddr {
+  const view = new DataView(addr.buffer, addr.byteOffset, addr.byteLength);
+  const family = view.getUint16(0, true), port = view.getUint16(2, false);
+  const hostname = family === AF_INET
+    ? Array.from(addr.subarray(4, 8)).join(".")
+    : formatIpv6(addr.subarray(8, 24));
+  return { transport: "tcp", hostname, port };
+}
+
+function parseIpv4(text: string): number[] | null {
+  const parts = text.split(".");
+  if (parts.length !== 4) return null;
+  const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : 256));
+  return bytes.every((b) => b <= 255) ? bytes : null;
+}
+
+function parseIpv6(text: string): Uint8Array | null {
+  if (!text.includes(":")) return null;
+  // A trailing dotted IPv4 part ("::ffff:1.2.3.4") is two hex groups.
+  const lastColon = text.lastIndexOf(":");
+  const v4 = parseIpv4(text.slice(lastColon + 1));
+  if (v4) {
+    const hex = (hi: number, lo: number) => ((hi << 8) | lo).toString(16);
+    text = `${text.slice(0, lastColon + 1)}${hex(v4[0], v4[1])}:${hex(v4[2], v4[3])}`;
+  }
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const groupsOf = (s: string) => (s === "" ? [] : s.split(":"));
+  const head = groupsOf(halves[0]), tail = halves.length === 2 ? groupsOf(halves[1]) : [];
+  if (![...head, ...tail].every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  const zeros = 8 - head.length - tail.length;
+  if (halves.length === 1 ? zeros !== 0 : zeros < 1) return null;
+  const words = [...head, ...new Array<string>(halves.length === 2 ? zeros : 0).fill("0"), ...tail]
+    .map((g) => parseInt(g, 16));
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 0xff;
+  });
+  return out;
+}
+
+/** RFC 5952 text (as Rust's Ipv6Addr prints it, IPv4-mapped addresses included). */
+function formatIpv6(b: Uint8Array): string {
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((b[i] << 8) | b[i + 1]);
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
+    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  }
+  let bestAt = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) [bestAt, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
+  if (bestAt < 0) return hex(words);
+  return `${hex(words.slice(0, bestAt))}::${hex(words.slice(bestAt + bestLen))}`;
+}
+
+/** What a floor server needs of a socket (src/server/socket_io.ts's SocketIo). */
+export interface SocketIo {
+  read(into: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+}
 
 /** Events taken per wait. */
 const MAX_EVENTS = 256;
-/** Empty polls in a row (timeout 0, on the JS thread) before going back to a wait on the
- * runtime thread, whose hand-off costs several times more than a poll. */
-const IDLE_POLLS = Number(Deno.env.get("FFI_IDLE_POLLS") ?? 3);
-const POLL_MODE = Deno.env.get("FFI_POLL_MODE") ?? "immediate";
 /** The runtime thread's wait is bounded, so a worker torn down without stop() never leaves it
  * blocked for long. */
 const WAIT_MS = 1000;
@@ -150,27 +285,6 @@ export class Poller {
       if (this.stopped) break;
       if (n <= 0) continue;
       this.dispatch(this.waitEvents, n);
-      if (POLL_MODE === "turns") {
-        // A few polls after microtask turns only (no event-loop turn in between).
-        for (let polls = 0; polls < 4 && !this.stopped; polls++) {
-          for (let turn = 0; turn < 6; turn++) await undefined;
-          const more = sym.epoll_wait(this.epfd, this.pollEvents, MAX_EVENTS, 0);
-          if (more <= 0) break;
-          this.dispatch(this.pollEvents, more);
-        }
-        continue;
-      }
-      if (POLL_MODE !== "immediate") continue;
-      // Busy: poll on this thread between event-loop turns (an immediate lets the woken
-      // connections, forwarded replies and timers run first) until a few polls find nothing.
-      for (let idle = 0; idle < IDLE_POLLS && !this.stopped;) {
-        await new Promise(setImmediate);
-        const more = sym.epoll_wait(this.epfd, this.pollEvents, MAX_EVENTS, 0);
-        if (more > 0) {
-          this.dispatch(this.pollEvents, more);
-          idle = 0;
-        } else idle++;
-      }
     }
     this.running = false;
   }
@@ -293,7 +407,7 @@ interface Waiter<T> {
 
 /** A client socket: a ClientConn whose reads and writes are synchronous calls while the socket
  * is ready, and wait for its next epoll event when it is not. */
-export class FfiConn implements ClientConn, EventSink {
+export class FfiConn implements EventSink {
   private readonly token: number;
   private readable = true;
   private writable = true;
@@ -421,32 +535,15 @@ export class FfiConn implements ClientConn, EventSink {
   }
 }
 
-let workerPoller: Poller | null = null;
-
-/**
- * A plain-TCP listener of the ffi transport for `io-backend` (auto, deno, ffi), or null where
- * Deno.listen serves instead: `deno`, or `auto` without FFI, or a host name rather than a
- * literal address (resolving names stays Deno's). `ffi` where it cannot work throws the reason.
- */
+/** A listener on `hostname:port` (a literal IPv4 or IPv6 address) in a new epoll set. */
 export function listenFfi(
-  backend: string,
   hostname: string,
   port: number,
   onAccept: (conn: FfiConn) => void,
-  onError: (err: Error) => void,
-): FfiListener | null {
-  if (backend === "deno") return null;
+): FfiListener {
   const lib = libc();
-  if (!lib) {
-    if (backend === "ffi") throw new Error(`io-backend ffi: ${unavailableReason()}`);
-    return null;
-  }
-  if (!encodeSockaddr(hostname, port)) return null;
-  workerPoller ??= new Poller(lib);
-  return new FfiListener(workerPoller, hostname, port, onAccept, onError);
-}
-
-/** Shutdown's end: the wait loop stops (it must not keep the worker alive). */
-export function stopFfiPoller(): void {
-  workerPoller?.stop();
+  if (!lib) throw new Error(`ffi transport: ${unavailableReason()}`);
+  return new FfiListener(new Poller(lib), hostname, port, onAccept, (err) => {
+    console.error(`accept failed: ${err.message}`);
+  });
 }
