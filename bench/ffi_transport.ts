@@ -547,3 +547,27 @@ export function listenFfi(
     console.error(`accept failed: ${err.message}`);
   });
 }
+
+/**
+ * The runtime's reads with synchronous FFI sends (a hybrid: readiness stays with the runtime's
+ * reactor on the JS thread, each write skips the async write op). A send that takes less than
+ * all of the bytes, or none, hands the rest to the runtime's write.
+ */
+export function sendFirstIo(conn: Deno.TcpConn, io: SocketIo): SocketIo {
+  const lib = libc();
+  if (!lib) throw new Error(`ffi transport: ${unavailableReason()}`);
+  const symbol = Object.getOwnPropertySymbols(conn).find((s) =>
+    s.description === "Deno.internal.fd"
+  );
+  // deno-lint-ignore no-explicit-any
+  const fd: number = symbol === undefined ? -1 : (conn as any)[symbol];
+  if (typeof fd !== "number" || fd < 0) throw new Error("no OS descriptor on this connection");
+  const send = lib.sym.send;
+  return {
+    read: io.read,
+    write: (bytes) => {
+      const n = send(fd, bytes, Math.min(bytes.length, MAX_IO), MSG_DONTWAIT | MSG_NOSIGNAL);
+      return n > 0 ? Promise.resolve(n) : io.write(bytes);
+    },
+  };
+}

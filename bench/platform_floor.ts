@@ -7,9 +7,10 @@
 // IronCache's own work adds above the floor).
 //   deno run -A bench/platform_floor.ts [--requests N] [--clients C] [--rounds R] [--shards S]
 // Timed: run it on a quiet machine (docs/benchmarks.md, "Reading the figures: noise").
-// `--serve PORT [--io ffi]` runs only the floor server (what the driver starts). A second floor,
-// "floor-ffi", serves the same way on libc sockets through FFI (bench/ffi_transport.ts) instead
-// of the runtime's socket ops; `--no-ffi` leaves it out.
+// `--serve PORT [--io deno|ffi|send]` runs only the floor server (what the driver starts). Two
+// more floors serve the same way through FFI (bench/ffi_transport.ts): "floor-ffi" on libc
+// sockets and epoll instead of the runtime's socket ops, "floor-send" with the runtime's reads
+// and synchronous libc sends; `--no-ffi` leaves them out.
 import { numberOption } from "./cli_options.ts";
 import { cpuTime } from "./procstat.ts";
 import {
@@ -22,18 +23,20 @@ import {
 import { oneCommand } from "./resp.ts";
 import type { ClientConn } from "../src/server/connection.ts";
 import { type SocketIo, socketIoOf } from "../src/server/socket_io.ts";
-import { listenFfi } from "./ffi_transport.ts";
+import { listenFfi, sendFirstIo } from "./ffi_transport.ts";
 
 /** The key redis-benchmark's GET asks for (no -r) and the value the driver sets first. */
 const KEY = "key:__rand_int__";
 const VALUE = "xxx";
 
 const serveAt = Deno.args.indexOf("--serve");
-if (serveAt >= 0) await serveFloor(Number(Deno.args[serveAt + 1]), Deno.args.includes("ffi"));
-else await drive();
+if (serveAt >= 0) {
+  const io = Deno.args[Deno.args.indexOf("--io") + 1];
+  await serveFloor(Number(Deno.args[serveAt + 1]), io === "ffi" || io === "send" ? io : "deno");
+} else await drive();
 
 /** The floor server: PING answers +PONG, anything else the GET reply of VALUE. */
-async function serveFloor(port: number, ffi: boolean): Promise<void> {
+async function serveFloor(port: number, io: FloorIo): Promise<void> {
   const pong = new TextEncoder().encode("+PONG\r\n");
   const bulk = new TextEncoder().encode(`$${VALUE.length}\r\n${VALUE}\r\n`);
   const serve = async ({ read, write }: SocketIo) => {
@@ -58,7 +61,7 @@ async function serveFloor(port: number, ffi: boolean): Promise<void> {
       for (let w = 0; w < o;) w += await write(out.subarray(w, o));
     }
   };
-  if (ffi) {
+  if (io === "ffi") {
     listenFfi(
       "127.0.0.1",
       port,
@@ -69,7 +72,8 @@ async function serveFloor(port: number, ffi: boolean): Promise<void> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
   for await (const conn of listener) {
     conn.setNoDelay(true);
-    serve(socketIoOf(conn as ClientConn)).catch(() => {});
+    const runtimeIo = socketIoOf(conn as ClientConn);
+    serve(io === "send" ? sendFirstIo(conn, runtimeIo) : runtimeIo).catch(() => {});
   }
 }
 
@@ -104,13 +108,17 @@ function isPing(buf: Uint8Array, pos: number): boolean {
   return (buf[at] | 0x20) === 0x70 && (buf[at + 1] | 0x20) === 0x69;
 }
 
-function startFloor(io: "deno" | "ffi"): Promise<ServerHandle> {
+/** deno: the runtime's socket ops (IronCache's); ffi: bench/ffi_transport.ts's libc sockets
+ * and epoll; send: the runtime's reads with synchronous FFI sends. */
+type FloorIo = "deno" | "ffi" | "send";
+
+function startFloor(io: FloorIo): Promise<ServerHandle> {
   const port = freePort();
   const args = ["run", "-A", "--quiet", new URL(import.meta.url).pathname, "--serve", String(port)]
-    .concat(io === "ffi" ? ["--io", "ffi"] : []);
-  return startCommandServer(io === "ffi" ? "floor-ffi" : "floor", port, Deno.execPath(), args, {
+    .concat(["--io", io]);
+  return startCommandServer(io === "deno" ? "floor" : `floor-${io}`, port, Deno.execPath(), args, {
     version: Deno.version.deno,
-    settings: `bench/platform_floor.ts --serve${io === "ffi" ? " --io ffi" : ""}`,
+    settings: `bench/platform_floor.ts --serve --io ${io}`,
   });
 }
 
@@ -144,7 +152,7 @@ async function drive(): Promise<void> {
   const servers = [
     await startRedis("redis"),
     await startFloor("deno"),
-    ...(argv.includes("--no-ffi") ? [] : [await startFloor("ffi")]),
+    ...(argv.includes("--no-ffi") ? [] : [await startFloor("ffi"), await startFloor("send")]),
     await startIronCache("IronCache", shards),
   ];
   try {
@@ -176,7 +184,8 @@ async function drive(): Promise<void> {
       for (const s of servers) ns[s.label] = sums.get(`${test}/${s.label}`)! / rounds;
       console.log(
         `mean ${test}: redis ${ns.redis.toFixed(0)}, floor ${ns.floor.toFixed(0)}, ${
-          ns["floor-ffi"] ? `floor-ffi ${ns["floor-ffi"].toFixed(0)}, ` : ""
+          ["floor-ffi", "floor-send"].filter((k) => ns[k]).map((k) => `${k} ${ns[k].toFixed(0)}, `)
+            .join("")
         }IronCache ${ns.IronCache.toFixed(0)} CPU ns/op; ${ratios(ns)}`,
       );
     }
@@ -187,11 +196,8 @@ async function drive(): Promise<void> {
 
 function ratios(ns: Record<string, number>): string {
   const r = (a: number, b: number) => (a / b).toFixed(2);
-  const ffi = ns["floor-ffi"]
-    ? `floor-ffi/redis ${r(ns["floor-ffi"], ns.redis)}, floor-ffi/floor ${
-      r(ns["floor-ffi"], ns.floor)
-    }, `
-    : "";
+  const ffi = ["floor-ffi", "floor-send"].filter((k) => ns[k])
+    .map((k) => `${k}/redis ${r(ns[k], ns.redis)}, ${k}/floor ${r(ns[k], ns.floor)}, `).join("");
   return `floor/redis ${r(ns.floor, ns.redis)}, ${ffi}IronCache/redis ${
     r(ns.IronCache, ns.redis)
   }, IronCache/floor ${r(ns.IronCache, ns.floor)}`;
