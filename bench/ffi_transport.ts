@@ -105,28 +105,21 @@ const size = (n: number): bigint => n as unknown as bigint;
 const ONE = new Int32Array([1]);
 
 /** sockaddr_in / sockaddr_in6 for a literal address, or null for a host name. */
-export function encodeSockaddr(hostname: string, port: number): Uint8Array | null {
+function encodeSockaddr(hostname: string, port: number): Uint8Array | null {
   const v4 = parseIpv4(hostname);
-  if (v4) {
-    const addr = new Uint8Array(16);
-    const view = new DataView(addr.buffer);
-    view.setUint16(0, AF_INET, true);
-    view.setUint16(2, port, false);
-    addr.set(v4, 4);
-    return addr;
-  }
-  const v6 = parseIpv6(hostname.startsWith("[") ? hostname.slice(1, -1) : hostname);
-  if (!v6) return null;
-  const addr = new Uint8Array(28);
+  const v6 = v4 ? null : parseIpv6(hostname.startsWith("[") ? hostname.slice(1, -1) : hostname);
+  if (!v4 && !v6) return null;
+  // sockaddr_in: family, port, 4 address bytes at 4; sockaddr_in6: 16 at 8 (flowinfo first).
+  const addr = new Uint8Array(v4 ? 16 : 28);
   const view = new DataView(addr.buffer);
-  view.setUint16(0, AF_INET6, true);
+  view.setUint16(0, v4 ? AF_INET : AF_INET6, true);
   view.setUint16(2, port, false);
-  addr.set(v6, 8);
+  addr.set(v4 ?? v6!, v4 ? 4 : 8);
   return addr;
 }
 
 /** The address in a sockaddr as Deno prints it (Rust's formatting: "::1", "::ffff:1.2.3.4"). */
-export function decodeSockaddr(addr: Uint8Array): Deno.NetAddr {
+function decodeSockaddr(addr: Uint8Array): Deno.NetAddr {
   const view = new DataView(addr.buffer, addr.byteOffset, addr.byteLength);
   const family = view.getUint16(0, true), port = view.getUint16(2, false);
   const hostname = family === AF_INET
@@ -430,31 +423,33 @@ export class FfiConn implements EventSink {
   /** Resolves with the byte count, or null when the peer closed (or the socket was closed). */
   readonly read = (into: Uint8Array): Promise<number | null> => {
     if (this.closed) return Promise.resolve(null);
-    if (this.readable) {
-      try {
-        const n = this.recv(into);
-        if (n !== AGAIN) return Promise.resolve(n);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    return new Promise((resolve, reject) => this.reading = { bytes: into, resolve, reject });
+    return this.attempt(this.readable, this.recv, into, (waiter) => this.reading = waiter);
   };
 
   /** May take only part of the bytes (a full socket): resolves with how many it took. */
   readonly write = (bytes: Uint8Array): Promise<number> => {
     if (this.closed) return Promise.reject(new Deno.errors.BadResource("socket closed"));
     if (bytes.length === 0) return Promise.resolve(0);
-    if (this.writable) {
+    return this.attempt(this.writable, this.send, bytes, (waiter) => this.writing = waiter);
+  };
+
+  /** The call now when the socket is ready, else (or when it would block) at its next event. */
+  private attempt<T>(
+    ready: boolean,
+    call: (bytes: Uint8Array) => T,
+    bytes: Uint8Array,
+    park: (waiter: Waiter<T>) => void,
+  ): Promise<T> {
+    if (ready) {
       try {
-        const n = this.send(bytes);
-        if (n !== AGAIN) return Promise.resolve(n);
+        const result = call(bytes);
+        if (result !== AGAIN) return Promise.resolve(result);
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return new Promise((resolve, reject) => this.writing = { bytes, resolve, reject });
-  };
+    return new Promise((resolve, reject) => park({ bytes, resolve, reject }));
+  }
 
   onEvents(events: number): void {
     if (events & READABLE) {
@@ -485,43 +480,38 @@ export class FfiConn implements EventSink {
     }
   }
 
+  /** A read: its byte count, null at EOF, or AGAIN. A read that left room in the buffer
+   * drained the socket (one that would block, too): the next event says when to read again. */
   private readonly recv = (into: Uint8Array): number | null => {
-    const { libc } = this.poller, length = Math.min(into.length, MAX_IO);
-    for (;;) {
-      const n = libc.sym.recv(this.fd, into, length, MSG_DONTWAIT);
-      if (n > 0) {
-        // A read that left room drained the socket: wait for the next event.
-        if (n < length) this.readable = false;
-        return n;
-      }
-      if (n === 0) return null;
-      const errno = libc.errno();
-      if (errno === EINTR) continue;
-      if (errno === EAGAIN) {
-        this.readable = false;
-        return AGAIN;
-      }
-      throw osError(libc, "recv", errno);
-    }
+    const n = this.transfer(this.poller.libc.sym.recv, into, MSG_DONTWAIT, "recv");
+    if (n === 0) return null;
+    if (n < Math.min(into.length, MAX_IO)) this.readable = false;
+    return n;
   };
 
+  /** A write: how many bytes the socket took, or AGAIN; less than offered means it is full. */
   private readonly send = (bytes: Uint8Array): number => {
-    const { libc } = this.poller, length = Math.min(bytes.length, MAX_IO);
-    for (;;) {
-      const n = libc.sym.send(this.fd, bytes, length, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n >= 0) {
-        if (n < length) this.writable = false;
-        return n;
-      }
-      const errno = libc.errno();
-      if (errno === EINTR) continue;
-      if (errno === EAGAIN) {
-        this.writable = false;
-        return AGAIN;
-      }
-      throw osError(libc, "send", errno);
-    }
+    const n = this.transfer(this.poller.libc.sym.send, bytes, MSG_DONTWAIT | MSG_NOSIGNAL, "send");
+    if (n < Math.min(bytes.length, MAX_IO)) this.writable = false;
+    return n;
   };
+
+  /** One recv or send call (retried when interrupted): its result, AGAIN, or a thrown error. */
+  private transfer(
+    call: Libc["sym"]["send"],
+    bytes: Uint8Array,
+    flags: number,
+    name: string,
+  ): number {
+    const { libc } = this.poller;
+    for (;;) {
+      const n = call(this.fd, bytes, Math.min(bytes.length, MAX_IO), flags);
+      if (n >= 0) return n;
+      const errno = libc.errno();
+      if (errno === EAGAIN) return AGAIN;
+      if (errno !== EINTR) throw osError(libc, name, errno);
+    }
+  }
 
   close(): void {
     if (this.closed) return;

@@ -73,7 +73,11 @@ async function serveFloor(port: number, io: FloorIo): Promise<void> {
   for await (const conn of listener) {
     conn.setNoDelay(true);
     const runtimeIo = socketIoOf(conn as ClientConn);
-    serve(io === "send" ? sendFirstIo(conn, runtimeIo) : runtimeIo).catch(() => {});
+    serve(io === "send" ? sendFirstIo(conn, runtimeIo) : runtimeIo).catch(() => {}).finally(() => {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    });
   }
 }
 
