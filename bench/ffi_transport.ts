@@ -1,6 +1,6 @@
 // The ffi transport spike (feat-ffi, session 9): plain TCP on libc sockets through Deno FFI,
-// for bench/platform_floor.ts's floor server (`--io ffi`). Not used by the server: it cost more
-// CPU per request than the runtime's own socket ops at pipeline 1 (see docs/benchmarks.md).
+// for bench/platform_floor.ts's floor servers (`--io ffi`, and `--io send` for sendFirstIo).
+// Not used by the server: it cost more CPU per request than the runtime's own socket ops.
 //
 // One epoll set per process holds the listening sockets and the client sockets. Readiness is
 // edge-triggered and remembered per socket, so no recv or send is made that is known to fail:
@@ -8,10 +8,18 @@
 // was offered filled it; the socket's next epoll event says when to try again. Reads and
 // writes are synchronous FFI calls (MSG_DONTWAIT | MSG_NOSIGNAL), no async op per call. The
 // wait runs on a runtime thread (a nonblocking FFI symbol resolving a Promise) so timers and
-// other event-loop work keep running; that hand-off between threads, once per wait, is what
-// Deno's own sockets do not pay (their reactor waits on the JS thread itself) and what outweighs
-// the cheaper calls. Busy polling (epoll_wait with timeout 0 on the JS thread after microtask
-// turns, or after setImmediate turns) did not change that.
+// other event-loop work keep running.
+//
+// What it measured (redis-benchmark GET -P 1 -c 50, loaded 2-core machine): 21% fewer user
+// instructions per request than the runtime's ops (callgrind, all threads: 13.5k against
+// 17.2k), but 28-45% more CPU per request (/proc: 23.8-28.7 us against 18.5-19.8): the wait's
+// hand-off between threads (a runtime thread's wake-up, then the JS thread's, per wait) adds
+// system time, 2.9-3.8 us/request on the runtime threads and 1-5 us on the JS thread, where
+// the runtime's own sockets wait in the JS thread's reactor with no hand-off. In IronCache
+// (wired in at commit 7d3a794, --shards 2) SET/GET at P1 cost 25-60% more CPU, and
+// PUBLISH-1000CH deliveries at P16 were within the noise (7 alternated rounds: 24.6 against
+// 26.2 us per message). Busy polling (epoll_wait with timeout 0 on the JS thread after
+// microtask turns or setImmediate turns) did not change either.
 const SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
