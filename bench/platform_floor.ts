@@ -7,30 +7,39 @@
 // IronCache's own work adds above the floor).
 //   deno run -A bench/platform_floor.ts [--requests N] [--clients C] [--rounds R] [--shards S]
 // Timed: run it on a quiet machine (docs/benchmarks.md, "Reading the figures: noise").
-// `--serve PORT` runs only the floor server (what the driver starts).
+// `--serve PORT [--io deno|ffi|send]` runs only the floor server (what the driver starts). Two
+// more floors serve the same way through FFI (bench/ffi_transport.ts): "floor-ffi" on libc
+// sockets and epoll instead of the runtime's socket ops, "floor-send" with the runtime's reads
+// and synchronous libc sends; `--no-ffi` leaves them out.
 import { numberOption } from "./cli_options.ts";
 import { cpuTime } from "./procstat.ts";
-import { freePort, type ServerHandle, startCommandServer, startIronCache, startRedis } from "./servers.ts";
+import {
+  freePort,
+  type ServerHandle,
+  startCommandServer,
+  startIronCache,
+  startRedis,
+} from "./servers.ts";
 import { oneCommand } from "./resp.ts";
 import type { ClientConn } from "../src/server/connection.ts";
-import { socketIoOf } from "../src/server/socket_io.ts";
+import { type SocketIo, socketIoOf } from "../src/server/socket_io.ts";
+import { listenFfi, sendFirstIo } from "./ffi_transport.ts";
 
 /** The key redis-benchmark's GET asks for (no -r) and the value the driver sets first. */
 const KEY = "key:__rand_int__";
 const VALUE = "xxx";
 
 const serveAt = Deno.args.indexOf("--serve");
-if (serveAt >= 0) await serveFloor(Number(Deno.args[serveAt + 1]));
-else await drive();
+if (serveAt >= 0) {
+  const io = Deno.args[Deno.args.indexOf("--io") + 1];
+  await serveFloor(Number(Deno.args[serveAt + 1]), io === "ffi" || io === "send" ? io : "deno");
+} else await drive();
 
 /** The floor server: PING answers +PONG, anything else the GET reply of VALUE. */
-async function serveFloor(port: number): Promise<void> {
+async function serveFloor(port: number, io: FloorIo): Promise<void> {
   const pong = new TextEncoder().encode("+PONG\r\n");
   const bulk = new TextEncoder().encode(`$${VALUE.length}\r\n${VALUE}\r\n`);
-  const listener = Deno.listen({ hostname: "127.0.0.1", port });
-  const serve = async (conn: Deno.TcpConn) => {
-    conn.setNoDelay(true);
-    const { read, write } = socketIoOf(conn as ClientConn);
+  const serve = async ({ read, write }: SocketIo) => {
     const buf = new Uint8Array(16384), out = new Uint8Array(16384);
     let filled = 0;
     for (;;) {
@@ -52,7 +61,24 @@ async function serveFloor(port: number): Promise<void> {
       for (let w = 0; w < o;) w += await write(out.subarray(w, o));
     }
   };
-  for await (const conn of listener) serve(conn).catch(() => {});
+  if (io === "ffi") {
+    listenFfi(
+      "127.0.0.1",
+      port,
+      (conn) => serve(conn.io).catch(() => {}).finally(() => conn.close()),
+    );
+    return;
+  }
+  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  for await (const conn of listener) {
+    conn.setNoDelay(true);
+    const runtimeIo = socketIoOf(conn as ClientConn);
+    serve(io === "send" ? sendFirstIo(conn, runtimeIo) : runtimeIo).catch(() => {}).finally(() => {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    });
+  }
 }
 
 function lineEnd(buf: Uint8Array, from: number, end: number): number {
@@ -86,12 +112,17 @@ function isPing(buf: Uint8Array, pos: number): boolean {
   return (buf[at] | 0x20) === 0x70 && (buf[at + 1] | 0x20) === 0x69;
 }
 
-function startFloor(): Promise<ServerHandle> {
+/** deno: the runtime's socket ops (IronCache's); ffi: bench/ffi_transport.ts's libc sockets
+ * and epoll; send: the runtime's reads with synchronous FFI sends. */
+type FloorIo = "deno" | "ffi" | "send";
+
+function startFloor(io: FloorIo): Promise<ServerHandle> {
   const port = freePort();
-  const args = ["run", "-A", "--quiet", new URL(import.meta.url).pathname, "--serve", String(port)];
-  return startCommandServer("floor", port, Deno.execPath(), args, {
+  const args = ["run", "-A", "--quiet", new URL(import.meta.url).pathname, "--serve", String(port)]
+    .concat(["--io", io]);
+  return startCommandServer(io === "deno" ? "floor" : `floor-${io}`, port, Deno.execPath(), args, {
     version: Deno.version.deno,
-    settings: "bench/platform_floor.ts --serve",
+    settings: `bench/platform_floor.ts --serve --io ${io}`,
   });
 }
 
@@ -124,7 +155,8 @@ async function drive(): Promise<void> {
   const shards = numberOption(argv, "--shards", 1);
   const servers = [
     await startRedis("redis"),
-    await startFloor(),
+    await startFloor("deno"),
+    ...(argv.includes("--no-ffi") ? [] : [await startFloor("ffi"), await startFloor("send")]),
     await startIronCache("IronCache", shards),
   ];
   try {
@@ -155,9 +187,10 @@ async function drive(): Promise<void> {
       const ns: Record<string, number> = {};
       for (const s of servers) ns[s.label] = sums.get(`${test}/${s.label}`)! / rounds;
       console.log(
-        `mean ${test}: redis ${ns.redis.toFixed(0)}, floor ${ns.floor.toFixed(0)}, IronCache ${
-          ns.IronCache.toFixed(0)
-        } CPU ns/op; ${ratios(ns)}`,
+        `mean ${test}: redis ${ns.redis.toFixed(0)}, floor ${ns.floor.toFixed(0)}, ${
+          ["floor-ffi", "floor-send"].filter((k) => ns[k]).map((k) => `${k} ${ns[k].toFixed(0)}, `)
+            .join("")
+        }IronCache ${ns.IronCache.toFixed(0)} CPU ns/op; ${ratios(ns)}`,
       );
     }
   } finally {
@@ -167,7 +200,9 @@ async function drive(): Promise<void> {
 
 function ratios(ns: Record<string, number>): string {
   const r = (a: number, b: number) => (a / b).toFixed(2);
-  return `floor/redis ${r(ns.floor, ns.redis)}, IronCache/redis ${
+  const ffi = ["floor-ffi", "floor-send"].filter((k) => ns[k])
+    .map((k) => `${k}/redis ${r(ns[k], ns.redis)}, ${k}/floor ${r(ns[k], ns.floor)}, `).join("");
+  return `floor/redis ${r(ns.floor, ns.redis)}, ${ffi}IronCache/redis ${
     r(ns.IronCache, ns.redis)
   }, IronCache/floor ${r(ns.IronCache, ns.floor)}`;
 }
