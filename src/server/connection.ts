@@ -263,21 +263,22 @@ export class Connection {
       );
       return false;
     }
-    const grown = new Uint8Array(
-      Math.min(limit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)),
-    );
-    grown.set(buf.subarray(0, filled));
-    this.readBuf = grown;
+    this.resizeReadBuf(Math.min(limit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)));
     return true;
+  }
+
+  /** A read buffer of `size` bytes holding the unparsed input kept so far. */
+  private resizeReadBuf(size: number): void {
+    const grown = new Uint8Array(size);
+    if (this.filled !== 0) grown.set(this.readBuf.subarray(0, this.filled));
+    this.readBuf = grown;
   }
 
   /** Appends the input stashed while a command was blocked; returns its size. */
   private takeReadWhileBlocked(): number {
     const stashed = this.readWhileBlockedBytes.bytes(), filled = this.filled;
     if (filled + stashed.length > this.readBuf.length) {
-      const grown = new Uint8Array(Math.max(this.readBuf.length * 2, filled + stashed.length));
-      grown.set(this.readBuf.subarray(0, filled));
-      this.readBuf = grown;
+      this.resizeReadBuf(Math.max(this.readBuf.length * 2, filled + stashed.length));
     }
     this.readBuf.set(stashed, filled);
     this.readWhileBlockedBytes.reset();
@@ -345,9 +346,7 @@ export class Connection {
       this.smallReads = 0;
     } else if (this.growNext && filled < this.readBuf.length) {
       // The read took all the room there was: more is likely waiting (see BULK_READ).
-      const grown = new Uint8Array(Math.min(BULK_READ, this.readBuf.length * 4));
-      if (filled !== 0) grown.set(this.readBuf.subarray(0, filled));
-      this.readBuf = grown;
+      this.resizeReadBuf(Math.min(BULK_READ, this.readBuf.length * 4));
       this.smallReads = 0;
     }
     this.growNext = false;
