@@ -177,44 +177,78 @@ export class Connection {
     }
   }
 
-  // The read buffer and its sizing state (see serve). Fields, not locals of serve: what
-  // serve keeps across its awaits is saved and restored at each of them, twice per batch.
-  private readBuf = new Uint8Array(INITIAL_READ);
-  private filled = 0;
-  private growNext = false;
-  private shrinkNext = false;
-  private smallReads = 0;
-  private queryLimit = 0;
-
-  /** The read loop. Per batch it awaits the read and the write; the work between them is in
-   * the synchronous steps startBatch, endProcessing and endTurn (an async function saves its
-   * live state at every await, so the loop itself keeps little). */
   async serve(): Promise<void> {
     this.shard.clients.set(this.client.id, this.client);
-    this.queryLimit = Number(this.shard.config.get("client-query-buffer-limit"));
+    let buf = new Uint8Array(INITIAL_READ);
+    let filled = 0;
+    let growNext = false, shrinkNext = false, smallReads = 0;
     const { read, write } = this.io;
+    const queryLimit = Number(this.shard.config.get("client-query-buffer-limit"));
     try {
       for (;;) {
-        if (this.filled === this.readBuf.length && !this.makeRoom()) break;
+        if (filled === buf.length) {
+          if (buf.length >= queryLimit) {
+            // Redis closes a client whose query buffer overflows (the bytes are not logged).
+            log.warning(
+              `Closing client that reached max query buffer length: ${
+                clientInfoLine(this.client, Date.now())
+              }`,
+            );
+            break;
+          }
+          const grown = new Uint8Array(
+            Math.min(queryLimit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)),
+          );
+          grown.set(buf.subarray(0, filled));
+          buf = grown;
+        }
         let n: number | null;
         if (this.sideReading || this.readWhileBlockedBytes.length) {
           // Input that arrived while a command was blocked: it runs now, in order.
           if (!this.readWhileBlockedBytes.length) await this.sideReading;
           if (this.peerClosed) break;
-          n = this.takeReadWhileBlocked();
+          const stashed = this.readWhileBlockedBytes.bytes();
+          if (filled + stashed.length > buf.length) {
+            const grown = new Uint8Array(Math.max(buf.length * 2, filled + stashed.length));
+            grown.set(buf.subarray(0, filled));
+            buf = grown;
+          }
+          buf.set(stashed, filled);
+          n = stashed.length;
+          this.readWhileBlockedBytes.reset();
         } else {
-          const filled = this.filled;
-          n = await read(filled === 0 ? this.readBuf : this.readBuf.subarray(filled));
+          n = await read(filled === 0 ? buf : buf.subarray(filled));
           if (n === 0) break; // the peer closed (the runtime's EOF; Conn.read says null)
-          if (n === null) break;
-          this.noteReadSize(n);
+          if (n !== null) {
+            if (filled + n === buf.length && buf.length < BULK_READ) growNext = true;
+            else if (n >= INITIAL_READ / 4) smallReads = 0;
+            else if (buf.length > INITIAL_READ && ++smallReads >= SMALL_READS_TO_SHRINK) {
+              shrinkNext = true;
+            }
+          }
         }
-        let consumed = this.startBatch(n);
+        if (n === null) break;
+        filled += n;
+        this.shard.stats.netInputBytes += n;
+        // One clock reading per batch (idle timeout, CLIENT LIST, expiry decisions).
+        const now = Date.now();
+        this.client.lastInteractionAt = now;
+        this.busy = true;
+        this.processing = true;
+        // Deliveries still waiting for the end of the turn precede this batch's replies.
+        if (this.delivered.length !== 0 && !this.writing) this.takeDeliveredIntoOut();
+        let consumed = this.processInput(buf, filled, now);
         if (typeof consumed !== "number") {
           await consumed;
           consumed = this.finishBatch();
         }
-        if (!this.endProcessing()) break; // e.g. over its output buffer limit
+        if (this.shard.batchObservers.length !== 0) {
+          for (const observer of this.shard.batchObservers) observer();
+        }
+        this.processing = false;
+        if (this.closed) break; // e.g. over its output buffer limit
+        // Take what other shards sent meanwhile: a busy shard needs no wakeups.
+        this.peers?.poll();
         const barrier = this.shard.replyBarrier?.();
         if (barrier) await barrier;
         if (this.writing) await this.writing;
@@ -228,7 +262,34 @@ export class Connection {
           else this.unwritten = 0;
         }
         if (this.delivered.length > 0) await this.writeDelivered();
-        if (!this.endTurn(consumed)) break;
+        this.out.reset();
+        this.out.shrinkIfIdle();
+        this.busy = false;
+        this.afterWrite();
+        this.hooks.onIdle?.();
+        if (this.client.closeAfterReply || this.hooks.isShuttingDown()) break;
+        // Keep only the unparsed tail (and a partly parsed frame) at the buffer's start.
+        const keepFrom = this.parser.inFrame()
+          ? Math.min(consumed, this.parser.frameStart)
+          : consumed;
+        if (keepFrom > 0) {
+          // At pipeline 1 everything was parsed: no bytes to move.
+          if (keepFrom < filled) buf.copyWithin(0, keepFrom, filled);
+          filled -= keepFrom;
+          this.parser.shift(keepFrom);
+        }
+        if (filled === 0 && (buf.length > 1024 * 1024 || shrinkNext)) {
+          buf = new Uint8Array(INITIAL_READ);
+          shrinkNext = false;
+          smallReads = 0;
+        } else if (growNext && filled < buf.length) {
+          // The read took all the room there was: more is likely waiting (see BULK_READ).
+          const grown = new Uint8Array(Math.min(BULK_READ, buf.length * 4));
+          if (filled !== 0) grown.set(buf.subarray(0, filled));
+          buf = grown;
+          smallReads = 0;
+        }
+        growNext = false;
       }
     } catch (err) {
       // A vanished client (reset, broken pipe) ends only its own connection.
@@ -248,109 +309,6 @@ export class Connection {
       discardTransaction(this.shard, this.client); // no WATCH left behind on any shard
       this.close();
     }
-  }
-
-  /** The read buffer is full: grow it, up to client-query-buffer-limit (false: the client
-   * overflowed it and is closed). */
-  private makeRoom(): boolean {
-    const buf = this.readBuf, filled = this.filled, limit = this.queryLimit;
-    if (buf.length >= limit) {
-      // Redis closes a client whose query buffer overflows (the bytes are not logged).
-      log.warning(
-        `Closing client that reached max query buffer length: ${
-          clientInfoLine(this.client, Date.now())
-        }`,
-      );
-      return false;
-    }
-    this.resizeReadBuf(Math.min(limit, Math.max(buf.length * 2, filled + this.parser.bytesWanted)));
-    return true;
-  }
-
-  /** A read buffer of `size` bytes holding the unparsed input kept so far. */
-  private resizeReadBuf(size: number): void {
-    const grown = new Uint8Array(size);
-    if (this.filled !== 0) grown.set(this.readBuf.subarray(0, this.filled));
-    this.readBuf = grown;
-  }
-
-  /** Appends the input stashed while a command was blocked; returns its size. */
-  private takeReadWhileBlocked(): number {
-    const stashed = this.readWhileBlockedBytes.bytes(), filled = this.filled;
-    if (filled + stashed.length > this.readBuf.length) {
-      this.resizeReadBuf(Math.max(this.readBuf.length * 2, filled + stashed.length));
-    }
-    this.readBuf.set(stashed, filled);
-    this.readWhileBlockedBytes.reset();
-    return stashed.length;
-  }
-
-  /** A read of `n` bytes: grow the buffer after a read that filled it, shrink a grown one
-   * after many small reads (see BULK_READ). */
-  private noteReadSize(n: number): void {
-    const length = this.readBuf.length;
-    if (this.filled + n === length && length < BULK_READ) this.growNext = true;
-    else if (n >= INITIAL_READ / 4) this.smallReads = 0;
-    else if (length > INITIAL_READ && ++this.smallReads >= SMALL_READS_TO_SHRINK) {
-      this.shrinkNext = true;
-    }
-  }
-
-  /** `n` bytes arrived: run the batch they complete (see processInput). */
-  private startBatch(n: number): number | Promise<unknown> {
-    const filled = this.filled += n;
-    this.shard.stats.netInputBytes += n;
-    // One clock reading per batch (idle timeout, CLIENT LIST, expiry decisions).
-    const now = Date.now();
-    this.client.lastInteractionAt = now;
-    this.busy = true;
-    this.processing = true;
-    // Deliveries still waiting for the end of the turn precede this batch's replies.
-    if (this.delivered.length !== 0 && !this.writing) this.takeDeliveredIntoOut();
-    return this.processInput(this.readBuf, filled, now);
-  }
-
-  /** The batch's commands ran; false when that closed the connection. */
-  private endProcessing(): boolean {
-    if (this.shard.batchObservers.length !== 0) {
-      for (const observer of this.shard.batchObservers) observer();
-    }
-    this.processing = false;
-    if (this.closed) return false;
-    // Take what other shards sent meanwhile: a busy shard needs no wakeups.
-    this.peers?.poll();
-    return true;
-  }
-
-  /** The batch's replies are written: keep the unparsed rest of the input (`consumed` is
-   * how far the batch got) and resize the read buffer. False: the connection ends. */
-  private endTurn(consumed: number): boolean {
-    this.out.reset();
-    this.out.shrinkIfIdle();
-    this.busy = false;
-    this.afterWrite();
-    this.hooks.onIdle?.();
-    if (this.client.closeAfterReply || this.hooks.isShuttingDown()) return false;
-    // Keep only the unparsed tail (and a partly parsed frame) at the buffer's start.
-    const keepFrom = this.parser.inFrame() ? Math.min(consumed, this.parser.frameStart) : consumed;
-    if (keepFrom > 0) {
-      // At pipeline 1 everything was parsed: no bytes to move.
-      if (keepFrom < this.filled) this.readBuf.copyWithin(0, keepFrom, this.filled);
-      this.filled -= keepFrom;
-      this.parser.shift(keepFrom);
-    }
-    const filled = this.filled;
-    if (filled === 0 && (this.readBuf.length > 1024 * 1024 || this.shrinkNext)) {
-      this.readBuf = new Uint8Array(INITIAL_READ);
-      this.shrinkNext = false;
-      this.smallReads = 0;
-    } else if (this.growNext && filled < this.readBuf.length) {
-      // The read took all the room there was: more is likely waiting (see BULK_READ).
-      this.resizeReadBuf(Math.min(BULK_READ, this.readBuf.length * 4));
-      this.smallReads = 0;
-    }
-    this.growNext = false;
-    return true;
   }
 
   /** See Client.writeRepliesSoFar: a command is about to block (its connection is idle
