@@ -100,7 +100,11 @@ if (read === "ZRANGE") {
   }).serve();
 }
 await run(write, Number(Deno.env.get("MICRO_WARMUP") ?? 10_000)); // fill + warm up
+// MICRO_MARK=1: a Deno.loadavg() call (libc sysinfo) before each round, so that callgrind's
+// --dump-before=sysinfo splits the counts by round (a steady round, without startup).
+const MARK = Deno.env.get("MICRO_MARK") === "1";
 for (let round = 0; round < ROUNDS; round++) {
+  if (MARK) Deno.loadavg();
   const w = ONLY === "read" ? 0 : await run(write, BATCHES);
   const r = ONLY === "write" ? 0 : await run(read, BATCHES);
   console.log(
