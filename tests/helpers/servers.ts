@@ -61,6 +61,16 @@ function spawnCollecting(cmd: string, args: string[], env?: Record<string, strin
   return { child, output: () => text, pumps };
 }
 
+/** How long stop() waits for the signalled server before SIGKILL. */
+const STOP_GRACE_MS = 20_000;
+
+async function killHard(child: Deno.ChildProcess): Promise<Deno.CommandStatus> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* gone meanwhile */ }
+  return await child.status;
+}
+
 function running(port: number, spawned: ReturnType<typeof spawnCollecting>): RunningServer {
   return {
     port,
@@ -70,7 +80,13 @@ function running(port: number, spawned: ReturnType<typeof spawnCollecting>): Run
       try {
         spawned.child.kill(signal);
       } catch { /* already gone */ }
-      const status = await spawned.child.status;
+      // A server may rightly refuse a SIGTERM (its save on shutdown failed, as Redis does):
+      // a test that failed midway must not hang the suite on it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const status = await Promise.race([
+        spawned.child.status,
+        new Promise<null>((r) => timer = setTimeout(() => r(null), STOP_GRACE_MS)),
+      ]).finally(() => clearTimeout(timer)) ?? await killHard(spawned.child);
       await spawned.pumps;
       return status;
     },
