@@ -190,8 +190,9 @@ export interface ByteSink {
 const COPY_LOOP_MAX = 40;
 /** Copies through DataViews (copyWords) go 4 bytes at a time up to this length, then one
  * set() of a view (a memmove). Under callgrind a 32-byte copy took 500-1000 instructions as
- * a byte loop, about 800 as subarray + set and 200-450 as 32-bit words. */
-const COPY_WORDS_MAX = 128;
+ * a byte loop, about 800 as subarray + set and 200-450 as 32-bit words. 512, not 128: a
+ * ZRANGE LIMIT 0 10 reply (about 150 bytes of members' RESP) then makes no view. */
+const COPY_WORDS_MAX = 512;
 
 /** A DataView over the last byte array it was asked for: copies from a connection's read
  * buffer and into its reply buffer reuse it for the whole batch (a new buffer, e.g. after
@@ -1225,6 +1226,13 @@ function copyWords(
 ): void {
   if (len > COPY_WORDS_MAX) return dst.set(src.subarray(from, from + len), at);
   let k = 0;
+  // 16 bytes a round: a quarter of the loop's own compares and jumps.
+  for (; k + 16 <= len; k += 16) {
+    dstView.setInt32(at + k, srcView.getInt32(from + k, true), true);
+    dstView.setInt32(at + k + 4, srcView.getInt32(from + k + 4, true), true);
+    dstView.setInt32(at + k + 8, srcView.getInt32(from + k + 8, true), true);
+    dstView.setInt32(at + k + 12, srcView.getInt32(from + k + 12, true), true);
+  }
   for (; k + 4 <= len; k += 4) dstView.setInt32(at + k, srcView.getInt32(from + k, true), true);
   for (; k < len; k++) dst[at + k] = src[from + k];
 }
