@@ -209,13 +209,13 @@ class CachedView {
   }
 }
 
-/** Bytes a decimal length needs, for the RESP bulk header. */
+/** Bytes a decimal length (< 2 ** 31) needs, for the RESP bulk header: compares, no
+ * divisions (Math.floor showed as a builtin call in LPOP's profile). */
 function decimalDigits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
+  if (n < 100) return n < 10 ? 1 : 2;
+  if (n < 10000) return n < 1000 ? 3 : 4;
+  let d = 5;
+  for (let limit = 100000; n >= limit && d < 10; limit *= 10) d++;
   return d;
 }
 
@@ -1047,6 +1047,14 @@ export class Keyspace {
     this.writeBulkAt(sink, this.#engine.resultPtr() >>> 0, len);
   }
 
+  /** Appends the last result's first item, a string (u32 length, bytes), as a RESP bulk
+   * string: one engine call and no reader for a one-element reply. */
+  writeBulkItem(sink: ByteSink): void {
+    const at = this.#engine.resultPtr() >>> 0;
+    this.#view();
+    this.writeBulkAt(sink, at + 4, this.#memoryView.getUint32(at, true));
+  }
+
   /** Appends memoryBytes()[at, at + len) as a RESP bulk string (e.g. an element item). */
   writeBulkAt(sink: ByteSink, at: number, len: number): void {
     const digits = decimalDigits(len);
@@ -1054,10 +1062,11 @@ export class Keyspace {
     const out = sink.buf;
     let p = sink.length;
     out[p] = 0x24; // $
-    let n = len;
+    // A length is below 2 ** 31: `| 0` divides in integers.
+    let n = len | 0;
     for (let d = p + digits; d > p; d--) {
       out[d] = 48 + (n % 10);
-      n = Math.floor(n / 10);
+      n = (n / 10) | 0;
     }
     p += digits + 1;
     out[p++] = 13;
