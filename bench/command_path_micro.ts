@@ -97,8 +97,37 @@ const loaded = await loadConfig(["--shards", "1", ...configFlags], {});
 const shard = new Shard(0, 1, createKeyspace(), new ConfigStore(loaded));
 shard.executeBatch = createBatchExecutor(shard);
 
+// Each kind's batches are made once; a run goes on where the last one of its kind stopped, so
+// the measured ZADDs are not the warm-up's again (those would change nothing).
+const prepared = new Map<Kind, Uint8Array[]>();
+const cursor = new Map<Kind, number>();
+function nextBatches(kind: Kind, n: number): Uint8Array[] {
+  let all = prepared.get(kind);
+  if (!all) prepared.set(kind, all = batches(kind));
+  const start = cursor.get(kind) ?? 0;
+  cursor.set(kind, (start + n) % all.length);
+  return start === 0 ? all : [...all.slice(start), ...all.slice(0, start)];
+}
+
+// MICRO_SYNC_DIR: for a count of the measured rounds alone under callgrind, the process makes
+// DIR/ready and waits for DIR/go before them (`callgrind_control -z PID`, then `touch go`), and
+// makes DIR/done and waits for DIR/go2 after them (`callgrind_control -d PID`).
+const SYNC_DIR = Deno.env.get("MICRO_SYNC_DIR");
+async function handshake(made: string, awaited: string): Promise<void> {
+  if (!SYNC_DIR) return;
+  await Deno.writeTextFile(`${SYNC_DIR}/${made}`, "");
+  for (;;) {
+    try {
+      await Deno.stat(`${SYNC_DIR}/${awaited}`);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 async function run(kind: Kind, n: number): Promise<number> {
-  const conn = new FakeConn(batches(kind), n);
+  const conn = new FakeConn(nextBatches(kind, n), n);
   const c = new Connection(conn as unknown as Deno.TcpConn, shard, null, {
     isShuttingDown: () => false,
   });
@@ -123,8 +152,11 @@ if (read === "ZRANGE" || read === "ZRANGE-BENCH") {
     isShuttingDown: () => false,
   }).serve();
 }
-// Fill + warm up (the read alone when only it is counted).
-await run(ONLY === "read" ? read : write, Number(Deno.env.get("MICRO_WARMUP") ?? 10_000));
+// Fill + warm up (each command counted: the JIT has compiled both before the rounds).
+const WARMUP = Number(Deno.env.get("MICRO_WARMUP") ?? 10_000);
+if (ONLY !== "read") await run(write, WARMUP);
+if (ONLY !== "write") await run(read, WARMUP);
+await handshake("ready", "go");
 for (let round = 0; round < ROUNDS; round++) {
   const w = ONLY === "read" ? 0 : await run(write, BATCHES);
   const r = ONLY === "write" ? 0 : await run(read, BATCHES);
@@ -134,3 +166,4 @@ for (let round = 0; round < ROUNDS; round++) {
     } CPU ns/cmd (${PIPELINE} per read, ${MODE === "strings" ? `${KEYS} keys` : "one key each"})`,
   );
 }
+await handshake("done", "go2");

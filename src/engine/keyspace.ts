@@ -1029,6 +1029,13 @@ export class Keyspace {
     return this.#view();
   }
 
+  /** A DataView of all of Wasm memory (the keyspace's own, re-made after memory growth): for
+   * wrappers that store numbers into engine buffers without a view of their own. */
+  memoryView(): DataView {
+    this.#view();
+    return this.#memoryView;
+  }
+
   /** Where the last operation's result bytes start in memoryBytes(). */
   resultOffset(): number {
     return this.#engine.resultPtr() >>> 0;

@@ -56,7 +56,6 @@ const SCORE_ROOM_KEPT = 128;
 export class Zsets {
   readonly #ks: Keyspace;
   readonly #x: ZsetExports;
-  #scoreView: DataView | null = null;
 
   constructor(ks: Keyspace) {
     this.#ks = ks;
@@ -77,10 +76,8 @@ export class Zsets {
       this.#scoreRoom = n <= SCORE_ROOM_KEPT ? SCORE_ROOM_KEPT : 0;
     }
     const at = this.#scoreAt;
-    // One DataView per memory buffer, not a typed array per command.
-    const buffer = this.#ks.memoryBytes().buffer;
-    if (this.#scoreView?.buffer !== buffer) this.#scoreView = new DataView(buffer);
-    const view = this.#scoreView;
+    // The keyspace's DataView: no typed array per command, no buffer getters to compare.
+    const view = this.#ks.memoryView();
     for (let i = 0; i < n; i++) view.setFloat64(at + 8 * i, scores[i], true);
   }
 
