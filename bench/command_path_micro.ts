@@ -139,7 +139,7 @@ async function run(kind: Kind, n: number): Promise<number> {
 }
 
 const [write, read]: readonly [Kind, Kind] = MODES[MODE];
-if (read === "ZRANGE" || read === "ZRANGE-BENCH") {
+if ((read === "ZRANGE" || read === "ZRANGE-BENCH") && ONLY !== "write") {
   // The bench's fill: every keyspace member, its number as its score (bench/fill.ts).
   const member = read === "ZRANGE" ? key : (j: number) => `m:${j}`;
   const fill = [];
