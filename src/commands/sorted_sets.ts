@@ -40,7 +40,6 @@ import {
   parseScore,
   parseScoreBound,
   plainInteger,
-  type ScoreBound,
   scoreBoundAt,
   validLexBound,
 } from "./zset_numbers.ts";
@@ -98,6 +97,9 @@ const ADD_OPTIONS: Record<string, number> = {
   lt: ZADD_LT,
 };
 
+/** ZADD's parsed scores, reused: no array per command (a bigger ZADD gets its own). */
+const SCORE_SCRATCH = new Float64Array(128);
+
 /** ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member ..., and ZINCRBY (`incrby`): zaddGenericCommand. */
 function zaddGeneric(incrby: boolean) {
   return (ctx: CommandContext): void => {
@@ -127,7 +129,7 @@ function zaddGeneric(incrby: boolean) {
     if ((flags & ZADD_INCR) && pairs > 1) {
       return out.error("ERR INCR option supports a single increment-element pair");
     }
-    const scores: number[] = new Array(pairs);
+    const scores = pairs <= SCORE_SCRATCH.length ? SCORE_SCRATCH : new Float64Array(pairs);
     for (let j = 0; j < pairs; j++) {
       const at = scoreIndex + 2 * j, start = args.argStart[at];
       const score = plainInteger(args.argBuf, start, start + args.argLen[at]) ??
@@ -136,7 +138,7 @@ function zaddGeneric(incrby: boolean) {
       scores[j] = score;
     }
     const z = zsets(ctx);
-    const result = z.add(ctx.client.db, args, 1, scoreIndex + 1, scores, flags);
+    const result = z.add(ctx.client.db, args, 1, scoreIndex + 1, scores, flags, pairs);
     if (result === WRONG_TYPE) out.error(ERR_WRONGTYPE);
     else if (result === ZSET_NAN) out.error(ERR_NAN);
     else if (flags & ZADD_INCR) z.items().writeNext(out);
@@ -183,7 +185,8 @@ function zrankGeneric(reverse: boolean) {
 
 type RangeType = typeof BY_RANK | typeof BY_SCORE | typeof BY_LEX;
 
-/** A parsed Z*RANGE* request (zrangeGenericCommand's steps 1 and 2). */
+/** A parsed Z*RANGE* request (zrangeGenericCommand's steps 1 and 2), one flat object: the
+ * score bounds' exclusivity rides in `boundFlags` (RANGE_MINEX / RANGE_MAXEX). */
 interface RangeRequest {
   type: RangeType;
   reverse: boolean;
@@ -194,10 +197,10 @@ interface RangeRequest {
   /** Argument indexes of the range's lower and upper ends (already swapped for REV). */
   minIndex: number;
   maxIndex: number;
-  start: number;
-  end: number;
-  min: ScoreBound;
-  max: ScoreBound;
+  /** BY_RANK: the start and end ranks; BY_SCORE: the min and max scores. */
+  low: number;
+  high: number;
+  boundFlags: number;
 }
 
 /**
@@ -224,7 +227,8 @@ function parseRange(
         out.error(ERR_NOT_INTEGER);
         return null;
       }
-      [offset, limit] = [o, l];
+      offset = o;
+      limit = l;
       j += 2;
     } else if (fixedReverse === null && reverse === null && args.is(j, "rev")) reverse = true;
     else if (fixedType === null && type === null && args.is(j, "bylex")) type = BY_LEX;
@@ -246,9 +250,32 @@ function parseRange(
     out.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
     return null;
   }
-  let minIndex = keyIndex + 1, maxIndex = keyIndex + 2;
-  if (reverse && type !== BY_RANK) [minIndex, maxIndex] = [maxIndex, minIndex];
-  const request: RangeRequest = {
+  const swap = reverse && type !== BY_RANK;
+  const minIndex = swap ? keyIndex + 2 : keyIndex + 1,
+    maxIndex = swap ? keyIndex + 1 : keyIndex + 2;
+  let low = 0, high = 0, boundFlags = 0;
+  if (type === BY_RANK) {
+    const start = args.int(minIndex), end = args.int(maxIndex);
+    if (start === null || end === null) {
+      out.error(ERR_NOT_INTEGER);
+      return null;
+    }
+    low = start;
+    high = end;
+  } else if (type === BY_SCORE) {
+    low = boundAt(args, minIndex);
+    high = boundAt(args, maxIndex);
+    if (Number.isNaN(low) || Number.isNaN(high)) {
+      out.error(ERR_RANGE_FLOAT);
+      return null;
+    }
+    if (boundIsExclusive(args, minIndex)) boundFlags |= RANGE_MINEX;
+    if (boundIsExclusive(args, maxIndex)) boundFlags |= RANGE_MAXEX;
+  } else if (!validLexBound(args.bytes(minIndex)) || !validLexBound(args.bytes(maxIndex))) {
+    out.error(ERR_RANGE_LEX);
+    return null;
+  }
+  return {
     type,
     reverse,
     withScores,
@@ -257,36 +284,21 @@ function parseRange(
     keyIndex,
     minIndex,
     maxIndex,
-    start: 0,
-    end: 0,
-    min: { value: 0, exclusive: false },
-    max: { value: 0, exclusive: false },
+    low,
+    high,
+    boundFlags,
   };
-  if (type === BY_RANK) {
-    const start = args.int(minIndex), end = args.int(maxIndex);
-    if (start === null || end === null) {
-      out.error(ERR_NOT_INTEGER);
-      return null;
-    }
-    [request.start, request.end] = [start, end];
-  } else if (type === BY_SCORE) {
-    if (!readBound(args, minIndex, request.min) || !readBound(args, maxIndex, request.max)) {
-      out.error(ERR_RANGE_FLOAT);
-      return null;
-    }
-  } else if (!validLexBound(args.bytes(minIndex)) || !validLexBound(args.bytes(maxIndex))) {
-    out.error(ERR_RANGE_LEX);
-    return null;
-  }
-  return request;
 }
 
-/** Reads argument i as a score bound into `bound`; false when it is not one. */
-function readBound(args: Args, i: number, bound: ScoreBound): boolean {
-  const start = args.argStart[i], end = start + args.argLen[i];
-  bound.value = scoreBoundAt(args.argBuf, start, end);
-  bound.exclusive = boundExclusiveAt(args.argBuf, start, end);
-  return !Number.isNaN(bound.value);
+/** Argument i as a score bound's value (NaN when it is not one), read in place. */
+function boundAt(args: Args, i: number): number {
+  const start = args.argStart[i];
+  return scoreBoundAt(args.argBuf, start, start + args.argLen[i]);
+}
+
+function boundIsExclusive(args: Args, i: number): boolean {
+  const start = args.argStart[i];
+  return boundExclusiveAt(args.argBuf, start, start + args.argLen[i]);
 }
 
 /** Runs a parsed range on this shard's engine: the members emitted, NOT_FOUND, WRONG_TYPE. */
@@ -301,20 +313,9 @@ function runRange(
   if (r.type === BY_LEX) {
     return z.lexRange(db, ctx.args, r.keyIndex, r.minIndex, r.maxIndex, flags, r.offset, r.limit);
   }
-  if (r.type === BY_RANK) return z.range(db, ctx.args, r.keyIndex, BY_RANK, flags, r.start, r.end);
-  if (r.min.exclusive) flags |= RANGE_MINEX;
-  if (r.max.exclusive) flags |= RANGE_MAXEX;
-  return z.range(
-    db,
-    ctx.args,
-    r.keyIndex,
-    BY_SCORE,
-    flags,
-    r.min.value,
-    r.max.value,
-    r.offset,
-    r.limit,
-  );
+  if (r.type === BY_RANK) return z.range(db, ctx.args, r.keyIndex, BY_RANK, flags, r.low, r.high);
+  flags |= r.boundFlags;
+  return z.range(db, ctx.args, r.keyIndex, BY_SCORE, flags, r.low, r.high, r.offset, r.limit);
 }
 
 /** ZRANGE, ZREVRANGE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX. */

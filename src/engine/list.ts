@@ -4,7 +4,6 @@
 // Elements come back as reply items: read them with ks.replyItems() before the next call.
 import type { ArgSource, EngineExports, Keyspace } from "./keyspace.ts";
 import type { ReplyWriter } from "../protocol/reply_writer.ts";
-import { u32le } from "../protocol/bytes.ts";
 
 /** The list exports (wasm/README.md); `front` 1 = head (LEFT), 0 = tail (RIGHT). */
 export interface ListExports {
@@ -55,8 +54,7 @@ export function listPush(
 /** Writes the one element item an operation left (LPOP / RPOP without a count, LMOVE,
  * LINDEX) as a bulk string, straight from Wasm memory: no ReplyItems reader per reply. */
 export function writeElement(ks: Keyspace, out: ReplyWriter): void {
-  const at = ks.resultOffset();
-  ks.writeBulkAt(out, at + 4, u32le(ks.memoryBytes(), at));
+  ks.writeBulkItem(out);
 }
 
 /** LPOP / RPOP of the key at `keyIndex`: `count` < 0 pops one element, else up to `count`.

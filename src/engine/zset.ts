@@ -56,7 +56,6 @@ const SCORE_ROOM_KEPT = 128;
 export class Zsets {
   readonly #ks: Keyspace;
   readonly #x: ZsetExports;
-  #scoreView: DataView | null = null;
 
   constructor(ks: Keyspace) {
     this.#ks = ks;
@@ -69,33 +68,33 @@ export class Zsets {
   #scoreRoom = 0;
 
   /** Writes scores into the engine's score buffer (before staging: that may move memory). */
-  #putScores(scores: ArrayLike<number>): void {
+  #putScores(scores: ArrayLike<number>, n = scores.length): void {
     // The buffer stays where it is until the engine is asked for a bigger one: a one-pair
     // ZADD needs no call for it.
-    if (scores.length > this.#scoreRoom) {
-      this.#scoreAt = this.#x.zsetScoreBuffer(scores.length) >>> 0;
-      this.#scoreRoom = scores.length <= SCORE_ROOM_KEPT ? SCORE_ROOM_KEPT : 0;
+    if (n > this.#scoreRoom) {
+      this.#scoreAt = this.#x.zsetScoreBuffer(n) >>> 0;
+      this.#scoreRoom = n <= SCORE_ROOM_KEPT ? SCORE_ROOM_KEPT : 0;
     }
     const at = this.#scoreAt;
-    // One DataView per memory buffer, not a typed array per command.
-    const buffer = this.#ks.memoryBytes().buffer;
-    if (this.#scoreView?.buffer !== buffer) this.#scoreView = new DataView(buffer);
-    const view = this.#scoreView;
-    for (let i = 0; i < scores.length; i++) view.setFloat64(at + 8 * i, scores[i], true);
+    // The keyspace's DataView: no typed array per command, no buffer getters to compare.
+    const view = this.#ks.memoryView();
+    for (let i = 0; i < n; i++) view.setFloat64(at + 8 * i, scores[i], true);
   }
 
-  /** ZADD with members args[first], args[first + 2]... (their scores given). */
+  /** ZADD with members args[first], args[first + 2]... (their scores: scores[0, n), e.g. a
+   * buffer the caller reuses). */
   add(
     db: number,
     args: ArgSource,
     keyIndex: number,
     first: number,
-    scores: number[],
+    scores: ArrayLike<number>,
     flags: number,
+    n = scores.length,
   ) {
-    this.#putScores(scores);
-    const klen = this.#ks.stageKeyAndArgs(args, keyIndex, first, first + 2 * scores.length, 2);
-    return this.#x.zsetAdd(db, klen, scores.length, flags);
+    this.#putScores(scores, n);
+    const klen = this.#ks.stageKeyAndArgs(args, keyIndex, first, first + 2 * n, 2);
+    return this.#x.zsetAdd(db, klen, n, flags);
   }
 
   /** Replaces `key` with these members (any type it held goes); none deletes it. */
@@ -215,10 +214,17 @@ export class Zsets {
 }
 
 const wrappers = new WeakMap<Keyspace, Zsets>();
+/** The last keyspace asked about (a shard has one): its wrapper without a WeakMap lookup,
+ * which every sorted-set command made once or more. */
+let lastKeyspace: Keyspace | null = null;
+let lastZsets: Zsets | null = null;
 
 /** The sorted-set operations of a keyspace (one wrapper per keyspace). */
 export function zsetsOf(ks: Keyspace): Zsets {
+  if (ks === lastKeyspace) return lastZsets!;
   let z = wrappers.get(ks);
   if (!z) wrappers.set(ks, z = new Zsets(ks));
+  lastKeyspace = ks;
+  lastZsets = z;
   return z;
 }
