@@ -25,6 +25,7 @@ import { ReplyItems } from "./reply_items.ts";
 import type { EncodingLimits } from "./encoding_limits.ts";
 import type { ExpireTime } from "./expire_time.ts";
 import { copyRange, u32le } from "../protocol/bytes.ts";
+import { decimalDigits, writeDecimalDigits } from "../protocol/numbers.ts";
 export { type ExpireTime, expireTime } from "./expire_time.ts";
 
 /** Status codes (negative results); same values as wasm/assembly/status.ts. */
@@ -207,16 +208,6 @@ class CachedView {
     }
     return this.#view;
   }
-}
-
-/** Bytes a decimal length (< 2 ** 31) needs, for the RESP bulk header: compares, no
- * divisions (Math.floor showed as a builtin call in LPOP's profile). */
-function decimalDigits(n: number): number {
-  if (n < 100) return n < 10 ? 1 : 2;
-  if (n < 10000) return n < 1000 ? 3 : 4;
-  let d = 5;
-  for (let limit = 100000; n >= limit && d < 10; limit *= 10) d++;
-  return d;
 }
 
 const ENGINE_URL = new URL("../../wasm/build/engine.wasm", import.meta.url);
@@ -1069,12 +1060,7 @@ export class Keyspace {
     const out = sink.buf;
     let p = sink.length;
     out[p] = 0x24; // $
-    // A length is below 2 ** 31: `| 0` divides in integers.
-    let n = len | 0;
-    for (let d = p + digits; d > p; d--) {
-      out[d] = 48 + (n % 10);
-      n = (n / 10) | 0;
-    }
+    writeDecimalDigits(out, p + 1, len, digits);
     p += digits + 1;
     out[p++] = 13;
     out[p++] = 10;

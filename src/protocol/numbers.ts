@@ -1,5 +1,25 @@
 // Number parsing with Redis's exact rules (util.c).
 
+/** Decimal digits of an integer in [0, 2 ** 32): compares, no divisions. */
+export function decimalDigits(n: number): number {
+  if (n < 100) return n < 10 ? 1 : 2;
+  if (n < 10000) return n < 1000 ? 3 : 4;
+  if (n < 1000000) return n < 100000 ? 5 : 6;
+  if (n < 100000000) return n < 10000000 ? 7 : 8;
+  return n < 1000000000 ? 9 : 10;
+}
+
+/**
+ * Writes the `digits` decimal digits of an integer n in [0, 2 ** 32) to buf[at, at + digits),
+ * without a string. Below 2 ** 31, `(x / 10) | 0` compiles to an integer division by a
+ * constant (Math.floor of a float division showed among the top costs in CPU profiles).
+ */
+export function writeDecimalDigits(buf: Uint8Array, at: number, n: number, digits: number): void {
+  let rest = n, p = at + digits;
+  for (; rest > 0x7fffffff; rest = Math.floor(rest / 10)) buf[--p] = 48 + rest % 10;
+  for (; p > at; rest = (rest / 10) | 0) buf[--p] = 48 + (rest % 10);
+}
+
 /**
  * Redis's string2ll: optional '-', digits, no leading zeros, no '+', no spaces, fits in a
  * signed 64-bit integer. Returns null when the text is not such a number. Numbers beyond

@@ -4,21 +4,13 @@
 // protocol's spelling, which keeps every handler protocol-agnostic.
 
 import { ByteBuffer } from "./byte_buffer.ts";
-import { formatDouble17g } from "./numbers.ts";
+import { decimalDigits, formatDouble17g, writeDecimalDigits } from "./numbers.ts";
 
 const CRLF0 = 13, CRLF1 = 10;
 const encoder = new TextEncoder();
 
 /** Small integers pre-encoded as decimal digits: lengths and counts are mostly small. */
 const SMALL_INTS: Uint8Array[] = Array.from({ length: 1024 }, (_, i) => encoder.encode(String(i)));
-
-/** Decimal digits of an integer in [1000, 2 ** 32). */
-function decimalLength(n: number): number {
-  if (n < 100000) return n < 10000 ? 4 : 5;
-  if (n < 10000000) return n < 1000000 ? 6 : 7;
-  if (n < 1000000000) return n < 100000000 ? 8 : 9;
-  return 10;
-}
 
 export class ReplyWriter extends ByteBuffer {
   /** 2 or 3: the protocol negotiated by HELLO. */
@@ -66,15 +58,10 @@ export class ReplyWriter extends ByteBuffer {
       this.buf.set(d, this.length);
       this.length += d.length;
     } else if (n >= 0 && n >>> 0 === n) {
-      // Digits straight into the buffer, without a string (list lengths, counters), in
-      // integer arithmetic: with Math.floor of float divisions this was among the top costs
-      // of an LPUSH to a long list (its reply is the length) in a CPU profile.
-      const b = this.buf, end = this.length + decimalLength(n);
-      let rest = n, p = end;
-      // Below 2 ** 31, `(x / 10) | 0` compiles to an integer division by a constant.
-      for (; rest > 0x7fffffff; rest = Math.floor(rest / 10)) b[--p] = 48 + rest % 10;
-      for (; p > this.length; rest = (rest / 10) | 0) b[--p] = 48 + (rest % 10);
-      this.length = end;
+      // Digits straight into the buffer, without a string (list lengths, counters).
+      const digits = decimalDigits(n);
+      writeDecimalDigits(this.buf, this.length, n, digits);
+      this.length += digits;
     } else {
       this.ascii(String(n));
     }
