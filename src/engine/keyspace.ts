@@ -1048,9 +1048,8 @@ export class Keyspace {
   /** Appends the last result's first item, a string (u32 length, bytes), as a RESP bulk
    * string: one engine call and no reader for a one-element reply. */
   writeBulkItem(sink: ByteSink): void {
-    const at = this.#engine.resultPtr() >>> 0;
-    this.#view();
-    this.writeBulkAt(sink, at + 4, this.#memoryView.getUint32(at, true));
+    const at = this.resultOffset();
+    this.writeBulkAt(sink, at + 4, this.memoryView().getUint32(at, true));
   }
 
   /** Appends memoryBytes()[at, at + len) as a RESP bulk string (e.g. an element item). */
