@@ -16,13 +16,13 @@ export const ERR_NO_SUCH_KEY = "ERR no such key";
 export const ERR_SAME_OBJECT = "ERR source and destination objects are the same";
 
 /**
- * Sets the engine's expiry clock to now and returns it. Otherwise the clock only moves with
- * the cron tick, up to 1/hz behind: an expired key would stay visible that long, and EXPIRE's
- * base time would disagree with the engine's "already expired" test.
+ * Sets the engine's expiry clock to now and returns it, so a command that ran after a wait
+ * does not see an expired key, and EXPIRE's base time agrees with the engine's "already
+ * expired" test. The LRU/LFU clocks stay at the batch's reading, as Redis's cached ones do.
  */
 export function refreshClock(ks: Keyspace): number {
   const now = Date.now();
-  ks.setClock(now);
+  ks.setExpiryClock(now);
   return now;
 }
 

@@ -88,6 +88,7 @@ export interface EngineExports {
   scratchReserve(n: number): number;
   resultPtr(): number;
   setClock(nowMs: number): void;
+  setExpiryClock(nowMs: number): void;
   setLoadingMode(on: number): void;
   setSeed(lo: number, hi: number): number;
   strGet(db: number, klen: number): number;
@@ -250,8 +251,14 @@ export class Keyspace {
     engine.scratchReserve(0);
   }
 
+  /** The time for expiry and the LRU/LFU clocks: once per batch of commands and per cron tick. */
   setClock(nowMs: number): void {
     this.#engine.setClock(nowMs);
+  }
+
+  /** The time for expiry only, re-read by a command mid-batch (see wasm clock.ts). */
+  setExpiryClock(nowMs: number): void {
+    this.#engine.setExpiryClock(nowMs);
   }
 
   // ---- strings -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   SET_KEEPTTL,
   SET_NX,
 } from "../../src/engine/keyspace.ts";
+import { refreshClock } from "../../src/commands/keys_common.ts";
 
 const T0 = 1_700_000_000_000;
 const b = (s: string) => new TextEncoder().encode(s);
@@ -259,4 +260,25 @@ Deno.test("readExpireTime / writeExpireTime: exact int64 both ways, a number whi
       `${value}`,
     );
   }
+});
+
+Deno.test("a mid-batch clock refresh moves expiry only: the LRU stamp and idle time keep the batch's second", async () => {
+  // The batch starts 999 ms into a second; a command re-reads the time 2 ms later, in the next
+  // second. Redis's LRU clock is the cron's cached value, so a write and OBJECT IDLETIME in one
+  // batch (or EXEC) see no tick between them.
+  const batchStart = T0 + 999;
+  const ks = await keyspaceAt(batchStart);
+  ks.setString(0, b("k"), b("v"));
+  ks.setString(0, b("short"), b("v"), batchStart + 1);
+  ks.setExpiryClock(batchStart + 2);
+  assert.equal(ks.idleMs(0, b("k")), 0, "no LRU tick inside the batch");
+  assert.equal(ks.getString(0, b("short")), NOT_FOUND, "expiry follows the refreshed time");
+  ks.setClock(batchStart + 2); // the next batch
+  assert.equal(ks.idleMs(0, b("k")), 1000, "the next batch's clock is one tick on");
+
+  // Commands refresh through refreshClock: a batch clock 5 s old gives no idle time either.
+  const late = await keyspaceAt(Date.now() - 5000);
+  late.setString(0, b("k"), b("v"));
+  refreshClock(late);
+  assert.equal(late.idleMs(0, b("k")), 0);
 });

@@ -25,10 +25,19 @@ export function setLoading(on: bool): void {
 }
 
 export function setNow(ms: f64): void {
-  nowMs = ms;
-  nowMsExact = <i64>ms;
+  setExpiryNow(ms);
   lruClock = <u32>(<u64>(ms / LRU_RESOLUTION_MS)) & LRU_MASK;
   lfuMinutes = <u32>(<u64>(ms / 60000)) & 65535;
+}
+
+/**
+ * Moves only the expiry clock. Commands that re-read the time mid-batch use this: Redis reads
+ * the time per command for expiry, but its LRU and LFU clocks are the cron's cached values, so
+ * a write and an OBJECT IDLETIME in one batch or EXEC never see a tick between them.
+ */
+export function setExpiryNow(ms: f64): void {
+  nowMs = ms;
+  nowMsExact = <i64>ms;
 }
 
 /** Redis keyIsExpired: expired once now is strictly past the expiry time. */

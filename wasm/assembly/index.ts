@@ -11,7 +11,7 @@ import {
   reserveMemory,
 } from "./alloc";
 import { reserveScratch, resultAt } from "./buffers";
-import { setLoading, setNow } from "./clock";
+import { setExpiryNow, setLoading, setNow } from "./clock";
 import { DB_COUNT, dbAt, flushDb, keyCount, stepRehash, swapDbs, volatileOf } from "./db";
 import { setHashSeed } from "./hash";
 import { keyEventLogAt, setKeyEventKinds, takeKeyEventLog } from "./key_event_log";
@@ -55,6 +55,10 @@ export function resultPtr(): usize {
 
 export function setClock(nowMs: f64): void {
   setNow(nowMs);
+}
+
+export function setExpiryClock(nowMs: f64): void {
+  setExpiryNow(nowMs);
 }
 
 /** While an AOF is replayed: no key expires, past expiry times are kept (clock.ts). */
