@@ -82,7 +82,7 @@ function publishTo(kind: Kind) {
   return (ctx: CommandContext): void => {
     const hub = pubsubOf(ctx.shard);
     hub.catchUp();
-    ctx.out.integer(hub.publish(kind, ctx.args.bytes(1), ctx.args.bytes(2)));
+    ctx.out.integer(hub.publishArgs(kind, ctx.args));
   };
 }
 

@@ -74,11 +74,12 @@ export class ByteBuffer {
     this.length += bytes.length;
   }
 
-  /** Append src[start, end); short ranges are copied by hand (cheaper than a subarray). */
-  rawRange(src: Uint8Array, start: number, end: number): void {
+  /** Append src[start, end); short ranges are copied by hand (cheaper than a subarray), up
+   * to `loopMax` bytes (see copyRange). */
+  rawRange(src: Uint8Array, start: number, end: number, loopMax?: number): void {
     const n = end - start;
     this.ensure(n);
-    copyRange(src, start, this.buf, this.length, n);
+    copyRange(src, start, this.buf, this.length, n, loopMax);
     this.length += n;
   }
 

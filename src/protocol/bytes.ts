@@ -34,8 +34,13 @@ export function copyRange(
 
 /** FNV-1a (32-bit) of the bytes, as an int32: a cheap hash for byte-keyed tables. */
 export function fnv1a(bytes: Uint8Array): number {
+  return fnv1aRange(bytes, 0, bytes.length);
+}
+
+/** fnv1a of buf[start, start + length), without a view of the range. */
+export function fnv1aRange(buf: Uint8Array, start: number, length: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  for (let i = start, end = start + length; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
   return h | 0;
 }
 
@@ -75,8 +80,18 @@ export function equalsLower(
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return equalsRange(a, b, 0, b.length);
+}
+
+/** True when `a` holds the bytes of buf[start, start + length) (no view of the range made). */
+export function equalsRange(
+  a: Uint8Array,
+  buf: Uint8Array,
+  start: number,
+  length: number,
+): boolean {
+  if (a.length !== length) return false;
+  for (let i = 0; i < length; i++) if (a[i] !== buf[start + i]) return false;
   return true;
 }
 

@@ -173,8 +173,8 @@ export class ReplyWriter extends ByteBuffer {
   }
 
   /** A push message header: >n in RESP3, an array in RESP2. */
-  pushHeader(n: number): void {
-    this.header(this.resp === 3 ? 0x3e : 0x2a, n);
+  pushHeader(n: number, resp = this.resp): void {
+    this.header(resp === 3 ? 0x3e : 0x2a, n);
   }
 
   /** A double as Redis 7.0's addReplyDouble writes it ("%.17g", inf / -inf): a bulk string in

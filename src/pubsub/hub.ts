@@ -16,13 +16,15 @@
 // shard wrote its notice to the ring before that reply, and PUBLISH takes what the rings hold
 // first (Peers.poll). Only if a ring were full (over 1 MiB of calls and replies in flight)
 // could a notice wait in its writer's backlog past the reply (docs/compatibility.md).
-import type { Client } from "../server/client.ts";
+import type { Client, PushMessage } from "../server/client.ts";
 import type { Shard } from "../server/shard.ts";
 import { NoticeTopic, type Peers } from "../server/peers.ts";
 import { stringMatch } from "../commands/glob.ts";
-import { bytesEqual, fnv1a, latin1, u32le } from "../protocol/bytes.ts";
+import { equalsRange, fnv1aRange, latin1, u32le } from "../protocol/bytes.ts";
+import type { Args } from "../protocol/args.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
+import { decimalDigits } from "../protocol/numbers.ts";
 
 /** The three namespaces: SUBSCRIBE channels, PSUBSCRIBE patterns, SSUBSCRIBE shard channels. */
 export const CHANNEL = 0, PATTERN = 1, SHARD_CHANNEL = 2;
@@ -31,7 +33,10 @@ export type Kind = typeof CHANNEL | typeof PATTERN | typeof SHARD_CHANNEL;
 /** One channel or pattern: its subscribers here, and their number on each other shard. */
 interface Topic {
   name: Uint8Array;
-  local: Set<Client>;
+  /** In subscription order. An array, not a Set: a message's delivery loop then needs no
+   * iterator, and membership is the client's own map (ClientSubscriptions). Dropping one is
+   * a search, as in Redis 7.0 (a list of clients per channel). */
+  local: Client[];
   remote: number[];
   remoteTotal: number;
   /** hashName(name), and the next topic of the kind with the same hash (see byHash). */
@@ -51,8 +56,25 @@ export type ClientSubscriptions = [
 
 const MESSAGE = 1, COUNT = 2;
 const encoder = new TextEncoder();
-const MESSAGE_WORDS = [encoder.encode("message"), encoder.encode("smessage")];
-const PMESSAGE = encoder.encode("pmessage");
+/** A frame's type word, and per protocol (index resp - 2) the frame's head up to the channel:
+ * `*3\r\n$7\r\nmessage\r\n` / `>3...` (pmessage's head goes on with the pattern). */
+interface FrameWord {
+  word: Uint8Array;
+  heads: [Uint8Array, Uint8Array];
+}
+
+function frameWord(word: string, parts: number): FrameWord {
+  const head = (resp: 2 | 3) => {
+    const w = new ReplyWriter(64);
+    w.pushHeader(parts, resp);
+    w.bulkText(word);
+    return w.bytes().slice();
+  };
+  return { word: encoder.encode(word), heads: [head(2), head(3)] };
+}
+
+const MESSAGE_WORDS = [frameWord("message", 3), frameWord("smessage", 3)];
+const PMESSAGE = frameWord("pmessage", 4);
 
 export class PubSubHub {
   private topics: [Map<string, Topic>, Map<string, Topic>, Map<string, Topic>] = [
@@ -74,6 +96,9 @@ export class PubSubHub {
   /** The frames of the message being delivered, and of its pmessage for one pattern. */
   private messageFrames = new PushFrames();
   private patternFrames = new PushFrames();
+  /** The message being published here, and one that arrived from another shard. */
+  private published = new Message();
+  private arrived = new Message();
 
   constructor(private shard: Shard, private peers: Peers | null) {
     this.targets = new Array(shard.count).fill(false);
@@ -100,7 +125,7 @@ export class PubSubHub {
     if (subs[kind].has(key)) return false;
     const copy = name.slice();
     subs[kind].set(key, copy);
-    this.topicFor(kind, key, copy).local.add(client);
+    this.topicFor(kind, key, copy).local.push(client);
     client.subscriptions++;
     this.announce(kind, key, 1);
     return true;
@@ -111,7 +136,7 @@ export class PubSubHub {
     const subs = this.subscribers.get(client);
     if (!subs || !subs[kind].delete(key)) return false;
     const topic = this.topics[kind].get(key)!;
-    topic.local.delete(client);
+    topic.local.splice(topic.local.indexOf(client), 1);
     this.dropIfUnused(kind, key, topic);
     client.subscriptions--;
     if (client.subscriptions === 0) this.subscribers.delete(client);
@@ -139,19 +164,36 @@ export class PubSubHub {
    * it (Redis's count). `kind` is CHANNEL or SHARD_CHANNEL (shard channels ignore patterns).
    */
   publish(kind: Kind, channel: Uint8Array, message: Uint8Array): number {
+    const m = this.published;
+    m.set(channel, 0, channel.length, message, 0, message.length);
+    return this.publishMessage(kind, m);
+  }
+
+  /** publish() of PUBLISH's own arguments (channel, message), read where the parser has them. */
+  publishArgs(kind: Kind, args: Args): number {
+    const m = this.published, b = args.argBuf, start = args.argStart, len = args.argLen;
+    m.set(b, start[1], len[1], b, start[2], len[2]);
+    m.findTail();
+    return this.publishMessage(kind, m);
+  }
+
+  private publishMessage(kind: Kind, m: Message): number {
     const targets = this.targets;
     let receivers = 0, anyRemote = false;
-    const topic = this.topics[kind].size ? this.topicNamed(kind, channel) : null;
+    const topic = this.topics[kind].size
+      ? this.topicAt(kind, m.channelBuf, m.channelStart, m.channelLength)
+      : null;
     if (topic) {
-      receivers += topic.local.size + topic.remoteTotal;
-      if (topic.local.size) this.deliverMessage(topic.local, kind, channel, message);
+      receivers += topic.local.length + topic.remoteTotal;
+      if (topic.local.length) this.deliverMessage(topic.local, kind, m);
       if (topic.remoteTotal) anyRemote = this.markTargets(topic);
     }
     if (kind === CHANNEL && this.topics[PATTERN].size) {
+      const channel = m.channel();
       for (const pattern of this.topics[PATTERN].values()) {
         if (!stringMatch(pattern.name, channel)) continue;
-        receivers += pattern.local.size + pattern.remoteTotal;
-        if (pattern.local.size) this.deliverPatternMessage(pattern, channel, message);
+        receivers += pattern.local.length + pattern.remoteTotal;
+        if (pattern.local.length) this.deliverPatternMessage(pattern, m);
         if (pattern.remoteTotal && this.markTargets(pattern)) anyRemote = true;
       }
     }
@@ -160,15 +202,16 @@ export class PubSubHub {
       n.reset();
       n.u8(MESSAGE);
       n.u8(kind);
-      n.u32(channel.length);
-      n.raw(channel);
-      n.raw(message);
+      n.u32(m.channelLength);
+      n.rawRange(m.channelBuf, m.channelStart, m.channelStart + m.channelLength);
+      n.rawRange(m.payloadBuf, m.payloadStart, m.payloadStart + m.payloadLength);
       for (let s = 0; s < targets.length; s++) {
         if (!targets[s]) continue;
         targets[s] = false;
         this.peers!.notifySoon(s, NoticeTopic.pubsub, n.bytes());
       }
     }
+    m.forget();
     return receivers;
   }
 
@@ -183,8 +226,8 @@ export class PubSubHub {
 
   /** Subscribers of one channel (or shard channel, or pattern) on every shard. */
   subscriberCount(kind: Kind, name: Uint8Array): number {
-    const t = this.topicNamed(kind, name);
-    return t ? t.local.size + t.remoteTotal : 0;
+    const t = this.topicAt(kind, name, 0, name.length);
+    return t ? t.local.length + t.remoteTotal : 0;
   }
 
   /** Distinct channels, patterns or shard channels with subscribers anywhere (INFO, NUMPAT). */
@@ -192,10 +235,10 @@ export class PubSubHub {
     return this.topics[kind].size;
   }
 
-  /** The topic whose name is these bytes, or null. */
-  private topicNamed(kind: Kind, name: Uint8Array): Topic | null {
-    let t = this.byHash[kind].get(hashName(name)) ?? null;
-    while (t !== null && !bytesEqual(t.name, name)) t = t.nextSameHash;
+  /** The topic whose name is buf[start, start + length), or null. */
+  private topicAt(kind: Kind, buf: Uint8Array, start: number, length: number): Topic | null {
+    let t = this.byHash[kind].get(hashRange(buf, start, length)) ?? null;
+    while (t !== null && !equalsRange(t.name, buf, start, length)) t = t.nextSameHash;
     return t;
   }
 
@@ -213,7 +256,7 @@ export class PubSubHub {
       const hash = hashName(name), byHash = this.byHash[kind];
       topic = {
         name,
-        local: new Set(),
+        local: [],
         remote: new Array(this.shard.count).fill(0),
         remoteTotal: 0,
         hash,
@@ -226,7 +269,7 @@ export class PubSubHub {
   }
 
   private dropIfUnused(kind: Kind, key: string, topic: Topic): void {
-    if (topic.local.size !== 0 || topic.remoteTotal !== 0) return;
+    if (topic.local.length !== 0 || topic.remoteTotal !== 0) return;
     this.topics[kind].delete(key);
     const byHash = this.byHash[kind];
     const head = byHash.get(topic.hash)!;
@@ -266,58 +309,166 @@ export class PubSubHub {
       return;
     }
     const clen = u32le(payload, 2);
-    const channel = payload.subarray(6, 6 + clen), message = payload.subarray(6 + clen);
-    const topic = this.topicNamed(kind, channel);
-    if (topic?.local.size) this.deliverMessage(topic.local, kind, channel, message);
-    if (kind !== CHANNEL) return;
-    for (const pattern of this.topics[PATTERN].values()) {
-      if (pattern.local.size && stringMatch(pattern.name, channel)) {
-        this.deliverPatternMessage(pattern, channel, message);
+    const m = this.arrived;
+    m.set(payload, 6, clen, payload, 6 + clen, payload.length - 6 - clen);
+    const topic = this.topicAt(kind, payload, 6, clen);
+    if (topic?.local.length) this.deliverMessage(topic.local, kind, m);
+    if (kind === CHANNEL && this.topics[PATTERN].size !== 0) {
+      const channel = m.channel();
+      for (const pattern of this.topics[PATTERN].values()) {
+        if (pattern.local.length && stringMatch(pattern.name, channel)) {
+          this.deliverPatternMessage(pattern, m);
+        }
       }
+    }
+    m.forget();
+  }
+
+  private deliverMessage(clients: Client[], kind: Kind, m: Message): void {
+    const frames = this.messageFrames;
+    frames.start(MESSAGE_WORDS[kind === SHARD_CHANNEL ? 1 : 0], null, m);
+    deliverFrames(clients, frames);
+  }
+
+  private deliverPatternMessage(pattern: Topic, m: Message): void {
+    const frames = this.patternFrames;
+    frames.start(PMESSAGE, pattern.name, m);
+    deliverFrames(pattern.local, frames);
+  }
+}
+
+/** One subscriber (the common case with many channels) gets the frame written straight into
+ * its output; several get it encoded once per protocol and copied. */
+function deliverFrames(clients: Client[], frames: PushFrames): void {
+  if (clients.length === 1) clients[0].deliverPush(frames);
+  else {
+    for (let i = 0; i < clients.length; i++) {
+      const c = clients[i];
+      c.deliver(frames.encoded(c.resp));
+    }
+  }
+  frames.release();
+}
+
+const NO_BYTES: Uint8Array = new Uint8Array(0);
+const CR = 13, LF = 10;
+
+/** The length of `$<length>\r\n`. */
+function bulkHeaderLength(length: number): number {
+  return decimalDigits(length) + 3;
+}
+
+/** True when b[at, ...) holds `$<length>\r\n` with length's decimal digits. */
+function isBulkHeader(b: Uint8Array, at: number, length: number): boolean {
+  const crAt = at + 1 + decimalDigits(length);
+  if (b[at] !== 0x24 || b[crAt] !== CR || b[crAt + 1] !== LF) return false;
+  for (let i = crAt - 1, n = length; i > at; i--, n = (n / 10) | 0) {
+    if (b[i] !== 48 + (n % 10)) return false;
+  }
+  return true;
+}
+
+/** The message being published: its channel and payload as ranges of the buffers that hold
+ * them, so PUBLISH's arguments are read where the parser has them (a view of each cost about
+ * a tenth of a delivery). Reused from message to message. */
+class Message {
+  channelBuf = NO_BYTES;
+  channelStart = 0;
+  channelLength = 0;
+  payloadBuf = NO_BYTES;
+  payloadStart = 0;
+  payloadLength = 0;
+
+  /** Where channelBuf holds the frame's tail, `$<n>\r\n<channel>\r\n$<n>\r\n<payload>\r\n`
+   * (-1: nowhere). A PUBLISH sent as RESP has it as its own tail: then a frame is its
+   * head plus one copy of that range, not two bulk strings encoded. */
+  tailStart = -1;
+  tailEnd = 0;
+
+  set(
+    channelBuf: Uint8Array,
+    channelStart: number,
+    channelLength: number,
+    payloadBuf: Uint8Array,
+    payloadStart: number,
+    payloadLength: number,
+  ): void {
+    this.channelBuf = channelBuf;
+    this.channelStart = channelStart;
+    this.channelLength = channelLength;
+    this.payloadBuf = payloadBuf;
+    this.payloadStart = payloadStart;
+    this.payloadLength = payloadLength;
+    this.tailStart = -1;
+  }
+
+  /** Sets tailStart/tailEnd when the channel and payload sit in one buffer as the tail of a
+   * RESP frame, byte for byte as a frame encodes them (the parser accepts other spellings:
+   * the bytes after a bulk are not checked, as in Redis, and inline commands have none). */
+  findTail(): void {
+    const b = this.channelBuf, channelEnd = this.channelStart + this.channelLength;
+    const start = this.channelStart - bulkHeaderLength(this.channelLength);
+    const payloadEnd = this.payloadStart + this.payloadLength;
+    if (
+      b === this.payloadBuf && start >= 0 && isBulkHeader(b, start, this.channelLength) &&
+      this.payloadStart === channelEnd + 2 + bulkHeaderLength(this.payloadLength) &&
+      b[channelEnd] === CR && b[channelEnd + 1] === LF &&
+      isBulkHeader(b, channelEnd + 2, this.payloadLength) &&
+      b[payloadEnd] === CR && b[payloadEnd + 1] === LF && payloadEnd + 2 <= b.length
+    ) {
+      this.tailStart = start;
+      this.tailEnd = payloadEnd + 2;
     }
   }
 
-  private deliverMessage(
-    clients: Set<Client>,
-    kind: Kind,
-    channel: Uint8Array,
-    message: Uint8Array,
-  ): void {
-    const frames = this.messageFrames;
-    frames.start([MESSAGE_WORDS[kind === SHARD_CHANNEL ? 1 : 0], channel, message]);
-    for (const c of clients) c.deliver(frames.encoded(c.resp));
-    frames.release();
+  /** Drops the references to the buffers (a connection's read buffer may be big). */
+  forget(): void {
+    this.channelBuf = this.payloadBuf = NO_BYTES;
+    this.tailStart = -1;
   }
 
-  private deliverPatternMessage(pattern: Topic, channel: Uint8Array, message: Uint8Array): void {
-    const frames = this.patternFrames;
-    frames.start([PMESSAGE, pattern.name, channel, message]);
-    for (const c of pattern.local) c.deliver(frames.encoded(c.resp));
-    frames.release();
+  /** The channel as a view (glob matching takes one). */
+  channel(): Uint8Array {
+    return this.channelBuf.subarray(this.channelStart, this.channelStart + this.channelLength);
   }
 }
 
 /**
- * One message's push frame (bulk strings: `>n` in RESP3, `*n` in RESP2), encoded at most once
- * per protocol into buffers reused from message to message: a new ArrayBuffer per message
- * costs more than the rest of its delivery. Client.deliver copies what it is given, so a
- * frame is only valid until the next start().
+ * One message's push frame (`message`/`smessage` channel payload, or `pmessage` pattern
+ * channel payload, as bulk strings: `>n` in RESP3, `*n` in RESP2). Written straight into a
+ * lone subscriber's output (encodeInto), or encoded at most once per protocol into buffers
+ * reused from message to message (a new ArrayBuffer per message costs more than the rest of
+ * its delivery) and copied by Client.deliver: a frame is only valid until the next start().
  */
-const NO_PARTS: Uint8Array[] = [];
+/** Below this many bytes a tail is copied by a loop, else by a view and set(): callgrind put
+ * a loop at about 19 instructions per byte and a view plus set() of 32 bytes at 550. */
+const TAIL_COPY_LOOP_MAX = 28;
 
-class PushFrames {
-  private parts = NO_PARTS;
+class PushFrames implements PushMessage {
+  private word = PMESSAGE;
+  private pattern: Uint8Array | null = null;
+  private message = new Message();
   private writers = [new ReplyWriter(256), new ReplyWriter(256)];
   /** Per protocol (index resp - 2): the frame, once encoded for this message. */
   private frames: Array<Uint8Array | null> = [null, null];
 
-  constructor() {
-    this.writers[1].resp = 3;
+  start(word: FrameWord, pattern: Uint8Array | null, message: Message): void {
+    this.word = word;
+    this.pattern = pattern;
+    this.message = message;
+    this.frames[0] = this.frames[1] = null;
   }
 
-  start(parts: Uint8Array[]): void {
-    this.parts = parts;
-    this.frames[0] = this.frames[1] = null;
+  encodeInto(out: ReplyWriter, resp: 2 | 3): void {
+    const pattern = this.pattern, m = this.message;
+    out.raw(this.word.heads[resp - 2]);
+    if (pattern !== null) out.bulkRange(pattern, 0, pattern.length);
+    if (m.tailStart >= 0) {
+      out.rawRange(m.channelBuf, m.tailStart, m.tailEnd, TAIL_COPY_LOOP_MAX);
+      return;
+    }
+    out.bulkRange(m.channelBuf, m.channelStart, m.channelLength);
+    out.bulkRange(m.payloadBuf, m.payloadStart, m.payloadLength);
   }
 
   encoded(resp: 2 | 3): Uint8Array {
@@ -326,14 +477,13 @@ class PushFrames {
     if (frame !== null) return frame;
     const w = this.writers[i];
     w.reset();
-    w.pushHeader(this.parts.length);
-    for (const p of this.parts) w.bulk(p);
+    this.encodeInto(w, resp);
     return this.frames[i] = w.bytes();
   }
 
   /** After the message's deliveries: a big message's buffers are not kept. */
   release(): void {
-    this.parts = NO_PARTS;
+    this.pattern = null;
     this.frames[0] = this.frames[1] = null;
     for (const w of this.writers) {
       if (w.buf.length > 64 * 1024) {
@@ -346,7 +496,12 @@ class PushFrames {
 
 /** FNV-1a of a channel or pattern name, kept within V8's small integers (a cheap Map key). */
 export function hashName(name: Uint8Array): number {
-  return fnv1a(name) & 0x3fffffff;
+  return hashRange(name, 0, name.length);
+}
+
+/** hashName of buf[start, start + length). */
+function hashRange(buf: Uint8Array, start: number, length: number): number {
+  return fnv1aRange(buf, start, length) & 0x3fffffff;
 }
 
 const hubs = new WeakMap<Shard, PubSubHub>();

@@ -1,5 +1,6 @@
 // Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME...).
 import type { TrackingState } from "../tracking/tracking.ts";
+import { ReplyWriter } from "../protocol/reply_writer.ts";
 import type { ClientWatches, QueuedCommand, Transaction } from "./transaction.ts";
 
 let nextClientId = 1;
@@ -14,6 +15,14 @@ export interface ClientModes {
   skipThis: boolean;
   noEvict: boolean;
 }
+
+/** A push frame that encodes itself into a client's output (see Client.deliverPush). */
+export interface PushMessage {
+  encodeInto(out: ReplyWriter, resp: 2 | 3): void;
+}
+
+/** Encodes push messages for clients without a connection of their own (deliverPush). */
+const pushScratch = new ReplyWriter(256);
 
 /** Client ids are unique per process: each shard hands out ids from its own residue class. */
 export function configureClientIds(shardId: number, shardCount: number): void {
@@ -63,6 +72,15 @@ export class Client {
    * the turn's deliveries) unless another write is in flight. The bytes are copied at once:
    * the caller may reuse them. Set by the connection; stand-in clients drop them. */
   deliver: (bytes: Uint8Array) => void = () => {};
+  /** deliver() of a push message, which a connection encodes straight into its output (no
+   * copy); a client without one gets the encoded bytes through deliver(). */
+  deliverPush: (message: PushMessage) => void = (message) => {
+    pushScratch.reset();
+    message.encodeInto(pushScratch, this.resp);
+    this.deliver(pushScratch.bytes());
+    pushScratch.reset();
+    pushScratch.shrinkIfIdle(64 * 1024);
+  };
   /** Channels, patterns and shard channels subscribed to (src/pubsub): while not 0 a RESP2
    * client may run only the subscribe family, PING, QUIT and RESET. */
   subscriptions = 0;

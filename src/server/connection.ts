@@ -6,7 +6,7 @@ import { PendingReplies } from "./pending_replies.ts";
 import { NEED_MORE, PROTOCOL_ERROR, RequestParser } from "../protocol/resp_parser.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
-import { Client } from "./client.ts";
+import { Client, type PushMessage } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import { type BatchReply, type Peers, ReplyStore } from "./peers.ts";
 import { resolveCommand, routeCommand, SPANNING } from "./dispatch.ts";
@@ -94,9 +94,9 @@ export class Connection {
   /** True while a read batch's commands run: a delivery then joins `out` in order. */
   private processing = false;
   /** Deliveries made while the connection was not running commands, written in order. */
-  private delivered = new ByteBuffer(256);
+  private delivered = new ReplyWriter(256);
   /** The buffer being written while `delivered` collects more (the two are swapped). */
-  private sendingDelivered = new ByteBuffer(256);
+  private sendingDelivered = new ReplyWriter(256);
   /** This connection is in `awaitingFlush` (its deliveries go out at the end of the turn). */
   private flushQueued = false;
   /** The write in flight (a batch's replies or deliveries); writes never overlap. */
@@ -168,6 +168,7 @@ export class Connection {
       } else this.close();
     };
     this.client.deliver = (bytes) => this.deliver(bytes);
+    this.client.deliverPush = (message) => this.deliverPush(message);
     this.client.writeRepliesSoFar = () => this.writeRepliesSoFar();
     this.client.runQueued = (commands) => this.runQueued(commands);
     for (let i = 0; i < shard.count; i++) {
@@ -357,6 +358,22 @@ export class Connection {
       return;
     }
     this.delivered.raw(bytes);
+    this.afterDelivery();
+  }
+
+  /** See Client.deliverPush. */
+  private deliverPush(message: PushMessage): void {
+    if (this.closed) return;
+    if (this.processing) {
+      message.encodeInto(this.out, this.client.resp);
+      return;
+    }
+    message.encodeInto(this.delivered, this.client.resp);
+    this.afterDelivery();
+  }
+
+  /** Output limits, and when the deliveries are written. */
+  private afterDelivery(): void {
     this.client.pendingOutput = this.delivered.length + this.unwritten;
     if (this.writing && this.socketRefuses() && this.overOutputLimit(0)) return;
     // A busy connection writes deliveries after its batch's replies; an idle one once the
@@ -444,7 +461,7 @@ export class Connection {
 
   /** The buffer of deliveries to write now; the other one collects those made meanwhile (the
    * two take turns, so no copy is made). */
-  private swapDelivered(): ByteBuffer {
+  private swapDelivered(): ReplyWriter {
     const sending = this.delivered;
     this.delivered = this.sendingDelivered;
     this.sendingDelivered = sending;

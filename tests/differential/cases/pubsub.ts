@@ -1,7 +1,7 @@
 // Pub/Sub: SUBSCRIBE family, PUBLISH / SPUBLISH, PUBSUB, subscribed-mode rules, RESET. Session
 // cases: against IronCache (--shards 2) the clients land on either shard, so messages and
 // PUBLISH's receiver counts cross shards.
-import { type Arg, bytes, type Case, type SessionStep } from "../case.ts";
+import { type Arg, bytes, type Case, concat, resp, type SessionStep } from "../case.ts";
 
 /** `client` sends `cmd` and reads `replies` frames (a subscribe reads one per argument). */
 const step = (client: number, cmd: Arg[], replies = 1): SessionStep => ({ client, cmd, replies });
@@ -274,6 +274,24 @@ export default [
       { client: 2, cmd: ["PUBLISH", "ab", "x"], pauseMs: 100 },
       step(2, ["PUBSUB", "NUMSUB", "ab"]),
       step(2, ["ACL", "DELUSER", "psuser2"]),
+    ],
+  },
+  {
+    // IronCache copies a RESP PUBLISH's channel-to-payload bytes into the message frame when
+    // they are spelled exactly as the frame spells them; any other spelling must still give
+    // Redis's frames (the two bytes after a bulk are not checked; inline commands).
+    name: "PUBLISH spelled in any way the parser takes: same message frames",
+    protocols: [3],
+    raw: [
+      concat(resp("SUBSCRIBE", "ch"), resp("PSUBSCRIBE", "c*"), resp("SSUBSCRIBE", "sc")),
+      "*3\r\n$7\r\nPUBLISH\r\n$2\r\nchXY$3\r\nabc\r\n",
+      "*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$3\r\nabcZW",
+      "*3\r\n$7\r\npublish\r\n$2\r\nch\r\n$3\r\nabc\r\n",
+      "*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$0\r\n\r\n",
+      "PUBLISH ch inline\r\n",
+      concat(resp("PUBLISH", "ch", "x".repeat(100)), resp("PUBLISH", "cx", "y".repeat(1000))),
+      concat(resp("SPUBLISH", "sc", "shard"), "*3\r\n$8\r\nSPUBLISH\r\n$2\r\nsc\r\n$1\r\nzQQ"),
+      concat(resp("UNSUBSCRIBE"), resp("PUNSUBSCRIBE"), resp("SUNSUBSCRIBE")),
     ],
   },
 ] satisfies Case[];
