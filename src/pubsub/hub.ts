@@ -353,16 +353,10 @@ function deliverFrames(clients: Client[], frames: PushFrames): void {
 const NO_BYTES: Uint8Array = new Uint8Array(0);
 const CR = 13, LF = 10;
 
-/** The length of `$<length>\r\n`. */
-function bulkHeaderLength(length: number): number {
-  return decimalDigits(length) + 3;
-}
-
-/** True when b[at, ...) holds `$<length>\r\n` with length's decimal digits. */
-function isBulkHeader(b: Uint8Array, at: number, length: number): boolean {
-  const crAt = at + 1 + decimalDigits(length);
-  if (b[at] !== 0x24 || b[crAt] !== CR || b[crAt + 1] !== LF) return false;
-  for (let i = crAt - 1, n = length; i > at; i--, n = (n / 10) | 0) {
+/** True when b[at, end) is `$<length>\r\n` (end - at is that header's length). */
+function isBulkHeader(b: Uint8Array, at: number, end: number, length: number): boolean {
+  if (b[at] !== 0x24 || b[end - 2] !== CR || b[end - 1] !== LF) return false;
+  for (let i = end - 3, n = length; i > at; i--, n = (n / 10) | 0) {
     if (b[i] !== 48 + (n % 10)) return false;
   }
   return true;
@@ -407,14 +401,15 @@ class Message {
    * the bytes after a bulk are not checked, as in Redis, and inline commands have none). */
   findTail(): void {
     const b = this.channelBuf, channelEnd = this.channelStart + this.channelLength;
-    const start = this.channelStart - bulkHeaderLength(this.channelLength);
-    const payloadEnd = this.payloadStart + this.payloadLength;
+    const start = this.channelStart - 3 - decimalDigits(this.channelLength);
+    const payloadHeader = channelEnd + 2, payloadEnd = this.payloadStart + this.payloadLength;
     if (
-      b === this.payloadBuf && start >= 0 && isBulkHeader(b, start, this.channelLength) &&
-      this.payloadStart === channelEnd + 2 + bulkHeaderLength(this.payloadLength) &&
+      b === this.payloadBuf && start >= 0 && payloadEnd + 2 <= b.length &&
+      this.payloadStart === payloadHeader + 3 + decimalDigits(this.payloadLength) &&
       b[channelEnd] === CR && b[channelEnd + 1] === LF &&
-      isBulkHeader(b, channelEnd + 2, this.payloadLength) &&
-      b[payloadEnd] === CR && b[payloadEnd + 1] === LF && payloadEnd + 2 <= b.length
+      b[payloadEnd] === CR && b[payloadEnd + 1] === LF &&
+      isBulkHeader(b, start, this.channelStart, this.channelLength) &&
+      isBulkHeader(b, payloadHeader, this.payloadStart, this.payloadLength)
     ) {
       this.tailStart = start;
       this.tailEnd = payloadEnd + 2;
@@ -484,8 +479,10 @@ class PushFrames implements PushMessage {
   /** After the message's deliveries: a big message's buffers are not kept. */
   release(): void {
     this.pattern = null;
-    this.frames[0] = this.frames[1] = null;
-    for (const w of this.writers) {
+    for (let i = 0; i < 2; i++) {
+      if (this.frames[i] === null) continue;
+      this.frames[i] = null;
+      const w = this.writers[i];
       if (w.buf.length > 64 * 1024) {
         w.reset();
         w.shrinkIfIdle(64 * 1024);
@@ -505,6 +502,9 @@ function hashRange(buf: Uint8Array, start: number, length: number): number {
 }
 
 const hubs = new WeakMap<Shard, PubSubHub>();
+/** The last hub pubsubOf or installPubSub gave (a worker has one shard: no WeakMap lookup per
+ * PUBLISH). */
+let lastShard: Shard | null = null, lastHub: PubSubHub | null = null;
 /** The hubs of this worker (one, except in tests that run several shards in one process). */
 const liveHubs = new Set<PubSubHub>();
 
@@ -513,12 +513,19 @@ export function installPubSub(shard: Shard, peers: Peers | null): PubSubHub {
   const hub = new PubSubHub(shard, peers);
   hubs.set(shard, hub);
   liveHubs.add(hub);
+  lastShard = shard;
+  lastHub = hub;
   return hub;
 }
 
 /** The shard's pub/sub (a shard without links gets a local one: tests, --shards 1). */
 export function pubsubOf(shard: Shard): PubSubHub {
-  return hubs.get(shard) ?? installPubSub(shard, null);
+  if (shard === lastShard) return lastHub!;
+  const hub = hubs.get(shard);
+  if (hub === undefined) return installPubSub(shard, null);
+  lastShard = shard;
+  lastHub = hub;
+  return hub;
 }
 
 /** CLIENT LIST's "sub=N psub=N ssub=N" (the client's shard holds its subscriptions). */
