@@ -55,26 +55,23 @@ export type ClientSubscriptions = [
 ];
 
 const MESSAGE = 1, COUNT = 2;
-const encoder = new TextEncoder();
-/** A frame's type word, and per protocol (index resp - 2) the frame's head up to the channel:
- * `*3\r\n$7\r\nmessage\r\n` / `>3...` (pmessage's head goes on with the pattern). */
-interface FrameWord {
-  word: Uint8Array;
-  heads: [Uint8Array, Uint8Array];
-}
+/** Per protocol (index resp - 2), a push frame's head up to its next part: the header and the
+ * type word, `*3\r\n$7\r\nmessage\r\n` or `>3\r\n$7\r\nmessage\r\n` (then the channel, or
+ * for pmessage the pattern). */
+type FrameHead = [Uint8Array, Uint8Array];
 
-function frameWord(word: string, parts: number): FrameWord {
+function frameHead(word: string, parts: number): FrameHead {
   const head = (resp: 2 | 3) => {
     const w = new ReplyWriter(64);
     w.pushHeader(parts, resp);
     w.bulkText(word);
     return w.bytes().slice();
   };
-  return { word: encoder.encode(word), heads: [head(2), head(3)] };
+  return [head(2), head(3)];
 }
 
-const MESSAGE_WORDS = [frameWord("message", 3), frameWord("smessage", 3)];
-const PMESSAGE = frameWord("pmessage", 4);
+const MESSAGE_HEADS = [frameHead("message", 3), frameHead("smessage", 3)];
+const PMESSAGE_HEAD = frameHead("pmessage", 4);
 
 export class PubSubHub {
   private topics: [Map<string, Topic>, Map<string, Topic>, Map<string, Topic>] = [
@@ -326,13 +323,13 @@ export class PubSubHub {
 
   private deliverMessage(clients: Client[], kind: Kind, m: Message): void {
     const frames = this.messageFrames;
-    frames.start(MESSAGE_WORDS[kind === SHARD_CHANNEL ? 1 : 0], null, m);
+    frames.start(MESSAGE_HEADS[kind === SHARD_CHANNEL ? 1 : 0], null, m);
     deliverFrames(clients, frames);
   }
 
   private deliverPatternMessage(pattern: Topic, m: Message): void {
     const frames = this.patternFrames;
-    frames.start(PMESSAGE, pattern.name, m);
+    frames.start(PMESSAGE_HEAD, pattern.name, m);
     deliverFrames(pattern.local, frames);
   }
 }
@@ -440,15 +437,15 @@ class Message {
 const TAIL_COPY_LOOP_MAX = 28;
 
 class PushFrames implements PushMessage {
-  private word = PMESSAGE;
+  private head = PMESSAGE_HEAD;
   private pattern: Uint8Array | null = null;
   private message = new Message();
   private writers = [new ReplyWriter(256), new ReplyWriter(256)];
   /** Per protocol (index resp - 2): the frame, once encoded for this message. */
   private frames: Array<Uint8Array | null> = [null, null];
 
-  start(word: FrameWord, pattern: Uint8Array | null, message: Message): void {
-    this.word = word;
+  start(head: FrameHead, pattern: Uint8Array | null, message: Message): void {
+    this.head = head;
     this.pattern = pattern;
     this.message = message;
     this.frames[0] = this.frames[1] = null;
@@ -456,7 +453,7 @@ class PushFrames implements PushMessage {
 
   encodeInto(out: ReplyWriter, resp: 2 | 3): void {
     const pattern = this.pattern, m = this.message;
-    out.raw(this.word.heads[resp - 2]);
+    out.raw(this.head[resp - 2]);
     if (pattern !== null) out.bulkRange(pattern, 0, pattern.length);
     if (m.tailStart >= 0) {
       out.rawRange(m.channelBuf, m.tailStart, m.tailEnd, TAIL_COPY_LOOP_MAX);
