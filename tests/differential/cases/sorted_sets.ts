@@ -13,11 +13,15 @@ function members(n: number, prefix = "m"): string[] {
   return out;
 }
 
-/** Members "", "a", "ab"... of lengths from..to-1 (the length as score, a distinct letter each), as ZADD arguments. */
+/** Members of lengths from..to-1 (the length as score), each a run of successive letters
+ * starting at a letter of its own (so a byte copied to the wrong place shows), as ZADD
+ * arguments. */
 function lengthMembers(from: number, to: number): string[] {
   const out: string[] = [];
   for (let n = from; n < to; n++) {
-    out.push(String(n), String.fromCharCode(97 + (n % 26)).repeat(n) + (n >= 26 ? "!" : ""));
+    let member = "";
+    for (let i = 0; i < n; i++) member += String.fromCharCode(97 + ((n + i) % 26));
+    out.push(String(n), member + (n >= 26 ? "!" : ""));
   }
   return out;
 }
