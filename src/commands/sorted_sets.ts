@@ -364,13 +364,13 @@ function zrangeGeneric(type: RangeType | null, reverse: boolean | null) {
   return (ctx: CommandContext): void => {
     const r = parseRange(ctx, 1, false, type, reverse);
     if (!r) return;
-    // Members alone come back from the engine as the whole RESP array reply (its length
-    // returned), copied in one block.
+    // Members alone come back from the engine as RESP, copied in one block.
     const n = runRange(ctx, r, r.withScores ? 0 : RANGE_RESP, r.withScores);
     if (n === WRONG_TYPE) return ctx.out.error(ERR_WRONGTYPE);
     if (n === NOT_FOUND) return ctx.out.arrayHeader(0);
     if (r.withScores) return writeMembers(ctx.out, zsets(ctx).items(), n, true);
-    zsets(ctx).writeRespReply(ctx.out, n);
+    ctx.out.arrayHeader(n);
+    zsets(ctx).writeRespMembers(ctx.out);
   };
 }
 

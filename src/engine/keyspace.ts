@@ -153,6 +153,7 @@ export interface EngineExports {
   keyEventLogTake(): number;
   keyEventLogPtr(): number;
   statsReset(): void;
+  itemsByteLength(): number;
   loadBuffer(n: number): number;
   loadRecords(at: number, end: number): number;
   takeLoadedKeys(): number;

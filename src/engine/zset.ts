@@ -15,8 +15,7 @@ export const RANGE_REV = 1,
   RANGE_MAXEX = 8,
   RANGE_COUNT = 16,
   RANGE_REMOVE = 32,
-  /** Members only, as a RESP array of bulk strings (the range returns its length in bytes):
-   * send it with writeRespReply. */
+  /** Members only, as RESP bulk strings: send them with writeRespMembers. */
   RANGE_RESP = 64;
 
 interface ZsetExports extends EngineExports {
@@ -208,9 +207,9 @@ export class Zsets {
     return this.#ks.replyItems();
   }
 
-  /** Appends the array reply a RANGE_RESP range wrote (ready RESP, `len` bytes) to `out`. */
-  writeRespReply(out: ByteSink, len: number): void {
-    this.#ks.writeResult(out, len);
+  /** Appends the members a RANGE_RESP range wrote (ready RESP) to `out`. */
+  writeRespMembers(out: ByteSink): void {
+    this.#ks.writeResult(out, this.#x.itemsByteLength());
   }
 }
 

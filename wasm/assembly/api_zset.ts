@@ -5,7 +5,7 @@
 import { capacityOf, memAlloc, memFree } from "./alloc";
 import { argData, argLen, firstArg, nextArg } from "./args";
 import { dbAt } from "./db";
-import { itemDouble, itemNull, itemsBegin, respArrayEnd, respStringsBegin } from "./items";
+import { itemDouble, itemNull, itemsBegin, respStringsBegin } from "./items";
 import { deleteKey } from "./keys";
 import { TYPE_ZSET } from "./objects";
 import { NOT_FOUND, WRONG_TYPE } from "./status";
@@ -212,18 +212,9 @@ function lexBound(arg: usize, isMax: bool): void {
  * 16 COUNT (ZCOUNT / ZLEXCOUNT: returns the count), 32 REMOVE (ZREMRANGEBY*: returns the
  * number removed, a write), 64 RESP (members without scores, written as RESP bulk strings
  * ready to send: items.ts respStringsBegin). `offset` / `limit` (LIMIT; limit < 0 = all)
- * apply to score and lex ranges. Returns the members emitted (RESP: the length of the whole
- * array reply, header included, at resultPtr), NOT_FOUND (missing key), WRONG_TYPE.
+ * apply to score and lex ranges. Returns the members emitted, NOT_FOUND (missing key), WRONG_TYPE.
  */
 export function zsetRange(
-  db: i32, klen: usize, type: i32, flags: i32, a: f64, b: f64, offset: f64, limit: f64,
-): i32 {
-  const n = rangeItems(db, klen, type, flags, a, b, offset, limit);
-  return n >= 0 && (flags & RANGE_RESP) != 0 ? <i32>respArrayEnd() : n;
-}
-
-/** zsetRange's items (RESP: the strings, before their array header). */
-function rangeItems(
   db: i32, klen: usize, type: i32, flags: i32, a: f64, b: f64, offset: f64, limit: f64,
 ): i32 {
   const d = dbAt(db);

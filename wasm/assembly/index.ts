@@ -383,6 +383,7 @@ export function memoryReserve(bytes: f64): f64 {
 // ---- typed values: one module of exports per type ----------------------------------------------
 
 /** Bytes of the item list the last typed operation produced (items.ts), at resultPtr. */
+export { itemsByteLength } from "./items";
 export * from "./api_list";
 export * from "./api_hash";
 export * from "./api_set";

@@ -8,7 +8,7 @@
 //   ITEM_INT            i64 (`:` integer)
 //   ITEM_NULL           nothing (RESP2 `$-1`, RESP3 `_`)
 
-import { outputFor, outputGrow, setResult } from "./buffers";
+import { outputFor, outputGrow } from "./buffers";
 import { decimalDigits, formatInteger } from "./numbers";
 
 export const ITEM_DOUBLE: u32 = 0xfffffffd;
@@ -31,30 +31,11 @@ export function itemsBegin(): void {
   respStrings = false;
 }
 
-/** Room respStringsBegin keeps in front of the strings for their array header: "*", up to
- * 10 digits, CRLF. */
-const RESP_HEADER_ROOM: usize = 13;
-
 /** itemsBegin for a reply of strings only, written as RESP (JS copies the bytes as one block
- * instead of formatting each item); respArrayEnd then puts the array header in front. */
+ * instead of formatting each item). */
 export function respStringsBegin(): void {
   itemsBegin();
   respStrings = true;
-  base = outputGrow(0, RESP_HEADER_ROOM);
-  used = RESP_HEADER_ROOM;
-}
-
-/** Ends respStringsBegin's strings: "*<count>" CRLF goes right before them, so the whole
- * array reply is at resultPtr, one block for JS to copy (no header written there, no second
- * call for the length). Returns the reply's length in bytes. */
-export function respArrayEnd(): usize {
-  const digits = decimalDigits(<u64>count);
-  const start = base + RESP_HEADER_ROOM - 3 - digits;
-  store<u8>(start, 0x2a); // *
-  formatInteger(<i64>count, start + 1);
-  store<u16>(start + 1 + digits, 0x0a0d);
-  setResult(start);
-  return base + used - start;
 }
 
 // @ts-ignore: decorator
@@ -138,3 +119,7 @@ export function itemCount(): i32 {
   return count;
 }
 
+/** Bytes written since itemsBegin (JS reads them at resultPtr). */
+export function itemsByteLength(): usize {
+  return used;
+}
