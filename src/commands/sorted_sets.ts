@@ -34,7 +34,7 @@ import {
 } from "../engine/zset.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../protocol/errors.ts";
 import { formatDouble17g } from "../protocol/numbers.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { equalsLower, latin1 } from "../protocol/bytes.ts";
 import {
   boundExclusiveAt,
   parseScore,
@@ -219,9 +219,11 @@ function parseRange(
   let type = fixedType, reverse = fixedReverse;
   let withScores = false, offset = 0, limit = -1;
   for (let j = keyIndex + 3; j < args.argc; j++) {
-    const left = args.argc - j - 1;
-    if (!store && args.is(j, "withscores")) withScores = true;
-    else if (args.is(j, "limit") && left >= 2) {
+    // The option words differ in length (LIMIT and BYLEX in their first letter): one
+    // keyword compare per argument, whatever the option's place.
+    const option = rangeOption(args, j);
+    if (option === OPTION_WITHSCORES && !store) withScores = true;
+    else if (option === OPTION_LIMIT && args.argc - j - 1 >= 2) {
       const o = args.int(j + 1), l = args.int(j + 2);
       if (o === null || l === null) {
         out.error(ERR_NOT_INTEGER);
@@ -230,9 +232,9 @@ function parseRange(
       offset = o;
       limit = l;
       j += 2;
-    } else if (fixedReverse === null && reverse === null && args.is(j, "rev")) reverse = true;
-    else if (fixedType === null && type === null && args.is(j, "bylex")) type = BY_LEX;
-    else if (fixedType === null && type === null && args.is(j, "byscore")) type = BY_SCORE;
+    } else if (option === OPTION_REV && fixedReverse === null && reverse === null) reverse = true;
+    else if (option === OPTION_BYLEX && fixedType === null && type === null) type = BY_LEX;
+    else if (option === OPTION_BYSCORE && fixedType === null && type === null) type = BY_SCORE;
     else {
       out.error(ERR_SYNTAX);
       return null;
@@ -288,6 +290,45 @@ function parseRange(
     high,
     boundFlags,
   };
+}
+
+const OPTION_OTHER = 0,
+  OPTION_WITHSCORES = 1,
+  OPTION_LIMIT = 2,
+  OPTION_REV = 3,
+  OPTION_BYLEX = 4,
+  OPTION_BYSCORE = 5;
+
+/** Which Z*RANGE* option word argument j is (any case), OPTION_OTHER when none. Redis compares
+ * them as C strings (strcasecmp): a NUL ends the word, so "LIMIT\0" is LIMIT. */
+function rangeOption(args: Args, j: number): number {
+  const option = rangeOptionOfLength(args, j, args.argLen[j]);
+  if (option !== OPTION_OTHER) return option;
+  const start = args.argStart[j], end = start + args.argLen[j];
+  for (let p = start; p < end; p++) {
+    if (args.argBuf[p] === 0) return rangeOptionOfLength(args, j, p - start);
+  }
+  return OPTION_OTHER;
+}
+
+/** rangeOption for the first `len` bytes of argument j. */
+function rangeOptionOfLength(args: Args, j: number, len: number): number {
+  const buf = args.argBuf, start = args.argStart[j];
+  switch (len) {
+    case 3:
+      return equalsLower(buf, start, len, "rev") ? OPTION_REV : OPTION_OTHER;
+    case 5:
+      if ((buf[start] | 0x20) === 0x6c) {
+        return equalsLower(buf, start, len, "limit") ? OPTION_LIMIT : OPTION_OTHER;
+      }
+      return equalsLower(buf, start, len, "bylex") ? OPTION_BYLEX : OPTION_OTHER;
+    case 7:
+      return equalsLower(buf, start, len, "byscore") ? OPTION_BYSCORE : OPTION_OTHER;
+    case 10:
+      return equalsLower(buf, start, len, "withscores") ? OPTION_WITHSCORES : OPTION_OTHER;
+    default:
+      return OPTION_OTHER;
+  }
 }
 
 /** Argument i as a score bound's value (NaN when it is not one), read in place. */

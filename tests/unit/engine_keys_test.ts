@@ -427,6 +427,23 @@ Deno.test("zero-copy API: arguments by index, results written as RESP without vi
     ks.writeBulk(out, ks.getStringArg(0, request("GET", "len"), 1));
     assert.equal(reply(), `$${len}\r\n${value}\r\n`, `bulk of ${len}`);
   }
+  // Copies in and out move 8-byte words, the last one ending at the copy's end: every byte of
+  // distinct values and keys of each length up to past the 512-byte set() limit, at shifting
+  // offsets in the argument and reply buffers, lands in its place.
+  const distinct = (len: number, seed: number) => {
+    let v = "";
+    for (let i = 0; i < len; i++) v += String.fromCharCode((i * 7 + seed) % 251);
+    return v;
+  };
+  for (let len = 0; len <= 530; len++) {
+    const key = distinct(len % 40, len), value = distinct(len, 3);
+    assert.equal(ks.setStringArg(0, request("SET", key, value), 1, 2), 0);
+    out.reset();
+    out.raw(b("+".repeat(len % 9)));
+    ks.writeBulk(out, ks.getStringArg(0, request("GET", key), 1));
+    const expected = `${"+".repeat(len % 9)}$${len}\r\n${value}\r\n`;
+    assert.equal(reply(), expected, `bulk of ${len}`);
+  }
   // SET ... GET with the old value written as a bulk reply.
   assert.equal(
     ks.setStringArg(0, request("SET", "key:1", "two", "GET"), 1, 2, 0, SET_GET | SET_KEEPTTL),

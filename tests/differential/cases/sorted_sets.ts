@@ -13,11 +13,15 @@ function members(n: number, prefix = "m"): string[] {
   return out;
 }
 
-/** Members "", "a", "ab"... of lengths from..to-1 (the length as score, a distinct letter each), as ZADD arguments. */
+/** Members of lengths from..to-1 (the length as score), each a run of successive letters
+ * starting at a letter of its own (so a byte copied to the wrong place shows), as ZADD
+ * arguments. */
 function lengthMembers(from: number, to: number): string[] {
   const out: string[] = [];
   for (let n = from; n < to; n++) {
-    out.push(String(n), String.fromCharCode(97 + (n % 26)).repeat(n) + (n >= 26 ? "!" : ""));
+    let member = "";
+    for (let i = 0; i < n; i++) member += String.fromCharCode(97 + ((n + i) % 26));
+    out.push(String(n), member + (n >= 26 ? "!" : ""));
   }
   return out;
 }
@@ -258,6 +262,49 @@ export default [
       ["ZRANGEBYSCORE", "z", "1", "3", "BYSCORE"],
       ["ZRANGEBYSCORE", "z", "1", "3", "LIMIT", "a", "1"],
       ["ZRANGEBYSCORE", "missing", "1", "3"],
+    ],
+  },
+  {
+    // The handler tells the option words apart by length (and LIMIT from BYLEX by the first
+    // letter) before one keyword compare: each word in any case, and near misses of each length.
+    name: "Z*RANGE* option words: cases and near misses",
+    cmds: [
+      ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"],
+      ["ZRANGE", "z", "000000000001", "+inf", "BYSCORE", "LIMIT", "0", "10"],
+      ["ZRANGE", "z", "2", "+inf", "byscore", "limit", "1", "2"],
+      ["ZRANGE", "z", "2", "+inf", "bYsCoRe", "LiMiT", "0", "10", "wItHsCoReS"],
+      ["ZRANGE", "z", "[a", "[c", "ByLeX", "lImIt", "0", "2"],
+      ["ZRANGE", "z", "0", "-1", "rEv", "WithScores"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORF", "LIMIT", "0", "10"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "LIMIX", "0", "10"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "L1MIT", "0", "10"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "BYLEY"],
+      ["ZRANGE", "z", "[a", "[c", "BYLEZ"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "WITHSCOREZ"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "WITHSCORE"],
+      ["ZRANGE", "z", "0", "-1", "REW"],
+      ["ZRANGE", "z", "0", "-1", "RE"],
+      ["ZRANGE", "z", "0", "-1", "REVV"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "LIMIT", "0"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "LIMIT"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "LIMIT", "0", "x"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "BYSCORE"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", "REV", "REV"],
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", ""],
+      // Redis compares option words as C strings: a NUL ends the word.
+      ["ZRANGE", "z", "2", "+inf", "BYSCORE", bytes("LIMIT\0"), "0", "1"],
+      ["ZRANGE", "z", "2", "+inf", bytes("BYSCORE\0x"), bytes("limit\0\0"), "0", "1"],
+      ["ZRANGE", "z", "0", "-1", bytes("REV\0\0"), bytes("WITHSCORES\0")],
+      ["ZRANGE", "z", "[a", "[c", bytes("bylex\0abcdefgh")],
+      ["ZRANGE", "z", "0", "-1", bytes("RE\0V")],
+      ["ZRANGE", "z", "0", "-1", bytes("\0REV")],
+      ["ZRANGEBYSCORE", "z", "2", "+inf", "BYLEX"],
+      ["ZRANGEBYSCORE", "z", "2", "+inf", "REV"],
+      ["ZREVRANGE", "z", "0", "-1", "BYSCORE"],
+      ["ZRANGESTORE", "dst", "z", "2", "+inf", "BYSCORE", "WITHSCORES"],
+      ["ZRANGESTORE", "dst", "z", "2", "+inf", "byscore", "limit", "0", "2"],
+      ["ZRANGE", "z", "(1", "+inf", "BYSCORE", "LIMIT", "0", "10"],
+      ["ZRANGE", "z", "+inf", "(1", "BYSCORE", "REV", "LIMIT", "0", "10"],
     ],
   },
   {
