@@ -7,9 +7,7 @@
 //   deno run -A bench/forwarding_micro.ts [--pipeline N] [--connections N] [--data-size N]
 //     [--placement local,mixed,remote] [--kind SET,GET]   (FWD_BATCHES=N: reads per cell;
 //     FWD_WARMUP=N: reads per warm-up cell; FWD_ROUNDS=N; FWD_KEYS=N, FWD_INPUTS=N: keys and
-//     distinct reads, fewer for a quicker start under callgrind; FWD_MARK_MS=N: print "mark"
-//     and idle N ms before and after the measured rounds, so `callgrind_control --dump` at
-//     each mark isolates them from start-up and warm-up)
+//     distinct reads, fewer for a quicker start under callgrind)
 import { numberOption } from "./cli_options.ts";
 import { Connection } from "../src/server/connection.ts";
 import { Shard } from "../src/server/shard.ts";
@@ -42,7 +40,6 @@ const BATCHES = Number(Deno.env.get("FWD_BATCHES") ?? 20_000);
 /** Reads per warm-up cell and measured rounds (small values for runs under callgrind). */
 const WARMUP = Number(Deno.env.get("FWD_WARMUP") ?? 4000);
 const ROUNDS = Number(Deno.env.get("FWD_ROUNDS") ?? 3);
-const MARK_MS = Number(Deno.env.get("FWD_MARK_MS") ?? 0);
 const enc = new TextEncoder();
 
 /** CPU time of the calling thread in ns (Linux: utime + stime in clock ticks). */
@@ -192,7 +189,6 @@ async function main(): Promise<void> {
     }, ${pipeline} commands per read, ${dataSize}-byte values; ` +
       `CPU ns per command: shard 0 + shard 1 = total`,
   );
-  await mark();
   for (let round = 0; round < ROUNDS; round++) {
     const cells: string[] = [];
     for (const placement of placements) {
@@ -207,13 +203,5 @@ async function main(): Promise<void> {
     }
     console.log(`round ${round}: ${cells.join(" | ")}`);
   }
-  await mark();
   for (const w of workers) w.postMessage({ close: true });
-}
-
-/** See FWD_MARK_MS above. */
-async function mark(): Promise<void> {
-  if (MARK_MS <= 0) return;
-  console.log("mark");
-  await new Promise((resolve) => setTimeout(resolve, MARK_MS));
 }
