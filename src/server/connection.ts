@@ -3,6 +3,7 @@
 // batch), then write all replies in request order with a single write-all.
 import type { Combiner, CommandContext, CommandSpec, SplitPart } from "../commands/spec.ts";
 import { PendingReplies } from "./pending_replies.ts";
+import { GatherBuffer } from "./gather_buffer.ts";
 import { NEED_MORE, PROTOCOL_ERROR, RequestParser } from "../protocol/resp_parser.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
@@ -78,7 +79,10 @@ export class Connection {
   private ctx: CommandContext;
   /** Replies of this batch that other shards produce, and where they go in `out`. */
   private pending = new PendingReplies();
-  private batches: ByteBuffer[] = [];
+  /** Per shard, the commands forwarded there: long frames are spliced in from the read
+   * buffer (GatherBuffer), which stays unchanged until the batch is sent at the end of the
+   * read batch or earlier (flushPending). */
+  private batches: GatherBuffer[] = [];
   private batchCounts: number[] = [];
   /** Commands in `batches` not sent yet (a reply dropped by CLIENT REPLY OFF leaves its
    * command there with no pending reply: it must still be sent, in order). */
@@ -172,7 +176,7 @@ export class Connection {
     this.client.writeRepliesSoFar = () => this.writeRepliesSoFar();
     this.client.runQueued = (commands) => this.runQueued(commands);
     for (let i = 0; i < shard.count; i++) {
-      this.batches.push(new ByteBuffer(1024));
+      this.batches.push(new GatherBuffer());
       this.batchCounts.push(0);
       this.replyStores.push(new ReplyStore());
     }
@@ -1030,7 +1034,7 @@ export class Connection {
     for (let s = 0; s < this.batches.length; s++) {
       if (this.batchCounts[s] === 0) continue;
       const batch = this.batches[s];
-      const call = this.peers!.call(s, batch.buf, owner, this.replyStores[s], batch.length);
+      const call = this.peers!.call(s, batch, owner, this.replyStores[s]);
       // One target (always so with 2 shards): await its call, no Promise.all.
       if (single === null && calls === null) single = call;
       else (calls ??= [single!]).push(call);

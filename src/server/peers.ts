@@ -12,12 +12,13 @@
 //   notices n = count; per notice [u32 topic][u32 payload length][payload] (Peers.notifySoon)
 //
 // Batch layout: per command [u8 db][u8 resp (bit 7: an internal call, executor.ts)][u32 frame
-// length][RESP frame bytes].
+// length][RESP frame bytes] (appendToBatch: more fields before the frame, marked by resp bits).
 
 import type { ShardLock } from "./shard_lock.ts";
 import { align8, ShardLink } from "./shard_link.ts";
 import { copyRange, u32le } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
+import { GatherBuffer } from "./gather_buffer.ts";
 
 export interface BatchReply {
   replies: Uint8Array;
@@ -108,6 +109,7 @@ export const NoticeTopic = {
  * call: copy what must outlive it). */
 export type NoticeHandler = (from: number, payload: Uint8Array) => void;
 const HEADER = 12;
+const NO_BYTES = new Uint8Array(0);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -179,7 +181,7 @@ export class Peers {
     id: number,
     n: number,
     body: Uint8Array | null = null,
-    more: Uint8Array | null = null,
+    more: Uint8Array | GatherBuffer | null = null,
     bodyLength = body ? body.length : 0,
   ): void {
     if (this.holding.length !== 0) this.sendHeld();
@@ -286,11 +288,11 @@ export class Peers {
   }
 
   /** Send a batch to shard `target` and resolve with its replies, copied into `store` (which
-   * must not be reused until then). The batch is copied before this returns. `owner`: the
-   * lock this batch runs under. */
+   * must not be reused until then). The batch is copied before this returns (a gathered one
+   * from where its parts are). `owner`: the lock this batch runs under. */
   call(
     target: number,
-    batch: Uint8Array,
+    batch: Uint8Array | GatherBuffer,
     owner: string | null = null,
     store = new ReplyStore(),
     batchLength = batch.length,
@@ -301,7 +303,10 @@ export class Peers {
     const reply = new Promise<BatchReply>(takeResolve);
     store.resolve = takenResolve;
     this.waiting[id] = store;
-    if (owner === null) this.send(link, CALL, id, 0, batch, null, batchLength);
+    if (batch instanceof GatherBuffer) {
+      // The owner's padding (none without one) keeps the batch 8-byte aligned in the ring.
+      this.send(link, CALL, id, owner?.length ?? 0, owner ? ownerBytes(owner) : NO_BYTES, batch);
+    } else if (owner === null) this.send(link, CALL, id, 0, batch, null, batchLength);
     else {
       this.send(link, CALL, id, owner.length, ownerBytes(owner), batch.subarray(0, batchLength));
     }

@@ -16,6 +16,7 @@
 // frees space; the reader assembles such a message in pieces.
 
 import { copyBytes } from "../protocol/bytes.ts";
+import { GatherBuffer } from "./gather_buffer.ts";
 
 // Int32 indexes into the ring's header; the writer's and the reader's words sit on
 // separate cache lines.
@@ -73,15 +74,30 @@ class Ring {
     this.mask = this.capacity - 1;
   }
 
-  /** Copy src[0, length) into the ring at counter `at` (wrapping). */
-  put(at: number, src: Uint8Array, length = src.length): void {
+  /** Copy src[from, from + length) into the ring at counter `at` (wrapping). */
+  put(at: number, src: Uint8Array, length = src.length, from = 0): void {
     const p = at & this.mask, first = Math.min(length, this.capacity - p);
     if (first === length && length <= SMALL_COPY) {
-      copyBytes(src, 0, this.data, p, length);
+      copyBytes(src, from, this.data, p, length);
       return;
     }
-    this.data.set(first === src.length ? src : src.subarray(0, first), p);
-    if (first < length) this.data.set(src.subarray(first, length), 0);
+    this.data.set(from === 0 && first === src.length ? src : src.subarray(from, from + first), p);
+    if (first < length) this.data.set(src.subarray(from + first, from + length), 0);
+  }
+
+  /** Copy a gathered message into the ring at counter `at` (wrapping): its own bytes and its
+   * spliced ranges in order, each straight from where it is. */
+  putGathered(at: number, g: GatherBuffer): void {
+    let own = 0;
+    for (let i = 0; i < g.splices; i++) {
+      const upTo = g.spliceAt[i], from = g.spliceFrom[i], length = g.spliceTo[i] - from;
+      this.put(at, g.buf, upTo - own, own);
+      at += upTo - own;
+      own = upTo;
+      this.put(at, g.sources[i]!, length, from);
+      at += length;
+    }
+    this.put(at, g.buf, g.length - own, own);
   }
 
   /** Copy `dest.length` bytes from counter `at` (wrapping) into dest at `offset`. */
@@ -163,15 +179,18 @@ export class ShardLink {
   /** Send one message: `head`, then `body` and `more` if given (fixed parts, so a send
    * allocates nothing). They are copied before this returns. With `more`, the body is padded
    * to 8 bytes (see the layout above: `more` stays 8-byte aligned). `bodyLength`: only
-   * body[0, bodyLength) is sent (a reused buffer needs no view of its filled part). */
+   * body[0, bodyLength) is sent (a reused buffer needs no view of its filled part). A
+   * gathered `more` is copied piece by piece from where its parts are. */
   send(
     head: Uint8Array,
     body: Uint8Array | null = null,
-    more: Uint8Array | null = null,
+    more: Uint8Array | GatherBuffer | null = null,
     bodyLength = body ? body.length : 0,
   ): void {
     const bodyRoom = body ? (more ? align8(bodyLength) : bodyLength) : 0;
-    const total = head.length + bodyRoom + (more ? more.length : 0);
+    const gathered = more instanceof GatherBuffer ? more : null;
+    const moreLength = gathered ? gathered.totalLength : more ? more.length : 0;
+    const total = head.length + bodyRoom + moreLength;
     const size = align8(4 + total);
     this.stats.sent++;
     const tx = this.tx, ctl = tx.ctl;
@@ -185,7 +204,8 @@ export class ShardLink {
       tx.put(head0 + 4, head);
       const at = head0 + 4 + head.length;
       if (body) tx.put(at, body, bodyLength);
-      if (more) tx.put(at + bodyRoom, more);
+      if (gathered) tx.putGathered(at + bodyRoom, gathered);
+      else if (more) tx.put(at + bodyRoom, more as Uint8Array);
       Atomics.store(ctl, HEAD, (head0 + size) & COUNTER_MASK);
       this.wakeReader();
       return;
@@ -196,7 +216,8 @@ export class ShardLink {
     whole.set(head, 4);
     const at = 4 + head.length;
     if (body) whole.set(bodyLength === body.length ? body : body.subarray(0, bodyLength), at);
-    if (more) whole.set(more, at + bodyRoom);
+    if (gathered) gathered.copyTo(whole, at + bodyRoom);
+    else if (more) whole.set(more as Uint8Array, at + bodyRoom);
     this.backlog.push({ bytes: whole, from: 0 });
     this.writeBacklog();
   }
@@ -210,7 +231,7 @@ export class ShardLink {
       if (free === 0) break;
       const item = this.backlog[0];
       const n = Math.min(free, item.bytes.length - item.from);
-      tx.put(head, item.bytes.subarray(item.from, item.from + n));
+      tx.put(head, item.bytes, n, item.from);
       head = (head + n) & COUNTER_MASK;
       item.from += n;
       if (item.from === item.bytes.length) this.backlog.shift();
