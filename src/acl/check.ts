@@ -6,7 +6,7 @@ import type { CommandSpec } from "../commands/spec.ts";
 import { allCommands } from "../commands/registry.ts";
 import { commandKeys, type KeyRef, keysFromSpecs, keySpecsOfInfo } from "../commands/key_specs.ts";
 import { stringMatch } from "../commands/glob.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { cString, latin1 } from "../protocol/bytes.ts";
 import { type AclCommand, aclCommandNamed } from "./commands.ts";
 import { READ, type Selector, WRITE } from "./selector.ts";
 import type { User } from "./user.ts";
@@ -98,7 +98,8 @@ function checkSelector(
   if (!s.allCommands && !cmd.noAuth && !s.commands[cmd.id]) {
     const allowed = s.firstArgs.get(cmd.id);
     const idx = cmd.parent ? 2 : 1;
-    const first = argv.length > idx ? latin1(argv[idx]).toLowerCase() : null;
+    // Redis compares the first argument with strcasecmp: a NUL ends it.
+    const first = argv.length > idx ? cString(argv[idx]).toLowerCase() : null;
     if (first === null || !allowed?.some((a) => a.toLowerCase() === first)) {
       return { reason: DENIED_CMD, index: 0 };
     }

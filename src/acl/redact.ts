@@ -2,14 +2,18 @@
 // shows a command to someone else (SLOWLOG, MONITOR; its redactClientCommandArgument calls).
 // Everything that shows a client's command line (SLOWLOG, MONITOR, logs) goes through here.
 import type { CommandSpec } from "../commands/spec.ts";
-import { latin1 } from "../protocol/bytes.ts";
+import { cString, latin1 } from "../protocol/bytes.ts";
 
 export const REDACTED = new TextEncoder().encode("(redacted)");
 
 /** CONFIG SET values Redis 7.0.15 redacts (SENSITIVE_CONFIG; tls-key-file-pass is not). */
 const SECRET_CONFIGS = new Set(["requirepass", "masterauth", "masteruser"]);
 
-const word = (argv: Uint8Array[], i: number) => latin1(argv[i]).toLowerCase();
+/** An option word as Redis's parsers compare it (strcasecmp: a NUL ends it), so whatever the
+ * command takes for AUTH is redacted as AUTH. */
+const word = (argv: Uint8Array[], i: number) => cString(argv[i]).toLowerCase();
+/** A config name, which Redis looks up by its whole bytes. */
+const configName = (argv: Uint8Array[], i: number) => latin1(argv[i]).toLowerCase();
 
 /** The indexes of argv (argv[0] is the command name) that hold secrets. */
 export function secretArgIndexes(spec: CommandSpec, argv: Uint8Array[]): number[] {
@@ -32,7 +36,7 @@ export function secretArgIndexes(spec: CommandSpec, argv: Uint8Array[]): number[
       break;
     case "config|set":
       for (let j = 2; j + 1 < argc; j += 2) {
-        if (SECRET_CONFIGS.has(word(argv, j))) secret.push(j + 1);
+        if (SECRET_CONFIGS.has(configName(argv, j))) secret.push(j + 1);
       }
       break;
     case "migrate": // ... [AUTH password] [AUTH2 username password] [KEYS ...]

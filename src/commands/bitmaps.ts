@@ -33,7 +33,6 @@ import {
   POS_END,
   POS_START,
 } from "../engine/bitmaps.ts";
-import { optionIs } from "./strings_options.ts";
 import { bulkPayload, isErrorReply, isNullReply } from "./keys_common.ts";
 
 const ERR_BIT_OFFSET = "ERR bit offset is not an integer or out of range";
@@ -147,8 +146,8 @@ function countRange(args: Args): CountRange | ArgumentError | "zero" {
   if (start < 0n && end < 0n && start > end) return "zero";
   let unit = COUNT_BYTES;
   if (args.argc === 5) {
-    if (optionIs(args, 4, "bit")) unit = COUNT_BITS;
-    else if (!optionIs(args, 4, "byte")) return new ArgumentError(ERR_SYNTAX);
+    if (args.is(4, "bit")) unit = COUNT_BITS;
+    else if (!args.is(4, "byte")) return new ArgumentError(ERR_SYNTAX);
   }
   return { start: Number(start), end: Number(end), unit };
 }
@@ -178,8 +177,8 @@ function posRange(args: Args): PosRange | ArgumentError {
   if (start === null) return new ArgumentError(ERR_NOT_INTEGER);
   let flags = POS_START;
   if (args.argc === 6) {
-    if (optionIs(args, 5, "bit")) flags |= POS_BIT_UNIT;
-    else if (!optionIs(args, 5, "byte")) return new ArgumentError(ERR_SYNTAX);
+    if (args.is(5, "bit")) flags |= POS_BIT_UNIT;
+    else if (!args.is(5, "byte")) return new ArgumentError(ERR_SYNTAX);
   }
   let end = 0;
   if (args.argc >= 5) {
@@ -219,10 +218,10 @@ export function bitpos(ctx: CommandContext): void {
 function bitopOperation(ctx: CommandContext): number | null {
   const { args, out } = ctx;
   let op: number;
-  if (optionIs(args, 1, "and")) op = BITOP_AND;
-  else if (optionIs(args, 1, "or")) op = BITOP_OR;
-  else if (optionIs(args, 1, "xor")) op = BITOP_XOR;
-  else if (optionIs(args, 1, "not")) op = BITOP_NOT;
+  if (args.is(1, "and")) op = BITOP_AND;
+  else if (args.is(1, "or")) op = BITOP_OR;
+  else if (args.is(1, "xor")) op = BITOP_XOR;
+  else if (args.is(1, "not")) op = BITOP_NOT;
   else {
     out.error(ERR_SYNTAX);
     return null;
@@ -306,14 +305,14 @@ function fieldOps(ctx: CommandContext): FieldOp[] | null {
   for (let j = 2; j < args.argc; j++) {
     const remaining = args.argc - j - 1;
     let opcode: number;
-    if (optionIs(args, j, "get") && remaining >= 2) opcode = FIELD_GET;
-    else if (optionIs(args, j, "set") && remaining >= 3) opcode = FIELD_SET;
-    else if (optionIs(args, j, "incrby") && remaining >= 3) opcode = FIELD_INCRBY;
-    else if (optionIs(args, j, "overflow") && remaining >= 1) {
+    if (args.is(j, "get") && remaining >= 2) opcode = FIELD_GET;
+    else if (args.is(j, "set") && remaining >= 3) opcode = FIELD_SET;
+    else if (args.is(j, "incrby") && remaining >= 3) opcode = FIELD_INCRBY;
+    else if (args.is(j, "overflow") && remaining >= 1) {
       j++;
-      if (optionIs(args, j, "wrap")) overflow = OVERFLOW_WRAP;
-      else if (optionIs(args, j, "sat")) overflow = OVERFLOW_SAT;
-      else if (optionIs(args, j, "fail")) overflow = OVERFLOW_FAIL;
+      if (args.is(j, "wrap")) overflow = OVERFLOW_WRAP;
+      else if (args.is(j, "sat")) overflow = OVERFLOW_SAT;
+      else if (args.is(j, "fail")) overflow = OVERFLOW_FAIL;
       else {
         out.error(ERR_OVERFLOW_TYPE);
         return null;

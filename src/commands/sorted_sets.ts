@@ -34,7 +34,7 @@ import {
 } from "../engine/zset.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../protocol/errors.ts";
 import { formatDouble17g } from "../protocol/numbers.ts";
-import { equalsLower, latin1 } from "../protocol/bytes.ts";
+import { latin1 } from "../protocol/bytes.ts";
 import {
   boundExclusiveAt,
   parseScore,
@@ -88,14 +88,21 @@ function writeScored(
 
 // ---- ZADD, ZINCRBY --------------------------------------------------------------------------
 
-const ADD_OPTIONS: Record<string, number> = {
-  nx: ZADD_NX,
-  xx: ZADD_XX,
-  ch: ZADD_CH,
-  incr: ZADD_INCR,
-  gt: ZADD_GT,
-  lt: ZADD_LT,
-};
+/** ZADD's option words and their flags, in zaddGenericCommand's order of tests. */
+const ADD_OPTIONS: ReadonlyArray<readonly [string, number]> = [
+  ["nx", ZADD_NX],
+  ["xx", ZADD_XX],
+  ["ch", ZADD_CH],
+  ["incr", ZADD_INCR],
+  ["gt", ZADD_GT],
+  ["lt", ZADD_LT],
+];
+
+/** The ZADD flag argument j names, or 0 when it is not an option (then it is the first score). */
+function addOption(args: Args, j: number): number {
+  for (const [word, flag] of ADD_OPTIONS) if (args.is(j, word)) return flag;
+  return 0;
+}
 
 /** ZADD's parsed scores, reused: no array per command (a bigger ZADD gets its own). */
 const SCORE_SCRATCH = new Float64Array(128);
@@ -111,8 +118,8 @@ function zaddGeneric(incrby: boolean) {
         // Options are words; a score (the usual first argument) needs no string to tell.
         const first = args.argBuf[args.argStart[scoreIndex]] | 0x20;
         if (args.argLen[scoreIndex] === 0 || first < 0x61 || first > 0x7a) break;
-        const flag = ADD_OPTIONS[args.text(scoreIndex).toLowerCase()];
-        if (flag === undefined) break;
+        const flag = addOption(args, scoreIndex);
+        if (flag === 0) break;
         flags |= flag;
       }
     }
@@ -299,36 +306,14 @@ const OPTION_OTHER = 0,
   OPTION_BYLEX = 4,
   OPTION_BYSCORE = 5;
 
-/** Which Z*RANGE* option word argument j is (any case), OPTION_OTHER when none. Redis compares
- * them as C strings (strcasecmp): a NUL ends the word, so "LIMIT\0" is LIMIT. */
+/** Which Z*RANGE* option word argument j is (any case, C-string compare), OPTION_OTHER when none. */
 function rangeOption(args: Args, j: number): number {
-  const option = rangeOptionOfLength(args, j, args.argLen[j]);
-  if (option !== OPTION_OTHER) return option;
-  const start = args.argStart[j], end = start + args.argLen[j];
-  for (let p = start; p < end; p++) {
-    if (args.argBuf[p] === 0) return rangeOptionOfLength(args, j, p - start);
-  }
+  if (args.is(j, "withscores")) return OPTION_WITHSCORES;
+  if (args.is(j, "limit")) return OPTION_LIMIT;
+  if (args.is(j, "rev")) return OPTION_REV;
+  if (args.is(j, "bylex")) return OPTION_BYLEX;
+  if (args.is(j, "byscore")) return OPTION_BYSCORE;
   return OPTION_OTHER;
-}
-
-/** rangeOption for the first `len` bytes of argument j. */
-function rangeOptionOfLength(args: Args, j: number, len: number): number {
-  const buf = args.argBuf, start = args.argStart[j];
-  switch (len) {
-    case 3:
-      return equalsLower(buf, start, len, "rev") ? OPTION_REV : OPTION_OTHER;
-    case 5:
-      if ((buf[start] | 0x20) === 0x6c) {
-        return equalsLower(buf, start, len, "limit") ? OPTION_LIMIT : OPTION_OTHER;
-      }
-      return equalsLower(buf, start, len, "bylex") ? OPTION_BYLEX : OPTION_OTHER;
-    case 7:
-      return equalsLower(buf, start, len, "byscore") ? OPTION_BYSCORE : OPTION_OTHER;
-    case 10:
-      return equalsLower(buf, start, len, "withscores") ? OPTION_WITHSCORES : OPTION_OTHER;
-    default:
-      return OPTION_OTHER;
-  }
 }
 
 /** Argument i as a score bound's value (NaN when it is not one), read in place. */

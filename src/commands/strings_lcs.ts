@@ -5,7 +5,6 @@ import type { CommandContext } from "./spec.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../protocol/errors.ts";
 import { NOT_FOUND, WRONG_TYPE } from "../engine/keyspace.ts";
 import { asciiBytes, latin1 } from "../protocol/bytes.ts";
-import { optionIs } from "./strings_options.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -65,10 +64,10 @@ function parseOptions(ctx: CommandContext): LcsOptions | null {
     minMatchLength: 0,
   };
   for (let j = 3; j < args.argc; j++) {
-    if (optionIs(args, j, "idx")) options.getIndexes = true;
-    else if (optionIs(args, j, "len")) options.getLength = true;
-    else if (optionIs(args, j, "withmatchlen")) options.withMatchLength = true;
-    else if (optionIs(args, j, "minmatchlen") && j < args.argc - 1) {
+    if (args.is(j, "idx")) options.getIndexes = true;
+    else if (args.is(j, "len")) options.getLength = true;
+    else if (args.is(j, "withmatchlen")) options.withMatchLength = true;
+    else if (args.is(j, "minmatchlen") && j < args.argc - 1) {
       const n = args.int(++j);
       if (n === null) {
         out.error(ERR_NOT_INTEGER);

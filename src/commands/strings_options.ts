@@ -3,7 +3,6 @@
 // getExpireMillisecondsOrReply (SET, SETEX, PSETEX, GETEX), from t_string.c.
 import type { Args } from "../protocol/args.ts";
 import type { ReplyWriter } from "../protocol/reply_writer.ts";
-import { equalsLower } from "../protocol/bytes.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, errExpireTime } from "../protocol/errors.ts";
 import {
   type ExpireTime,
@@ -40,25 +39,12 @@ export interface ExtendedStringOptions {
 
 const parsed: ExtendedStringOptions = { flags: 0, expireArg: -1 };
 
-/**
- * Option `j` equals `lowerWord` as C's strcasecmp sees it: Redis compares the argument as a
- * NUL-terminated string, so "NX\0junk" counts as NX.
- */
-export function optionIs(args: Args, j: number, lowerWord: string): boolean {
-  const len = args.length(j);
-  const n = lowerWord.length;
-  if (len < n) return false;
-  const start = args.argStart[j];
-  if (len > n && args.argBuf[start + n] !== 0) return false;
-  return equalsLower(args.argBuf, start, n, lowerWord);
-}
-
 /** Which expiry option argument j names, as its OPT_ bit, or 0. */
 function expireOption(args: Args, j: number): number {
-  if (optionIs(args, j, "ex")) return OPT_EX;
-  if (optionIs(args, j, "px")) return OPT_PX;
-  if (optionIs(args, j, "exat")) return OPT_EXAT;
-  if (optionIs(args, j, "pxat")) return OPT_PXAT;
+  if (args.is(j, "ex")) return OPT_EX;
+  if (args.is(j, "px")) return OPT_PX;
+  if (args.is(j, "exat")) return OPT_EXAT;
+  if (args.is(j, "pxat")) return OPT_PXAT;
   return 0;
 }
 
@@ -77,11 +63,11 @@ export function parseExtendedStringArguments(
   let flags = 0;
   let expireArg = -1;
   for (let j = isSet ? 3 : 2; j < args.argc; j++) {
-    if (isSet && optionIs(args, j, "nx") && !(flags & OPT_XX)) flags |= OPT_NX;
-    else if (isSet && optionIs(args, j, "xx") && !(flags & OPT_NX)) flags |= OPT_XX;
-    else if (isSet && optionIs(args, j, "get")) flags |= OPT_GET;
-    else if (isSet && optionIs(args, j, "keepttl") && !(flags & ANY_EXPIRE)) flags |= OPT_KEEPTTL;
-    else if (!isSet && optionIs(args, j, "persist") && !(flags & ANY_EXPIRE)) flags |= OPT_PERSIST;
+    if (isSet && args.is(j, "nx") && !(flags & OPT_XX)) flags |= OPT_NX;
+    else if (isSet && args.is(j, "xx") && !(flags & OPT_NX)) flags |= OPT_XX;
+    else if (isSet && args.is(j, "get")) flags |= OPT_GET;
+    else if (isSet && args.is(j, "keepttl") && !(flags & ANY_EXPIRE)) flags |= OPT_KEEPTTL;
+    else if (!isSet && args.is(j, "persist") && !(flags & ANY_EXPIRE)) flags |= OPT_PERSIST;
     else {
       const option = expireOption(args, j);
       const conflicts = OPT_KEEPTTL | OPT_PERSIST | (ANY_EXPIRE & ~option);

@@ -19,9 +19,17 @@ export class Args {
     return this.argLen[i];
   }
 
-  /** Case-insensitive keyword test, e.g. `args.is(3, "nx")`. */
+  /**
+   * Argument i is the keyword `lowerWord` in any case, e.g. `args.is(3, "nx")`, compared as C's
+   * strcasecmp does in Redis's option parsers: a NUL ends the argument, so "NX\0junk" is NX.
+   * (Command and subcommand names are looked up by their whole bytes instead.)
+   */
   is(i: number, lowerWord: string): boolean {
-    return equalsLower(this.argBuf, this.argStart[i], this.argLen[i], lowerWord);
+    const len = this.argLen[i], n = lowerWord.length;
+    if (len < n) return false;
+    const start = this.argStart[i];
+    if (len > n && this.argBuf[start + n] !== 0) return false;
+    return equalsLower(this.argBuf, start, n, lowerWord);
   }
 
   /** Argument i as a signed 64-bit integer (Redis string2ll rules), or null. */

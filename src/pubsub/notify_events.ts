@@ -123,13 +123,13 @@ const expireEvents: Events = (ctx, at, emit) => {
 };
 
 /** LMOVE / RPOPLPUSH on one shard: push on the destination, pop on the source, del. */
-function moveEvents(fixed?: [string, string]): Events {
+function moveEvents(fixed?: [boolean, boolean]): Events {
   return (ctx, at, emit) => {
     if (nothingReplied(ctx, at)) return;
-    const [from, to] = fixed ?? [ctx.args.text(3).toLowerCase(), ctx.args.text(4).toLowerCase()];
+    const [fromLeft, toLeft] = fixed ?? [ctx.args.is(3, "left"), ctx.args.is(4, "left")];
     const src = arg(ctx, 1);
-    emit(LIST, to === "left" ? "lpush" : "rpush", arg(ctx, 2));
-    emit(LIST, from === "left" ? "lpop" : "rpop", src);
+    emit(LIST, toLeft ? "lpush" : "rpush", arg(ctx, 2));
+    emit(LIST, fromLeft ? "lpop" : "rpop", src);
     if (gone(ctx, src)) emit(GENERIC, "del", src);
   };
 }
@@ -231,7 +231,7 @@ const TABLE: Record<string, Events> = {
   lrem: removing(LIST, "lrem"),
   ltrim: removing(LIST, "ltrim", () => true),
   lmove: moveEvents(),
-  rpoplpush: moveEvents(["right", "left"]),
+  rpoplpush: moveEvents([false, true]), // from the right, to the left
   lmpop: multiPop(LIST, ["lpop", "rpop"], ["left"]),
   // sets
   sadd: on(SET, "sadd", positive),

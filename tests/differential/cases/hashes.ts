@@ -586,4 +586,14 @@ export default [
       ["EXISTS", "h3"],
     ],
   },
+  {
+    // Redis compares option words as C strings: a NUL ends the word.
+    name: "HRANDFIELD WITHVALUES and HSCAN options with a NUL byte",
+    cmds: [
+      ["HSET", "h", "f", "v"],
+      ["HRANDFIELD", "h", "1", bytes("WITHVALUES\0")],
+      ["HRANDFIELD", "h", "1", bytes("WITHVALUE\0S")],
+      ["HSCAN", "h", "0", bytes("match\0"), "f*", bytes("COUNT\0"), "5"],
+    ],
+  },
 ] satisfies Case[];

@@ -706,4 +706,22 @@ export default [
       ["EXISTS", "new"],
     ],
   },
+  {
+    // Redis compares option words as C strings: a NUL ends the word.
+    name: "EXPIRE, COPY, SCAN and FLUSHDB option words with a NUL byte",
+    cmds: [
+      ["SET", "k", "v"],
+      ["EXPIRE", "k", "100", bytes("NX\0")],
+      ["EXPIRE", "k", "200", bytes("gt\0junk")],
+      ["TTL", "k"],
+      ["SET", "{k}c", "w"],
+      ["COPY", "k", "{k}c", bytes("REPLACE\0")],
+      ["COPY", "k", "{k}c", bytes("DB\0"), "0", "REPLACE"],
+      ["GET", "{k}c"],
+      ["SCAN", "0", bytes("COUNT\0"), "100", bytes("MATCH\0"), "k", bytes("TYPE\0"), "string"],
+      ["FLUSHDB", bytes("ASYNC\0")],
+      ["FLUSHDB", bytes("SYNC\0x")],
+      ["DBSIZE"],
+    ],
+  },
 ] satisfies Case[];

@@ -668,4 +668,16 @@ export default [
       ["LINDEX", "a", "500"],
     ],
   },
+  {
+    // Redis compares option words as C strings: a NUL ends the word.
+    name: "LMOVE, LPOS and LMPOP option words with a NUL byte",
+    cmds: [
+      ["RPUSH", "{l}a", "x", "y", "x"],
+      ["LMOVE", "{l}a", "{l}b", bytes("LEFT\0"), bytes("right\0junk")],
+      ["LMOVE", "{l}a", "{l}b", bytes("LE\0FT"), "RIGHT"],
+      ["LPOS", "{l}a", "x", bytes("RANK\0"), "-1", bytes("COUNT\0"), "0", bytes("MAXLEN\0"), "0"],
+      ["LMPOP", "1", "{l}b", bytes("RIGHT\0"), bytes("COUNT\0"), "2"],
+      ["LRANGE", "{l}a", "0", "-1"],
+    ],
+  },
 ] satisfies Case[];

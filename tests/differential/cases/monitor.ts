@@ -16,6 +16,8 @@ export default [
       read(0),
       step(1, ["HELLO", "2", "AUTH", "default", "pw"]),
       read(0),
+      step(1, ["HELLO", "2", bytes("AUTH\0"), "default", "pw"]), // AUTH to Redis: redacted
+      read(0),
       step(2, ["CONFIG", "GET", "maxmemory"]),
       step(2, ["NOSUCHCOMMAND"]),
       step(2, ["GET"]),

@@ -3,7 +3,7 @@
 // the keys, the writer and the listener are spread over both shards. Keys a command shares
 // carry a {t} hash tag (one shard, as Redis Cluster would need too). Every case sets the
 // setting first and clears it last (it outlives the case).
-import { type Arg, type Case, type SessionStep } from "../case.ts";
+import { type Arg, bytes, type Case, type SessionStep } from "../case.ts";
 
 const LISTEN = "__keyspace@*__:*";
 
@@ -108,6 +108,9 @@ export default [
     ...emits(["RPOPLPUSH", "{t}src", "{t}dst"], 3),
     ...emits(["LMOVE", "{t}dst", "{t}src", "LEFT", "RIGHT"], 3),
     ...emits(["LMPOP", "2", "{t}none", "{t}src", "LEFT"], 2),
+    // A NUL ends an option word in Redis: these are RIGHT and LEFT (rpop, lpush).
+    ...emits(["RPUSH", "{t}src", "x", "y"], 1),
+    ...emits(["LMOVE", "{t}src", "{t}dst", bytes("RIGHT\0"), bytes("left\0x")], 2),
     ...emits(["LPOP", "l"], 0),
   ]),
   session("set, hash and sorted set commands", "KA", [

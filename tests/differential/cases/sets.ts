@@ -684,4 +684,14 @@ export default [
       ["TYPE", "c"],
     ],
   },
+  {
+    // Redis compares option words as C strings: a NUL ends the word.
+    name: "SINTERCARD LIMIT and SSCAN options with a NUL byte",
+    cmds: [
+      ["SADD", "s", "a", "b", "c"],
+      ["SINTERCARD", "1", "s", bytes("LIMIT\0"), "2"],
+      ["SINTERCARD", "1", "s", bytes("LIMITS"), "2"],
+      ["SSCAN", "s", "0", bytes("MATCH\0"), "a*", bytes("COUNT\0x"), "10"],
+    ],
+  },
 ] satisfies Case[];

@@ -859,4 +859,32 @@ export default [
       ["CONFIG", "SET", "zset-max-listpack-entries", "128"],
     ],
   },
+  {
+    // Redis compares option words as C strings (a NUL ends the word); anything else is a score.
+    name: "ZADD, ZUNIONSTORE and ZINTERCARD option words with a NUL byte, and non-options",
+    cmds: [
+      ["ZADD", "z", bytes("NX\0junk"), "1", "a"],
+      ["ZADD", "z", bytes("xx\0"), bytes("ch\0"), "2", "a", "3", "b"],
+      ["ZADD", "z", bytes("INCR\0"), "5", "a"],
+      ["ZADD", "z", bytes("GT\0"), bytes("CH\0\0"), "1", "a"],
+      ["ZADD", "z", bytes("N\0X"), "1", "a"],
+      ["ZADD", "z", "constructor", "1", "a"],
+      ["ZADD", "z", "toString", "1", "a"],
+      ["ZADD", "z", "__proto__", "1", "a"],
+      ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+      [
+        "ZUNIONSTORE",
+        "{z}d",
+        "1",
+        "z",
+        bytes("WEIGHTS\0"),
+        "2",
+        bytes("AGGREGATE\0x"),
+        bytes("max\0"),
+      ],
+      ["ZRANGE", "{z}d", "0", "-1", "WITHSCORES"],
+      ["ZINTERCARD", "1", "z", bytes("LIMIT\0"), "1"],
+      ["ZRANGEBYSCORE", "z", "-inf", "+inf", bytes("WITHSCORES\0"), bytes("limit\0"), "0", "1"],
+    ],
+  },
 ] satisfies Case[];
