@@ -163,19 +163,19 @@ async function pfmergeAcrossShards(ctx: CommandContext): Promise<void> {
 
 // ---- PFDEBUG, PFSELFTEST ----------------------------------------------------------------------
 
-const DEBUG_OPS: Record<string, number> = {
-  getreg: DEBUG_GETREG,
-  decode: DEBUG_DECODE,
-  encoding: DEBUG_ENCODING,
-  todense: DEBUG_TODENSE,
-};
+const DEBUG_OPS = new Map<string, number>([
+  ["getreg", DEBUG_GETREG],
+  ["decode", DEBUG_DECODE],
+  ["encoding", DEBUG_ENCODING],
+  ["todense", DEBUG_TODENSE],
+]);
 
 /** PFDEBUG GETREG|DECODE|ENCODING|TODENSE key. The key is checked before the subcommand. */
 function pfdebug(ctx: CommandContext): void {
   const { args, out, client } = ctx;
   const ks = ctx.shard.keyspace;
   const name = args.cText(1);
-  const op = DEBUG_OPS[name.toLowerCase()];
+  const op = DEBUG_OPS.get(name.toLowerCase());
   // An unknown subcommand still looks the key up first (ENCODING has no side effect).
   const n = hyperLogLogsOf(ks).debug(client.db, args, 2, op ?? DEBUG_ENCODING);
   if (n < 0) return replyStatus(ctx, n);

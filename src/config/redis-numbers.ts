@@ -16,16 +16,17 @@ export function string2ll(s: string): bigint | null {
   return v < LLONG_MIN || v > LLONG_MAX ? null : v;
 }
 
-const SIZE_UNITS: Record<string, bigint> = {
-  "": 1n,
-  b: 1n,
-  k: 1000n,
-  kb: 1024n,
-  m: 1000n ** 2n,
-  mb: 1024n ** 2n,
-  g: 1000n ** 3n,
-  gb: 1024n ** 3n,
-};
+// Maps, not object literals: a unit like "constructor" must not find Object.prototype's.
+const SIZE_UNITS = new Map<string, bigint>([
+  ["", 1n],
+  ["b", 1n],
+  ["k", 1000n],
+  ["kb", 1024n],
+  ["m", 1000n ** 2n],
+  ["mb", 1024n ** 2n],
+  ["g", 1000n ** 3n],
+  ["gb", 1024n ** 3n],
+]);
 
 /**
  * memtoull() of Redis 7.0: digits then an optional case-insensitive unit. No sign, no spaces.
@@ -35,7 +36,7 @@ const SIZE_UNITS: Record<string, bigint> = {
 export function memtoull(s: string): bigint | null {
   const m = /^([0-9]*)(.*)$/s.exec(s)!;
   const [, digits, unit] = m;
-  const mul = SIZE_UNITS[unit.toLowerCase()];
+  const mul = SIZE_UNITS.get(unit.toLowerCase());
   if (mul === undefined || digits.length >= 128) return null;
   let v = digits === "" ? 0n : BigInt(digits);
   if (v > ULLONG_MAX) v = ULLONG_MAX;

@@ -450,7 +450,7 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   },
   {
     name: "appendfsync",
-    type: enumType(["always", "everysec", "no"]),
+    type: enumType(["everysec", "always", "no"]), // aof_fsync_enum's order, which errors list
     default: "everysec",
     configSet: "settable",
     description: "When the AOF is fsynced: before each reply, once a second, or by the OS.",

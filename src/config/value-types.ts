@@ -277,7 +277,7 @@ export function parseHostPort(raw: string): { hostname: string; port: number } |
 }
 
 /** Redis's getClientTypeByName for buffer limits ("master" is refused, "replica" prints "slave"). */
-const LIMIT_CLASSES: Record<string, number> = { normal: 0, slave: 1, replica: 1, pubsub: 2 };
+const LIMIT_CLASSES = new Map([["normal", 0], ["slave", 1], ["replica", 1], ["pubsub", 2]]);
 const LIMIT_CLASS_NAMES = ["normal", "slave", "pubsub"];
 
 /**
@@ -301,7 +301,7 @@ export const outputBufferLimitsType: ValueType = {
     }
     const limits = [["0", "0", "0"], ["0", "0", "0"], ["0", "0", "0"]];
     for (let i = 0; i < words.length; i += 4) {
-      const cls = LIMIT_CLASSES[words[i].toLowerCase()];
+      const cls = LIMIT_CLASSES.get(words[i].toLowerCase());
       if (cls === undefined) {
         return fail(
           "Invalid client class specified in buffer limit configuration.",

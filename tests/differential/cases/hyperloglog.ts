@@ -351,4 +351,14 @@ export default [
     name: "PFSELFTEST",
     cmds: [["PFSELFTEST"], ["PFSELFTEST", "extra"]],
   },
+  {
+    name: "PFDEBUG subcommands named like Object.prototype's properties are unknown",
+    cmds: [
+      ["PFADD", "h", "a"],
+      ["PFDEBUG", "constructor", "h"],
+      ["PFDEBUG", "__proto__", "h"],
+      ["PFDEBUG", "toString", "h"],
+      ["PFDEBUG", "ENCODING", "h"],
+    ],
+  },
 ] satisfies Case[];

@@ -349,4 +349,30 @@ export default [
       "nosuch",
     ]],
   },
+  {
+    // Names that JavaScript objects inherit (constructor, __proto__, toString...) are nothing
+    // special to Redis: unknown commands, subcommands, config names, units and classes.
+    name: "Object.prototype's names as commands, subcommands, config values and units",
+    cmds: [
+      ["constructor"],
+      ["__proto__", "x"],
+      ["CONFIG", "GET", "constructor"],
+      ["CONFIG", "SET", "__proto__", "1"],
+      ["CONFIG", "SET", "maxmemory", "1constructor"],
+      ["CONFIG", "SET", "maxmemory", "1__proto__"],
+      ["CONFIG", "SET", "maxmemory", "1toString"],
+      ["CONFIG", "GET", "maxmemory"],
+      ["CONFIG", "SET", "client-output-buffer-limit", "constructor 0 0 0"],
+      ["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 __proto__ 0 0 0"],
+      ["CONFIG", "SET", "client-output-buffer-limit", "valueOf 0 0 0"],
+      ["CONFIG", "GET", "client-output-buffer-limit"],
+      ["CONFIG", "SET", "maxmemory-policy", "constructor"],
+      ["CONFIG", "SET", "appendfsync", "toString"],
+      ["COMMAND", "INFO", "constructor", "__proto__"],
+      ["OBJECT", "constructor", "k"],
+      ["CLIENT", "__proto__"],
+      ["SCAN", "0", "TYPE", "constructor"],
+      ["PING"],
+    ],
+  },
 ] satisfies Case[];
