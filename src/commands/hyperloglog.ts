@@ -99,33 +99,44 @@ const [GET, SET, SETRANGE, KEEPTTL, ZERO, MAGIC_FIRST_BYTE] = [
 /** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: SET makes shorter values embstr. */
 const EMBSTR_MAX = 44;
 
-/** What GET found for each key, in order (null: missing), or the first error's text. */
-async function readValues(
-  ctx: CommandContext,
-  run: RunOnShard,
-): Promise<(Uint8Array | null)[] | string> {
+/** What GET found for each key, in order (null: missing), up to the first key of another type:
+ * then `error` is GET's WRONGTYPE text. */
+interface ReadValues {
+  values: (Uint8Array | null)[];
+  error?: string;
+}
+
+async function readValues(ctx: CommandContext, run: RunOnShard): Promise<ReadValues> {
   const values: (Uint8Array | null)[] = [];
   for (let j = 1; j < ctx.args.argc; j++) {
     const key = ctx.args.bytes(j).slice();
     const reply = await run(ctx.shard.ownerOf(key), [GET, key]);
-    // Redis stops at the first key of another type (checkType's WRONGTYPE, as GET's).
-    if (isErrorReply(reply)) return latin1(reply.subarray(1, reply.length - 2));
+    if (isErrorReply(reply)) return { values, error: latin1(reply.subarray(1, reply.length - 2)) };
     values.push(isNullReply(reply) ? null : bulkPayload(reply).slice());
   }
-  return values;
+  return { values };
 }
 
-/** Merges the values read into the engine's union: 0 or an error status. Synchronous, so no
- * other command can start a union on this engine meanwhile. */
-function mergeValues(ctx: CommandContext, values: (Uint8Array | null)[]): number {
+/**
+ * Merges the values read into the engine's union and replies the first error in key order,
+ * as Redis checks each key in turn (isHLLObjectOrReply): a string that is no HyperLogLog
+ * before a later key of another type. True when every key was merged. Synchronous, so no
+ * other command can start a union on this engine meanwhile.
+ */
+function mergeValues(ctx: CommandContext, read: ReadValues): boolean {
   const hll = hyperLogLogsOf(ctx.shard.keyspace);
   hll.mergeBegin();
-  for (const value of values) {
+  for (const value of read.values) {
     if (!value) continue;
     const status = hll.mergeValue(value);
-    if (status < 0) return status;
+    if (status < 0) {
+      replyStatus(ctx, status);
+      return false;
+    }
   }
-  return 0;
+  if (read.error === undefined) return true;
+  ctx.out.error(read.error);
+  return false;
 }
 
 function keyOwners(ctx: CommandContext): number[] {
@@ -135,10 +146,8 @@ function keyOwners(ctx: CommandContext): number[] {
 }
 
 async function pfcountAcrossShards(ctx: CommandContext): Promise<void> {
-  const values = await ctx.cross!.atomically(keyOwners(ctx), (run) => readValues(ctx, run));
-  if (typeof values === "string") return ctx.out.error(values);
-  const status = mergeValues(ctx, values);
-  if (status < 0) return replyStatus(ctx, status);
+  const read = await ctx.cross!.atomically(keyOwners(ctx), (run) => readValues(ctx, run));
+  if (!mergeValues(ctx, read)) return;
   const ks = ctx.shard.keyspace;
   ks.writeInteger(ctx.out, hyperLogLogsOf(ks).mergeCount());
 }
@@ -148,11 +157,9 @@ async function pfmergeAcrossShards(ctx: CommandContext): Promise<void> {
   const destOwner = ctx.shard.ownerOf(dest);
   const sparseMax = sparseMaxBytes(ctx);
   await ctx.cross!.atomically(keyOwners(ctx), async (run) => {
-    const values = await readValues(ctx, run);
-    if (typeof values === "string") return ctx.out.error(values);
-    const status = mergeValues(ctx, values);
-    if (status < 0) return replyStatus(ctx, status);
-    const merged = hyperLogLogsOf(ctx.shard.keyspace).mergeResult(values[0], sparseMax);
+    const read = await readValues(ctx, run);
+    if (!mergeValues(ctx, read)) return;
+    const merged = hyperLogLogsOf(ctx.shard.keyspace).mergeResult(read.values[0], sparseMax);
     if (typeof merged === "number") return replyStatus(ctx, merged);
     await run(destOwner, [SET, dest, merged, KEEPTTL]);
     // Redis writes into an unshared (raw) string; SET would leave a short one embstr.

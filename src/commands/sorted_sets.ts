@@ -113,15 +113,15 @@ function zaddGeneric(incrby: boolean) {
     const { args, out } = ctx;
     let flags = incrby ? ZADD_INCR : 0;
     let scoreIndex = 2;
-    if (!incrby) {
-      for (; scoreIndex < args.argc; scoreIndex++) {
-        // Options are words; a score (the usual first argument) needs no string to tell.
-        const first = args.argBuf[args.argStart[scoreIndex]] | 0x20;
-        if (args.argLen[scoreIndex] === 0 || first < 0x61 || first > 0x7a) break;
-        const flag = addOption(args, scoreIndex);
-        if (flag === 0) break;
-        flags |= flag;
-      }
+    // ZINCRBY parses ZADD's options too (Redis shares the parser): "ZINCRBY k XX m" is a
+    // syntax error, not an invalid increment.
+    for (; scoreIndex < args.argc; scoreIndex++) {
+      // Options are words; a score (the usual first argument) needs no string to tell.
+      const first = args.argBuf[args.argStart[scoreIndex]] | 0x20;
+      if (args.argLen[scoreIndex] === 0 || first < 0x61 || first > 0x7a) break;
+      const flag = addOption(args, scoreIndex);
+      if (flag === 0) break;
+      flags |= flag;
     }
     const elements = args.argc - scoreIndex;
     if (elements % 2 !== 0 || elements === 0) return out.error(ERR_SYNTAX);

@@ -361,4 +361,24 @@ export default [
       ["PFDEBUG", "ENCODING", "h"],
     ],
   },
+  {
+    // Redis checks key by key: a string that is no HyperLogLog errs before a later list does,
+    // whether or not the keys share a shard (slots of {a} and {b} are on different halves).
+    name: "PFMERGE and PFCOUNT report the first bad key in key order",
+    cmds: [
+      ["SET", "{b}str", "hello"],
+      ["RPUSH", "{a}list", "x"],
+      ["SET", "{a}str", "hello"],
+      ["RPUSH", "{b}list", "x"],
+      ["PFADD", "{a}hll", "a"],
+      ["PFMERGE", "{a}dest", "{b}str", "{a}list"],
+      ["PFMERGE", "{a}dest", "{a}str", "{b}list"],
+      ["PFMERGE", "{a}dest", "{a}hll", "{b}list", "{b}str"],
+      ["PFMERGE", "{a}dest", "{a}str", "{a}list"],
+      ["PFCOUNT", "{a}hll", "{b}str", "{a}list"],
+      ["PFCOUNT", "{a}hll", "{b}list", "{a}str"],
+      ["PFCOUNT", "{a}str", "{a}list"],
+      ["EXISTS", "{a}dest"],
+    ],
+  },
 ] satisfies Case[];

@@ -887,4 +887,19 @@ export default [
       ["ZRANGEBYSCORE", "z", "-inf", "+inf", bytes("WITHSCORES\0"), bytes("limit\0"), "0", "1"],
     ],
   },
+  {
+    // ZINCRBY goes through ZADD's option parser in Redis: an option word as the increment
+    // leaves an odd number of arguments, a syntax error.
+    name: "ZINCRBY with option words where the increment goes",
+    cmds: [
+      ["ZADD", "z", "1", "a"],
+      ["ZINCRBY", "z", "XX", "a"],
+      ["ZINCRBY", "z", "incr", "a"],
+      ["ZINCRBY", "z", bytes("nx\0"), "a"],
+      ["ZINCRBY", "z", "xy", "a"],
+      ["ZINCRBY", "z", "2", "a"],
+      ["ZINCRBY", "z", "2", "XX"],
+      ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ],
+  },
 ] satisfies Case[];
