@@ -288,6 +288,14 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     description: "Worker shards the keyspace is split across (IronCache only).",
   },
   {
+    name: "engine-huge-pages",
+    type: boolType,
+    default: "yes",
+    configSet: "immutable",
+    description:
+      "Advise transparent huge pages for the engine memory: fewer TLB misses (IronCache only).",
+  },
+  {
     name: "databases",
     type: intType(1n, INT_MAX),
     default: "16",

@@ -4,6 +4,7 @@
 // instance would fight over the scratch area).
 import * as engine from "../../wasm/build/engine.wasm";
 import { type EngineExports, Keyspace } from "./keyspace.ts";
+import { adviseHugePages } from "./huge_pages.ts";
 
 let keyspace: Keyspace | undefined;
 
@@ -11,4 +12,13 @@ let keyspace: Keyspace | undefined;
 export function createKeyspace(): Keyspace {
   keyspace ??= new Keyspace(engine satisfies EngineExports);
   return keyspace;
+}
+
+/** `engine-huge-pages`: advises huge pages for this realm's engine memory now and again after
+ * each growth. False when the kernel (or the runtime) refused. */
+export function keepHugePagesAdvised(ks: Keyspace): boolean {
+  const memory = engine.memory as WebAssembly.Memory;
+  if (!adviseHugePages(memory)) return false;
+  ks.afterGrowth = () => adviseHugePages(memory);
+  return true;
 }

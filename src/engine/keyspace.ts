@@ -236,6 +236,8 @@ export class Keyspace {
   readonly #sinkView = new CachedView();
   #scratch = 0;
   #scratchCapacity = 0;
+  /** Called once the memory has grown (seen by the next access): see keepHugePagesAdvised. */
+  afterGrowth?: () => void;
 
   constructor(engine: EngineExports) {
     this.#engine = engine;
@@ -1102,6 +1104,7 @@ export class Keyspace {
     if (this.#bytes.byteLength === 0) {
       this.#bytes = new Uint8Array(this.#memory.buffer);
       this.#memoryView = new DataView(this.#memory.buffer);
+      this.afterGrowth?.();
     }
     return this.#bytes;
   }

@@ -8,7 +8,8 @@ import { shareSlowlogIds } from "./slowlog.ts";
 import { shardFigures } from "./shard_metrics.ts";
 import { ConfigStore } from "../config/store.ts";
 import { followEncodingLimits } from "../engine/encoding_limits.ts";
-import { createKeyspace } from "../engine/engine_module.ts";
+import { createKeyspace, keepHugePagesAdvised } from "../engine/engine_module.ts";
+import type { Keyspace } from "../engine/keyspace.ts";
 import { Shard } from "./shard.ts";
 import { type LinkRings, Peers } from "./peers.ts";
 import { createBatchExecutor } from "./executor.ts";
@@ -90,7 +91,9 @@ async function start(init: InitMessage): Promise<void> {
   configureClientIds(init.shardId, init.shardCount);
   counters = new Int32Array(init.counters);
   shareSlowlogIds(counters, SLOWLOG_IDS);
-  shard = new Shard(init.shardId, init.shardCount, createKeyspace(), config, init.server);
+  const keyspace = createKeyspace();
+  adviseHugePagesIfAsked(config, keyspace, init.shardId);
+  shard = new Shard(init.shardId, init.shardCount, keyspace, config, init.server);
   followEncodingLimits(config, shard.keyspace);
   notePeakMemory(shard, shard.memory.used()); // used_memory_startup
   startStallProbe(`S${init.shardId}`);
@@ -259,4 +262,15 @@ function shutdown(): void {
 function maybeStopped(): void {
   if (!shuttingDown || connections.size > 0) return;
   self.postMessage({ type: "stopped", shardId: shard?.id ?? -1 });
+}
+
+/** `engine-huge-pages`, before the keyspace holds anything. */
+function adviseHugePagesIfAsked(config: ConfigStore, keyspace: Keyspace, shardId: number): void {
+  if (config.get("engine-huge-pages") !== true) return;
+  if (keepHugePagesAdvised(keyspace)) log.verbose("engine memory: transparent huge pages advised");
+  else if (shardId === 0) {
+    log.warning(
+      "engine-huge-pages: madvise(MADV_HUGEPAGE) was refused or unavailable (no THP in the kernel, no --allow-ffi or no glibc): the engine keeps 4 KiB pages",
+    );
+  }
 }
