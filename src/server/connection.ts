@@ -161,8 +161,12 @@ export class Connection {
       this.client.blocked?.abort();
       if (this.busy) return;
       // Output already handed to the socket (a message delivered before the kill) is
-      // finished first, as Redis's earlier event-loop turn would have written it; a client
-      // that does not read is closed after a second anyway.
+      // finished first, as Redis's earlier event-loop turn would have written it; so are
+      // deliveries still waiting for this turn's flush (a publish that reached this shard in
+      // the same turn as the kill). A client that does not read is closed after a second.
+      if (!this.writing && this.delivered.length !== 0 && !this.closed) {
+        this.startWritingDelivered();
+      }
       if (this.writing) {
         const timer = setTimeout(() => this.close(), 1000);
         this.writing.finally(() => {
