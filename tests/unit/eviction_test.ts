@@ -68,8 +68,12 @@ Deno.test("LFU counter grows logarithmically as Redis's LFULogIncr (lfu-log-fact
         sum += ks.freq(0, key);
       }
       const mean = sum / keys, expected = expectedCounter(factor, hits);
+      // The engine's random seed differs per run. At lfu-log-factor 100 and 100k hits the mean
+      // of 4 keys has a standard deviation of about 1.9 (simulated): 0.35 x 50 / 2 = 8.8 is 4.5
+      // of them (0.25 was 3.2, and failed once in a CI run with 43.75); a wrong factor moves the
+      // mean by tens.
       assert.ok(
-        Math.abs(mean - expected) <= Math.max(2.5, expected * 0.25 / Math.sqrt(keys)),
+        Math.abs(mean - expected) <= Math.max(2.5, expected * 0.35 / Math.sqrt(keys)),
         `factor ${factor}, ${hits} hits: mean ${mean}, formula expects ${expected.toFixed(1)}`,
       );
       assert.ok(
