@@ -3,20 +3,12 @@
 // zslParseRange's laxer ones for ZRANGEBYSCORE / ZCOUNT bounds ("min or max is not a float"),
 // and zslParseLexRangeItem's "-", "+", "(x", "[x" for the lex commands.
 
-import { strtod } from "../protocol/numbers.ts";
-
-const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+import { string2d, strtod } from "../protocol/numbers.ts";
 
 /** Redis's string2d (getDoubleFromObject): the whole argument must be a number, no leading
  * space, no NaN, no overflow or underflow to zero. Null when not. */
 export function parseScore(b: Uint8Array): number | null {
-  const plain = plainInteger(b, 0, b.length);
-  if (plain !== null) return plain;
-  if (b.length === 0 || isSpace(b[0])) return null;
-  const r = strtod(b);
-  if (r.end !== b.length || Number.isNaN(r.value)) return null;
-  if (r.range && (r.value === Infinity || r.value === -Infinity || r.value === 0)) return null;
-  return r.value;
+  return plainInteger(b, 0, b.length) ?? string2d(b);
 }
 
 /** b[start, end) if it is [-]digits, at most 15 of them, as strtod reads it (exact, so no rounding to get right):

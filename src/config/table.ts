@@ -321,7 +321,7 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   {
     name: "hash-max-listpack-value",
     redisAliases: ["hash-max-ziplist-value"],
-    type: intType(0n, LLONG_MAX),
+    type: sizeType(0n, LLONG_MAX), // a memory config in Redis: "1kb" is 1024
     default: "64",
     configSet: "settable",
     description:
@@ -345,7 +345,7 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   {
     name: "zset-max-listpack-value",
     redisAliases: ["zset-max-ziplist-value"],
-    type: intType(0n, LLONG_MAX),
+    type: sizeType(0n, LLONG_MAX), // a memory config in Redis: "1kb" is 1024
     default: "64",
     configSet: "settable",
     description: "A sorted set with a longer member than this (bytes) becomes a skiplist.",

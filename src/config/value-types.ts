@@ -1,6 +1,8 @@
 // The value types of the config table. Each parses like Redis 7.0's config.c (same accepted
 // inputs, same error wording for CONFIG SET) and prints values the way CONFIG GET does.
 import { humanBytes, memtoull, string2ll, strtollWhole } from "./redis-numbers.ts";
+import { string2d } from "../protocol/numbers.ts";
+import { asciiBytes } from "../protocol/bytes.ts";
 import { nearest } from "./nearest.ts";
 import type { ConfigValue, ParseResult, ValueType } from "./types.ts";
 
@@ -240,8 +242,9 @@ export const percentileListType: ValueType = {
     const words = raw === "" ? [] : raw.split(" ");
     const values: number[] = [];
     for (const w of words) {
-      const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) ? Number(w) : NaN;
-      if (Number.isNaN(x)) {
+      // string2d, as Redis reads each percentile: hex ("0x10") and "inf" are numbers too.
+      const x = string2d(asciiBytes(w));
+      if (x === null) {
         return fail(
           "Invalid latency-tracking-info-percentiles parameters",
           `${q(raw)} must be numbers separated by spaces`,

@@ -212,6 +212,16 @@ export function strtod(b: Uint8Array, start = 0): Strtod {
   };
 }
 
+/** Redis's string2d (util.c): the whole text must be a number (strtod: hex, "inf" and the rest),
+ * no leading space, no NaN, no overflow, no underflow to zero. Null when not. */
+export function string2d(b: Uint8Array): number | null {
+  if (b.length === 0 || isSpace(b[0])) return null;
+  const r = strtod(b);
+  if (r.end !== b.length || Number.isNaN(r.value)) return null;
+  if (r.range && (r.value === Infinity || r.value === -Infinity || r.value === 0)) return null;
+  return r.value;
+}
+
 /**
  * C's strtod over a whole string, as Redis's SORT reads weights: parsing stops at a NUL byte,
  * an empty string is 0; null when characters are left over (or nothing converts), for NaN,

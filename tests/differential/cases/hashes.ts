@@ -596,4 +596,22 @@ export default [
       ["HSCAN", "h", "0", bytes("match\0"), "f*", bytes("COUNT\0"), "5"],
     ],
   },
+  {
+    // hash- and zset-max-listpack-value are memory configs in Redis: units, "" is 0, and a
+    // word is "argument must be a memory value".
+    name: "CONFIG SET of the listpack value limits takes memory units",
+    cmds: [
+      ["CONFIG", "SET", "hash-max-listpack-value", "1kb"],
+      ["CONFIG", "GET", "hash-max-listpack-value"],
+      ["CONFIG", "SET", "zset-max-ziplist-value", "2K"],
+      ["CONFIG", "GET", "zset-max-listpack-value"],
+      ["CONFIG", "SET", "hash-max-listpack-value", "-1"],
+      ["CONFIG", "SET", "zset-max-listpack-value", "yes"],
+      ["CONFIG", "SET", "hash-max-listpack-value", ""],
+      ["CONFIG", "GET", "hash-max-listpack-value"],
+      ["HSET", "h", "f", "v"],
+      ["OBJECT", "ENCODING", "h"],
+      ["CONFIG", "SET", "hash-max-listpack-value", "64", "zset-max-listpack-value", "64"],
+    ],
+  },
 ] satisfies Case[];

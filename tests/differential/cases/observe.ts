@@ -95,6 +95,14 @@ export default [
       ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 101"],
       ["CONFIG", "SET", "latency-tracking-info-percentiles", "1.5 99.90 50"],
       ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+      // Each percentile is read by string2d: hex is a number, "inf" and 1e500 are out of range.
+      ["CONFIG", "SET", "latency-tracking-info-percentiles", "0x10 0x1.8p4 1e1"],
+      ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+      ["CONFIG", "SET", "latency-tracking-info-percentiles", "inf"],
+      ["CONFIG", "SET", "latency-tracking-info-percentiles", "1e500"],
+      ["CONFIG", "SET", "latency-tracking-info-percentiles", "1e-500"],
+      ["CONFIG", "SET", "latency-tracking-info-percentiles", "nan"],
+      ["CONFIG", "SET", "latency-tracking-info-percentiles", " 1"],
       ["CONFIG", "SET", "latency-tracking-info-percentiles", ""],
       ["CONFIG", "GET", "latency-tracking-info-percentiles"],
       [
