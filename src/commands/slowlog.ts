@@ -6,7 +6,7 @@ import type { CommandContext, CommandRows } from "./spec.ts";
 import { type SlowlogEntry, slowlogOf } from "../server/slowlog.ts";
 import { isShardPart, replyShardData, shardData, withOtherShards } from "./every_shard.ts";
 import { latin1 } from "../protocol/bytes.ts";
-import { writeHelp } from "./help.ts";
+import { errSubcommandSyntax, writeHelp } from "./help.ts";
 
 /** An entry as a shard part sends it (bytes as latin1 text). */
 interface SentEntry {
@@ -28,6 +28,8 @@ function sent(e: SlowlogEntry): SentEntry {
 function get(ctx: CommandContext): void | Promise<void> {
   const { args, out } = ctx;
   let count = 10;
+  // Redis takes GET with at most one argument (slowlogCommand); more is a syntax error.
+  if (args.argc > 3) return out.error(errSubcommandSyntax(ctx));
   if (args.argc === 3) {
     const n = args.int(2);
     if (n === null || n < -1) return out.error("ERR count should be greater than or equal to -1");

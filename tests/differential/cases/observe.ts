@@ -13,6 +13,7 @@ export default [
       ["SLOWLOG", "HELP"],
       ["SLOWLOG", "GET", "abc"],
       ["SLOWLOG", "GET", "-2"],
+      ["SLOWLOG", "GET", "1", "2"],
       ["SLOWLOG", "LEN", "x"],
       ["SLOWLOG", "RESET", "x"],
       ["SLOWLOG", "foo"],
