@@ -1,6 +1,7 @@
 // Connection family: PING ECHO HELLO QUIT SELECT RESET (Redis's server.c / networking.c).
 import type { CommandContext, CommandRows } from "./spec.ts";
-import { ERR_DB_INDEX, ERR_NOT_INTEGER, errArity } from "../protocol/errors.ts";
+import { ERR_DB_INDEX, errArity } from "../protocol/errors.ts";
+import { intArg } from "./keys_common.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";
 import { authenticate, ERR_WRONGPASS } from "../acl/gate.ts";
 import { latin1 } from "../protocol/bytes.ts";
@@ -32,9 +33,9 @@ export function quit(ctx: CommandContext): void {
 }
 
 export function select(ctx: CommandContext): void {
-  const { args, out, client, shard } = ctx;
-  const db = args.int(1);
-  if (db === null || db < -2147483648 || db > 2147483647) return out.error(ERR_NOT_INTEGER);
+  const { out, client, shard } = ctx;
+  const db = intArg(ctx, 1); // getIntFromObjectOrReply's two errors
+  if (db === null) return;
   if (db < 0 || db >= shard.databases) return out.error(ERR_DB_INDEX);
   client.db = db;
   out.ok();

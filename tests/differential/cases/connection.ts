@@ -17,4 +17,22 @@ export default [
   { name: "QUIT", cmds: [["QUIT"]], expectClose: true },
   { name: "QUIT ignores arguments", cmds: [["QUIT", "now"]], expectClose: true },
   { name: "QUIT after other commands", raw: ["PING\r\nQUIT\r\nPING\r\n"], expectClose: true },
+  {
+    // getIntFromObjectOrReply: not a number, then outside a C int, then selectDb's range.
+    name: "SELECT: database index errors",
+    cmds: [
+      ["SELECT", "15"],
+      ["SELECT", "16"],
+      ["SELECT", "-1"],
+      ["SELECT", "abc"],
+      ["SELECT", ""],
+      ["SELECT", "1.5"],
+      ["SELECT", "2147483647"],
+      ["SELECT", "2147483648"],
+      ["SELECT", "-2147483649"],
+      ["SELECT", "9223372036854775807"],
+      ["SELECT", "9223372036854775808"],
+      ["SELECT", "0"],
+    ],
+  },
 ] satisfies Case[];
