@@ -9,7 +9,7 @@
 //   [command]: one command, or several separated by commas (then even those SKIP leaves out)
 //   env: SEED (12345), MAXARGS (6 arguments at most), PER (60 lists per command), RESP3=1,
 //   ERRORS_ONLY=1 (count a difference only when one side is an error: for commands whose
-//   replies differ by nature, such as CLIENT LIST)
+//   replies differ by nature, such as CLIENT LIST), IN_MULTI=1 (each list inside MULTI/EXEC)
 //
 // Expected differences: replies in a hash table's order (SMEMBERS of a hashtable set...).
 import { WireConnection } from "../tests/differential/wire.ts";
@@ -18,6 +18,7 @@ import { type Arg, bytes, resp } from "../tests/differential/case.ts";
 const [ironPort, redisPort] = Deno.args.slice(0, 2).map(Number);
 const only = Deno.args[2];
 const ERRORS_ONLY = Deno.env.get("ERRORS_ONLY") === "1";
+const IN_MULTI = Deno.env.get("IN_MULTI") === "1";
 const td = new TextDecoder("latin1");
 const POPULATE: Arg[][] = [
   ["FLUSHALL"],
@@ -244,7 +245,13 @@ async function run(cmdLists: Arg[][]) {
       await send(ic, p);
       await send(rc, p);
     }
-    const a = await send(ic, cmd), b = await send(rc, cmd);
+    // IN_MULTI=1: each list is queued in a MULTI and run by EXEC (queue-time against run-time
+    // errors); the three replies are compared together.
+    const run = async (c: WireConnection) =>
+      IN_MULTI
+        ? (await send(c, ["MULTI"])) + (await send(c, cmd)) + (await send(c, ["EXEC"]))
+        : await send(c, cmd);
+    const a = await run(ic), b = await run(rc);
     // ERRORS_ONLY: replies that differ by nature (ids, addresses, times) are left out unless
     // one side is an error or the connection ended.
     const counts = !ERRORS_ONLY || [a, b].some((r) => !r.startsWith("ok:") || r.startsWith("ok:-"));

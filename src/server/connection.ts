@@ -6,6 +6,8 @@ import { PendingReplies } from "./pending_replies.ts";
 import { GatherBuffer } from "./gather_buffer.ts";
 import { NEED_MORE, PROTOCOL_ERROR, RequestParser } from "../protocol/resp_parser.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
+import { errArity } from "../protocol/errors.ts";
+import { latin1 } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { Client, type PushMessage } from "./client.ts";
 import type { Shard } from "./shard.ts";
@@ -35,6 +37,7 @@ import { type SocketIo, socketIoOf } from "./socket_io.ts";
 
 /** Commands without the "loading" flag while the dataset loads (boot, DEBUG RELOAD). */
 const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
+const ERR_EXEC_ARITY = errArity("exec");
 
 const INITIAL_READ = 16 * 1024;
 /** A client whose reads fill the buffer (a deep pipeline of large values: 16 SETs of 4 KiB are
@@ -666,17 +669,18 @@ export class Connection {
     let waiting: Promise<void> | undefined;
     if (typeof spec === "string") {
       this.out.error(spec);
-      flagTransaction(this.client);
+      this.refused(spec === ERR_EXEC_ARITY);
     } else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) {
-      flagTransaction(this.client); // NOAUTH / NOPERM
+      this.refused(spec.name === "exec"); // NOAUTH / NOPERM
     } else if (
       this.client.subscriptions !== 0 && this.client.resp === 2 &&
       refusedWhileSubscribed(this.ctx, spec.name)
     ) {
       this.rejected(spec.name);
-      flagTransaction(this.client);
+      this.refused(spec.name === "exec");
     } else if (this.shard.loading && !spec.flags.includes("loading")) {
       this.out.error(ERR_LOADING);
+      this.refused(spec.name === "exec");
     } else if (
       this.client.transaction !== null &&
       queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))
@@ -688,6 +692,23 @@ export class Connection {
     } else waiting = this.runNow(spec, buf, frameStart, pos);
     if (waiting) return waiting.then(() => this.dropSuppressedReply());
     this.dropSuppressedReply();
+  }
+
+  /**
+   * Redis's rejectCommand, after the refusal's error was written: a command refused inside
+   * MULTI makes EXEC fail, and a refused EXEC (arity, NOAUTH, NOPERM, the subscribed context,
+   * LOADING) answers EXECABORT with the refusal's text instead and discards the transaction
+   * (execCommandAbort), also outside MULTI.
+   */
+  private refused(isExec: boolean): void {
+    flagTransaction(this.client);
+    if (!isExec) return;
+    const error = latin1(this.out.bytes().subarray(this.replyAt + 1, this.out.length - 2));
+    this.out.length = this.replyAt;
+    // rejectCommandFormat's texts (arity, subscribed context) carry no "ERR " of their own.
+    const reason = error.startsWith("ERR ") ? error.slice(4) : error;
+    this.out.error(`EXECABORT Transaction discarded because of: ${reason}`);
+    discardTransaction(this.shard, this.client);
   }
 
   private async untilUnpaused(spec: CommandSpec): Promise<void> {

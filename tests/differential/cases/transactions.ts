@@ -410,4 +410,30 @@ export default [
       { client: 1, cmd: ["ACL", "LOG", "RESET"] },
     ],
   },
+  {
+    // Redis's rejectCommand: an EXEC refused before it runs (arity, NOPERM, the RESP2
+    // subscribed context) answers EXECABORT with the reason and discards the transaction,
+    // also outside MULTI.
+    name: "a refused EXEC is EXECABORT and ends the transaction",
+    cmds: [
+      ["EXEC", "x"],
+      ["MULTI"],
+      ["SET", "a", "1"],
+      ["EXEC", "x"],
+      ["EXEC"],
+      ["GET", "a"],
+      ["ACL", "SETUSER", "txu", "on", ">p", "+@all", "-exec", "~*", "&*"],
+      ["AUTH", "txu", "p"],
+      ["EXEC"],
+      ["MULTI"],
+      ["SET", "a", "2"],
+      ["EXEC"],
+      ["GET", "a"],
+      ["AUTH", "default", "x"],
+      ["ACL", "DELUSER", "txu"],
+      ["SUBSCRIBE", "c"],
+      ["EXEC"],
+      ["RESET"],
+    ],
+  },
 ] satisfies Case[];
