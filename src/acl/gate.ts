@@ -47,30 +47,29 @@ export function logDenial(
 }
 
 /**
- * Writes the rejection and returns true when the client may not run `spec` now: not yet
- * authenticated (NOAUTH), or its user lacks the permission (NOPERM, logged). `inExec`: a
- * queued command checked again as EXEC runs it (the rules may have changed meanwhile).
+ * The error to reply when the client may not run `spec` now, or null: not yet authenticated
+ * (NOAUTH), or its user lacks the permission (NOPERM, logged). `inExec`: a queued command
+ * checked again as EXEC runs it (the rules may have changed meanwhile).
  */
 export function commandRefused(
   ctx: CommandContext,
   spec: CommandSpec,
   inExec = false,
-): boolean {
-  const { client, shard, args, out } = ctx;
+): string | null {
+  const { client, shard, args } = ctx;
   const acl = shard.acl;
   const cmd = aclCommandOf(spec);
   if (!inExec && !client.authenticated && acl.authRequired() && !cmd.noAuth) {
     client.lastCommand = spec.name;
     recordRejected(shard, spec.name);
-    out.error(ERR_NOAUTH);
-    return true;
+    return ERR_NOAUTH;
   }
   const user = acl.get(client.user);
   const argv = argvOf(args);
   const denial = user
     ? checkCommand(user, cmd, argv)
     : { reason: DENIED_CMD as typeof DENIED_CMD, index: 0 };
-  if (!denial) return false;
+  if (!denial) return null;
   if (!inExec) client.lastCommand = spec.name;
   const reason = denial.reason === DENIED_CMD
     ? "command"
@@ -78,13 +77,9 @@ export function commandRefused(
     ? "key"
     : "channel";
   logDenial(ctx, reason, reason === "command" ? cmd.fullName : latin1(argv[denial.index]));
-  if (inExec) {
-    out.error(ERR_ACL_CHANGED + EXEC_DENIAL_REASONS[reason]);
-    return true;
-  }
+  if (inExec) return ERR_ACL_CHANGED + EXEC_DENIAL_REASONS[reason];
   recordRejected(shard, spec.name);
-  out.error(deniedText(denial, cmd));
-  return true;
+  return deniedText(denial, cmd);
 }
 
 /** execCommand's text for a queued command the user may no longer run. */

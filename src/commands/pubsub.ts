@@ -170,14 +170,11 @@ const ALLOWED_WHILE_SUBSCRIBED = new Set([
 
 /**
  * For the connection, before running a command: a RESP2 client with subscriptions may run
- * only the subscribe family, PING, QUIT and RESET; writes the refusal and returns true.
+ * only the subscribe family, PING, QUIT and RESET; the refusal's error text, or null.
  */
-export function refusedWhileSubscribed(ctx: CommandContext, name: string): boolean {
+export function refusedWhileSubscribed(name: string): string | null {
   const base = name.includes("|") ? name.slice(0, name.indexOf("|")) : name;
-  if (ALLOWED_WHILE_SUBSCRIBED.has(base)) return false;
-  ctx.out.error(
-    `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / ` +
-      "RESET are allowed in this context",
-  );
-  return true;
+  if (ALLOWED_WHILE_SUBSCRIBED.has(base)) return null;
+  return `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / ` +
+    "RESET are allowed in this context";
 }

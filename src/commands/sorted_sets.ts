@@ -226,8 +226,6 @@ function parseRange(
   let type = fixedType, reverse = fixedReverse;
   let withScores = false, offset = 0, limit = -1;
   for (let j = keyIndex + 3; j < args.argc; j++) {
-    // The option words differ in length (LIMIT and BYLEX in their first letter): one
-    // keyword compare per argument, whatever the option's place.
     const option = rangeOption(args, j);
     if (option === OPTION_WITHSCORES && !store) withScores = true;
     else if (option === OPTION_LIMIT && args.argc - j - 1 >= 2) {

@@ -425,6 +425,10 @@ class Message {
   }
 }
 
+/** Below this many bytes a tail is copied by a loop, else by a view and set(): callgrind put
+ * a loop at about 19 instructions per byte and a view plus set() of 32 bytes at 550. */
+const TAIL_COPY_LOOP_MAX = 28;
+
 /**
  * One message's push frame (`message`/`smessage` channel payload, or `pmessage` pattern
  * channel payload, as bulk strings: `>n` in RESP3, `*n` in RESP2). Written straight into a
@@ -432,10 +436,6 @@ class Message {
  * reused from message to message (a new ArrayBuffer per message costs more than the rest of
  * its delivery) and copied by Client.deliver: a frame is only valid until the next start().
  */
-/** Below this many bytes a tail is copied by a loop, else by a view and set(): callgrind put
- * a loop at about 19 instructions per byte and a view plus set() of 32 bytes at 550. */
-const TAIL_COPY_LOOP_MAX = 28;
-
 class PushFrames implements PushMessage {
   private head = PMESSAGE_HEAD;
   private pattern: Uint8Array | null = null;

@@ -7,7 +7,6 @@ import { GatherBuffer } from "./gather_buffer.ts";
 import { NEED_MORE, PROTOCOL_ERROR, RequestParser } from "../protocol/resp_parser.ts";
 import { ReplyWriter } from "../protocol/reply_writer.ts";
 import { errArity } from "../protocol/errors.ts";
-import { latin1 } from "../protocol/bytes.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { Client, type PushMessage } from "./client.ts";
 import type { Shard } from "./shard.ts";
@@ -667,20 +666,18 @@ export class Connection {
   ): Promise<void> | undefined {
     this.markReplyStart();
     let waiting: Promise<void> | undefined;
-    if (typeof spec === "string") {
-      this.out.error(spec);
-      this.refused(spec === ERR_EXEC_ARITY);
-    } else if (!this.shard.acl.open && commandRefused(this.ctx, spec)) {
-      this.refused(spec.name === "exec"); // NOAUTH / NOPERM
+    let refusal: string | null;
+    if (typeof spec === "string") this.reject(spec, spec === ERR_EXEC_ARITY);
+    else if (!this.shard.acl.open && (refusal = commandRefused(this.ctx, spec)) !== null) {
+      this.reject(refusal, spec.name === "exec"); // NOAUTH / NOPERM
     } else if (
       this.client.subscriptions !== 0 && this.client.resp === 2 &&
-      refusedWhileSubscribed(this.ctx, spec.name)
+      (refusal = refusedWhileSubscribed(spec.name)) !== null
     ) {
       this.rejected(spec.name);
-      this.refused(spec.name === "exec");
+      this.reject(refusal, spec.name === "exec");
     } else if (this.shard.loading && !spec.flags.includes("loading")) {
-      this.out.error(ERR_LOADING);
-      this.refused(spec.name === "exec");
+      this.reject(ERR_LOADING, spec.name === "exec");
     } else if (
       this.client.transaction !== null &&
       queueInTransaction(this.ctx, spec, buf.subarray(frameStart, pos), this.queueOwner(spec))
@@ -695,16 +692,14 @@ export class Connection {
   }
 
   /**
-   * Redis's rejectCommand, after the refusal's error was written: a command refused inside
-   * MULTI makes EXEC fail, and a refused EXEC (arity, NOAUTH, NOPERM, the subscribed context,
-   * LOADING) answers EXECABORT with the refusal's text instead and discards the transaction
+   * Redis's rejectCommand: replies the refusal `error`, and a command refused inside MULTI
+   * makes EXEC fail; a refused EXEC (arity, NOAUTH, NOPERM, the subscribed context, LOADING)
+   * answers EXECABORT with the refusal's text instead and discards the transaction
    * (execCommandAbort), also outside MULTI.
    */
-  private refused(isExec: boolean): void {
+  private reject(error: string, isExec: boolean): void {
     flagTransaction(this.client);
-    if (!isExec) return;
-    const error = latin1(this.out.bytes().subarray(this.replyAt + 1, this.out.length - 2));
-    this.out.length = this.replyAt;
+    if (!isExec) return this.out.error(error);
     // rejectCommandFormat's texts (arity, subscribed context) carry no "ERR " of their own.
     const reason = error.startsWith("ERR ") ? error.slice(4) : error;
     this.out.error(`EXECABORT Transaction discarded because of: ${reason}`);
@@ -891,7 +886,9 @@ export class Connection {
         const { spec, frame } = commands[next++];
         const replyAt = this.out.length, pendingAt = this.pending.count, flushes = this.flushes;
         parser.next(frame, 0, frame.length);
-        if (!this.shard.acl.open && commandRefused(this.ctx, spec, true)) {
+        const refusal = this.shard.acl.open ? null : commandRefused(this.ctx, spec, true);
+        if (refusal !== null) {
+          this.out.error(refusal);
           silenceIfOff(replyAt, pendingAt, flushes);
           continue;
         }
