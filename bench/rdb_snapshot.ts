@@ -113,15 +113,17 @@ const libc = Deno.dlopen("libc.so.6", {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  // Lengths and the offset as u32 (size_t and off_t in the ABI; zero-extended on x86_64 and
+  // aarch64, as in bench/ffi_transport.ts): a number for a usize parameter (which Deno takes,
+  // though its types ask for a bigint) threw the optimized request loop out on every call
+  // ("not a BigInt"), and V8 compiled it again about 3 times a second, 2-8 ms each on its
+  // helper threads: that took a core from the server or this client, in every window alike.
+  send: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
-  pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
-  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  pread: { parameters: ["i32", "buffer", "u32", "u32"], result: "i32" },
+  recv: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
 }).symbols;
-
-/** A size_t argument: Deno takes a number for it (its types say bigint, which would allocate). */
-const size = (n: number) => n as unknown as bigint;
 
 /**
  * A blocking TCP connection through libc (send/recv): no promise, op or buffer per request,
@@ -146,11 +148,11 @@ class BlockingConn {
 
   /** Sends `frame[0, length)`, waits for one whole `+`/`-`/`:` line or bulk reply: its length. */
   request(frame: Uint8Array, length: number): number {
-    if (libc.send(this.fd, frame, size(length), 0) !== length) throw new Error("short send");
+    if (libc.send(this.fd, frame, length, 0) !== length) throw new Error("short send");
     const b = this.#reply;
     let have = 0;
     for (;;) {
-      const n = libc.recv(this.fd, have === 0 ? b : b.subarray(have), size(b.length - have), 0);
+      const n = libc.recv(this.fd, have === 0 ? b : b.subarray(have), b.length - have, 0);
       if (n <= 0) throw new Error("connection closed");
       have += n;
       if (have < 2 || b[have - 2] !== 13 || b[have - 1] !== 10) continue;
@@ -201,7 +203,7 @@ class ThreadClock {
 
   /** Reads both clocks (ns). */
   read(): void {
-    const b = this.#buffer, n = Number(libc.pread(this.#fd, b, size(b.length), size(0)));
+    const b = this.#buffer, n = libc.pread(this.#fd, b, b.length, 0);
     let at = 0, running = 0, waiting = 0;
     while (at < n && b[at] !== 32) running = running * 10 + b[at++] - 48;
     for (at++; at < n && b[at] !== 32; at++) waiting = waiting * 10 + b[at] - 48;

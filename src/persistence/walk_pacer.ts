@@ -12,9 +12,10 @@
 export const PACE_STATE = 0;
 export const PACE_PAUSE_US = 1;
 export const PACE_READY = 2;
-/** States: nothing asked (or the pause is over), a pause asked for. */
+/** States: nothing asked (or the pause is over), a pause asked for, the walk is over. */
 export const PACE_WAKE = 0;
 export const PACE_WAITING = 1;
+export const PACE_STOP = 2;
 
 export class WalkPacer {
   readonly #cell = new Int32Array(new SharedArrayBuffer(12));
@@ -55,13 +56,17 @@ export class WalkPacer {
     return wait.async ? wait.value : Promise.resolve();
   }
 
-  /** Stops the thread (at the walk's end). */
+  /**
+   * Stops the thread (at the walk's end). The thread leaves its loop on PACE_STOP and closes
+   * itself: terminate() alone left it blocked in Atomics.wait, a thread and an isolate kept
+   * per shard and per snapshot for the life of the process.
+   */
   close(): void {
     Atomics.store(this.#cell, PACE_READY, 0);
+    // Also ends a pause in progress: it waits only while the state is PACE_WAITING.
+    Atomics.store(this.#cell, PACE_STATE, PACE_STOP);
+    Atomics.notify(this.#cell, PACE_STATE);
     this.#worker?.terminate();
     this.#worker = null;
-    // A pause in progress must not wait for a thread that is gone.
-    Atomics.store(this.#cell, PACE_STATE, PACE_WAKE);
-    Atomics.notify(this.#cell, PACE_STATE);
   }
 }

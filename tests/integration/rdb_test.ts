@@ -306,6 +306,48 @@ Deno.test("snapshots are encoded on a thread at nice 19 and SCHED_IDLE; the serv
   }
 });
 
+/** Deno names its Worker threads "worker-N": the shards, the encoder and the walk's pacers. */
+const workerThreads = (pid: number) =>
+  [...threadScheds(pid).values()].filter((t) => t.name.startsWith("worker-")).length;
+
+Deno.test("the walk's pacer threads end with each BGSAVE: none is left behind", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+  let ours: RunningServer | undefined;
+  try {
+    ours = await startIronCache(["--shards", "2", "--dir", dir, "--save", "", ...DEBUG]);
+    const pid = Number(/process_id:(\d+)/.exec(await call(ours.port, "INFO", "server"))![1]);
+    // Enough keys for each walk to outlast its pacer thread's start-up (until then a pause
+    // is a setTimeout, and a thread not yet in its loop did end with terminate()).
+    await call(ours.port, "DEBUG", "POPULATE", "200000");
+    const bgsave = async () => {
+      assert.match(await call(ours!.port, "BGSAVE"), /Background saving started/);
+      for (let i = 0; i < 400; i++) {
+        if ((await call(ours!.port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match(await call(ours!.port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
+    };
+    await bgsave(); // starts the encoder's thread, which stays
+    const settled = async (most: number) => {
+      for (let i = 0; i < 100 && workerThreads(pid) > most; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return workerThreads(pid);
+    };
+    const after1 = await settled(3); // 2 shards and the encoder once the pacers are gone
+    for (let i = 0; i < 4; i++) await bgsave();
+    // Before the fix each BGSAVE left one pacer thread per shard blocked in Atomics.wait.
+    assert.equal(await settled(after1), after1);
+    assert.equal(after1, 3);
+    checkRdb(`${dir}/dump.rdb`);
+  } finally {
+    await stopAll(ours);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Runs the server on `dir` until it exits by itself; its exit code and output. */
 async function bootFails(dir: string): Promise<{ code: number; output: string }> {
   const child = new Deno.Command(`${repoRoot}/ironcache`, {
