@@ -17,12 +17,8 @@ import { loadConfig } from "../src/config/load.ts";
 import { ConfigStore } from "../src/config/store.ts";
 import { Shard } from "../src/server/shard.ts";
 import { createKeyspace } from "../src/engine/engine_module.ts";
-import {
-  releaseChunk,
-  SEG_CREATED,
-  SEGMENT_HEADER,
-  ShardSnapshot,
-} from "../src/persistence/snapshot_shard.ts";
+import { ShardSnapshot } from "../src/persistence/snapshot_shard.ts";
+import { releaseChunk, SEG_CREATED, SEGMENT_HEADER } from "../src/persistence/snapshot_chunks.ts";
 import { PartEncoder } from "../src/persistence/snapshot_encoder.ts";
 import { encodingLimitsOf } from "../src/engine/encoding_limits.ts";
 import type { CommandContext, CommandSpec } from "../src/commands/spec.ts";

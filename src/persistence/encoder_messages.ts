@@ -1,7 +1,7 @@
 // Messages between the persistence coordinator (main thread, encoder_thread.ts) and the
 // snapshot encoder thread (encoder_worker.ts).
 import type { EncodeOptions } from "./rdb/value.ts";
-import type { PartSection } from "./snapshot_shard.ts";
+import type { PartSection } from "./snapshot_chunks.ts";
 import type { ShardPart } from "./snapshot_file.ts";
 import type { WriteOptions } from "./rdb/file.ts";
 

@@ -5,7 +5,7 @@
 // priority too).
 import { log } from "../log.ts";
 import type { EncodeOptions } from "./rdb/value.ts";
-import { type PartSection, releaseAllChunks, releaseChunk } from "./snapshot_shard.ts";
+import { type PartSection, releaseAllChunks, releaseChunk } from "./snapshot_chunks.ts";
 import type { ShardPart } from "./snapshot_file.ts";
 import type { WriteOptions } from "./rdb/file.ts";
 import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";

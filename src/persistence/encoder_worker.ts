@@ -8,7 +8,7 @@
 import { setPriority } from "node:os";
 import { PartEncoder } from "./snapshot_encoder.ts";
 import { writeSnapshotFile } from "./snapshot_file.ts";
-import { releaseChunk } from "./snapshot_shard.ts";
+import { releaseChunk } from "./snapshot_chunks.ts";
 import type { FromEncoder, ToEncoder } from "./encoder_messages.ts";
 import { WalkLog } from "./walk_log.ts";
 

@@ -7,6 +7,7 @@ import { encodingLimitsOf } from "../engine/encoding_limits.ts";
 import { log } from "../log.ts";
 import type { PersistFromWorker, PersistToWorker } from "./messages.ts";
 import { ShardSnapshot } from "./snapshot_shard.ts";
+import { WalkPacer } from "./walk_pacer.ts";
 import { stallProbeMark } from "../server/stall_probe.ts";
 import { storeLoadBatch } from "./load_batch.ts";
 import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
@@ -95,7 +96,7 @@ export function streamSnapshot(shard: Shard, id: number): void {
     );
   };
   stallProbeMark("before snapshot");
-  new ShardSnapshot(shard, send).run().then(
+  new ShardSnapshot(shard, send, WalkPacer.kept()).run().then(
     () => {
       stallProbeMark("during snapshot");
       post({ type: "snapshot-done", shardId, id });

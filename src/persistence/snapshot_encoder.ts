@@ -21,7 +21,7 @@ import {
   SEG_SAVED,
   SEG_WALK,
   SEGMENT_HEADER,
-} from "./snapshot_shard.ts";
+} from "./snapshot_chunks.ts";
 
 /** Encoded bytes written to the part file at a time. */
 const WRITE_BYTES = 1 << 20;

@@ -7,7 +7,7 @@ import { Crc64 } from "./rdb/crc64.ts";
 import { RDB_OPCODE_EOF } from "./rdb/constants.ts";
 import { writeDbHeader, type WriteOptions, writeRdbHeader } from "./rdb/file.ts";
 import { RdbWriter } from "./rdb/writer.ts";
-import type { PartSection } from "./snapshot_shard.ts";
+import type { PartSection } from "./snapshot_chunks.ts";
 export type { PartSection };
 
 /** One shard's part file and the databases in it. */

@@ -19,26 +19,14 @@ import { KeyBytesSet } from "./key_bytes_set.ts";
 import { noteSlice } from "../server/stall_probe.ts";
 import { WalkLog } from "./walk_log.ts";
 import { WalkPacer } from "./walk_pacer.ts";
-
-/** A chunk is segments: [u8 kind][u8 db][u32 length LE][length bytes]. */
-export const SEGMENT_HEADER = 6;
-/** Records of the walk: [u32 klen][key][f64 expireAt, -1 none][DUMP blob]... */
-export const SEG_WALK = 0;
-/** One record of a key a write is about to change, as it was when the snapshot began. */
-export const SEG_SAVED = 1;
-/** A key a write is about to create: not in the snapshot (the body is the key). */
-export const SEG_CREATED = 2;
-/** The walk of the db is over (no body). */
-export const SEG_END_DB = 3;
-
-/** One database's records in a part file. */
-export interface PartSection {
-  db: number;
-  offset: number;
-  length: number;
-  keys: number;
-  expires: number;
-}
+import {
+  IN_FLIGHT,
+  SEG_CREATED,
+  SEG_END_DB,
+  SEG_SAVED,
+  SEG_WALK,
+  SEGMENT_HEADER,
+} from "./snapshot_chunks.ts";
 
 /** The longest the walk keeps the shard in one go (ms): requests wait at most about this.
  * 0.1 rather than 0.25 halved p99.9 during BGSAVE with one shard (session 7, docs/persistence.md)
@@ -90,25 +78,6 @@ async function encoderTook(flow: Int32Array, n: number): Promise<void> {
   if (wait.async) await wait.value;
 }
 
-/**
- * A snapshot's flow control, shared by the shard and the encoder thread: `[IN_FLIGHT]` counts
- * the chunks sent and not yet encoded, `[1 + slot]` is 1 while a shared slot holds one.
- */
-const IN_FLIGHT = 0;
-
-/** The encoder is done with a chunk (`slot` -1: a private buffer): frees it, wakes the walk. */
-export function releaseChunk(flow: Int32Array, slot: number): void {
-  if (slot >= 0) Atomics.store(flow, 1 + slot, 0);
-  Atomics.sub(flow, IN_FLIGHT, 1);
-  Atomics.notify(flow, IN_FLIGHT);
-}
-
-/** The encoder is gone: nothing is in flight any more. */
-export function releaseAllChunks(flow: Int32Array): void {
-  for (let i = 0; i < flow.length; i++) Atomics.store(flow, i, 0);
-  Atomics.notify(flow, IN_FLIGHT);
-}
-
 export class ShardSnapshot {
   #db = 0;
   #cursor = 0;
@@ -132,6 +101,8 @@ export class ShardSnapshot {
      * (releaseChunk) and its slot.
      */
     private readonly send: (chunk: Uint8Array, flow: Int32Array, slot: number) => void,
+    /** The pauses' thread: the shard's kept one (WalkPacer.kept), else one for this walk. */
+    private readonly pacer: WalkPacer | null = null,
   ) {
     this.#chunk = this.#take(0);
   }
@@ -149,7 +120,7 @@ export class ShardSnapshot {
       true,
     );
     const origin = performance.timeOrigin;
-    const pacer = new WalkPacer(), shardStats = this.shard.stats;
+    const pacer = this.pacer ?? new WalkPacer(), shardStats = this.shard.stats;
     let commands = shardStats.commandsProcessed, servedAt = performance.now();
     try {
       while (!this.#done) {
@@ -178,7 +149,7 @@ export class ShardSnapshot {
       }
     } finally {
       observers.splice(observers.indexOf(observer), 1);
-      pacer.close();
+      if (pacer !== this.pacer) pacer.close();
       walkLog?.flush();
     }
     this.#post();

@@ -6,20 +6,37 @@
 // about as much on the pacer's thread), and pauses of any length. The wake is a task on the
 // shard's event loop, as the timer was; requests read meanwhile run before or right after the
 // next slice. Until the thread is up (and wherever Workers are not available) a pause is a
-// setTimeout.
+// setTimeout. A shard keeps its pacer from its first walk on (WalkPacer.kept); a walk without
+// one (tests, benches) starts its own and closes it.
 
-/** The cell's slots: the state, the pause asked for (µs), 1 once the thread runs. */
+/** The cell's slots: the state, the pause asked for (µs), PACE_UP once the thread runs. */
 export const PACE_STATE = 0;
 export const PACE_PAUSE_US = 1;
 export const PACE_READY = 2;
+/** PACE_READY's values past 0 (not up yet, or closed): running, and gone (it left its loop). */
+export const PACE_UP = 1;
+export const PACE_GONE = 2;
 /** States: nothing asked (or the pause is over), a pause asked for, the walk is over. */
 export const PACE_WAKE = 0;
 export const PACE_WAITING = 1;
 export const PACE_STOP = 2;
 
+/** This thread's kept pacer (WalkPacer.kept). */
+let kept: WalkPacer | null = null;
+
 export class WalkPacer {
   readonly #cell = new Int32Array(new SharedArrayBuffer(12));
   #worker: Worker | null = null;
+
+  /**
+   * The pacer a shard's walks share, started by the first and kept (restarted if its thread
+   * failed): a Worker's start-up (an isolate, its module compiled: 20-30 ms of CPU at normal
+   * priority) made the first half second of every BGSAVE the slowest for requests.
+   */
+  static kept(): WalkPacer {
+    if (kept === null || kept.#worker === null) kept = new WalkPacer();
+    return kept;
+  }
 
   constructor() {
     try {
@@ -39,7 +56,12 @@ export class WalkPacer {
 
   /** Is the thread up (pauses go through it)? */
   get ready(): boolean {
-    return Atomics.load(this.#cell, PACE_READY) === 1;
+    return Atomics.load(this.#cell, PACE_READY) === PACE_UP;
+  }
+
+  /** Has the thread left its loop (after close())? */
+  get gone(): boolean {
+    return Atomics.load(this.#cell, PACE_READY) === PACE_GONE;
   }
 
   /**

@@ -3,10 +3,12 @@
 // shard by notifying the cell its Atomics.waitAsync watches. It ends when the walk does
 // (PACE_STOP): a thread blocked in Atomics.wait outlives Worker.terminate().
 import {
+  PACE_GONE,
   PACE_PAUSE_US,
   PACE_READY,
   PACE_STATE,
   PACE_STOP,
+  PACE_UP,
   PACE_WAITING,
   PACE_WAKE,
 } from "./walk_pacer.ts";
@@ -14,7 +16,7 @@ import {
 self.onmessage = (e: MessageEvent<Int32Array>) => {
   const cell = e.data;
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  Atomics.store(cell, PACE_READY, 1);
+  Atomics.store(cell, PACE_READY, PACE_UP);
   for (;;) {
     Atomics.wait(cell, PACE_STATE, PACE_WAKE);
     const state = Atomics.load(cell, PACE_STATE);
@@ -26,5 +28,6 @@ self.onmessage = (e: MessageEvent<Int32Array>) => {
       Atomics.notify(cell, PACE_STATE);
     }
   }
+  Atomics.store(cell, PACE_READY, PACE_GONE);
   self.close();
 };

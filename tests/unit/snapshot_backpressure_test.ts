@@ -9,7 +9,7 @@ import { Shard } from "../../src/server/shard.ts";
 import { createKeyspace } from "../../src/engine/engine_module.ts";
 import { ShardSnapshot } from "../../src/persistence/snapshot_shard.ts";
 import { u32le } from "../../src/protocol/bytes.ts";
-import { releaseChunk, SEG_WALK, SEGMENT_HEADER } from "../../src/persistence/snapshot_shard.ts";
+import { releaseChunk, SEG_WALK, SEGMENT_HEADER } from "../../src/persistence/snapshot_chunks.ts";
 
 const enc = new TextEncoder();
 const KEYS = 40_000;

@@ -3,7 +3,7 @@
 // (rdbValueFromBlob + writeRdbEntry) writes: integers, LZF, plain bytes, expiry times.
 import assert from "node:assert/strict";
 import { PartEncoder } from "../../src/persistence/snapshot_encoder.ts";
-import { SEG_END_DB, SEG_WALK, SEGMENT_HEADER } from "../../src/persistence/snapshot_shard.ts";
+import { SEG_END_DB, SEG_WALK, SEGMENT_HEADER } from "../../src/persistence/snapshot_chunks.ts";
 import { objectBlob, stringBlob } from "../../src/engine/value_blob.ts";
 import { TYPE_LIST } from "../../src/engine/keyspace.ts";
 import { rdbValueFromBlob } from "../../src/persistence/value_codec.ts";

@@ -1,5 +1,6 @@
 // The snapshot walk's pacer (src/persistence/walk_pacer.ts): its pauses end, through its
-// thread once that is up (before: through setTimeout), and close() ends a pause in progress.
+// thread once that is up (before: through setTimeout), and close() ends a pause in progress
+// and the thread.
 import assert from "node:assert/strict";
 import { WalkPacer } from "../../src/persistence/walk_pacer.ts";
 
@@ -29,4 +30,33 @@ Deno.test("closing the walk pacer ends a pause in progress", async () => {
   const stuck = new Promise((r) => timer = setTimeout(() => r("stuck"), 60_000));
   assert.notEqual(await Promise.race([long.then(() => "ended"), stuck]), "stuck");
   clearTimeout(timer);
+});
+
+Deno.test("closing the walk pacer ends its thread's loop, also during a pause", async () => {
+  for (const pausing of [false, true]) {
+    const pacer = new WalkPacer();
+    await untilReady(pacer);
+    const pause = pausing ? pacer.pause(50_000) : Promise.resolve();
+    pacer.close();
+    await pause;
+    const deadline = Date.now() + 10_000;
+    while (!pacer.gone && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // terminate() alone left the thread blocked in Atomics.wait, its isolate kept for good.
+    assert.ok(pacer.gone, `the thread left its loop (pausing: ${pausing})`);
+  }
+});
+
+Deno.test("a shard's kept walk pacer is the same across walks until its thread fails", async () => {
+  const first = WalkPacer.kept();
+  try {
+    assert.equal(WalkPacer.kept(), first);
+    await untilReady(first);
+    await first.pause(100);
+    assert.equal(WalkPacer.kept(), first);
+  } finally {
+    first.close();
+  }
+  const next = WalkPacer.kept(); // a closed one (as after a thread error) is replaced
+  assert.notEqual(next, first);
+  next.close();
 });
