@@ -16,7 +16,7 @@ export const PACE_READY = 2;
 /** PACE_READY's values past 0 (not up yet, or closed): running, and gone (it left its loop). */
 export const PACE_UP = 1;
 export const PACE_GONE = 2;
-/** States: nothing asked (or the pause is over), a pause asked for, the walk is over. */
+/** States: nothing asked (or the pause is over), a pause asked for, the pacer is closed. */
 export const PACE_WAKE = 0;
 export const PACE_WAITING = 1;
 export const PACE_STOP = 2;
