@@ -236,11 +236,13 @@ Deno.test("cli: a dropped connection is reported and re-opened on the next comma
       "SELECT 2\nSET k v\nCLIENT KILL TYPE normal SKIPME no\nPING\nGET k\n",
     );
     // redis-cli 7.0 prints the same, except that its reconnect forgets SELECT 2 (GET k: nil).
-    assert.deepEqual(run, {
+    // Which error it reports is a race in both: the PING written after the server's FIN draws
+    // an RST, and a read that comes after the RST fails with ECONNRESET instead of seeing EOF.
+    assert.deepEqual({ code: run.code, stdout: run.stdout }, {
       code: 0,
       stdout: 'OK\nOK\n(integer) 1\n"v"\n',
-      stderr: "Error: Server closed the connection\n",
     });
+    assert.match(run.stderr, /^Error: (Server closed the connection|Connection reset by peer)\n$/);
   } finally {
     await redis.stop();
   }
