@@ -175,13 +175,18 @@ Deno.test("BGSAVE while writing saves the dataset as it was when it began", asyn
   }
 });
 
-/** Waits for the BGSAVE to end well, checks dump.rdb, and starts redis-server on it. */
-async function bgsaveLoadsIntoRedis(port: number, dir: string): Promise<RunningServer> {
-  for (let i = 0; i < 200; i++) {
+/** Waits (up to `polls` x 50 ms) for the BGSAVE in progress to end, and checks it ended well. */
+async function bgsaveEnded(port: number, polls = 200): Promise<void> {
+  for (let i = 0; i < polls; i++) {
     if ((await call(port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.match(await call(port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
+}
+
+/** Waits for the BGSAVE to end well, checks dump.rdb, and starts redis-server on it. */
+async function bgsaveLoadsIntoRedis(port: number, dir: string): Promise<RunningServer> {
+  await bgsaveEnded(port);
   checkRdb(`${dir}/dump.rdb`);
   return await startRedis(["--dir", dir, ...DEBUG]);
 }
@@ -321,13 +326,7 @@ Deno.test("each shard keeps one walk pacer thread from its first BGSAVE: later o
     await call(ours.port, "DEBUG", "POPULATE", "200000");
     const bgsave = async () => {
       assert.match(await call(ours!.port, "BGSAVE"), /Background saving started/);
-      for (let i = 0; i < 400; i++) {
-        if ((await call(ours!.port, "INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.match(await call(ours!.port, "INFO", "persistence"), /rdb_last_bgsave_status:ok/);
+      await bgsaveEnded(ours!.port, 400);
     };
     await bgsave(); // starts the encoder's thread, which stays
     const settled = async (most: number) => {
