@@ -14,6 +14,7 @@ import { aofSnapshotId } from "../persistence/aof/shard_aof.ts";
 import { aofSharedOf, createAofShared } from "../persistence/aof/shared.ts";
 import { aofSettings } from "../persistence/aof/settings.ts";
 import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
+import { upgradeOldStyleAof } from "../persistence/aof/upgrade.ts";
 import { PersistenceCoordinator } from "../persistence/coordinator.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
@@ -69,6 +70,7 @@ export async function runServer(argv: string[]): Promise<number> {
   const settings = aofSettings((name) => values[name]);
   let aofLoad = false;
   try {
+    upgradeOldStyleAof(String(values["dir"]), settings); // a Redis 6 appendonly.aof
     aofLoad = settings.appendonly && findManifest(settings.directory, settings.prefix) !== null;
   } catch (err) {
     if (!(err instanceof AofLoadError)) throw err;

@@ -78,7 +78,7 @@ Deno.test("an RDB file reads back what was written", () => {
   assert.deepEqual(file.databases[0].entries[2].value, databases[0].entries[2].value);
 });
 
-Deno.test("RDB files: bad signature, version, checksum; modules and functions refused", () => {
+Deno.test("RDB files: bad signature, version, checksum; modules and functions refused; a tail after the RDB", () => {
   const good = writeRdbFile(sampleDatabases());
   assert.throws(() => readRdbFile(b("NOTRDB0010")), RdbFormatError);
   assert.throws(() => readRdbFile(Uint8Array.from([...b("REDIS0012"), 255])), /version 0012/);
@@ -89,6 +89,11 @@ Deno.test("RDB files: bad signature, version, checksum; modules and functions re
   noChecksum.fill(0, noChecksum.length - 8);
   assert.equal(readRdbFile(noChecksum).databases.length, 3, "a zero checksum is not verified");
   assert.throws(() => readRdbFile(good.subarray(0, good.length - 20)), RdbFormatError);
+  // An old-style AOF's RDB preamble: its length says where the commands begin.
+  const tail = b("*1\r\n$4\r\nPING\r\n");
+  const preamble = readRdbFile(Uint8Array.from([...good, ...tail]));
+  assert.equal(preamble.length, good.length);
+  assert.equal(preamble.databases.length, 3);
   for (const opcode of [245, 246, 247]) {
     assert.throws(
       () => readRdbFile(Uint8Array.from([...b("REDIS0010"), opcode, 0, 0])),

@@ -1,6 +1,7 @@
 // Crash-safe file replacement: write a temp file, fsync it, rename it over the target, fsync
 // the directory (so the rename itself survives a crash).
 import { join } from "node:path";
+import { type AofManifest, formatManifest, manifestName } from "./manifest.ts";
 
 export function syncDirectory(dir: string): void {
   const handle = Deno.openSync(dir, { read: true });
@@ -23,6 +24,12 @@ export function replaceFileDurably(dir: string, name: string, bytes: Uint8Array)
   }
   Deno.renameSync(temp, join(dir, name));
   syncDirectory(dir);
+}
+
+/** Writes the manifest of the AOF directory `dir` (files named after `prefix`) durably. */
+export function persistManifest(dir: string, prefix: string, manifest: AofManifest): void {
+  const bytes = new TextEncoder().encode(formatManifest(manifest));
+  replaceFileDurably(dir, manifestName(prefix), bytes);
 }
 
 export function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { log } from "../../log.ts";
 import { readRdbFile } from "../rdb/file.ts";
 import { datasetAsCommands, scanCommands } from "./commands.ts";
-import { type AofManifest, manifestName, parseManifest } from "./manifest.ts";
+import { type AofFileInfo, type AofManifest, manifestName, parseManifest } from "./manifest.ts";
 
 export class AofLoadError extends Error {}
 
@@ -38,75 +38,105 @@ function startsWithRdb(bytes: Uint8Array): boolean {
 
 /**
  * The command streams to replay, in order, after checking each file. `truncatedOk`:
- * aof-load-truncated.
+ * aof-load-truncated; `prefix`: appendfilename, the name an old-style (pre-7.0) AOF keeps as
+ * the base.
  */
 export function aofCommandStreams(
   directory: string,
   manifest: AofManifest,
   truncatedOk: boolean,
+  prefix: string,
 ): Uint8Array[] {
-  const streams: Uint8Array[] = [];
   const files = [...(manifest.base ? [manifest.base] : []), ...manifest.incrs];
-  files.forEach((file, i) => {
-    const path = join(directory, file.name);
-    let bytes: Uint8Array;
-    try {
-      bytes = Deno.readFileSync(path);
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound && file.type === "i" && i === files.length - 1) {
-        return; // Redis tolerates a missing last incr file (it was just created)
-      }
-      throw new AofLoadError(`Fatal error: can't open the append log file ${file.name}: ${err}`);
-    }
-    if (bytes.length === 0) return;
-    if (startsWithRdb(bytes)) {
-      log.notice(`Reading RDB base file on AOF loading...`);
-      let rdb;
-      try {
-        rdb = readRdbFile(bytes);
-      } catch (err) {
-        throw new AofLoadError(
-          `Bad file format reading the append only file ${file.name}: ${(err as Error).message}`,
-        );
-      }
-      const frames = datasetAsCommands(rdb.databases);
-      streams.push(concatBytes(frames));
-      log.notice(`Reading the remaining AOF tail...`);
-      return;
-    }
-    const scan = scanCommands(bytes);
+  return files.flatMap((file, i) => {
     const last = i === files.length - 1;
-    if (scan.state === "bad") {
+    const bytes = readAofFile(directory, file, last);
+    if (!bytes || bytes.length === 0) return [];
+    // As loadSingleAppendOnlyFile: an RDB (a base, or an old-style AOF's preamble) first,
+    // then whatever commands follow it.
+    const rdb = startsWithRdb(bytes) ? rdbPart(file.name, bytes, file.name === prefix) : null;
+    const path = join(directory, file.name);
+    const commands = commandPart(path, file.name, bytes, rdb?.length ?? 0, last, truncatedOk);
+    return rdb ? [rdb.commands, ...commands] : commands;
+  });
+}
+
+/** The file's bytes, or null for a missing last incr file (Redis tolerates it: just created). */
+function readAofFile(directory: string, file: AofFileInfo, last: boolean): Uint8Array | null {
+  try {
+    return Deno.readFileSync(join(directory, file.name));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound && file.type === "i" && last) return null;
+    throw new AofLoadError(`Fatal error: can't open the append log file ${file.name}: ${err}`);
+  }
+}
+
+/** The dataset of the file's RDB part as commands, and the bytes that part takes. */
+function rdbPart(
+  name: string,
+  bytes: Uint8Array,
+  oldStyle: boolean,
+): { commands: Uint8Array; length: number } {
+  log.notice(
+    oldStyle ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...",
+  );
+  let rdb;
+  try {
+    rdb = readRdbFile(bytes);
+  } catch (err) {
+    const what = oldStyle
+      ? `the RDB preamble of the AOF file ${name}`
+      : `the RDB base file ${name}`;
+    throw new AofLoadError(
+      `Error reading ${what}, AOF loading aborted: ${(err as Error).message}`,
+    );
+  }
+  if (oldStyle) log.notice("Reading the remaining AOF tail...");
+  return { commands: concatBytes(datasetAsCommands(rdb.databases)), length: rdb.length };
+}
+
+/**
+ * The commands from `from` on, checked as loadSingleAppendOnlyFile reads them: a torn tail or
+ * an unfinished MULTI of the last file is cut when aof-load-truncated allows it, else refused.
+ */
+function commandPart(
+  path: string,
+  name: string,
+  bytes: Uint8Array,
+  from: number,
+  last: boolean,
+  truncatedOk: boolean,
+): Uint8Array[] {
+  const scan = scanCommands(bytes, from);
+  if (scan.state === "bad") {
+    throw new AofLoadError(
+      `Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`,
+    );
+  }
+  let end = scan.validEnd;
+  if (scan.state === "truncated") {
+    if (!last || !truncatedOk) {
       throw new AofLoadError(
-        `Bad file format reading the append only file ${file.name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`,
+        `Unexpected end of file reading the append only file ${name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
       );
     }
-    let end = scan.validEnd;
-    if (scan.state === "truncated") {
-      if (!last || !truncatedOk) {
-        throw new AofLoadError(
-          `Unexpected end of file reading the append only file ${file.name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
-        );
-      }
-      log.warning(`!!! Warning: short read while loading the AOF file ${file.name}!!!`);
+    log.warning(`!!! Warning: short read while loading the AOF file ${name}!!!`);
+  }
+  if (scan.committedEnd < end) {
+    if (!last || !truncatedOk) {
+      throw new AofLoadError(
+        `Unexpected end of file reading the append only file ${name}: an unfinished MULTI/EXEC block`,
+      );
     }
-    if (scan.committedEnd < end) {
-      if (!last || !truncatedOk) {
-        throw new AofLoadError(
-          `Unexpected end of file reading the append only file ${file.name}: an unfinished MULTI/EXEC block`,
-        );
-      }
-      log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${file.name}`);
-      end = scan.committedEnd;
-    }
-    if (end < bytes.length) {
-      log.warning(`!!! Truncating the AOF ${file.name} at offset ${end} !!!`);
-      Deno.truncateSync(path, end);
-      log.warning(`AOF ${file.name} loaded anyway because aof-load-truncated is enabled`);
-    }
-    streams.push(SELECT_0, bytes.subarray(0, end)); // each file starts in db 0 (a fresh fake client)
-  });
-  return streams;
+    log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`);
+    end = scan.committedEnd;
+  }
+  if (end < bytes.length) {
+    log.warning(`!!! Truncating the AOF ${name} at offset ${end} !!!`);
+    Deno.truncateSync(path, end);
+    log.warning(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
+  }
+  return [SELECT_0, bytes.subarray(from, end)]; // each file starts in db 0 (a fresh fake client)
 }
 
 /** A connection-shaped source of bytes whose replies go nowhere (Redis's fake AOF client). */

@@ -13,7 +13,7 @@ export async function loadAppendOnlyFile(shard: Shard, peers: Peers | null): Pro
   if (!manifest) return;
   const started = performance.now();
   const truncatedOk = shard.config.get("aof-load-truncated") === true;
-  const streams = aofCommandStreams(settings.directory, manifest, truncatedOk);
+  const streams = aofCommandStreams(settings.directory, manifest, truncatedOk, settings.prefix);
   const connection = new Connection(replayConnection(streams), shard, peers, {
     isShuttingDown: () => false,
   });

@@ -13,12 +13,17 @@ import {
   type AofFileInfo,
   type AofManifest,
   baseName,
-  formatManifest,
   incrName,
   manifestName,
   parseManifest,
 } from "./manifest.ts";
-import { fileSize, replaceFileDurably, syncDirectory, writeAllSync } from "./files.ts";
+import {
+  fileSize,
+  persistManifest,
+  replaceFileDurably,
+  syncDirectory,
+  writeAllSync,
+} from "./files.ts";
 import { datasetAsCommands, selectFrame } from "./commands.ts";
 import { type AofShared, REWRITE_CLAIM, SEQ_DONE, seqDistance, STAT } from "./shared.ts";
 import { u32le } from "../../protocol/bytes.ts";
@@ -384,8 +389,7 @@ export class AofWriter {
   }
 
   #persistManifest(): void {
-    const bytes = new TextEncoder().encode(formatManifest(this.#manifest));
-    replaceFileDurably(this.settings.directory, manifestName(this.settings.prefix), bytes);
+    persistManifest(this.settings.directory, this.settings.prefix, this.#manifest);
   }
 
   #filesSize(): number {

@@ -50,6 +50,8 @@ export interface RdbFile {
   /** AUX fields in file order (redis-ver, redis-bits, ctime, used-mem, aof-base...). */
   aux: Array<[string, string]>;
   databases: RdbDatabase[];
+  /** The bytes the RDB takes, its checksum included: an old-style AOF's commands follow. */
+  length: number;
 }
 
 export interface WriteOptions extends EncodeOptions {
@@ -118,8 +120,11 @@ export type RdbItem =
  * saved with rdbchecksum no). Empty collections are skipped, as Redis skips them on load.
  */
 export function readRdbFile(bytes: Uint8Array): RdbFile {
-  const file: RdbFile = { version: rdbFileVersion(bytes), aux: [], databases: [] };
-  for (const item of iterateRdbFile(bytes)) {
+  const file: RdbFile = { version: rdbFileVersion(bytes), aux: [], databases: [], length: 0 };
+  const items = iterateRdbFile(bytes);
+  let next = items.next();
+  for (; !next.done; next = items.next()) {
+    const item = next.value;
     if (item.kind === "aux") file.aux.push([item.name, item.value]);
     else {
       let db = file.databases.find((d) => d.index === item.db);
@@ -127,6 +132,7 @@ export function readRdbFile(bytes: Uint8Array): RdbFile {
       db.entries.push(item.entry);
     }
   }
+  file.length = next.value;
   return file;
 }
 
@@ -145,8 +151,8 @@ export function rdbFileVersion(bytes: Uint8Array): number {
 }
 
 /** The AUX fields and keys of a file one by one (rdbLoadRio), the checksum checked at EOF
- * unless the caller has (`verify` false). */
-export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<RdbItem> {
+ * unless the caller has (`verify` false); returns where the RDB ends. */
+export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<RdbItem, number> {
   const version = rdbFileVersion(bytes);
   const r = new RdbReader(bytes, 9);
   let db = 0;
@@ -184,8 +190,7 @@ export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<Rdb
       case RDB_OPCODE_FUNCTION2:
         throw new RdbUnsupportedError("RDB files with functions are not supported");
       case RDB_OPCODE_EOF:
-        if (verify) verifyChecksum(bytes, r, version);
-        return;
+        return endOfRdb(bytes, r, version, verify);
     }
     const key = r.string().slice();
     let value: RdbValue | null = null;
@@ -202,12 +207,14 @@ export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<Rdb
   }
 }
 
-/** Version 5 and later end with the CRC-64 of everything before it (0: not computed). */
-function verifyChecksum(bytes: Uint8Array, r: RdbReader, version: number): void {
-  if (version < 5) return;
+/** Past the EOF opcode: version 5 and later end with the CRC-64 of everything before it
+ * (0: not computed), checked when `verify`. Returns where the RDB ends. */
+function endOfRdb(bytes: Uint8Array, r: RdbReader, version: number, verify: boolean): number {
+  if (version < 5) return r.position;
   const end = r.position;
   const stored = r.bytes(8);
-  if (stored.every((b) => b === 0)) return;
+  if (!verify || stored.every((b) => b === 0)) return r.position;
   const crc = new Crc64().update(bytes, 0, end).bytes();
   if (!crc.every((b, i) => b === stored[i])) throw new RdbFormatError("wrong RDB checksum");
+  return r.position;
 }

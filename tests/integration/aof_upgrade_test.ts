@@ -1,0 +1,306 @@
+// Upgrading from Redis 6: a pre-7.0 single-file AOF (`dir`/appendfilename) against
+// redis-server 7.0 on an identical copy. Each case prepares two identical dirs, starts
+// redis-server on one and IronCache on the other, and compares what they load (DEBUG DIGEST
+// and key by key), the files they leave (tree listing, the manifest's bytes, the moved file's
+// bytes), and that writes made after the upgrade survive a restart.
+import assert from "node:assert/strict";
+import {
+  encodeCommand,
+  RawConnection,
+  type RunningServer,
+  startIronCache,
+  startRedis,
+} from "../helpers/servers.ts";
+import { assertSameDataset, call, dataset, run, tempDir } from "../helpers/aof.ts";
+
+const DEBUG = ["--enable-debug-command", "yes"];
+const FUTURE_MS = 4102444800000; // 2100-01-01: absolute, so both servers hold the same TTLs
+
+type Start = (args: string[]) => Promise<RunningServer>;
+const starters: Record<"redis" | "ironcache", Start> = {
+  redis: (args) => startRedis(args),
+  ironcache: (args) => startIronCache(["--shards", "2", ...args]),
+};
+
+/** The commands of a Redis 6 AOF: several types, db 2, absolute expiries, a transaction. */
+function oldStyleCommands(tag: string): string[][] {
+  return [
+    ["SELECT", "0"],
+    ["SET", `s:${tag}`, "plain"],
+    ["RPUSH", `l:${tag}`, "a", "b", "c"],
+    ["SADD", `set:${tag}`, "x", "y", "1"],
+    ["ZADD", `z:${tag}`, "1.5", "a", "-2", "b"],
+    ["HSET", `h:${tag}`, "f1", "v1", "f2", "v2"],
+    ["INCR", `n:${tag}`],
+    ["PEXPIREAT", `s:${tag}`, String(FUTURE_MS)],
+    ["MULTI"],
+    ["SET", `m:${tag}`, "in-multi"],
+    ["EXPIREAT", `m:${tag}`, String(FUTURE_MS / 1000 + 60)],
+    ["EXEC"],
+    ["SELECT", "2"],
+    ["SET", `db2:${tag}`, "two"],
+    ["RPUSH", `db2l:${tag}`, "p", "q"],
+    ["PEXPIREAT", `db2:${tag}`, String(FUTURE_MS + 1234)],
+  ];
+}
+
+const resp = (commands: string[][]) => concat(commands.map((c) => encodeCommand(c)));
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A dump.rdb written by redis-server's SAVE after `commands`. */
+async function redisDump(commands: string[][]): Promise<Uint8Array> {
+  const dir = await tempDir();
+  const redis = await startRedis(["--dir", dir]);
+  try {
+    const c = await RawConnection.open(redis.port);
+    for (const cmd of commands) assert.ok(!isError(await call(c, ...cmd)), cmd.join(" "));
+    assert.equal(await call(c, "SAVE"), "OK");
+    c.close();
+  } finally {
+    await redis.stop();
+  }
+  return await Deno.readFile(`${dir}/dump.rdb`);
+}
+
+const isError = (r: unknown) => typeof r === "object" && r !== null && "error" in r;
+
+/** Every file and directory under `dir`, relative to it (directories end with /). */
+function tree(dir: string, under = ""): string[] {
+  const names: string[] = [];
+  for (const e of Deno.readDirSync(`${dir}/${under}`)) {
+    const rel = `${under}${e.name}`;
+    if (e.isDirectory) names.push(`${rel}/`, ...tree(dir, `${rel}/`));
+    else names.push(rel);
+  }
+  return names.sort();
+}
+
+function readIfExists(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+interface Observed {
+  digest: string;
+  data: Map<string, string>;
+  files: string[];
+  manifest: string | null;
+}
+
+interface Names {
+  file: string;
+  dir: string;
+}
+
+async function observe(server: RunningServer, dir: string, names: Names): Promise<Observed> {
+  const c = await RawConnection.open(server.port);
+  const digest = String(await call(c, "DEBUG", "DIGEST"));
+  c.close();
+  return {
+    digest,
+    data: await dataset(server.port),
+    files: tree(dir),
+    manifest: readIfExists(`${dir}/${names.dir}/${names.file}.manifest`),
+  };
+}
+
+/** One server's run: start on the prepared dir, observe, write more, stop, restart, observe. */
+interface Run {
+  loaded: Observed;
+  restarted: Observed;
+  log: string;
+}
+
+async function upgradeRun(start: Start, dir: string, flags: string[], names: Names): Promise<Run> {
+  const args = ["--dir", dir, ...flags, ...DEBUG];
+  let server = await start(args);
+  let loaded: Observed;
+  try {
+    loaded = await observe(server, dir, names);
+    const c = await RawConnection.open(server.port);
+    for (const cmd of [["SET", "after-upgrade", "1"], ["SELECT", "3"], ["SADD", "later", "a"]]) {
+      assert.ok(!isError(await call(c, ...cmd)), cmd.join(" "));
+    }
+    c.close();
+  } finally {
+    await server.stop();
+  }
+  const log = server.output();
+  server = await start(args);
+  try {
+    return { loaded, restarted: await observe(server, dir, names), log };
+  } finally {
+    await server.stop();
+  }
+}
+
+interface Case {
+  names: Names;
+  /** Writes the old-style setup into an empty dir. */
+  prepare(dir: string): Promise<void>;
+  appendonly: "yes" | "no";
+}
+
+/** Both servers on identical copies of a case's dir; their runs must match. */
+async function upgradeBoth(c: Case): Promise<Record<"redis" | "ironcache", Run & { dir: string }>> {
+  const flags = [
+    "--appendonly",
+    c.appendonly,
+    "--appendfilename",
+    c.names.file,
+    "--appenddirname",
+    c.names.dir,
+  ];
+  const runs = {} as Record<"redis" | "ironcache", Run & { dir: string }>;
+  for (const side of ["redis", "ironcache"] as const) {
+    const dir = await tempDir();
+    await c.prepare(dir);
+    runs[side] = { dir, ...await upgradeRun(starters[side], dir, flags, c.names) };
+  }
+  const { redis, ironcache } = runs;
+  for (const when of ["loaded", "restarted"] as const) {
+    assertSameDataset(ironcache[when].data, redis[when].data);
+    assert.equal(ironcache[when].digest, redis[when].digest, `DEBUG DIGEST once ${when}`);
+    assert.deepEqual(ironcache[when].files, redis[when].files, `files once ${when}`);
+    assert.equal(ironcache[when].manifest, redis[when].manifest, `manifest once ${when}`);
+  }
+  return runs;
+}
+
+/** The checks of an upgrade that happened: the old file moved unchanged, the log line, the
+ * writes after it kept, and redis-check-aof accepts IronCache's manifest. */
+async function assertUpgraded(
+  runs: Awaited<ReturnType<typeof upgradeBoth>>,
+  names: Names,
+  old: Uint8Array,
+): Promise<void> {
+  const { redis, ironcache } = runs;
+  const migrated = `Successfully migrated an old-style AOF file (${names.file}) into the AOF ` +
+    `directory (${names.dir}).`;
+  for (const side of [redis, ironcache]) {
+    assert.ok(side.log.includes(migrated), side.log);
+    assert.deepEqual(await Deno.readFile(`${side.dir}/${names.dir}/${names.file}`), old);
+    assert.equal(
+      side.restarted.manifest,
+      `file ${names.file} seq 1 type b\nfile ${names.file}.1.incr.aof seq 1 type i\n`,
+    );
+    assert.ok(side.restarted.data.has("0:after-upgrade") && side.restarted.data.has("3:later"));
+    assert.ok(side.loaded.data.size > 0);
+  }
+  const check = await run("redis-check-aof", [
+    `${ironcache.dir}/${names.dir}/${names.file}.manifest`,
+  ]);
+  assert.equal(check.code, 0, check.out);
+  assert.match(check.out, /All AOF files and manifest are valid/);
+}
+
+const DEFAULT_NAMES: Names = { file: "appendonly.aof", dir: "appendonlydir" };
+
+Deno.test("AOF upgrade: a Redis 6 appendonly.aof of commands is moved into appendonlydir and loaded as redis-server 7 does", async () => {
+  const old = resp(oldStyleCommands("old"));
+  const names = DEFAULT_NAMES;
+  const runs = await upgradeBoth({
+    names,
+    appendonly: "yes",
+    prepare: (dir) => Deno.writeFile(`${dir}/${names.file}`, old),
+  });
+  await assertUpgraded(runs, names, old);
+  assert.ok(runs.ironcache.loaded.data.has("2:db2:old"));
+});
+
+Deno.test("AOF upgrade: an old AOF with an RDB preamble and a command tail (custom appendfilename / appenddirname)", async () => {
+  const rdb = await redisDump([
+    ...oldStyleCommands("rdb").filter((c) => !["MULTI", "EXEC"].includes(c[0])),
+    ["SELECT", "0"],
+    ["SET", "int", "12345"],
+    ["ZADD", "big-z", ...Array.from({ length: 200 }, (_, i) => [String(i / 7), `m${i}`]).flat()],
+  ]);
+  // The tail starts without a SELECT: its first commands run in db 0 whatever the RDB's last db.
+  const tail = resp([
+    ["SET", "tail:db0", "t"],
+    ["RPUSH", "l:rdb", "from-tail"],
+    ["SELECT", "2"],
+    ["DEL", "db2l:rdb"],
+    ["SET", "tail:db2", "t", "PXAT", String(FUTURE_MS)],
+  ]);
+  const old = concat([rdb, tail]);
+  const names = { file: "legacy.aof", dir: "aofparts" };
+  const runs = await upgradeBoth({
+    names,
+    appendonly: "yes",
+    prepare: (dir) => Deno.writeFile(`${dir}/${names.file}`, old),
+  });
+  await assertUpgraded(runs, names, old);
+  const data = runs.ironcache.loaded.data;
+  assert.ok(data.has("0:tail:db0") && data.has("2:tail:db2") && !data.has("2:db2l:rdb"));
+  assert.match(data.get("0:l:rdb")!, /from-tail/);
+  assert.ok(data.has("0:big-z"), "the preamble's keys");
+});
+
+Deno.test("AOF upgrade: resumed after a crash mid-upgrade (manifest written, file not moved), and with an empty appendonlydir", async () => {
+  const old = resp(oldStyleCommands("crash"));
+  const names = DEFAULT_NAMES;
+  const crashed = async (dir: string) => {
+    await Deno.writeFile(`${dir}/${names.file}`, old);
+    await Deno.mkdir(`${dir}/${names.dir}`);
+    await Deno.writeTextFile(
+      `${dir}/${names.dir}/${names.file}.manifest`,
+      `file ${names.file} seq 1 type b\n`,
+    );
+  };
+  await assertUpgraded(
+    await upgradeBoth({ names, appendonly: "yes", prepare: crashed }),
+    names,
+    old,
+  );
+  const emptyDir = async (dir: string) => {
+    await Deno.writeFile(`${dir}/${names.file}`, old);
+    await Deno.mkdir(`${dir}/${names.dir}`);
+  };
+  await assertUpgraded(
+    await upgradeBoth({ names, appendonly: "yes", prepare: emptyDir }),
+    names,
+    old,
+  );
+});
+
+Deno.test("AOF upgrade: not when appendonlydir already has an AOF of its own; not with appendonly no", async () => {
+  const old = resp(oldStyleCommands("ignored"));
+  const names = DEFAULT_NAMES;
+  // A 7.0 layout next to a leftover old file: the manifest's files are loaded, the old one stays.
+  const current = resp([["SET", "current", "v"]]);
+  const layout = async (dir: string) => {
+    await Deno.writeFile(`${dir}/${names.file}`, old);
+    await Deno.mkdir(`${dir}/${names.dir}`);
+    await Deno.writeFile(`${dir}/${names.dir}/${names.file}.1.incr.aof`, current);
+    await Deno.writeTextFile(
+      `${dir}/${names.dir}/${names.file}.manifest`,
+      `file ${names.file}.1.incr.aof seq 1 type i\n`,
+    );
+  };
+  let runs = await upgradeBoth({ names, appendonly: "yes", prepare: layout });
+  assert.deepEqual([...runs.ironcache.loaded.data.keys()], ["0:current"]);
+  assert.ok(runs.ironcache.loaded.files.includes(names.file));
+  // appendonly no: the old file is not read (the dump.rdb is) and stays where it is.
+  const rdb = await redisDump([["SET", "from-rdb", "1"], ["SELECT", "4"], ["SET", "db4", "x"]]);
+  const withDump = async (dir: string) => {
+    await Deno.writeFile(`${dir}/${names.file}`, old);
+    await Deno.writeFile(`${dir}/dump.rdb`, rdb);
+  };
+  runs = await upgradeBoth({ names, appendonly: "no", prepare: withDump });
+  assert.deepEqual([...runs.ironcache.loaded.data.keys()].sort(), ["0:from-rdb", "4:db4"]);
+  assert.deepEqual(runs.ironcache.restarted.files, ["appendonly.aof", "dump.rdb"]);
+  assert.equal(runs.ironcache.restarted.manifest, null);
+});
