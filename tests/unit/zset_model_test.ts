@@ -420,6 +420,7 @@ Deno.test("a sorted set of 200k members converts, ranks and frees exactly", asyn
   const key = bytesOf("big");
   primeBuffers(ks, z);
   const baseline = ks.memoryUsed();
+  const cachedBefore = ks.memoryCached();
   const N = 200_000, BATCH = 1000;
   for (let i = 0; i < N; i += BATCH) {
     const list: Uint8Array[] = [], scores: number[] = [];
@@ -441,4 +442,7 @@ Deno.test("a sorted set of 200k members converts, ranks and frees exactly", asyn
   assert.ok(perMember < 80, `bytes per member: ${perMember.toFixed(1)}`);
   ks.delete(0, key);
   assert.equal(ks.memoryUsed(), baseline);
+  // The nodes' slabs went back to the allocator but one per size class (alloc.ts slabAlloc).
+  const kept = ks.memoryCached() - cachedBefore;
+  assert.ok(kept <= 16 * 16384, `free bytes kept after the delete: ${kept}`);
 });

@@ -125,12 +125,12 @@ export function releaseCachedBlocks(): usize {
     store<u32>(cacheHeads + (k << 2), 0);
   }
   cachedBytes = 0;
-  return released;
+  return released + releaseEmptySlabs();
 }
 
-/** Bytes of freed blocks held for reuse (not in bytesAllocated). */
+/** Bytes of freed blocks held for reuse (not in bytesAllocated), slabs' free room included. */
 export function bytesCached(): usize {
-  return cachedBytes;
+  return cachedBytes + slabFreeBytes;
 }
 
 export function highestAddressUsed(): usize {
@@ -180,4 +180,160 @@ export function reserveMemory(bytes: f64): f64 {
   }
   for (let i: usize = 0; i < held; i++) heap.free(load<usize>(reserveHeld + i * 4));
   return <f64>memory.size() * 65536;
+}
+
+// ---- small blocks segregated by size (slabs) ---------------------------------------------------
+//
+// TLSF carves consecutive requests out of one free block, so the blocks of a structure lie in
+// allocation order whatever their size. A skiplist then spreads its few tall nodes, the ones
+// every descent reads, over all of its memory: each step of a search of a 1 M-member sorted set
+// missed the cache. jemalloc, under Redis, keeps each size class in runs of its own, and since a
+// node's size follows its level the tall nodes lie together and stay cached. slabAlloc does the
+// same for the blocks it is given (skiplist nodes): one list of 16 KB slabs per 16-byte size
+// class up to 256 bytes, a block's header (where TLSF keeps its size) holding its slab's
+// address. A block's footprint is its stride, what TLSF would count for the
+// same request, so used memory reads the same; an emptied slab goes back to TLSF (one per
+// class is kept against churn; MEMORY PURGE releases those too).
+
+// A TLSF payload size is 16k + 12, so bit 3 of a TLSF header is always set; a slab block's
+// header is its slab's 16-byte aligned address, where it is clear.
+const TLSF_SIZE_BIT: u32 = 8;
+const SLAB_BYTES: usize = 16384;
+const SLAB_MAX_STRIDE: usize = 256;
+const SLAB_CLASSES: usize = SLAB_MAX_STRIDE >> 4;
+// Slab header: stride | live blocks | free list | blocks never handed out yet (bump) | next and
+// previous slab with free blocks in its class. The first block's payload is 16-byte aligned
+// like TLSF's, so a node's 16-byte level entries never straddle a cache line.
+const SL_STRIDE: usize = 0;
+const SL_LIVE: usize = 4;
+const SL_FREE: usize = 8;
+const SL_BUMP: usize = 12;
+const SL_NEXT: usize = 16;
+const SL_PREV: usize = 20;
+const SLAB_FIRST_BLOCK: usize = 28;
+/** Per class: the first slab that has a free block (0: none). */
+const slabsWithRoom: usize = memory.data(<i32>(SLAB_CLASSES * 4), 4);
+let slabFreeBytes: usize = 0;
+
+// @ts-ignore: decorator
+@inline function strideFor(size: usize): usize {
+  return (size + BLOCK_HEADER + 15) & ~15;
+}
+// @ts-ignore: decorator
+@inline function classHead(stride: usize): usize {
+  return slabsWithRoom + (((stride >> 4) - 1) << 2);
+}
+// @ts-ignore: decorator
+@inline function blocksPerSlab(stride: usize): usize {
+  return (SLAB_BYTES - SLAB_FIRST_BLOCK) / stride;
+}
+// @ts-ignore: decorator
+@inline function slabOf(ptr: usize): usize {
+  return <usize>load<u32>(ptr - BLOCK_HEADER);
+}
+// @ts-ignore: decorator
+@inline function isSlabBlock(ptr: usize): bool {
+  return (load<u32>(ptr - BLOCK_HEADER) & TLSF_SIZE_BIT) == 0;
+}
+
+function unlinkSlab(slab: usize, head: usize): void {
+  const next = load<u32>(slab, SL_NEXT);
+  const prev = <usize>load<u32>(slab, SL_PREV);
+  if (prev != 0) store<u32>(prev, next, SL_NEXT);
+  else store<u32>(head, next);
+  if (next != 0) store<u32>(<usize>next, <u32>prev, SL_PREV);
+}
+
+function pushSlab(slab: usize, head: usize): void {
+  const first = load<u32>(head);
+  store<u32>(slab, first, SL_NEXT);
+  store<u32>(slab, 0, SL_PREV);
+  if (first != 0) store<u32>(<usize>first, <u32>slab, SL_PREV);
+  store<u32>(head, <u32>slab);
+}
+
+function newSlab(stride: usize, head: usize): usize {
+  const slab = heap.alloc(SLAB_BYTES);
+  highWater = max(highWater, slab + capacityOf(slab));
+  store<u32>(slab, <u32>stride, SL_STRIDE);
+  store<u32>(slab, 0, SL_LIVE);
+  store<u32>(slab, 0, SL_FREE);
+  store<u32>(slab, 0, SL_BUMP);
+  pushSlab(slab, head);
+  slabFreeBytes += blocksPerSlab(stride) * stride;
+  return slab;
+}
+
+/** A block of at least `size` bytes from its size class's slabs (TLSF above 256 bytes). Free
+ * it with slabFree. */
+export function slabAlloc(size: usize): usize {
+  const stride = strideFor(size);
+  if (stride > SLAB_MAX_STRIDE) return memAlloc(size);
+  const head = classHead(stride);
+  let slab = <usize>load<u32>(head);
+  if (slab == 0) slab = newSlab(stride, head);
+  let ptr = <usize>load<u32>(slab, SL_FREE);
+  if (ptr != 0) {
+    store<u32>(slab, load<u32>(ptr), SL_FREE);
+  } else {
+    const bump = load<u32>(slab, SL_BUMP);
+    ptr = slab + SLAB_FIRST_BLOCK + <usize>bump * stride + BLOCK_HEADER;
+    store<u32>(slab, bump + 1, SL_BUMP);
+    store<u32>(ptr - BLOCK_HEADER, <u32>slab);
+  }
+  const live = load<u32>(slab, SL_LIVE) + 1;
+  store<u32>(slab, live, SL_LIVE);
+  if (<usize>live == blocksPerSlab(stride)) unlinkSlab(slab, head);
+  allocatedBytes += stride;
+  slabFreeBytes -= stride;
+  return ptr;
+}
+
+export function slabFree(ptr: usize): void {
+  if (!isSlabBlock(ptr)) {
+    memFree(ptr);
+    return;
+  }
+  const slab = slabOf(ptr);
+  const stride = <usize>load<u32>(slab, SL_STRIDE);
+  if (measuring) {
+    measuredBytes += stride;
+    return;
+  }
+  allocatedBytes -= stride;
+  slabFreeBytes += stride;
+  const head = classHead(stride);
+  const live = load<u32>(slab, SL_LIVE) - 1;
+  store<u32>(slab, live, SL_LIVE);
+  if (<usize>live + 1 == blocksPerSlab(stride)) pushSlab(slab, head); // it was full
+  store<u32>(ptr, load<u32>(slab, SL_FREE));
+  store<u32>(slab, <u32>ptr, SL_FREE);
+  // An emptied slab goes back to TLSF unless it is its class's only one with room.
+  if (live == 0 && (load<u32>(head) != <u32>slab || load<u32>(slab, SL_NEXT) != 0)) {
+    releaseSlab(slab, head);
+  }
+}
+
+function releaseSlab(slab: usize, head: usize): void {
+  unlinkSlab(slab, head);
+  slabFreeBytes -= blocksPerSlab(<usize>load<u32>(slab, SL_STRIDE)) * <usize>load<u32>(slab, SL_STRIDE);
+  heap.free(slab);
+}
+
+/** Gives the empty slabs kept against churn back to TLSF; the bytes released. */
+function releaseEmptySlabs(): usize {
+  let released: usize = 0;
+  for (let k: usize = 0; k < SLAB_CLASSES; k++) {
+    const head = slabsWithRoom + (k << 2);
+    let slab = <usize>load<u32>(head);
+    while (slab != 0) {
+      const next = <usize>load<u32>(slab, SL_NEXT);
+      if (load<u32>(slab, SL_LIVE) == 0) {
+        released += SLAB_BYTES;
+        releaseSlab(slab, head);
+      }
+      slab = next;
+    }
+  }
+  return released;
 }

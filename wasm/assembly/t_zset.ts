@@ -15,7 +15,7 @@
 // zset-max-listpack-value arrives or the count would pass zset-max-listpack-entries; store
 // commands build the result with the same rule. Objects never shrink back on their own.
 
-import { memAlloc, memAllocZeroed, memFree, memResize } from "./alloc";
+import { memAlloc, memAllocZeroed, memFree, memResize, slabAlloc, slabFree } from "./alloc";
 import { bytesEqual, hashBytes } from "./hash";
 import { nextRandom } from "./random";
 import { writeF64, writeU32, writerReserve } from "./bytewriter";
@@ -471,7 +471,7 @@ function slLink(obj: usize, x: usize): void {
 function slInsert(obj: usize, member: usize, len: usize, score: f64, h: u32): usize {
   slFindPath(obj, score, member, len);
   const level = randomLevel();
-  const x = memAlloc(levelsSize(level) + N_MEMBER + len) + levelsSize(level);
+  const x = slabAlloc(levelsSize(level) + N_MEMBER + len) + levelsSize(level);
   store<f64>(x, score, N_SCORE);
   store<u32>(x, <u32>len, N_LEN);
   store<u8>(x, <u8>level, N_LEVEL);
@@ -517,7 +517,7 @@ function slDelete(obj: usize, x: usize, s: usize): void {
   indexRemoveSlot(obj, s);
   slSearch(obj, x);
   slUnlink(obj, x);
-  memFree(nodeBlock(x));
+  slabFree(nodeBlock(x));
 }
 
 /**
@@ -589,7 +589,7 @@ function slFree(obj: usize): void {
   let x = slFirst(obj);
   while (x != 0) {
     const next = fwd(x, 0);
-    memFree(nodeBlock(x));
+    slabFree(nodeBlock(x));
     x = next;
   }
   memFree(<usize>load<u32>(obj, SL_TABLE));
