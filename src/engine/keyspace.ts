@@ -76,6 +76,8 @@ export enum KeyEvent {
 
 /** evictKey policies: the score, plus EVICT_ALLKEYS (else only keys with a TTL). */
 export const EVICT_LRU = 0, EVICT_LFU = 1, EVICT_TTL = 2, EVICT_RANDOM = 3, EVICT_ALLKEYS = 4;
+/** evictKey flag: choose and report the victim, delete it only at evictPicked(). */
+export const EVICT_PICK = 8;
 /** evictKey's answer when its best candidate scored below `above` (evict.ts COLDER_ELSEWHERE). */
 export const COLDER_ELSEWHERE = -100;
 /** Redis's largest string (proto-max-bulk-len). */
@@ -144,6 +146,7 @@ export interface EngineExports {
   evictPoolBest(): number;
   evictCandidates(policy: number): number;
   evictKeyDb(): number;
+  evictKeyPicked(): number;
   evictPoolReset(): void;
   keyMemory(db: number, klen: number): number;
   statKeyspaceHits(): number;
@@ -710,7 +713,9 @@ export class Keyspace {
    * Evicts one key chosen by `policy` (EVICT_* score | EVICT_ALLKEYS) with Redis's sampling
    * and eviction pool: its length (the key's bytes via copyResult, its db via evictedDb()),
    * NOT_FOUND when no key qualifies, or COLDER_ELSEWHERE when the best candidate's score
-   * (the evictionPoolBest scale) is below `above`.
+   * (the evictionPoolBest scale) is below `above`. With EVICT_PICK the key is only chosen
+   * (and reported the same way): it stays until evictPicked(), which must come before any
+   * other write to this keyspace.
    */
   evictKey(policy: number, samples: number, above = -Infinity): number {
     return this.#engine.evictKey(policy, samples, above);
@@ -727,9 +732,14 @@ export class Keyspace {
     return this.#engine.evictCandidates(policy);
   }
 
-  /** The db of the key the last evictKey deleted. */
+  /** The db of the key the last evictKey deleted (or picked). */
   evictedDb(): number {
     return this.#engine.evictKeyDb();
+  }
+
+  /** Deletes the key the last evictKey with EVICT_PICK chose: its length, or NOT_FOUND. */
+  evictPicked(): number {
+    return this.#engine.evictKeyPicked();
   }
 
   /** Forgets the eviction pool's candidates (after a policy change). */

@@ -9,7 +9,9 @@
 // Until the walk ends every write command first saves the old values of the keys it is about
 // to change that the walk has not passed (Shard.beforeWriteObservers): a SAVED record, or a
 // CREATED mark for a key that did not exist; the encoder keeps those and drops the walk's
-// later record of the same key. Commands whose keys can't be listed beforehand (FLUSHALL,
+// later record of the same key. A key evicted (maxmemory) is saved the same way before it is
+// deleted (ShardMemory.beforeKeyEvicted), so the snapshot holds every key of its instant, as a
+// fork's copy would. Commands whose keys can't be listed beforehand (FLUSHALL,
 // FLUSHDB, SWAPDB, MOVE, COPY ... DB) finish the walk synchronously first. Keys expiring
 // meanwhile may be missed: a loader would drop them anyway.
 import type { Shard } from "../server/shard.ts";
@@ -118,6 +120,9 @@ export class ShardSnapshot {
     const observers = this.shard.beforeWriteObservers;
     const observer = (ctx: CommandContext, spec: CommandSpec) => this.#beforeWrite(ctx, spec);
     observers.push(observer);
+    const evictions = this.shard.memory.beforeKeyEvicted;
+    const beforeEvict = (db: number, key: Uint8Array) => this.#save(db, key);
+    evictions.push(beforeEvict);
     const walkLog = WalkLog.open(
       `shard ${this.shard.id} walk (start end steps; steps -1: waited for the encoder)`,
       true,
@@ -152,6 +157,7 @@ export class ShardSnapshot {
       }
     } finally {
       observers.splice(observers.indexOf(observer), 1);
+      evictions.splice(evictions.indexOf(beforeEvict), 1);
       if (pacer !== this.pacer) pacer.close();
       walkLog?.flush();
     }
@@ -222,17 +228,23 @@ export class ShardSnapshot {
       return;
     }
     const db = ctx.client.db;
+    for (const i of indexes) this.#save(db, ctx.args.bytes(i));
+  }
+
+  /**
+   * Saves the key as it is now, before a write changes it or an eviction deletes it, unless
+   * the walk has passed it or it was saved already: a SAVED record, or a CREATED mark when it
+   * does not exist.
+   */
+  #save(db: number, key: Uint8Array): void {
     if (db < this.#db) return; // walked already: every key it had then is written
     const ks = this.shard.keyspace;
-    for (const i of indexes) {
-      const key = ctx.args.bytes(i);
-      if (db === this.#db && ks.snapshotKeyPassed(key, this.#cursor)) continue;
-      let covered = this.#covered.get(db);
-      if (!covered) this.#covered.set(db, covered = new KeyBytesSet());
-      if (!covered.add(key)) continue;
-      const n = ks.snapshotKey(db, key);
-      if (n >= 0) this.#segment(SEG_SAVED, db, ks.memoryBytes(), ks.resultOffset(), n);
-      else this.#segment(SEG_CREATED, db, key, 0, key.length);
-    }
+    if (db === this.#db && ks.snapshotKeyPassed(key, this.#cursor)) return;
+    let covered = this.#covered.get(db);
+    if (!covered) this.#covered.set(db, covered = new KeyBytesSet());
+    if (!covered.add(key)) return;
+    const n = ks.snapshotKey(db, key);
+    if (n >= 0) this.#segment(SEG_SAVED, db, ks.memoryBytes(), ks.resultOffset(), n);
+    else this.#segment(SEG_CREATED, db, key, 0, key.length);
   }
 }

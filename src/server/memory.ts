@@ -18,6 +18,11 @@
 // keys while they are the coldest and the server is over, and asks back when they no longer
 // are. So keys leave in about the order one global pool would pick them, whichever shard's
 // clients write.
+//
+// While a snapshot walk runs (BGSAVE, an AOF rewrite's base) it registers a beforeKeyEvicted
+// hook: the engine then only picks the victim, the hook saves its before-image (as for a key
+// a write command changes), and the key is deleted after. With no hook, evictKey picks and
+// deletes in one call, as before.
 import type { Shard } from "./shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import {
@@ -25,6 +30,7 @@ import {
   EVICT_ALLKEYS,
   EVICT_LFU,
   EVICT_LRU,
+  EVICT_PICK,
   EVICT_RANDOM,
   EVICT_TTL,
 } from "../engine/keyspace.ts";
@@ -102,6 +108,10 @@ export class ShardMemory {
   limit = 0;
   /** See KeyEvictedHook; empty by default (no copy of the key is made then). */
   readonly onKeyEvicted: KeyEvictedHook[] = [];
+  /** Called once per key about to be evicted, with its db and name (a copy), while the key
+   * is still in place: a snapshot walk saves it (snapshot_shard.ts). Empty unless a walk
+   * runs: the engine then picks and deletes in one call (no copy, no extra call). */
+  readonly beforeKeyEvicted: KeyEvictedHook[] = [];
   #policy = NO_EVICTION;
   #policyName = "";
   #samples = 5;
@@ -233,10 +243,24 @@ export class ShardMemory {
       // A debt is paid without asking back (random), or at least one key of it (scored).
       const choose = !forced && !(freed < debt && (random || keys === 0));
       const colder = choose ? this.#colderShard() : -1;
-      const before = ks.memoryUsed();
+      let before = ks.memoryUsed();
       let klen = COLDER_ELSEWHERE; // a random pick of another shard, or one yet to publish
+      let key: Uint8Array | null = null; // the victim's name, when hooks had it before
       if (colder === -1 || this.#above !== Infinity) {
-        klen = ks.evictKey(this.#policy, this.#samples, colder === -1 ? -Infinity : this.#above);
+        const above = colder === -1 ? -Infinity : this.#above;
+        if (this.beforeKeyEvicted.length === 0) {
+          klen = ks.evictKey(this.#policy, this.#samples, above);
+        } else {
+          // A snapshot walk runs: pick, let it save the key, then delete.
+          klen = ks.evictKey(this.#policy | EVICT_PICK, this.#samples, above);
+          if (klen >= 0) {
+            const db = ks.evictedDb();
+            key = ks.copyResult(klen);
+            for (const hook of this.beforeKeyEvicted) hook(db, key);
+            before = ks.memoryUsed(); // what saving took (the engine's output area) stays
+            klen = ks.evictPicked(); // NOT_FOUND never: the hooks only read the keyspace
+          }
+        }
         this.#publishColdness(klen);
       }
       if (klen === COLDER_ELSEWHERE || (klen < 0 && colder !== -1)) {
@@ -249,7 +273,9 @@ export class ShardMemory {
       if (klen < 0) return this.#cycleDone(started, EVICT_FAIL);
       freed += before - ks.memoryUsed();
       this.shard.stats.evictedKeys++;
-      if (this.onKeyEvicted.length !== 0) this.#tellEvicted(ks.evictedDb(), ks.copyResult(klen));
+      if (this.onKeyEvicted.length !== 0) {
+        this.#tellEvicted(ks.evictedDb(), key ?? ks.copyResult(klen));
+      }
       if (++keys % KEYS_PER_TIME_CHECK === 0 && performance.now() - started > this.#timeLimitMs) {
         this.#continueLater();
         return this.#cycleDone(started, EVICT_RUNNING);

@@ -240,6 +240,58 @@ Deno.test("BGSAVE with 2 shards while writes interleave with the walk (the index
   }
 });
 
+/** An INFO field's value. */
+async function infoField(port: number, section: string, field: string): Promise<string> {
+  const m = new RegExp(`\r\n${field}:([^\r]*)\r\n`).exec(await call(port, "INFO", section));
+  assert.ok(m, `INFO ${section} has no ${field}`);
+  return m[1];
+}
+
+for (const policy of ["allkeys-random", "allkeys-lru"]) {
+  Deno.test(`BGSAVE while maxmemory (${policy}) evicts keys the walk has not reached saves them: the dump is point in time`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+    let ours: RunningServer | undefined, redis: RunningServer | undefined;
+    try {
+      ours = await startIronCache(["--shards", "2", "--dir", dir, "--save", "", ...DEBUG]);
+      const port = ours.port;
+      await call(port, "DEBUG", "POPULATE", "100000");
+      await load(port, dataset());
+      // A limit just above the memory in use: nothing goes until the new keys below.
+      const used = Number(await infoField(port, "memory", "used_memory"));
+      const limit = used + (1 << 20);
+      assert.equal(
+        await call(port, "CONFIG", "SET", "maxmemory-policy", policy, "maxmemory", String(limit)),
+        "+OK\r\n",
+      );
+      const [before, keys] = [await digest(port), await call(port, "DBSIZE")];
+      assert.equal(await infoField(port, "stats", "evicted_keys"), "0");
+      const c = await RawConnection.open(port);
+      assert.equal(dec.decode(await c.command("BGSAVE")), "+Background saving started\r\n");
+      // New keys of 1 KB: past the first megabyte each one evicts about one old key, most of
+      // them where the walk has not been yet.
+      const value = "n".repeat(1000);
+      let rounds = 0, evictedDuring = 0;
+      for (; rounds < 400; rounds++) {
+        const writes: string[][] = [];
+        for (let i = 0; i < 200; i++) writes.push(["SET", `new:${rounds}:${i}`, value]);
+        writes.push(["INFO", "persistence"], ["INFO", "stats"]);
+        const replies = (await c.pipeline(writes)).map((r) => dec.decode(r));
+        for (const r of replies.slice(0, -2)) assert.equal(r, "+OK\r\n");
+        if (!replies.at(-2)!.includes("rdb_bgsave_in_progress:1")) break;
+        evictedDuring = Number(/evicted_keys:(\d+)/.exec(replies.at(-1)!)![1]);
+      }
+      c.close();
+      assert.ok(evictedDuring >= 1000, `only ${evictedDuring} keys evicted during the BGSAVE`);
+      redis = await bgsaveLoadsIntoRedis(port, dir);
+      assert.equal(await call(redis.port, "DBSIZE"), keys, "db 0's keys at BGSAVE");
+      assert.equal(await digest(redis.port), before);
+    } finally {
+      await stopAll(ours, redis);
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
 Deno.test("after kill -9 the last completed snapshot loads intact", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
   let ours: RunningServer | undefined;

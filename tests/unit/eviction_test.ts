@@ -6,6 +6,7 @@ import {
   EVICT_ALLKEYS,
   EVICT_LFU,
   EVICT_LRU,
+  EVICT_PICK,
   EVICT_RANDOM,
   EVICT_TTL,
   instantiateEngine,
@@ -153,6 +154,56 @@ Deno.test("evictKey: allkeys-lru takes the longest idle, allkeys-lfu the least u
     );
   }
   assert.deepEqual(lfuOrder, ["f0", "f1", "f2"]);
+});
+
+Deno.test("evictKey with EVICT_PICK reports the victim and leaves it until evictPicked deletes it", async () => {
+  const ks = await engine();
+  const name = (len: number) => new TextDecoder().decode(ks.copyResult(len));
+  // Enough keys that the index grows: lookups between pick and delete may step its rehash.
+  for (let i = 0; i < 5000; i++) ks.setString(i % 2, b(`r${i}`), b(`v${i}`));
+  assert.equal(ks.evictPicked(), NOT_FOUND, "nothing picked yet");
+  for (let round = 0; round < 200; round++) {
+    const len = ks.evictKey(EVICT_RANDOM | EVICT_ALLKEYS | EVICT_PICK, 5);
+    assert.ok(len > 0);
+    const db = ks.evictedDb(), key = ks.copyResult(len), victim = name(len);
+    assert.ok(ks.exists(db, key), `${db}:${victim} is still there`);
+    assert.equal(ks.dbSize(0) + ks.dbSize(1), 5000 - round);
+    // What a snapshot walk does in between: read the victim's record, look keys up.
+    assert.ok(ks.snapshotKey(db, key) > 0);
+    for (let i = 0; i < 20; i++) ks.snapshotKey(i % 2, b(`r${(round * 20 + i) % 5000}`));
+    assert.equal(ks.evictPicked(), len);
+    assert.equal(ks.evictedDb(), db);
+    assert.equal(ks.exists(db, key), false, `${db}:${victim} is gone`);
+    assert.equal(ks.evictPicked(), NOT_FOUND, "deleted once");
+  }
+  assert.equal(ks.dbSize(0) + ks.dbSize(1), 4800);
+
+  // A scored policy: the pool's best candidate, taken out of the pool at the pick.
+  const lru = await engine();
+  for (let i = 0; i < 8; i++) {
+    lru.setClock(NOW + i * 1000);
+    lru.setString(0, b(`k${i}`), b("v"));
+  }
+  lru.setClock(NOW + 20_000);
+  const picked: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const len = lru.evictKey(EVICT_LRU | EVICT_ALLKEYS | EVICT_PICK, 16);
+    const key = lru.copyResult(len);
+    assert.ok(lru.exists(0, key));
+    picked.push(new TextDecoder().decode(key));
+    assert.equal(lru.evictPicked(), len);
+    assert.equal(lru.exists(0, key), false);
+  }
+  assert.deepEqual(picked, ["k0", "k1", "k2"]);
+  // A pick not followed by evictPicked is forgotten by the next evictKey, which samples the
+  // key again (still the coldest) and deletes it.
+  const len = lru.evictKey(EVICT_LRU | EVICT_ALLKEYS | EVICT_PICK, 16);
+  assert.equal(new TextDecoder().decode(lru.copyResult(len)), "k3");
+  assert.equal(lru.dbSize(0), 5);
+  const again = lru.evictKey(EVICT_LRU | EVICT_ALLKEYS, 16);
+  assert.equal(new TextDecoder().decode(lru.copyResult(again)), "k3");
+  assert.equal(lru.evictPicked(), NOT_FOUND);
+  assert.equal(lru.dbSize(0), 4);
 });
 
 Deno.test("evictions give memory back: refilling after evicting everything reuses the freed blocks", async () => {

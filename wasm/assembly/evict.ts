@@ -8,6 +8,10 @@
 // only while its block is indexed under that hash, which the engine checks before deleting.
 // Random policies pick a random key of the next non-empty db (round robin, as Redis).
 //
+// With PICK_ONLY the victim is chosen and reported (its key at resultPtr, its db) but left in
+// place until evictPicked() deletes it: while a snapshot walk runs, the shard saves the key's
+// before-image in between, as a write command's does (src/server/memory.ts).
+//
 // Scores are "coldness" on a scale every shard shares, so that shards can compare their best
 // candidates for the server-wide maxmemory (src/server/memory.ts): for LRU the key's last
 // access time negated (Redis stores the idle time at sampling, which goes stale), for LFU
@@ -31,6 +35,8 @@ export const SCORE_LFU: i32 = 1;
 export const SCORE_TTL: i32 = 2;
 export const SCORE_RANDOM: i32 = 3;
 export const ALLKEYS: i32 = 4;
+/** evictOne's flag: report the victim, delete it only at evictPicked(). */
+export const PICK_ONLY: i32 = 8;
 
 const POOL_SIZE: i32 = 16;
 /** A pool bucket: f64 score, u32 entry (0 = empty), u32 key hash, i32 db, 4 padding. */
@@ -47,6 +53,9 @@ export const COLDER_ELSEWHERE: i32 = -100;
 
 let evictedDbIndex: i32 = 0;
 let nextRandomDb: i32 = 0;
+/** The victim a PICK_ONLY call reported (0: none) and its key hash, in db evictedDbIndex. */
+let pickedEntry: usize = 0;
+let pickedHash: u32 = 0;
 
 export function evictedDb(): i32 {
   return evictedDbIndex;
@@ -132,24 +141,48 @@ function candidates(db: Db, allKeys: bool): u32 {
   return allKeys ? keyCount(db) : volatileOf(db).count;
 }
 
-/** Copies the key to the output, deletes it, and returns its length. */
-function evictEntry(dbIndex: i32, db: Db, e: usize): i32 {
+/** Copies the key to the output, deletes it (found just before) unless `pickOnly`, and
+ * returns its length. */
+function evictEntry(dbIndex: i32, db: Db, e: usize, hash: u32, pickOnly: bool): i32 {
   const klen = keyLenOf(e);
   memory.copy(outputFor(klen), keyPtrOf(e), klen);
-  removeFound(db, e);
+  if (pickOnly) {
+    pickedEntry = e;
+    pickedHash = hash;
+  } else {
+    removeFound(db, e);
+  }
   evictedDbIndex = dbIndex;
   return <i32>klen;
 }
 
-function evictRandom(allKeys: bool): i32 {
+/**
+ * Deletes the victim the last PICK_ONLY evictOne reported: its key's length, or NOT_FOUND
+ * when there is none (or it is gone: the caller changed nothing in between, so it never is).
+ * It is found again by address and hash (its slot may have moved: a lookup in between steps
+ * the rehash).
+ */
+export function evictPicked(): i32 {
+  const e = pickedEntry;
+  if (e == 0) return NOT_FOUND;
+  pickedEntry = 0;
+  const db = dbAt(evictedDbIndex);
+  if (!findEntryByHash(db, e, pickedHash)) return NOT_FOUND;
+  const klen = keyLenOf(e);
+  removeFound(db, e);
+  return <i32>klen;
+}
+
+function evictRandom(allKeys: bool, pickOnly: bool): i32 {
   for (let i = 0; i < DB_COUNT; i++) {
     nextRandomDb = (nextRandomDb + 1) % DB_COUNT;
     const db = dbAt(nextRandomDb);
     const n = candidates(db, allKeys);
     if (n == 0) continue;
     const e = allKeys ? randomEntry(db) : volatileGet(volatileOf(db), <u32>(nextRandom() % <u64>n));
-    findEntryByHash(db, e, hashBytes(keyPtrOf(e), keyLenOf(e)));
-    return evictEntry(nextRandomDb, db, e);
+    const hash = hashBytes(keyPtrOf(e), keyLenOf(e));
+    findEntryByHash(db, e, hash);
+    return evictEntry(nextRandomDb, db, e, hash, pickOnly);
   }
   return NOT_FOUND;
 }
@@ -169,14 +202,17 @@ export function evictionPoolBest(): f64 {
 }
 
 /**
- * Evicts one key chosen by the policy (SCORE_* | ALLKEYS): returns its length (key bytes at
- * resultPtr, db from evictedDb()), NOT_FOUND when no key qualifies, or COLDER_ELSEWHERE when
- * the best candidate scores below `above` (random policies ignore it).
+ * Evicts one key chosen by the policy (SCORE_* | ALLKEYS, + PICK_ONLY: chosen, deleted by
+ * evictPicked()): returns its length (key bytes at resultPtr, db from evictedDb()), NOT_FOUND
+ * when no key qualifies, or COLDER_ELSEWHERE when the best candidate scores below `above`
+ * (random policies ignore it).
  */
 export function evictOne(policy: i32, samples: i32, above: f64): i32 {
   const kind = policy & 3;
   const allKeys = (policy & ALLKEYS) != 0;
-  if (kind == SCORE_RANDOM) return evictRandom(allKeys);
+  const pickOnly = (policy & PICK_ONLY) != 0;
+  pickedEntry = 0;
+  if (kind == SCORE_RANDOM) return evictRandom(allKeys, pickOnly);
   const wanted = max(samples, 1);
   while (true) {
     let total: u32 = 0;
@@ -201,7 +237,7 @@ export function evictOne(policy: i32, samples: i32, above: f64): i32 {
       const valid = findEntryByHash(db, e, hash) && (allKeys || hasTtl(e));
       if (valid && bucketScore(k) < above) return COLDER_ELSEWHERE;
       store<u32>(b, 0, 8);
-      if (valid) return evictEntry(dbIndex, db, e);
+      if (valid) return evictEntry(dbIndex, db, e, hash, pickOnly);
     }
     // Every candidate was a ghost: sample again (Redis loops the same way).
   }

@@ -22,6 +22,7 @@ import {
   evictionPoolBest,
   evictionPoolClear,
   evictOne,
+  evictPicked,
 } from "./evict";
 import { keyMemoryUsage } from "./memusage";
 import {
@@ -343,12 +344,18 @@ export function memoryPurge(): f64 {
 
 /**
  * Evicts one key chosen by `policy` (0 LRU, 1 LFU, 2 TTL, 3 random; + 4 all keys, else only
- * keys with a TTL) from `samples` keys per db and the eviction pool (evict.ts): the key's
- * length (bytes at resultPtr, db from evictKeyDb()), NOT_FOUND when no key qualifies, or
- * COLDER_ELSEWHERE (-100) when the best candidate scores below `above`.
+ * keys with a TTL; + 8 pick only: the key stays until evictKeyPicked) from `samples` keys per
+ * db and the eviction pool (evict.ts): the key's length (bytes at resultPtr, db from
+ * evictKeyDb()), NOT_FOUND when no key qualifies, or COLDER_ELSEWHERE (-100) when the best
+ * candidate scores below `above`.
  */
 export function evictKey(policy: i32, samples: i32, above: f64): i32 {
   return evictOne(policy, samples, above);
+}
+
+/** Deletes the key the last evictKey with "pick only" chose: its length, or NOT_FOUND. */
+export function evictKeyPicked(): i32 {
+  return evictPicked();
 }
 
 /** The eviction pool's best score (evict.ts scale), -Infinity when empty. */
