@@ -12,6 +12,7 @@ import {
   startRedis,
 } from "../helpers/servers.ts";
 import { assertSameDataset, call, dataset, run, tempDir } from "../helpers/aof.ts";
+import { concatBytes } from "../../src/cli/bytes.ts";
 
 const DEBUG = ["--enable-debug-command", "yes"];
 const FUTURE_MS = 4102444800000; // 2100-01-01: absolute, so both servers hold the same TTLs
@@ -44,17 +45,7 @@ function oldStyleCommands(tag: string): string[][] {
   ];
 }
 
-const resp = (commands: string[][]) => concat(commands.map((c) => encodeCommand(c)));
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const resp = (commands: string[][]) => concatBytes(commands.map((c) => encodeCommand(c)));
 
 /** A dump.rdb written by redis-server's SAVE after `commands`. */
 async function redisDump(commands: string[][]): Promise<Uint8Array> {
@@ -235,7 +226,7 @@ Deno.test("AOF upgrade: an old AOF with an RDB preamble and a command tail (cust
     ["DEL", "db2l:rdb"],
     ["SET", "tail:db2", "t", "PXAT", String(FUTURE_MS)],
   ]);
-  const old = concat([rdb, tail]);
+  const old = concatBytes([rdb, tail]);
   const names = { file: "legacy.aof", dir: "aofparts" };
   const runs = await upgradeBoth({
     names,
