@@ -15,6 +15,7 @@ import { aofSharedOf, createAofShared } from "../persistence/aof/shared.ts";
 import { aofSettings } from "../persistence/aof/settings.ts";
 import { AofLoadError, findManifest } from "../persistence/aof/load.ts";
 import { upgradeOldStyleAof } from "../persistence/aof/upgrade.ts";
+import { listsFiles } from "../persistence/aof/manifest.ts";
 import { PersistenceCoordinator } from "../persistence/coordinator.ts";
 
 export async function runServer(argv: string[]): Promise<number> {
@@ -71,7 +72,8 @@ export async function runServer(argv: string[]): Promise<number> {
   let aofLoad = false;
   try {
     upgradeOldStyleAof(String(values["dir"]), settings); // a Redis 6 appendonly.aof
-    aofLoad = settings.appendonly && findManifest(settings.directory, settings.prefix) !== null;
+    const manifest = settings.appendonly ? findManifest(settings.directory, settings.prefix) : null;
+    aofLoad = manifest !== null && listsFiles(manifest);
   } catch (err) {
     if (!(err instanceof AofLoadError)) throw err;
     console.error(`ironcache: ${err.message}`);
@@ -87,7 +89,6 @@ export async function runServer(argv: string[]): Promise<number> {
   const rdbPath = `${rdbSettings.dir.replace(/\/+$/, "") || "."}/${rdbSettings.dbfilename}`;
   const loading = !settings.appendonly &&
     await Deno.stat(rdbPath).then((s) => s.isFile, () => false);
-  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad, { changes, loading });
   const writer = new AofWriter(
     settings,
     aofSharedOf(aofShared),
@@ -95,7 +96,10 @@ export async function runServer(argv: string[]): Promise<number> {
     () => workers[0].postMessage({ type: "aof-rewrite" }),
     (id, dir) => persistence.collectSnapshot(aofSnapshotId(id), dir),
   );
-  followAof(workers, writer, aofLoad);
+  // Nothing to load: the AOF opens (a first start writes its base) before any shard serves.
+  if (!aofLoad && !(await startAof(writer))) return 1;
+  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad, { changes, loading });
+  followAof(workers, writer);
   // Up before the shards are ready: /livez answers at once, /readyz says 503 until loaded.
   const metricsAddr = String(values["metrics-addr"]);
   const metrics = metricsAddr === "" ? null : startMetricsServer(metricsAddr, workers);
@@ -174,9 +178,19 @@ function serverIdentity(config: LoadedConfig): ServerIdentity {
   };
 }
 
-/** The shards' AOF messages to the writer; after the AOF is loaded (if it was), it opens. */
-function followAof(workers: Worker[], writer: AofWriter, loading: boolean): void {
-  if (!loading) writer.start();
+/** Opens the AOF (Redis's aofOpenIfNeededOnServerStart); false, logged, if that failed. */
+async function startAof(writer: AofWriter): Promise<boolean> {
+  try {
+    await writer.start();
+    return true;
+  } catch (err) {
+    log.warning(`Can't open the append-only file on server start: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** The shards' AOF messages to the writer; once the AOF is loaded it opens, then they serve. */
+function followAof(workers: Worker[], writer: AofWriter): void {
   for (const w of workers) {
     w.addEventListener("message", (e: MessageEvent<FromWorker>) => {
       const msg = e.data;
@@ -185,8 +199,10 @@ function followAof(workers: Worker[], writer: AofWriter, loading: boolean): void
         writer.onSnapshot(msg.shardId, msg.rewriteId, msg.cut);
       } else if (msg.type === "aof-config") writer.configure(msg.settings);
       else if (msg.type === "aof-loaded") {
-        writer.start();
-        for (const each of workers) each.postMessage({ type: "aof-loaded" });
+        startAof(writer).then((ok) => {
+          if (!ok) Deno.exit(1); // as Redis's exit(1)
+          for (const each of workers) each.postMessage({ type: "aof-loaded" });
+        });
       }
     });
   }

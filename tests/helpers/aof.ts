@@ -1,8 +1,10 @@
 // Helpers shared by the AOF integration tests: commands as plain values, a whole dataset read
-// key by key (so two servers can be compared with readable diffs), temp dirs and tools.
+// key by key (so two servers can be compared with readable diffs), the files a server left,
+// an RDB base's comparable contents, temp dirs and tools.
 import assert from "node:assert/strict";
 import { RawConnection } from "./servers.ts";
 import { nodeText, parseFrame, type RespNode } from "../differential/resp.ts";
+import { readRdbFile } from "../../src/persistence/rdb/file.ts";
 
 const dec = new TextDecoder();
 export type Reply = string | number | null | Reply[] | { error: string };
@@ -68,4 +70,32 @@ export async function tempDir(): Promise<string> {
 export async function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
   const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+}
+
+/** Every file and directory under `dir`, relative to it (directories end with /). */
+export function tree(dir: string, under = ""): string[] {
+  const names: string[] = [];
+  for (const e of Deno.readDirSync(`${dir}/${under}`)) {
+    const rel = `${under}${e.name}`;
+    if (e.isDirectory) names.push(`${rel}/`, ...tree(dir, `${rel}/`));
+    else names.push(rel);
+  }
+  return names.sort();
+}
+
+/** AUX fields that differ by nature between two servers' saves: when, and the memory used. */
+const VARYING_AUX = new Set(["ctime", "used-mem"]);
+
+/**
+ * What two servers' RDB files (an AOF base) must agree on: the version, the AUX fields' names
+ * in order and their values but for VARYING_AUX, and every database's keys. Throws if the
+ * file does not load (signature, version, CRC-64).
+ */
+export function rdbContents(bytes: Uint8Array) {
+  const { version, aux, databases } = readRdbFile(bytes);
+  return {
+    version,
+    aux: aux.map(([name, value]) => [name, VARYING_AUX.has(name) ? "*" : value]),
+    databases,
+  };
 }

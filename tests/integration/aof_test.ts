@@ -2,7 +2,8 @@
 // IronCache's appendonlydir and redis-server loads the same dataset from it; IronCache loads
 // a redis-server's appendonlydir; kill -9 under a write load loses no acknowledged write
 // (appendfsync always) or only the last moments (everysec); a torn tail is cut or refused per
-// aof-load-truncated; BGREWRITEAOF during writes and CONFIG SET appendonly yes keep every write.
+// aof-load-truncated; BGREWRITEAOF during writes and CONFIG SET appendonly yes keep every write,
+// and on an empty server the latter leaves the files redis-server does.
 import assert from "node:assert/strict";
 import {
   freePort,
@@ -11,7 +12,15 @@ import {
   startIronCache,
   startRedis,
 } from "../helpers/servers.ts";
-import { assertSameDataset, call, dataset, run, tempDir } from "../helpers/aof.ts";
+import {
+  assertSameDataset,
+  call,
+  dataset,
+  rdbContents,
+  run,
+  tempDir,
+  tree,
+} from "../helpers/aof.ts";
 
 const dec = new TextDecoder();
 
@@ -112,14 +121,15 @@ Deno.test("IronCache's appendonlydir passes redis-check-aof, loads into redis-se
   c.close();
   assert.equal((await server.stop()).code, 0);
 
+  // The start wrote base 1 and incr 1 (as Redis's first start); the rewrite replaced both.
   const aofDir = `${dir}/appendonlydir`;
   const manifest = await Deno.readTextFile(`${aofDir}/appendonly.aof.manifest`);
   assert.match(
     manifest,
-    /^file appendonly\.aof\.1\.base\.rdb seq 1 type b\nfile appendonly\.aof\.2\.incr\.aof seq 2 type i\n$/,
+    /^file appendonly\.aof\.2\.base\.rdb seq 2 type b\nfile appendonly\.aof\.2\.incr\.aof seq 2 type i\n$/,
   );
   assert.deepEqual([...Deno.readDirSync(aofDir)].map((e) => e.name).sort(), [
-    "appendonly.aof.1.base.rdb",
+    "appendonly.aof.2.base.rdb",
     "appendonly.aof.2.incr.aof",
     "appendonly.aof.manifest",
   ]);
@@ -175,11 +185,11 @@ Deno.test("aof-use-rdb-preamble no: the rewrite's base is commands, valid for re
     const expected = await dataset(server.port);
     const aofDir = `${dir}/appendonlydir`;
     assert.deepEqual([...Deno.readDirSync(aofDir)].map((e) => e.name).sort(), [
-      "appendonly.aof.1.base.aof",
+      "appendonly.aof.2.base.aof",
       "appendonly.aof.2.incr.aof",
       "appendonly.aof.manifest",
     ]);
-    const base = await Deno.readTextFile(`${aofDir}/appendonly.aof.1.base.aof`);
+    const base = await Deno.readTextFile(`${aofDir}/appendonly.aof.2.base.aof`);
     assert.match(base, /^\*2\r\n\$6\r\nSELECT\r\n/);
     const check = await run("redis-check-aof", [`${aofDir}/appendonly.aof.manifest`]);
     assert.equal(check.code, 0, check.out);
@@ -322,6 +332,62 @@ Deno.test("CONFIG SET appendonly yes at runtime writes a base first, then logs",
   server = await ironcacheAof(dir);
   try {
     assertSameDataset(await dataset(server.port), expected);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("CONFIG SET appendonly yes on an empty server leaves the files redis-server 7.0 leaves", async () => {
+  const starts = {
+    redis: (args: string[]) => startRedis(args),
+    ironcache: (args: string[]) => startIronCache(["--shards", "2", ...args]),
+  };
+  const seen: Record<string, { dir: string; files: string[]; manifest: string; base: Uint8Array }> =
+    {};
+  for (const [side, start] of Object.entries(starts)) {
+    const dir = await tempDir();
+    const aofDir = `${dir}/appendonlydir`;
+    const server = await start(["--dir", dir]);
+    const c = await RawConnection.open(server.port);
+    try {
+      assert.equal(await call(c, "CONFIG", "SET", "appendonly", "yes"), "OK");
+      await waitFor(`${side}'s rewrite`, async () => {
+        const manifest = await Deno.readTextFile(`${aofDir}/appendonly.aof.manifest`)
+          .catch(() => "");
+        return manifest.includes("type b") &&
+          (await infoField(c, "aof_rewrite_in_progress")) === "0" &&
+          (await infoField(c, "aof_rewrite_scheduled")) === "0";
+      });
+      assert.equal(await call(c, "SET", "k", "v"), "OK");
+    } finally {
+      c.close();
+      await server.stop();
+    }
+    seen[side] = {
+      dir,
+      files: tree(dir),
+      manifest: await Deno.readTextFile(`${aofDir}/appendonly.aof.manifest`),
+      base: await Deno.readFile(`${aofDir}/appendonly.aof.1.base.rdb`),
+    };
+  }
+  const { redis, ironcache } = seen;
+  assert.deepEqual(ironcache.files, redis.files);
+  assert.equal(ironcache.manifest, redis.manifest);
+  assert.equal(
+    ironcache.manifest,
+    "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
+  );
+  assert.deepEqual(rdbContents(ironcache.base), rdbContents(redis.base));
+  const check = await run("redis-check-aof", [
+    `${ironcache.dir}/appendonlydir/appendonly.aof.manifest`,
+  ]);
+  assert.equal(check.code, 0, check.out);
+  const server = await ironcacheAof(ironcache.dir);
+  try {
+    assertSameDataset(
+      await dataset(server.port),
+      new Map([["0:k", JSON.stringify(["string", "v", -1])]]),
+    );
   } finally {
     await server.stop();
   }

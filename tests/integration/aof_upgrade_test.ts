@@ -1,17 +1,28 @@
-// Upgrading from Redis 6: a pre-7.0 single-file AOF (`dir`/appendfilename) against
-// redis-server 7.0 on an identical copy. Each case prepares two identical dirs, starts
-// redis-server on one and IronCache on the other, and compares what they load (DEBUG DIGEST
-// and key by key), the files they leave (tree listing, the manifest's bytes, the moved file's
-// bytes), and that writes made after the upgrade survive a restart.
+// What a start with appendonly yes does to the AOF directory, against redis-server 7.0 on an
+// identical copy: upgrading from Redis 6 (a pre-7.0 single-file AOF, `dir`/appendfilename),
+// and a first start (no AOF yet: a base of the empty dataset is written). Each case prepares
+// two identical dirs, starts redis-server on one and IronCache on the other, and compares what
+// they load (DEBUG DIGEST and key by key), the files they leave (tree listing, the manifest's
+// bytes, the moved file's or the new base's contents), and that writes made after the start
+// survive a restart.
 import assert from "node:assert/strict";
 import {
   encodeCommand,
+  freePort,
   RawConnection,
   type RunningServer,
   startIronCache,
   startRedis,
 } from "../helpers/servers.ts";
-import { assertSameDataset, call, dataset, run, tempDir } from "../helpers/aof.ts";
+import {
+  assertSameDataset,
+  call,
+  dataset,
+  rdbContents,
+  run,
+  tempDir,
+  tree,
+} from "../helpers/aof.ts";
 import { concatBytes } from "../../src/cli/bytes.ts";
 
 const DEBUG = ["--enable-debug-command", "yes"];
@@ -63,17 +74,6 @@ async function redisDump(commands: string[][]): Promise<Uint8Array> {
 }
 
 const isError = (r: unknown) => typeof r === "object" && r !== null && "error" in r;
-
-/** Every file and directory under `dir`, relative to it (directories end with /). */
-function tree(dir: string, under = ""): string[] {
-  const names: string[] = [];
-  for (const e of Deno.readDirSync(`${dir}/${under}`)) {
-    const rel = `${under}${e.name}`;
-    if (e.isDirectory) names.push(`${rel}/`, ...tree(dir, `${rel}/`));
-    else names.push(rel);
-  }
-  return names.sort();
-}
 
 function readIfExists(path: string): string | null {
   try {
@@ -142,6 +142,8 @@ interface Case {
   /** Writes the old-style setup into an empty dir. */
   prepare(dir: string): Promise<void>;
   appendonly: "yes" | "no";
+  /** More flags for both servers. */
+  flags?: string[];
 }
 
 /** Both servers on identical copies of a case's dir; their runs must match. */
@@ -153,6 +155,7 @@ async function upgradeBoth(c: Case): Promise<Record<"redis" | "ironcache", Run &
     c.names.file,
     "--appenddirname",
     c.names.dir,
+    ...c.flags ?? [],
   ];
   const runs = {} as Record<"redis" | "ironcache", Run & { dir: string }>;
   for (const side of ["redis", "ironcache"] as const) {
@@ -294,4 +297,117 @@ Deno.test("AOF upgrade: not when appendonlydir already has an AOF of its own; no
   assert.deepEqual([...runs.ironcache.loaded.data.keys()].sort(), ["0:from-rdb", "4:db4"]);
   assert.deepEqual(runs.ironcache.restarted.files, ["appendonly.aof", "dump.rdb"]);
   assert.equal(runs.ironcache.restarted.manifest, null);
+});
+
+/** The checks of a first start: Redis's log line, the base, the incremental file and their
+ * manifest (the base as Redis's but for the AUX fields of when and how much memory), the
+ * writes kept across the restart, and redis-check-aof accepts IronCache's manifest. */
+async function assertFirstStart(
+  runs: Awaited<ReturnType<typeof upgradeBoth>>,
+  names: Names,
+  rdbBase: boolean,
+  others: string[] = [],
+): Promise<void> {
+  const { redis, ironcache } = runs;
+  const base = `${names.file}.1.base.${rdbBase ? "rdb" : "aof"}`;
+  const incr = `${names.file}.1.incr.aof`;
+  for (const side of [redis, ironcache]) {
+    assert.ok(side.log.includes(`Creating AOF base file ${base} on server start`), side.log);
+    assert.ok(side.log.includes(`Creating AOF incr file ${incr} on server start`), side.log);
+    assert.deepEqual(
+      side.restarted.files,
+      [`${names.dir}/`, ...[base, incr, `${names.file}.manifest`].map((f) => `${names.dir}/${f}`)]
+        .concat(others).sort(),
+    );
+    assert.equal(
+      side.restarted.manifest,
+      `file ${base} seq 1 type b\nfile ${incr} seq 1 type i\n`,
+    );
+    assert.equal(side.loaded.data.size, 0);
+    assert.ok(side.restarted.data.has("0:after-upgrade") && side.restarted.data.has("3:later"));
+  }
+  const [ours, theirs] = await Promise.all(
+    [ironcache, redis].map((side) => Deno.readFile(`${side.dir}/${names.dir}/${base}`)),
+  );
+  if (rdbBase) assert.deepEqual(rdbContents(ours), rdbContents(theirs));
+  else assert.deepEqual(ours, theirs); // commands of no key: empty
+  const check = await run("redis-check-aof", [
+    `${ironcache.dir}/${names.dir}/${names.file}.manifest`,
+  ]);
+  assert.equal(check.code, 0, check.out);
+  assert.match(check.out, /All AOF files and manifest are valid/);
+}
+
+const nothing = () => Promise.resolve();
+
+Deno.test("AOF first start: an empty dir gets a base of the empty dataset, an incr file and their manifest, as redis-server 7.0 writes them", async () => {
+  const names = DEFAULT_NAMES;
+  await assertFirstStart(
+    await upgradeBoth({ names, appendonly: "yes", prepare: nothing }),
+    names,
+    true,
+  );
+  // aof-use-rdb-preamble no: the base is commands (none); custom names; an existing empty dir.
+  const custom = { file: "mine.aof", dir: "parts" };
+  const runs = await upgradeBoth({
+    names: custom,
+    appendonly: "yes",
+    flags: ["--aof-use-rdb-preamble", "no"],
+    prepare: (dir) => Deno.mkdir(`${dir}/${custom.dir}`),
+  });
+  await assertFirstStart(runs, custom, false);
+});
+
+Deno.test("AOF first start: a manifest listing no file (comments, history alone) gets a base; history files are deleted", async () => {
+  const names = DEFAULT_NAMES;
+  const manifest = (text: string) => async (dir: string) => {
+    await Deno.mkdir(`${dir}/${names.dir}`);
+    await Deno.writeTextFile(`${dir}/${names.dir}/${names.file}.manifest`, text);
+  };
+  await assertFirstStart(
+    await upgradeBoth({ names, appendonly: "yes", prepare: manifest("# by hand\n") }),
+    names,
+    true,
+  );
+  // A rewrite's leftover: the history file's name is not reused, the file is deleted.
+  const history = `${names.file}.3.base.rdb`;
+  const leftover = async (dir: string) => {
+    await manifest(`file ${history} seq 3 type h\n`)(dir);
+    await Deno.writeFile(`${dir}/${names.dir}/${history}`, await redisDump([["SET", "h", "1"]]));
+  };
+  const runs = await upgradeBoth({ names, appendonly: "yes", prepare: leftover });
+  await assertFirstStart(runs, names, true);
+  for (const side of [runs.redis, runs.ironcache]) {
+    assert.ok(side.log.includes(`Removing the history file ${history}`), side.log);
+  }
+});
+
+Deno.test("AOF start: an empty manifest file or a blank line is refused, as redis-server 7.0 refuses it", async () => {
+  const names = DEFAULT_NAMES;
+  for (
+    const [text, reason] of [["", "Found an empty AOF manifest"], [
+      "\n",
+      "Invalid AOF manifest file format",
+    ]]
+  ) {
+    for (const cmd of ["redis-server", `${Deno.cwd()}/ironcache`]) {
+      const dir = await tempDir();
+      await Deno.mkdir(`${dir}/${names.dir}`);
+      await Deno.writeTextFile(`${dir}/${names.dir}/${names.file}.manifest`, text);
+      const args = [
+        "--port",
+        String(freePort()),
+        "--dir",
+        dir,
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+      ];
+      const result = await run(cmd, cmd === "redis-server" ? args : ["server", ...args]);
+      assert.notEqual(result.code, 0, `${cmd} started on ${JSON.stringify(text)}`);
+      assert.ok(result.out.includes(reason), result.out);
+      assert.deepEqual(tree(dir), [`${names.dir}/`, `${names.dir}/${names.file}.manifest`]);
+    }
+  }
 });

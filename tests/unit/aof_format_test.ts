@@ -24,9 +24,30 @@ Deno.test("manifest: Redis's lines round-trip; comments, quotes and bad manifest
   const quoted = parseManifest('# a comment\nfile "my aof.1.incr.aof" seq 1 type i\n');
   assert.equal(quoted.incrs[0].name, "my aof.1.incr.aof");
   assert.equal(formatManifest(quoted), 'file "my aof.1.incr.aof" seq 1 type i\n');
+  // Redis's aofLoadManifestFromFile: a manifest listing no file to load is valid (the start
+  // writes a base), CRLF ends are trimmed; comments only at the line's first byte.
+  for (const none of ["# only a comment\n", "file a.3.base.rdb seq 3 type h\n", "#c"]) {
+    const m = parseManifest(none);
+    assert.deepEqual([m.base, m.incrs.length], [null, 0], JSON.stringify(none));
+  }
+  assert.equal(parseManifest("file a seq 1 type i\r\n").incrs[0].name, "a");
+  const reasons: Array<[string, string]> = [
+    ["", "Found an empty AOF manifest"],
+    ["\n", "Invalid AOF manifest file format"],
+    ["file a seq 1 type i\n\n", "Invalid AOF manifest file format"],
+    ["  # indented\n", "Invalid AOF manifest file format"],
+    ["file a seq 1 type i", "The AOF manifest file contains too long line"],
+    [`file ${"a".repeat(1024)} seq 1 type i\n`, "The AOF manifest file contains too long line"],
+  ];
+  for (const [bad, reason] of reasons) {
+    assert.throws(
+      () => parseManifest(bad),
+      (err) => err instanceof ManifestError && err.message === reason,
+      JSON.stringify(bad),
+    );
+  }
   for (
     const bad of [
-      "",
       "file a seq 1\n",
       "file a seq x type i\n",
       "file a seq 1 type z\n",

@@ -64,13 +64,29 @@ function splitArgs(line: string): string[] | null {
   return words;
 }
 
-/** aofLoadManifestFromFile: the same checks, with Redis's reasons. */
+/** Redis's MANIFEST_MAX_LINE. */
+const MAX_LINE = 1024;
+
+/**
+ * aofLoadManifestFromFile: the same checks, with Redis's reasons. A file without a line is
+ * refused, as is a blank line or one not ended by a newline; `#` comments start at the line's
+ * first byte. A manifest of comments or history files alone lists no file to load, which
+ * Redis accepts (the start then writes a new base).
+ */
 export function parseManifest(text: string): AofManifest {
   const m: AofManifest = { base: null, incrs: [], history: [] };
-  for (const raw of text.split("\n")) {
+  if (text === "") throw new ManifestError("Found an empty AOF manifest");
+  const lines = text.split("\n");
+  const unterminated = lines.pop(); // after the last newline: "" unless a line lacks one
+  if (unterminated !== "") lines.push(unterminated!);
+  for (const [n, raw] of lines.entries()) {
+    if (raw.startsWith("#")) continue;
+    // fgets into MAX_LINE + 1 bytes: a line of MAX_LINE or more has no newline in the buffer.
+    if (raw.length >= MAX_LINE || (n === lines.length - 1 && unterminated !== "")) {
+      throw new ManifestError("The AOF manifest file contains too long line");
+    }
     const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const argv = splitArgs(line);
+    const argv = line === "" ? null : splitArgs(line);
     if (argv === null || argv.length < 6 || argv.length % 2) {
       throw new ManifestError("Invalid AOF manifest file format");
     }
@@ -93,6 +109,8 @@ export function parseManifest(text: string): AofManifest {
       m.incrs.push(info);
     }
   }
-  if (!m.base && m.incrs.length === 0) throw new ManifestError("Found an empty AOF manifest");
   return m;
 }
+
+/** Whether the manifest lists a file to load (a base or an incremental file). */
+export const listsFiles = (m: AofManifest) => m.base !== null || m.incrs.length > 0;

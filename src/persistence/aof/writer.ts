@@ -14,6 +14,7 @@ import {
   type AofManifest,
   baseName,
   incrName,
+  listsFiles,
   manifestName,
   parseManifest,
 } from "./manifest.ts";
@@ -118,20 +119,41 @@ export class AofWriter {
     return join(this.settings.directory, manifestName(this.settings.prefix));
   }
 
-  /** At boot (after the AOF, if any, was loaded): append to the manifest's last
-   * incremental file, or start a new one. */
-  start(): void {
-    if (!this.settings.appendonly) return;
-    Deno.mkdirSync(this.settings.directory, { recursive: true });
-    this.#manifest = this.#manifestOnDisk();
-    const last = this.#manifest.incrs.at(-1);
-    if (last) this.#current = this.#openIncr(last);
-    else {
-      this.#current = this.#openIncr(this.#nextIncrInfo());
-      this.#manifest.incrs.push(this.#current.info);
-      this.#persistManifest();
+  /**
+   * At boot, after the AOF (if any) was loaded, before clients are served: Redis 7.0's
+   * aofOpenIfNeededOnServerStart. When the manifest lists no file (a first start: no manifest,
+   * or one of comments or history files alone) the dataset is empty (appendonly yes loads no
+   * RDB) and a base of it is written first, by the rewrite's base writer; then the manifest's
+   * last incremental file is opened for appending, or a new one, and the manifest persisted.
+   * Files a rewrite left as history are then deleted (aofDelHistoryFiles).
+   */
+  async start(): Promise<void> {
+    const s = this.settings;
+    if (!s.appendonly) return;
+    Deno.mkdirSync(s.directory, { recursive: true });
+    const m = this.#manifest = this.#manifestOnDisk();
+    const first = !listsFiles(m);
+    if (first) {
+      const base = this.#nextBaseInfo();
+      await writeBase(s.directory, base.name, [], s.rdbPreamble);
+      m.base = base;
+      log.notice(`Creating AOF base file ${base.name} on server start`);
     }
-    this.#size = this.#filesSize();
+    const last = m.incrs.at(-1);
+    this.#current = this.#openIncr(last ?? this.#nextIncrInfo());
+    if (!last) m.incrs.push(this.#current.info);
+    const history = m.history;
+    m.history = [];
+    if (first || !last || history.length) this.#persistManifest();
+    const name = this.#current.info.name;
+    log.notice(`${last ? "Opening" : "Creating"} AOF incr file ${name} on server start`);
+    const kept = new Set([m.base?.name, ...m.incrs.map((f) => f.name)]); // never a listed one
+    for (const f of history.filter((f) => !kept.has(f.name))) {
+      log.notice(`Removing the history file ${f.name} in the background`);
+      await Deno.remove(join(s.directory, f.name)).catch(() => {});
+    }
+    // As Redis, a base written here is not counted (nothing was loaded): both sizes start at 0.
+    this.#size = first ? 0 : this.#filesSize();
     this.#baseSize = this.#size;
     this.#publishSizes();
     this.#armFsyncTimer();
@@ -313,12 +335,7 @@ export class AofWriter {
     try {
       if (this.#rewrite !== rewrite) return; // abandoned meanwhile
       const old = this.#manifest;
-      const baseSeq = (old.base?.seq ?? 0) + 1;
-      const base: AofFileInfo = {
-        name: baseName(s.prefix, baseSeq, s.rdbPreamble),
-        seq: baseSeq,
-        type: "b",
-      };
+      const base = this.#nextBaseInfo();
       await writeBase(s.directory, base.name, parts, s.rdbPreamble);
       if (this.#rewrite !== rewrite) { // appendonly turned off while the base was written
         await Deno.remove(join(s.directory, base.name)).catch(() => {});
@@ -374,6 +391,12 @@ export class AofWriter {
     } catch {
       return { base: null, incrs: [], history: [] };
     }
+  }
+
+  /** getNewBaseFileNameAndMarkPreAsHistory's name: the base's sequence number plus one. */
+  #nextBaseInfo(): AofFileInfo {
+    const seq = (this.#manifest.base?.seq ?? 0) + 1;
+    return { name: baseName(this.settings.prefix, seq, this.settings.rdbPreamble), seq, type: "b" };
   }
 
   #nextIncrInfo(): AofFileInfo {
