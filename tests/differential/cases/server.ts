@@ -170,6 +170,17 @@ export default [
       ["CLIENT", "FOO"],
     ],
   },
+  {
+    // Issue #3 lists them, but they came with Redis 7.2: 7.0.15, the reference, knows neither.
+    name: "CLIENT SETINFO and CLIENT NO-TOUCH (Redis 7.2) are unknown subcommands",
+    cmds: [
+      ["CLIENT", "SETINFO", "lib-name", "redis-py"],
+      ["CLIENT", "SETINFO", "lib-ver", "5.0.1"],
+      ["CLIENT", "NO-TOUCH", "on"],
+      ["CLIENT", "NO-TOUCH", "off"],
+      ["client", "setinfo"],
+    ],
+  },
   // Volatile fields (id, addresses, ages, buffer sizes) are masked: client-info-volatile-fields.
   {
     name: "CLIENT INFO describes the connection",
