@@ -314,9 +314,11 @@ export function slabFree(ptr: usize): void {
   }
 }
 
+/** Gives an empty slab back to TLSF. */
 function releaseSlab(slab: usize, head: usize): void {
+  const stride = <usize>load<u32>(slab, SL_STRIDE);
   unlinkSlab(slab, head);
-  slabFreeBytes -= blocksPerSlab(<usize>load<u32>(slab, SL_STRIDE)) * <usize>load<u32>(slab, SL_STRIDE);
+  slabFreeBytes -= blocksPerSlab(stride) * stride;
   heap.free(slab);
 }
 

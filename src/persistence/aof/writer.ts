@@ -147,11 +147,7 @@ export class AofWriter {
     if (first || !last || history.length) this.#persistManifest();
     const name = this.#current.info.name;
     log.notice(`${last ? "Opening" : "Creating"} AOF incr file ${name} on server start`);
-    const kept = new Set([m.base?.name, ...m.incrs.map((f) => f.name)]); // never a listed one
-    for (const f of history.filter((f) => !kept.has(f.name))) {
-      log.notice(`Removing the history file ${f.name} in the background`);
-      await Deno.remove(join(s.directory, f.name)).catch(() => {});
-    }
+    await this.#removeUnlisted(history);
     // As Redis, a base written here is not counted (nothing was loaded): both sizes start at 0.
     this.#size = first ? 0 : this.#filesSize();
     this.#baseSize = this.#size;
@@ -344,13 +340,7 @@ export class AofWriter {
       const incrs = this.#current ? [this.#current.info] : [];
       this.#manifest = { base, incrs, history: [] };
       this.#persistManifest();
-      const kept = new Set([base.name, ...incrs.map((f) => f.name)]);
-      for (const f of [...(old.base ? [old.base] : []), ...old.incrs, ...old.history]) {
-        if (kept.has(f.name)) continue;
-        try {
-          Deno.removeSync(join(s.directory, f.name));
-        } catch { /* already gone */ }
-      }
+      await this.#removeUnlisted([...(old.base ? [old.base] : []), ...old.incrs, ...old.history]);
       this.#size = this.#filesSize();
       this.#baseSize = this.#size;
       const stats = this.shared.stats;
@@ -409,6 +399,18 @@ export class AofWriter {
     const file = Deno.openSync(path, { write: true, create: true, append: true });
     syncDirectory(this.settings.directory);
     return new IncrTarget(info, file);
+  }
+
+  /** aofDelHistoryFiles: deletes those of `files` the manifest no longer lists (at a start,
+   * or once a rewrite's new manifest is persisted). */
+  async #removeUnlisted(files: AofFileInfo[]): Promise<void> {
+    const m = this.#manifest;
+    const listed = new Set([m.base?.name, ...m.incrs.map((f) => f.name)]);
+    for (const f of files) {
+      if (listed.has(f.name)) continue;
+      log.notice(`Removing the history file ${f.name} in the background`);
+      await Deno.remove(join(this.settings.directory, f.name)).catch(() => {});
+    }
   }
 
   #persistManifest(): void {
