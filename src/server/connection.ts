@@ -276,6 +276,7 @@ export class Connection {
         this.out.reset();
         this.out.shrinkIfIdle();
         this.busy = false;
+        this.shard.afterReplies?.();
         this.afterWrite();
         this.hooks.onIdle?.();
         if (this.client.closeAfterReply || this.hooks.isShuttingDown()) break;

@@ -147,6 +147,8 @@ export class Peers {
     rings: Map<number, LinkRings>,
     private execute: BatchExecutor,
     private lock: ShardLock,
+    /** Called after a forwarded batch's replies were sent back (Shard.afterReplies). */
+    private afterReplies: () => void = () => {},
   ) {
     for (const [shard, { send, receive }] of rings) {
       const link: ShardLink = new ShardLink(
@@ -265,6 +267,7 @@ export class Peers {
       endBytes = this.endBytes = new Uint8Array(ends.buffer, ends.byteOffset);
     }
     this.send(link, REPLY, id, ends.length, endBytes, replies, ends.length * 4);
+    this.afterReplies();
   }
 
   private defer(call: Call): void {

@@ -74,6 +74,10 @@ export class Shard {
   /** Told after each batch of commands ran here (a connection's read batch, a forwarded
    * batch, an active-expiry cycle); empty unless a feature needs it (no cost then). */
   readonly batchObservers: Array<() => void> = [];
+  /** Called after a batch's replies were handed over (written to a client's socket, or sent to
+   * the shard that forwarded the batch): the moment a snapshot walk takes a step (ShardSnapshot),
+   * as the next request of that client is at least a round trip away. Null = no cost. */
+  afterReplies: (() => void) | null = null;
   /** Told when a client's connection ends (its subscriptions, waits... are dropped). */
   readonly clientClosedObservers: Array<(client: Client) => void> = [];
   /** Set while replies must wait for something before they are written (appendfsync
