@@ -2,8 +2,9 @@
 // out of the engine as raw records and streams them to the main thread, which encodes them as
 // RDB (snapshot_encoder.ts) and splices every shard's part into one file (snapshot_file.ts).
 //
-// Point in time without stalling the shard: the keyspace is walked with SCAN's cursor in
-// slices of at most ~0.1 ms between the shard's batches. One engine call per step writes whole
+// Point in time without stalling the shard: the keyspace is walked with SCAN's cursor, one
+// engine step (~12 µs) after a batch's replies while the shard serves, slices of at most ~0.1 ms
+// while it idles. One engine call per step writes whole
 // records (key, expiry, DUMP blob) and never returns a key twice (Keyspace.snapshotScan), so
 // the shard does no per-key work in JS: it copies blocks of bytes into the chunk it posts.
 // Until the walk ends every write command first saves the old values of the keys it is about
@@ -57,19 +58,18 @@ const SLOT_BYTES = POST_BYTES * 2;
 const UNLISTED_KEYS = new Set(["move", "copy", "swapdb", "flushdb", "flushall"]);
 
 /**
- * The pause after a slice (µs) while the shard serves: the walk takes about 4% of a serving
- * shard's time. 2.4 ms rather than session 9's 1.2 ms: in three alternated comparisons (2 shards,
- * 1 M keys, 9-15 runs each) the share of requests over 1 ms during a BGSAVE, against the idle
- * windows', fell from 2.40x, 1.78x and 2.64x to 1.62x, 1.61x and 1.67x, p99 during from 0.40-0.52
- * to 0.32-0.42 ms, for a BGSAVE under a client of 9-13 s instead of 5.5-7 s (docs/persistence.md,
- * session 12). An idle shard's walk is paced by IDLE_PAUSE_US.
+ * The walk's pause (µs) while the shard serves, after which it looks whether the steps after
+ * replies kept pace (INLINE_STEP_US) and runs a slice if they did not: then the walk takes about
+ * 4% of the shard's time. (Until session 14 every slice followed such a pause; 2.4 ms rather than
+ * session 9's 1.2 ms cut the requests over 1 ms during a BGSAVE: docs/persistence.md, session 12.)
+ * An idle shard's walk is paced by IDLE_PAUSE_US.
  */
 const SERVING_PAUSE_US = 2400;
 /**
- * While the shard serves, the walk takes one engine step (about 12 µs) at most this often,
- * right after a batch's replies were handed over (Shard.afterReplies): a request meets at most
- * one step instead of a 0.1 ms slice, and no thread has to wake the shard for it. About 5% of
- * a busy shard's time, as the paced slices took. A shard serving too little to keep this pace
+ * While the shard serves, the walk takes one engine step (about 12 µs) right after a batch's
+ * replies were handed over (Shard.afterReplies), this long after its last one ended: a request
+ * meets at most one step instead of a 0.1 ms slice, and no thread has to wake the shard for it.
+ * About 5% of a busy shard's time, as the paced slices took. A shard serving too little to keep this pace
  * gets the paced slices as well (INLINE_STEPS_LAGGING).
  */
 const INLINE_STEP_US = 250;
@@ -108,7 +108,7 @@ export class ShardSnapshot {
   #length = 0;
   /** Counts for bench/snapshot_walk_micro.ts and the stall probe. */
   readonly stats = { slices: 0, steps: 0, inlineSteps: 0, sliceMs: 0, maxSliceMs: 0 };
-  /** When the last inline step started (performance.now()). */
+  /** When the last inline step ended (performance.now()). */
   #steppedAt = 0;
   #walkLog: WalkLog | null = null;
 
@@ -185,16 +185,15 @@ export class ShardSnapshot {
     this.#post();
   }
 
-  /** Shard.afterReplies while the walk runs: one step, at most every INLINE_STEP_US. */
+  /** Shard.afterReplies while the walk runs: one step, INLINE_STEP_US after the last one. */
   #stepAfterReplies = (): void => {
     const start = performance.now();
     if (start - this.#steppedAt < INLINE_STEP_US / 1000 || this.#done) return;
     if (Atomics.load(this.#flow, IN_FLIGHT) >= MAX_CHUNKS_IN_FLIGHT) return;
-    this.#steppedAt = start;
     this.#step();
     if (this.#length >= POST_BYTES) this.#post();
     this.stats.inlineSteps++;
-    this.#noteSlice(start, performance.now(), 1);
+    this.#noteSlice(start, this.#steppedAt = performance.now(), 1);
   };
 
   /** Counts a run of steps (a slice, or an inline step) for the stats, log and stall probe. */

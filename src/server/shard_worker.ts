@@ -113,12 +113,14 @@ async function start(init: InitMessage): Promise<void> {
   const rings = new Map<number, LinkRings>(
     Object.entries(init.peers).map(([id, r]) => [Number(id), r]),
   );
-  if (rings.size) peers = new Peers(
-    rings,
-    shard.executeBatch,
-    shard.lock,
-    () => shard.afterReplies?.(),
-  );
+  if (rings.size) {
+    peers = new Peers(
+      rings,
+      shard.executeBatch,
+      shard.lock,
+      () => shard.afterReplies?.(),
+    );
+  }
   shard.memory.attachShared(init.memoryUsage, peers);
   installPubSub(shard, peers);
   installNotifications(shard);

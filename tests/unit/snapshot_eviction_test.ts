@@ -8,43 +8,14 @@ import { ConfigStore } from "../../src/config/store.ts";
 import { Shard } from "../../src/server/shard.ts";
 import { createKeyspace } from "../../src/engine/engine_module.ts";
 import { ShardSnapshot } from "../../src/persistence/snapshot_shard.ts";
-import { u32le } from "../../src/protocol/bytes.ts";
-import {
-  releaseChunk,
-  SEG_CREATED,
-  SEG_SAVED,
-  SEG_WALK,
-  SEGMENT_HEADER,
-} from "../../src/persistence/snapshot_chunks.ts";
+import { releaseChunk } from "../../src/persistence/snapshot_chunks.ts";
+import { recordsOf } from "../helpers/snapshot_records.ts";
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 const KEYS = 40_000; // ~70 bytes of records each: the walk fills its 4 chunks in flight early
 const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 0));
 };
-
-/** Every record in the chunks as "db:key" -> its DUMP blob, by segment kind. */
-function recordsOf(chunks: Uint8Array[]) {
-  const walked = new Map<string, Uint8Array>(), saved = new Map<string, Uint8Array>();
-  let twice = 0, created = 0;
-  for (const chunk of chunks) {
-    for (let at = 0; at < chunk.length;) {
-      const kind = chunk[at], db = chunk[at + 1], n = u32le(chunk, at + 2);
-      const body = chunk.subarray(at + SEGMENT_HEADER, at + SEGMENT_HEADER + n);
-      at += SEGMENT_HEADER + n;
-      if (kind === SEG_CREATED) created++;
-      if (kind !== SEG_WALK && kind !== SEG_SAVED) continue;
-      for (let p = 0; p < body.length;) {
-        const klen = u32le(body, p), blob = p + 4 + klen + 8;
-        const name = `${db}:${dec.decode(body.subarray(p + 4, p + 4 + klen))}`;
-        p = blob + 12 + u32le(body, blob + 8);
-        if (walked.has(name) || saved.has(name)) twice++;
-        (kind === SEG_WALK ? walked : saved).set(name, body.slice(blob, p));
-      }
-    }
-  }
-  return { walked, saved, twice, created };
-}
 
 Deno.test("keys evicted while the snapshot walk runs are saved first: the snapshot has every key once", async () => {
   const config = new ConfigStore(await loadConfig([], {}));
