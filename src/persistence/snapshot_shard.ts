@@ -70,11 +70,16 @@ const SERVING_PAUSE_US = 2400;
  * replies were handed over (Shard.afterReplies), this long after its last one ended: a request
  * meets at most one step instead of a 0.1 ms slice, and no thread has to wake the shard for it.
  * About 5% of a busy shard's time, as the paced slices took. A shard serving too little to keep this pace
- * gets the paced slices as well (INLINE_STEPS_LAGGING).
+ * gets the paced slices as well (keptPace).
  */
 const INLINE_STEP_US = 250;
-/** Fewer inline steps than this during a serving pause: the walk runs a slice after it. */
-const INLINE_STEPS_LAGGING = Math.floor(SERVING_PAUSE_US / INLINE_STEP_US / 2);
+/**
+ * The pause while the steps after replies keep pace: each wake of the walk costs the shard about
+ * 40 µs (WalkPacer), which a request may meet as well, so it looks less often.
+ */
+const KEPT_PACE_PAUSE_US = 10_000;
+/** Did the steps after replies keep pace during a pause of `us`? At least half the pace. */
+const keptPace = (steps: number, us: number) => steps >= us / INLINE_STEP_US / 2;
 /** The pause once the shard has run no command for IDLE_AFTER_MS: the walk takes half its time. */
 const IDLE_PAUSE_US = 100;
 /**
@@ -146,7 +151,7 @@ export class ShardSnapshot {
     const origin = performance.timeOrigin;
     const pacer = this.pacer ?? new WalkPacer(), shardStats = shard.stats;
     let commands = shardStats.commandsProcessed, servedAt = performance.now();
-    let inlineSteps = 0;
+    let pauseUs = SERVING_PAUSE_US, inlineSteps = 0;
     try {
       while (!this.#done) {
         const inFlight = Atomics.load(this.#flow, IN_FLIGHT);
@@ -162,7 +167,8 @@ export class ShardSnapshot {
           servedAt = now;
         }
         const serving = now - servedAt < IDLE_AFTER_MS;
-        if (!serving || !stepsAfterReplies || inlineSteps < INLINE_STEPS_LAGGING) {
+        const kept = stepsAfterReplies && keptPace(inlineSteps, pauseUs);
+        if (!serving || !kept) {
           const start = now, until = start + SLICE_MS, steps = this.stats.steps;
           do this.#step(); while (!this.#done && performance.now() < until);
           if (this.#length >= POST_BYTES) this.#post();
@@ -171,7 +177,8 @@ export class ShardSnapshot {
           if (this.#done) break;
         }
         const before = this.stats.steps;
-        await pacer.pause(serving ? SERVING_PAUSE_US : IDLE_PAUSE_US);
+        pauseUs = !serving ? IDLE_PAUSE_US : kept ? KEPT_PACE_PAUSE_US : SERVING_PAUSE_US;
+        await pacer.pause(pauseUs);
         inlineSteps = this.stats.steps - before;
       }
     } finally {
