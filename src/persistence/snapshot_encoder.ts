@@ -14,6 +14,7 @@ import { RDB_OPCODE_EXPIRETIME_MS, RDB_TYPE_STRING } from "./rdb/constants.ts";
 import { BLOB_HEADER, ENCODING_INT64, stringBlobEncodingAt } from "../engine/value_blob.ts";
 import type { EncodeOptions } from "./rdb/value.ts";
 import { rdbValueFromBlob } from "./value_codec.ts";
+import { WRITE_SLICE_BYTES } from "./snapshot_file.ts";
 import {
   type PartSection,
   SEG_CREATED,
@@ -23,7 +24,7 @@ import {
   SEGMENT_HEADER,
 } from "./snapshot_chunks.ts";
 
-/** Encoded bytes written to the part file at a time. */
+/** Encoded bytes gathered before they are written to the part file. */
 const WRITE_BYTES = 1 << 20;
 
 interface Records {
@@ -179,7 +180,9 @@ export class PartEncoder {
   #write(): void {
     const bytes = this.#current.w.bytes();
     if (bytes.length === 0) return;
-    for (let at = 0; at < bytes.length;) at += this.#file!.writeSync(bytes.subarray(at));
+    for (let at = 0; at < bytes.length;) {
+      at += this.#file!.writeSync(bytes.subarray(at, at + WRITE_SLICE_BYTES));
+    }
     this.#written += bytes.length;
     this.#current.w.reset();
   }

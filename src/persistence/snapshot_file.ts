@@ -16,7 +16,14 @@ export interface ShardPart {
   sections: PartSection[];
 }
 
-const CHUNK = 4 << 20;
+/**
+ * The most one read or write call of a snapshot's files takes (the parts' writes and their
+ * splice). A kernel that never preempts kernel code (this machine's: "Dynamic Preempt: none")
+ * makes a shard woken meanwhile wait until the copy into or out of the page cache ends, even
+ * though the encoder thread runs at SCHED_IDLE: 64 KB is a few µs, 4 MB was about a millisecond.
+ */
+export const WRITE_SLICE_BYTES = 64 << 10;
+const CHUNK = WRITE_SLICE_BYTES;
 
 export function dirOf(path: string): string {
   const at = path.lastIndexOf("/");
