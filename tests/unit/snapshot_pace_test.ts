@@ -40,19 +40,23 @@ Deno.test("a serving shard's walk steps after replies, one step at a time, and f
   assert.equal(walk.stats.inlineSteps, 0);
   let calls = 0;
   while (walk.stats.steps < 10_000) {
-    const steps = walk.stats.steps;
+    const steps = walk.stats.steps, start = performance.now();
     shard.stats.commandsProcessed++;
     afterReplies();
     afterReplies(); // right after: too soon for another step
+    const took = performance.now() - start;
     calls++;
-    assert.ok(walk.stats.steps - steps <= 1, "at most one step per 250 µs");
+    // Two steps only if the thread lost 250 µs between them (a loaded machine may preempt it).
+    const stepped = walk.stats.steps - steps;
+    assert.ok(stepped <= 1 || (stepped === 2 && took >= 0.25), `${stepped} steps in ${took} ms`);
     if (walk.stats.steps === steps && calls > 2) break; // the walk is over
     spin(0.3);
   }
   const inline = walk.stats.inlineSteps;
   assert.equal(walk.stats.steps, firstSlice + inline);
-  // 8,000 keys in 2 dbs at up to 16 keys a step, and 16 empty dbs to pass.
-  assert.ok(inline >= KEYS / 16, `${inline} inline steps`);
+  // 8,000 keys in 2 dbs at up to 16 keys a step (and 14 empty dbs to pass): the first slice
+  // took a few steps, the steps after replies all the others.
+  assert.ok(inline >= KEYS / 16 / 2 && inline > 10 * firstSlice, `${inline} / ${firstSlice}`);
   await done;
   assert.equal(shard.afterReplies, null, "the hook is given back");
   const { walked, saved, twice } = recordsOf(chunks);
