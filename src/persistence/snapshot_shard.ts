@@ -151,7 +151,7 @@ export class ShardSnapshot {
     const origin = performance.timeOrigin;
     const pacer = this.pacer ?? new WalkPacer(), shardStats = shard.stats;
     let commands = shardStats.commandsProcessed, servedAt = performance.now();
-    let pauseUs = SERVING_PAUSE_US, inlineSteps = 0;
+    let pausedUs = SERVING_PAUSE_US, inlineSteps = 0;
     try {
       while (!this.#done) {
         const inFlight = Atomics.load(this.#flow, IN_FLIGHT);
@@ -167,7 +167,7 @@ export class ShardSnapshot {
           servedAt = now;
         }
         const serving = now - servedAt < IDLE_AFTER_MS;
-        const kept = stepsAfterReplies && keptPace(inlineSteps, pauseUs);
+        const kept = stepsAfterReplies && keptPace(inlineSteps, pausedUs);
         if (!serving || !kept) {
           const start = now, until = start + SLICE_MS, steps = this.stats.steps;
           do this.#step(); while (!this.#done && performance.now() < until);
@@ -176,9 +176,11 @@ export class ShardSnapshot {
           this.#noteSlice(start, now, this.stats.steps - steps);
           if (this.#done) break;
         }
-        const before = this.stats.steps;
-        pauseUs = !serving ? IDLE_PAUSE_US : kept ? KEPT_PACE_PAUSE_US : SERVING_PAUSE_US;
-        await pacer.pause(pauseUs);
+        const before = this.stats.steps, pauseStart = performance.now();
+        await pacer.pause(!serving ? IDLE_PAUSE_US : kept ? KEPT_PACE_PAUSE_US : SERVING_PAUSE_US);
+        // The pause as it was (a setTimeout's until the pacer thread is up, 1-2 ms whatever
+        // was asked): the steps after replies are judged against the time they had.
+        pausedUs = (performance.now() - pauseStart) * 1000;
         inlineSteps = this.stats.steps - before;
       }
     } finally {
