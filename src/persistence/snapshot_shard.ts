@@ -69,8 +69,8 @@ const SERVING_PAUSE_US = 2400;
  * While the shard serves, the walk takes one engine step (about 12 µs) right after a batch's
  * replies were handed over (Shard.afterReplies), this long after its last one ended: a request
  * meets at most one step instead of a 0.1 ms slice, and no thread has to wake the shard for it.
- * About 5% of a busy shard's time, as the paced slices took. A shard serving too little to keep this pace
- * gets the paced slices as well (keptPace).
+ * About 5% of a busy shard's time, as the paced slices took. A shard serving too little to keep
+ * this pace gets the paced slices as well (keptPace).
  */
 const INLINE_STEP_US = 250;
 /**
