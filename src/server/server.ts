@@ -72,8 +72,9 @@ export async function runServer(argv: string[]): Promise<number> {
   let aofLoad = false;
   try {
     upgradeOldStyleAof(String(values["dir"]), settings); // a Redis 6 appendonly.aof
-    const manifest = settings.appendonly ? findManifest(settings.directory, settings.prefix) : null;
-    aofLoad = manifest !== null && listsFiles(manifest);
+    // Read whatever appendonly says: Redis refuses to start on a bad manifest either way.
+    const manifest = findManifest(settings.directory, settings.prefix);
+    aofLoad = settings.appendonly && manifest !== null && listsFiles(manifest);
   } catch (err) {
     if (!(err instanceof AofLoadError)) throw err;
     console.error(`ironcache: ${err.message}`);

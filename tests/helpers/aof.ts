@@ -67,8 +67,15 @@ export async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "ironcache-aof-" });
 }
 
-export async function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+export async function run(
+  cmd: string,
+  args: string[],
+  /** A server that should refuse to start but serves is killed after this (code 143). */
+  timeoutMs = 20_000,
+): Promise<{ code: number; out: string }> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", signal })
+    .output();
   return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
 }
 

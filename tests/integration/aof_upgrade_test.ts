@@ -382,7 +382,37 @@ Deno.test("AOF first start: a manifest listing no file (comments, history alone)
   }
 });
 
-Deno.test("AOF start: an empty manifest file or a blank line is refused, as redis-server 7.0 refuses it", async () => {
+Deno.test("AOF start with appendonly no: the manifest's history files are deleted and it is rewritten, as redis-server 7.0 does", async () => {
+  const names = DEFAULT_NAMES;
+  const [oldBase, oldIncr] = [`${names.file}.1.base.rdb`, `${names.file}.1.incr.aof`];
+  const layout = async (dir: string) => {
+    const aofDir = `${dir}/${names.dir}`;
+    await Deno.mkdir(aofDir);
+    await Deno.writeFile(`${aofDir}/${oldBase}`, await redisDump([["SET", "old", "1"]]));
+    await Deno.writeFile(`${aofDir}/${oldIncr}`, resp([["SET", "old2", "1"]]));
+    await Deno.writeFile(`${aofDir}/${names.file}.2.incr.aof`, resp([["SET", "aof", "1"]]));
+    await Deno.writeTextFile(
+      `${aofDir}/${names.file}.manifest`,
+      `file ${names.file}.2.base.rdb seq 2 type b\nfile ${oldBase} seq 1 type h\n` +
+        `file ${oldIncr} seq 1 type h\nfile ${names.file}.2.incr.aof seq 2 type i\n`,
+    );
+    await Deno.writeFile(`${dir}/dump.rdb`, await redisDump([["SET", "from-rdb", "1"]]));
+  };
+  const runs = await upgradeBoth({ names, appendonly: "no", prepare: layout });
+  for (const side of [runs.redis, runs.ironcache]) {
+    for (const f of [oldBase, oldIncr]) {
+      assert.ok(side.log.includes(`Removing the history file ${f} in the background`), side.log);
+      assert.ok(!side.loaded.files.includes(`${names.dir}/${f}`), f);
+    }
+    assert.equal(
+      side.loaded.manifest,
+      `file ${names.file}.2.base.rdb seq 2 type b\nfile ${names.file}.2.incr.aof seq 2 type i\n`,
+    );
+    assert.deepEqual([...side.loaded.data.keys()], ["0:from-rdb"]); // the RDB, not the AOF
+  }
+});
+
+Deno.test("AOF start: an empty manifest file or a blank line is refused, as redis-server 7.0 refuses it, also with appendonly no", async () => {
   const names = DEFAULT_NAMES;
   for (
     const [text, reason] of [["", "Found an empty AOF manifest"], [
@@ -390,7 +420,11 @@ Deno.test("AOF start: an empty manifest file or a blank line is refused, as redi
       "Invalid AOF manifest file format",
     ]]
   ) {
-    for (const cmd of ["redis-server", `${Deno.cwd()}/ironcache`]) {
+    for (
+      const [cmd, appendonly] of ["redis-server", `${Deno.cwd()}/ironcache`].flatMap((c) =>
+        ["yes", "no"].map((a) => [c, a])
+      )
+    ) {
       const dir = await tempDir();
       await Deno.mkdir(`${dir}/${names.dir}`);
       await Deno.writeTextFile(`${dir}/${names.dir}/${names.file}.manifest`, text);
@@ -400,12 +434,12 @@ Deno.test("AOF start: an empty manifest file or a blank line is refused, as redi
         "--dir",
         dir,
         "--appendonly",
-        "yes",
+        appendonly, // Redis reads the manifest whatever appendonly says
         "--save",
         "",
       ];
       const result = await run(cmd, cmd === "redis-server" ? args : ["server", ...args]);
-      assert.notEqual(result.code, 0, `${cmd} started on ${JSON.stringify(text)}`);
+      assert.notEqual(result.code, 0, `${cmd} started on ${JSON.stringify(text)} (${appendonly})`);
       assert.ok(result.out.includes(reason), result.out);
       assert.deepEqual(tree(dir), [`${names.dir}/`, `${names.dir}/${names.file}.manifest`]);
     }

@@ -125,11 +125,12 @@ export class AofWriter {
    * or one of comments or history files alone) the dataset is empty (appendonly yes loads no
    * RDB) and a base of it is written first, by the rewrite's base writer; then the manifest's
    * last incremental file is opened for appending, or a new one, and the manifest persisted.
-   * Files a rewrite left as history are then deleted (aofDelHistoryFiles).
+   * Files a rewrite left as history are then deleted (aofDelHistoryFiles), with appendonly
+   * no as well: Redis reads the manifest at every start.
    */
   async start(): Promise<void> {
     const s = this.settings;
-    if (!s.appendonly) return;
+    if (!s.appendonly) return await this.#removeHistory();
     Deno.mkdirSync(s.directory, { recursive: true });
     const m = this.#manifest = this.#manifestOnDisk();
     const first = !listsFiles(m);
@@ -399,6 +400,17 @@ export class AofWriter {
     const file = Deno.openSync(path, { write: true, create: true, append: true });
     syncDirectory(this.settings.directory);
     return new IncrTarget(info, file);
+  }
+
+  /** With appendonly no: the manifest's history files go, and the manifest without them is
+   * persisted (Redis 7.0's main calls aofDelHistoryFiles whatever appendonly says). */
+  async #removeHistory(): Promise<void> {
+    const m = this.#manifest = this.#manifestOnDisk();
+    const history = m.history;
+    if (history.length === 0) return;
+    m.history = [];
+    this.#persistManifest();
+    await this.#removeUnlisted(history);
   }
 
   /** aofDelHistoryFiles: deletes those of `files` the manifest no longer lists (at a start,
