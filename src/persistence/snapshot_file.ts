@@ -23,7 +23,6 @@ export interface ShardPart {
  * though the encoder thread runs at SCHED_IDLE: 64 KB is a few µs, 4 MB was about a millisecond.
  */
 export const WRITE_SLICE_BYTES = 64 << 10;
-const CHUNK = WRITE_SLICE_BYTES;
 
 export function dirOf(path: string): string {
   const at = path.lastIndexOf("/");
@@ -52,7 +51,7 @@ export async function writeSnapshotFile(
     const w = new RdbWriter({ compress: false }, 256);
     writeRdbHeader(w, aux);
     await write(w.bytes());
-    const buf = new Uint8Array(CHUNK);
+    const buf = new Uint8Array(WRITE_SLICE_BYTES);
     const databases = [...new Set(parts.flatMap((p) => p.sections.map((s) => s.db)))];
     for (const db of databases.sort((a, b) => a - b)) {
       const here = parts.flatMap((p, i) =>
@@ -67,7 +66,7 @@ export async function writeSnapshotFile(
       for (const { s, file } of here) {
         await file.seek(s.offset, Deno.SeekMode.Start);
         for (let left = s.length; left > 0;) {
-          const n = await file.read(buf.subarray(0, Math.min(CHUNK, left)));
+          const n = await file.read(buf.subarray(0, Math.min(WRITE_SLICE_BYTES, left)));
           if (n === null) throw new Error("a shard's snapshot part is shorter than announced");
           await write(buf.subarray(0, n));
           left -= n;
