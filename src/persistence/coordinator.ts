@@ -40,6 +40,12 @@ export interface LoadResult {
   expired: number;
 }
 
+/**
+ * The longest a persistence reply waits for every shard to take the status before it (a
+ * safety net: a shard answers within one turn of its event loop).
+ */
+const STATUS_WAIT_MS = 1000;
+
 /** Load batches (load_batch.ts) a shard may have queued before the scan waits for it. */
 const LOAD_BATCHES_IN_FLIGHT = 4;
 
@@ -62,6 +68,10 @@ export class PersistenceCoordinator {
   #waiting = new Map<number, { replies: Ack[]; left: number; done: (r: Ack[]) => void }>();
   #sessions = new Map<number, SnapshotSession>();
   readonly #encoder = new EncoderThread();
+  /** The last status broadcast's number, and per shard the last one it has taken. */
+  #statusSeq = 0;
+  readonly #statusSeen: number[];
+  #statusWaiters: Array<() => void> = [];
 
   constructor(
     private readonly workers: Worker[],
@@ -73,6 +83,7 @@ export class PersistenceCoordinator {
   ) {
     this.#settings = settings;
     this.status = initialStatus(Date.now(), workers.length);
+    this.#statusSeen = workers.map(() => 0);
   }
 
   get settings(): PersistSettings {
@@ -92,7 +103,10 @@ export class PersistenceCoordinator {
         this.#settings = { save: m.save, dir: m.dir, dbfilename: m.dbfilename };
         return true;
       case "persist-request":
-        this.#request(m.op, m.options).then((reply) => {
+        // The reply waits until every shard has the status the request led to: a client that
+        // asks INFO or LASTSAVE next, on any connection, sees it, as in Redis.
+        this.#request(m.op, m.options).then(async (reply) => {
+          await this.#statusTaken();
           this.#post(worker, { type: "persist-reply", reqId: m.reqId, reply });
           if (m.op === "shutdown" && reply.error === undefined) this.stop();
         });
@@ -106,6 +120,13 @@ export class PersistenceCoordinator {
       case "snapshot-done": {
         const session = this.#sessions.get(m.id);
         if (session) this.#partDone(m.id, session, m.error);
+        return true;
+      }
+      case "persist-status-seen": {
+        this.#statusSeen[m.shardId] = Math.max(this.#statusSeen[m.shardId], m.seq);
+        if (this.#statusSeen.every((seq) => seq >= this.#statusSeq)) {
+          for (const resolve of this.#statusWaiters.splice(0)) resolve();
+        }
         return true;
       }
       case "persist-ack": {
@@ -127,7 +148,22 @@ export class PersistenceCoordinator {
   }
 
   #broadcast(): void {
-    for (const w of this.workers) this.#post(w, { type: "persist-status", status: this.status });
+    const seq = ++this.#statusSeq;
+    for (const w of this.workers) {
+      this.#post(w, { type: "persist-status", status: this.status, seq });
+    }
+  }
+
+  /** Resolves once every shard has taken the last status broadcast (or STATUS_WAIT_MS on). */
+  #statusTaken(): Promise<void> {
+    if (this.#statusSeen.every((seq) => seq >= this.#statusSeq)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, STATUS_WAIT_MS);
+      this.#statusWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Sends each shard its message and resolves with their replies in shard order. */

@@ -55,7 +55,8 @@ export interface PersistReply {
 }
 
 export type PersistToWorker =
-  | { type: "persist-status"; status: PersistStatus }
+  /** `seq` numbers the broadcasts: the shard answers persist-status-seen with it. */
+  | { type: "persist-status"; status: PersistStatus; seq: number }
   | { type: "persist-reply"; reqId: number; reply: PersistReply }
   /** Walk the keyspace for snapshot `id` (snapshot_shard.ts) and stream it back. */
   | { type: "snapshot"; id: number }
@@ -71,6 +72,8 @@ export type PersistFromWorker =
     options: PersistOptions;
   }
   | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
+  /** The shard has taken status broadcast `seq`. */
+  | { type: "persist-status-seen"; shardId: number; seq: number }
   /**
    * Raw records of snapshot `id` (in shared slot `slot` of the walk, or -1: its own buffer,
    * transferred), with the shard's encoding limits and the walk's flow control (the encoder

@@ -52,6 +52,7 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
   switch (msg.type) {
     case "persist-status":
       state.status = msg.status;
+      state.post({ type: "persist-status-seen", shardId: shard.id, seq: msg.seq });
       // The end of a load (boot, DEBUG RELOAD): the shard is ready (/readyz).
       if (shard.loading && !msg.status.loading) shard.markLoaded();
       shard.loading = msg.status.loading;

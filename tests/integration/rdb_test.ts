@@ -400,6 +400,41 @@ Deno.test("each shard keeps one walk pacer thread from its first BGSAVE: later o
   }
 });
 
+Deno.test("once BGSAVE or SAVE replies, every shard reports it: INFO on a connection of the other shard", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+  let ours: RunningServer | undefined;
+  const conns: RawConnection[] = [];
+  try {
+    ours = await startIronCache(["--shards", "2", "--dir", dir, "--save", "", ...DEBUG]);
+    await call(ours.port, "DEBUG", "POPULATE", "100000");
+    // A connection on each shard: client ids are shard + 1 + k * shards.
+    const byShard: RawConnection[] = [];
+    while (!byShard[0] || !byShard[1]) {
+      const c = await RawConnection.open(ours.port);
+      conns.push(c);
+      byShard[(Number(dec.decode(await c.command("CLIENT", "ID")).slice(1)) - 1) % 2] ??= c;
+    }
+    const saves = async (c: RawConnection) =>
+      Number(/rdb_saves:(\d+)/.exec(dec.decode(await c.command("INFO", "persistence")))![1]);
+    for (let i = 0; i < 6; i++) {
+      const [asked, other] = i % 2 ? [byShard[1], byShard[0]] : [byShard[0], byShard[1]];
+      assert.match(dec.decode(await asked.command("BGSAVE")), /Background saving started/);
+      assert.match(
+        dec.decode(await other.command("INFO", "persistence")),
+        /rdb_bgsave_in_progress:1/,
+      );
+      await bgsaveEnded(ours.port, 400);
+      const before = await saves(other);
+      assert.equal(dec.decode(await asked.command("SAVE")), "+OK\r\n");
+      assert.equal(await saves(other), before + 1);
+    }
+  } finally {
+    for (const c of conns) c.close();
+    await stopAll(ours);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Runs the server on `dir` until it exits by itself; its exit code and output. */
 async function bootFails(dir: string): Promise<{ code: number; output: string }> {
   const child = new Deno.Command(`${repoRoot}/ironcache`, {
