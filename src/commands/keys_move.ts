@@ -198,23 +198,23 @@ function blobOfPayload(ctx: CommandContext, payload: Uint8Array): Uint8Array | s
 /** RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] (Redis's restoreCommand). */
 function restore(ctx: CommandContext): void {
   const { args, out } = ctx;
-  let replace = false, absolute = false, idleGiven = false, freqGiven = false;
+  let replace = false, absolute = false, idle = -1, freq = -1;
   for (let j = 4; j < args.argc; j++) {
     const more = j + 1 < args.argc;
     if (args.is(j, "replace")) replace = true;
     else if (args.is(j, "absttl")) absolute = true;
-    else if (args.is(j, "idletime") && more && !freqGiven) {
-      const idle = args.int(++j);
-      if (idle === null) return out.error(ERR_NOT_INTEGER);
-      if (idle < 0) return out.error("ERR Invalid IDLETIME value, must be >= 0");
-      idleGiven = true;
-    } else if (args.is(j, "freq") && more && !idleGiven) {
-      const freq = args.int(++j);
-      if (freq === null) return out.error(ERR_NOT_INTEGER);
-      if (freq < 0 || freq > 255) {
+    else if (args.is(j, "idletime") && more && freq < 0) {
+      const given = args.int(++j);
+      if (given === null) return out.error(ERR_NOT_INTEGER);
+      if (given < 0) return out.error("ERR Invalid IDLETIME value, must be >= 0");
+      idle = given;
+    } else if (args.is(j, "freq") && more && idle < 0) {
+      const given = args.int(++j);
+      if (given === null) return out.error(ERR_NOT_INTEGER);
+      if (given < 0 || given > 255) {
         return out.error("ERR Invalid FREQ value, must be >= 0 and <= 255");
       }
-      freqGiven = true;
+      freq = given;
     } else return out.error(ERR_SYNTAX);
   }
   const ks = ctx.shard.keyspace;
@@ -237,8 +237,9 @@ function restore(ctx: CommandContext): void {
     expireAt = at > 0n ? expireTime(at) : 1;
   }
   const result = ks.restore(ctx.client.db, key, blob, expireAt, replace);
-  if (result === BAD_PAYLOAD) out.error(ERR_BAD_DATA);
-  else out.ok();
+  if (result === BAD_PAYLOAD) return out.error(ERR_BAD_DATA);
+  if (freq >= 0 || idle >= 0) ks.setAccess(ctx.client.db, key, freq, idle);
+  out.ok();
 }
 
 // ---- MOVE, SWAPDB ------------------------------------------------------------------------------

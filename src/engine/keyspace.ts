@@ -138,6 +138,7 @@ export interface EngineExports {
   keyCopy(srcDb: number, klen: number, dstDb: number, nlen: number, replace: number): number;
   keyDump(db: number, klen: number, read: number): number;
   keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
+  keySetAccess(db: number, klen: number, freq: number, idleSeconds: number): number;
   stageExpireAt(atMs: bigint): void;
   lastExpireAt(): bigint;
   dbSwap(a: number, b: number): void;
@@ -351,6 +352,16 @@ export class Keyspace {
   idleMs(db: number, key: Uint8Array): number {
     this.#stage(key);
     return this.#engine.keyIdleMs(db, key.length);
+  }
+
+  /**
+   * A restored or loaded key's access data, as Redis's objectSetLRUOrLFU: under an LFU policy
+   * `freq` (0-255), otherwise `idleSeconds`; -1 when not given. false when the key is missing.
+   */
+  setAccess(db: number, key: Uint8Array, freq: number, idleSeconds: number): boolean {
+    this.#stage(key);
+    const idle = Math.min(idleSeconds, Number.MAX_SAFE_INTEGER);
+    return this.#engine.keySetAccess(db, key.length, freq, idle) === 1;
   }
 
   // ---- databases --------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import { TYPE_STRING } from "./keyspace.ts";
 const BLOB_VERSION = 1;
 /** The header's length: a string's value bytes (or int64) follow it. */
 export const BLOB_HEADER = 12;
+/** Where the header holds the key's 24-bit access field (LRU clock or LFU data). */
+export const BLOB_ACCESS = 4;
 const HEADER = BLOB_HEADER;
 /** A string blob's encodings. */
 export const ENCODING_BYTES = 0, ENCODING_INT64 = 1;

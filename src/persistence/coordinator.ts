@@ -112,7 +112,7 @@ export class PersistenceCoordinator {
         });
         return true;
       case "snapshot-chunk": {
-        const options = { ...m.limits, compress: true };
+        const options = { ...m.limits, compress: true, access: m.access };
         // Without a session (a rewrite given up) the encoder only releases the chunk.
         this.#encoder.chunk(m.id, m.shardId, m.data, options, m.flow, m.slot);
         return true;
@@ -402,7 +402,14 @@ export class PersistenceCoordinator {
       }
       const shard = loadShardOf(scanner.slot, shards);
       const writer = writers[shard];
-      writer.addKey(scanner.db, expireAt || 0, bytes, scanner.recordStart, scanner.position);
+      writer.addKey(
+        scanner.db,
+        expireAt || 0,
+        bytes,
+        scanner.recordStart,
+        scanner.position,
+        scanner,
+      );
       sent++;
       if (writer.full) await send(shard);
     }

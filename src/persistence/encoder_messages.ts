@@ -1,6 +1,6 @@
 // Messages between the persistence coordinator (main thread, encoder_thread.ts) and the
 // snapshot encoder thread (encoder_worker.ts).
-import type { EncodeOptions } from "./rdb/value.ts";
+import type { SnapshotEncodeOptions } from "./snapshot_encoder.ts";
 import type { PartSection } from "./snapshot_chunks.ts";
 import type { ShardPart } from "./snapshot_file.ts";
 import type { WriteOptions } from "./rdb/file.ts";
@@ -17,7 +17,7 @@ export type ToEncoder =
     id: number;
     shard: number;
     data: Uint8Array;
-    options: EncodeOptions;
+    options: SnapshotEncodeOptions;
     flow: Int32Array;
     slot: number;
   }

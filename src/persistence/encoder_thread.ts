@@ -4,7 +4,7 @@
 // splice the parts into the RDB file (the CRC-64 of the whole file is CPU best spent at the low
 // priority too).
 import { log } from "../log.ts";
-import type { EncodeOptions } from "./rdb/value.ts";
+import type { SnapshotEncodeOptions } from "./snapshot_encoder.ts";
 import { type PartSection, releaseAllChunks, releaseChunk } from "./snapshot_chunks.ts";
 import type { ShardPart } from "./snapshot_file.ts";
 import type { WriteOptions } from "./rdb/file.ts";
@@ -32,7 +32,7 @@ export class EncoderThread {
     id: number,
     shard: number,
     data: Uint8Array,
-    options: EncodeOptions,
+    options: SnapshotEncodeOptions,
     flow: Int32Array,
     slot: number,
   ): void {

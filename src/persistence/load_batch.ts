@@ -10,6 +10,9 @@
 //   u8 kind | u8 db | i64 expireAt ms (0 = none) | u32 n | n bytes
 //   kind 0 (KEY): the RDB key record as in the file (type byte, key string, value)
 //   kind 1 (RESIZE): no bytes; n = keys expected in the db, to size its index once
+//   kind 2 (KEY_ACCESS): a key after the file's IDLE or FREQ opcode: i64 idle seconds | i32
+//     freq (each -1 when absent) | u32 0, then as kind 0 (the shard applies them as Redis's
+//     rdbLoad does, objectSetLRUOrLFU)
 import { keyHashSlotAt, slotOwner } from "../cluster/slot.ts";
 import { BAD_PAYLOAD, type Keyspace } from "../engine/keyspace.ts";
 import type { EncodingLimits } from "../engine/encoding_limits.ts";
@@ -21,8 +24,17 @@ import { blobFromRdbValue } from "./value_codec.ts";
 import { type ExpireTime, readExpireTime, writeExpireTime } from "../engine/expire_time.ts";
 import { copyRange } from "../protocol/bytes.ts";
 
-const KIND_KEY = 0, KIND_RESIZE = 1;
+const KIND_KEY = 0, KIND_RESIZE = 1, KIND_KEY_ACCESS = 2;
 const RECORD_HEADER = 14;
+/** What a KIND_KEY_ACCESS record adds after the header. */
+const ACCESS_BYTES = 16;
+
+/** A key's LRU idle seconds and LFU counter as an RDB file gives them (-1: absent). */
+export interface KeyAccess {
+  lruIdle: number;
+  lfuFreq: number;
+}
+const NO_ACCESS: KeyAccess = { lruIdle: -1, lfuFreq: -1 };
 /** A batch is sent when it holds this much (a larger record gets a batch of its own size). */
 export const LOAD_BATCH_BYTES = 1 << 20;
 
@@ -40,12 +52,27 @@ export class LoadBatchWriter {
     return this.#length >= LOAD_BATCH_BYTES - 256;
   }
 
-  /** Appends the key record src[start, end) (type byte onward). */
-  addKey(db: number, expireAt: ExpireTime, src: Uint8Array, start: number, end: number): void {
+  /** Appends the key record src[start, end) (type byte onward), with the LRU idle seconds or
+   * LFU counter the file gave it. */
+  addKey(
+    db: number,
+    expireAt: ExpireTime,
+    src: Uint8Array,
+    start: number,
+    end: number,
+    access: KeyAccess = NO_ACCESS,
+  ): void {
     const n = end - start;
-    const at = this.#header(KIND_KEY, db, expireAt, n);
-    const buf = this.#buf;
-    copyRange(src, start, buf, at, n);
+    const withAccess = access.lruIdle >= 0 || access.lfuFreq >= 0;
+    let at = this.#header(withAccess ? KIND_KEY_ACCESS : KIND_KEY, db, expireAt, n);
+    if (withAccess) {
+      const idle = Math.min(access.lruIdle, Number.MAX_SAFE_INTEGER);
+      this.#view.setBigInt64(at, BigInt(idle), true);
+      this.#view.setInt32(at + 8, access.lfuFreq, true);
+      this.#view.setUint32(at + 12, 0, true);
+      at += ACCESS_BYTES;
+    }
+    copyRange(src, start, this.#buf, at, n);
     this.#length = at + n;
   }
 
@@ -56,7 +83,8 @@ export class LoadBatchWriter {
 
   #header(kind: number, db: number, expireAt: ExpireTime, n: number): number {
     const at = this.#length;
-    const needed = at + RECORD_HEADER + (kind === KIND_KEY ? n : 0);
+    const needed = at + RECORD_HEADER +
+      (kind === KIND_KEY ? n : kind === KIND_KEY_ACCESS ? ACCESS_BYTES + n : 0);
     if (needed > this.#buf.length) {
       const grown = new Uint8Array(Math.max(needed, this.#buf.length * 2));
       grown.set(this.#buf.subarray(0, at));
@@ -86,16 +114,19 @@ export const SCAN_END = 0, SCAN_KEY = 1, SCAN_RESIZE = 2;
 /**
  * Walks a whole RDB file (rdbLoadRio's loop) record by record without decoding values:
  * after next() returns SCAN_KEY, the record is bytes[recordStart, position) with `db`,
- * `expireAtMs` (NaN = none) and the key's `slot`; after SCAN_RESIZE, `db` and `dbSize`. The
+ * `expireAtMs` (NaN = none), `lruIdle` and `lfuFreq` (-1 = none) and the key's `slot`; after
+ * SCAN_RESIZE, `db` and `dbSize`. The
  * checksum is the caller's (verified over the whole file first). Throws RdbFormatError for
  * malformed data, RdbUnsupportedError for modules, functions and streams.
  */
-export class RdbRecordScanner {
+export class RdbRecordScanner implements KeyAccess {
   #pos = 9; // after "REDIS" and the 4-digit version
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
   db = 0;
   expireAtMs: ExpireTime = NaN;
+  lruIdle = -1;
+  lfuFreq = -1;
   slot = 0;
   recordStart = 0;
   dbSize = 0;
@@ -111,6 +142,7 @@ export class RdbRecordScanner {
 
   next(): number {
     this.expireAtMs = NaN;
+    this.lruIdle = this.lfuFreq = -1;
     for (;;) {
       const type = this.#u8();
       switch (type) {
@@ -121,10 +153,10 @@ export class RdbRecordScanner {
           this.expireAtMs = this.#view.getUint32(this.#need(4), true) * 1000;
           continue;
         case rdb.RDB_OPCODE_FREQ:
-          this.#need(1); // LFU counter: the engine's access data starts fresh
+          this.lfuFreq = this.#bytes[this.#need(1)];
           continue;
         case rdb.RDB_OPCODE_IDLE:
-          this.#len(); // LRU idle seconds: likewise
+          this.lruIdle = this.#len();
           continue;
         case rdb.RDB_OPCODE_AUX:
           this.#skipString();
@@ -298,9 +330,13 @@ export function storeLoadBatch(ks: Keyspace, batch: Uint8Array, limits: Encoding
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   let decoded = 0;
   const stored = ks.loadRdbRecords(batch, (at) => {
-    if (batch[at] !== KIND_KEY) throw new RdbFormatError("malformed load batch");
+    const kind = batch[at];
+    if (kind !== KIND_KEY && kind !== KIND_KEY_ACCESS) {
+      throw new RdbFormatError("malformed load batch");
+    }
     const db = batch[at + 1], expireAt = readExpireTime(batch, at + 2);
-    const start = at + RECORD_HEADER, end = start + view.getUint32(at + 10, true);
+    const start = at + RECORD_HEADER + (kind === KIND_KEY_ACCESS ? ACCESS_BYTES : 0);
+    const end = start + view.getUint32(at + 10, true);
     const r = new RdbReader(batch, start, end);
     const type = r.u8();
     const key = r.string();
@@ -309,6 +345,10 @@ export function storeLoadBatch(ks: Keyspace, batch: Uint8Array, limits: Encoding
       if (r.position !== end) throw new RdbFormatError("trailing bytes after an RDB value");
       if (ks.restore(db, key, blob, expireAt, true) === BAD_PAYLOAD) {
         throw new RdbFormatError("a value the engine can't hold");
+      }
+      if (kind === KIND_KEY_ACCESS) {
+        const idle = Number(view.getBigInt64(at + RECORD_HEADER, true));
+        ks.setAccess(db, key, view.getInt32(at + RECORD_HEADER + 8, true), idle);
       }
       decoded++;
     } catch (e) {

@@ -1,6 +1,7 @@
 // Messages between the main thread's persistence coordinator (coordinator.ts) and the shard
 // workers (shard_persistence.ts).
 import type { EncodingLimits } from "../engine/encoding_limits.ts";
+import type { AccessSave } from "./rdb/access.ts";
 
 /** What every shard reports the same way in INFO persistence and LASTSAVE. */
 export interface PersistStatus {
@@ -85,6 +86,8 @@ export type PersistFromWorker =
     id: number;
     data: Uint8Array;
     limits: EncodingLimits;
+    /** What the records say of access (the policy and clocks at the walk's start). */
+    access: AccessSave | null;
     flow: Int32Array;
     slot: number;
   }

@@ -4,6 +4,7 @@
 // second and tells the coordinator the settings it needs (they may change by CONFIG SET).
 import type { Shard } from "../server/shard.ts";
 import { encodingLimitsOf } from "../engine/encoding_limits.ts";
+import { accessSaveOf } from "./rdb/access.ts";
 import { log } from "../log.ts";
 import type { PersistFromWorker, PersistToWorker } from "./messages.ts";
 import { ShardSnapshot } from "./snapshot_shard.ts";
@@ -89,10 +90,15 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
 export function streamSnapshot(shard: Shard, id: number): void {
   const { post } = stateOf(shard);
   const shardId = shard.id;
+  const access = accessSaveOf(
+    String(shard.config.get("maxmemory-policy")),
+    Number(shard.config.get("lfu-decay-time")),
+    Date.now(),
+  );
   const send = (data: Uint8Array, flow: Int32Array, slot: number) => {
     const limits = encodingLimitsOf(shard.config);
     post(
-      { type: "snapshot-chunk", shardId, id, data, limits, flow, slot },
+      { type: "snapshot-chunk", shardId, id, data, limits, access, flow, slot },
       slot < 0 ? [data.buffer as ArrayBuffer] : [],
     );
   };

@@ -11,8 +11,14 @@ import { readExpireTime, readInt64 } from "../engine/expire_time.ts";
 import { RdbWriter } from "./rdb/writer.ts";
 import { writeRdbEntry } from "./rdb/file.ts";
 import { RDB_OPCODE_EXPIRETIME_MS, RDB_TYPE_STRING } from "./rdb/constants.ts";
-import { BLOB_HEADER, ENCODING_INT64, stringBlobEncodingAt } from "../engine/value_blob.ts";
+import {
+  BLOB_ACCESS,
+  BLOB_HEADER,
+  ENCODING_INT64,
+  stringBlobEncodingAt,
+} from "../engine/value_blob.ts";
 import type { EncodeOptions } from "./rdb/value.ts";
+import { type AccessSave, writeAccess } from "./rdb/access.ts";
 import { rdbValueFromBlob } from "./value_codec.ts";
 import { WRITE_SLICE_BYTES } from "./snapshot_file.ts";
 import {
@@ -23,6 +29,11 @@ import {
   SEG_WALK,
   SEGMENT_HEADER,
 } from "./snapshot_chunks.ts";
+
+/** A snapshot's encoding settings: the shard's limits, and what its records say of access. */
+export interface SnapshotEncodeOptions extends EncodeOptions {
+  access?: AccessSave | null;
+}
 
 /** Encoded bytes gathered before they are written to the part file. */
 const WRITE_BYTES = 1 << 20;
@@ -61,7 +72,7 @@ export class PartEncoder {
   }
 
   /** A chunk from the shard, in the order it sent them, with its encoding settings. */
-  push(chunk: Uint8Array, options: EncodeOptions): void {
+  push(chunk: Uint8Array, options: SnapshotEncodeOptions): void {
     if (this.#error) return;
     try {
       this.#decode(chunk, options);
@@ -83,7 +94,7 @@ export class PartEncoder {
     return this.sections;
   }
 
-  #decode(chunk: Uint8Array, options: EncodeOptions): void {
+  #decode(chunk: Uint8Array, options: SnapshotEncodeOptions): void {
     for (let at = 0; at < chunk.length;) {
       const kind = chunk[at], db = chunk[at + 1];
       const n = u32le(chunk, at + 2);
@@ -122,7 +133,7 @@ export class PartEncoder {
   /** Encodes the records of `body` into `to`, skipping keys in `skip`. */
   #records(
     body: Uint8Array,
-    options: EncodeOptions,
+    options: SnapshotEncodeOptions,
     skip: KeyBytesSet | undefined,
     to: Records,
   ): void {
@@ -134,19 +145,20 @@ export class PartEncoder {
       const end = p + BLOB_HEADER + u32le(body, p + 8);
       at = end;
       if (skip?.has(body.subarray(keyAt, keyAt + keyLength))) continue;
+      // rdbSaveKeyValuePair's order: expiry, access, then writeRdbEntry's type, key and value.
+      if (expireAt >= 0) to.w.u8(RDB_OPCODE_EXPIRETIME_MS).i64le(expireAt);
+      if (options.access) writeAccess(to.w, options.access, u32le(body, p + BLOB_ACCESS));
       const string = stringBlobEncodingAt(body, p);
       if (string >= 0) {
         // writeRdbEntry's bytes for a string, written from the record in place: no key, value
         // or entry object per key, the encoder thread's garbage (and its GC's) for most keys.
-        if (expireAt >= 0) to.w.u8(RDB_OPCODE_EXPIRETIME_MS).i64le(expireAt);
         to.w.u8(RDB_TYPE_STRING).stringAt(body, keyAt, keyLength);
         if (string === ENCODING_INT64) to.w.integerString(readInt64(body, p + BLOB_HEADER));
         else to.w.stringAt(body, p + BLOB_HEADER, end - p - BLOB_HEADER);
       } else {
         const key = body.subarray(keyAt, keyAt + keyLength);
         const value = rdbValueFromBlob(body.subarray(p, end));
-        const entry = expireAt >= 0 ? { key, value, expireAtMs: expireAt } : { key, value };
-        writeRdbEntry(to.w, entry, options);
+        writeRdbEntry(to.w, { key, value }, options);
       }
       to.keys++;
       if (expireAt >= 0) to.expires++;

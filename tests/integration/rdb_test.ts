@@ -12,6 +12,8 @@ import {
 } from "../helpers/servers.ts";
 import { freePort } from "../helpers/servers.ts";
 import { Crc64 } from "../../src/persistence/rdb/crc64.ts";
+import { RdbRecordScanner, SCAN_END, SCAN_KEY } from "../../src/persistence/load_batch.ts";
+import { RdbReader } from "../../src/persistence/rdb/reader.ts";
 
 const dec = new TextDecoder();
 const DEBUG = ["--enable-debug-command", "yes"];
@@ -147,6 +149,127 @@ Deno.test("redis-server's dump.rdb loads into IronCache identically", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Each key's access data in an RDB file: its IDLE seconds or FREQ counter (-1: none). */
+function accessInFile(path: string): Map<string, { idle: number; freq: number }> {
+  const bytes = Deno.readFileSync(path);
+  const scanner = new RdbRecordScanner(bytes, 16);
+  const found = new Map<string, { idle: number; freq: number }>();
+  for (let kind = scanner.next(); kind !== SCAN_END; kind = scanner.next()) {
+    if (kind !== SCAN_KEY) continue;
+    const key = new RdbReader(bytes, scanner.recordStart + 1).string();
+    found.set(dec.decode(key), { idle: scanner.lruIdle, freq: scanner.lfuFreq });
+  }
+  return found;
+}
+
+/** Keys of every loading path (strings in bulk, collections in the engine, a zset with an
+ * infinite score decoded in JS), each RESTOREd with its own IDLETIME or FREQ. */
+const ACCESS_KEYS: { key: string; make: string[]; idle: number; freq: number }[] = [
+  { key: "s", make: ["SET", "s", "v"], idle: 0, freq: 0 },
+  { key: "n", make: ["SET", "n", "42"], idle: 1005, freq: 1 },
+  { key: "h", make: ["HSET", "h", "f", "v"], idle: 200_005, freq: 200 },
+  { key: "l", make: ["RPUSH", "l", "a", "b"], idle: 7005, freq: 7 },
+  { key: "z", make: ["ZADD", "z", "-inf", "m", "1", "n"], idle: 255_005, freq: 255 },
+  // Longer ago than the 24-bit LRU clock reaches back from now: Redis wraps it.
+  { key: "far", make: ["SET", "far", "v"], idle: 16_000_000_005, freq: 3 },
+];
+
+/** Makes ACCESS_KEYS on `port`, each RESTOREd from its own DUMP with `option` (IDLETIME or
+ * FREQ) and its number, then SAVE. */
+async function saveWithAccess(port: number, option: "IDLETIME" | "FREQ"): Promise<void> {
+  const c = await RawConnection.open(port);
+  try {
+    for (const { key, make, idle, freq } of ACCESS_KEYS) {
+      await c.command(...make);
+      const dump = await c.command("DUMP", key);
+      const payload = dump.subarray(dump.indexOf(0x0a) + 1, dump.length - 2);
+      const value = option === "FREQ" ? freq : idle;
+      const reply = await c.command("RESTORE", key, "0", payload, "REPLACE", option, String(value));
+      assert.equal(dec.decode(reply), "+OK\r\n");
+    }
+    assert.equal(dec.decode(await c.command("SAVE")), "+OK\r\n");
+  } finally {
+    c.close();
+  }
+}
+
+/** OBJECT IDLETIME or FREQ of every ACCESS_KEYS key. */
+async function accessOf(port: number, what: "IDLETIME" | "FREQ"): Promise<number[]> {
+  const c = await RawConnection.open(port);
+  try {
+    const replies = await c.pipeline(ACCESS_KEYS.map(({ key }) => ["OBJECT", what, key]));
+    return replies.map((r) => Number(dec.decode(r).slice(1)));
+  } finally {
+    c.close();
+  }
+}
+
+/** Same numbers, allowing `slack` for a clock tick between the two servers. */
+function assertClose(ours: number[], theirs: number[], slack: number, label: string): void {
+  const far = ours.some((n, i) => Math.abs(n - theirs[i]) > slack);
+  assert.ok(!far, `${label}: ours ${ours.join()} redis ${theirs.join()}`);
+}
+
+for (const policy of ["allkeys-lru", "allkeys-lfu"] as const) {
+  const lfu = policy === "allkeys-lfu", option = lfu ? "FREQ" : "IDLETIME";
+  Deno.test(`under ${policy} an RDB file carries each key's ${lfu ? "FREQ" : "IDLE"} as Redis 7 writes and loads it`, async () => {
+    const ourDir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+    const redisDir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+    const servers: RunningServer[] = [];
+    try {
+      const policyArgs = ["--maxmemory-policy", policy, ...DEBUG];
+      const ours = await startIronCache(["--shards", "2", "--dir", ourDir, ...policyArgs]);
+      const redis = await startRedis(["--dir", redisDir, ...policyArgs]);
+      servers.push(ours, redis);
+      await saveWithAccess(ours.port, option);
+      await saveWithAccess(redis.port, option);
+      const [mine, theirs] = [
+        accessInFile(`${ourDir}/dump.rdb`),
+        accessInFile(`${redisDir}/dump.rdb`),
+      ];
+      const keys = ACCESS_KEYS.map(({ key }) => key);
+      assert.deepEqual([...mine.keys()].sort(), [...keys].sort());
+      const field = lfu ? "freq" : "idle", other = lfu ? "idle" : "freq";
+      assertClose(
+        keys.map((k) => mine.get(k)![field]),
+        keys.map((k) => theirs.get(k)![field]),
+        2,
+        "in the files",
+      );
+      assert.ok(keys.every((k) => mine.get(k)![other] === -1 && theirs.get(k)![other] === -1));
+      assert.ok(keys.every((k) => mine.get(k)![field] >= 0));
+
+      // Each loads the other's file. An idle time is applied under any policy but LFU
+      // (objectSetLRUOrLFU), so the LRU files load under the default noeviction.
+      await Promise.all(servers.splice(0).map((s) => s.stop("SIGKILL")));
+      Deno.renameSync(`${ourDir}/dump.rdb`, `${ourDir}/ours.rdb`);
+      Deno.renameSync(`${redisDir}/dump.rdb`, `${ourDir}/dump.rdb`);
+      Deno.renameSync(`${ourDir}/ours.rdb`, `${redisDir}/dump.rdb`);
+      const loadArgs = lfu ? policyArgs : DEBUG;
+      const ours2 = await startIronCache(["--shards", "2", "--dir", ourDir, ...loadArgs]);
+      const redis2 = await startRedis(["--dir", redisDir, ...loadArgs]);
+      servers.push(ours2, redis2);
+      const [loadedByUs, loadedByRedis] = [
+        await accessOf(ours2.port, option),
+        await accessOf(redis2.port, option),
+      ];
+      assertClose(loadedByUs, loadedByRedis, lfu ? 0 : 3, "after loading");
+      // OBJECT IDLETIME of the wrapped key is what Redis's wrap leaves (compared above).
+      const given = ACCESS_KEYS.slice(0, lfu ? undefined : -1).map((k) => k[field]);
+      assertClose(
+        loadedByUs.slice(0, given.length),
+        given,
+        lfu ? 1 : 3,
+        `against the ${option} given`,
+      );
+    } finally {
+      await stopAll(...servers);
+      await Deno.remove(ourDir, { recursive: true });
+      await Deno.remove(redisDir, { recursive: true });
+    }
+  });
+}
 
 Deno.test("BGSAVE while writing saves the dataset as it was when it began", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });

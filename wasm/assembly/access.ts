@@ -4,7 +4,7 @@
 // lfu-decay-time 1 by default). Every key access goes through touchEntry.
 
 import { lfuMinutes, lruClock } from "./clock";
-import { lruOf, setAccessOf } from "./entry";
+import { LRU_MASK, lruOf, setAccessOf } from "./entry";
 import { randomUnit } from "./random";
 
 /** Redis's LFU_INIT_VAL: new keys start here so they are not evicted at once. */
@@ -26,6 +26,24 @@ export function setAccessMode(lfu: bool, factor: f64, decay: u32): void {
 // @ts-ignore: decorator
 @inline export function freshAccess(): u32 {
   return lfuMode ? (lfuMinutes << 8) | LFU_INIT_VAL : lruClock;
+}
+
+/**
+ * Redis's objectSetLRUOrLFU, for a key RESTOREd with FREQ or IDLETIME or loaded after an RDB
+ * FREQ or IDLE opcode (-1: not given): in LFU mode the counter, with the decay clock at now;
+ * otherwise (whatever the policy) the idle seconds, as the LRU clock now minus them. A time
+ * before the clock's zero gets LRU_CLOCK_MAX added once and keeps its low 24 bits (the robj.lru
+ * bit field), as redis-server 7.0.15 does; the int64 arithmetic is Redis's.
+ */
+export function setAccessFrom(e: usize, freq: i32, idleSeconds: i64): void {
+  if (lfuMode) {
+    if (freq >= 0) setAccessOf(e, (lfuMinutes << 8) | <u32>(freq & 255));
+  } else if (idleSeconds >= 0) {
+    const ticks = idleSeconds * 1000 / 1000; // lru_idle * lru_multiplier / LRU_CLOCK_RESOLUTION
+    let at = <i64>lruClock - ticks;
+    if (at < 0) at += LRU_MASK;
+    setAccessOf(e, <u32>at & LRU_MASK);
+  }
 }
 
 /** Records a read or write of the entry (Redis lookupKey without LOOKUP_NOTOUCH). */

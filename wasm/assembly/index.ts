@@ -30,7 +30,7 @@ import {
 } from "./keymove";
 import {
   deleteKey, encodingOfKey, expireTimeOf, freqOfKey, idleTimeOf, keyIsLive, lookupRead, persistKey,
-  setKeyExpire, touchKey, typeOfKey,
+  setKeyAccess, setKeyExpire, touchKey, typeOfKey,
 } from "./keys";
 import { setLimits } from "./limits";
 import { writerLength } from "./bytewriter";
@@ -174,6 +174,11 @@ export function keyExpireAt(db: i32, klen: usize, read: i32): f64 {
 
 export function keyIdleMs(db: i32, klen: usize): f64 {
   return idleTimeOf(dbAt(db), klen);
+}
+
+/** RESTORE's FREQ (0-255) / IDLETIME (seconds) for the key at scratch; -1: not given. */
+export function keySetAccess(db: i32, klen: usize, freq: i32, idleSeconds: f64): i32 {
+  return setKeyAccess(dbAt(db), klen, freq, <i64>idleSeconds);
 }
 
 export function keyTouch(db: i32, klen: usize): i32 {

@@ -11,8 +11,11 @@
 //   u8 kind | u8 db | i64 expireAt (ms, 0 = none) | u32 n | n bytes
 //   kind 0: an RDB key record as in the file: type byte, key string, value
 //   kind 1: RESIZEDB hint, n = keys expected in db (no bytes): sizes an empty db's index once
+//   kind 2: a key record after an LRU idle time or an LFU counter (RDB's IDLE / FREQ opcodes):
+//           i64 idle seconds | i32 freq (each -1 when absent) | u32 0, then the record as kind 0
 // Strings come in any RDB string encoding (raw, INT8/16/32, LZF), for keys and values.
 
+import { setAccessFrom } from "./access";
 import { memAlloc, memFree, capacityOf } from "./alloc";
 import { loading, nowMsExact } from "./clock";
 import { Db, dbAt, findLiveKey, removeFound, reserveSlots } from "./db";
@@ -28,7 +31,10 @@ import { storeNew } from "./strings";
 
 const RECORD_KEY: u8 = 0;
 const RECORD_RESIZE: u8 = 1;
+const RECORD_KEY_ACCESS: u8 = 2;
 const RECORD_HEADER: usize = 14;
+/** What a RECORD_KEY_ACCESS adds after the header. */
+const ACCESS_BYTES: usize = 16;
 const RDB_TYPE_STRING: u8 = 0;
 const RDB_TYPE_SET: u8 = 2;
 const RDB_TYPE_HASH: u8 = 4;
@@ -199,6 +205,10 @@ function lzfDecompress(ip: usize, inLen: usize, op: usize, outLen: usize): bool 
   return op == outEnd;
 }
 
+/** The key of the record storeRecord stored last (valid while the batch is). */
+let storedKey: usize = 0;
+let storedKeyLen: usize = 0;
+
 /** The key record (after its type byte) at [p, end): STORED, SKIPPED, FOR_JS or MALFORMED. */
 function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64): i32 {
   if (
@@ -209,6 +219,8 @@ function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64): i32
   p = readString(p, end, true);
   if (p == 0) return MALFORMED;
   const key = strPtr, klen = strLen;
+  storedKey = key;
+  storedKeyLen = klen;
   if (type == RDB_TYPE_STRING) {
     p = readString(p, end, false);
     if (p != end) return MALFORMED;
@@ -625,13 +637,25 @@ export function loadRecords(at: usize, end: usize): i32 {
       at += RECORD_HEADER;
       continue;
     }
-    if (kind != RECORD_KEY || n > end - at - RECORD_HEADER || n == 0) return corrupt(at);
-    const record = p + RECORD_HEADER;
-    const status = storeRecord(dbAt(dbIndex), load<u8>(record), record + 1, record + n, load<i64>(p, 2));
+    const head = kind == RECORD_KEY_ACCESS ? RECORD_HEADER + ACCESS_BYTES : RECORD_HEADER;
+    if ((kind != RECORD_KEY && kind != RECORD_KEY_ACCESS) || n > end - at - head || n == 0) {
+      return corrupt(at);
+    }
+    const record = p + head;
+    const db = dbAt(dbIndex);
+    const status = storeRecord(db, load<u8>(record), record + 1, record + n, load<i64>(p, 2));
     if (status == FOR_JS) return <i32>at;
     if (status == MALFORMED) return corrupt(at);
-    if (status == STORED) loadedKeys++;
-    at += RECORD_HEADER + n;
+    if (status == STORED) {
+      loadedKeys++;
+      if (kind == RECORD_KEY_ACCESS) {
+        // rdbLoad's objectSetLRUOrLFU on the key just stored (storeRecord left it at strPtr
+        // only for strings: find it by the key it read first).
+        const e = findLiveKey(db, storedKey, storedKeyLen);
+        if (e != 0) setAccessFrom(e, load<i32>(p, RECORD_HEADER + 8), load<i64>(p, RECORD_HEADER));
+      }
+    }
+    at += head + n;
   }
   return <i32>at;
 }

@@ -111,4 +111,31 @@ export default [
       ["EXISTS", "gone"],
     ],
   },
+  {
+    name: "RESTORE IDLETIME and FREQ set the key's access data (objectSetLRUOrLFU)",
+    // Each RESTORE and its OBJECT share one EXEC: the LRU clock (1 s) and the LFU clock
+    // (1 min) do not advance inside it.
+    cmds: [
+      ["MULTI"],
+      ["RESTORE", "i", "0", PAYLOAD.setHashtable, "IDLETIME", "100"],
+      ["OBJECT", "IDLETIME", "i"],
+      ["RESTORE", "i0", "0", PAYLOAD.setHashtable, "IDLETIME", "0"],
+      ["OBJECT", "IDLETIME", "i0"],
+      ["RESTORE", "i", "0", PAYLOAD.hashHashtable, "REPLACE", "IDLETIME", "86400"],
+      ["OBJECT", "IDLETIME", "i"],
+      ["RESTORE", "f", "0", PAYLOAD.setHashtable, "FREQ", "9"], // no LFU policy: ignored
+      ["OBJECT", "IDLETIME", "f"],
+      ["EXEC"],
+      ["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+      ["MULTI"],
+      ["RESTORE", "g", "0", PAYLOAD.setHashtable, "FREQ", "9"],
+      ["OBJECT", "FREQ", "g"],
+      ["RESTORE", "g0", "0", PAYLOAD.setHashtable, "FREQ", "0"],
+      ["OBJECT", "FREQ", "g0"],
+      ["RESTORE", "h", "0", PAYLOAD.setHashtable, "IDLETIME", "100"], // LFU policy: ignored
+      ["OBJECT", "FREQ", "h"],
+      ["EXEC"],
+      ["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+    ],
+  },
 ] satisfies Case[];
