@@ -81,6 +81,8 @@ export const serverCommands: CommandRows = {
   role: { handler: role },
   lolwut: { handler: lolwut },
   shutdown: { handler: shutdown },
-  debug: { handler: debug },
+  // After the connection's earlier commands: DEBUG DIGEST-VALUE or OBJECT asks the key's
+  // shard, which must have run the commands forwarded there before it.
+  debug: { handler: debug, afterPending: true },
   wait: { handler: wait },
 };

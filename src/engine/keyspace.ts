@@ -41,6 +41,8 @@ export const DECREMENT_OVERFLOW = -7;
 export const SAME_KEY = -8;
 /** restore() of bytes that dump() did not make. */
 export const BAD_PAYLOAD = -9;
+/** keyDump flags (wasm/assembly/keymove.ts). */
+const DUMP_READ = 1, DUMP_NO_TOUCH = 2;
 
 /** SET_KEEP_TEXT: store the bytes as text, never the int encoding (INCRBYFLOAT: Redis's
  * createStringObject without tryObjectEncoding, so OBJECT ENCODING says embstr / raw). */
@@ -136,7 +138,7 @@ export interface EngineExports {
   keyRename(db: number, klen: number, nlen: number, nx: number): number;
   keyMove(srcDb: number, dstDb: number, klen: number): number;
   keyCopy(srcDb: number, klen: number, dstDb: number, nlen: number, replace: number): number;
-  keyDump(db: number, klen: number, read: number): number;
+  keyDump(db: number, klen: number, flags: number): number;
   keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
   keySetAccess(db: number, klen: number, freq: number, idleSeconds: number): number;
   stageExpireAt(atMs: bigint): void;
@@ -602,8 +604,18 @@ export class Keyspace {
    * counted as a read lookup only with `read` (a client's DUMP).
    */
   dump(db: number, key: Uint8Array, read = false): Uint8Array | null {
+    return this.#dumpWith(db, key, read ? DUMP_READ : 0);
+  }
+
+  /** dump() that leaves the key's LRU / LFU data as it is (Redis's LOOKUP_NOTOUCH): for
+   * looking at a key on the server's own behalf (DEBUG DIGEST, what the AOF logs of it). */
+  peek(db: number, key: Uint8Array): Uint8Array | null {
+    return this.#dumpWith(db, key, DUMP_NO_TOUCH);
+  }
+
+  #dumpWith(db: number, key: Uint8Array, flags: number): Uint8Array | null {
     this.#stage(key);
-    const len = this.#engine.keyDump(db, key.length, read ? 1 : 0);
+    const len = this.#engine.keyDump(db, key.length, flags);
     if (len < 0) return null;
     const at = this.#engine.resultPtr() >>> 0;
     return this.#view().slice(at, at + len);

@@ -126,7 +126,7 @@ export function xorObjectDigest(digest: Uint8Array, value: RdbValue, expires: bo
 
 /** xorObjectDigest of a key's value into `digest` (nothing when the key is missing). */
 function keyValueDigest(digest: Uint8Array, ks: Keyspace, db: number, key: Uint8Array): Uint8Array {
-  const blob = ks.dump(db, key);
+  const blob = ks.peek(db, key); // LOOKUP_NOTOUCH, as DEBUG DIGEST-VALUE
   if (blob !== null) xorObjectDigest(digest, rdbValueFromBlob(blob), ks.expireAt(db, key) >= 0);
   return digest;
 }

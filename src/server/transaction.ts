@@ -375,7 +375,7 @@ function touchName(state: ShardWatches, name: string): void {
 }
 
 function stateOfKey(shard: Shard, db: number, key: Uint8Array): KeyState | null {
-  const dump = shard.keyspace.dump(db, key);
+  const dump = shard.keyspace.peek(db, key); // bookkeeping: the key is not accessed
   return dump === null ? null : { dump: dump.slice(), expireAt: shard.keyspace.expireAt(db, key) };
 }
 

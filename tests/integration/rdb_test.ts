@@ -271,6 +271,34 @@ for (const policy of ["allkeys-lru", "allkeys-lfu"] as const) {
   });
 }
 
+Deno.test("DEBUG DIGEST and DIGEST-VALUE leave the keys' LFU counters as they are, as in redis-server", async () => {
+  const args = ["--maxmemory-policy", "allkeys-lfu", ...DEBUG];
+  const servers = [await startIronCache(["--shards", "2", ...args]), await startRedis(args)];
+  try {
+    const replies = [];
+    for (const server of servers) {
+      const c = await RawConnection.open(server.port);
+      // A new key's counter is 5, and any touch at 5 raises it (LFULogIncr's chance is 1
+      // there). One pipeline: the LFU clock (1 min) ticking within it is unlikely. No EXEC:
+      // in one spanning shards, DEBUG DIGEST-VALUE reads only its own shard (compatibility.md).
+      const out = await c.pipeline([
+        ["SET", "k", "v"],
+        ["RPUSH", "l", "a"],
+        ["DEBUG", "DIGEST-VALUE", "k", "l"],
+        ["DEBUG", "DIGEST"],
+        ["OBJECT", "FREQ", "k"],
+        ["OBJECT", "FREQ", "l"],
+      ]);
+      c.close();
+      replies.push(out.map((r) => dec.decode(r)).join(""));
+    }
+    assert.equal(replies[0], replies[1]);
+    assert.match(replies[0], /:5\r\n:5\r\n$/);
+  } finally {
+    await stopAll(...servers);
+  }
+});
+
 Deno.test("BGSAVE while writing saves the dataset as it was when it began", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
   let ours: RunningServer | undefined, redis: RunningServer | undefined;

@@ -209,8 +209,8 @@ export function keyCopy(srcDb: i32, klen: usize, dstDb: i32, nlen: usize, replac
   return copyKey(dbAt(srcDb), klen, dbAt(dstDb), nlen, replace != 0);
 }
 
-export function keyDump(db: i32, klen: usize, read: i32): i32 {
-  return dumpKey(dbAt(db), klen, read != 0);
+export function keyDump(db: i32, klen: usize, flags: i32): i32 {
+  return dumpKey(dbAt(db), klen, flags);
 }
 
 export function keyRestore(db: i32, klen: usize, blen: usize, expireAtMs: f64, flags: i32): i32 {

@@ -114,13 +114,18 @@ const BLOB_FLAG_RAW: u8 = 1;
 export const RESTORE_REPLACE: i32 = 1;
 export const RESTORE_KEEP_ACCESS: i32 = 2;
 
-/** DUMP: the blob's length (bytes at the result pointer) or NOT_FOUND. Touches the key; a
- * counted read lookup with `read` (a client's DUMP, not an internal step). */
-export function dumpKey(db: Db, klen: usize, read: bool): i32 {
+/** dumpKey flags: a client's DUMP (a counted read lookup); a look that leaves the key's
+ * access data alone (LOOKUP_NOTOUCH: DEBUG DIGEST, what the AOF logs of a key). */
+export const DUMP_READ: i32 = 1;
+export const DUMP_NO_TOUCH: i32 = 2;
+
+/** DUMP: the blob's length (bytes at the result pointer) or NOT_FOUND. Touches the key unless
+ * DUMP_NO_TOUCH; a counted read lookup with DUMP_READ. */
+export function dumpKey(db: Db, klen: usize, flags: i32): i32 {
   const e = findLiveKey(db, scratchBase(), klen);
-  if (read) countLookup(e != 0);
+  if (flags & DUMP_READ) countLookup(e != 0);
   if (e == 0) return NOT_FOUND;
-  touchEntry(e);
+  if (!(flags & DUMP_NO_TOUCH)) touchEntry(e);
   writerBegin();
   appendBlob(e);
   return <i32>writerLength();

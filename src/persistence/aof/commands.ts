@@ -5,6 +5,7 @@ import type { RdbDatabase, RdbEntry } from "../rdb/file.ts";
 import type { RdbValue } from "../rdb/value.ts";
 import { formatDouble17g } from "../../protocol/numbers.ts";
 import { encodeCommand } from "../../server/multishard.ts";
+import { createDumpPayload } from "../rdb/dump_payload.ts";
 
 const encoder = new TextEncoder();
 const text = (s: string | number | bigint) => encoder.encode(String(s));
@@ -29,8 +30,16 @@ export function valueCommands(key: Uint8Array, value: RdbValue): Uint8Array[][] 
   return groups;
 }
 
-/** A key's commands with its expiry (PEXPIREAT, as rewriteAppendOnlyFileRio writes it). */
-export function entryCommands(entry: RdbEntry): Uint8Array[][] {
+/**
+ * A key's commands with its expiry (PEXPIREAT, as rewriteAppendOnlyFileRio writes it). With
+ * `access`, a key that came with an LRU idle time or LFU counter (an RDB base's IDLE / FREQ)
+ * is one RESTORE instead, which applies them as loading the base does in Redis
+ * (objectSetLRUOrLFU): the commands would leave a fresh access time.
+ */
+export function entryCommands(entry: RdbEntry, access = false): Uint8Array[][] {
+  if (access && (entry.lruIdle !== undefined || entry.lfuFreq !== undefined)) {
+    return restoreCommand(entry);
+  }
   const commands = valueCommands(entry.key, entry.value);
   if (entry.expireAtMs !== undefined) {
     commands.push([text("PEXPIREAT"), entry.key, text(entry.expireAtMs)]);
@@ -38,14 +47,29 @@ export function entryCommands(entry: RdbEntry): Uint8Array[][] {
   return commands;
 }
 
-/** A whole dataset as an AOF (the base file without RDB preamble): SELECT, then the keys. */
-export function datasetAsCommands(databases: readonly RdbDatabase[]): Uint8Array[] {
+/** RESTORE key ttl payload REPLACE [ABSTTL] FREQ|IDLETIME n (FREQ when the file has both,
+ * which Redis never writes: RESTORE takes one). */
+function restoreCommand(entry: RdbEntry): Uint8Array[][] {
+  const argv = [text("RESTORE"), entry.key, text(entry.expireAtMs ?? 0)];
+  argv.push(createDumpPayload(entry.value), text("REPLACE"));
+  if (entry.expireAtMs !== undefined) argv.push(text("ABSTTL"));
+  if (entry.lfuFreq !== undefined) argv.push(text("FREQ"), text(entry.lfuFreq));
+  else argv.push(text("IDLETIME"), text(entry.lruIdle!));
+  return [argv];
+}
+
+/** A whole dataset as an AOF (the base file without RDB preamble): SELECT, then the keys.
+ * `access`: keep the keys' LRU / LFU data (replaying an RDB base; see entryCommands). */
+export function datasetAsCommands(
+  databases: readonly RdbDatabase[],
+  access = false,
+): Uint8Array[] {
   const frames: Uint8Array[] = [];
   for (const db of databases) {
     if (db.entries.length === 0) continue;
     frames.push(encodeCommand([text("SELECT"), text(db.index)]));
     for (const entry of db.entries) {
-      for (const argv of entryCommands(entry)) frames.push(encodeCommand(argv));
+      for (const argv of entryCommands(entry, access)) frames.push(encodeCommand(argv));
     }
   }
   return frames;

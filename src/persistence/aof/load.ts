@@ -92,7 +92,7 @@ function rdbPart(
     );
   }
   if (oldStyle) log.notice("Reading the remaining AOF tail...");
-  return { commands: concatBytes(datasetAsCommands(rdb.databases)), length: rdb.length };
+  return { commands: concatBytes(datasetAsCommands(rdb.databases, true)), length: rdb.length };
 }
 
 /**

@@ -38,6 +38,10 @@ export interface RdbEntry {
   value: RdbValue;
   /** Absolute expiry in Unix milliseconds, or undefined for none. */
   expireAtMs?: ExpireTime;
+  /** The file's IDLE seconds (an LRU policy saved it), if any. */
+  lruIdle?: number;
+  /** The file's FREQ counter (an LFU policy saved it), if any. */
+  lfuFreq?: number;
 }
 
 export interface RdbDatabase {
@@ -157,6 +161,7 @@ export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<Rdb
   const r = new RdbReader(bytes, 9);
   let db = 0;
   let expireAtMs: ExpireTime | undefined;
+  let lruIdle: number | undefined, lfuFreq: number | undefined;
   while (true) {
     const type = r.u8();
     switch (type) {
@@ -167,10 +172,10 @@ export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<Rdb
         expireAtMs = r.u32le() * 1000;
         continue;
       case RDB_OPCODE_FREQ:
-        r.u8(); // LFU counter: the engine's access data starts fresh
+        lfuFreq = r.u8();
         continue;
       case RDB_OPCODE_IDLE:
-        r.len(); // LRU idle seconds: likewise
+        lruIdle = r.len();
         continue;
       case RDB_OPCODE_AUX: {
         const name = latin1.decode(r.string()), value = latin1.decode(r.string());
@@ -200,10 +205,13 @@ export function* iterateRdbFile(bytes: Uint8Array, verify = true): Generator<Rdb
       if (!(e instanceof RdbEmptyKeyError)) throw e;
     }
     if (value !== null) {
-      const entry = { key, value, ...(expireAtMs === undefined ? {} : { expireAtMs }) };
+      const entry: RdbEntry = { key, value };
+      if (expireAtMs !== undefined) entry.expireAtMs = expireAtMs;
+      if (lruIdle !== undefined) entry.lruIdle = lruIdle;
+      if (lfuFreq !== undefined) entry.lfuFreq = lfuFreq;
       yield { kind: "entry", db, entry, position: r.position };
     }
-    expireAtMs = undefined;
+    expireAtMs = lruIdle = lfuFreq = undefined;
   }
 }
 
