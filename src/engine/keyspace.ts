@@ -74,6 +74,8 @@ export enum KeyEvent {
   Expired = 1,
   New = 2,
   Miss = 4,
+  /** Reclaimed by expiry, with the key's whole snapshot record (for a walk's before-images). */
+  ExpiredRecord = 8,
 }
 
 /** evictKey policies: the score, plus EVICT_ALLKEYS (else only keys with a TTL). */
@@ -685,8 +687,8 @@ export class Keyspace {
     this.#engine.setLoadingMode(on ? 1 : 0);
   }
 
-  /** Listeners per key event kind, indexed by the kind (KeyEvent: 1, 2, 4). */
-  #keyEventListeners: KeyEventListener[][] = [[], [], [], [], []];
+  /** Listeners per key event kind, indexed by the kind (KeyEvent: 1, 2, 4, 8). */
+  #keyEventListeners: KeyEventListener[][] = Array.from({ length: 9 }, () => []);
   #keyEventKinds = 0;
 
   /** Hear of every key of one event kind: reclaimed by expiry (keyspace notifications'

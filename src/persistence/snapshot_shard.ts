@@ -11,14 +11,17 @@
 // to change that the walk has not passed (Shard.beforeWriteObservers): a SAVED record, or a
 // CREATED mark for a key that did not exist; the encoder keeps those and drops the walk's
 // later record of the same key. A key evicted (maxmemory) is saved the same way before it is
-// deleted (ShardMemory.beforeKeyEvicted), so the snapshot holds every key of its instant, as a
-// fork's copy would. Commands whose keys can't be listed beforehand (FLUSHALL,
-// FLUSHDB, SWAPDB, MOVE, COPY ... DB) finish the walk synchronously first. Keys expiring
-// meanwhile may be missed: a loader would drop them anyway.
+// deleted (ShardMemory.beforeKeyEvicted), and so is a key that expiry reclaims: the engine
+// logs its record as it goes (KeyEvent.ExpiredRecord), and the walk takes the log before each
+// step and each save. So the snapshot holds every key of its instant, expired ones not yet
+// reclaimed included, as a fork's copy would. Commands whose keys can't be listed beforehand
+// (FLUSHALL, FLUSHDB, SWAPDB, MOVE, COPY ... DB) finish the walk synchronously first.
 import type { Shard } from "../server/shard.ts";
 import type { CommandContext, CommandSpec } from "../commands/spec.ts";
 import { keyIndexes } from "../server/dispatch.ts";
 import { KeyBytesSet } from "./key_bytes_set.ts";
+import { KeyEvent } from "../engine/keyspace.ts";
+import { u32le } from "../protocol/bytes.ts";
 import { noteSlice } from "../server/stall_probe.ts";
 import { WalkLog } from "./walk_log.ts";
 import { WalkPacer } from "./walk_pacer.ts";
@@ -141,6 +144,7 @@ export class ShardSnapshot {
     const evictions = shard.memory.beforeKeyEvicted;
     const beforeEvict = (db: number, key: Uint8Array) => this.#save(db, key);
     evictions.push(beforeEvict);
+    shard.keyspace.addKeyEventListener(KeyEvent.ExpiredRecord, this.#onExpired);
     // One walk at a time steps after replies; another one running meanwhile only slices.
     const stepsAfterReplies = shard.afterReplies === null;
     if (stepsAfterReplies) shard.afterReplies = this.#stepAfterReplies;
@@ -186,6 +190,7 @@ export class ShardSnapshot {
     } finally {
       observers.splice(observers.indexOf(observer), 1);
       evictions.splice(evictions.indexOf(beforeEvict), 1);
+      shard.keyspace.removeKeyEventListener(KeyEvent.ExpiredRecord, this.#onExpired);
       if (stepsAfterReplies) shard.afterReplies = null;
       if (pacer !== this.pacer) pacer.close();
       walkLog?.flush();
@@ -218,6 +223,7 @@ export class ShardSnapshot {
   /** One engine step of the current database, or the move to the next one. */
   #step(): void {
     const ks = this.shard.keyspace, db = this.#db;
+    ks.drainKeyEvents(); // keys reclaimed before the walk moves past where they were
     this.stats.steps++;
     if (this.#cursor === 0 && ks.dbSize(db) === 0) return this.#endDb();
     this.#cursor = ks.snapshotScan(db, this.#cursor, STEP_KEYS, STEP_BYTES);
@@ -285,17 +291,30 @@ export class ShardSnapshot {
   /**
    * Saves the key as it is now, before a write changes it or an eviction deletes it, unless
    * the walk has passed it or it was saved already: a SAVED record, or a CREATED mark when it
-   * does not exist.
+   * does not exist. Keys expiry reclaimed meanwhile are saved first (a write may recreate one).
    */
   #save(db: number, key: Uint8Array): void {
-    if (db < this.#db) return; // walked already: every key it had then is written
     const ks = this.shard.keyspace;
-    if (db === this.#db && ks.snapshotKeyPassed(key, this.#cursor)) return;
-    let covered = this.#covered.get(db);
-    if (!covered) this.#covered.set(db, covered = new KeyBytesSet());
-    if (!covered.add(key)) return;
+    ks.drainKeyEvents();
+    if (!this.#claim(db, key)) return;
     const n = ks.snapshotKey(db, key);
     if (n >= 0) this.#segment(SEG_SAVED, db, ks.memoryBytes(), ks.resultOffset(), n);
     else this.#segment(SEG_CREATED, db, key, 0, key.length);
+  }
+
+  /** A key expiry reclaimed, with its record as the walk would have written it. */
+  #onExpired = (db: number, record: Uint8Array): void => {
+    const key = record.subarray(4, 4 + u32le(record, 0));
+    if (this.#claim(db, key)) this.#segment(SEG_SAVED, db, record, 0, record.length);
+  };
+
+  /** Whether the walk has yet to reach `key` of `db` and nothing saved it: then it is marked
+   * saved, for the caller to save. */
+  #claim(db: number, key: Uint8Array): boolean {
+    if (db < this.#db) return false; // walked already: every key it had then is written
+    if (db === this.#db && this.shard.keyspace.snapshotKeyPassed(key, this.#cursor)) return false;
+    let covered = this.#covered.get(db);
+    if (!covered) this.#covered.set(db, covered = new KeyBytesSet());
+    return covered.add(key);
   }
 }

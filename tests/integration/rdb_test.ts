@@ -14,6 +14,7 @@ import { freePort } from "../helpers/servers.ts";
 import { Crc64 } from "../../src/persistence/rdb/crc64.ts";
 import { RdbRecordScanner, SCAN_END, SCAN_KEY } from "../../src/persistence/load_batch.ts";
 import { RdbReader } from "../../src/persistence/rdb/reader.ts";
+import { iterateRdbFile } from "../../src/persistence/rdb/file.ts";
 
 const dec = new TextDecoder();
 const DEBUG = ["--enable-debug-command", "yes"];
@@ -389,6 +390,63 @@ Deno.test("BGSAVE with 2 shards while writes interleave with the walk (the index
     await stopAll(ours, redis);
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** The keys of a dump with `prefix` and their string values. */
+function stringsInDump(path: string, prefix: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const item of iterateRdbFile(Deno.readFileSync(path))) {
+    if (item.kind !== "entry") continue;
+    const key = dec.decode(item.entry.key), value = item.entry.value;
+    if (key.startsWith(prefix) && value.kind === "string") found.set(key, dec.decode(value.value));
+  }
+  return found;
+}
+
+Deno.test("BGSAVE saves the keys expired but not reclaimed at its start, reclaimed or rewritten during the walk, as redis-server's fork does", async () => {
+  const files: Map<string, string>[] = [];
+  for (const start of [startIronCache, startRedis]) {
+    const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+    const server = await start(["--dir", dir, "--save", "", ...DEBUG]);
+    try {
+      const port = server.port;
+      await call(port, "DEBUG", "POPULATE", "300000"); // a walk long enough to meet the reads
+      await call(port, "DEBUG", "SET-ACTIVE-EXPIRE", "0");
+      const n = 20_000;
+      await load(
+        port,
+        Array.from({ length: n }, (_, i) => ["SET", `exp:${i}`, `v${i}`, "PX", "1"]),
+      );
+      await new Promise((r) => setTimeout(r, 20)); // every exp:* expired, none reclaimed
+      const c = await RawConnection.open(port);
+      assert.equal(dec.decode(await c.command("BGSAVE")), "+Background saving started\r\n");
+      // During the walk: reads reclaim half of them, writes recreate some, active expiry the rest.
+      const during = [
+        ...Array.from({ length: n / 2 }, (_, i) => ["GET", `exp:${i}`]),
+        ...Array.from({ length: 2000 }, (_, i) => ["SET", `exp:${n / 2 + i}`, "new"]),
+        ["DEBUG", "SET-ACTIVE-EXPIRE", "1"],
+        ["INFO", "persistence"],
+      ];
+      const replies = await c.pipeline(during);
+      c.close();
+      if (start === startIronCache) {
+        assert.match(
+          dec.decode(replies.at(-1)!),
+          /rdb_bgsave_in_progress:1/,
+          "reads during the walk",
+        );
+      }
+      await bgsaveEnded(port);
+      files.push(stringsInDump(`${dir}/dump.rdb`, "exp:"));
+    } finally {
+      await stopAll(server);
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  const [ours, theirs] = files;
+  assert.equal(theirs.size, 20_000);
+  assert.equal(ours.size, theirs.size);
+  assert.deepEqual(ours, theirs); // the rewritten ones with the values they had at BGSAVE
 });
 
 /** An INFO field's value. */

@@ -34,6 +34,19 @@ export function scratchBase(): usize {
   return scratch;
 }
 
+/**
+ * Swaps the output area with `other` (0: none yet, made on first use) and returns the one it
+ * held; resultAt moves with it. For bytes written aside mid-command (a snapshot's before-image
+ * of a key that expires), whose output must stay as it is: swap, write, swap back and restore
+ * resultAt (setResult).
+ */
+export function swapOutput(other: usize): usize {
+  const held = output;
+  output = other;
+  resultAt = other;
+  return held;
+}
+
 /** Output area of at least `n` bytes (contents dropped); resultAt points at it. */
 export function outputFor(n: usize): usize {
   if (output != 0) {

@@ -37,3 +37,14 @@ export function writeBlob(ptr: usize, len: usize): void {
 export function writerLength(): usize {
   return used;
 }
+
+/** The writer's place (its length), to be given back to writerResume after bytes were written
+ * aside (swapOutput); the base follows the output area. */
+export function writerResume(length: usize, at: usize): void {
+  base = at;
+  used = length;
+}
+
+export function writerBaseAt(): usize {
+  return base;
+}

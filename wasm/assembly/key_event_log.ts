@@ -1,6 +1,7 @@
 // Keys the engine reports to JS as events: reclaimed by expiry ("expired" keyspace
-// notifications, the AOF's DEL, tracking), added to a db ("new": Redis's dbAdd), or missed by a
-// read lookup ("keymiss": Redis's lookupKeyRead). The engine has no imports, so it cannot call
+// notifications, the AOF's DEL, tracking), added to a db ("new": Redis's dbAdd), missed by a
+// read lookup ("keymiss": Redis's lookupKeyRead), or reclaimed by expiry while a snapshot walk
+// runs, with the key's whole snapshot record (its before-image: snapshot_shard.ts). The engine has no imports, so it cannot call
 // JS when these happen: each kind JS enabled appends [u32 db | kind << 8][u32 klen][key] here,
 // and JS drains the log after the commands that may have logged (keyspace.drainKeyEvents).
 // A kind that is off (the default) costs one branch where it happens.
@@ -9,10 +10,15 @@ import { memAlloc, memFree, memResize, capacityOf } from "./alloc";
 import { Db, dbIndexOf } from "./db";
 import { keyLenOf, keyPtrOf } from "./entry";
 import { countExpired } from "./stats";
+import { resultAt, setResult, swapOutput } from "./buffers";
+import { writerBaseAt, writerBegin, writerLength, writerResume } from "./bytewriter";
+import { writeRecord } from "./scan";
 
 export const KEY_EXPIRED: u32 = 1;
 export const KEY_NEW: u32 = 2;
 export const KEY_MISS: u32 = 4;
+/** An expired key's snapshot record (scan.ts writeRecord) in place of the key. */
+export const KEY_EXPIRED_RECORD: u32 = 8;
 
 let kindsOn: u32 = 0;
 let log: usize = 0;
@@ -43,6 +49,23 @@ function append(kind: u32, db: Db, key: usize, klen: usize): void {
 export function noteExpired(db: Db, e: usize): void {
   countExpired();
   if (kindsOn & KEY_EXPIRED) append(KEY_EXPIRED, db, keyPtrOf(e), keyLenOf(e));
+  if (kindsOn & KEY_EXPIRED_RECORD) appendRecord(db, e);
+}
+
+/** The output area records are written in aside (kept between uses). */
+let recordArea: usize = 0;
+
+/** Logs the entry's snapshot record, written aside: the command's output stays as it is. */
+function appendRecord(db: Db, e: usize): void {
+  const result = resultAt, length = writerLength(), at = writerBaseAt();
+  const held = swapOutput(recordArea);
+  writerBegin();
+  writeRecord(e);
+  const n = writerLength(), record = resultAt;
+  recordArea = swapOutput(held);
+  setResult(result);
+  writerResume(length, at);
+  append(KEY_EXPIRED_RECORD, db, record, n);
 }
 
 // Set when the next insertion replaces a key the same write just deleted (a store command's

@@ -44,9 +44,11 @@ function emitBucket(t: Table, bucket: u32): void {
     if (slot == 0) return;
     const e = slotEntry(slot);
     if (e == EMPTY) return;
-    if (e != TOMBSTONE && (slotHash(slot) & mask) == bucket && !isExpired(e)) {
-      if (!recordMode) emitKey(e);
-      else if (reverseBits(<u64>slotHash(slot)) >= snapshotFloor) emitRecord(e);
+    if (e != TOMBSTONE && (slotHash(slot) & mask) == bucket) {
+      // A snapshot holds keys expired but not reclaimed yet, as a fork's copy of them does.
+      if (!recordMode) {
+        if (!isExpired(e)) emitKey(e);
+      } else if (reverseBits(<u64>slotHash(slot)) >= snapshotFloor) emitRecord(e);
     }
     idx = (idx + 1) & mask;
     if (idx == bucket) return;
@@ -116,13 +118,18 @@ export function scanDb(db: Db, cursor: f64, count: i32): f64 {
 let recordMode = false;
 let snapshotFloor: u64 = 0;
 
-function emitRecord(e: usize): void {
+/** Appends the entry's snapshot record to the writer. */
+export function writeRecord(e: usize): void {
   const klen = keyLenOf(e);
   const at = writerReserve(12 + klen);
   store<u32>(at, <u32>klen);
   memory.copy(at + 4, keyPtrOf(e), klen);
   store<i64>(at + 4 + klen, hasTtl(e) ? expireAtOf(e) : -1);
   appendBlob(e);
+}
+
+function emitRecord(e: usize): void {
+  writeRecord(e);
   scanned++;
 }
 
@@ -145,10 +152,10 @@ export function snapshotScanDb(db: Db, cursor: f64, count: i32, maxBytes: usize)
 }
 
 /** The record of the key at scratch as a snapshot step would write it (its length), or
- * NOT_FOUND when it is missing or expired (left in place). */
+ * NOT_FOUND when it is missing. An expired key not reclaimed yet has one (left in place). */
 export function snapshotKeyRecord(db: Db, klen: usize): i32 {
   const e = findKey(db, scratchBase(), klen);
-  if (e == 0 || isExpired(e)) return NOT_FOUND;
+  if (e == 0) return NOT_FOUND;
   writerBegin();
   emitRecord(e);
   return <i32>writerLength();
