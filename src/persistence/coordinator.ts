@@ -80,6 +80,8 @@ export class PersistenceCoordinator {
     private readonly databases: number,
     /** Stops the server (SHUTDOWN after its save). */
     private readonly stop: () => void,
+    /** The server's memory in use, for a snapshot's used-mem field. */
+    private readonly usedMemory: () => number = () => 0,
   ) {
     this.#settings = settings;
     this.status = initialStatus(Date.now(), workers.length);
@@ -280,7 +282,7 @@ export class PersistenceCoordinator {
     for (const w of this.workers) this.#post(w, { type: "snapshot", id });
     const parts = await collected;
     try {
-      const aux = defaultAux();
+      const aux = defaultAux(Date.now(), this.usedMemory());
       if (options.aofBase) aux[aux.length - 1] = ["aof-base", 1];
       return await this.#encoder.splice(id, path, parts, aux);
     } finally {

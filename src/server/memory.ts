@@ -43,6 +43,7 @@ import {
   SLOT_F64,
   SLOT_I32,
   USED,
+  usedMemoryOf,
 } from "./memory_shared.ts";
 import { recordRejected } from "./info_stats.ts";
 import { clientPause } from "./pause.ts";
@@ -168,9 +169,7 @@ export class ShardMemory {
     const shared = this.#shared;
     if (shared === null) return own;
     shared[this.shard.id * SLOT_F64 + USED] = own;
-    let sum = 0;
-    for (let i = USED; i < shared.length; i += SLOT_F64) sum += shared[i];
-    return sum;
+    return usedMemoryOf(shared);
   }
 
   publish(): void {

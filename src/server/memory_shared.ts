@@ -10,3 +10,10 @@ export const OWED_UNIT = 64;
 export function sharedMemoryBuffer(shards: number): SharedArrayBuffer {
   return new SharedArrayBuffer(shards * SLOT_F64 * Float64Array.BYTES_PER_ELEMENT);
 }
+
+/** The server's memory in use: every shard's published figure, summed. */
+export function usedMemoryOf(shared: Float64Array): number {
+  let sum = 0;
+  for (let i = USED; i < shared.length; i += SLOT_F64) sum += shared[i];
+  return sum;
+}

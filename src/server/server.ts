@@ -6,7 +6,7 @@ import { log, setLogFile, setLogLevel } from "../log.ts";
 import { IRONCACHE_VERSION } from "../version.ts";
 import type { LinkRings } from "./peers.ts";
 import { createRing, ringCapacity } from "./shard_link.ts";
-import { sharedMemoryBuffer } from "./memory_shared.ts";
+import { sharedMemoryBuffer, usedMemoryOf } from "./memory_shared.ts";
 import { startMetricsServer } from "./metrics.ts";
 import { tlsServerOptions } from "./tls.ts";
 import { AofWriter } from "../persistence/aof/writer.ts";
@@ -90,16 +90,23 @@ export async function runServer(argv: string[]): Promise<number> {
   const rdbPath = `${rdbSettings.dir.replace(/\/+$/, "") || "."}/${rdbSettings.dbfilename}`;
   const loading = !settings.appendonly &&
     await Deno.stat(rdbPath).then((s) => s.isFile, () => false);
+  // Every shard's memory in use (memory.ts): for maxmemory, and the snapshots' used-mem.
+  const memoryUsage = sharedMemoryBuffer(shardCount);
+  const usedMemory = () => Math.round(usedMemoryOf(new Float64Array(memoryUsage)));
   const writer = new AofWriter(
     settings,
     aofSharedOf(aofShared),
     shardCount,
     () => workers[0].postMessage({ type: "aof-rewrite" }),
     (id, dir) => persistence.collectSnapshot(aofSnapshotId(id), dir),
+    usedMemory,
   );
   // Nothing to load: the AOF opens (a first start writes its base) before any shard serves.
   if (!aofLoad && !(await startAof(writer))) return 1;
-  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad, { changes, loading });
+  const workers = startWorkers(shardCount, loaded, aofShared, aofLoad, memoryUsage, {
+    changes,
+    loading,
+  });
   followAof(workers, writer);
   // Up before the shards are ready: /livez answers at once, /readyz says 503 until loaded.
   const metricsAddr = String(values["metrics-addr"]);
@@ -115,6 +122,7 @@ export async function runServer(argv: string[]): Promise<number> {
     rdbSettings,
     Number(values["databases"]),
     () => requestStop("SHUTDOWN"),
+    usedMemory,
   );
   for (const w of workers) {
     w.addEventListener(
@@ -214,10 +222,10 @@ function startWorkers(
   config: LoadedConfig,
   aof: SharedArrayBuffer,
   aofLoad: boolean,
+  memoryUsage: SharedArrayBuffer,
   persistence: InitMessage["persistence"],
 ): Worker[] {
   const counters = new SharedArrayBuffer(64);
-  const memoryUsage = sharedMemoryBuffer(count);
   const server = serverIdentity(config);
   const workers: Worker[] = [];
   // One ring per direction between every pair of shards.

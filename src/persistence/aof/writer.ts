@@ -111,6 +111,8 @@ export class AofWriter {
     private readonly requestRewrite: () => void,
     /** The base's snapshot: the same walk and part files as BGSAVE's. */
     private readonly collect: CollectSnapshot,
+    /** The server's memory in use, for the base's used-mem field. */
+    private readonly usedMemory: () => number = () => 0,
   ) {
     this.#queues = Array.from({ length: shardCount }, () => []);
   }
@@ -136,7 +138,7 @@ export class AofWriter {
     const first = !listsFiles(m);
     if (first) {
       const base = this.#nextBaseInfo();
-      await writeBase(s.directory, base.name, [], s.rdbPreamble);
+      await writeBase(s.directory, base.name, [], s.rdbPreamble, this.usedMemory());
       m.base = base;
       log.notice(`Creating AOF base file ${base.name} on server start`);
     }
@@ -333,7 +335,7 @@ export class AofWriter {
       if (this.#rewrite !== rewrite) return; // abandoned meanwhile
       const old = this.#manifest;
       const base = this.#nextBaseInfo();
-      await writeBase(s.directory, base.name, parts, s.rdbPreamble);
+      await writeBase(s.directory, base.name, parts, s.rdbPreamble, this.usedMemory());
       if (this.#rewrite !== rewrite) { // appendonly turned off while the base was written
         await Deno.remove(join(s.directory, base.name)).catch(() => {});
         return;
@@ -450,8 +452,8 @@ export class AofWriter {
 }
 
 /** The AUX fields of a base file: a plain save's, with aof-base 1 (rdbSaveInfoAuxFields). */
-function baseAux(): Array<[string, string | number]> {
-  return defaultAux().map(([k, v]) => [k, k === "aof-base" ? 1 : v]);
+function baseAux(usedMemory: number): Array<[string, string | number]> {
+  return defaultAux(Date.now(), usedMemory).map(([k, v]) => [k, k === "aof-base" ? 1 : v]);
 }
 
 /**
@@ -464,15 +466,16 @@ async function writeBase(
   name: string,
   parts: ShardPart[],
   rdbPreamble: boolean,
+  usedMemory: number,
 ): Promise<void> {
   const temp = join(dir, `temp-rewriteaof-bg-${Deno.pid}.aof`);
   if (rdbPreamble) {
-    await writeSnapshotFile(join(dir, name), parts, baseAux(), temp);
+    await writeSnapshotFile(join(dir, name), parts, baseAux(usedMemory), temp);
     return;
   }
   const rdb = join(dir, `temp-rewriteaof-bg-${Deno.pid}.rdb`);
   try {
-    await writeSnapshotFile(rdb, parts, baseAux(), temp);
+    await writeSnapshotFile(rdb, parts, baseAux(usedMemory), temp);
     const { databases } = readRdbFile(await Deno.readFile(rdb));
     replaceFileDurably(dir, name, concatBytes(datasetAsCommands(databases)));
   } finally {
