@@ -6,9 +6,12 @@
 //
 //   node_modules/.bin/deno run -A bench/rdb_load.ts [--keys 1000000] [--rounds 3]
 //     [--shards 1,2] [--datasets strings,mix] [--baseline /path/to/other/checkout]
+//     [--policy allkeys-lru]
 //
 // --baseline also runs the `ironcache` launcher of another checkout (e.g. the code before a
-// change) in the same rounds.
+// change) in the same rounds. --policy sets maxmemory-policy for the server that writes the file
+// and the servers that load it: under an LRU or LFU policy every key carries an IDLE or FREQ
+// record, which loading applies.
 //
 // strings: DEBUG POPULATE (key:N -> value:N). mix: 50% strings (some integers with a TTL,
 // some LZF-compressed), 10% each small hashes, sets (some intsets), sorted sets, lists, plus
@@ -27,6 +30,7 @@ const SHARDS = opt("shards", "1,2").split(",").map(Number);
 const DATASETS = opt("datasets", "strings,mix").split(",");
 const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const BASELINE = opt("baseline", "");
+const POLICY = ["--maxmemory-policy", opt("policy", "noeviction")];
 const enc = new TextEncoder();
 const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 
@@ -42,10 +46,25 @@ async function boot(label: string, dir: string): Promise<Run> {
   const port = freePort();
   const shards = Number(/shards (\d+)/.exec(label)?.[1] ?? 1);
   const [cmd, argv, ready] = label === "redis"
-    ? ["redis-server", ["--port", `${port}`, "--save", "", "--dir", dir], /Ready to accept/]
+    ? [
+      "redis-server",
+      ["--port", `${port}`, "--save", "", "--dir", dir, ...POLICY],
+      /Ready to accept/,
+    ]
     : [
       `${label.startsWith("baseline") ? BASELINE : repoRoot}/ironcache`,
-      ["server", "--port", `${port}`, "--shards", `${shards}`, "--dir", dir, "--save", ""],
+      [
+        "server",
+        "--port",
+        `${port}`,
+        "--shards",
+        `${shards}`,
+        "--dir",
+        dir,
+        "--save",
+        "",
+        ...POLICY,
+      ],
       /ready: pid=/,
     ];
   const child = new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped" }).spawn();
@@ -109,7 +128,17 @@ function* mixCommands(n: number): Generator<string> {
 async function makeDataset(name: string, dir: string): Promise<void> {
   const port = freePort();
   const server = new Deno.Command("redis-server", {
-    args: ["--port", `${port}`, "--save", "", "--dir", dir, "--enable-debug-command", "yes"],
+    args: [
+      "--port",
+      `${port}`,
+      "--save",
+      "",
+      "--dir",
+      dir,
+      "--enable-debug-command",
+      "yes",
+      ...POLICY,
+    ],
     stdout: "null",
     stderr: "null",
   }).spawn();

@@ -205,9 +205,11 @@ function lzfDecompress(ip: usize, inLen: usize, op: usize, outLen: usize): bool 
   return op == outEnd;
 }
 
-/** The key of the record storeRecord stored last (valid while the batch is). */
+/** The key of the record storeRecord stored last (valid while the batch is), and its entry
+ * when storeRecord knows it (0: look it up). */
 let storedKey: usize = 0;
 let storedKeyLen: usize = 0;
+let storedEntry: usize = 0;
 
 /** The key record (after its type byte) at [p, end): STORED, SKIPPED, FOR_JS or MALFORMED. */
 function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64): i32 {
@@ -221,13 +223,14 @@ function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64): i32
   const key = strPtr, klen = strLen;
   storedKey = key;
   storedKeyLen = klen;
+  storedEntry = 0;
   if (type == RDB_TYPE_STRING) {
     p = readString(p, end, false);
     if (p != end) return MALFORMED;
     const d = findLiveKey(db, key, klen);
     if (d != 0) removeFound(db, d);
     if (expireAt > 0 && expireAt <= nowMsExact && !loading) return SKIPPED;
-    storeNew(db, key, klen, strPtr, strLen, expireAt > 0, expireAt, false);
+    storedEntry = storeNew(db, key, klen, strPtr, strLen, expireAt > 0, expireAt, false);
     return STORED;
   }
   writerBegin();
@@ -649,9 +652,8 @@ export function loadRecords(at: usize, end: usize): i32 {
     if (status == STORED) {
       loadedKeys++;
       if (kind == RECORD_KEY_ACCESS) {
-        // rdbLoad's objectSetLRUOrLFU on the key just stored (storeRecord left it at strPtr
-        // only for strings: find it by the key it read first).
-        const e = findLiveKey(db, storedKey, storedKeyLen);
+        // rdbLoad's objectSetLRUOrLFU on the key just stored.
+        const e = storedEntry != 0 ? storedEntry : findLiveKey(db, storedKey, storedKeyLen);
         if (e != 0) setAccessFrom(e, load<i32>(p, RECORD_HEADER + 8), load<i64>(p, RECORD_HEADER));
       }
     }

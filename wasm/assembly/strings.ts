@@ -62,12 +62,13 @@ export function stringGet(db: Db, klen: usize): i32 {
 
 /** A new key holding `value` as SET stores it: int encoding for canonical integers (unless
  * `text`). The key must have missed in the last findKey (insertNew). */
-export function storeNew(db: Db, key: usize, klen: usize, value: usize, vlen: usize, ttl: bool, at: i64, text: bool): void {
+export function storeNew(db: Db, key: usize, klen: usize, value: usize, vlen: usize, ttl: bool, at: i64, text: bool): usize {
   const isInteger = !text && vlen <= MAX_INTEGER_TEXT && parseInteger(value, vlen);
   const e = newEntry(TYPE_STRING, isInteger ? ENC_INT : ENC_RAW, ttl, at, key, klen, isInteger ? 0 : vlen, 0, FRESH_ACCESS);
   if (isInteger) store<i64>(valuePtrOf(e), parsedInteger);
   else memory.copy(valuePtrOf(e), value, vlen);
   insertNew(db, e);
+  return e;
 }
 
 export function stringSet(db: Db, klen: usize, vlen: usize, expireAt: i64, flags: i32): i32 {
