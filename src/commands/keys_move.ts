@@ -178,7 +178,8 @@ function dump(ctx: CommandContext): void {
   const blob = ks.dump(ctx.client.db, ctx.args.bytes(1), !ctx.client.internal);
   if (blob === null) return ctx.out.nullBulk();
   if (ctx.client.internal) return ctx.out.bulk(createMovePayload(blob));
-  const options = { ...encodingLimitsOf(ctx.shard.config), compress: true };
+  const compress = ctx.shard.config.get("rdbcompression") === true; // as rdbSaveRawString
+  const options = { ...encodingLimitsOf(ctx.shard.config), compress };
   ctx.out.bulk(createDumpPayload(rdbValueFromBlob(blob), options));
 }
 

@@ -443,6 +443,20 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     description: "RDB snapshot file name (inside dir).",
   },
   {
+    name: "rdbcompression",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "LZF-compress strings in RDB files and DUMP payloads (when it saves space).",
+  },
+  {
+    name: "rdbchecksum",
+    type: boolType,
+    default: "yes",
+    configSet: "settable",
+    description: "End RDB files with a CRC-64 (else 0), and check it when loading one.",
+  },
+  {
     name: "save",
     type: saveParamsType,
     default: "3600 1 300 100 60 10000", // Redis 7's

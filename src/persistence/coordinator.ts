@@ -33,6 +33,8 @@ export interface PersistSettings {
   save: string;
   dir: string;
   dbfilename: string;
+  /** rdbchecksum: write the CRC-64 at the end of a file, and check it when loading. */
+  rdbchecksum: boolean;
 }
 
 export interface LoadResult {
@@ -102,7 +104,12 @@ export class PersistenceCoordinator {
     const m = msg as PersistFromWorker;
     switch (m.type) {
       case "persist-config":
-        this.#settings = { save: m.save, dir: m.dir, dbfilename: m.dbfilename };
+        this.#settings = {
+          save: m.save,
+          dir: m.dir,
+          dbfilename: m.dbfilename,
+          rdbchecksum: m.rdbchecksum,
+        };
         return true;
       case "persist-request":
         // The reply waits until every shard has the status the request led to: a client that
@@ -114,7 +121,7 @@ export class PersistenceCoordinator {
         });
         return true;
       case "snapshot-chunk": {
-        const options = { ...m.limits, compress: true, access: m.access };
+        const options = { ...m.limits, compress: m.compress, access: m.access };
         // Without a session (a rewrite given up) the encoder only releases the chunk.
         this.#encoder.chunk(m.id, m.shardId, m.data, options, m.flow, m.slot);
         return true;
@@ -284,7 +291,7 @@ export class PersistenceCoordinator {
     try {
       const aux = defaultAux(Date.now(), this.usedMemory());
       if (options.aofBase) aux[aux.length - 1] = ["aof-base", 1];
-      return await this.#encoder.splice(id, path, parts, aux);
+      return await this.#encoder.splice(id, path, parts, aux, this.#settings.rdbchecksum);
     } finally {
       await removeParts(parts.map((p) => p.path));
     }
@@ -339,7 +346,7 @@ export class PersistenceCoordinator {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
-    verifyWholeFile(bytes);
+    verifyWholeFile(bytes, this.#settings.rdbchecksum);
     const started = performance.now();
     this.#setLoading(true);
     try {
@@ -438,13 +445,14 @@ export class PersistenceCoordinator {
   }
 }
 
-/** The signature, version and (for version 5 and later) the CRC-64 of the whole file. */
-function verifyWholeFile(bytes: Uint8Array): void {
+/** The signature, version and (for version 5 and later, with `checksum`: rdbchecksum) the
+ * CRC-64 of the whole file. */
+function verifyWholeFile(bytes: Uint8Array, checksum: boolean): void {
   const version = rdbFileVersion(bytes);
   if (version < 5) return;
   if (bytes.length < 18) throw new RdbFormatError("the file is truncated");
   const stored = bytes.subarray(bytes.length - 8);
-  if (stored.every((b) => b === 0)) return;
+  if (!checksum || stored.every((b) => b === 0)) return;
   const crc = new Crc64().update(bytes, 0, bytes.length - 8).bytes();
   if (!crc.every((b, i) => b === stored[i])) {
     throw new RdbFormatError("wrong RDB checksum (the file is truncated or corrupt)");

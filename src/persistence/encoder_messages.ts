@@ -24,7 +24,15 @@ export type ToEncoder =
   /** Every shard sent its last chunk: close the parts. */
   | { type: "finish"; id: number }
   /** Splice the parts into the RDB file `target` (writeSnapshotFile). */
-  | { type: "splice"; id: number; target: string; parts: ShardPart[]; aux: WriteOptions["aux"] };
+  | {
+    type: "splice";
+    id: number;
+    target: string;
+    parts: ShardPart[];
+    aux: WriteOptions["aux"];
+    /** rdbchecksum: end with the CRC-64 (else 0). */
+    checksum: boolean;
+  };
 
 export type FromEncoder =
   /** The answer to "finish" (the parts' sections in shard order) or "splice" (the key count). */

@@ -55,8 +55,9 @@ export class EncoderThread {
     target: string,
     parts: ShardPart[],
     aux: WriteOptions["aux"],
+    checksum = true,
   ): Promise<number> {
-    return (await this.#ask({ type: "splice", id, target, parts, aux })).keys!;
+    return (await this.#ask({ type: "splice", id, target, parts, aux, checksum })).keys!;
   }
 
   /** Sends a request; resolves with the thread's "done" for its id (rejects on its error). */

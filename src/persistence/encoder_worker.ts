@@ -97,7 +97,7 @@ function handle(m: ToEncoder): void {
       break;
     }
     case "splice":
-      writeSnapshotFile(m.target, m.parts, m.aux).then(
+      writeSnapshotFile(m.target, m.parts, m.aux, { checksum: m.checksum }).then(
         (keys) => post({ type: "done", id: m.id, keys }),
         (e) => post({ type: "done", id: m.id, error: (e as Error).message }),
       );

@@ -72,7 +72,14 @@ export type PersistFromWorker =
     op: PersistOp;
     options: PersistOptions;
   }
-  | { type: "persist-config"; shardId: number; save: string; dir: string; dbfilename: string }
+  | {
+    type: "persist-config";
+    shardId: number;
+    save: string;
+    dir: string;
+    dbfilename: string;
+    rdbchecksum: boolean;
+  }
   /** The shard has taken status broadcast `seq`. */
   | { type: "persist-status-seen"; shardId: number; seq: number }
   /**
@@ -88,6 +95,8 @@ export type PersistFromWorker =
     limits: EncodingLimits;
     /** What the records say of access (the policy and clocks at the walk's start). */
     access: AccessSave | null;
+    /** rdbcompression at the walk's start. */
+    compress: boolean;
     flow: Int32Array;
     slot: number;
   }

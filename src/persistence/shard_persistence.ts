@@ -38,10 +38,12 @@ export function setUpShardPersistence(
         save: String(shard.config.get("save")),
         dir: String(shard.config.get("dir")),
         dbfilename: String(shard.config.get("dbfilename")),
+        rdbchecksum: shard.config.get("rdbchecksum") === true,
       });
     report();
+    const reported = new Set(["save", "dir", "dbfilename", "rdbchecksum"]);
     shard.config.onChange((name) => {
-      if (name === "save" || name === "dir" || name === "dbfilename") report();
+      if (reported.has(name)) report();
     });
     const timer = setInterval(() => checkSavePolicy(shard), 1000);
     Deno.unrefTimer(timer);
@@ -95,10 +97,11 @@ export function streamSnapshot(shard: Shard, id: number): void {
     Number(shard.config.get("lfu-decay-time")),
     Date.now(),
   );
+  const compress = shard.config.get("rdbcompression") === true;
   const send = (data: Uint8Array, flow: Int32Array, slot: number) => {
     const limits = encodingLimitsOf(shard.config);
     post(
-      { type: "snapshot-chunk", shardId, id, data, limits, access, flow, slot },
+      { type: "snapshot-chunk", shardId, id, data, limits, access, compress, flow, slot },
       slot < 0 ? [data.buffer as ArrayBuffer] : [],
     );
   };

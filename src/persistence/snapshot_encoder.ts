@@ -137,6 +137,7 @@ export class PartEncoder {
     skip: KeyBytesSet | undefined,
     to: Records,
   ): void {
+    to.w.compress = options.compress;
     for (let at = 0; at < body.length;) {
       const keyAt = at + 4, keyLength = u32le(body, at);
       let p = keyAt + keyLength;

@@ -31,19 +31,20 @@ export function dirOf(path: string): string {
 
 /**
  * Writes `parts` as one RDB file at `target` (replaced atomically, through `temp` in the
- * same directory: Redis's temp-PID.rdb by default). Returns its keys.
+ * same directory: Redis's temp-PID.rdb by default), ending with the CRC-64 of the whole file,
+ * or 0 without `checksum` (rdbchecksum no). Returns its keys.
  */
 export async function writeSnapshotFile(
   target: string,
   parts: readonly ShardPart[],
   aux: WriteOptions["aux"],
-  temp = `${dirOf(target)}/temp-${Deno.pid}.rdb`,
+  { temp = `${dirOf(target)}/temp-${Deno.pid}.rdb`, checksum = true } = {},
 ): Promise<number> {
   const out = await Deno.open(temp, { write: true, create: true, truncate: true });
   const sources = await Promise.all(parts.map((p) => Deno.open(p.path, { read: true })));
-  const crc = new Crc64();
+  const crc = checksum ? new Crc64() : null;
   const write = async (bytes: Uint8Array) => {
-    crc.update(bytes);
+    crc?.update(bytes);
     for (let at = 0; at < bytes.length;) at += await out.write(bytes.subarray(at));
   };
   let keys = 0;
@@ -74,7 +75,7 @@ export async function writeSnapshotFile(
       }
     }
     await write(Uint8Array.of(RDB_OPCODE_EOF));
-    const sum = crc.bytes();
+    const sum = crc?.bytes() ?? new Uint8Array(8);
     for (let at = 0; at < sum.length;) at += await out.write(sum.subarray(at));
     await out.sync();
   } catch (e) {

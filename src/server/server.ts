@@ -86,6 +86,7 @@ export async function runServer(argv: string[]): Promise<number> {
     save: String(values["save"]),
     dir: String(values["dir"]),
     dbfilename: String(values["dbfilename"]),
+    rdbchecksum: values["rdbchecksum"] === true,
   };
   const rdbPath = `${rdbSettings.dir.replace(/\/+$/, "") || "."}/${rdbSettings.dbfilename}`;
   const loading = !settings.appendonly &&

@@ -151,6 +151,49 @@ Deno.test("redis-server's dump.rdb loads into IronCache identically", async () =
   }
 });
 
+Deno.test("rdbcompression no and rdbchecksum no write files and DUMP payloads as redis-server does; such a file loads", async () => {
+  const value = "abc".repeat(50); // LZF-compressible
+  const args = ["--rdbcompression", "no", "--rdbchecksum", "no", ...DEBUG];
+  const tails: Uint8Array[] = [], dumps: string[] = [];
+  const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+  let loaded: RunningServer | undefined;
+  try {
+    for (const [i, start] of [startIronCache, startRedis].entries()) {
+      const server = await start(["--dir", dirs[i], ...args]);
+      try {
+        await load(server.port, [["SET", "lzf", value]]);
+        dumps.push(await call(server.port, "DUMP", "lzf"));
+        for (const name of ["rdbcompression", "rdbchecksum"]) {
+          assert.equal(
+            await call(server.port, "CONFIG", "GET", name),
+            `*2\r\n$${name.length}\r\n${name}\r\n$2\r\nno\r\n`,
+          );
+        }
+        assert.equal(await call(server.port, "SAVE"), "+OK\r\n");
+      } finally {
+        await stopAll(server);
+      }
+      const file = Deno.readFileSync(`${dirs[i]}/dump.rdb`);
+      checkRdb(`${dirs[i]}/dump.rdb`);
+      // From the db selector on: the key, raw, then EOF and a zero checksum.
+      tails.push(file.subarray(file.lastIndexOf(0xfe)));
+    }
+    assert.deepEqual(tails[0], tails[1]);
+    assert.deepEqual(tails[0].subarray(-8), new Uint8Array(8));
+    assert.ok(dec.decode(tails[0]).includes(value));
+    assert.equal(dumps[0], dumps[1]);
+    // A file with a checksum that does not match loads under rdbchecksum no, as in Redis.
+    const file = Deno.readFileSync(`${dirs[1]}/dump.rdb`);
+    file.set([1, 2, 3, 4, 5, 6, 7, 8], file.length - 8);
+    Deno.writeFileSync(`${dirs[0]}/dump.rdb`, file);
+    loaded = await startIronCache(["--dir", dirs[0], ...args]);
+    assert.equal(await call(loaded.port, "GET", "lzf"), `$150\r\n${value}\r\n`);
+  } finally {
+    await stopAll(loaded);
+    for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Each key's access data in an RDB file: its IDLE seconds or FREQ counter (-1: none). */
 function accessInFile(path: string): Map<string, { idle: number; freq: number }> {
   const bytes = Deno.readFileSync(path);

@@ -11,6 +11,7 @@ export const AOF_CONFIG_KEYS = new Set([
   "auto-aof-rewrite-percentage",
   "auto-aof-rewrite-min-size",
   "aof-use-rdb-preamble",
+  "rdbchecksum",
 ]);
 
 export function aofSettings(get: (name: string) => unknown): AofSettings {
@@ -22,5 +23,6 @@ export function aofSettings(get: (name: string) => unknown): AofSettings {
     autoRewritePercentage: Number(get("auto-aof-rewrite-percentage")),
     autoRewriteMinSize: Number(get("auto-aof-rewrite-min-size")),
     rdbPreamble: get("aof-use-rdb-preamble") === true,
+    rdbChecksum: get("rdbchecksum") === true,
   };
 }

@@ -39,6 +39,8 @@ export interface AofSettings {
   autoRewritePercentage: number;
   autoRewriteMinSize: number;
   rdbPreamble: boolean;
+  /** rdbchecksum: an RDB base ends with its CRC-64 (else 0). */
+  rdbChecksum: boolean;
 }
 
 /** An open incremental file and what is waiting to be written to it. */
@@ -138,7 +140,7 @@ export class AofWriter {
     const first = !listsFiles(m);
     if (first) {
       const base = this.#nextBaseInfo();
-      await writeBase(s.directory, base.name, [], s.rdbPreamble, this.usedMemory());
+      await writeBase(s.directory, base.name, [], s.rdbPreamble, this.usedMemory(), s.rdbChecksum);
       m.base = base;
       log.notice(`Creating AOF base file ${base.name} on server start`);
     }
@@ -335,7 +337,14 @@ export class AofWriter {
       if (this.#rewrite !== rewrite) return; // abandoned meanwhile
       const old = this.#manifest;
       const base = this.#nextBaseInfo();
-      await writeBase(s.directory, base.name, parts, s.rdbPreamble, this.usedMemory());
+      await writeBase(
+        s.directory,
+        base.name,
+        parts,
+        s.rdbPreamble,
+        this.usedMemory(),
+        s.rdbChecksum,
+      );
       if (this.#rewrite !== rewrite) { // appendonly turned off while the base was written
         await Deno.remove(join(s.directory, base.name)).catch(() => {});
         return;
@@ -467,15 +476,16 @@ async function writeBase(
   parts: ShardPart[],
   rdbPreamble: boolean,
   usedMemory: number,
+  checksum: boolean,
 ): Promise<void> {
   const temp = join(dir, `temp-rewriteaof-bg-${Deno.pid}.aof`);
   if (rdbPreamble) {
-    await writeSnapshotFile(join(dir, name), parts, baseAux(usedMemory), temp);
+    await writeSnapshotFile(join(dir, name), parts, baseAux(usedMemory), { temp, checksum });
     return;
   }
   const rdb = join(dir, `temp-rewriteaof-bg-${Deno.pid}.rdb`);
   try {
-    await writeSnapshotFile(rdb, parts, baseAux(usedMemory), temp);
+    await writeSnapshotFile(rdb, parts, baseAux(usedMemory), { temp, checksum });
     const { databases } = readRdbFile(await Deno.readFile(rdb));
     replaceFileDurably(dir, name, concatBytes(datasetAsCommands(databases)));
   } finally {

@@ -27,7 +27,8 @@ export class RdbWriter {
   #buf: Uint8Array;
   #view: DataView;
   #length = 0;
-  readonly compress: boolean;
+  /** Whether string() LZF-compresses (settable: a snapshot's encoder reuses its writers). */
+  compress: boolean;
 
   constructor(options: StringOptions = { compress: true }, capacity = 256) {
     this.compress = options.compress;
