@@ -14,11 +14,7 @@ async function withClient<T>(server: ServerHandle, f: (c: RespClient) => Promise
 }
 
 function check(what: string, server: ServerHandle, r: { errors: string[] }) {
-  if (r.errors.length) {
-    throw new Error(
-      `${what} on ${server.label} got error replies: ${r.errors.slice(0, 3).join("; ")}`,
-    );
-  }
+  if (r.errors.length) throw new Error(`${what} on ${server.label} got error replies: ${r.errors.slice(0, 3).join("; ")}`);
 }
 
 export async function flushAll(server: ServerHandle): Promise<void> {
@@ -32,12 +28,7 @@ export async function dbSize(server: ServerHandle): Promise<number | null> {
 }
 
 /** SET keyName(i) to a `dataSize`-byte value for every i below `keys`. */
-export async function fillStrings(
-  server: ServerHandle,
-  keys: number,
-  dataSize: number,
-  keyName: (i: number) => string,
-): Promise<void> {
+export async function fillStrings(server: ServerHandle, keys: number, dataSize: number, keyName: (i: number) => string): Promise<void> {
   const value = "x".repeat(dataSize);
   function* commands() {
     for (let i = 0; i < keys; i++) yield ["SET", keyName(i), value];
@@ -46,11 +37,7 @@ export async function fillStrings(
 }
 
 /** ZADD ZSET_KEY with `members` entries (100 per command). */
-export async function fillZset(
-  server: ServerHandle,
-  members: number,
-  entry: (i: number) => [string, string],
-): Promise<void> {
+export async function fillZset(server: ServerHandle, members: number, entry: (i: number) => [string, string]): Promise<void> {
   function* commands() {
     for (let i = 0; i < members; i += 100) {
       const cmd = ["ZADD", ZSET_KEY];
@@ -63,12 +50,7 @@ export async function fillZset(
 
 /** HSET keyName(i) with `fields` fields `field<j>` = `value:<i>:<j>`, one command per key: the
  * "small hashes" shape of issue #5's memory target. */
-export async function fillHashes(
-  server: ServerHandle,
-  keys: number,
-  fields: number,
-  keyName: (i: number) => string,
-): Promise<void> {
+export async function fillHashes(server: ServerHandle, keys: number, fields: number, keyName: (i: number) => string): Promise<void> {
   function* commands() {
     for (let i = 0; i < keys; i++) {
       const cmd = ["HSET", keyName(i)];

@@ -76,19 +76,13 @@ export function worstLatency(parts: LoadPart[]): Latency | null {
   return {
     p50: Math.max(...known.map((l) => l.p50)),
     p99: Math.max(...known.map((l) => l.p99)),
-    p999: known.some((l) => l.p999 === null)
-      ? null
-      : Math.max(...known.map((l) => l.p999 as number)),
+    p999: known.some((l) => l.p999 === null) ? null : Math.max(...known.map((l) => l.p999 as number)),
   };
 }
 
 export async function onPath(program: string): Promise<string | null> {
   try {
-    const out = await new Deno.Command("sh", {
-      args: ["-c", `command -v ${program}`],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
+    const out = await new Deno.Command("sh", { args: ["-c", `command -v ${program}`], stdout: "piped", stderr: "null" }).output();
     return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
   } catch {
     return null;
@@ -103,20 +97,10 @@ export interface ProcessOutput {
 }
 
 /** Runs a program to completion (optionally pinned with taskset), killing it after `timeoutMs`. */
-export async function runProgram(
-  program: string,
-  args: string[],
-  cpus: string | null,
-  timeoutMs: number,
-): Promise<ProcessOutput> {
+export async function runProgram(program: string, args: string[], cpus: string | null, timeoutMs: number): Promise<ProcessOutput> {
   const [cmd, argv] = cpus ? ["taskset", ["-c", cpus, program, ...args]] : [program, args];
   const started = performance.now();
-  const child = new Deno.Command(cmd, {
-    args: argv,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
+  const child = new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped", stdin: "null" }).spawn();
   const timer = setTimeout(() => {
     try {
       child.kill("SIGKILL");
@@ -137,9 +121,7 @@ export async function runProgram(
 }
 
 /** memtier_benchmark if on PATH (unless `prefer` says otherwise), else redis-benchmark, else null. */
-export async function pickLoadGenerator(
-  prefer: "auto" | "memtier" | "redis-benchmark",
-): Promise<LoadGenerator | string> {
+export async function pickLoadGenerator(prefer: "auto" | "memtier" | "redis-benchmark"): Promise<LoadGenerator | string> {
   const { memtierGenerator } = await import("./loadgen_memtier.ts");
   const { redisBenchmarkGenerator } = await import("./loadgen_redis_benchmark.ts");
   if (prefer !== "redis-benchmark") {

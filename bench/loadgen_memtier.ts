@@ -13,9 +13,7 @@ import { ZSET_KEY } from "./workloads.ts";
 
 export async function memtierGenerator(path: string): Promise<LoadGenerator> {
   const v = await runProgram(path, ["--version"], null, 10_000).catch(() => null);
-  const version = v
-    ? (/memtier_benchmark ([\d.]+)/.exec(v.stdout + v.stderr)?.[1] ?? "unknown")
-    : "unknown";
+  const version = v ? (/memtier_benchmark ([\d.]+)/.exec(v.stdout + v.stderr)?.[1] ?? "unknown") : "unknown";
   return {
     name: "memtier_benchmark",
     version,
@@ -25,16 +23,9 @@ export async function memtierGenerator(path: string): Promise<LoadGenerator> {
     async run(spec: LoadSpec): Promise<LoadResult> {
       const file = await Deno.makeTempFile({ prefix: "ironcache-memtier-", suffix: ".json" });
       try {
-        const out = await runProgram(
-          path,
-          memtierArgs(spec, file),
-          spec.cpus,
-          120_000 + spec.requests * 0.5,
-        );
+        const out = await runProgram(path, memtierArgs(spec, file), spec.cpus, 120_000 + spec.requests * 0.5);
         if (out.code !== 0) {
-          const last = (out.stderr.trim() || out.stdout.trim()).split(/[\r\n]+/).slice(-3).join(
-            " / ",
-          );
+          const last = (out.stderr.trim() || out.stdout.trim()).split(/[\r\n]+/).slice(-3).join(" / ");
           throw new LoadGenError(`memtier_benchmark exited with code ${out.code}: ${last}`);
         }
         const result = parseMemtierJson(await Deno.readTextFile(file));
@@ -51,20 +42,11 @@ export async function memtierGenerator(path: string): Promise<LoadGenerator> {
 export function memtierArgs(spec: LoadSpec, jsonFile: string): string[] {
   const perClient = Math.max(1, Math.ceil(spec.requests / spec.clients));
   const args = [
-    `--server=${spec.host}`,
-    `--port=${spec.port}`,
-    "--protocol=redis",
-    "--threads=1",
-    `--clients=${spec.clients}`,
-    `--requests=${perClient}`,
-    `--pipeline=${spec.pipeline}`,
-    `--data-size=${spec.dataSize}`,
-    "--key-minimum=0",
-    `--key-maximum=${Math.max(0, spec.keyspace - 1)}`,
-    "--key-pattern=R:R",
-    "--distinct-client-seed",
-    "--hide-histogram",
-    "--print-percentiles=50,99,99.9",
+    `--server=${spec.host}`, `--port=${spec.port}`, "--protocol=redis",
+    "--threads=1", `--clients=${spec.clients}`, `--requests=${perClient}`,
+    `--pipeline=${spec.pipeline}`, `--data-size=${spec.dataSize}`,
+    "--key-minimum=0", `--key-maximum=${Math.max(0, spec.keyspace - 1)}`, "--key-pattern=R:R",
+    "--distinct-client-seed", "--hide-histogram", "--print-percentiles=50,99,99.9",
     `--json-out-file=${jsonFile}`,
   ];
   const command = (prefix: string, ...commands: string[]) => [
@@ -119,25 +101,18 @@ export function parseMemtierJson(text: string): LoadResult | null {
   const part = (name: string, s: Json): LoadPart | null => {
     const count = num(s["Count"]);
     let opsPerSec = num(s["Ops/sec"]);
-    if ((opsPerSec === null || opsPerSec <= 0) && count !== null && seconds) {
-      opsPerSec = count / seconds;
-    }
+    if ((opsPerSec === null || opsPerSec <= 0) && count !== null && seconds) opsPerSec = count / seconds;
     if (opsPerSec === null || opsPerSec <= 0) return null;
     const ops = count ?? (seconds ? Math.round(opsPerSec * seconds) : NaN);
     return { name, ops, opsPerSec, latencyMs: latency(s) };
   };
   const parts: LoadPart[] = [];
   for (const [name, value] of Object.entries(all)) {
-    if (
-      name === "Totals" || name === "Runtime" || name === "Waits" || !value ||
-      typeof value !== "object"
-    ) continue;
+    if (name === "Totals" || name === "Runtime" || name === "Waits" || !value || typeof value !== "object") continue;
     const p = part(commandName(name), value as Json);
     if (p && p.ops > 0) parts.push(p);
   }
-  const totals = all["Totals"] && typeof all["Totals"] === "object"
-    ? part("TOTAL", all["Totals"] as Json)
-    : null;
+  const totals = all["Totals"] && typeof all["Totals"] === "object" ? part("TOTAL", all["Totals"] as Json) : null;
   if (!totals) return null;
   return {
     ops: totals.ops,

@@ -16,9 +16,7 @@ import { stringKey, ZSET_KEY } from "./workloads.ts";
 
 export async function redisBenchmarkGenerator(path: string): Promise<LoadGenerator> {
   const v = await runProgram(path, ["--version"], null, 10_000).catch(() => null);
-  const version = v
-    ? (/redis-benchmark ([\d.]+)/.exec(v.stdout)?.[1] ?? v.stdout.trim())
-    : "unknown";
+  const version = v ? (/redis-benchmark ([\d.]+)/.exec(v.stdout)?.[1] ?? v.stdout.trim()) : "unknown";
   return {
     name: "redis-benchmark",
     version,
@@ -28,19 +26,13 @@ export async function redisBenchmarkGenerator(path: string): Promise<LoadGenerat
     async run(spec: LoadSpec): Promise<LoadResult> {
       const argLists = redisBenchmarkArgs(spec);
       const timeoutMs = 120_000 + spec.requests * 0.5;
-      const outs = await Promise.all(
-        argLists.map((args) => runProgram(path, args, spec.cpus, timeoutMs)),
-      );
+      const outs = await Promise.all(argLists.map((args) => runProgram(path, args, spec.cpus, timeoutMs)));
       const parts: LoadPart[] = [];
       for (const out of outs) {
         const error = redisBenchmarkError(out.code, out.stderr, out.stdout);
         if (error) throw new LoadGenError(error);
         const found = parseRedisBenchmark(out.stdout, out.wallSeconds);
-        if (found.length === 0) {
-          throw new LoadGenError(
-            `could not parse redis-benchmark output: ${out.stdout.slice(-300)}`,
-          );
-        }
+        if (found.length === 0) throw new LoadGenError(`could not parse redis-benchmark output: ${out.stdout.slice(-300)}`);
         parts.push(...found);
       }
       return spec.workload.id === "MIX" ? concurrentParts(parts) : sequentialParts(parts);
@@ -51,20 +43,9 @@ export async function redisBenchmarkGenerator(path: string): Promise<LoadGenerat
 /** The redis-benchmark argument lists for a spec (MIX runs two processes at the same time). */
 export function redisBenchmarkArgs(spec: LoadSpec): string[][] {
   const common = (clients: number, requests: number, keyspace = spec.keyspace) => [
-    "-h",
-    spec.host,
-    "-p",
-    String(spec.port),
-    "-c",
-    String(clients),
-    "-n",
-    String(Math.max(1, Math.round(requests))),
-    "-P",
-    String(spec.pipeline),
-    "-r",
-    String(keyspace),
-    "-d",
-    String(spec.dataSize),
+    "-h", spec.host, "-p", String(spec.port),
+    "-c", String(clients), "-n", String(Math.max(1, Math.round(requests))),
+    "-P", String(spec.pipeline), "-r", String(keyspace), "-d", String(spec.dataSize),
   ];
   const value = "v".repeat(spec.dataSize);
   switch (spec.workload.id) {
@@ -97,17 +78,7 @@ export function redisBenchmarkArgs(spec: LoadSpec): string[][] {
     }
     case "ZRANGE":
       // __rand_int__ is a 12-digit zero-padded number: a valid score (strtod), not a valid index.
-      return [[
-        ...common(spec.clients, spec.requests),
-        "ZRANGE",
-        ZSET_KEY,
-        "__rand_int__",
-        "+inf",
-        "BYSCORE",
-        "LIMIT",
-        "0",
-        "10",
-      ]];
+      return [[...common(spec.clients, spec.requests), "ZRANGE", ZSET_KEY, "__rand_int__", "+inf", "BYSCORE", "LIMIT", "0", "10"]];
     case "PUBLISH":
       return [[...common(spec.clients, spec.requests), "PUBLISH", "bench:channel", value]];
     case "PUBLISH-50SUB":
@@ -207,11 +178,7 @@ export function parseRedisBenchmarkCsv(stdout: string): LoadPart[] {
     const row = cells(line);
     const opsPerSec = col(row, "rps");
     if (!Number.isFinite(opsPerSec) || opsPerSec <= 0) continue;
-    const latencyMs: Latency = {
-      p50: col(row, "p50_latency_ms"),
-      p99: col(row, "p99_latency_ms"),
-      p999: null,
-    };
+    const latencyMs: Latency = { p50: col(row, "p50_latency_ms"), p99: col(row, "p99_latency_ms"), p999: null };
     // --csv does not print the request count; the caller knows it (-n).
     parts.push({ name: row[0].split(" ")[0].toUpperCase(), ops: NaN, opsPerSec, latencyMs });
   }

@@ -3,7 +3,7 @@
 // used_memory, when the server supports INFO) and from the process's resident set (VmRSS).
 import { dbSize, fillStrings, flushAll } from "./fill.ts";
 import { rssBytes } from "./procstat.ts";
-import { type ServerHandle, serverInfo } from "./servers.ts";
+import { serverInfo, type ServerHandle } from "./servers.ts";
 
 export interface MemoryResult {
   label: string;
@@ -52,28 +52,15 @@ export async function measureMemory(
   const rssAfter = server.pid === null ? null : rssBytes(server.pid);
   const usedMemoryAfter = await usedMemory(server);
   const dbsize = await dbSize(server);
-  const perKey = (a: number | null, b: number | null) =>
-    a === null || b === null ? null : (b - a) / keys;
-  if (usedMemoryAfter === null) {
-    notes.push("used_memory n/a: the server does not support INFO memory");
-  }
+  const perKey = (a: number | null, b: number | null) => a === null || b === null ? null : (b - a) / keys;
+  if (usedMemoryAfter === null) notes.push("used_memory n/a: the server does not support INFO memory");
   if (server.pid === null) notes.push("RSS n/a: the server process is not visible from here");
   if (!server.started) notes.push("attached server: the RSS delta may reuse memory freed earlier");
-  if (dbsize !== null && dbsize !== keys) {
-    notes.push(`DBSIZE is ${dbsize} after the fill, expected ${keys}`);
-  }
+  if (dbsize !== null && dbsize !== keys) notes.push(`DBSIZE is ${dbsize} after the fill, expected ${keys}`);
   return {
-    label: server.label,
-    keys,
-    dataSize,
-    dbsize,
-    fillSeconds,
-    rssBefore,
-    rssAfter,
-    rssBytesPerKey: perKey(rssBefore, rssAfter),
-    usedMemoryBefore,
-    usedMemoryAfter,
-    usedMemoryBytesPerKey: perKey(usedMemoryBefore, usedMemoryAfter),
+    label: server.label, keys, dataSize, dbsize, fillSeconds,
+    rssBefore, rssAfter, rssBytesPerKey: perKey(rssBefore, rssAfter),
+    usedMemoryBefore, usedMemoryAfter, usedMemoryBytesPerKey: perKey(usedMemoryBefore, usedMemoryAfter),
     notes,
   };
 }

@@ -3,13 +3,7 @@
 // alternately (A B A B ...) for N rounds, recording ops/s, latency percentiles and the server's
 // CPU time per operation (all its threads, from /proc, read just before and after each run).
 import { fillStrings, fillZset, flushAll } from "./fill.ts";
-import {
-  type Latency,
-  type LoadGenerator,
-  LoadGenError,
-  type LoadPart,
-  type LoadSpec,
-} from "./loadgen.ts";
+import { type Latency, type LoadGenerator, LoadGenError, type LoadPart, type LoadSpec } from "./loadgen.ts";
 import { cpuTime } from "./procstat.ts";
 import { ReplyError, RespClient } from "./resp.ts";
 import type { ServerHandle } from "./servers.ts";
@@ -89,27 +83,11 @@ export async function measureWorkload(
   const keyspace = workload.keyspace ? Math.min(workload.keyspace, o.keyspace) : o.keyspace;
   const dataSize = workload.dataSize ?? o.dataSize;
   const spec = (s: ServerHandle, requests: number): LoadSpec => ({
-    workload,
-    host: s.host,
-    port: s.port,
-    pipeline,
-    clients: o.clients,
-    requests,
-    keyspace,
-    dataSize,
-    cpus: o.loadgenCpus,
+    workload, host: s.host, port: s.port, pipeline, clients: o.clients, requests, keyspace, dataSize, cpus: o.loadgenCpus,
   });
   const result: WorkloadResult = {
-    workload: workload.id,
-    description: workload.description,
-    pipeline,
-    status: "ok",
-    requestsPerRun: 0,
-    commandLines: [],
-    runs: {},
-    summary: {},
-    ratio: null,
-    cpuRatio: null,
+    workload: workload.id, description: workload.description, pipeline, status: "ok", requestsPerRun: 0,
+    commandLines: [], runs: {}, summary: {}, ratio: null, cpuRatio: null,
   };
   const tag = `${workload.id} P${pipeline}`;
 
@@ -144,10 +122,7 @@ export async function measureWorkload(
       await listeners.get(s.label)?.settle(Infinity);
     }
     const requests = o.requests ??
-      Math.min(
-        o.maxRequests,
-        Math.max(o.minRequests, Math.round(Math.max(...warm) * o.seconds / 1000) * 1000),
-      );
+      Math.min(o.maxRequests, Math.max(o.minRequests, Math.round(Math.max(...warm) * o.seconds / 1000) * 1000));
     result.requestsPerRun = requests;
     result.commandLines = gen.commandLines(spec(servers[0], requests));
     for (const s of servers) result.runs[s.label] = [];
@@ -172,9 +147,7 @@ export async function measureWorkload(
   const [a, b] = servers.map((s) => result.summary[s.label]);
   if (a && b) {
     result.ratio = a.opsPerSec.median / b.opsPerSec.median;
-    result.cpuRatio = a.cpuNsPerOp && b.cpuNsPerOp
-      ? a.cpuNsPerOp.median / b.cpuNsPerOp.median
-      : null;
+    result.cpuRatio = a.cpuNsPerOp && b.cpuNsPerOp ? a.cpuNsPerOp.median / b.cpuNsPerOp.median : null;
   }
   return result;
 }
@@ -199,18 +172,8 @@ async function measuredRun(
     r.opsPerSec = r.ops / r.seconds;
   }
   const after = s.pid === null ? null : cpuTime(s.pid);
-  const cpuNsPerOp = before && after && after.source === before.source
-    ? (after.ns - before.ns) / r.ops
-    : null;
-  return {
-    round,
-    ops: r.ops,
-    seconds: r.seconds,
-    opsPerSec: r.opsPerSec,
-    cpuNsPerOp,
-    latencyMs: r.latencyMs,
-    parts: r.parts,
-  };
+  const cpuNsPerOp = before && after && after.source === before.source ? (after.ns - before.ns) / r.ops : null;
+  return { round, ops: r.ops, seconds: r.seconds, opsPerSec: r.opsPerSec, cpuNsPerOp, latencyMs: r.latencyMs, parts: r.parts };
 }
 
 /** Null when every probe command got a non-error reply, else the first error. */

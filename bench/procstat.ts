@@ -23,12 +23,7 @@ function canReadDirect(): boolean {
 /** Runs `sh -c script`; its stdout, or null when it failed or running is not allowed. */
 function shell(script: string): string | null {
   try {
-    const out = new Deno.Command("sh", {
-      args: ["-c", script],
-      stdout: "piped",
-      stderr: "null",
-      stdin: "null",
-    }).outputSync();
+    const out = new Deno.Command("sh", { args: ["-c", script], stdout: "piped", stderr: "null", stdin: "null" }).outputSync();
     return out.success ? new TextDecoder().decode(out.stdout) : null;
   } catch {
     return null;
@@ -134,7 +129,7 @@ export function pidListeningOn(port: number): number | null {
   const inodes = new Set<string>();
   for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     const table = readSystemFile(file);
-    if (table) { for (const inode of listeningInodes(table, port)) inodes.add(inode); }
+    if (table) for (const inode of listeningInodes(table, port)) inodes.add(inode);
   }
   if (inodes.size === 0) return null;
   if (!canReadDirect()) {
@@ -148,9 +143,7 @@ export function pidListeningOn(port: number): number | null {
       try {
         for (const fd of Deno.readDirSync(`/proc/${proc.name}/fd`)) {
           try {
-            const m = /^socket:\[(\d+)\]$/.exec(
-              Deno.readLinkSync(`/proc/${proc.name}/fd/${fd.name}`),
-            );
+            const m = /^socket:\[(\d+)\]$/.exec(Deno.readLinkSync(`/proc/${proc.name}/fd/${fd.name}`));
             if (m && inodes.has(m[1])) return Number(proc.name);
           } catch { /* fd closed meanwhile */ }
         }
@@ -177,11 +170,7 @@ export function listeningInodes(table: string, port: number): string[] {
 /** Pin every thread of `pid` to `cpus` (a taskset list such as "0" or "0-1"). */
 export async function pinProcess(pid: number, cpus: string): Promise<boolean> {
   try {
-    const out = await new Deno.Command("taskset", {
-      args: ["-a", "-c", "-p", cpus, String(pid)],
-      stdout: "null",
-      stderr: "null",
-    }).output();
+    const out = await new Deno.Command("taskset", { args: ["-a", "-c", "-p", cpus, String(pid)], stdout: "null", stderr: "null" }).output();
     return out.success;
   } catch {
     return false;

@@ -82,29 +82,15 @@ export function workloadTable(results: WorkloadResult[], labels: string[]): stri
   ];
   for (const r of results) {
     if (r.status !== "ok") {
-      lines.push(
-        `| ${r.workload} | ${r.pipeline} | ${
-          cell(r.status === "unsupported" ? r.reason ?? "unsupported" : `error: ${r.reason}`)
-        } | – | – | – | – | – | – | – |`,
-      );
+      lines.push(`| ${r.workload} | ${r.pipeline} | ${cell(r.status === "unsupported" ? r.reason ?? "unsupported" : `error: ${r.reason}`)} | – | – | – | – | – | – | – |`);
       continue;
     }
     const sa = r.summary[a];
     const sb = r.summary[b];
-    const ops = (s: typeof sa) =>
-      s
-        ? `${fmtOps(s.opsPerSec.median)} (${fmtOps(s.opsPerSec.min)}–${fmtOps(s.opsPerSec.max)})`
-        : "n/a";
-    const cpu = (s: typeof sa) =>
-      s?.cpuNsPerOp
-        ? `${fmtNs(s.cpuNsPerOp.median)} (${fmtNs(s.cpuNsPerOp.min)}–${fmtNs(s.cpuNsPerOp.max)})`
-        : "n/a";
+    const ops = (s: typeof sa) => s ? `${fmtOps(s.opsPerSec.median)} (${fmtOps(s.opsPerSec.min)}–${fmtOps(s.opsPerSec.max)})` : "n/a";
+    const cpu = (s: typeof sa) => s?.cpuNsPerOp ? `${fmtNs(s.cpuNsPerOp.median)} (${fmtNs(s.cpuNsPerOp.min)}–${fmtNs(s.cpuNsPerOp.max)})` : "n/a";
     lines.push(
-      `| ${r.workload} | ${r.pipeline} | ${ops(sa)} | ${ops(sb)} | **${fmtRatio(r.ratio)}** | ${
-        cpu(sa)
-      } | ${cpu(sb)} | ${fmtRatio(r.cpuRatio)} | ${fmtLatency(sa?.latencyMs ?? null)} | ${
-        fmtLatency(sb?.latencyMs ?? null)
-      } |`,
+      `| ${r.workload} | ${r.pipeline} | ${ops(sa)} | ${ops(sb)} | **${fmtRatio(r.ratio)}** | ${cpu(sa)} | ${cpu(sb)} | ${fmtRatio(r.cpuRatio)} | ${fmtLatency(sa?.latencyMs ?? null)} | ${fmtLatency(sb?.latencyMs ?? null)} |`,
     );
   }
   return lines;
@@ -115,70 +101,36 @@ export function toMarkdown(r: BenchReport, files: { json?: string; svg?: string 
   const baseline = r.servers.find((s) => s.role === "baseline");
   const labels = [target?.label ?? "IronCache", baseline?.label ?? "redis"];
   const out: string[] = [];
-  out.push(
-    `## IronCache vs redis: ${r.startedAt}${
-      r.quick ? " (--quick: a smoke test, the figures mean nothing)" : ""
-    }`,
-  );
+  out.push(`## IronCache vs redis: ${r.startedAt}${r.quick ? " (--quick: a smoke test, the figures mean nothing)" : ""}`);
   out.push("");
-  out.push(
-    `- Load generator: **${r.loadGenerator.name} ${r.loadGenerator.version}** (${r.loadGenerator.note})`,
-  );
-  out.push(
-    `- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}, Linux ${r.machine.kernel}, Deno ${r.machine.deno}; load average ${r.machine.loadavg} at start, ${r.loadavgEnd} at end`,
-  );
+  out.push(`- Load generator: **${r.loadGenerator.name} ${r.loadGenerator.version}** (${r.loadGenerator.note})`);
+  out.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}, Linux ${r.machine.kernel}, Deno ${r.machine.deno}; load average ${r.machine.loadavg} at start, ${r.loadavgEnd} at end`);
   for (const s of r.servers) {
-    out.push(
-      `- ${s.label} (${s.role}): ${s.kind} ${s.version} at ${s.address}, ${
-        s.started ? "started by the runner" : "attached"
-      }, ${s.settings}, pid ${s.pid ?? "unknown"}${
-        s.pinnedCpus ? `, pinned to CPU ${s.pinnedCpus}` : ""
-      }`,
-    );
+    out.push(`- ${s.label} (${s.role}): ${s.kind} ${s.version} at ${s.address}, ${s.started ? "started by the runner" : "attached"}, ${s.settings}, pid ${s.pid ?? "unknown"}${s.pinnedCpus ? `, pinned to CPU ${s.pinnedCpus}` : ""}`);
   }
   const st = r.settings;
-  out.push(
-    `- ${st.clients} connections, keyspace ${st.keyspace}, ${st.dataSize}-byte values, pipeline ${
-      st.pipelines.join(" and ")
-    }; ${st.rounds} rounds alternating ${labels.join(" / ")} after a warm-up, ` +
-      (st.requestsPerRun
-        ? `${st.requestsPerRun} requests per run`
-        : `runs sized to about ${st.secondsPerRun} s from the warm-up`) +
-      (st.loadgenCpus ? `; load generator pinned to CPU ${st.loadgenCpus}` : "; nothing pinned"),
-  );
-  out.push(
-    `- Total time ${
-      r.durationSeconds.toFixed(0)
-    } s. CPU ns/op is user+sys of all the server's threads (/proc) per operation: steadier than ops/s on a shared machine.`,
-  );
+  out.push(`- ${st.clients} connections, keyspace ${st.keyspace}, ${st.dataSize}-byte values, pipeline ${st.pipelines.join(" and ")}; ${st.rounds} rounds alternating ${labels.join(" / ")} after a warm-up, ` +
+    (st.requestsPerRun ? `${st.requestsPerRun} requests per run` : `runs sized to about ${st.secondsPerRun} s from the warm-up`) +
+    (st.loadgenCpus ? `; load generator pinned to CPU ${st.loadgenCpus}` : "; nothing pinned"));
+  out.push(`- Total time ${r.durationSeconds.toFixed(0)} s. CPU ns/op is user+sys of all the server's threads (/proc) per operation: steadier than ops/s on a shared machine.`);
   out.push("");
   out.push(...workloadTable(r.workloads, labels));
   if (r.memory) {
     out.push("");
     const fields = r.memory[0]?.hashFields;
-    const shape = fields
-      ? `hashes of ${fields} fields, field<j> = value:<i>:<j>`
-      : `${r.memory[0]?.dataSize ?? 0}-byte values`;
+    const shape = fields ? `hashes of ${fields} fields, field<j> = value:<i>:<j>` : `${r.memory[0]?.dataSize ?? 0}-byte values`;
     out.push(`### Memory: ${r.memory[0]?.keys ?? 0} keys (16-byte names, ${shape})`);
     out.push("");
-    out.push(
-      "| server | keys after fill (DBSIZE) | used_memory bytes/key | RSS bytes/key | fill time | notes |",
-    );
+    out.push("| server | keys after fill (DBSIZE) | used_memory bytes/key | RSS bytes/key | fill time | notes |");
     out.push("|---|---:|---:|---:|---:|---|");
     for (const m of r.memory) {
-      out.push(
-        `| ${m.label} | ${m.dbsize ?? "n/a"} | ${fmtNs(m.usedMemoryBytesPerKey)} | ${
-          fmtNs(m.rssBytesPerKey)
-        } | ${m.fillSeconds.toFixed(2)} s | ${cell(m.notes.join("; ") || "–")} |`,
-      );
+      out.push(`| ${m.label} | ${m.dbsize ?? "n/a"} | ${fmtNs(m.usedMemoryBytesPerKey)} | ${fmtNs(m.rssBytesPerKey)} | ${m.fillSeconds.toFixed(2)} s | ${cell(m.notes.join("; ") || "–")} |`);
     }
   }
   if (r.scaling) {
     const s = r.scaling.result;
     out.push("");
-    out.push(
-      `### Scaling: IronCache --shards 1 vs --shards 2, ${s.workload} at pipeline ${s.pipeline}, nothing pinned`,
-    );
+    out.push(`### Scaling: IronCache --shards 1 vs --shards 2, ${s.workload} at pipeline ${s.pipeline}, nothing pinned`);
     out.push("");
     out.push(r.scaling.description);
     out.push("");
@@ -197,6 +149,5 @@ export function toMarkdown(r: BenchReport, files: { json?: string; svg?: string 
 }
 
 export function toJson(r: BenchReport): string {
-  return JSON.stringify(r, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v, 2) +
-    "\n";
+  return JSON.stringify(r, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v, 2) + "\n";
 }

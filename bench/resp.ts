@@ -91,10 +91,7 @@ export class RespClient {
   }
 
   /** Sends every command (in batches, writer and reader running together); returns the replies' errors. */
-  async pipeline(
-    commands: Iterable<string[]>,
-    batchSize = 1000,
-  ): Promise<{ replies: number; errors: string[] }> {
+  async pipeline(commands: Iterable<string[]>, batchSize = 1000): Promise<{ replies: number; errors: string[] }> {
     let flushed = 0; // commands written so far
     let writerDone = false;
     let wake: (() => void) | null = null;
@@ -154,10 +151,7 @@ export class RespClient {
     for (;;) {
       const b = this.buf;
       const p = this.start;
-      if (
-        this.end - p >= 5 && b[p] === 43 && b[p + 1] === 79 && b[p + 2] === 75 && b[p + 3] === 13 &&
-        b[p + 4] === 10
-      ) {
+      if (this.end - p >= 5 && b[p] === 43 && b[p + 1] === 79 && b[p + 2] === 75 && b[p + 3] === 13 && b[p + 4] === 10) {
         this.start = p + 5 === this.end ? (this.end = 0) : p + 5; // "+OK\r\n", the fill's reply
         return "OK";
       }

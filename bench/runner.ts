@@ -11,13 +11,7 @@ import { type BenchReport, type ServerDescription, toJson, toMarkdown } from "./
 import { dbSize, fillHashes } from "./fill.ts";
 import { attach, type ServerHandle, startIronCache, startRedis } from "./servers.ts";
 import { toSvg } from "./svg.ts";
-import {
-  DEFAULT_WORKLOADS,
-  FANOUT_WORKLOADS,
-  parseWorkloadList,
-  type WorkloadId,
-  WORKLOADS,
-} from "./workloads.ts";
+import { DEFAULT_WORKLOADS, FANOUT_WORKLOADS, parseWorkloadList, WORKLOADS, type WorkloadId } from "./workloads.ts";
 
 const USAGE = `Usage: ironcache bench [OPTIONS]
 
@@ -33,9 +27,7 @@ Servers (default: start both on free ports of 127.0.0.1, persistence off):
   --allow-flush            attached servers holding keys are flushed (FLUSHALL): say so explicitly
   --shards N               shards of the started IronCache (default 1)
 Workloads:
-  --workloads LIST         comma-separated subset of: ${
-  [...DEFAULT_WORKLOADS, ...FANOUT_WORKLOADS].join(", ")
-}
+  --workloads LIST         comma-separated subset of: ${[...DEFAULT_WORKLOADS, ...FANOUT_WORKLOADS].join(", ")}
   --pipelines LIST         pipeline depths (default 1,16)
   --clients N              connections (default 50)
   --keyspace N             keys (default 1000000)
@@ -125,20 +117,14 @@ export function parseOptions(argv: string[]): Options | string {
   const int = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     if (v === undefined) return dflt;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) {
-      throw new Error(`--${name} wants an integer >= ${min}, got '${v}'`);
-    }
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} wants an integer >= ${min}, got '${v}'`);
     return n;
   };
   const generator = values.generator ?? "auto";
-  if (!["auto", "memtier", "redis-benchmark"].includes(generator)) {
-    throw new Error(`--generator: auto, memtier or redis-benchmark, not '${generator}'`);
-  }
+  if (!["auto", "memtier", "redis-benchmark"].includes(generator)) throw new Error(`--generator: auto, memtier or redis-benchmark, not '${generator}'`);
   const seconds = values.seconds === undefined ? (quick ? 0.2 : 2) : Number(values.seconds);
   if (!(seconds > 0)) throw new Error(`--seconds wants a positive number, got '${values.seconds}'`);
-  const pipelines = (values.pipelines ?? "1,16").split(",").map((p) =>
-    int("pipelines", p.trim(), 1)
-  );
+  const pipelines = (values.pipelines ?? "1,16").split(",").map((p) => int("pipelines", p.trim(), 1));
   const stamp = new Date().toISOString().replace(/[:]/g, "").replace(/\..*/, "");
   return {
     quick,
@@ -161,9 +147,7 @@ export function parseOptions(argv: string[]): Options | string {
     requests: values.requests !== undefined ? int("requests", values.requests, 1) : null,
     pin: !values["no-pin"],
     generator: generator as Options["generator"],
-    memoryKeys: values["scaling-only"]
-      ? 0
-      : int("memory-keys", values["memory-keys"], quick ? 10_000 : 1_000_000, 0),
+    memoryKeys: values["scaling-only"] ? 0 : int("memory-keys", values["memory-keys"], quick ? 10_000 : 1_000_000, 0),
     memoryHashFields: int("memory-hash-fields", values["memory-hash-fields"], 0, 0),
     scaling: !values["no-scaling"],
     scalingWorkload: parseWorkloadList(values["scaling-workload"] ?? "SET-4K")[0] ?? "SET-4K",
@@ -178,9 +162,7 @@ function progressPrinter(started: number) {
   const enc = new TextEncoder();
   return {
     show(text: string) {
-      const line = `[bench ${
-        ((performance.now() - started) / 1000).toFixed(0).padStart(4)
-      } s] ${text}`;
+      const line = `[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${text}`;
       Deno.stderr.writeSync(enc.encode(tty ? `\r\x1b[K${line}` : `${line}\n`));
     },
     done() {
@@ -244,31 +226,21 @@ export async function runBench(argv: string[]): Promise<number> {
     const target = o.target
       ? await attach("IronCache", o.target, o.targetPid)
       : track(started, await startIronCache("IronCache", o.shards));
-    const baseline = o.baseline
-      ? await attach("redis", o.baseline, o.baselinePid)
-      : track(started, await startRedis("redis"));
+    const baseline = o.baseline ? await attach("redis", o.baseline, o.baselinePid) : track(started, await startRedis("redis"));
     const servers = [target, baseline];
     for (const s of servers) {
       if (s.started || o.allowFlush) continue;
       const n = await dbSize(s);
       if (n !== 0) {
-        console.error(
-          `ironcache bench: ${s.label} at ${s.host}:${s.port} holds ${
-            n ?? "an unknown number of"
-          } keys; the benchmark runs FLUSHALL. Pass --allow-flush to go ahead.`,
-        );
+        console.error(`ironcache bench: ${s.label} at ${s.host}:${s.port} holds ${n ?? "an unknown number of"} keys; the benchmark runs FLUSHALL. Pass --allow-flush to go ahead.`);
         return 1;
       }
     }
     const pinned: Record<string, string | null> = {};
     for (const s of servers) {
-      pinned[s.label] = serverCpus && s.pid !== null && await pinProcess(s.pid, serverCpus)
-        ? serverCpus
-        : null;
+      pinned[s.label] = serverCpus && s.pid !== null && await pinProcess(s.pid, serverCpus) ? serverCpus : null;
     }
-    if (servers.some((s) => s.pid === null)) {
-      notes.push("CPU ns/op and RSS are n/a for a server whose process is not visible from here.");
-    }
+    if (servers.some((s) => s.pid === null)) notes.push("CPU ns/op and RSS are n/a for a server whose process is not visible from here.");
 
     const method: MethodOptions = {
       rounds: o.rounds,
@@ -293,36 +265,19 @@ export async function runBench(argv: string[]): Promise<number> {
         progress.show(`memory: filling ${o.memoryKeys} keys into ${s.label}`);
         try {
           const fields = o.memoryHashFields;
-          const fill = fields > 0
-            ? (x: ServerHandle) => fillHashes(x, o.memoryKeys, fields, gen.keyName)
-            : undefined;
-          memory.push({
-            ...await measureMemory(s, o.memoryKeys, o.dataSize, gen.keyName, fill),
-            hashFields: fields || undefined,
-          });
+          const fill = fields > 0 ? (x: ServerHandle) => fillHashes(x, o.memoryKeys, fields, gen.keyName) : undefined;
+          memory.push({ ...await measureMemory(s, o.memoryKeys, o.dataSize, gen.keyName, fill), hashFields: fields || undefined });
         } catch (err) {
           memory.push({
-            label: s.label,
-            keys: o.memoryKeys,
-            dataSize: o.dataSize,
-            dbsize: null,
-            fillSeconds: 0,
-            rssBefore: null,
-            rssAfter: null,
-            rssBytesPerKey: null,
-            usedMemoryBefore: null,
-            usedMemoryAfter: null,
-            usedMemoryBytesPerKey: null,
+            label: s.label, keys: o.memoryKeys, dataSize: o.dataSize, dbsize: null, fillSeconds: 0,
+            rssBefore: null, rssAfter: null, rssBytesPerKey: null,
+            usedMemoryBefore: null, usedMemoryAfter: null, usedMemoryBytesPerKey: null,
             notes: [`error: ${(err as Error).message.split("\n")[0]}`],
           });
         }
       }
       // The fill is the GET workload's fill when the sizes match.
-      if (o.memoryKeys === o.keyspace && o.memoryHashFields === 0) {
-        for (const s of servers) {
-          method.prepared.set(s.label, `fill-strings:${o.keyspace}:${o.dataSize}`);
-        }
-      }
+      if (o.memoryKeys === o.keyspace && o.memoryHashFields === 0) for (const s of servers) method.prepared.set(s.label, `fill-strings:${o.keyspace}:${o.dataSize}`);
     }
 
     const workloads: WorkloadResult[] = [];
@@ -341,8 +296,7 @@ export async function runBench(argv: string[]): Promise<number> {
         started.splice(started.indexOf(s), 1);
       }
       const w = WORKLOADS[o.scalingWorkload];
-      const description =
-        `${w.description}. Unpinned: the load generator shares the machine's ${machine.cores} cores with the server, so the gain shows only as far as the client leaves a core free. Ratio = shards=2 / shards=1.`;
+      const description = `${w.description}. Unpinned: the load generator shares the machine's ${machine.cores} cores with the server, so the gain shows only as far as the client leaves a core free. Ratio = shards=2 / shards=1.`;
       try {
         const two = track(started, await startIronCache("shards=2", 2));
         const one = track(started, await startIronCache("shards=1", 1));
@@ -359,44 +313,20 @@ export async function runBench(argv: string[]): Promise<number> {
         scaling = {
           description,
           result: {
-            workload: w.id,
-            description: w.description,
-            pipeline: 16,
-            status: "error",
-            reason: `could not run the scaling comparison: ${
-              (err as Error).message.split("\n")[0]
-            }`,
-            requestsPerRun: 0,
-            commandLines: [],
-            runs: {},
-            summary: {},
-            ratio: null,
-            cpuRatio: null,
+            workload: w.id, description: w.description, pipeline: 16, status: "error",
+            reason: `could not run the scaling comparison: ${(err as Error).message.split("\n")[0]}`,
+            requestsPerRun: 0, commandLines: [], runs: {}, summary: {}, ratio: null, cpuRatio: null,
           },
         };
       }
     } else if (o.scaling) {
-      notes.push(
-        "Scaling skipped: it starts its own IronCache instances, which --target rules out.",
-      );
+      notes.push("Scaling skipped: it starts its own IronCache instances, which --target rules out.");
     }
 
-    notes.push(
-      ...noiseNotes(String(machine.loadavg), Number(machine.cores), [
-        ...workloads,
-        ...(scaling ? [scaling.result] : []),
-      ]),
-    );
+    notes.push(...noiseNotes(String(machine.loadavg), Number(machine.cores), [...workloads, ...(scaling ? [scaling.result] : [])]));
     const describe = (s: ServerHandle, role: ServerDescription["role"]): ServerDescription => ({
-      label: s.label,
-      role,
-      kind: s.kind,
-      address: `${s.host}:${s.port}`,
-      pid: s.pid,
-      started: s.started,
-      version: s.version,
-      settings: s.settings,
-      pinnedCpus: pinned[s.label] ?? null,
+      label: s.label, role, kind: s.kind, address: `${s.host}:${s.port}`, pid: s.pid, started: s.started,
+      version: s.version, settings: s.settings, pinnedCpus: pinned[s.label] ?? null,
     });
     const report: BenchReport = {
       tool: "ironcache bench",
@@ -447,17 +377,11 @@ export async function runBench(argv: string[]): Promise<number> {
 }
 
 /** Plain warnings when the figures are noisy: a busy machine, or rounds that disagree. */
-export function noiseNotes(
-  loadavgAtStart: string,
-  cores: number,
-  results: WorkloadResult[],
-): string[] {
+export function noiseNotes(loadavgAtStart: string, cores: number, results: WorkloadResult[]): string[] {
   const notes: string[] = [];
   const load = Number(loadavgAtStart.split(" ")[0]);
   if (Number.isFinite(load) && cores > 0 && load > cores / 2) {
-    notes.push(
-      `The machine was busy before the run started (load average ${load} on ${cores} cores): other processes shared the CPUs, so expect noisy figures.`,
-    );
+    notes.push(`The machine was busy before the run started (load average ${load} on ${cores} cores): other processes shared the CPUs, so expect noisy figures.`);
   }
   let rows = 0;
   let wide = 0;
@@ -468,9 +392,7 @@ export function noiseNotes(
     }
   }
   if (wide > 0) {
-    notes.push(
-      `In ${wide} of ${rows} server rows the rounds' ops/s differ by more than 1.5x (max/min): compare those on CPU ns/op, not ops/s.`,
-    );
+    notes.push(`In ${wide} of ${rows} server rows the rounds' ops/s differ by more than 1.5x (max/min): compare those on CPU ns/op, not ops/s.`);
   }
   return notes;
 }
@@ -480,19 +402,12 @@ function track(list: ServerHandle[], s: ServerHandle): ServerHandle {
   return s;
 }
 
-async function writeFiles(
-  report: BenchReport,
-  o: Options,
-  _gen: LoadGenerator,
-): Promise<{ json: string; svg: string }> {
+async function writeFiles(report: BenchReport, o: Options, _gen: LoadGenerator): Promise<{ json: string; svg: string }> {
   await Deno.mkdir(o.out, { recursive: true });
   const json = `${o.out}/${o.name}.json`;
   const svg = `${o.out}/${o.name}.svg`;
   await Deno.writeTextFile(json, toJson(report));
-  const title =
-    `IronCache vs redis ${report.machine.cores} cores, ${report.loadGenerator.name} ${report.loadGenerator.version}, ${
-      report.startedAt.slice(0, 16)
-    }`;
+  const title = `IronCache vs redis ${report.machine.cores} cores, ${report.loadGenerator.name} ${report.loadGenerator.version}, ${report.startedAt.slice(0, 16)}`;
   await Deno.writeTextFile(svg, toSvg(report.workloads, ["IronCache", "redis"], title));
   return { json, svg };
 }

@@ -42,8 +42,7 @@ interface Spawned {
 }
 
 function spawn(cmd: string, args: string[]): Spawned {
-  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null" })
-    .spawn();
+  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null" }).spawn();
   let text = "";
   let done = false;
   child.status.then(() => done = true);
@@ -95,11 +94,7 @@ function ironcacheCommand(): [string, string[]] {
   }
 }
 
-export async function startIronCache(
-  label: string,
-  shards: number,
-  extra: string[] = [],
-): Promise<ServerHandle> {
+export async function startIronCache(label: string, shards: number, extra: string[] = []): Promise<ServerHandle> {
   const port = freePort();
   const [cmd, pre] = ironcacheCommand();
   // No snapshots, as the redis-server it is compared with (REDIS_SETTINGS).
@@ -107,22 +102,13 @@ export async function startIronCache(
   const s = spawn(cmd, [...pre, "server", "--port", String(port), ...settings]);
   await waitReady(s, port, "ironcache server", 60_000);
   // The ready line (pid, version) follows the shards' listening by a moment.
-  for (let i = 0; i < 100 && !/ready: pid=/.test(s.output()); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  for (let i = 0; i < 100 && !/ready: pid=/.test(s.output()); i++) await new Promise((r) => setTimeout(r, 20));
   // The launcher execs deno, so the child is the server; its ready line names the pid anyway.
   const pid = Number(/ready: pid=(\d+)/.exec(s.output())?.[1] ?? s.child.pid);
   const version = /IronCache ([\w.-]+) ready/.exec(s.output())?.[1] ?? "unknown";
   return {
-    label,
-    kind: "ironcache",
-    host: "127.0.0.1",
-    port,
-    pid,
-    started: true,
-    version,
-    settings: settings.join(" "),
-    stop: stopper(s),
+    label, kind: "ironcache", host: "127.0.0.1", port, pid, started: true, version,
+    settings: settings.join(" "), stop: stopper(s),
   };
 }
 
@@ -138,51 +124,22 @@ export async function startCommandServer(
   const s = spawn(cmd, args);
   await waitReady(s, port, label, 20_000);
   return {
-    label,
-    kind: "unknown",
-    host: "127.0.0.1",
-    port,
-    pid: s.child.pid,
-    started: true,
-    ...about,
-    stop: stopper(s),
+    label, kind: "unknown", host: "127.0.0.1", port, pid: s.child.pid, started: true,
+    ...about, stop: stopper(s),
   };
 }
 
-export const REDIS_SETTINGS = [
-  "--bind",
-  "127.0.0.1",
-  "--save",
-  "",
-  "--appendonly",
-  "no",
-  "--protected-mode",
-  "no",
-];
+export const REDIS_SETTINGS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"];
 
 export async function startRedis(label: string): Promise<ServerHandle> {
   const port = freePort();
-  const s = spawn("redis-server", [
-    "--port",
-    String(port),
-    ...REDIS_SETTINGS,
-    "--daemonize",
-    "no",
-    "--logfile",
-    "",
-  ]);
+  const s = spawn("redis-server", ["--port", String(port), ...REDIS_SETTINGS, "--daemonize", "no", "--logfile", ""]);
   await waitReady(s, port, "redis-server", 20_000);
   const info = await serverInfo("127.0.0.1", port, "server");
   return {
-    label,
-    kind: "redis",
-    host: "127.0.0.1",
-    port,
-    pid: s.child.pid,
-    started: true,
+    label, kind: "redis", host: "127.0.0.1", port, pid: s.child.pid, started: true,
     version: info?.["redis_version"] ?? "unknown",
-    settings: "--bind 127.0.0.1 --save '' --appendonly no",
-    stop: stopper(s),
+    settings: "--bind 127.0.0.1 --save '' --appendonly no", stop: stopper(s),
   };
 }
 
@@ -195,39 +152,18 @@ export function parseHostPort(text: string): { host: string; port: number } {
 const LOCAL = new Set(["127.0.0.1", "localhost", "::1", "0.0.0.0"]);
 
 /** A running server; its pid comes from `pid`, INFO server's process_id, or /proc (local only). */
-export async function attach(
-  label: string,
-  address: string,
-  pid: number | null,
-): Promise<ServerHandle> {
+export async function attach(label: string, address: string, pid: number | null): Promise<ServerHandle> {
   const { host, port } = parseHostPort(address);
-  const pong = await oneCommand(host, port, "PING").catch((e) =>
-    new ReplyError(String(e.message ?? e))
-  );
-  if (pong !== "PONG") {
-    throw new Error(
-      `${label} at ${host}:${port} did not answer PING: ${
-        pong instanceof ReplyError ? pong.message : pong
-      }`,
-    );
-  }
+  const pong = await oneCommand(host, port, "PING").catch((e) => new ReplyError(String(e.message ?? e)));
+  if (pong !== "PONG") throw new Error(`${label} at ${host}:${port} did not answer PING: ${pong instanceof ReplyError ? pong.message : pong}`);
   const info = await serverInfo(host, port, "server");
   if (pid === null && LOCAL.has(host)) {
     pid = Number(info?.["process_id"]) || pidListeningOn(port);
   }
   if (pid !== null && rssBytes(pid) === null) pid = null; // not a process we can see
-  const kind = info?.["ironcache_version"]
-    ? "ironcache"
-    : info?.["redis_version"]
-    ? "redis"
-    : "unknown";
+  const kind = info?.["ironcache_version"] ? "ironcache" : info?.["redis_version"] ? "redis" : "unknown";
   return {
-    label,
-    kind,
-    host,
-    port,
-    pid,
-    started: false,
+    label, kind, host, port, pid, started: false,
     version: info?.["ironcache_version"] ?? info?.["redis_version"] ?? "unknown",
     settings: "attached (its own settings)",
     stop: () => Promise.resolve(),
@@ -235,11 +171,7 @@ export async function attach(
 }
 
 /** INFO [section] as fields, or null when the server does not support INFO. */
-export async function serverInfo(
-  host: string,
-  port: number,
-  section: string,
-): Promise<Record<string, string> | null> {
+export async function serverInfo(host: string, port: number, section: string): Promise<Record<string, string> | null> {
   try {
     const r = await oneCommand(host, port, "INFO", section);
     return typeof r === "string" ? parseInfo(r) : null;

@@ -90,8 +90,7 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   },
   ZRANGE: {
     id: "ZRANGE",
-    description:
-      "ZRANGE bench:zset <random score> +inf BYSCORE LIMIT 0 10 on a sorted set of keyspace members",
+    description: "ZRANGE bench:zset <random score> +inf BYSCORE LIMIT 0 10 on a sorted set of keyspace members",
     prepare: "fill-zset",
     probes: [
       ["ZADD", `${PROBE}:zset`, "1", "a", "2", "b"],
@@ -106,8 +105,7 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   },
   "PUBLISH-50SUB": {
     id: "PUBLISH-50SUB",
-    description:
-      "PUBLISH key:000000000000 <value> with 50 subscribers on that channel; ops = messages delivered to the subscribers",
+    description: "PUBLISH key:000000000000 <value> with 50 subscribers on that channel; ops = messages delivered to the subscribers",
     prepare: "flush",
     probes: [["PUBLISH", `${PROBE}:channel`, "x"]],
     keyspace: 1,
@@ -115,8 +113,7 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   },
   "PUBLISH-1000CH": {
     id: "PUBLISH-1000CH",
-    description:
-      "PUBLISH key:<random of 1000> <value>, one subscriber per channel; ops = messages delivered to the subscribers",
+    description: "PUBLISH key:<random of 1000> <value>, one subscriber per channel; ops = messages delivered to the subscribers",
     prepare: "flush",
     probes: [["PUBLISH", `${PROBE}:channel`, "x"]],
     keyspace: 1000,
@@ -124,8 +121,7 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   },
   "SET-4K": {
     id: "SET-4K",
-    description:
-      "SET key:<random> <4096-byte value> over 10 k keys (CPU-heavy: the server parses and copies 4 KiB per command while the client resends one prebuilt buffer)",
+    description: "SET key:<random> <4096-byte value> over 10 k keys (CPU-heavy: the server parses and copies 4 KiB per command while the client resends one prebuilt buffer)",
     prepare: "flush",
     probes: [["SET", `${PROBE}:str`, "x"]],
     dataSize: 4096,
@@ -151,14 +147,7 @@ export const DEFAULT_WORKLOADS: WorkloadId[] = [
  * runner), since their subscriber connections take most of its time budget. */
 export const FANOUT_WORKLOADS: WorkloadId[] = ["PUBLISH-50SUB", "PUBLISH-1000CH"];
 
-export const PROBE_KEYS = [
-  `${PROBE}:str`,
-  `${PROBE}:ctr`,
-  `${PROBE}:list`,
-  `${PROBE}:hash`,
-  `${PROBE}:set`,
-  `${PROBE}:zset`,
-];
+export const PROBE_KEYS = [`${PROBE}:str`, `${PROBE}:ctr`, `${PROBE}:list`, `${PROBE}:hash`, `${PROBE}:set`, `${PROBE}:zset`];
 
 /** The zset the ZRANGE workload reads. */
 export const ZSET_KEY = "bench:zset";
