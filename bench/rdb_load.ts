@@ -31,6 +31,11 @@ const DATASETS = opt("datasets", "strings,mix").split(",");
 const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const BASELINE = opt("baseline", "");
 const POLICY = ["--maxmemory-policy", opt("policy", "noeviction")];
+/** Every server's flags but its own: a free port, no save points, `dir`, the policy. */
+const common = (
+  port: number,
+  dir: string,
+) => ["--port", `${port}`, "--save", "", "--dir", dir, ...POLICY];
 const enc = new TextEncoder();
 const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 
@@ -46,25 +51,10 @@ async function boot(label: string, dir: string): Promise<Run> {
   const port = freePort();
   const shards = Number(/shards (\d+)/.exec(label)?.[1] ?? 1);
   const [cmd, argv, ready] = label === "redis"
-    ? [
-      "redis-server",
-      ["--port", `${port}`, "--save", "", "--dir", dir, ...POLICY],
-      /Ready to accept/,
-    ]
+    ? ["redis-server", common(port, dir), /Ready to accept/]
     : [
       `${label.startsWith("baseline") ? BASELINE : repoRoot}/ironcache`,
-      [
-        "server",
-        "--port",
-        `${port}`,
-        "--shards",
-        `${shards}`,
-        "--dir",
-        dir,
-        "--save",
-        "",
-        ...POLICY,
-      ],
+      ["server", "--shards", `${shards}`, ...common(port, dir)],
       /ready: pid=/,
     ];
   const child = new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped" }).spawn();
@@ -128,17 +118,7 @@ function* mixCommands(n: number): Generator<string> {
 async function makeDataset(name: string, dir: string): Promise<void> {
   const port = freePort();
   const server = new Deno.Command("redis-server", {
-    args: [
-      "--port",
-      `${port}`,
-      "--save",
-      "",
-      "--dir",
-      dir,
-      "--enable-debug-command",
-      "yes",
-      ...POLICY,
-    ],
+    args: [...common(port, dir), "--enable-debug-command", "yes"],
     stdout: "null",
     stderr: "null",
   }).spawn();
