@@ -199,7 +199,7 @@ export class PersistenceCoordinator {
     switch (op) {
       case "save":
         if (this.status.saving) return { error: "ERR Background save already in progress" };
-        return (await this.save("save")) ? {} : { error: "ERR" };
+        return (await this.save("save", options)) ? {} : { error: "ERR" };
       case "bgsave":
       case "bgsave-schedule":
         if (this.status.saving) {
@@ -208,10 +208,10 @@ export class PersistenceCoordinator {
           this.#broadcast();
           return { status: "Background saving scheduled" };
         }
-        this.save("bgsave");
+        this.save("bgsave", options);
         return { status: "Background saving started" };
       case "reload":
-        return await this.#reload(options.reload ?? { save: true, flush: true });
+        return await this.#reload(options.reload ?? { save: true, flush: true }, options);
       case "shutdown":
         if (
           options.how === "save" || (options.how === "default" && this.#settings.save.trim() !== "")
@@ -228,7 +228,7 @@ export class PersistenceCoordinator {
    * A save to dir/dbfilename with Redis's bookkeeping (LASTSAVE, the change counter, INFO's
    * rdb_* fields); false when it failed (logged). A BGSAVE resolves when the file is written.
    */
-  async save(kind: "save" | "bgsave"): Promise<boolean> {
+  async save(kind: "save" | "bgsave", options: PersistOptions = {}): Promise<boolean> {
     if (this.status.saving) return false;
     const started = Date.now();
     const changesAtStart = Array.from(this.changes);
@@ -240,7 +240,7 @@ export class PersistenceCoordinator {
     this.#broadcast();
     let ok = true;
     try {
-      await this.writeSnapshot(this.rdbPath);
+      await this.writeSnapshot(this.rdbPath, { together: !options.locksHeld });
       log.notice(
         kind === "bgsave" ? "Background saving terminated with success" : "DB saved on disk",
       );
@@ -283,10 +283,18 @@ export class PersistenceCoordinator {
   }
 
   /** A point-in-time RDB file of every shard's keys at `path`; resolves with its key count. */
-  async writeSnapshot(path: string, options: { aofBase?: boolean } = {}): Promise<number> {
+  async writeSnapshot(
+    path: string,
+    options: { aofBase?: boolean; together?: boolean } = {},
+  ): Promise<number> {
     const id = ++this.#nextId;
     const collected = this.collectSnapshot(id, dirOf(path));
-    for (const w of this.workers) this.#post(w, { type: "snapshot", id });
+    // Shard 0 starts every shard's walk at one instant (shard_persistence.ts), unless the
+    // caller's EXEC holds the locks that takes.
+    const together = options.together ?? true;
+    for (const w of together ? this.workers.slice(0, 1) : this.workers) {
+      this.#post(w, { type: "snapshot", id, together });
+    }
     const parts = await collected;
     try {
       const aux = defaultAux(Date.now(), this.usedMemory());
@@ -428,9 +436,12 @@ export class PersistenceCoordinator {
   }
 
   /** DEBUG RELOAD: save, empty every shard, load the file back (keys in it replace ours). */
-  async #reload({ save, flush }: { save: boolean; flush: boolean }): Promise<PersistReply> {
+  async #reload(
+    { save, flush }: { save: boolean; flush: boolean },
+    options: PersistOptions,
+  ): Promise<PersistReply> {
     if (this.status.saving) return { error: "ERR Background save already in progress" };
-    if (save && !(await this.save("save"))) return { error: "ERR" };
+    if (save && !(await this.save("save", options))) return { error: "ERR" };
     this.#setLoading(true);
     if (flush) await this.#askAll((_, id) => ({ type: "flush", id }));
     try {

@@ -46,6 +46,9 @@ export type PersistOp = "save" | "bgsave" | "bgsave-schedule" | "reload" | "shut
 export interface PersistOptions {
   how?: "save" | "nosave" | "default";
   reload?: { save: boolean; flush: boolean };
+  /** Asked from inside an EXEC that holds shards' locks: a snapshot then starts on each shard
+   * as its message arrives, without taking the locks (which that EXEC holds until it ends). */
+  locksHeld?: boolean;
 }
 
 export interface PersistReply {
@@ -60,7 +63,9 @@ export type PersistToWorker =
   | { type: "persist-status"; status: PersistStatus; seq: number }
   | { type: "persist-reply"; reqId: number; reply: PersistReply }
   /** Walk the keyspace for snapshot `id` (snapshot_shard.ts) and stream it back. */
-  | { type: "snapshot"; id: number }
+  /** Start snapshot `id`: `together`, shard 0 starts every shard's walk under their locks;
+   * otherwise each shard starts its own as the message arrives. */
+  | { type: "snapshot"; id: number; together: boolean }
   | { type: "load-batch"; id: number; batch: Uint8Array }
   | { type: "flush"; id: number };
 

@@ -12,6 +12,9 @@ import { WalkPacer } from "./walk_pacer.ts";
 import { stallProbeMark } from "../server/stall_probe.ts";
 import { storeLoadBatch } from "./load_batch.ts";
 import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
+import { createCrossShard } from "../server/cross_shard.ts";
+import { Client } from "../server/client.ts";
+import type { Peers } from "../server/peers.ts";
 
 /**
  * Starts the shard's side: the change counter (a write observer), and on shard 0 the save
@@ -23,10 +26,14 @@ export function setUpShardPersistence(
   changes: SharedArrayBuffer,
   loading: boolean,
   post: (m: PersistFromWorker, transfer?: Transferable[]) => void,
+  /** The links to the other shards (null with one shard), once they are set up. */
+  peers: () => Peers | null,
 ): (msg: { type: string }) => boolean {
   const state = stateOf(shard);
   state.changes = new Float64Array(changes);
   state.post = post;
+  state.peers = peers;
+  state.startWalk = (id) => streamSnapshot(shard, id);
   shard.loading = state.status.loading = loading;
   const counter = state.changes, id = shard.id;
   shard.writeObservers.push(() => counter[id]++);
@@ -67,7 +74,8 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
       return true;
     }
     case "snapshot":
-      streamSnapshot(shard, msg.id);
+      if (msg.together) snapshotEveryShard(shard, state, msg.id);
+      else streamSnapshot(shard, msg.id);
       return true;
     case "load-batch":
       state.post({
@@ -83,6 +91,36 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
       return true;
   }
   return false;
+}
+
+const SNAPSHOT_COMMAND = new TextEncoder().encode("BGSAVE");
+
+/**
+ * Starts snapshot `id` on every shard at one instant, as Redis's fork takes the whole dataset
+ * at once (asked of shard 0): with the locks of every shard held, each starts its walk (an
+ * internal BGSAVE with the id, src/commands/persistence.ts), so no command runs on any shard
+ * between the walks' instants, and a command spanning shards (MSET...) is in the snapshot whole
+ * or not at all. A shard that could not start reports its part failed.
+ */
+function snapshotEveryShard(shard: Shard, state: ShardPersistence, id: number): void {
+  const peers = state.peers();
+  if (shard.count === 1 || peers === null) return streamSnapshot(shard, id);
+  const all = Array.from({ length: shard.count }, (_, s) => s);
+  const started = new Set<number>();
+  const cross = createCrossShard(shard, peers, new Client("persistence", "", 0));
+  const argv = [SNAPSHOT_COMMAND, new TextEncoder().encode(String(id))];
+  cross.atomically(all, (run) =>
+    Promise.all(all.map(async (s) => {
+      const reply = await run(s, argv);
+      if (reply[0] === 0x2b) started.add(s); // +OK
+    }))).catch((err) => log.warning(`Starting a snapshot failed: ${(err as Error).message}`))
+    .finally(() => {
+      for (const s of all) {
+        if (!started.has(s)) {
+          state.post({ type: "snapshot-done", shardId: s, id, error: "the shard did not start" });
+        }
+      }
+    });
 }
 
 /**

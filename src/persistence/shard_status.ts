@@ -1,6 +1,7 @@
 // A shard's view of persistence: the coordinator's status (INFO, LASTSAVE) and requests to
 // it (SAVE, BGSAVE...). Kept apart from shard_persistence.ts (the worker's setup, which
 // imports the snapshot code and through it the command table) so commands can import it.
+import type { Peers } from "../server/peers.ts";
 import type { Shard } from "../server/shard.ts";
 import type {
   PersistFromWorker,
@@ -16,6 +17,10 @@ export interface ShardPersistence {
   /** Float64 per shard: each shard's count of changes since start (monotonic). */
   changes: Float64Array;
   post: (m: PersistFromWorker, transfer?: Transferable[]) => void;
+  /** The links to the other shards (null with one shard). */
+  peers: () => Peers | null;
+  /** Starts this shard's walk of snapshot `id` (shard_persistence.ts streamSnapshot). */
+  startWalk: (id: number) => void;
   pending: Map<number, (reply: PersistReply) => void>;
   nextRequest: number;
 }
@@ -29,6 +34,8 @@ export function stateOf(shard: Shard): ShardPersistence {
       status: initialStatus(shard.server.startedAt, shard.count),
       changes: new Float64Array(shard.count),
       post: () => {},
+      peers: () => null,
+      startWalk: () => {},
       pending: new Map(),
       nextRequest: 0,
     };
@@ -60,4 +67,10 @@ export function requestPersistence(
     state.pending.set(reqId, resolve);
     state.post({ type: "persist-request", shardId: shard.id, reqId, op, options });
   });
+}
+
+/** This shard's walk of snapshot `id`, started now (the internal BGSAVE that shard 0 runs on
+ * every shard under their locks). */
+export function startSnapshotWalk(shard: Shard, id: number): void {
+  stateOf(shard).startWalk(id);
 }

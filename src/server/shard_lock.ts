@@ -70,19 +70,29 @@ export class ShardLock {
     const waiting = this.freeWaiters;
     this.freeWaiters = [];
     for (const resume of waiting) resume();
-    if (this.queue.length) {
-      setTimeout(() => {
-        if (!this.free || !this.queue.length) return;
-        // The next owner; if it reads, every read queued right behind it too.
-        do {
-          const next = this.queue.shift()!;
-          this.take(next.owner);
-          next.grant();
-        } while (
-          this.owner === null && this.queue.length !== 0 && isShared(this.queue[0].owner)
-        );
-      }, 0);
-    }
+    if (this.queue.length === 0) return;
+    // A queued owner that an acquire() overtook (the lock was free for a moment, and a
+    // newcomer took it) gets it at the next release, before anyone else: otherwise a stream of
+    // spanning commands could keep a queued one (a snapshot's start) waiting for seconds.
+    if (this.overtaken) return this.grantQueued();
+    setTimeout(() => {
+      if (!this.queue.length) return;
+      if (!this.free) this.overtaken = true;
+      else this.grantQueued();
+    }, 0);
+  }
+
+  /** The queue's head owner was passed over once: the next release grants it at once. */
+  private overtaken = false;
+
+  /** The next owner; if it reads, every read queued right behind it too. */
+  private grantQueued(): void {
+    this.overtaken = false;
+    do {
+      const next = this.queue.shift()!;
+      this.take(next.owner);
+      next.grant();
+    } while (this.owner === null && this.queue.length !== 0 && isShared(this.queue[0].owner));
   }
 
   private take(owner: string): void {

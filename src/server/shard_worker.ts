@@ -107,6 +107,7 @@ async function start(init: InitMessage): Promise<void> {
     init.persistence.changes,
     init.persistence.loading,
     (m, transfer) => self.postMessage(m, transfer ?? []),
+    () => peers,
   );
   shard.requestShutdown = (how) =>
     self.postMessage({ type: "shutdown-request", shardId: shard.id, how });

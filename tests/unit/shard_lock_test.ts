@@ -57,3 +57,25 @@ Deno.test("ordinary work waiting for the lock keeps new reads from joining", asy
   await next;
   assert.ok(joined);
 });
+
+Deno.test("a queued owner passed over once by a newcomer gets the lock at the next release", async () => {
+  const lock = new ShardLock();
+  await lock.acquire("1:1");
+  let granted = false;
+  const queued = lock.acquire("0:1").then(() => granted = true);
+  // The lock is free for a moment after a release, and a newcomer (the next spanning command
+  // of a stream) takes it before the queued owner's grant runs.
+  lock.release("1:1");
+  await lock.acquire("1:2");
+  await settle();
+  assert.ok(!granted && lock.holds("1:2"), "the newcomer got in first");
+  // Before the fix, every later release went the same way for as long as the stream lasted.
+  lock.release("1:2");
+  assert.ok(lock.holds("0:1"), "granted at the first release after being passed over");
+  await queued;
+  const next = lock.acquire("1:3").then(() => lock.holds("1:3"));
+  await settle();
+  assert.ok(lock.holds("0:1"), "newcomers now wait for it");
+  lock.release("0:1");
+  assert.ok(await next);
+});
