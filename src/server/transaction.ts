@@ -11,6 +11,7 @@ import { NoticeTopic, type Peers } from "./peers.ts";
 import { type CommandContext, type CommandSpec, SPANNING } from "../commands/spec.ts";
 import { keyIndexes } from "./dispatch.ts";
 import { bytesEqual, latin1 } from "../protocol/bytes.ts";
+import { BLOB_ACCESS } from "../engine/value_blob.ts";
 import { DEBUG_NOT_ALLOWED, debugAllowed } from "../commands/debug.ts";
 import { recordRejected } from "./info_stats.ts";
 import type { ExpireTime } from "../engine/expire_time.ts";
@@ -374,9 +375,14 @@ function touchName(state: ShardWatches, name: string): void {
   if (watchers) { for (const w of [...watchers]) w.touched(); }
 }
 
+/** The key's value and expiry, to tell whether a write changed it. Looked at without touching
+ * it, and without its access field: a write that reads and leaves the key (SET NX) touches it,
+ * which is no change. */
 function stateOfKey(shard: Shard, db: number, key: Uint8Array): KeyState | null {
-  const dump = shard.keyspace.peek(db, key); // bookkeeping: the key is not accessed
-  return dump === null ? null : { dump: dump.slice(), expireAt: shard.keyspace.expireAt(db, key) };
+  const dump = shard.keyspace.peek(db, key); // a copy
+  if (dump === null) return null;
+  dump.fill(0, BLOB_ACCESS, BLOB_ACCESS + 4);
+  return { dump, expireAt: shard.keyspace.expireAt(db, key) };
 }
 
 /** Before a write: remember the state of the watched keys it names (or, for FLUSHDB,
