@@ -12,8 +12,7 @@ import { WalkPacer } from "./walk_pacer.ts";
 import { stallProbeMark } from "../server/stall_probe.ts";
 import { storeLoadBatch } from "./load_batch.ts";
 import { requestPersistence, type ShardPersistence, stateOf } from "./shard_status.ts";
-import { createCrossShard } from "../server/cross_shard.ts";
-import { Client } from "../server/client.ts";
+import { runOnEveryShardAtOnce } from "../server/cross_shard.ts";
 import type { Peers } from "../server/peers.ts";
 
 /**
@@ -105,17 +104,12 @@ const SNAPSHOT_COMMAND = new TextEncoder().encode("BGSAVE");
 function snapshotEveryShard(shard: Shard, state: ShardPersistence, id: number): void {
   const peers = state.peers();
   if (shard.count === 1 || peers === null) return streamSnapshot(shard, id);
-  const all = Array.from({ length: shard.count }, (_, s) => s);
-  const started = new Set<number>();
-  const cross = createCrossShard(shard, peers, new Client("persistence", "", 0));
   const argv = [SNAPSHOT_COMMAND, new TextEncoder().encode(String(id))];
-  cross.atomically(all, (run) =>
-    Promise.all(all.map(async (s) => {
-      const reply = await run(s, argv);
-      if (reply[0] === 0x2b) started.add(s); // +OK
-    }))).catch((err) => log.warning(`Starting a snapshot failed: ${(err as Error).message}`))
+  const started = new Set<number>();
+  runOnEveryShardAtOnce(shard, peers, "persistence", argv, undefined, started)
+    .catch((err) => log.warning(`Starting a snapshot failed: ${(err as Error).message}`))
     .finally(() => {
-      for (const s of all) {
+      for (let s = 0; s < shard.count; s++) {
         if (!started.has(s)) {
           state.post({ type: "snapshot-done", shardId: s, id, error: "the shard did not start" });
         }

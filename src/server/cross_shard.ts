@@ -4,7 +4,7 @@
 // which holds the locks of every shard its queued commands touch while they all run.
 import type { Shard } from "./shard.ts";
 import type { Peers } from "./peers.ts";
-import type { Client } from "./client.ts";
+import { Client } from "./client.ts";
 import { ByteBuffer } from "../protocol/byte_buffer.ts";
 import { appendToBatch } from "./executor.ts";
 import { encodeCommand } from "./multishard.ts";
@@ -114,4 +114,29 @@ export function createCrossShard(shard: Shard, peers: Peers | null, client: Clie
     heldBy: () => heldOwner,
     call: (target, argv) => runUnder(null)(target, argv),
   };
+}
+
+/**
+ * Runs the internal command `argv` on every shard while holding all their locks, `first`
+ * before: no command runs on any shard in between, so they all act at one instant (a
+ * snapshot's start, an AOF rewrite's cut). `ran` collects the shards whose reply was no error
+ * (also when another failed).
+ */
+export async function runOnEveryShardAtOnce(
+  shard: Shard,
+  peers: Peers,
+  name: string,
+  argv: Uint8Array[],
+  first: () => void = () => {},
+  ran = new Set<number>(),
+): Promise<Set<number>> {
+  const all = Array.from({ length: shard.count }, (_, s) => s);
+  const cross = createCrossShard(shard, peers, new Client(name, "", 0));
+  await cross.atomically(all, async (run) => {
+    first();
+    await Promise.all(all.map(async (s) => {
+      if ((await run(s, argv))[0] !== 0x2d) ran.add(s); // not "-ERR..."
+    }));
+  });
+  return ran;
 }

@@ -2,8 +2,7 @@
 // part of a rewrite's snapshot, and (shard 0) coordinates rewrites and loads the AOF on boot.
 import type { Shard } from "../../server/shard.ts";
 import type { Peers } from "../../server/peers.ts";
-import { Client } from "../../server/client.ts";
-import { createCrossShard } from "../../server/cross_shard.ts";
+import { runOnEveryShardAtOnce } from "../../server/cross_shard.ts";
 import { log } from "../../log.ts";
 import { AofPropagator } from "./propagate.ts";
 import { type AofShared, REWRITE_CLAIM, REWRITE_CUT, REWRITE_ID, SEQ_NEXT } from "./shared.ts";
@@ -105,12 +104,7 @@ export class ShardAof {
       this.snapshotPart();
       return;
     }
-    const all = Array.from({ length: this.shard.count }, (_, i) => i);
-    const cross = createCrossShard(this.shard, this.peers, new Client("aof", "", 0));
-    await cross.atomically(all, async (run) => {
-      mark();
-      await Promise.all(all.map((s) => run(s, REWRITE_COMMAND)));
-    });
+    await runOnEveryShardAtOnce(this.shard, this.peers!, "aof", REWRITE_COMMAND, mark);
   }
 
   /**
