@@ -180,9 +180,9 @@ function populate(ctx: CommandContext): void | Promise<void> {
 // ---- DEBUG RELOAD, DIGEST, DIGEST-VALUE ---------------------------------------------------------
 
 function reload(ctx: CommandContext): void | Promise<void> {
-  const options = { save: true, flush: true };
+  const options = { save: true, flush: true, merge: false };
   for (let j = 2; j < ctx.args.argc; j++) {
-    if (ctx.args.is(j, "merge")) continue; // loaded keys always replace existing ones here
+    if (ctx.args.is(j, "merge")) options.merge = true; // keys in the file replace ours
     else if (ctx.args.is(j, "noflush")) options.flush = false;
     else if (ctx.args.is(j, "nosave")) options.save = false;
     else {return ctx.out.error(

@@ -163,7 +163,7 @@ export interface EngineExports {
   statsReset(): void;
   itemsByteLength(): number;
   loadBuffer(n: number): number;
-  loadRecords(at: number, end: number): number;
+  loadRecords(at: number, end: number, replace: number): number;
   takeLoadedKeys(): number;
   loadErrorAt(): number;
   setEncodingLimits(
@@ -651,15 +651,20 @@ export class Keyspace {
    * Stores a batch of records cut from an RDB file (layout in wasm/assembly/rdb_load.ts):
    * the engine stores runs of string keys in one call each; `decodeOther(at)` handles the
    * record at offset `at` of another type (it may use restore(): the batch sits in its own
-   * area) and returns the offset after it. A record the engine finds malformed goes to
-   * `decodeOther` too, which says why (throws). Returns the keys the engine stored itself.
+   * area) and returns the offset after it. A record the engine finds malformed, or whose key
+   * exists unless `replace`, goes to `decodeOther` too, which says why (throws). Returns the
+   * keys the engine stored itself.
    */
-  loadRdbRecords(batch: Uint8Array, decodeOther: (at: number) => number): number {
+  loadRdbRecords(
+    batch: Uint8Array,
+    replace: boolean,
+    decodeOther: (at: number) => number,
+  ): number {
     const base = this.#engine.loadBuffer(batch.length) >>> 0;
     this.#view().set(batch, base);
     try {
       for (let at = 0; at < batch.length;) {
-        const stop = this.#engine.loadRecords(at, batch.length);
+        const stop = this.#engine.loadRecords(at, batch.length, replace ? 1 : 0);
         if (stop < 0) at = decodeOther(this.#engine.loadErrorAt());
         else at = stop < batch.length ? decodeOther(stop) : stop;
       }

@@ -211,7 +211,10 @@ export class PersistenceCoordinator {
         this.save("bgsave", options);
         return { status: "Background saving started" };
       case "reload":
-        return await this.#reload(options.reload ?? { save: true, flush: true }, options);
+        return await this.#reload(
+          options.reload ?? { save: true, flush: true, merge: false },
+          options,
+        );
       case "shutdown":
         if (
           options.how === "save" || (options.how === "default" && this.#settings.save.trim() !== "")
@@ -346,7 +349,7 @@ export class PersistenceCoordinator {
    * master does). null when there is no file. Throws (RdbFormatError...) for a file that
    * is not a whole, valid RDB; its checksum is checked before any key is stored.
    */
-  async load(path: string): Promise<LoadResult | null> {
+  async load(path: string, { replace = false } = {}): Promise<LoadResult | null> {
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(path);
@@ -358,7 +361,7 @@ export class PersistenceCoordinator {
     const started = performance.now();
     this.#setLoading(true);
     try {
-      const result = await this.#distribute(bytes, started);
+      const result = await this.#distribute(bytes, started, replace);
       this.status.lastLoadKeysLoaded = result.keys;
       this.status.lastLoadKeysExpired = result.expired;
       log.notice(`Done loading RDB, keys loaded: ${result.keys}, keys expired: ${result.expired}.`);
@@ -376,7 +379,7 @@ export class PersistenceCoordinator {
    * up to LOAD_BATCHES_IN_FLIGHT per shard, so the shards decode and store while the file is
    * scanned here. Keys already expired are counted and left out.
    */
-  async #distribute(bytes: Uint8Array, started: number): Promise<LoadResult> {
+  async #distribute(bytes: Uint8Array, started: number, replace: boolean): Promise<LoadResult> {
     const shards = this.workers.length;
     const scanner = new RdbRecordScanner(bytes, this.databases);
     const writers = this.workers.map(() => new LoadBatchWriter());
@@ -385,13 +388,14 @@ export class PersistenceCoordinator {
     const send = async (shard: number) => {
       const batch = writers[shard].take();
       inFlight[shard].push(
-        this.#askAll((s, id) => s === shard ? { type: "load-batch", id, batch } : null).then(
-          (acks) => {
-            const ack = acks[shard];
-            if (ack.error !== undefined) throw new RdbFormatError(ack.error);
-            return ack.keys ?? 0;
-          },
-        ),
+        this.#askAll((s, id) => s === shard ? { type: "load-batch", id, batch, replace } : null)
+          .then(
+            (acks) => {
+              const ack = acks[shard];
+              if (ack.error !== undefined) throw new RdbFormatError(ack.error);
+              return ack.keys ?? 0;
+            },
+          ),
       );
       // Rejections are taken where the promise is awaited (here or at the end).
       inFlight[shard].at(-1)!.catch(() => {});
@@ -435,9 +439,10 @@ export class PersistenceCoordinator {
     return { keys, expired };
   }
 
-  /** DEBUG RELOAD: save, empty every shard, load the file back (keys in it replace ours). */
+  /** DEBUG RELOAD: save, empty every shard, load the file back. A key of the file that exists
+   * (NOFLUSH, or twice in the file) replaces ours with MERGE, else fails the load, as Redis. */
   async #reload(
-    { save, flush }: { save: boolean; flush: boolean },
+    { save, flush, merge }: { save: boolean; flush: boolean; merge: boolean },
     options: PersistOptions,
   ): Promise<PersistReply> {
     if (this.status.saving) return { error: "ERR Background save already in progress" };
@@ -445,7 +450,7 @@ export class PersistenceCoordinator {
     this.#setLoading(true);
     if (flush) await this.#askAll((_, id) => ({ type: "flush", id }));
     try {
-      await this.load(this.rdbPath);
+      await this.load(this.rdbPath, { replace: merge });
     } catch (e) {
       log.warning(`Error loading ${this.rdbPath}: ${(e as Error).message}`);
       this.#setLoading(false);

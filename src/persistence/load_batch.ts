@@ -22,7 +22,7 @@ import { RdbReader } from "./rdb/reader.ts";
 import { RdbEmptyKeyError, readValueBody } from "./rdb/value_decode.ts";
 import { blobFromRdbValue } from "./value_codec.ts";
 import { type ExpireTime, readExpireTime, writeExpireTime } from "../engine/expire_time.ts";
-import { copyRange } from "../protocol/bytes.ts";
+import { copyRange, latin1 } from "../protocol/bytes.ts";
 
 const KIND_KEY = 0, KIND_RESIZE = 1, KIND_KEY_ACCESS = 2;
 const RECORD_HEADER = 14;
@@ -322,14 +322,20 @@ export function loadShardOf(slot: number, shards: number): number {
 }
 
 /**
- * Stores a batch in the shard's keyspace (replacing keys that exist, as DEBUG RELOAD NOFLUSH
- * needs); returns the keys stored (empty collections are skipped, as Redis skips them).
- * Throws RdbFormatError for a record that does not parse.
+ * Stores a batch in the shard's keyspace; returns the keys stored (empty collections are
+ * skipped, as Redis skips them). A key that exists is replaced with `replace` (DEBUG RELOAD
+ * MERGE: Redis's RDBFLAGS_ALLOW_DUP), otherwise it is an error, as rdbLoad stops on a
+ * duplicated key. Throws RdbFormatError for a record that does not parse.
  */
-export function storeLoadBatch(ks: Keyspace, batch: Uint8Array, limits: EncodingLimits): number {
+export function storeLoadBatch(
+  ks: Keyspace,
+  batch: Uint8Array,
+  limits: EncodingLimits,
+  replace = false,
+): number {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   let decoded = 0;
-  const stored = ks.loadRdbRecords(batch, (at) => {
+  const stored = ks.loadRdbRecords(batch, replace, (at) => {
     const kind = batch[at];
     if (kind !== KIND_KEY && kind !== KIND_KEY_ACCESS) {
       throw new RdbFormatError("malformed load batch");
@@ -343,8 +349,12 @@ export function storeLoadBatch(ks: Keyspace, batch: Uint8Array, limits: Encoding
     try {
       const blob = blobFromRdbValue(readValueBody(r, type), limits);
       if (r.position !== end) throw new RdbFormatError("trailing bytes after an RDB value");
-      if (ks.restore(db, key, blob, expireAt, true) === BAD_PAYLOAD) {
-        throw new RdbFormatError("a value the engine can't hold");
+      const result = ks.restore(db, key, blob, expireAt, replace);
+      if (result === BAD_PAYLOAD) throw new RdbFormatError("a value the engine can't hold");
+      if (result === 0) { // rdbLoad's words (it stops the server the same way)
+        throw new RdbFormatError(
+          `Duplicated key found in RDB file: '${latin1(key)}' in DB ${db}`,
+        );
       }
       if (kind === KIND_KEY_ACCESS) {
         const idle = Number(view.getBigInt64(at + RECORD_HEADER, true));

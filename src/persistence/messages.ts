@@ -45,7 +45,7 @@ export type PersistOp = "save" | "bgsave" | "bgsave-schedule" | "reload" | "shut
 /** The request's details: SHUTDOWN's save choice, DEBUG RELOAD's options. */
 export interface PersistOptions {
   how?: "save" | "nosave" | "default";
-  reload?: { save: boolean; flush: boolean };
+  reload?: { save: boolean; flush: boolean; merge: boolean };
   /** Asked from inside an EXEC that holds shards' locks: a snapshot then starts on each shard
    * as its message arrives, without taking the locks (which that EXEC holds until it ends). */
   locksHeld?: boolean;
@@ -66,7 +66,8 @@ export type PersistToWorker =
   /** Start snapshot `id`: `together`, shard 0 starts every shard's walk under their locks;
    * otherwise each shard starts its own as the message arrives. */
   | { type: "snapshot"; id: number; together: boolean }
-  | { type: "load-batch"; id: number; batch: Uint8Array }
+  /** Keys cut from an RDB file; `replace`: keys that exist are replaced (else an error). */
+  | { type: "load-batch"; id: number; batch: Uint8Array; replace: boolean }
   | { type: "flush"; id: number };
 
 export type PersistFromWorker =

@@ -81,7 +81,7 @@ function handle(shard: Shard, state: ShardPersistence, msg: PersistToWorker): bo
         type: "persist-ack",
         shardId: shard.id,
         id: msg.id,
-        ...applyLoadBatch(shard, msg.batch),
+        ...applyLoadBatch(shard, msg.batch, msg.replace),
       });
       return true;
     case "flush":
@@ -148,10 +148,15 @@ export function streamSnapshot(shard: Shard, id: number): void {
 }
 
 /** Stores a batch of loaded keys: how many, or the error text of a record that failed. */
-function applyLoadBatch(shard: Shard, batch: Uint8Array): { keys?: number; error?: string } {
+function applyLoadBatch(
+  shard: Shard,
+  batch: Uint8Array,
+  replace: boolean,
+): { keys?: number; error?: string } {
   shard.keyspace.setClock(Date.now());
   try {
-    return { keys: storeLoadBatch(shard.keyspace, batch, encodingLimitsOf(shard.config)) };
+    const limits = encodingLimitsOf(shard.config);
+    return { keys: storeLoadBatch(shard.keyspace, batch, limits, replace) };
   } catch (e) {
     return { error: (e as Error).message };
   }

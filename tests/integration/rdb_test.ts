@@ -14,9 +14,12 @@ import { freePort } from "../helpers/servers.ts";
 import { Crc64 } from "../../src/persistence/rdb/crc64.ts";
 import { RdbRecordScanner, SCAN_END, SCAN_KEY } from "../../src/persistence/load_batch.ts";
 import { RdbReader } from "../../src/persistence/rdb/reader.ts";
-import { iterateRdbFile } from "../../src/persistence/rdb/file.ts";
+import { iterateRdbFile, type RdbEntry, writeRdbFile } from "../../src/persistence/rdb/file.ts";
+import type { RdbValue } from "../../src/persistence/rdb/value.ts";
+import { run } from "../helpers/aof.ts";
 
 const dec = new TextDecoder();
+const enc = new TextEncoder();
 const DEBUG = ["--enable-debug-command", "yes"];
 
 async function call(port: number, ...args: string[]): Promise<string> {
@@ -751,6 +754,47 @@ async function bootFails(dir: string): Promise<{ code: number; output: string }>
   clearTimeout(timer);
   return { code: out.code, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
 }
+
+Deno.test("a dump.rdb with a key twice is refused, as redis-server refuses it; DEBUG RELOAD NOFLUSH replaces keys only with MERGE", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });
+  let ours: RunningServer | undefined;
+  try {
+    const key = enc.encode("twice"),
+      set = (v: string): RdbValue => ({
+        kind: "set",
+        members: [enc.encode(v), enc.encode("-inf")],
+      });
+    // Twice as a string (stored by the engine) and twice as a set (decoded in JS).
+    for (
+      const entries of [
+        [{ key, value: { kind: "string", value: enc.encode("a") } }, {
+          key,
+          value: { kind: "string", value: enc.encode("b") },
+        }],
+        [{ key, value: set("a") }, { key, value: set("b") }],
+      ] as RdbEntry[][]
+    ) {
+      await Deno.writeFile(`${dir}/dump.rdb`, writeRdbFile([{ index: 0, entries }]));
+      const failed = await bootFails(dir);
+      assert.notEqual(failed.code, 0);
+      assert.match(failed.output, /Fatal error loading the DB .*Duplicated key found in RDB file/);
+      const redis = await run("redis-server", ["--port", `${freePort()}`, "--dir", dir]);
+      assert.notEqual(redis.code, 0);
+      assert.match(redis.out, /Duplicated key found in RDB file/);
+    }
+    await Deno.remove(`${dir}/dump.rdb`);
+    ours = await startIronCache(["--shards", "2", "--dir", dir, ...DEBUG]);
+    await load(ours.port, [["SET", "k", "1"], ["RPUSH", "l", "a"]]);
+    assert.equal(await call(ours.port, "DEBUG", "RELOAD", "NOFLUSH", "MERGE"), "+OK\r\n");
+    assert.equal(await call(ours.port, "DBSIZE"), ":2\r\n");
+    // Without MERGE, Redis stops on the first key that exists; IronCache refuses the reload.
+    assert.match(await call(ours.port, "DEBUG", "RELOAD", "NOFLUSH"), /^-ERR Error trying to load/);
+    assert.match(ours.output(), /Duplicated key found in RDB file/);
+  } finally {
+    await stopAll(ours);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test("a truncated or corrupt dump.rdb is refused: clear log line, non-zero exit", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ironcache-rdb-" });

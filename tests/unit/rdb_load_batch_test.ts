@@ -139,9 +139,9 @@ function batchesOf(file: Uint8Array): Uint8Array[] {
 
 Deno.test("a bulk-loaded file holds what the codec reads from it, every encoding", () => {
   const ks = createKeyspace();
-  for (let db = 0; db < 16; db++) ks.flush(db);
   ks.setClock(Date.now());
   for (const compress of [true, false]) {
+    for (let db = 0; db < 16; db++) ks.flush(db); // a load into keys that exist is refused
     const file = writeRdbFile(everyEncoding(), { ...REDIS_DEFAULTS, compress, aux: defaultAux() });
     let stored = 0;
     for (const batch of batchesOf(file)) stored += storeLoadBatch(ks, batch, REDIS_DEFAULTS);

@@ -212,7 +212,7 @@ let storedKeyLen: usize = 0;
 let storedEntry: usize = 0;
 
 /** The key record (after its type byte) at [p, end): STORED, SKIPPED, FOR_JS or MALFORMED. */
-function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64): i32 {
+function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64, replace: bool): i32 {
   if (
     type != RDB_TYPE_STRING && type != RDB_TYPE_SET && type != RDB_TYPE_SET_INTSET && type != RDB_TYPE_HASH &&
     type != RDB_TYPE_ZSET_2 &&
@@ -228,7 +228,10 @@ function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64): i32
     p = readString(p, end, false);
     if (p != end) return MALFORMED;
     const d = findLiveKey(db, key, klen);
-    if (d != 0) removeFound(db, d);
+    if (d != 0) {
+      if (!replace) return MALFORMED; // a duplicate: JS says so (storeLoadBatch)
+      removeFound(db, d);
+    }
     if (expireAt > 0 && expireAt <= nowMsExact && !loading) return SKIPPED;
     storedEntry = storeNew(db, key, klen, strPtr, strLen, expireAt > 0, expireAt, false);
     return STORED;
@@ -267,7 +270,9 @@ function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64): i32
   store<u8>(blob, 0, 3);
   store<u32>(blob, 0, 4); // access field: fresh (restore without KEEP_ACCESS)
   store<u32>(blob, <u32>(blen - BLOB_HEADER), 8);
-  if (restoreAt(db, key, klen, blob, blen, expireAt, RESTORE_REPLACE) == BAD_PAYLOAD) return MALFORMED;
+  // 0: the key exists and may not be replaced, a duplicate (JS says so, storeLoadBatch).
+  const stored = restoreAt(db, key, klen, blob, blen, expireAt, replace ? RESTORE_REPLACE : 0);
+  if (stored == BAD_PAYLOAD || stored == 0) return MALFORMED;
   return STORED;
 }
 
@@ -622,11 +627,12 @@ function zsetFromListpack(p: usize, end: usize): i32 {
 }
 
 /**
- * Stores the records of the batch area from offset `at` to `end`. Returns `end` when all are
- * done, the offset of the first record JS must decode (a type other than string), or
- * LOAD_CORRUPT (loadErrorAt() = the bad record's offset).
+ * Stores the records of the batch area from offset `at` to `end`; a key already there is
+ * replaced when `replace` (DEBUG RELOAD MERGE), else its record is reported as bad. Returns
+ * `end` when all are done, the offset of the first record JS must decode (a type other than
+ * string), or LOAD_CORRUPT (loadErrorAt() = the bad record's offset).
  */
-export function loadRecords(at: usize, end: usize): i32 {
+export function loadRecords(at: usize, end: usize, replace: i32): i32 {
   const base = batch;
   while (at < end) {
     if (end - at < RECORD_HEADER) return corrupt(at);
@@ -646,7 +652,7 @@ export function loadRecords(at: usize, end: usize): i32 {
     }
     const record = p + head;
     const db = dbAt(dbIndex);
-    const status = storeRecord(db, load<u8>(record), record + 1, record + n, load<i64>(p, 2));
+    const status = storeRecord(db, load<u8>(record), record + 1, record + n, load<i64>(p, 2), replace != 0);
     if (status == FOR_JS) return <i32>at;
     if (status == MALFORMED) return corrupt(at);
     if (status == STORED) {
