@@ -66,8 +66,7 @@ export class LoadBatchWriter {
     const withAccess = access.lruIdle >= 0 || access.lfuFreq >= 0;
     let at = this.#header(withAccess ? KIND_KEY_ACCESS : KIND_KEY, db, expireAt, n);
     if (withAccess) {
-      const idle = Math.min(access.lruIdle, Number.MAX_SAFE_INTEGER);
-      this.#view.setBigInt64(at, BigInt(idle), true);
+      this.#view.setBigInt64(at, BigInt(access.lruIdle), true); // the scanner's: safe integers
       this.#view.setInt32(at + 8, access.lfuFreq, true);
       this.#view.setUint32(at + 12, 0, true);
       at += ACCESS_BYTES;

@@ -142,7 +142,10 @@ export class ShardSnapshot {
     const observer = (ctx: CommandContext, spec: CommandSpec) => this.#beforeWrite(ctx, spec);
     observers.push(observer);
     const evictions = shard.memory.beforeKeyEvicted;
-    const beforeEvict = (db: number, key: Uint8Array) => this.#save(db, key);
+    const beforeEvict = (db: number, key: Uint8Array) => {
+      shard.keyspace.drainKeyEvents();
+      this.#save(db, key);
+    };
     evictions.push(beforeEvict);
     shard.keyspace.addKeyEventListener(KeyEvent.ExpiredRecord, this.#onExpired);
     // One walk at a time steps after replies; another one running meanwhile only slices.
@@ -284,6 +287,8 @@ export class ShardSnapshot {
       while (!this.#done) this.#step();
       return;
     }
+    // Keys expiry reclaimed meanwhile are saved first: this write may recreate one.
+    this.shard.keyspace.drainKeyEvents();
     const db = ctx.client.db;
     for (const i of indexes) this.#save(db, ctx.args.bytes(i));
   }
@@ -291,11 +296,10 @@ export class ShardSnapshot {
   /**
    * Saves the key as it is now, before a write changes it or an eviction deletes it, unless
    * the walk has passed it or it was saved already: a SAVED record, or a CREATED mark when it
-   * does not exist. Keys expiry reclaimed meanwhile are saved first (a write may recreate one).
+   * does not exist. The caller takes the engine's key event log first (#onExpired).
    */
   #save(db: number, key: Uint8Array): void {
     const ks = this.shard.keyspace;
-    ks.drainKeyEvents();
     if (!this.#claim(db, key)) return;
     const n = ks.snapshotKey(db, key);
     if (n >= 0) this.#segment(SEG_SAVED, db, ks.memoryBytes(), ks.resultOffset(), n);

@@ -301,7 +301,7 @@ for (const policy of ["allkeys-lru", "allkeys-lfu"] as const) {
         await accessOf(ours2.port, option),
         await accessOf(redis2.port, option),
       ];
-      assertClose(loadedByUs, loadedByRedis, lfu ? 0 : 3, "after loading");
+      assertClose(loadedByUs, loadedByRedis, lfu ? 1 : 3, "after loading"); // a minute tick decays a counter
       // OBJECT IDLETIME of the wrapped key is what Redis's wrap leaves (compared above).
       const given = ACCESS_KEYS.slice(0, lfu ? undefined : -1).map((k) => k[field]);
       assertClose(
