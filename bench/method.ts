@@ -4,7 +4,7 @@
 // CPU time per operation (all its threads, from /proc, read just before and after each run).
 import { fillStrings, fillZset, flushAll } from "./fill.ts";
 import { type Latency, type LoadGenerator, LoadGenError, type LoadPart, type LoadSpec } from "./loadgen.ts";
-import { cpuTime } from "./procstat.ts";
+import { cpuTime, machineCpu } from "./procstat.ts";
 import { ReplyError, RespClient } from "./resp.ts";
 import type { ServerHandle } from "./servers.ts";
 import { PROBE_KEYS, type Workload } from "./workloads.ts";
@@ -17,6 +17,11 @@ export interface RunRecord {
   opsPerSec: number;
   /** Server CPU (user + sys, all threads) per operation; null when the pid is unknown. */
   cpuNsPerOp: number | null;
+  /** The rest of the machine's CPU per operation (all busy CPU time minus the server's): the
+   * load generator's, plus anything else that ran. Null without /proc or the server's pid. */
+  restNsPerOp?: number | null;
+  /** The share of all cores' time left idle during the run (0-1); null without /proc. */
+  idleShare?: number | null;
   latencyMs: Latency | null;
   parts: LoadPart[];
 }
@@ -30,6 +35,8 @@ export interface Spread {
 export interface SideSummary {
   opsPerSec: Spread;
   cpuNsPerOp: Spread | null;
+  restNsPerOp?: Spread | null;
+  idleShare?: Spread | null;
   /** Median over the rounds of each percentile, ms. */
   latencyMs: Latency | null;
 }
@@ -162,6 +169,7 @@ async function measuredRun(
   listeners?: Subscribers,
 ): Promise<RunRecord> {
   const before = s.pid === null ? null : cpuTime(s.pid);
+  const machineBefore = machineCpu();
   const startedAt = performance.now(), deliveredBefore = listeners?.delivered ?? 0;
   const r = await gen.run(spec);
   if (listeners) {
@@ -171,9 +179,27 @@ async function measuredRun(
     r.seconds = (listeners.lastAt - startedAt) / 1000;
     r.opsPerSec = r.ops / r.seconds;
   }
+  const machineAfter = machineCpu();
   const after = s.pid === null ? null : cpuTime(s.pid);
   const cpuNsPerOp = before && after && after.source === before.source ? (after.ns - before.ns) / r.ops : null;
-  return { round, ops: r.ops, seconds: r.seconds, opsPerSec: r.opsPerSec, cpuNsPerOp, latencyMs: r.latencyMs, parts: r.parts };
+  let restNsPerOp: number | null = null, idleShare: number | null = null;
+  if (machineBefore && machineAfter) {
+    const busy = machineAfter.busyNs - machineBefore.busyNs;
+    const idle = machineAfter.idleNs - machineBefore.idleNs;
+    idleShare = busy + idle > 0 ? idle / (busy + idle) : null;
+    if (cpuNsPerOp !== null) restNsPerOp = Math.max(0, busy / r.ops - cpuNsPerOp);
+  }
+  return {
+    round,
+    ops: r.ops,
+    seconds: r.seconds,
+    opsPerSec: r.opsPerSec,
+    cpuNsPerOp,
+    restNsPerOp,
+    idleShare,
+    latencyMs: r.latencyMs,
+    parts: r.parts,
+  };
 }
 
 /** Null when every probe command got a non-error reply, else the first error. */
@@ -216,11 +242,15 @@ export function spread(values: number[]): Spread {
 
 export function summarize(runs: RunRecord[]): SideSummary {
   const cpu = runs.map((r) => r.cpuNsPerOp).filter((v): v is number => v !== null);
+  const rest = runs.map((r) => r.restNsPerOp ?? null).filter((v): v is number => v !== null);
+  const idle = runs.map((r) => r.idleShare ?? null).filter((v): v is number => v !== null);
   const lat = runs.map((r) => r.latencyMs).filter((l): l is Latency => l !== null);
   const p999 = lat.map((l) => l.p999).filter((v): v is number => v !== null);
   return {
     opsPerSec: spread(runs.map((r) => r.opsPerSec)),
     cpuNsPerOp: cpu.length ? spread(cpu) : null,
+    restNsPerOp: rest.length ? spread(rest) : null,
+    idleShare: idle.length ? spread(idle) : null,
     latencyMs: lat.length
       ? {
         p50: spread(lat.map((l) => l.p50)).median,

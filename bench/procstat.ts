@@ -120,6 +120,29 @@ export function threadCount(pid: number): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The whole machine's CPU time so far, from /proc/stat's "cpu" line, in nanoseconds: busy
+ * (user, nice, system, irq, softirq, steal) and idle (idle, iowait). */
+export interface MachineCpu {
+  busyNs: number;
+  idleNs: number;
+}
+
+export function machineCpu(): MachineCpu | null {
+  const text = readSystemFile("/proc/stat");
+  return text ? parseProcStatCpu(text) : null;
+}
+
+/** The aggregate "cpu" line of a /proc/stat text (USER_HZ ticks, 100 per second on Linux);
+ * guest time is already inside user and nice. */
+export function parseProcStatCpu(text: string): MachineCpu | null {
+  const m = /^cpu\s+(.+)$/m.exec(text);
+  if (!m) return null;
+  const f = m[1].trim().split(/\s+/).map(Number);
+  if (f.length < 4 || f.some((v) => !Number.isFinite(v))) return null;
+  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  return { busyNs: (user + nice + system + irq + softirq + steal) * 1e7, idleNs: (idle + iowait) * 1e7 };
+}
+
 /**
  * The pid of the process that has a socket listening on local TCP `port` (any local address),
  * from /proc/net/tcp{,6} and the /proc/PID/fd links. Needs permission to read other processes'

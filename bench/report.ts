@@ -136,6 +136,8 @@ export function toMarkdown(r: BenchReport, files: { json?: string; svg?: string 
     out.push("");
     const names = Object.keys(s.summary).length ? Object.keys(s.summary) : ["shards=2", "shards=1"];
     out.push(...workloadTable([s], names));
+    const budget = cpuBudget(s, names);
+    if (budget) out.push("", budget);
   }
   if (r.notes.length) {
     out.push("");
@@ -146,6 +148,21 @@ export function toMarkdown(r: BenchReport, files: { json?: string; svg?: string 
     out.push(`Files: ${[files.json, files.svg].filter(Boolean).join(", ")}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** Where the machine's CPU went in a comparison's runs (medians): each server's, the rest of
+ * the machine's (the load generator, unpinned beside it) and the idle share of all cores. On a
+ * machine with few cores this tells whether a second shard had a core to use. */
+export function cpuBudget(result: WorkloadResult, names: string[]): string | null {
+  const parts: string[] = [];
+  for (const name of names) {
+    const sum = result.summary[name];
+    if (!sum?.cpuNsPerOp || !sum.restNsPerOp || !sum.idleShare) continue;
+    parts.push(
+      `${name}: server ${fmtNs(sum.cpuNsPerOp.median)} ns/op, rest of the machine (mostly the load generator) ${fmtNs(sum.restNsPerOp.median)} ns/op, cores idle ${(sum.idleShare.median * 100).toFixed(0)}%`,
+    );
+  }
+  return parts.length ? `- CPU per operation (medians): ${parts.join("; ")}.` : null;
 }
 
 export function toJson(r: BenchReport): string {

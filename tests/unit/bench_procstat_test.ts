@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import {
   cpuTime,
   listeningInodes,
+  machineCpu,
+  parseProcStatCpu,
   parseVmRss,
   pidListeningOn,
   rssBytes,
@@ -65,4 +67,17 @@ Deno.test("bench procstat: live readers on this process", async () => {
     l.close();
   }
   await Promise.resolve();
+});
+
+Deno.test("bench procstat: the machine's busy and idle time from /proc/stat", () => {
+  const stat = "cpu  100 2 30 400 5 6 7 8 9 10\ncpu0 50 1 15 200 2 3 3 4 0 0\nintr 1\n";
+  // busy: user + nice + system + irq + softirq + steal; idle: idle + iowait (ticks of 10 ms)
+  assert.deepEqual(parseProcStatCpu(stat), { busyNs: 153 * 1e7, idleNs: 405 * 1e7 });
+  assert.deepEqual(parseProcStatCpu("cpu  1 2 3 4\n"), { busyNs: 6 * 1e7, idleNs: 4 * 1e7 });
+  assert.equal(parseProcStatCpu("cpu0 1 2 3 4\n"), null);
+  assert.equal(parseProcStatCpu("cpu  1 x 3 4\n"), null);
+  if (Deno.build.os === "linux") {
+    const now = machineCpu()!;
+    assert.ok(now.busyNs > 0 && now.idleNs >= 0);
+  }
 });

@@ -1,7 +1,14 @@
 // The report writers: markdown table rows (including unsupported workloads), JSON with no
 // non-finite numbers, and a well-formed SVG with the ratio per group.
 import assert from "node:assert/strict";
-import { type BenchReport, fmtOps, toJson, toMarkdown, workloadTable } from "../../bench/report.ts";
+import {
+  type BenchReport,
+  cpuBudget,
+  fmtOps,
+  toJson,
+  toMarkdown,
+  workloadTable,
+} from "../../bench/report.ts";
 import { niceMax, toSvg } from "../../bench/svg.ts";
 import { spread, summarize, type WorkloadResult } from "../../bench/method.ts";
 
@@ -166,4 +173,26 @@ Deno.test("bench report: full markdown, JSON and SVG", () => {
   );
   assert.match(svg, />unsupported</);
   assert.equal((svg.match(/<rect /g) ?? []).length, 2 + 1 + 4); // legend 2, background 1, bars 4
+});
+
+Deno.test("bench report: the CPU budget line of a comparison, only with the machine's figures", () => {
+  const r = ok("SET-4K", 16, [100, 110, 120], [200, 210, 220]);
+  assert.equal(cpuBudget(r, ["IronCache", "redis"]), null); // runs without /proc figures
+  const withMachine = (rest: number, idle: number) =>
+    summarize([100, 110, 120].map((o, i) => ({
+      round: i + 1,
+      ops: 1000,
+      seconds: 1000 / o,
+      opsPerSec: o,
+      cpuNsPerOp: 4000 + i,
+      restNsPerOp: rest + i,
+      idleShare: idle,
+      latencyMs: null,
+      parts: [],
+    })));
+  r.summary = { "shards=2": withMachine(2100, 0.15), "shards=1": withMachine(2600, 0.14) };
+  assert.equal(
+    cpuBudget(r, ["shards=2", "shards=1"]),
+    "- CPU per operation (medians): shards=2: server 4001 ns/op, rest of the machine (mostly the load generator) 2101 ns/op, cores idle 15%; shards=1: server 4001 ns/op, rest of the machine (mostly the load generator) 2601 ns/op, cores idle 14%.",
+  );
 });
