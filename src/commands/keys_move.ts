@@ -237,10 +237,10 @@ function restore(ctx: CommandContext): void {
     const at = absolute ? exact : BigInt.asIntN(64, exact + BigInt(now));
     expireAt = at > 0n ? expireTime(at) : 1;
   }
-  const result = ks.restore(ctx.client.db, key, blob, expireAt, replace);
-  if (result === BAD_PAYLOAD) return out.error(ERR_BAD_DATA);
-  if (freq >= 0 || idle >= 0) ks.setAccess(ctx.client.db, key, freq, idle);
-  out.ok();
+  const access = { freq, idleSeconds: idle };
+  const result = ks.restore(ctx.client.db, key, blob, expireAt, replace, false, access);
+  if (result === BAD_PAYLOAD) out.error(ERR_BAD_DATA);
+  else out.ok();
 }
 
 // ---- MOVE, SWAPDB ------------------------------------------------------------------------------

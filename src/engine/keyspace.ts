@@ -43,6 +43,8 @@ export const SAME_KEY = -8;
 export const BAD_PAYLOAD = -9;
 /** keyDump flags (wasm/assembly/keymove.ts). */
 const DUMP_READ = 1, DUMP_NO_TOUCH = 2;
+/** restore() without access data of its own. */
+const NO_ACCESS = { freq: -1, idleSeconds: -1 };
 
 /** SET_KEEP_TEXT: store the bytes as text, never the int encoding (INCRBYFLOAT: Redis's
  * createStringObject without tryObjectEncoding, so OBJECT ENCODING says embstr / raw). */
@@ -141,8 +143,15 @@ export interface EngineExports {
   keyMove(srcDb: number, dstDb: number, klen: number): number;
   keyCopy(srcDb: number, klen: number, dstDb: number, nlen: number, replace: number): number;
   keyDump(db: number, klen: number, flags: number): number;
-  keyRestore(db: number, klen: number, blen: number, expireAtMs: number, flags: number): number;
-  keySetAccess(db: number, klen: number, freq: number, idleSeconds: number): number;
+  keyRestore(
+    db: number,
+    klen: number,
+    blen: number,
+    expireAtMs: number,
+    flags: number,
+    freq: number,
+    idleSeconds: number,
+  ): number;
   stageExpireAt(atMs: bigint): void;
   lastExpireAt(): bigint;
   dbSwap(a: number, b: number): void;
@@ -356,16 +365,6 @@ export class Keyspace {
   idleMs(db: number, key: Uint8Array): number {
     this.#stage(key);
     return this.#engine.keyIdleMs(db, key.length);
-  }
-
-  /**
-   * A restored or loaded key's access data, as Redis's objectSetLRUOrLFU: under an LFU policy
-   * `freq` (0-255), otherwise `idleSeconds`; -1 when not given. false when the key is missing.
-   */
-  setAccess(db: number, key: Uint8Array, freq: number, idleSeconds: number): boolean {
-    this.#stage(key);
-    const idle = Math.min(idleSeconds, Number.MAX_SAFE_INTEGER);
-    return this.#engine.keySetAccess(db, key.length, freq, idle) === 1;
   }
 
   // ---- databases --------------------------------------------------------------------------
@@ -627,7 +626,9 @@ export class Keyspace {
    * Writes a dump() blob under `key`: 1, or 0 when the key exists and not `replace`, or
    * BAD_PAYLOAD. `expireAtMs` 0 = no TTL; a time already past writes nothing (deleting an
    * existing key when replacing) and returns 1. `keepAccess` keeps the blob's LRU/LFU data
-   * (cross-shard RENAME / MOVE); otherwise it is fresh (COPY).
+   * (cross-shard RENAME / MOVE); otherwise it is fresh (COPY), or set from `access` (RESTORE's
+   * FREQ / IDLETIME, an RDB record's FREQ / IDLE) as Redis's objectSetLRUOrLFU does: under an
+   * LFU policy `freq` (0-255), otherwise `idleSeconds`; -1 when not given.
    */
   restore(
     db: number,
@@ -636,6 +637,7 @@ export class Keyspace {
     expireAtMs: ExpireTime = 0,
     replace = false,
     keepAccess = false,
+    access: { freq: number; idleSeconds: number } = NO_ACCESS,
   ): number {
     this.#stage(key, blob);
     return this.#engine.keyRestore(
@@ -644,6 +646,8 @@ export class Keyspace {
       blob.length,
       this.#expireArg(expireAtMs),
       (replace ? 1 : 0) | (keepAccess ? 2 : 0),
+      access.freq,
+      Math.min(access.idleSeconds, Number.MAX_SAFE_INTEGER),
     );
   }
 

@@ -348,16 +348,18 @@ export function storeLoadBatch(
     try {
       const blob = blobFromRdbValue(readValueBody(r, type), limits);
       if (r.position !== end) throw new RdbFormatError("trailing bytes after an RDB value");
-      const result = ks.restore(db, key, blob, expireAt, replace);
+      const access = kind === KIND_KEY_ACCESS
+        ? {
+          freq: view.getInt32(at + RECORD_HEADER + 8, true),
+          idleSeconds: Number(view.getBigInt64(at + RECORD_HEADER, true)),
+        }
+        : undefined;
+      const result = ks.restore(db, key, blob, expireAt, replace, false, access);
       if (result === BAD_PAYLOAD) throw new RdbFormatError("a value the engine can't hold");
       if (result === 0) { // rdbLoad's words (it stops the server the same way)
         throw new RdbFormatError(
           `Duplicated key found in RDB file: '${latin1(key)}' in DB ${db}`,
         );
-      }
-      if (kind === KIND_KEY_ACCESS) {
-        const idle = Number(view.getBigInt64(at + RECORD_HEADER, true));
-        ks.setAccess(db, key, view.getInt32(at + RECORD_HEADER + 8, true), idle);
       }
       decoded++;
     } catch (e) {

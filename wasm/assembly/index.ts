@@ -30,7 +30,7 @@ import {
 } from "./keymove";
 import {
   deleteKey, encodingOfKey, expireTimeOf, freqOfKey, idleTimeOf, keyIsLive, lookupRead, persistKey,
-  setKeyAccess, setKeyExpire, touchKey, typeOfKey,
+  setKeyExpire, touchKey, typeOfKey,
 } from "./keys";
 import { setLimits } from "./limits";
 import { writerLength } from "./bytewriter";
@@ -176,11 +176,6 @@ export function keyIdleMs(db: i32, klen: usize): f64 {
   return idleTimeOf(dbAt(db), klen);
 }
 
-/** RESTORE's FREQ (0-255) / IDLETIME (seconds) for the key at scratch; -1: not given. */
-export function keySetAccess(db: i32, klen: usize, freq: i32, idleSeconds: f64): i32 {
-  return setKeyAccess(dbAt(db), klen, freq, <i64>idleSeconds);
-}
-
 export function keyTouch(db: i32, klen: usize): i32 {
   return touchKey(dbAt(db), klen);
 }
@@ -213,8 +208,11 @@ export function keyDump(db: i32, klen: usize, flags: i32): i32 {
   return dumpKey(dbAt(db), klen, flags);
 }
 
-export function keyRestore(db: i32, klen: usize, blen: usize, expireAtMs: f64, flags: i32): i32 {
-  return restoreKey(dbAt(db), klen, blen, expireArg(expireAtMs), flags);
+/** `freq` (0-255) / `idleSeconds`: RESTORE's FREQ / IDLETIME or an RDB record's; -1: not given. */
+export function keyRestore(
+  db: i32, klen: usize, blen: usize, expireAtMs: f64, flags: i32, freq: i32, idleSeconds: f64,
+): i32 {
+  return restoreKey(dbAt(db), klen, blen, expireArg(expireAtMs), flags, freq, <i64>idleSeconds);
 }
 
 // ---- databases ------------------------------------------------------------------------------

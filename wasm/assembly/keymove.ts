@@ -5,7 +5,7 @@
 // duplicated by COPY, and serialized into DUMP blobs. A key that a write replaces is freed
 // with its object.
 
-import { touchEntry } from "./access";
+import { setAccessFrom, touchEntry } from "./access";
 import { memFree } from "./alloc";
 import { resultAt, scratchBase } from "./buffers";
 import { writerBegin, writerLength, writerReserve } from "./bytewriter";
@@ -156,14 +156,23 @@ export function appendBlob(e: usize): void {
  * RESTORE_REPLACE, BAD_PAYLOAD for a malformed blob. `expireAt` 0 = no TTL; a time <= now
  * writes nothing (an existing key is deleted when replacing) and returns 1, as Redis.
  * RESTORE_KEEP_ACCESS keeps the blob's access field (RENAME/MOVE across shards), otherwise
- * it is fresh (COPY, RESTORE).
+ * it is fresh (COPY, RESTORE), or RESTORE's FREQ / IDLETIME when given (-1: not given; Redis's
+ * objectSetLRUOrLFU on the new key).
  */
-export function restoreKey(db: Db, klen: usize, blen: usize, expireAt: i64, flags: i32): i32 {
-  return restoreAt(db, scratchBase(), klen, scratchBase() + klen, blen, expireAt, flags);
+export function restoreKey(
+  db: Db, klen: usize, blen: usize, expireAt: i64, flags: i32, freq: i32, idleSeconds: i64,
+): i32 {
+  const status = restoreAt(db, scratchBase(), klen, scratchBase() + klen, blen, expireAt, flags);
+  if (restoredEntry != 0) setAccessFrom(restoredEntry, freq, idleSeconds);
+  return status;
 }
+
+/** The entry the last restoreAt stored (0: it stored nothing), for its caller's access data. */
+export let restoredEntry: usize = 0;
 
 /** restoreKey of a key and blob anywhere in memory (rdb_load.ts builds blobs elsewhere). */
 export function restoreAt(db: Db, key: usize, klen: usize, blob: usize, blen: usize, expireAt: i64, flags: i32): i32 {
+  restoredEntry = 0;
   if (blen < BLOB_HEADER || load<u8>(blob) != BLOB_VERSION) return BAD_PAYLOAD;
   const type = <u32>load<u8>(blob, 1);
   const encodingByte = load<u8>(blob, 2);
@@ -200,5 +209,6 @@ export function restoreAt(db: Db, key: usize, klen: usize, blob: usize, blen: us
   if (isObject) store<u32>(valuePtrOf(e), <u32>obj);
   else memory.copy(valuePtrOf(e), blob + BLOB_HEADER, n);
   insertKeyed(db, e);
+  restoredEntry = e;
   return 1;
 }

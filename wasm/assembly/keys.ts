@@ -1,7 +1,7 @@
 // Type-independent key commands: DEL, EXISTS, TYPE, EXPIRE family, PERSIST, PEXPIRETIME,
 // TOUCH, OBJECT IDLETIME / ENCODING / FREQ.
 
-import { lfuCounterOf, setAccessFrom, touchEntry } from "./access";
+import { lfuCounterOf, touchEntry } from "./access";
 import { scratchBase } from "./buffers";
 import { idleMsOf, loading, nowMsExact } from "./clock";
 import { Db, findLiveKey, removeFound, retimeFound } from "./db";
@@ -78,15 +78,6 @@ export function expireTimeOf(db: Db, klen: usize, read: bool): i64 {
   if (read) countLookup(e != 0);
   if (e == 0) return <i64>NO_KEY;
   return hasTtl(e) ? expireAtOf(e) : NO_EXPIRY;
-}
-
-/** RESTORE's FREQ / IDLETIME (-1: not given) for the key at scratch (setAccessFrom): 1 when the
- * key exists, else 0. */
-export function setKeyAccess(db: Db, klen: usize, freq: i32, idleSeconds: i64): i32 {
-  const e = lookup(db, klen);
-  if (e == 0) return 0;
-  setAccessFrom(e, freq, idleSeconds);
-  return 1;
 }
 
 export function idleTimeOf(db: Db, klen: usize): f64 {

@@ -21,7 +21,7 @@ import { loading, nowMsExact } from "./clock";
 import { Db, dbAt, findLiveKey, removeFound, reserveSlots } from "./db";
 import { resultAt } from "./buffers";
 import { writeBlob, writeF64, writeU32, writerBegin, writerLength, writerReserve } from "./bytewriter";
-import { RESTORE_REPLACE, restoreAt } from "./keymove";
+import { RESTORE_REPLACE, restoreAt, restoredEntry } from "./keymove";
 import {
   hashMaxListpackEntries, hashMaxListpackValue, setMaxIntsetEntries, zsetMaxListpackEntries, zsetMaxListpackValue,
 } from "./limits";
@@ -205,10 +205,7 @@ function lzfDecompress(ip: usize, inLen: usize, op: usize, outLen: usize): bool 
   return op == outEnd;
 }
 
-/** The key of the record storeRecord stored last (valid while the batch is), and its entry
- * when storeRecord knows it (0: look it up). */
-let storedKey: usize = 0;
-let storedKeyLen: usize = 0;
+/** The entry storeRecord stored last (0: none, e.g. an expired key dropped). */
 let storedEntry: usize = 0;
 
 /** The key record (after its type byte) at [p, end): STORED, SKIPPED, FOR_JS or MALFORMED. */
@@ -221,8 +218,6 @@ function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64, repl
   p = readString(p, end, true);
   if (p == 0) return MALFORMED;
   const key = strPtr, klen = strLen;
-  storedKey = key;
-  storedKeyLen = klen;
   storedEntry = 0;
   if (type == RDB_TYPE_STRING) {
     p = readString(p, end, false);
@@ -273,6 +268,7 @@ function storeRecord(db: Db, type: u8, p: usize, end: usize, expireAt: i64, repl
   // 0: the key exists and may not be replaced, a duplicate (JS says so, storeLoadBatch).
   const stored = restoreAt(db, key, klen, blob, blen, expireAt, replace ? RESTORE_REPLACE : 0);
   if (stored == BAD_PAYLOAD || stored == 0) return MALFORMED;
+  storedEntry = restoredEntry;
   return STORED;
 }
 
@@ -659,8 +655,9 @@ export function loadRecords(at: usize, end: usize, replace: i32): i32 {
       loadedKeys++;
       if (kind == RECORD_KEY_ACCESS) {
         // rdbLoad's objectSetLRUOrLFU on the key just stored.
-        const e = storedEntry != 0 ? storedEntry : findLiveKey(db, storedKey, storedKeyLen);
-        if (e != 0) setAccessFrom(e, load<i32>(p, RECORD_HEADER + 8), load<i64>(p, RECORD_HEADER));
+        if (storedEntry != 0) {
+          setAccessFrom(storedEntry, load<i32>(p, RECORD_HEADER + 8), load<i64>(p, RECORD_HEADER));
+        }
       }
     }
     at += head + n;
